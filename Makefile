@@ -1,0 +1,103 @@
+# waav: build, run, test and benchmark the nginx module.
+#
+#   make run             nginx in the foreground with conf/waav.conf (HOST, PORT)
+#   make test            C unit tests + integration tests (t/*.t)
+#   make test SAN=1      the same with AddressSanitizer + UBSan
+#   make bench           wrk: waav vs plain nginx, markdown table
+#   make NGINX_SRC=/path/to/nginx-x.y.z    build against an upstream tree
+#
+# Each target installs the Debian packages it lacks (apt-get, as root).
+
+SHELL       := /bin/bash
+NGINX_SRC   ?= /usr/share/nginx/src
+NGINX_BIN   ?= /usr/sbin/nginx
+SAN         ?= 0
+HOST        ?= 127.0.0.1
+PORT        ?= 3001
+
+ifeq ($(SAN),1)
+BUILD       ?= build/san
+SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer
+else
+BUILD       ?= build
+SAN_FLAGS   :=
+endif
+
+# the module's own files (after nginx's own CFLAGS, which say -Wno-unused-parameter)
+WAAV_CFLAGS := -Wall -Wextra -Wunused-parameter -Werror -g $(SAN_FLAGS)
+
+MODULE      := $(BUILD)/ngx_http_waav_module.so
+NGX_BUILD   := $(abspath $(BUILD))/nginx
+SOURCES     := $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h)
+
+BUILD_PKGS  := nginx nginx-dev gcc make libcjson-dev libjwt-dev \
+               libhiredis-dev libssl-dev libpcre2-dev zlib1g-dev
+TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
+               redis-server curl openssl
+BENCH_PKGS  := wrk
+
+.PHONY: all build run test unit integration bench deps deps-test deps-bench \
+        clean nginx-t
+
+all: build
+
+build: deps $(MODULE)
+
+# --- Debian packages -------------------------------------------------------
+
+deps:
+	@scripts/deps.sh $(BUILD_PKGS)
+
+deps-test:
+	@scripts/deps.sh $(BUILD_PKGS) $(TEST_PKGS)
+
+deps-bench:
+	@scripts/deps.sh $(BUILD_PKGS) $(BENCH_PKGS)
+
+# --- the module ------------------------------------------------------------
+
+$(NGX_BUILD)/.configured: config Makefile scripts/configure.sh
+	@scripts/configure.sh "$(NGINX_SRC)" "$(NGX_BUILD)" "$(CURDIR)" \
+	    "$(WAAV_CFLAGS)" "$(SAN_FLAGS)"
+	@touch $@
+
+$(MODULE): $(NGX_BUILD)/.configured $(SOURCES)
+	$(MAKE) -C $(NGX_BUILD)/src -f objs/Makefile modules
+	cp $(NGX_BUILD)/src/objs/ngx_http_waav_module.so $@
+
+# nginx -t with the module and the config `make run` uses
+nginx-t: build
+	@scripts/run.sh --test
+
+run: build
+	@HOST=$(HOST) PORT=$(PORT) NGINX_BIN=$(NGINX_BIN) MODULE=$(MODULE) \
+	    scripts/run.sh
+
+# --- tests -----------------------------------------------------------------
+
+UNIT_TESTS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(wildcard t/unit/test_*.c))
+CORE_SRCS   := $(wildcard src/core/*.c)
+
+$(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g $(SAN_FLAGS) \
+	    -Isrc/core -o $@ $< $(CORE_SRCS) -lcmocka -lcjson
+
+unit: deps-test $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "# $$t"; $$t; done
+
+integration: deps-test build
+	@BUILD=$(BUILD) SAN=$(SAN) NGINX_BIN=$(NGINX_BIN) MODULE=$(MODULE) \
+	    scripts/prove.sh
+
+test: deps-test build
+	@$(MAKE) --no-print-directory unit SAN=$(SAN)
+	@$(MAKE) --no-print-directory integration SAN=$(SAN)
+
+# --- benchmarks ------------------------------------------------------------
+
+bench: deps-bench build
+	@NGINX_BIN=$(NGINX_BIN) MODULE=$(abspath $(MODULE)) bench/run.sh
+
+clean:
+	rm -rf build
