@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# make bench: wrk against waav and against plain nginx doing the nearest
+# equivalent, in the same nginx, alternating, and a markdown table of the
+# medians and their ratio.
+#
+#   ROUNDS (5)  DURATION seconds per run (3)  CONNECTIONS (50)
+#   WORKERS nginx workers (1; wrk gets the other core)
+#   BENCH_STRICT=1  exit 1 when a row misses its target
+#   ONLY=regex      run only the rows whose name matches
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
+MODULE=${MODULE:-$top/build/ngx_http_waav_module.so}
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-3}
+CONNECTIONS=${CONNECTIONS:-50}
+WORKERS=${WORKERS:-1}
+prefix=$top/build/bench
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+        perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen=>1,LocalAddr=>"127.0.0.1",LocalPort=>0)->sockport'
+}
+
+PORT=$(free_port)
+
+# --- the rows: name | waav path | baseline path | wrk lua script | target --
+# Every issue adds its row here (and its locations to the config below).
+rows=(
+    "GET / health (waav_health vs return 200)|/health|/baseline/health||0.95"
+)
+
+rm -rf "$prefix"
+mkdir -p "$prefix"/{conf,logs,temp}
+cat >"$prefix/conf/nginx.conf" <<CONF
+load_module $MODULE;
+worker_processes $WORKERS;
+pid logs/nginx.pid;
+error_log logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path temp/client_body;
+    proxy_temp_path temp/proxy;
+    fastcgi_temp_path temp/fastcgi;
+    uwsgi_temp_path temp/uwsgi;
+    scgi_temp_path temp/scgi;
+    keepalive_requests 100000;
+
+    server {
+        listen 127.0.0.1:$PORT reuseport backlog=4096;
+
+        location = /health { waav_health; }
+
+        location = /baseline/health {
+            default_type application/json;
+            return 200 '{"status":"OK"}';
+        }
+    }
+}
+CONF
+
+"$NGINX_BIN" -p "$prefix/" -c conf/nginx.conf -e "$prefix/logs/error.log"
+trap '"$NGINX_BIN" -p "$prefix/" -c conf/nginx.conf -e "$prefix/logs/error.log" -s stop 2>/dev/null || true' EXIT
+
+for _ in $(seq 50); do
+    curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break
+    sleep 0.1
+done
+
+rps() {   # path script -> requests/s
+    local args=(-t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency)
+    [[ -n $2 ]] && args+=(-s "$top/bench/$2")
+    wrk "${args[@]}" "http://127.0.0.1:$PORT$1" | awk '/^Requests\/sec:/ { print $2 }'
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+echo "waav bench: nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||'), $WORKERS worker(s), wrk -t1 -c$CONNECTIONS, $ROUNDS x ${DURATION}s alternating, $(nproc) cores"
+echo
+echo "| case | waav req/s | baseline req/s | ratio | target | |"
+echo "|---|---:|---:|---:|---:|---|"
+
+failed=0
+for row in "${rows[@]}"; do
+    IFS='|' read -r name path base script target <<<"$row"
+    [[ -n ${ONLY:-} && ! $name =~ $ONLY ]] && continue
+    w=() b=()
+    for ((i = 0; i < ROUNDS; i++)); do
+        if ((i % 2 == 0)); then
+            w+=("$(rps "$path" "$script")"); b+=("$(rps "$base" "$script")")
+        else
+            b+=("$(rps "$base" "$script")"); w+=("$(rps "$path" "$script")")
+        fi
+    done
+    mw=$(printf '%s\n' "${w[@]}" | median)
+    mb=$(printf '%s\n' "${b[@]}" | median)
+    ratio=$(awk -v a="$mw" -v b="$mb" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }')
+    verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r >= t) ? "ok" : "BELOW TARGET" }')
+    [[ $verdict == ok ]] || failed=1
+    printf '| %s | %.0f | %.0f | %s× | ≥ %s× | %s |\n' "$name" "$mw" "$mb" "$ratio" "$target" "$verdict"
+done
+
+if grep -E '\[(alert|emerg|crit)\]' "$prefix/logs/error.log" >/dev/null; then
+    echo; echo "errors in $prefix/logs/error.log:"; grep -E '\[(alert|emerg|crit)\]' "$prefix/logs/error.log" | head
+    failed=1
+fi
+
+[[ ${BENCH_STRICT:-0} == 1 ]] && exit $failed
+exit 0
