@@ -5,6 +5,8 @@
 #include "ngx_http_waav_module.h"
 
 
+static ngx_int_t ngx_http_waav_preconfiguration(ngx_conf_t *cf);
+static void *ngx_http_waav_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_waav_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -16,6 +18,20 @@ static ngx_command_t  ngx_http_waav_commands[] = {
     { ngx_string("waav_health"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_waav_health,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_provider"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_waav_provider,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_tts"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_waav_tts,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -32,10 +48,10 @@ static ngx_command_t  ngx_http_waav_commands[] = {
 
 
 static ngx_http_module_t  ngx_http_waav_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_waav_preconfiguration,        /* preconfiguration */
     ngx_http_waav_init,                    /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
+    ngx_http_waav_create_main_conf,        /* create main configuration */
     NULL,                                  /* init main configuration */
 
     NULL,                                  /* create server configuration */
@@ -62,6 +78,34 @@ ngx_module_t  ngx_http_waav_module = {
 };
 
 
+static ngx_int_t
+ngx_http_waav_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_waav_tts_add_variables(cf);
+}
+
+
+static void *
+ngx_http_waav_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_waav_main_conf_t  *wmcf;
+
+    wmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_waav_main_conf_t));
+    if (wmcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&wmcf->providers, cf->pool, 8,
+                       sizeof(ngx_http_waav_provider_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return wmcf;
+}
+
+
 static void *
 ngx_http_waav_create_loc_conf(ngx_conf_t *cf)
 {
@@ -74,6 +118,7 @@ ngx_http_waav_create_loc_conf(ngx_conf_t *cf)
 
     conf->json_errors = NGX_CONF_UNSET;
     conf->handled = NGX_CONF_UNSET;
+    conf->tts_shape = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -85,11 +130,29 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_waav_loc_conf_t  *prev = parent;
     ngx_http_waav_loc_conf_t  *conf = child;
 
-    ngx_http_waav_unused(cf);
+    size_t                     need;
+    ngx_http_core_loc_conf_t  *clcf;
 
     /* a handler belongs to its own location: never inherited */
     if (conf->handled == NGX_CONF_UNSET) {
         conf->handled = 0;
+    }
+
+    /*
+     * waav_tts parses the JSON body in memory: let bodies up to
+     * client_max_body_size (at most 1m) stay in memory rather than spill
+     * to a temp file that would have to be read back.  nginx allocates
+     * only what a body needs.
+     */
+    if (conf->tts_shape != NGX_CONF_UNSET_UINT) {
+        clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+        need = (clcf->client_max_body_size > 0
+                && clcf->client_max_body_size < 1024 * 1024)
+               ? (size_t) clcf->client_max_body_size : 1024 * 1024;
+
+        if (clcf->client_body_buffer_size < need) {
+            clcf->client_body_buffer_size = need;
+        }
     }
 
     /* left unset when nobody set it: then it follows "handled" */
@@ -103,5 +166,47 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_waav_init(ngx_conf_t *cf)
 {
-    return ngx_http_waav_response_init(cf);
+    if (ngx_http_waav_provider_init(cf) != NGX_OK
+        || ngx_http_waav_response_init(cf) != NGX_OK
+        || ngx_http_waav_tts_init(cf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_http_waav_ctx_t *
+ngx_http_waav_get_ctx(ngx_http_request_t *r)
+{
+    ngx_http_waav_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_waav_module);
+    }
+
+    return ctx;
+}
+
+
+static void *
+ngx_http_waav_palloc(void *data, size_t size)
+{
+    return ngx_palloc(data, size);
+}
+
+
+void
+ngx_http_waav_allocator(ngx_pool_t *pool, waav_alloc_t *a)
+{
+    a->alloc = ngx_http_waav_palloc;
+    a->data = pool;
 }

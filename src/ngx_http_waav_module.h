@@ -11,11 +11,30 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "waav_alloc.h"
+#include "waav_tts.h"
+
 
 #define NGX_HTTP_WAAV_VERSION  "0.1.0"
 
 /* the module builds with -Wextra: callbacks mark what they ignore */
 #define ngx_http_waav_unused(x)  (void) (x)
+
+
+/* a provider declared with waav_provider */
+typedef struct {
+    ngx_str_t                  name;       /* what clients call it */
+    ngx_str_t                  type;       /* which adapter speaks to it */
+    ngx_str_t                  key;        /* empty: none configured */
+    ngx_str_t                  location;   /* internal location, no '/' at end */
+    const waav_tts_adapter_t  *tts;        /* NULL: the type has no TTS */
+    unsigned                   usable:1;   /* has a key, or needs none */
+} ngx_http_waav_provider_t;
+
+
+typedef struct {
+    ngx_array_t  providers;                 /* ngx_http_waav_provider_t */
+} ngx_http_waav_main_conf_t;
 
 
 typedef struct {
@@ -24,10 +43,39 @@ typedef struct {
 
     /* set by a waav content-handler directive (waav_health, ...) */
     ngx_flag_t   handled;
+
+    /* waav_tts: which body shape the location takes */
+    ngx_uint_t   tts_shape;
 } ngx_http_waav_loc_conf_t;
 
 
+/* per request; the concerns share the module's one ctx slot */
+typedef struct {
+    ngx_str_t    error_body;                /* JSON replacing nginx's page */
+    unsigned     error_json:1;
+    unsigned     error_sent:1;
+
+    void        *tts;                       /* ngx_http_waav_tts_ctx_t */
+} ngx_http_waav_ctx_t;
+
+
 extern ngx_module_t  ngx_http_waav_module;
+
+
+/* ngx_http_waav_module.c */
+
+ngx_http_waav_ctx_t *ngx_http_waav_get_ctx(ngx_http_request_t *r);
+void ngx_http_waav_allocator(ngx_pool_t *pool, waav_alloc_t *a);
+
+
+/* ngx_http_waav_provider.c */
+
+char *ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_http_waav_provider_t *ngx_http_waav_provider_find(ngx_http_request_t *r,
+    waav_str_t name);
+ngx_int_t ngx_http_waav_provider_list(ngx_http_request_t *r,
+    ngx_uint_t tts, u_char *buf, size_t size, size_t *len);
+ngx_int_t ngx_http_waav_provider_init(ngx_conf_t *cf);
 
 
 /* ngx_http_waav_response.c: JSON answers and the JSON error filter */
@@ -48,6 +96,13 @@ ngx_int_t ngx_http_waav_response_init(ngx_conf_t *cf);
 /* ngx_http_waav_health.c */
 
 char *ngx_http_waav_health(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+
+/* ngx_http_waav_tts.c */
+
+char *ngx_http_waav_tts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_waav_tts_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_waav_tts_add_variables(ngx_conf_t *cf);
 
 
 #endif /* NGX_HTTP_WAAV_MODULE_H */

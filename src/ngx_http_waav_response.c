@@ -13,12 +13,6 @@
 #include "waav_json.h"
 
 
-typedef struct {
-    ngx_str_t    body;
-    unsigned     sent:1;
-} ngx_http_waav_error_ctx_t;
-
-
 static ngx_int_t ngx_http_waav_error_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_error_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
@@ -164,7 +158,7 @@ static ngx_int_t
 ngx_http_waav_error_header_filter(ngx_http_request_t *r)
 {
     size_t                      size;
-    ngx_http_waav_error_ctx_t  *ctx;
+    ngx_http_waav_ctx_t        *ctx;
     const waav_status_info_t   *info;
 
     /*
@@ -181,7 +175,7 @@ ngx_http_waav_error_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_error_ctx_t));
+    ctx = ngx_http_waav_get_ctx(r);
     if (ctx == NULL) {
         return NGX_ERROR;
     }
@@ -191,19 +185,19 @@ ngx_http_waav_error_header_filter(ngx_http_request_t *r)
     size = waav_json_error(NULL, 0, info->message, ngx_strlen(info->message),
                            info->code);
 
-    ctx->body.data = ngx_pnalloc(r->pool, size);
-    if (ctx->body.data == NULL) {
+    ctx->error_body.data = ngx_pnalloc(r->pool, size);
+    if (ctx->error_body.data == NULL) {
         return NGX_ERROR;
     }
 
-    ctx->body.len = waav_json_error((char *) ctx->body.data, size,
-                                    info->message, ngx_strlen(info->message),
-                                    info->code);
-
-    ngx_http_set_ctx(r, ctx, ngx_http_waav_module);
+    ctx->error_body.len = waav_json_error((char *) ctx->error_body.data, size,
+                                          info->message,
+                                          ngx_strlen(info->message),
+                                          info->code);
+    ctx->error_json = 1;
 
     ngx_http_waav_set_json_type(r);
-    r->headers_out.content_length_n = ctx->body.len;
+    r->headers_out.content_length_n = ctx->error_body.len;
 
     if (r->headers_out.content_length) {
         r->headers_out.content_length->hash = 0;
@@ -224,11 +218,11 @@ ngx_http_waav_error_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_buf_t                  *b;
     ngx_uint_t                  last;
     ngx_chain_t                *cl, out;
-    ngx_http_waav_error_ctx_t  *ctx;
+    ngx_http_waav_ctx_t        *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
 
-    if (ctx == NULL || r->header_only) {
+    if (ctx == NULL || !ctx->error_json || r->header_only) {
         return ngx_http_next_body_filter(r, in);
     }
 
@@ -245,7 +239,7 @@ ngx_http_waav_error_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         }
     }
 
-    if (ctx->sent && !last) {
+    if (ctx->error_sent && !last) {
         return NGX_OK;
     }
 
@@ -254,11 +248,11 @@ ngx_http_waav_error_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return NGX_ERROR;
     }
 
-    if (!ctx->sent) {
-        b->pos = ctx->body.data;
-        b->last = ctx->body.data + ctx->body.len;
+    if (!ctx->error_sent) {
+        b->pos = ctx->error_body.data;
+        b->last = ctx->error_body.data + ctx->error_body.len;
         b->memory = 1;
-        ctx->sent = 1;
+        ctx->error_sent = 1;
     }
 
     b->last_buf = last;

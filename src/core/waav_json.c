@@ -81,6 +81,23 @@ waav_utf8_valid(const char *s, size_t len)
 
 
 size_t
+waav_utf8_chars(const char *s, size_t len)
+{
+    size_t  i, n;
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+size_t
 waav_json_escape(char *dst, const char *src, size_t len)
 {
     const unsigned char  *p, *end;

@@ -38,4 +38,7 @@ const waav_status_info_t *waav_status_info(int status);
 /* 1 when len bytes of s are valid UTF-8 (no overlongs, no surrogates). */
 int waav_utf8_valid(const char *s, size_t len);
 
+/* characters (not continuation bytes) in len bytes of UTF-8 */
+size_t waav_utf8_chars(const char *s, size_t len);
+
 #endif /* WAAV_JSON_H */

@@ -1,0 +1,146 @@
+/*
+ * waav: Deepgram text-to-speech (Aura).
+ *
+ *   POST {base}/v1/speak?model=..&encoding=..[&container=..][&sample_rate=..]
+ *   Authorization: Token <key>
+ *   {"text": "..."}
+ *
+ * Deepgram names voices as models (aura-asteria-en, aura-2-thalia-en), so
+ * the model is tts_config.model, else voice_id.  Unlike WaaV, formats are
+ * translated to Deepgram's encodings (pcm -> linear16, ulaw -> mulaw) and
+ * sample_rate is only sent where Deepgram accepts one.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "waav_jw.h"
+#include "waav_tts.h"
+
+
+typedef struct {
+    waav_fmt_e       fmt;
+    const char      *encoding;
+    const char      *container;     /* NULL: Deepgram's default */
+    unsigned         default_rate;
+    const unsigned  *rates;         /* NULL: fixed at default_rate, not sent */
+} waav_deepgram_fmt_t;
+
+static const unsigned  waav_dg_linear_rates[] = {
+    8000, 16000, 24000, 32000, 48000, 0
+};
+static const unsigned  waav_dg_law_rates[] = { 8000, 16000, 0 };
+static const unsigned  waav_dg_flac_rates[] = {
+    8000, 16000, 22050, 24000, 32000, 48000, 0
+};
+
+static const waav_deepgram_fmt_t  waav_deepgram_fmts[] = {
+    { WAAV_FMT_LINEAR16, "linear16", "none", 24000, waav_dg_linear_rates },
+    { WAAV_FMT_WAV, "linear16", "wav", 24000, waav_dg_linear_rates },
+    { WAAV_FMT_MULAW, "mulaw", "none", 8000, waav_dg_law_rates },
+    { WAAV_FMT_ALAW, "alaw", "none", 8000, waav_dg_law_rates },
+    { WAAV_FMT_MP3, "mp3", NULL, 22050, NULL },
+    { WAAV_FMT_OPUS, "opus", "ogg", 48000, NULL },
+    { WAAV_FMT_FLAC, "flac", NULL, 48000, waav_dg_flac_rates },
+    { WAAV_FMT_AAC, "aac", NULL, 22050, NULL },
+};
+
+
+static int
+waav_deepgram_claims(const char *model, size_t len)
+{
+    return len > 5 && memcmp(model, "aura-", 5) == 0;
+}
+
+
+static int
+waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
+    waav_str_t key, waav_http_req_t *out, waav_alloc_t *a, waav_err_t *err)
+{
+    size_t                      i;
+    unsigned                    rate;
+    waav_jw_t                   w;
+    waav_str_t                  model;
+    char                        ratebuf[32];
+    const waav_deepgram_fmt_t  *f;
+
+    f = NULL;
+
+    for (i = 0; i < sizeof(waav_deepgram_fmts) / sizeof(waav_deepgram_fmts[0]);
+         i++)
+    {
+        if (waav_deepgram_fmts[i].fmt == req->format) {
+            f = &waav_deepgram_fmts[i];
+        }
+    }
+
+    if (f == NULL) {
+        return waav_tts_unsupported(err, ad->type, "this audio_format");
+    }
+
+    rate = req->sample_rate ? req->sample_rate : f->default_rate;
+
+    if (f->rates == NULL && req->sample_rate && req->sample_rate != rate) {
+        return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+                            "deepgram sends %s at %u Hz only", f->encoding,
+                            f->default_rate);
+    }
+
+    if (f->rates && !waav_rate_in(rate, f->rates)) {
+        return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+                            "deepgram does not support sample_rate %u for %s",
+                            rate, f->encoding);
+    }
+
+    if (req->speaking_rate_set && req->speaking_rate != 1.0) {
+        return waav_tts_unsupported(err, ad->type, "speaking_rate");
+    }
+
+    model = req->model.len ? req->model : req->voice;
+
+    ratebuf[0] = '\0';
+
+    if (f->rates) {
+        snprintf(ratebuf, sizeof(ratebuf), "&sample_rate=%u", rate);
+    }
+
+    out->path.data = "/v1/speak";
+    out->path.len = sizeof("/v1/speak") - 1;
+
+    out->args.data = waav_sprintf(a, &out->args.len,
+                                  "model=%.*s&encoding=%s%s%s%s",
+                                  (int) model.len, model.data, f->encoding,
+                                  f->container ? "&container=" : "",
+                                  f->container ? f->container : "", ratebuf);
+    if (out->args.data == NULL) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    }
+
+    out->sample_rate = rate;
+
+    if (waav_tts_auth(out, "Authorization", "Token ", key, a, err) != 0
+        || waav_http_add_header(out, "Content-Type", "application/json",
+                                sizeof("application/json") - 1, err) != 0)
+    {
+        return -1;
+    }
+
+    if (waav_tts_body_begin(&w, req, a, err) != 0) {
+        return -1;
+    }
+
+    waav_jw_str(&w, "text", req->text.data, req->text.len);
+
+    return waav_tts_body_end(&w, out, err);
+}
+
+
+const waav_tts_adapter_t  waav_tts_deepgram = {
+    "deepgram",
+    NULL,                           /* the voice is the model */
+    "aura-asteria-en",
+    WAAV_FMT_LINEAR16,
+    24000,
+    waav_deepgram_claims,
+    waav_deepgram_build
+};

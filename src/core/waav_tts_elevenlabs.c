@@ -1,0 +1,170 @@
+/*
+ * waav: ElevenLabs text-to-speech.
+ *
+ *   POST {base}/v1/text-to-speech/<voice_id>/stream?output_format=<fmt>
+ *   xi-api-key: <key>
+ *   {"text", "model_id", "voice_settings": {"speed"}}
+ *
+ * The streaming endpoint, so audio reaches the client as it is made.
+ * voice_settings is sent only to carry speaking_rate: WaaV's fixed
+ * stability/similarity values would override the voice's own settings.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "waav_jw.h"
+#include "waav_tts.h"
+
+
+static const unsigned  waav_el_pcm_rates[] = {
+    8000, 16000, 22050, 24000, 44100, 48000, 0
+};
+
+
+static int
+waav_elevenlabs_claims(const char *model, size_t len)
+{
+    return len > 7 && memcmp(model, "eleven_", 7) == 0;
+}
+
+
+static int
+waav_elevenlabs_format(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
+    char *buf, size_t size, unsigned *rate, const char **accept,
+    waav_err_t *err)
+{
+    unsigned  r;
+
+    r = req->sample_rate;
+
+    switch (req->format) {
+
+    case WAAV_FMT_LINEAR16:
+        r = r ? r : 24000;
+
+        if (!waav_rate_in(r, waav_el_pcm_rates)) {
+            return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+                                "elevenlabs does not support sample_rate %u "
+                                "for pcm", r);
+        }
+
+        snprintf(buf, size, "pcm_%u", r);
+        *accept = "audio/pcm";
+        break;
+
+    case WAAV_FMT_MULAW:
+    case WAAV_FMT_ALAW:
+        if (r && r != 8000) {
+            return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+                                "elevenlabs sends mulaw and alaw at 8000 Hz "
+                                "only");
+        }
+
+        r = 8000;
+        snprintf(buf, size, "%s_8000",
+                 req->format == WAAV_FMT_MULAW ? "ulaw" : "alaw");
+        *accept = "audio/basic";
+        break;
+
+    case WAAV_FMT_MP3:
+        r = r ? r : 44100;
+
+        if (r != 44100 && r != 22050) {
+            return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+                                "elevenlabs sends mp3 at 22050 or 44100 Hz");
+        }
+
+        snprintf(buf, size, "%s", r == 44100 ? "mp3_44100_128" : "mp3_22050_32");
+        *accept = "audio/mpeg";
+        break;
+
+    case WAAV_FMT_OPUS:
+        if (r && r != 48000) {
+            return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+                                "elevenlabs sends opus at 48000 Hz only");
+        }
+
+        r = 48000;
+        snprintf(buf, size, "opus_48000_128");
+        *accept = "audio/ogg";
+        break;
+
+    default:
+        return waav_tts_unsupported(err, ad->type, "this audio_format "
+                                    "(use linear16, mulaw, alaw, mp3 or opus)");
+    }
+
+    *rate = r;
+
+    return 0;
+}
+
+
+static int
+waav_elevenlabs_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
+    waav_str_t key, waav_http_req_t *out, waav_alloc_t *a, waav_err_t *err)
+{
+    char         fmt[32];
+    const char  *accept;
+    waav_jw_t    w;
+
+    accept = "audio/pcm";
+
+    if (waav_elevenlabs_format(ad, req, fmt, sizeof(fmt), &out->sample_rate,
+                               &accept, err) != 0)
+    {
+        return -1;
+    }
+
+    if (req->speaking_rate_set
+        && (req->speaking_rate < 0.7 || req->speaking_rate > 1.2))
+    {
+        return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+                            "elevenlabs takes speaking_rate from 0.7 to 1.2");
+    }
+
+    out->path.data = waav_sprintf(a, &out->path.len,
+                                  "/v1/text-to-speech/%.*s/stream",
+                                  (int) req->voice.len, req->voice.data);
+    out->args.data = waav_sprintf(a, &out->args.len, "output_format=%s", fmt);
+
+    if (out->path.data == NULL || out->args.data == NULL) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    }
+
+    if (waav_tts_auth(out, "xi-api-key", "", key, a, err) != 0
+        || waav_http_add_header(out, "Content-Type", "application/json",
+                                sizeof("application/json") - 1, err) != 0
+        || waav_http_add_header(out, "Accept", accept, strlen(accept), err)
+           != 0)
+    {
+        return -1;
+    }
+
+    if (waav_tts_body_begin(&w, req, a, err) != 0) {
+        return -1;
+    }
+
+    waav_jw_str(&w, "text", req->text.data, req->text.len);
+    waav_jw_str(&w, "model_id", req->model.data, req->model.len);
+
+    if (req->speaking_rate_set) {
+        waav_jw_open(&w, "voice_settings");
+        waav_jw_num(&w, "speed", req->speaking_rate);
+        waav_jw_close(&w);
+    }
+
+    return waav_tts_body_end(&w, out, err);
+}
+
+
+const waav_tts_adapter_t  waav_tts_elevenlabs = {
+    "elevenlabs",
+    "eleven_multilingual_v2",
+    "21m00Tcm4TlvDq8ikWAM",         /* "Rachel", ElevenLabs' own example */
+    WAAV_FMT_LINEAR16,
+    24000,
+    waav_elevenlabs_claims,
+    waav_elevenlabs_build
+};

@@ -1,0 +1,333 @@
+/*
+ * waav: providers, declared once at http level.
+ *
+ *   waav_provider deepgram key=env:DEEPGRAM_API_KEY;
+ *   waav_provider openai   key=file:/etc/waav/openai.key;
+ *   waav_provider kokoro   type=openai-compatible location=/_waav/kokoro;
+ *
+ * The key is read when the configuration is (environment variables from
+ * the master's environment, files with the master's rights), so a worker
+ * never blocks on it.  It is only ever put in the provider request's
+ * headers: never in a variable, a log line or an answer.
+ */
+
+#include "ngx_http_waav_module.h"
+
+
+#define NGX_HTTP_WAAV_MAX_KEY  1024
+
+
+static ngx_int_t
+ngx_http_waav_key_valid(ngx_str_t *key)
+{
+    size_t  i;
+
+    for (i = 0; i < key->len; i++) {
+        /* it goes into a header: visible ASCII only */
+        if (key->data[i] <= 0x20 || key->data[i] >= 0x7f) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
+    ngx_str_t *value)
+{
+    u_char       *env, *data;
+    size_t        len;
+    ssize_t       n;
+    ngx_fd_t      fd;
+    ngx_str_t     path;
+    ngx_file_t    file;
+    ngx_file_info_t  fi;
+
+    if (ngx_strncmp(value->data, "env:", 4) == 0) {
+        env = ngx_pnalloc(cf->pool, value->len - 4 + 1);
+        if (env == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_cpystrn(env, value->data + 4, value->len - 4 + 1);
+
+        data = (u_char *) getenv((char *) env);
+
+        if (data == NULL || *data == '\0') {
+            /* not configured: requests get PROVIDER_NOT_CONFIGURED */
+            ngx_str_null(&p->key);
+            return NGX_CONF_OK;
+        }
+
+        p->key.len = ngx_strlen(data);
+        p->key.data = ngx_pnalloc(cf->pool, p->key.len);
+        if (p->key.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(p->key.data, data, p->key.len);
+
+    } else if (ngx_strncmp(value->data, "file:", 5) == 0) {
+        path.data = value->data + 5;
+        path.len = value->len - 5;
+
+        if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+        if (fd == NGX_INVALID_FILE) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               ngx_open_file_n " \"%s\" failed", path.data);
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+            || ngx_file_size(&fi) > NGX_HTTP_WAAV_MAX_KEY)
+        {
+            ngx_close_file(fd);
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "key file \"%s\" is unreadable or larger "
+                               "than %d bytes", path.data,
+                               NGX_HTTP_WAAV_MAX_KEY);
+            return NGX_CONF_ERROR;
+        }
+
+        data = ngx_pnalloc(cf->pool, NGX_HTTP_WAAV_MAX_KEY);
+        if (data == NULL) {
+            ngx_close_file(fd);
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(&file, sizeof(ngx_file_t));
+        file.fd = fd;
+        file.name = path;
+        file.log = cf->log;
+
+        n = ngx_read_file(&file, data, NGX_HTTP_WAAV_MAX_KEY, 0);
+        ngx_close_file(fd);
+
+        if (n == NGX_ERROR) {
+            return NGX_CONF_ERROR;
+        }
+
+        len = (size_t) n;
+
+        /* one line: trailing newline and blanks are not part of the key */
+        while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'
+                       || data[len - 1] == ' ' || data[len - 1] == '\t'))
+        {
+            len--;
+        }
+
+        p->key.data = data;
+        p->key.len = len;
+
+    } else {
+        p->key = *value;
+    }
+
+    if (p->key.len > NGX_HTTP_WAAV_MAX_KEY
+        || ngx_http_waav_key_valid(&p->key) != NGX_OK)
+    {
+        /* never echo the key itself */
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the key of waav provider \"%V\" must be visible "
+                           "ASCII of at most %d bytes", &p->name,
+                           NGX_HTTP_WAAV_MAX_KEY);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_waav_main_conf_t  *wmcf = conf;
+
+    char                      *rv;
+    ngx_str_t                 *value, key;
+    ngx_uint_t                 i, have_key;
+    ngx_http_waav_provider_t  *p, *q;
+
+    ngx_http_waav_unused(cmd);
+
+    value = cf->args->elts;
+
+    if (!waav_ident_valid((char *) value[1].data, value[1].len)) {
+        return "has an invalid provider name";
+    }
+
+    q = wmcf->providers.elts;
+
+    for (i = 0; i < wmcf->providers.nelts; i++) {
+        if (q[i].name.len == value[1].len
+            && ngx_strncmp(q[i].name.data, value[1].data, value[1].len) == 0)
+        {
+            return "declares a provider twice";
+        }
+    }
+
+    p = ngx_array_push(&wmcf->providers);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(p, sizeof(ngx_http_waav_provider_t));
+    p->name = value[1];
+    p->type = value[1];
+    ngx_str_null(&key);
+    have_key = 0;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "type=", 5) == 0) {
+            p->type.data = value[i].data + 5;
+            p->type.len = value[i].len - 5;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "key=", 4) == 0) {
+            key.data = value[i].data + 4;
+            key.len = value[i].len - 4;
+            have_key = 1;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "location=", 9) == 0) {
+            p->location.data = value[i].data + 9;
+            p->location.len = value[i].len - 9;
+
+            while (p->location.len
+                   && p->location.data[p->location.len - 1] == '/')
+            {
+                p->location.len--;
+            }
+
+            if (p->location.len == 0 || p->location.data[0] != '/') {
+                return "needs location=/uri";
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    p->tts = waav_tts_adapter((char *) p->type.data, p->type.len);
+
+    if (p->tts == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "unknown waav provider type \"%V\" (deepgram, "
+                           "elevenlabs, openai, openai-compatible, cartesia)",
+                           &p->type);
+        return NGX_CONF_ERROR;
+    }
+
+    if (p->location.len == 0) {
+        p->location.len = sizeof("/_waav/") - 1 + p->name.len;
+        p->location.data = ngx_pnalloc(cf->pool, p->location.len);
+        if (p->location.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_sprintf(p->location.data, "/_waav/%V", &p->name);
+    }
+
+    if (have_key) {
+        rv = ngx_http_waav_provider_key(cf, p, &key);
+        if (rv != NGX_CONF_OK) {
+            return rv;
+        }
+    }
+
+    /* a self-hosted OpenAI-compatible server may need no key */
+    p->usable = p->key.len > 0
+                || (p->type.len == sizeof("openai-compatible") - 1
+                    && ngx_strncmp(p->type.data, "openai-compatible",
+                                   p->type.len) == 0);
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_http_waav_provider_t *
+ngx_http_waav_provider_find(ngx_http_request_t *r, waav_str_t name)
+{
+    ngx_uint_t                  i;
+    ngx_http_waav_provider_t   *p;
+    ngx_http_waav_main_conf_t  *wmcf;
+
+    wmcf = ngx_http_get_module_main_conf(r, ngx_http_waav_module);
+    p = wmcf->providers.elts;
+
+    for (i = 0; i < wmcf->providers.nelts; i++) {
+        if (p[i].name.len == name.len
+            && ngx_strncmp(p[i].name.data, name.data, name.len) == 0)
+        {
+            return &p[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* "deepgram, openai" into buf: the providers a client may name */
+ngx_int_t
+ngx_http_waav_provider_list(ngx_http_request_t *r, ngx_uint_t tts,
+    u_char *buf, size_t size, size_t *len)
+{
+    u_char                     *p, *last;
+    ngx_uint_t                  i;
+    ngx_http_waav_provider_t   *pr;
+    ngx_http_waav_main_conf_t  *wmcf;
+
+    wmcf = ngx_http_get_module_main_conf(r, ngx_http_waav_module);
+    pr = wmcf->providers.elts;
+    p = buf;
+    last = buf + size;
+
+    for (i = 0; i < wmcf->providers.nelts; i++) {
+        if (tts && pr[i].tts == NULL) {
+            continue;
+        }
+
+        p = ngx_slprintf(p, last, "%s%V", p == buf ? "" : ", ", &pr[i].name);
+    }
+
+    if (p == buf) {
+        p = ngx_slprintf(p, last, "none");
+    }
+
+    *len = p - buf;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_waav_provider_init(ngx_conf_t *cf)
+{
+    ngx_uint_t                  i;
+    ngx_http_waav_provider_t   *p;
+    ngx_http_waav_main_conf_t  *wmcf;
+
+    wmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_waav_module);
+    p = wmcf->providers.elts;
+
+    for (i = 0; i < wmcf->providers.nelts; i++) {
+        ngx_log_error(NGX_LOG_NOTICE, cf->log, 0,
+                      "waav: provider \"%V\" (%V) via %V/ %s", &p[i].name,
+                      &p[i].type, &p[i].location,
+                      p[i].usable ? "usable" : "not configured: no key");
+    }
+
+    return NGX_OK;
+}

@@ -1,0 +1,884 @@
+/*
+ * waav: waav_tts, text to speech through a subrequest.
+ *
+ *   location = /speak            { waav_tts; }          # WaaV's shape
+ *   location = /v1/audio/speech  { waav_tts openai; }   # OpenAI's shape
+ *
+ * The body is read and parsed, the provider's adapter (src/core) builds
+ * the provider request, and a subrequest carries it to the provider's
+ * internal location, where stock proxy_pass does TLS, keepalive, timeouts
+ * and caching.  The subrequest's answer is watched by the filters below:
+ * on success the client gets its own headers (Content-Type by format,
+ * x-audio-format, x-sample-rate) when the first audio byte arrives, and the
+ * audio follows as the provider sends it; a provider error before that
+ * becomes a JSON error; a failure after it cuts the response short.
+ */
+
+#include <openssl/evp.h>
+
+#include "ngx_http_waav_module.h"
+#include "waav_errmsg.h"
+#include "waav_json.h"
+
+
+#define NGX_HTTP_WAAV_TTS_ERRBUF  4096
+
+
+typedef struct {
+    ngx_http_request_t        *sr;
+    ngx_http_waav_provider_t  *provider;
+    waav_tts_req_t             req;
+    waav_http_req_t            preq;
+    ngx_str_t                  cache_key;
+
+    ngx_int_t                  rc;             /* subrequest's rc */
+    ngx_uint_t                 status;         /* provider's status */
+    off_t                      length;         /* provider's Content-Length */
+    ngx_str_t                  retry_after;
+
+    u_char                    *err;            /* provider error body */
+    size_t                     err_len;
+
+    unsigned                   header:1;       /* provider answered */
+    unsigned                   ok:1;           /* ... with 2xx */
+    unsigned                   streaming:1;    /* client headers sent */
+    unsigned                   complete:1;     /* provider body ended */
+    unsigned                   done:1;         /* subrequest finalized */
+} ngx_http_waav_tts_ctx_t;
+
+
+static ngx_int_t ngx_http_waav_tts_handler(ngx_http_request_t *r);
+static void ngx_http_waav_tts_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_waav_tts_read_body(ngx_http_request_t *r,
+    ngx_str_t *body);
+static ngx_int_t ngx_http_waav_tts_provider(ngx_http_request_t *r,
+    ngx_http_waav_tts_ctx_t *ctx, waav_err_t *err);
+static ngx_int_t ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
+    ngx_http_waav_tts_ctx_t *ctx);
+static ngx_int_t ngx_http_waav_tts_done(ngx_http_request_t *sr, void *data,
+    ngx_int_t rc);
+static void ngx_http_waav_tts_resume(ngx_http_request_t *r);
+static ngx_int_t ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
+    ngx_http_waav_tts_ctx_t *ctx);
+static ngx_int_t ngx_http_waav_tts_provider_error(ngx_http_request_t *r,
+    ngx_http_waav_tts_ctx_t *ctx);
+static ngx_int_t ngx_http_waav_tts_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_waav_tts_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_waav_tts_cache_key_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+static ngx_http_variable_t  ngx_http_waav_tts_vars[] = {
+
+    { ngx_string("waav_tts_cache_key"), NULL,
+      ngx_http_waav_tts_cache_key_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+char *
+ngx_http_waav_tts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_waav_loc_conf_t  *wlcf = conf;
+
+    ngx_str_t                 *value;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    ngx_http_waav_unused(cmd);
+
+    if (wlcf->handled != NGX_CONF_UNSET) {
+        return "is duplicate or conflicts with another waav handler";
+    }
+
+    value = cf->args->elts;
+    wlcf->tts_shape = WAAV_TTS_SHAPE_WAAV;
+
+    if (cf->args->nelts == 2) {
+        if (ngx_strcmp(value[1].data, "openai") == 0) {
+            wlcf->tts_shape = WAAV_TTS_SHAPE_OPENAI;
+
+        } else if (ngx_strcmp(value[1].data, "waav") != 0) {
+            return "takes \"waav\" (POST /speak) or \"openai\" "
+                   "(POST /v1/audio/speech)";
+        }
+    }
+
+    wlcf->handled = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_waav_tts_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_waav_tts_handler(ngx_http_request_t *r)
+{
+    static ngx_str_t  allow = ngx_string("Allow");
+    static ngx_str_t  post = ngx_string("POST");
+
+    ngx_int_t                  rc;
+    ngx_http_waav_ctx_t       *wctx;
+    ngx_http_waav_tts_ctx_t   *ctx;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    if (r->method != NGX_HTTP_POST) {
+        if (ngx_http_waav_add_header(r, &allow, &post) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_waav_error(r, NGX_HTTP_NOT_ALLOWED,
+                                   "Method not allowed: use POST",
+                                   "METHOD_NOT_ALLOWED");
+    }
+
+    if (r->headers_in.content_type == NULL
+        || r->headers_in.content_type->value.len < 16
+        || ngx_strncasecmp(r->headers_in.content_type->value.data,
+                           (u_char *) "application/json", 16) != 0
+        || (r->headers_in.content_type->value.len > 16
+            && r->headers_in.content_type->value.data[16] != ';'
+            && r->headers_in.content_type->value.data[16] != ' '))
+    {
+        return ngx_http_waav_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                   "Expected request with Content-Type: "
+                                   "application/json",
+                                   "UNSUPPORTED_MEDIA_TYPE");
+    }
+
+    wctx = ngx_http_waav_get_ctx(r);
+    if (wctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_tts_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    wctx->tts = ctx;
+
+    /* the JSON body is parsed in place: one contiguous buffer */
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_waav_tts_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_waav_tts_body(ngx_http_request_t *r)
+{
+    ngx_str_t                 body;
+    ngx_int_t                 rc;
+    waav_err_t                err;
+    waav_alloc_t              a;
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_loc_conf_t *wlcf;
+    ngx_http_waav_tts_ctx_t  *ctx;
+
+    wctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
+    ctx = wctx->tts;
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+
+    ngx_str_null(&body);
+
+    rc = ngx_http_waav_tts_read_body(r, &body);
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    ngx_http_waav_allocator(r->pool, &a);
+    ngx_memzero(&err, sizeof(waav_err_t));
+
+    if (waav_tts_parse(&ctx->req, wlcf->tts_shape, (char *) body.data,
+                       body.len, &a, &err) != 0
+        || ngx_http_waav_tts_provider(r, ctx, &err) != NGX_OK
+        || waav_tts_build(ctx->provider->tts, &ctx->req,
+                          (waav_str_t) { (char *) ctx->provider->key.data,
+                                         ctx->provider->key.len },
+                          &ctx->preq, &a, &err) != 0)
+    {
+        ngx_http_finalize_request(r,
+            ngx_http_waav_send_error(r, err.status, err.message,
+                                     ngx_strlen(err.message), err.code));
+        return;
+    }
+
+    rc = ngx_http_waav_tts_subrequest(r, ctx);
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+    }
+}
+
+
+/* the body as one piece of memory; 413 when nginx had to spill it */
+static ngx_int_t
+ngx_http_waav_tts_read_body(ngx_http_request_t *r, ngx_str_t *body)
+{
+    u_char       *p;
+    size_t        len;
+    ngx_chain_t  *cl;
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return ngx_http_waav_error(r, NGX_HTTP_BAD_REQUEST,
+                                   "Failed to parse the request body as JSON: "
+                                   "empty body", "INVALID_JSON");
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        if (cl->buf->in_file || !ngx_buf_in_memory(cl->buf)) {
+            return ngx_http_waav_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                       "Request body larger than "
+                                       "client_body_buffer_size",
+                                       "PAYLOAD_TOO_LARGE");
+        }
+
+        len += cl->buf->last - cl->buf->pos;
+    }
+
+    cl = r->request_body->bufs;
+
+    if (cl->next == NULL) {
+        body->data = cl->buf->pos;
+        body->len = len;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    body->data = p;
+    body->len = len;
+
+    for ( /* void */ ; cl; cl = cl->next) {
+        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+    }
+
+    return NGX_OK;
+}
+
+
+/* the provider the client named, or whose model it asked for */
+static ngx_int_t
+ngx_http_waav_tts_provider(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
+    waav_err_t *err)
+{
+    u_char                      list[512];
+    size_t                      len;
+    ngx_uint_t                  i;
+    ngx_http_waav_provider_t   *p;
+    ngx_http_waav_main_conf_t  *wmcf;
+
+    p = NULL;
+
+    if (ctx->req.provider.len) {
+        p = ngx_http_waav_provider_find(r, ctx->req.provider);
+
+    } else {
+        wmcf = ngx_http_get_module_main_conf(r, ngx_http_waav_module);
+        p = wmcf->providers.elts;
+
+        for (i = 0; i < wmcf->providers.nelts; i++, p++) {
+            if (p->tts && p->tts->claims_model
+                && p->tts->claims_model(ctx->req.model.data,
+                                        ctx->req.model.len))
+            {
+                break;
+            }
+        }
+
+        if (i == wmcf->providers.nelts) {
+            ngx_http_waav_provider_list(r, 1, list, sizeof(list), &len);
+            waav_err_set(err, 400, "INVALID_PROVIDER",
+                         "No configured provider serves model '%.*s'; "
+                         "name one as provider/model (configured providers: "
+                         "%.*s)", (int) ctx->req.model.len,
+                         ctx->req.model.data, (int) len, list);
+            return NGX_ERROR;
+        }
+    }
+
+    if (p == NULL || p->tts == NULL) {
+        ngx_http_waav_provider_list(r, 1, list, sizeof(list), &len);
+        waav_err_set(err, 400, "INVALID_PROVIDER",
+                     "Unknown TTS provider '%.*s' (configured providers: %.*s)",
+                     (int) ctx->req.provider.len, ctx->req.provider.data,
+                     (int) len, list);
+        return NGX_ERROR;
+    }
+
+    if (!p->usable) {
+        waav_err_set(err, 400, "PROVIDER_NOT_CONFIGURED",
+                     "API key not configured for provider: %.*s",
+                     (int) p->name.len, p->name.data);
+        return NGX_ERROR;
+    }
+
+    ctx->provider = p;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
+    ngx_http_waav_tts_ctx_t *ctx)
+{
+    size_t                        i;
+    u_char                       *p;
+    ngx_str_t                     uri, args;
+    ngx_buf_t                    *b;
+    ngx_chain_t                  *cl;
+    ngx_table_elt_t              *h;
+    ngx_http_request_t           *sr;
+    ngx_http_request_body_t      *rb;
+    ngx_http_post_subrequest_t   *ps;
+    waav_http_req_t              *preq;
+
+    preq = &ctx->preq;
+
+    uri.len = ctx->provider->location.len + preq->path.len;
+    uri.data = ngx_pnalloc(r->pool, uri.len);
+    if (uri.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(uri.data, ctx->provider->location.data,
+                   ctx->provider->location.len);
+    ngx_memcpy(p, preq->path.data, preq->path.len);
+
+    args.data = (u_char *) preq->args.data;
+    args.len = preq->args.len;
+
+    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
+    if (ps == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ps->handler = ngx_http_waav_tts_done;
+    ps->data = ctx;
+
+    if (ngx_http_subrequest(r, &uri, args.len ? &args : NULL, &sr, ps,
+                            NGX_HTTP_SUBREQUEST_WAITED)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->sr = sr;
+
+    sr->method = NGX_HTTP_POST;
+    ngx_str_set(&sr->method_name, "POST");
+
+    /* the provider request's own body ... */
+
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (rb == NULL || b == NULL || cl == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = (u_char *) preq->body.data;
+    b->last = b->pos + preq->body.len;
+    b->memory = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+    rb->bufs = cl;
+    sr->request_body = rb;
+
+    /* ... and only its own headers: nothing of the client's goes on */
+
+    ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
+    sr->headers_in.content_length_n = preq->body.len;
+    sr->headers_in.keep_alive_n = -1;
+
+    if (ngx_list_init(&sr->headers_in.headers, r->pool, preq->nheaders + 1,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    for (i = 0; i < preq->nheaders; i++) {
+        h = ngx_list_push(&sr->headers_in.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->key.data = (u_char *) preq->headers[i].name;
+        h->key.len = ngx_strlen(preq->headers[i].name);
+        h->value.data = (u_char *) preq->headers[i].value.data;
+        h->value.len = preq->headers[i].value.len;
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
+
+        h->lowcase_key = ngx_pnalloc(r->pool, h->key.len);
+        if (h->lowcase_key == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_waav_tts_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
+{
+    ngx_http_waav_tts_ctx_t  *ctx = data;
+
+    ctx->done = 1;
+    ctx->rc = rc;
+
+    sr->parent->write_event_handler = ngx_http_waav_tts_resume;
+
+    /*
+     * Before the first audio byte the parent answers (JSON error), so the
+     * subrequest must not send nginx's error page; after it, an error
+     * tears the connection down and the client sees the truncation.
+     */
+
+    if (ctx->streaming) {
+        return rc;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_waav_tts_resume(ngx_http_request_t *r)
+{
+    ngx_int_t                 rc;
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_tts_ctx_t  *ctx;
+
+    wctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
+    ctx = wctx ? wctx->tts : NULL;
+
+    if (ctx == NULL || !ctx->done) {
+        return;
+    }
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    if (ctx->streaming) {
+        if (!ctx->complete) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "waav: provider \"%V\" stopped mid-audio",
+                          &ctx->provider->name);
+            ngx_http_finalize_request(r, NGX_ERROR);
+            return;
+        }
+
+        rc = ngx_http_send_special(r, NGX_HTTP_LAST);
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_waav_tts_provider_error(r, ctx));
+}
+
+
+/* the client's headers, sent when the first audio byte arrives */
+static ngx_int_t
+ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
+    ngx_http_waav_tts_ctx_t *ctx)
+{
+    u_char           *p;
+    ngx_str_t         value;
+    waav_http_req_t  *preq;
+
+    static ngx_str_t  audio_format = ngx_string("x-audio-format");
+    static ngx_str_t  sample_rate = ngx_string("x-sample-rate");
+
+    preq = &ctx->preq;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = ctx->length;
+
+    r->headers_out.content_type.data = (u_char *) preq->content_type;
+    r->headers_out.content_type.len = ngx_strlen(preq->content_type);
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    value.data = (u_char *) preq->audio_format.data;
+    value.len = preq->audio_format.len;
+
+    if (ngx_http_waav_add_header(r, &audio_format, &value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    value.data = p;
+    value.len = ngx_sprintf(p, "%ui", (ngx_uint_t) preq->sample_rate) - p;
+
+    if (ngx_http_waav_add_header(r, &sample_rate, &value) != NGX_OK
+        || ngx_http_waav_set_nosniff(r) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->streaming = 1;
+
+    return ngx_http_send_header(r);
+}
+
+
+static ngx_int_t
+ngx_http_waav_tts_provider_error(ngx_http_request_t *r,
+    ngx_http_waav_tts_ctx_t *ctx)
+{
+    char        msg[WAAV_ERRMSG_MAX + 1];
+    size_t      len;
+    ngx_str_t  *name;
+    waav_err_t  err;
+
+    static ngx_str_t  retry_after = ngx_string("Retry-After");
+    static ngx_str_t  one = ngx_string("1");
+
+    name = &ctx->provider->name;
+
+    if (!ctx->header) {
+        if (ctx->rc == NGX_HTTP_GATEWAY_TIME_OUT) {
+            waav_err_set(&err, NGX_HTTP_GATEWAY_TIME_OUT, "PROVIDER_TIMEOUT",
+                         "Provider %.*s did not answer in time",
+                         (int) name->len, name->data);
+
+        } else {
+            waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_ERROR",
+                         "Could not reach provider %.*s",
+                         (int) name->len, name->data);
+        }
+
+    } else if (ctx->ok) {
+        waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_BAD_RESPONSE",
+                     "Provider %.*s returned no audio",
+                     (int) name->len, name->data);
+
+    } else {
+        len = waav_provider_message((char *) ctx->err, ctx->err_len,
+                                    (char *) ctx->provider->key.data,
+                                    ctx->provider->key.len, msg, sizeof(msg));
+
+        if (ctx->status == NGX_HTTP_TOO_MANY_REQUESTS) {
+            if (ngx_http_waav_add_header(r, &retry_after,
+                                         ctx->retry_after.len
+                                         ? &ctx->retry_after : &one)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            waav_err_set(&err, NGX_HTTP_TOO_MANY_REQUESTS,
+                         "PROVIDER_RATE_LIMITED",
+                         "Provider %.*s is rate limiting: %.*s",
+                         (int) name->len, name->data, (int) len, msg);
+
+        } else {
+            waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_ERROR",
+                         "Provider %.*s answered %lu: %.*s",
+                         (int) name->len, name->data,
+                         (unsigned long) ctx->status, (int) len, msg);
+        }
+    }
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s", err.message);
+
+    return ngx_http_waav_send_error(r, err.status, err.message,
+                                    ngx_strlen(err.message), err.code);
+}
+
+
+/* --- watching the subrequest -------------------------------------------- */
+
+static ngx_http_waav_tts_ctx_t *
+ngx_http_waav_tts_sr_ctx(ngx_http_request_t *r)
+{
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_tts_ctx_t  *ctx;
+
+    if (r == r->main) {
+        return NULL;
+    }
+
+    wctx = ngx_http_get_module_ctx(r->main, ngx_http_waav_module);
+    if (wctx == NULL || wctx->tts == NULL) {
+        return NULL;
+    }
+
+    ctx = wctx->tts;
+
+    return (ctx->sr == r) ? ctx : NULL;
+}
+
+
+static ngx_int_t
+ngx_http_waav_tts_header_filter(ngx_http_request_t *r)
+{
+    ngx_uint_t                i;
+    ngx_list_part_t          *part;
+    ngx_table_elt_t          *h;
+    ngx_http_waav_tts_ctx_t  *ctx;
+
+    ctx = ngx_http_waav_tts_sr_ctx(r);
+
+    if (ctx == NULL) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx->header = 1;
+    ctx->status = r->headers_out.status;
+    ctx->ok = (ctx->status >= 200 && ctx->status < 300);
+    ctx->length = r->headers_out.content_length_n;
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash && h[i].key.len == sizeof("Retry-After") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Retry-After",
+                               h[i].key.len) == 0
+            && h[i].value.len <= 32)
+        {
+            ctx->retry_after = h[i].value;
+        }
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static ngx_int_t
+ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    size_t                    n;
+    ngx_int_t                 rc;
+    ngx_uint_t                data;
+    ngx_chain_t              *cl;
+    ngx_http_waav_tts_ctx_t  *ctx;
+
+    ctx = ngx_http_waav_tts_sr_ctx(r);
+
+    if (ctx == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    data = 0;
+
+    for (cl = in; cl; cl = cl->next) {
+        if (cl->buf->last_in_chain || cl->buf->last_buf) {
+            ctx->complete = 1;
+        }
+
+        if (ngx_buf_size(cl->buf) > 0) {
+            data = 1;
+        }
+    }
+
+    if (ctx->ok && ctx->streaming) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    if (ctx->ok && data) {
+        rc = ngx_http_waav_tts_send_headers(r->main, ctx);
+
+        if (rc == NGX_ERROR || rc > NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    /* an error answer (or nothing yet): keep a bounded copy, send nothing */
+
+    for (cl = in; cl; cl = cl->next) {
+        if (!ctx->ok && ngx_buf_in_memory(cl->buf)) {
+            if (ctx->err == NULL) {
+                ctx->err = ngx_pnalloc(r->pool, NGX_HTTP_WAAV_TTS_ERRBUF);
+                if (ctx->err == NULL) {
+                    return NGX_ERROR;
+                }
+            }
+
+            n = ngx_min((size_t) (cl->buf->last - cl->buf->pos),
+                        NGX_HTTP_WAAV_TTS_ERRBUF - ctx->err_len);
+            ngx_memcpy(ctx->err + ctx->err_len, cl->buf->pos, n);
+            ctx->err_len += n;
+        }
+
+        cl->buf->pos = cl->buf->last;
+        cl->buf->file_pos = cl->buf->file_last;
+    }
+
+    return NGX_OK;
+}
+
+
+/* --- $waav_tts_cache_key ------------------------------------------------ */
+
+static void
+ngx_http_waav_sha_str(EVP_MD_CTX *md, const char *s, size_t len)
+{
+    /* length-prefixed, so no two different fields read the same */
+    uint32_t  n;
+
+    n = (uint32_t) len;
+    EVP_DigestUpdate(md, &n, sizeof(n));
+    EVP_DigestUpdate(md, s, len);
+}
+
+
+static ngx_int_t
+ngx_http_waav_tts_cache_key_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    size_t                    i;
+    u_char                    buf[64], hash[EVP_MAX_MD_SIZE];
+    unsigned                  hlen;
+    EVP_MD_CTX               *md;
+    waav_tts_req_t           *q;
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_tts_ctx_t  *ctx;
+
+    ngx_http_waav_unused(data);
+
+    wctx = ngx_http_get_module_ctx(r->main, ngx_http_waav_module);
+    ctx = wctx ? wctx->tts : NULL;
+
+    if (ctx == NULL || ctx->provider == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (ctx->cache_key.len == 0) {
+        q = &ctx->req;
+
+        md = EVP_MD_CTX_new();
+        if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+            EVP_MD_CTX_free(md);
+            return NGX_ERROR;
+        }
+
+        ngx_http_waav_sha_str(md, (char *) ctx->provider->name.data,
+                              ctx->provider->name.len);
+        ngx_http_waav_sha_str(md, q->model.data, q->model.len);
+        ngx_http_waav_sha_str(md, q->voice.data, q->voice.len);
+        ngx_http_waav_sha_str(md, q->format_name.data, q->format_name.len);
+
+        i = ngx_sprintf(buf, "%ui|%.3f", (ngx_uint_t) ctx->preq.sample_rate,
+                        q->speaking_rate_set ? q->speaking_rate : 1.0)
+            - buf;
+        ngx_http_waav_sha_str(md, (char *) buf, i);
+        ngx_http_waav_sha_str(md, q->instructions.data, q->instructions.len);
+
+        for (i = 0; i < q->npron; i++) {
+            ngx_http_waav_sha_str(md, q->pron[i].word.data,
+                                  q->pron[i].word.len);
+            ngx_http_waav_sha_str(md, q->pron[i].pronunciation.data,
+                                  q->pron[i].pronunciation.len);
+        }
+
+        ngx_http_waav_sha_str(md, q->text.data, q->text.len);
+
+        if (EVP_DigestFinal_ex(md, hash, &hlen) != 1) {
+            EVP_MD_CTX_free(md);
+            return NGX_ERROR;
+        }
+
+        EVP_MD_CTX_free(md);
+
+        ctx->cache_key.data = ngx_pnalloc(r->main->pool, 2 * hlen);
+        if (ctx->cache_key.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->cache_key.len = ngx_hex_dump(ctx->cache_key.data, hash, hlen)
+                             - ctx->cache_key.data;
+    }
+
+    v->data = ctx->cache_key.data;
+    v->len = ctx->cache_key.len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_waav_tts_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_waav_tts_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_waav_tts_init(ngx_conf_t *cf)
+{
+    ngx_http_waav_unused(cf);
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_waav_tts_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_waav_tts_body_filter;
+
+    return NGX_OK;
+}
