@@ -81,7 +81,7 @@ CORE_SRCS   := $(wildcard src/core/*.c)
 $(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g $(SAN_FLAGS) \
-	    -Isrc/core -o $@ $< $(CORE_SRCS) -lcmocka -lcjson
+	    -Isrc/core -o $@ $< $(CORE_SRCS) -lcmocka -lcjson -lm
 
 unit: deps-test $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "# $$t"; $$t; done

@@ -656,6 +656,35 @@ waav_tts_parse_openai(waav_tts_req_t *req, const cJSON *root, waav_alloc_t *a,
 }
 
 
+/*
+ * cJSON turns "\u0000" into a NUL that silently ends the string ("a\u0000b"
+ * would read as "a"): such bodies are refused instead.
+ */
+static int
+waav_json_has_nul(const char *json, size_t len)
+{
+    size_t  i, slashes;
+
+    for (i = 0; i + 6 <= len; i++) {
+        if (json[i] != '\\' || memcmp(json + i + 1, "u0000", 5) != 0) {
+            continue;
+        }
+
+        slashes = 0;
+
+        while (slashes < i && json[i - 1 - slashes] == '\\') {
+            slashes++;
+        }
+
+        if (slashes % 2 == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 int
 waav_tts_parse(waav_tts_req_t *req, waav_tts_shape_e shape, const char *json,
     size_t len, waav_alloc_t *a, waav_err_t *err)
@@ -666,6 +695,11 @@ waav_tts_parse(waav_tts_req_t *req, waav_tts_shape_e shape, const char *json,
 
     memset(req, 0, sizeof(waav_tts_req_t));
     req->speaking_rate = 1.0;
+
+    if (waav_json_has_nul(json, len)) {
+        return waav_err_set(err, 400, "INVALID_REQUEST",
+                            "JSON strings must not contain \\u0000");
+    }
 
     end = NULL;
     root = cJSON_ParseWithLengthOpts(json, len, &end, 0);

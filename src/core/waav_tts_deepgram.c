@@ -80,7 +80,9 @@ waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
 
     rate = req->sample_rate ? req->sample_rate : f->default_rate;
 
-    if (f->rates == NULL && req->sample_rate && req->sample_rate != rate) {
+    if (f->rates == NULL && req->sample_rate
+        && req->sample_rate != f->default_rate)
+    {
         return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
                             "deepgram sends %s at %u Hz only", f->encoding,
                             f->default_rate);
