@@ -7,13 +7,15 @@
  *
  * Deepgram names voices as models (aura-asteria-en, aura-2-thalia-en), so
  * the model is tts_config.model, else voice_id.  Unlike WaaV, formats are
- * translated to Deepgram's encodings (pcm -> linear16, ulaw -> mulaw) and
- * sample_rate is only sent where Deepgram accepts one.
+ * translated to Deepgram's encodings (pcm -> linear16, ulaw -> mulaw),
+ * sample_rate is only sent where Deepgram accepts one, and speaking_rate
+ * becomes Deepgram's speed (0.7-1.5).
  */
 
 #include <stdio.h>
 #include <string.h>
 
+#include "waav_json.h"
 #include "waav_jw.h"
 #include "waav_tts.h"
 
@@ -31,7 +33,7 @@ static const unsigned  waav_dg_linear_rates[] = {
 };
 static const unsigned  waav_dg_law_rates[] = { 8000, 16000, 0 };
 static const unsigned  waav_dg_flac_rates[] = {
-    8000, 16000, 22050, 24000, 32000, 48000, 0
+    8000, 16000, 22050, 32000, 48000, 0
 };
 
 static const waav_deepgram_fmt_t  waav_deepgram_fmts[] = {
@@ -61,7 +63,8 @@ waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     unsigned                    rate;
     waav_jw_t                   w;
     waav_str_t                  model;
-    char                        ratebuf[32];
+    int                         n;
+    char                        extra[64];
     const waav_deepgram_fmt_t  *f;
 
     f = NULL;
@@ -94,16 +97,31 @@ waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
                             rate, f->encoding);
     }
 
-    if (req->speaking_rate_set && req->speaking_rate != 1.0) {
-        return waav_tts_unsupported(err, ad->type, "speaking_rate");
+    if (req->speaking_rate_set
+        && (req->speaking_rate < 0.7 || req->speaking_rate > 1.5))
+    {
+        return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+                            "deepgram takes speaking_rate from 0.7 to 1.5");
+    }
+
+    /* Deepgram's own limit, checked here rather than paid for */
+    if (waav_utf8_chars(req->text.data, req->text.len) > 2000) {
+        return waav_err_set(err, 400, "TEXT_TOO_LONG",
+                            "deepgram takes at most 2000 characters of text");
     }
 
     model = req->model.len ? req->model : req->voice;
 
-    ratebuf[0] = '\0';
+    n = 0;
+    extra[0] = '\0';
 
     if (f->rates) {
-        snprintf(ratebuf, sizeof(ratebuf), "&sample_rate=%u", rate);
+        n = snprintf(extra, sizeof(extra), "&sample_rate=%u", rate);
+    }
+
+    if (req->speaking_rate_set) {
+        snprintf(extra + n, sizeof(extra) - n, "&speed=%g",
+                 req->speaking_rate);
     }
 
     out->path.data = "/v1/speak";
@@ -113,7 +131,7 @@ waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
                                   "model=%.*s&encoding=%s%s%s%s",
                                   (int) model.len, model.data, f->encoding,
                                   f->container ? "&container=" : "",
-                                  f->container ? f->container : "", ratebuf);
+                                  f->container ? f->container : "", extra);
     if (out->args.data == NULL) {
         return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
     }

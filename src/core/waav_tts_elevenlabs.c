@@ -18,7 +18,7 @@
 
 
 static const unsigned  waav_el_pcm_rates[] = {
-    8000, 16000, 22050, 24000, 44100, 48000, 0
+    8000, 16000, 22050, 24000, 32000, 44100, 48000, 0
 };
 
 
@@ -41,16 +41,24 @@ waav_elevenlabs_format(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     switch (req->format) {
 
     case WAAV_FMT_LINEAR16:
+    case WAAV_FMT_WAV:
         r = r ? r : 24000;
 
         if (!waav_rate_in(r, waav_el_pcm_rates)) {
             return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
                                 "elevenlabs does not support sample_rate %u "
-                                "for pcm", r);
+                                "for %s", r, waav_fmt_name(req->format));
         }
 
-        snprintf(buf, size, "pcm_%u", r);
-        *accept = "audio/pcm";
+        if (req->format == WAAV_FMT_WAV) {
+            snprintf(buf, size, "wav_%u", r);
+            *accept = "audio/wav";
+
+        } else {
+            snprintf(buf, size, "pcm_%u", r);
+            *accept = "audio/pcm";
+        }
+
         break;
 
     case WAAV_FMT_MULAW:
@@ -92,7 +100,8 @@ waav_elevenlabs_format(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
 
     default:
         return waav_tts_unsupported(err, ad->type, "this audio_format "
-                                    "(use linear16, mulaw, alaw, mp3 or opus)");
+                                    "(use linear16, wav, mulaw, alaw, mp3 "
+                                    "or opus)");
     }
 
     *rate = r;

@@ -521,6 +521,11 @@ test_deepgram(void **state)
     assert_str(out.args, "model=aura-asteria-en&encoding=linear16"
                          "&container=wav&sample_rate=16000");
     assert_string_equal(out.content_type, "audio/wav");
+
+    build("deepgram", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"d\","
+          "\"speaking_rate\":1.25}}", WAAV_TTS_SHAPE_WAAV, &out);
+    assert_str(out.args, "model=aura-asteria-en&encoding=linear16"
+                         "&container=none&sample_rate=24000&speed=1.25");
 }
 
 
@@ -539,8 +544,11 @@ test_deepgram_rejects(void **state)
     assert_true(build_fails("deepgram", "{\"text\":\"x\",\"tts_config\":{"
                 "\"provider\":\"d\",\"sample_rate\":22050}}", &err));
     assert_true(build_fails("deepgram", "{\"text\":\"x\",\"tts_config\":{"
-                "\"provider\":\"d\",\"speaking_rate\":1.5}}", &err));
+                "\"provider\":\"d\",\"speaking_rate\":1.6}}", &err));
     assert_string_equal(err.code, "UNSUPPORTED_OPTION");
+    assert_true(build_fails("deepgram", "{\"text\":\"x\",\"tts_config\":{"
+                "\"provider\":\"d\",\"audio_format\":\"flac\","
+                "\"sample_rate\":24000}}", &err));
 }
 
 
@@ -578,6 +586,12 @@ test_elevenlabs(void **state)
           "\"audio_format\":\"mulaw\"}}", WAAV_TTS_SHAPE_WAAV, &out);
     assert_str(out.args, "output_format=ulaw_8000");
     assert_string_equal(out.content_type, "audio/basic");
+
+    build("elevenlabs", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"e\","
+          "\"audio_format\":\"wav\",\"sample_rate\":16000}}",
+          WAAV_TTS_SHAPE_WAAV, &out);
+    assert_str(out.args, "output_format=wav_16000");
+    assert_string_equal(out.content_type, "audio/wav");
 }
 
 
@@ -589,9 +603,9 @@ test_elevenlabs_rejects(void **state)
     (void) state;
 
     assert_true(build_fails("elevenlabs", "{\"text\":\"x\",\"tts_config\":{"
-                "\"provider\":\"e\",\"audio_format\":\"wav\"}}", &err));
+                "\"provider\":\"e\",\"audio_format\":\"flac\"}}", &err));
     assert_true(build_fails("elevenlabs", "{\"text\":\"x\",\"tts_config\":{"
-                "\"provider\":\"e\",\"sample_rate\":32000}}", &err));
+                "\"provider\":\"e\",\"sample_rate\":11025}}", &err));
     assert_true(build_fails("elevenlabs", "{\"text\":\"x\",\"tts_config\":{"
                 "\"provider\":\"e\",\"speaking_rate\":2}}", &err));
 }

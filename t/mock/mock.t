@@ -1,0 +1,571 @@
+# Tests for the waav provider mock.   prove -I t/lib t/mock/mock.t
+use Mojo::Base -strict, -signatures;
+use Test::More;
+use Test::Mojo;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Mojo::File qw(curfile);
+use Mojo::JSON qw(decode_json);
+use MIME::Base64 qw(decode_base64);
+use Time::HiRes qw(time);
+use Waav::Mock qw(mock_audio mock_key mock_seed);
+
+my $t = Test::Mojo->new(curfile->sibling('waav-mock.pl'));
+my %K = map { $_ => mock_key($_) } qw(deepgram elevenlabs openai cartesia groq assemblyai);
+my $BAD = 'wrong-key-0123456789abcdef';
+
+sub wav ($secs, $rate = 16000) {
+  my $data = "\0\1" x int($secs * $rate);
+  return pack('A4 V A4 A4 V v v V V v v A4 V', 'RIFF', 36 + length $data, 'WAVE', 'fmt ', 16, 1, 1, $rate, $rate * 2, 2, 16, 'data', length $data) . $data;
+}
+# Mojo drops Transfer-Encoding once it has de-chunked a body, so catch it while parsing.
+sub watch_te ($tx) { my $te; $tx->res->on(progress => sub ($res) { $te //= $res->headers->transfer_encoding }); return \$te }
+# Send raw bytes to the embedded server, return everything read until it closes.
+sub raw_http ($request) {
+  my ($loop, $buf) = ($t->ua->ioloop, '');
+  my $port = $t->ua->server->url->port;
+  my $guard = $loop->timer(5 => sub { $loop->stop });
+  $loop->client({address => '127.0.0.1', port => $port} => sub ($loop, $err, $stream) {
+    return $loop->stop if $err;
+    $stream->on(read => sub ($s, $bytes) { $buf .= $bytes });
+    $stream->on(close => sub { $loop->stop });
+    $stream->write($request);
+  });
+  $loop->start;
+  $loop->remove($guard);
+  return $buf;
+}
+sub reset_mock () { $t->post_ok('/__mock/reset')->status_is(204) }
+sub body_hides_key ($key) { unlike $t->tx->res->body, qr/\Q$key\E/, 'error body does not echo the key' }
+
+my %dg = (Authorization => "Token $K{deepgram}");
+my $DG_SPEAK = '/deepgram/v1/speak?model=aura-2-thalia-en';
+my %el = ('xi-api-key' => $K{elevenlabs});
+my $EL_TTS = '/elevenlabs/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM';
+my %oa = (Authorization => "Bearer $K{openai}");
+my %gq = (Authorization => "Bearer $K{groq}");
+my %ca = (Authorization => "Bearer $K{cartesia}", 'Cartesia-Version' => '2025-04-16');
+my %aa = (Authorization => $K{assemblyai});
+my %ca_body = (model_id => 'sonic-3', transcript => 'Hello there', voice => {mode => 'id', id => '694f9389-aac1-45b6-b726-9d9369183238'},
+  output_format => {container => 'wav', encoding => 'pcm_s16le', sample_rate => 24000}, language => 'en');
+sub oai_form (%f) { return {model => 'whisper-1', file => {content => wav(1), filename => 'audio.wav', 'Content-Type' => 'audio/wav'}, %f} }
+
+subtest 'Waav::Mock' => sub {
+  is mock_seed('deepgram'), 837 & 0xff, 'seed';
+  is length mock_audio('openai'), 16000, 'default length';
+  is length mock_audio('openai', 0), 0, 'zero length';
+  my $a = mock_audio('groq', 600);
+  my $seed = mock_seed('groq');
+  is_deeply [unpack 'C*', $a], [map { ($_ * 31 + $seed) & 0xff } 0 .. 599], 'byte i = (i*31+seed)&0xff';
+  is mock_key('compat'), 'test-compat-key', 'default key';
+  local $ENV{MOCK_OPENAI_KEY} = 'sk-env';
+  is mock_key('openai'), 'sk-env', 'env override';
+};
+
+subtest 'Deepgram speak' => sub {
+  reset_mock();
+  $t->post_ok("$DG_SPEAK&encoding=linear16&container=none&sample_rate=16000" => \%dg => json => {text => 'Hello'})
+    ->status_is(200)->content_type_is('audio/l16')->header_is('dg-model-name' => 'aura-2-thalia-en')->header_is('dg-char-count' => 5)
+    ->header_like('dg-request-id' => qr/^[0-9a-f-]{36}$/);
+  is $t->tx->res->body, mock_audio('deepgram', 16000), 'mock audio bytes';
+  $t->post_ok($DG_SPEAK => \%dg => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/mpeg');
+  $t->post_ok("$DG_SPEAK&encoding=mp3&bit_rate=32000" => \%dg => json => {text => 'Hi'})->status_is(200);
+  $t->post_ok("$DG_SPEAK&encoding=linear16" => \%dg => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/wav');
+  $t->post_ok("$DG_SPEAK&encoding=mulaw&container=none&sample_rate=8000" => \%dg => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/mulaw');
+  $t->post_ok("$DG_SPEAK&encoding=opus&bit_rate=12000" => \%dg => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/ogg');
+  $t->post_ok("$DG_SPEAK&encoding=flac&sample_rate=48000" => \%dg => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/flac');
+
+  $t->post_ok($DG_SPEAK => {Authorization => "Token $BAD"} => json => {text => 'Hi'})->status_is(401)
+    ->json_is('/err_code' => 'INVALID_AUTH')->json_is('/err_msg' => 'Invalid credentials.')->json_like('/request_id' => qr/-/);
+  body_hides_key($BAD);
+  $t->post_ok($DG_SPEAK => json => {text => 'Hi'})->status_is(401)->json_is('/err_code' => 'INVALID_AUTH');
+  $t->post_ok($DG_SPEAK => {Authorization => "Bearer $K{deepgram}"} => json => {text => 'Hi'})->status_is(401);
+  $t->post_ok($DG_SPEAK => {Authorization => "token $K{deepgram}"} => json => {text => 'Hi'})->status_is(200, 'scheme is case-insensitive');
+
+  for my $q ('&voice=x', '&encoding=pcm', '&encoding=mp3&sample_rate=22050', '&encoding=linear16&sample_rate=22050',
+    '&encoding=linear16&container=ogg', '&encoding=mp3&container=none', '&encoding=linear16&bit_rate=48000',
+    '&encoding=mp3&bit_rate=64000', '&encoding=aac&bit_rate=200000', '&speed=3', '&callback_method=GET') {
+    $t->post_ok("$DG_SPEAK$q" => \%dg => json => {text => 'Hi'})->status_is(400)->json_is('/err_code' => 'INVALID_QUERY_PARAMETER');
+  }
+  $t->post_ok('/deepgram/v1/speak' => \%dg => json => {text => 'Hi'})->status_is(400)->json_is('/err_code' => 'INVALID_QUERY_PARAMETER');
+  $t->post_ok('/deepgram/v1/speak?model=nova-3' => \%dg => json => {text => 'Hi'})->status_is(400)
+    ->json_is('/category' => 'INVALID_QUERY_PARAMETER')->json_is('/message' => 'No such model/version/tier combination found.');
+  $t->post_ok($DG_SPEAK => {%dg, 'Content-Type' => 'application/json'} => '{"text": ')->status_is(400)
+    ->json_is('/err_code' => 'Bad Request')->json_is('/err_msg' => 'Content-type was application/json, but we could not process the JSON payload.');
+  $t->post_ok($DG_SPEAK => \%dg => json => {txt => 'Hi'})->status_is(400)->json_is('/category' => 'INVALID_JSON')
+    ->json_is('/message' => 'Invalid JSON submitted.')->json_like('/details' => qr/missing field `text`/);
+  $t->post_ok($DG_SPEAK => \%dg => json => {text => 5})->status_is(400)->json_is('/category' => 'INVALID_JSON');
+  $t->post_ok($DG_SPEAK => \%dg => json => {text => '  '})->status_is(400)->json_is('/err_code' => 'Bad Request');
+  $t->post_ok($DG_SPEAK => \%dg => json => {text => 'x' x 2001})->status_is(400);
+  $t->post_ok($DG_SPEAK => {%dg, 'Content-Type' => 'text/plain'} => 'Hi')->status_is(400);
+  $t->post_ok('/deepgram/v1/nope' => \%dg)->status_is(404)->json_is('/err_code' => 'NOT_FOUND');
+  $t->get_ok('/deepgram/v1/speak' => \%dg)->status_is(404, 'wrong method');
+};
+
+subtest 'Deepgram listen and models' => sub {
+  $t->post_ok('/deepgram/v1/listen?model=nova-3' => {%dg, 'Content-Type' => 'audio/wav'} => wav(2))->status_is(200)
+    ->json_is('/metadata/duration' => 2)->json_is('/metadata/channels' => 1)->json_has('/metadata/request_id')->json_has('/metadata/models/0')
+    ->json_is('/results/channels/0/alternatives/0/transcript' => 'hello world from the mock')
+    ->json_is('/results/channels/0/alternatives/0/words/0/word' => 'hello')->json_is('/results/channels/0/alternatives/0/words/4/end' => 1.96)
+    ->json_hasnt('/results/channels/0/detected_language');
+  $t->post_ok('/deepgram/v1/listen?model=nova-3&smart_format=true&detect_language=true&diarize=true' => {%dg, 'Content-Type' => 'audio/wav'} => wav(1))
+    ->status_is(200)->json_is('/results/channels/0/alternatives/0/transcript' => 'Hello world from the mock.')
+    ->json_is('/results/channels/0/alternatives/0/words/0/punctuated_word' => 'Hello')->json_is('/results/channels/0/alternatives/0/words/4/punctuated_word' => 'mock.')
+    ->json_is('/results/channels/0/alternatives/0/words/0/speaker' => 0)->json_is('/results/channels/0/detected_language' => 'en');
+  $t->post_ok('/deepgram/v1/listen?encoding=linear16&sample_rate=16000&channels=1' => {%dg, 'Content-Type' => 'audio/l16'} => "\0" x 64000)
+    ->status_is(200)->json_is('/metadata/duration' => 2);
+  $t->post_ok('/deepgram/v1/listen' => {%dg, 'Content-Type' => 'application/json'} => json => {url => 'https://example.com/a.wav'})->status_is(200);
+  my $corrupt = 'Bad Request: failed to process audio: corrupt or unsupported data';
+  $t->post_ok('/deepgram/v1/listen' => {%dg, 'Content-Type' => 'audio/wav'} => '')->status_is(400)->json_is('/err_msg' => $corrupt);
+  $t->post_ok('/deepgram/v1/listen' => {%dg, 'Content-Type' => 'audio/wav'} => mock_audio('x', 3200))->status_is(400)->json_is('/err_msg' => $corrupt);
+  $t->post_ok('/deepgram/v1/listen?encoding=linear16' => {%dg, 'Content-Type' => 'audio/l16'} => "\0" x 100)->status_is(400);
+  $t->post_ok('/deepgram/v1/listen?model=aura-2-thalia-en' => {%dg, 'Content-Type' => 'audio/wav'} => wav(1))->status_is(400)
+    ->json_is('/err_msg' => 'No such model/language/tier combination found.');
+  $t->post_ok('/deepgram/v1/listen?punctuate=yes' => {%dg, 'Content-Type' => 'audio/wav'} => wav(1))->status_is(400);
+  $t->post_ok('/deepgram/v1/listen' => {%dg, 'Content-Type' => 'application/json'} => '{oops')->status_is(400)
+    ->json_like('/err_msg' => qr/could not process the JSON payload/);
+  $t->post_ok('/deepgram/v1/listen' => {'Content-Type' => 'audio/wav'} => wav(1))->status_is(401)->json_is('/err_code' => 'INVALID_AUTH');
+
+  $t->get_ok('/deepgram/v1/models')->status_is(200)->json_is('/stt/0/canonical_name' => 'nova-3')
+    ->json_is('/tts/0/canonical_name' => 'aura-2-thalia-en')->json_is('/tts/0/architecture' => 'aura-2')->json_is('/tts/0/languages/0' => 'en')
+    ->json_has('/tts/0/uuid')->json_has('/tts/0/version')->json_has('/tts/0/metadata/accent')->json_has('/tts/0/metadata/color')
+    ->json_has('/tts/0/metadata/image')->json_like('/tts/0/metadata/sample' => qr/^https:/)->json_is('/tts/0/metadata/tags/0' => 'feminine');
+  $t->get_ok('/deepgram/v1/models' => \%dg)->status_is(200);
+  $t->get_ok('/deepgram/v1/models' => {Authorization => "Token $BAD"})->status_is(401);
+};
+
+subtest 'ElevenLabs text-to-speech' => sub {
+  $t->post_ok($EL_TTS => \%el => json => {text => 'Hello', model_id => 'eleven_flash_v2_5',
+    voice_settings => {stability => 0.5, similarity_boost => 0.8, style => 0, use_speaker_boost => \0, speed => 1.1}, previous_text => 'Before'})
+    ->status_is(200)->content_type_is('audio/mpeg')->header_like('request-id' => qr/\w/)->header_is('character-cost' => 5);
+  is $t->tx->res->body, mock_audio('elevenlabs', 16000), 'mock audio bytes';
+  $t->post_ok("$EL_TTS?output_format=pcm_16000" => \%el => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/pcm');
+  $t->post_ok("$EL_TTS?output_format=ulaw_8000" => \%el => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/basic');
+  my $stx = $t->ua->build_tx(POST => "$EL_TTS/stream?output_format=pcm_24000" => \%el => json => {text => 'Hi'});
+  my $te = watch_te($stx);
+  $t->request_ok($stx)->status_is(200)->content_type_is('audio/pcm');
+  is $$te, 'chunked', '/stream answers with chunked transfer encoding';
+  is $t->tx->res->body, mock_audio('elevenlabs', 16000), 'streamed bytes';
+
+  $t->post_ok($EL_TTS => {'xi-api-key' => $BAD} => json => {text => 'Hi'})->status_is(401)
+    ->json_is('/detail/status' => 'invalid_api_key')->json_is('/detail/message' => 'Invalid API key')->json_is('/detail/type' => 'authentication_error');
+  body_hides_key($BAD);
+  $t->post_ok($EL_TTS => json => {text => 'Hi'})->status_is(401)->json_is('/detail/status' => 'needs_authorization')
+    ->json_is('/detail/message' => 'Neither authorization header nor xi-api-key received, please provide one.');
+  $t->post_ok($EL_TTS => {Authorization => "Bearer $K{elevenlabs}"} => json => {text => 'Hi'})->status_is(401)
+    ->json_is('/detail/status' => 'invalid_authorization_header');
+
+  $t->post_ok('/elevenlabs/v1/text-to-speech/notAVoice' => \%el => json => {text => 'Hi'})->status_is(404)
+    ->json_is('/detail/code' => 'voice_not_found')->json_is('/detail/message' => "A voice with voice_id 'notAVoice' was not found.");
+  $t->post_ok("$EL_TTS?output_format=mp3_48000_999" => \%el => json => {text => 'Hi'})->status_is(400)->json_is('/detail/code' => 'invalid_output_format');
+  $t->post_ok($EL_TTS => \%el => json => {text => 'Hi', model_id => 'eleven_nope'})->status_is(400)->json_is('/detail/code' => 'model_not_found');
+  $t->post_ok($EL_TTS => \%el => json => {text => ' '})->status_is(400)->json_is('/detail/code' => 'empty_text');
+  $t->post_ok($EL_TTS => \%el => json => {text => 'a' x 5001, model_id => 'eleven_v3'})->status_is(400)
+    ->json_is('/detail/status' => 'max_character_limit_exceeded');
+  $t->post_ok($EL_TTS => \%el => json => {text => 'Hi', voice_settings => {speed => 2}})->status_is(400);
+
+  # schema validation (422) comes before auth
+  $t->post_ok($EL_TTS => {'xi-api-key' => $BAD} => json => {model_id => 'eleven_v3'})->status_is(422)
+    ->json_is('/detail/0/type' => 'missing')->json_is('/detail/0/loc' => ['body', 'text'])->json_is('/detail/0/msg' => 'Field required');
+  $t->post_ok($EL_TTS => \%el => json => {text => 'Hi', voice_settings => {stability => 2}})->status_is(422)
+    ->json_is('/detail/0/type' => 'less_than_equal')->json_is('/detail/0/loc' => ['body', 'voice_settings', 'stability']);
+  $t->post_ok($EL_TTS => \%el => json => {text => 7})->status_is(422)->json_is('/detail/0/type' => 'string_type');
+  $t->post_ok($EL_TTS => {%el, 'Content-Type' => 'application/json'} => '{"text":')->status_is(422)->json_is('/detail/0/type' => 'json_invalid');
+  $t->post_ok($EL_TTS => {%el, 'Content-Type' => 'application/json'} => '[1]')->status_is(422)->json_is('/detail/0/type' => 'model_attributes_type');
+  $t->post_ok('/elevenlabs/v1/text-to-sound' => \%el)->status_is(404)->json_is('/detail' => 'Not Found');
+};
+
+subtest 'ElevenLabs speech-to-text and voices' => sub {
+  my $file = sub { {content => wav(1), filename => 'a.wav', 'Content-Type' => 'audio/wav'} };
+  $t->post_ok('/elevenlabs/v1/speech-to-text' => \%el => form => {model_id => 'scribe_v1', file => $file->(), language_code => 'en'})->status_is(200)
+    ->json_is('/text' => 'Hello world from the mock.')->json_is('/language_code' => 'en')->json_has('/language_probability')
+    ->json_is('/words/0/text' => 'Hello')->json_is('/words/0/type' => 'word')->json_is('/words/1/type' => 'spacing')->json_has('/words/0/logprob')
+    ->json_is('/words/8/text' => 'mock.')->json_hasnt('/words/0/speaker_id');
+  $t->post_ok('/elevenlabs/v1/speech-to-text' => \%el => form => {model_id => 'scribe_v2', file => $file->(), diarize => 'true'})->status_is(200)
+    ->json_is('/words/0/speaker_id' => 'speaker_0')->json_is('/language_code' => 'eng');
+  $t->post_ok('/elevenlabs/v1/speech-to-text' => {'xi-api-key' => $BAD} => form => {file => $file->()})->status_is(422)
+    ->json_is('/detail/0/loc' => ['body', 'model_id']);
+  $t->post_ok('/elevenlabs/v1/speech-to-text' => {'xi-api-key' => $BAD} => form => {model_id => 'whisper', file => $file->()})->status_is(400)
+    ->json_is('/detail/status' => 'invalid_model_id')->json_like('/detail/message' => qr/'scribe_v1', 'scribe_v2'/);
+  $t->post_ok('/elevenlabs/v1/speech-to-text' => {'xi-api-key' => $BAD} => form => {model_id => 'scribe_v1', file => $file->()})->status_is(401)
+    ->json_is('/detail/status' => 'invalid_api_key');
+  $t->post_ok('/elevenlabs/v1/speech-to-text' => \%el => form => {model_id => 'scribe_v1'})->status_is(400)->json_is('/detail/param' => 'file');
+  $t->post_ok('/elevenlabs/v1/speech-to-text' => \%el => form => {model_id => 'scribe_v1', file => {content => '', filename => 'e.wav'}})
+    ->status_is(400)->json_is('/detail/status' => 'empty_file');
+  $t->post_ok('/elevenlabs/v1/speech-to-text' => \%el => json => {model_id => 'scribe_v1'})->status_is(422);
+
+  $t->get_ok('/elevenlabs/v2/voices' => \%el)->status_is(200)->json_is('/has_more' => 0)->json_is('/total_count' => 4)
+    ->json_is('/next_page_token' => undef)->json_is('/voices/0/voice_id' => '21m00Tcm4TlvDq8ikWAM')->json_is('/voices/0/name' => 'Rachel')
+    ->json_is('/voices/0/labels/gender' => 'female')->json_is('/voices/0/labels/accent' => 'american')->json_like('/voices/0/preview_url' => qr/^https:/)
+    ->json_is('/voices/0/verified_languages/0/language' => 'en');
+  $t->get_ok('/elevenlabs/v2/voices?page_size=2' => \%el)->status_is(200)->json_is('/has_more' => 1);
+  is scalar @{$t->tx->res->json->{voices}}, 2, 'page_size honoured';
+  $t->get_ok('/elevenlabs/v2/voices?page_size=500' => \%el)->status_is(422);
+  $t->get_ok('/elevenlabs/v2/voices')->status_is(401)->json_is('/detail/status' => 'needs_authorization');
+};
+
+subtest 'OpenAI speech' => sub {
+  my %ct = (mp3 => 'audio/mpeg', opus => 'audio/opus', aac => 'audio/aac', flac => 'audio/flac', wav => 'audio/wav', pcm => 'audio/pcm');
+  for my $f (sort keys %ct) {
+    $t->post_ok('/openai/v1/audio/speech' => \%oa => json => {model => 'tts-1', input => 'Hi', voice => 'alloy', response_format => $f})
+      ->status_is(200)->content_type_is($ct{$f});
+  }
+  is $t->tx->res->body, mock_audio('openai', 16000), 'mock audio bytes';
+  $t->post_ok('/openai/v1/audio/speech' => \%oa => json => {model => 'gpt-4o-mini-tts', input => 'Hi', voice => 'coral', speed => 1.5,
+    instructions => 'Speak cheerfully'})->status_is(200)->content_type_is('audio/mpeg');
+  $t->post_ok('/openai/v1/audio/speech' => \%oa => json => {model => 'tts-1-hd', input => 'Hi', voice => 'nova', instructions => 'x'})->status_is(200);
+
+  $t->post_ok('/openai/v1/audio/speech' => {Authorization => "Bearer $BAD"} => json => {model => 'tts-1', input => 'Hi', voice => 'alloy'})
+    ->status_is(401)->json_is('/error/code' => 'invalid_api_key')->json_is('/error/type' => 'invalid_request_error')->json_is('/error/param' => undef)
+    ->json_like('/error/message' => qr/^Incorrect API key provided: wro\*+cdef\. You can find your API key at https:\/\/platform\.openai\.com/);
+  body_hides_key($BAD);
+  $t->post_ok('/openai/v1/audio/speech' => json => {model => 'tts-1', input => 'Hi', voice => 'alloy'})->status_is(401)
+    ->json_like('/error/message' => qr/^You didn't provide an API key/)->json_is('/error/code' => undef);
+
+  $t->post_ok('/openai/v1/audio/speech' => {%oa, 'Content-Type' => 'application/json'} => '{bad')->status_is(400)
+    ->json_like('/error/message' => qr/^We could not parse the JSON body of your request/)->json_is('/error/code' => undef);
+  $t->post_ok('/openai/v1/audio/speech' => \%oa => json => {model => 'tts-1', voice => 'alloy'})->status_is(400)
+    ->json_is('/error/message' => "[{'type': 'missing', 'loc': ('body', 'input'), 'msg': 'Field required'}]");
+  $t->post_ok('/openai/v1/audio/speech' => \%oa => json => {model => 'tts-1', voice => 'alloy', input => 'x' x 4097})->status_is(400)
+    ->json_is('/error/message' => "[{'type': 'string_too_long', 'loc': ('body', 'input'), 'msg': 'String should have at most 4096 characters'}]");
+  $t->post_ok('/openai/v1/audio/speech' => \%oa => json => {model => 'tts-1', voice => 'bob', input => 'Hi'})->status_is(400)
+    ->json_like('/error/message' => qr/'type': 'enum', 'loc': \('body', 'voice'\)/);
+  $t->post_ok('/openai/v1/audio/speech' => \%oa => json => {model => 'tts-1', voice => 'alloy', input => 'Hi', response_format => 'ogg'})->status_is(400)
+    ->json_like('/error/message' => qr/'response_format'/);
+  $t->post_ok('/openai/v1/audio/speech' => \%oa => json => {model => 'tts-1', voice => 'alloy', input => 'Hi', speed => 4.5})->status_is(400)
+    ->json_like('/error/message' => qr/less_than_equal/);
+  $t->post_ok('/openai/v1/audio/speech' => \%oa => json => {model => 'tts-2', voice => 'alloy', input => 'Hi'})->status_is(404)
+    ->json_is('/error/code' => 'model_not_found');
+  $t->post_ok('/openai/v1/audio/nope' => \%oa)->status_is(404)->json_is('/error/message' => 'Invalid URL (POST /v1/audio/nope)');
+  $t->get_ok('/openai/v1/audio/speech' => \%oa)->status_is(404)->json_is('/error/message' => 'Invalid URL (GET /v1/audio/speech)');
+};
+
+subtest 'OpenAI transcriptions' => sub {
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form())->status_is(200)->content_type_is('application/json')
+    ->json_is('/text' => 'Hello world from the mock.')->json_is('/usage/type' => 'duration')->json_is('/usage/seconds' => 1);
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(response_format => 'text'))->status_is(200)
+    ->content_type_like(qr{^text/plain})->content_is("Hello world from the mock.\n");
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(response_format => 'srt'))->status_is(200)
+    ->content_is("1\n00:00:00,000 --> 00:00:01,000\nHello world from the mock.\n\n");
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(response_format => 'vtt'))->status_is(200)
+    ->content_is("WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello world from the mock.\n\n");
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(response_format => 'verbose_json', language => 'en', temperature => 0))
+    ->status_is(200)->json_is('/task' => 'transcribe')->json_is('/language' => 'english')->json_is('/duration' => 1)
+    ->json_is('/segments/0/text' => ' Hello world from the mock.')->json_has('/segments/0/avg_logprob')->json_has('/segments/0/no_speech_prob')
+    ->json_hasnt('/words');
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(response_format => 'verbose_json', 'timestamp_granularities[]' => ['word', 'segment']))
+    ->status_is(200)->json_is('/words/0/word' => 'hello')->json_has('/words/4/end')->json_has('/segments/0');
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(model => 'gpt-4o-transcribe'))->status_is(200)
+    ->json_is('/usage/type' => 'tokens');
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(model => 'gpt-4o-mini-transcribe', response_format => 'verbose_json'))
+    ->status_is(400)->json_is('/error/message' => "response_format 'verbose_json' is not compatible with model 'gpt-4o-mini-transcribe'. Use 'json' or 'text' instead.")
+    ->json_is('/error/param' => 'response_format')->json_is('/error/code' => 'unsupported_value');
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form('timestamp_granularities[]' => 'word'))->status_is(400)
+    ->json_is('/error/param' => 'timestamp_granularities');
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => {model => 'whisper-1'})->status_is(400)
+    ->json_is('/error/message' => "[{'type': 'missing', 'loc': ('body', 'file'), 'msg': 'Field required', 'input': None}]")
+    ->json_is('/error/param' => undef)->json_is('/error/code' => undef);
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => {file => oai_form()->{file}})->status_is(400)
+    ->json_like('/error/message' => qr/\('body', 'model'\)/);
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => json => {model => 'whisper-1'})->status_is(400);
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(language => 'en-US'))->status_is(400)->json_is('/error/param' => 'language');
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(response_format => 'xml'))->status_is(400);
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(file => {content => wav(1), filename => 'audio.txt'}))->status_is(400)
+    ->json_like('/error/message' => qr/^Invalid file format/);
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(file => {content => '', filename => 'audio.wav'}))->status_is(400)
+    ->json_is('/error/code' => 'audio_too_short');
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(model => 'whisper-2'))->status_is(404)->json_is('/error/code' => 'model_not_found');
+  $t->post_ok('/openai/v1/audio/transcriptions' => {Authorization => "Bearer $BAD"} => form => oai_form())->status_is(401)
+    ->json_is('/error/code' => 'invalid_api_key');
+};
+
+subtest 'Groq' => sub {
+  my $url = '/groq/openai/v1/audio/transcriptions';
+  $t->post_ok($url => \%gq => form => oai_form(model => 'whisper-large-v3-turbo', response_format => 'verbose_json', 'timestamp_granularities[]' => 'segment'))
+    ->status_is(200)->json_is('/text' => 'Hello world from the mock.')->json_like('/x_groq/id' => qr/^req_/)->json_has('/segments/0/avg_logprob')
+    ->json_is('/duration' => 1);
+  $t->post_ok($url => \%gq => form => oai_form(model => 'whisper-large-v3'))->status_is(200)->json_has('/x_groq/id')->json_hasnt('/usage');
+  $t->post_ok($url => \%gq => form => oai_form(model => 'whisper-large-v3', response_format => 'srt'))->status_is(400)
+    ->json_is('/error/type' => 'invalid_request_error');
+  $t->post_ok($url => \%gq => form => oai_form(model => 'distil-whisper-large-v3-en'))->status_is(400)->json_is('/error/code' => 'model_decommissioned');
+  $t->post_ok($url => \%gq => form => oai_form(model => 'whisper-1'))->status_is(404)->json_is('/error/code' => 'model_not_found');
+  $t->post_ok($url => {Authorization => "Bearer $BAD"} => form => oai_form(model => 'whisper-large-v3'))->status_is(401)
+    ->json_is('/error' => {message => 'Invalid API Key', type => 'invalid_request_error', code => 'invalid_api_key'});
+  body_hides_key($BAD);
+  $t->post_ok($url => form => oai_form(model => 'whisper-large-v3'))->status_is(401)->json_is('/error/code' => 'invalid_api_key');
+  $t->post_ok('/groq/openai/v1/nope' => \%gq)->status_is(404)->json_is('/error/code' => 'unknown_url')
+    ->json_like('/error/message' => qr{^Unknown request URL: POST /openai/v1/nope\.});
+
+  my $sp = '/groq/openai/v1/audio/speech';
+  $t->post_ok($sp => \%gq => json => {model => 'canopylabs/orpheus-v1-english', voice => 'autumn', input => 'Hi', response_format => 'wav'})
+    ->status_is(200)->content_type_is('audio/wav');
+  is $t->tx->res->body, mock_audio('groq', 16000), 'mock audio bytes';
+  $t->post_ok($sp => \%gq => json => {model => 'canopylabs/orpheus-arabic-saudi', voice => 'fahad', input => 'Hi'})->status_is(200)->content_type_is('audio/wav');
+  $t->post_ok($sp => \%gq => json => {model => 'canopylabs/orpheus-arabic-saudi', voice => 'autumn', input => 'Hi'})->status_is(400)->json_is('/error/param' => 'voice');
+  $t->post_ok($sp => \%gq => json => {model => 'tts-1', voice => 'autumn', input => 'Hi'})->status_is(404)->json_is('/error/code' => 'model_not_found');
+  $t->post_ok($sp => \%gq => json => {model => 'canopylabs/orpheus-v1-english', voice => 'alloy', input => 'Hi'})->status_is(400);
+  $t->post_ok($sp => \%gq => json => {model => 'canopylabs/orpheus-v1-english', voice => 'troy', input => 'Hi', sample_rate => 12345})->status_is(400);
+};
+
+subtest 'Cartesia' => sub {
+  $t->post_ok('/cartesia/tts/bytes' => \%ca => json => \%ca_body)->status_is(200)->content_type_is('audio/wav');
+  is $t->tx->res->body, mock_audio('cartesia', 16000), 'mock audio bytes';
+  $t->post_ok('/cartesia/tts/bytes' => {'X-API-Key' => $K{cartesia}, 'Cartesia-Version' => '2024-06-10'} => json => {%ca_body,
+    output_format => {container => 'raw', encoding => 'pcm_f32le', sample_rate => 16000}})->status_is(200)->content_type_is('application/octet-stream');
+  $t->post_ok('/cartesia/tts/bytes' => \%ca => json => {%ca_body, output_format => {container => 'mp3', sample_rate => 44100, bit_rate => 128000}})
+    ->status_is(200)->content_type_is('audio/mpeg');
+
+  $t->post_ok('/cartesia/tts/bytes' => {Authorization => "Bearer $K{cartesia}"} => json => \%ca_body)->status_is(400)
+    ->content_is('Bad Request: Cartesia-Version header is required in YYYY-MM-DD form');
+  $t->post_ok('/cartesia/tts/bytes' => {%ca, 'Cartesia-Version' => 'latest'} => json => \%ca_body)->status_is(400)
+    ->content_like(qr/Invalid Cartesia-Version header/);
+  $t->post_ok('/cartesia/tts/bytes' => {%ca, Authorization => "Bearer $BAD"} => json => \%ca_body)->status_is(401)
+    ->content_type_like(qr{^text/plain})->content_is('Unauthorized: Invalid API key.');
+  body_hides_key($BAD);
+  $t->post_ok('/cartesia/tts/bytes' => {Authorization => "Bearer $BAD", 'Cartesia-Version' => '2026-03-01'} => json => \%ca_body)->status_is(401)
+    ->json_is('/error_code' => 'unauthorized')->json_is('/title' => 'Unauthorized')->json_has('/message')->json_has('/request_id');
+  $t->post_ok('/cartesia/tts/bytes' => {'Cartesia-Version' => '2025-04-16'} => json => \%ca_body)->status_is(401);
+
+  for my $bad ({transcript => ''}, {transcript => undef}, {model_id => 'gpt-4'}, {voice => undef}, {voice => {mode => 'embedding', id => 'x'}},
+    {output_format => {container => 'wav', encoding => 'pcm_s16le', sample_rate => 24000, bit_rate => 128000}},
+    {output_format => {container => 'mp3', sample_rate => 44100}}, {output_format => {container => 'raw', encoding => 'pcm_s8', sample_rate => 24000}},
+    {output_format => {container => 'raw', encoding => 'pcm_s16le', sample_rate => 11025}}, {output_format => {container => 'ogg'}}, {language => 'english'}) {
+    $t->post_ok('/cartesia/tts/bytes' => \%ca => json => {%ca_body, %$bad})->status_is(400)->content_like(qr/^Bad Request: /);
+  }
+  $t->post_ok('/cartesia/tts/bytes' => {%ca, 'Content-Type' => 'application/json'} => '{')->status_is(400);
+  $t->post_ok('/cartesia/tts/bytes' => \%ca => json => {%ca_body, voice => {mode => 'id', id => 'rachel'}})->status_is(404)
+    ->content_like(qr/^Not Found: Voice not found/);
+  $t->post_ok('/cartesia/tts/sse' => \%ca => json => \%ca_body)->status_is(404)->content_like(qr/^Not Found:/);
+};
+
+subtest 'AssemblyAI' => sub {
+  my $audio = wav(3);
+  $t->post_ok('/assemblyai/v2/upload' => {%aa, 'Content-Type' => 'application/octet-stream'} => $audio)->status_is(200)
+    ->json_like('/upload_url' => qr{^http://127\.0\.0\.1:\d+/assemblyai/files/[0-9a-f-]+$});
+  my $url = $t->tx->res->json('/upload_url');
+  my ($path) = $url =~ m{^http://[^/]+(/.*)$};
+  $t->get_ok($path => \%aa)->status_is(200)->content_is($audio);
+  $t->post_ok('/assemblyai/v2/upload' => \%aa => '')->status_is(400)->json_has('/error');
+
+  $t->post_ok('/assemblyai/v2/transcript' => \%aa => json => {audio_url => $url, speech_model => 'universal', language_code => 'en_us', punctuate => \1})
+    ->status_is(200)->json_is('/status' => 'queued')->json_is('/audio_url' => $url)->json_is('/text' => undef);
+  my $id = $t->tx->res->json('/id');
+  $t->get_ok("/assemblyai/v2/transcript/$id" => \%aa)->status_is(200)->json_is('/status' => 'processing')->json_is('/words' => undef);
+  $t->get_ok("/assemblyai/v2/transcript/$id" => \%aa)->status_is(200)->json_is('/status' => 'completed')->json_is('/id' => $id)
+    ->json_is('/text' => 'Hello world from the mock.')->json_is('/audio_duration' => 3)->json_is('/language_code' => 'en_us')
+    ->json_is('/words/0/text' => 'Hello')->json_is('/words/0/start' => 0)->json_is('/words/4/end' => 2940)->json_has('/words/0/confidence')
+    ->json_is('/words/0/speaker' => undef)->json_has('/confidence');
+  $t->get_ok("/assemblyai/v2/transcript/$id" => \%aa)->status_is(200)->json_is('/status' => 'completed');
+
+  $t->post_ok('/assemblyai/v2/transcript' => \%aa => json => {audio_url => 'https://example.com/a.mp3', speaker_labels => \1});
+  my $id2 = $t->tx->res->json('/id');
+  $t->get_ok("/assemblyai/v2/transcript/$id2" => \%aa) for 1 .. 2;
+  $t->status_is(200)->json_is('/words/0/speaker' => 'A')->json_is('/utterances/0/speaker' => 'A');
+
+  $t->post_ok('/__mock/behavior' => json => {assemblyai_final => 'error'})->status_is(204);
+  $t->post_ok('/assemblyai/v2/transcript' => \%aa => json => {audio_url => 'https://example.com/a.mp3'})->json_is('/status' => 'queued');
+  my $id3 = $t->tx->res->json('/id');
+  $t->get_ok("/assemblyai/v2/transcript/$id3" => \%aa)->json_is('/status' => 'processing');
+  $t->get_ok("/assemblyai/v2/transcript/$id3" => \%aa)->json_is('/status' => 'error')->json_like('/error' => qr/\S/)->json_is('/text' => undef);
+
+  $t->post_ok('/assemblyai/v2/transcript' => {%aa, 'X-Mock-Behavior' => 'assemblyai_final=never'} => json => {audio_url => 'https://example.com/a.mp3'});
+  my $id4 = $t->tx->res->json('/id');
+  $t->get_ok("/assemblyai/v2/transcript/$id4" => \%aa) for 1 .. 5;
+  $t->json_is('/status' => 'processing');
+
+  $t->post_ok('/assemblyai/v2/transcript' => \%aa => json => {audio_url => 'http://127.0.0.1:1/assemblyai/files/nope'});
+  my $id5 = $t->tx->res->json('/id');
+  $t->get_ok("/assemblyai/v2/transcript/$id5" => \%aa) for 1 .. 2;
+  $t->json_is('/status' => 'error')->json_like('/error' => qr/^Download error/);
+
+  $t->get_ok('/assemblyai/v2/transcript/does-not-exist' => \%aa)->status_is(400)
+    ->json_is('' => {error => 'Transcript lookup error, transcript id not found'});
+  $t->post_ok('/assemblyai/v2/transcript' => {Authorization => $BAD} => json => {audio_url => $url})->status_is(401)
+    ->json_is('' => {error => 'Authentication error, API token missing/invalid'});
+  body_hides_key($BAD);
+  $t->get_ok("/assemblyai/v2/transcript/$id")->status_is(401)->json_is('/error' => 'Authentication error, API token missing/invalid');
+  $t->post_ok('/assemblyai/v2/transcript' => {Authorization => "Bearer $K{assemblyai}"} => json => {audio_url => $url})->status_is(401);
+  $t->post_ok('/assemblyai/v2/transcript' => \%aa => json => {language_code => 'en'})->status_is(400)->json_has('/error');
+  $t->post_ok('/assemblyai/v2/transcript' => \%aa => json => {audio_url => 'not a url'})->status_is(400);
+  $t->post_ok('/assemblyai/v2/transcript' => \%aa => json => {audio_url => $url, speech_model => 'giant'})->status_is(400);
+  $t->post_ok('/assemblyai/v2/transcript' => \%aa => json => {audio_url => $url, punctuate => 'yes'})->status_is(400);
+  $t->post_ok('/assemblyai/v2/transcript' => {%aa, 'Content-Type' => 'application/json'} => '{')->status_is(400);
+  $t->get_ok('/assemblyai/v2/nope' => \%aa)->status_is(404)->json_has('/error');
+};
+
+subtest 'compat (OpenAI-compatible, no auth)' => sub {
+  $t->post_ok('/compat/v1/audio/speech' => json => {model => 'kokoro', voice => 'af_heart', input => 'Hi'})->status_is(200)->content_type_is('audio/mpeg');
+  is $t->tx->res->body, mock_audio('compat', 16000), 'mock audio bytes';
+  $t->post_ok('/compat/v1/audio/speech' => {Authorization => 'Bearer whatever'} => json => {model => 'x', voice => 'y', input => 'Hi', response_format => 'wav'})
+    ->status_is(200)->content_type_is('audio/wav');
+  $t->post_ok('/compat/v1/audio/transcriptions' => form => oai_form(model => 'Systran/faster-whisper-small', response_format => 'verbose_json'))
+    ->status_is(200)->json_is('/text' => 'Hello world from the mock.')->json_hasnt('/usage');
+  $t->post_ok('/compat/v1/audio/speech' => json => {model => 'kokoro', voice => 'af_heart'})->status_is(400)->json_like('/error/message' => qr/'missing'/);
+  $t->post_ok('/compat/v1/audio/transcriptions' => form => {model => 'x'})->status_is(400);
+  $t->post_ok('/compat/v1/models/nope')->status_is(404)->json_is('/detail' => 'Not Found');
+};
+
+subtest 'behaviour: status (real error bodies) and retry_after' => sub {
+  my @cases = (
+    [deepgram => $DG_SPEAK, \%dg, json => {text => 'Hi'}, '/err_code'],
+    [elevenlabs => $EL_TTS, \%el, json => {text => 'Hi'}, '/detail/status'],
+    [openai => '/openai/v1/audio/speech', \%oa, json => {model => 'tts-1', voice => 'alloy', input => 'Hi'}, '/error/type'],
+    [groq => '/groq/openai/v1/audio/speech', \%gq, json => {model => 'canopylabs/orpheus-v1-english', voice => 'autumn', input => 'Hi'}, '/error/type'],
+    [assemblyai => '/assemblyai/v2/transcript', \%aa, json => {audio_url => 'https://example.com/a.wav'}, '/error'],
+    [compat => '/compat/v1/audio/speech', {}, json => {model => 'x', voice => 'y', input => 'Hi'}, '/error/type'],
+  );
+  for my $case (@cases) {
+    my ($p, $url, $h, @body) = @$case;
+    my $ptr = pop @body;
+    for my $st (400, 401, 403, 404, 422, 429, 500, 502, 503) {
+      $t->post_ok($url => {%$h, 'X-Mock-Behavior' => "status=$st;retry_after=7"} => @body)->status_is($st, "$p forced $st")
+        ->content_type_like(qr{^application/json});
+      ok defined($t->tx->res->json), "$p $st body is JSON";
+      if ($st == 429) { $t->header_is('Retry-After' => 7) } else { $t->header_is('Retry-After' => undef) }
+    }
+    $t->post_ok($url => {%$h, 'X-Mock-Behavior' => 'status=429'} => @body)->status_is(429)->json_has($ptr)->header_is('Retry-After' => undef);
+  }
+  $t->post_ok($DG_SPEAK => {%dg, 'X-Mock-Behavior' => 'status=503'} => json => {text => 'Hi'})->json_is('/error_code' => 'Service Unavailable');
+  $t->post_ok($DG_SPEAK => {%dg, 'X-Mock-Behavior' => 'status=429'} => json => {text => 'Hi'})->json_is('/err_code' => 'TOO_MANY_REQUESTS');
+  $t->post_ok($EL_TTS => {%el, 'X-Mock-Behavior' => 'status=429'} => json => {text => 'Hi'})->json_is('/detail/type' => 'rate_limit_error');
+  $t->post_ok('/openai/v1/audio/speech' => {%oa, 'X-Mock-Behavior' => 'status=429'} => json => {})->json_is('/error/code' => 'rate_limit_exceeded');
+  $t->post_ok('/openai/v1/audio/speech' => {%oa, 'X-Mock-Behavior' => 'status=500'} => json => {})
+    ->json_is('/error/message' => 'The server had an error while processing your request. Sorry about that!');
+  $t->post_ok('/openai/v1/audio/speech' => {%oa, 'X-Mock-Behavior' => 'status=502'} => json => {})->json_is('/error/type' => 'cf_bad_gateway');
+  $t->post_ok('/groq/openai/v1/audio/speech' => {%gq, 'X-Mock-Behavior' => 'status=429'} => json => {})->json_is('/error/code' => 'rate_limit_exceeded');
+  $t->post_ok('/assemblyai/v2/upload' => {%aa, 'X-Mock-Behavior' => 'status=500'} => 'x')->json_is('/error' => 'Server error, developers have been alerted.');
+  $t->post_ok('/cartesia/tts/bytes' => {%ca, 'X-Mock-Behavior' => 'status=429;retry_after=3'} => json => \%ca_body)->status_is(429)
+    ->header_is('Retry-After' => 3)->content_is("Too many concurrent requests: You have exceeded your plan's concurrency limit.");
+  $t->post_ok('/cartesia/tts/bytes' => {%ca, 'Cartesia-Version' => '2026-03-01', 'X-Mock-Behavior' => 'status=429'} => json => \%ca_body)
+    ->status_is(429)->json_is('/error_code' => 'concurrency_limited');
+};
+
+subtest 'behaviour: queue, header precedence, bytes, malformed_json' => sub {
+  reset_mock();
+  $t->post_ok('/__mock/behavior' => json => {status => 500})->status_is(204);
+  $t->post_ok('/__mock/behavior' => json => {status => 503})->status_is(204);
+  $t->post_ok('/__mock/behavior' => json => {bytes => 10})->status_is(204);
+  $t->get_ok('/deepgram/v1/models' => {'X-Mock-Behavior' => 'bytes=1'})->status_is(200, 'header wins; queue untouched');
+  $t->get_ok('/deepgram/v1/models')->status_is(500, 'first queued');
+  $t->get_ok('/deepgram/v1/models')->status_is(503, 'second queued');
+  $t->post_ok($DG_SPEAK => \%dg => json => {text => 'Hi'})->status_is(200);
+  is $t->tx->res->body, mock_audio('deepgram', 10), 'third queued: bytes=10';
+  $t->get_ok('/deepgram/v1/models')->status_is(200, 'queue drained');
+  $t->post_ok('/openai/v1/audio/speech' => {%oa, 'X-Mock-Behavior' => ' bytes = 1234 ; '} => json => {model => 'tts-1', voice => 'alloy', input => 'Hi'})
+    ->status_is(200)->header_is('Content-Length' => 1234);
+  is $t->tx->res->body, mock_audio('openai', 1234), 'bytes=1234';
+
+  for my $req (['/deepgram/v1/models'], ['/elevenlabs/v2/voices', \%el]) {
+    $t->get_ok($req->[0] => {%{$req->[1] // {}}, 'X-Mock-Behavior' => 'malformed_json=1'})->status_is(200)->content_type_is('application/json');
+    ok !eval { decode_json($t->tx->res->body); 1 }, "$req->[0]: body is not valid JSON";
+  }
+  $t->post_ok('/__mock/behavior' => json => {malformed_json => 1});
+  $t->post_ok('/assemblyai/v2/transcript' => \%aa => json => {audio_url => 'https://example.com/a.wav'})->status_is(200);
+  ok !eval { decode_json($t->tx->res->body); 1 }, 'queued malformed_json applies to AssemblyAI';
+
+  $t->get_ok('/deepgram/v1/models' => {'X-Mock-Behavior' => 'bogus=1'})->status_is(400)->content_like(qr/unknown behaviour key 'bogus'/);
+  $t->get_ok('/deepgram/v1/models' => {'X-Mock-Behavior' => 'status=418'})->status_is(400);
+  $t->post_ok('/__mock/behavior' => json => {delay_ms => 'soon'})->status_is(400);
+  $t->post_ok('/__mock/behavior' => json => [1])->status_is(400);
+};
+
+subtest 'behaviour: delay_ms, split/pause_ms, reset_after' => sub {
+  my %sp = (model => 'tts-1', voice => 'alloy', input => 'Hi');
+  my $t0 = time;
+  $t->post_ok('/openai/v1/audio/speech' => {%oa, 'X-Mock-Behavior' => 'delay_ms=400'} => json => \%sp)->status_is(200);
+  cmp_ok time - $t0, '>=', 0.38, 'delay_ms delays the answer';
+  $t0 = time;
+  $t->get_ok('/deepgram/v1/models' => {'X-Mock-Behavior' => 'delay_ms=300;status=503'})->status_is(503);
+  cmp_ok time - $t0, '>=', 0.28, 'delay applies before errors too';
+
+  my $tx = $t->ua->build_tx(POST => '/openai/v1/audio/speech' => {%oa, 'X-Mock-Behavior' => 'split=1000;pause_ms=500'} => json => \%sp);
+  my ($got, $first_at, $first_total, $rest_at) = (0);
+  $tx->res->content->on(read => sub ($content, $bytes) {
+    $got += length $bytes;
+    ($first_at, $first_total) = (time, $got) if !defined $first_at && $got >= 1000;
+    $rest_at //= time if $got > 1000;
+  });
+  my $te = watch_te($tx);
+  $t->request_ok($tx)->status_is(200)->header_is('Content-Type' => 'audio/mpeg');
+  is $$te, 'chunked', 'split uses chunked transfer encoding';
+  is $tx->res->body, mock_audio('openai', 16000), 'split answer carries the whole body';
+  ok defined $first_at && defined $rest_at, 'both parts arrived';
+  is $first_total, 1000, 'the first flush carries exactly the first N bytes';
+  cmp_ok $rest_at - $first_at, '>=', 0.45, 'first chunk flushed, then a pause before the rest';
+
+  $tx = $t->ua->build_tx(POST => "$EL_TTS/stream" => {%el, 'X-Mock-Behavior' => 'split=0;pause_ms=300;bytes=50'} => json => {text => 'Hi'});
+  $t0 = time;
+  $t->request_ok($tx)->status_is(200);
+  is $tx->res->body, mock_audio('elevenlabs', 50), 'split=0: headers first, all bytes later';
+  cmp_ok time - $t0, '>=', 0.28, 'paused after the headers';
+
+  # Mojo's own client tolerates a truncated chunked body, so read the raw wire.
+  my $body = '{"text":"Hi"}';
+  my $raw = raw_http("POST $DG_SPEAK HTTP/1.1\r\nHost: x\r\nAuthorization: Token $K{deepgram}\r\n"
+    . "Content-Type: application/json\r\nContent-Length: " . length($body) . "\r\nX-Mock-Behavior: reset_after=500\r\n\r\n$body");
+  my ($head, $wire) = split /\r\n\r\n/, $raw, 2;
+  like $head, qr{^HTTP/1.1 200 OK\r\n}, 'status line sent';
+  like $head, qr{Transfer-Encoding: chunked}i, 'chunked headers sent';
+  is $wire, sprintf("%x\r\n", 500) . mock_audio("deepgram", 500), 'exactly N body bytes, no final chunk, then EOF';
+  $raw = raw_http("GET /deepgram/v1/models HTTP/1.1\r\nHost: x\r\nX-Mock-Behavior: reset_after=0\r\n\r\n");
+  ($head, $wire) = split /\r\n\r\n/, $raw, 2;
+  like $head, qr{^HTTP/1.1 200 OK}, 'reset_after=0: headers sent';
+  is $wire, '', 'reset_after=0: no body, connection closed';
+  $t->get_ok('/deepgram/v1/models')->status_is(200, 'server still serves after a reset');
+};
+
+subtest 'recording and control endpoints' => sub {
+  reset_mock();
+  $t->get_ok('/__mock/count')->status_is(200)->content_is('0');
+  $t->get_ok('/__mock/requests')->status_is(200)->json_is('' => []);
+  $t->get_ok('/__mock/last')->status_is(404);
+  $t->get_ok('/nowhere/v1/x')->status_is(404);
+  $t->get_ok('/__mock/nope')->status_is(404);
+  $t->get_ok('/__mock/count')->content_is('0', 'control and unknown-prefix requests are not recorded');
+
+  $t->post_ok("$DG_SPEAK&encoding=linear16" => {%dg, 'X-Mock-Behavior' => 'bytes=5', 'X-Trace' => 'abc'} => json => {text => 'Hé'});
+  $t->post_ok('/openai/v1/audio/transcriptions' => \%oa => form => oai_form(language => 'en'));
+  $t->post_ok('/deepgram/v1/listen' => {%dg, 'Content-Type' => 'audio/wav'} => "\xff\xfe\x00\x01");
+  $t->get_ok('/__mock/count')->content_is('3');
+
+  $t->get_ok('/__mock/requests')->status_is(200)
+    ->json_is('/0/provider' => 'deepgram')->json_is('/0/method' => 'POST')->json_is('/0/path' => '/deepgram/v1/speak')
+    ->json_is('/0/query' => 'model=aura-2-thalia-en&encoding=linear16')->json_is('/0/headers/authorization' => "Token $K{deepgram}")
+    ->json_is('/0/headers/x-trace' => 'abc')->json_is('/0/headers/x-mock-behavior' => 'bytes=5')->json_is('/0/content_type' => 'application/json')
+    ->json_is('/0/body' => '{"text":"Hé"}')->json_is('/0/body_length' => 14)->json_hasnt('/0/body_base64')->json_hasnt('/0/parts')
+    ->json_is('/1/provider' => 'openai')->json_like('/1/content_type' => qr{^multipart/form-data})
+    ->json_is('/1/parts/0/name' => 'file')->json_is('/1/parts/0/filename' => 'audio.wav')->json_is('/1/parts/0/content_type' => 'audio/wav')
+    ->json_is('/1/parts/0/length' => length wav(1))->json_hasnt('/1/parts/0/value')
+    ->json_is('/1/parts/1/name' => 'language')->json_is('/1/parts/1/value' => 'en')->json_is('/1/parts/1/filename' => undef)
+    ->json_is('/1/parts/2/name' => 'model')->json_is('/1/parts/2/value' => 'whisper-1')
+    ->json_is('/2/body_base64' => 1)->json_is('/2/body_length' => 4);
+  is decode_base64($t->tx->res->json('/2/body')), "\xff\xfe\x00\x01", 'binary body base64-encoded';
+  my $mp = $t->tx->res->json('/1');
+  is $mp->{body_length}, $mp->{headers}{'content-length'}, 'multipart body_length is the wire length';
+
+  $t->get_ok('/__mock/last?n=3')->status_is(200)->content_type_like(qr{^text/plain});
+  my $dump = $t->tx->res->body;
+  my $len = length Mojo::Util::encode('UTF-8', '{"text":"Hé"}');
+  is $dump, "POST /deepgram/v1/speak?model=aura-2-thalia-en&encoding=linear16\n"
+    . "authorization: Token $K{deepgram}\ncontent-length: $len\ncontent-type: application/json\nx-trace: abc\n\n"
+    . Mojo::Util::encode('UTF-8', '{"text":"Hé"}'), 'canonical dump (sorted headers, exclusions, raw body)';
+  $t->get_ok('/__mock/last?n=2')->status_is(200)->content_like(qr{^POST /openai/v1/audio/transcriptions\n})
+    ->content_like(qr{\n\nname=file; filename=audio\.wav; content-type=audio/wav; length=\d+\nname=language; length=2; value=en\nname=model; length=9; value=whisper-1\n\z});
+  $t->get_ok('/__mock/last')->status_is(200)->content_like(qr{^POST /deepgram/v1/listen\n});
+  is substr($t->tx->res->body, -4), "\xff\xfe\x00\x01", 'raw binary body in dump';
+  $t->get_ok('/__mock/last?n=4')->status_is(404);
+  $t->get_ok('/__mock/last?n=0')->status_is(400);
+  $t->get_ok('/compat/v1/models')->status_is(404);
+  $t->get_ok('/__mock/last')->content_is("GET /compat/v1/models\n\n", 'no query, no headers after exclusions');
+
+  reset_mock();
+  $t->get_ok('/deepgram/v1/models') for 1 .. 1005;
+  $t->get_ok('/__mock/count')->content_is('1000', 'keeps at most 1000 records');
+  $t->post_ok('/__mock/behavior' => json => {status => 500});
+  reset_mock();
+  $t->get_ok('/__mock/count')->content_is('0');
+  $t->get_ok('/deepgram/v1/models')->status_is(200, 'reset cleared queued behaviours');
+  $t->get_ok('/__mock/count')->content_is('1');
+};
+
+done_testing;
