@@ -362,6 +362,7 @@ sub http_request {
 
     my $sel = IO::Select->new($sock);
     my ($buf, $first, $timed_out) = ('', undef, 0);
+    my @arrivals;
     my $deadline = $start + $timeout;
     while (1) {
         my $left = $deadline - time;
@@ -371,10 +372,12 @@ sub http_request {
         last if !$n;
         $first //= time;
         $buf .= $chunk;
+        push @arrivals, [time, length $buf];
     }
     close $sock;
     return { raw => $buf, timed_out => $timed_out, start => $start,
-             first_byte_at => $first, done_at => time };
+             first_byte_at => $first, done_at => time,
+             arrivals => \@arrivals };
 }
 
 sub parse_response {
@@ -513,6 +516,40 @@ sub check_response {
     }
 }
 
+# waav's own sections (the real Test::Nginx ignores them):
+#   --- first_body_bytes_within: N SECONDS   N body bytes arrived that soon
+#   --- min_duration: SECONDS                the whole answer took at least
+#   --- response_truncated                   the body must end short
+sub check_timing {
+    my ($block, $name, $res) = @_;
+
+    if (defined(my $spec = $block->first_body_bytes_within)) {
+        my ($n, $secs) = split ' ', $spec;
+        my $at;
+        for my $a (@{$res->{arrivals}}) {
+            my $p = parse_response(substr $res->{raw}, 0, $a->[1]);
+            if (length($p->{body} // '') >= $n) { $at = $a->[0]; last }
+        }
+        my $took = defined $at ? $at - $res->{start} : 'never';
+        Test::More::ok(defined $at && $at - $res->{start} < $secs,
+                       "$name - first $n body bytes within ${secs}s (took $took)");
+    }
+    if (defined(my $secs = $block->min_duration)) {
+        my $took = $res->{done_at} - $res->{start};
+        Test::More::ok($took >= $secs,
+                       sprintf "%s - answer took at least %ss (took %.3f)",
+                       $name, $secs, $took);
+    }
+}
+
+sub check_truncation {
+    my ($block, $name, $i, $res) = @_;
+    my $want = defined $block->response_truncated;
+    return if !$want && !$res->{truncated};
+    Test::More::is($res->{truncated} ? 1 : 0, $want ? 1 : 0,
+                   "$name - response " . ($want ? 'is' : 'is not') . ' truncated');
+}
+
 sub printable {
     my ($s) = @_;
     return $s if $s !~ /[^\x09\x0a\x0d\x20-\x7e]/ && length $s < 4096;
@@ -619,6 +656,9 @@ sub run_test {
         next if $res->{timed_out} && $block->abort && !length $res->{raw};
         my $parsed = parse_response($res->{raw});
         check_response($block, $rn, $i, $parsed);
+        # timing sections are about the last request of a block
+        check_timing($block, $rn, $res) if $i == $#requests;
+        check_truncation($block, $rn, $i, $parsed);
     }
 
     if (my $wait = $block->wait) { sleep $wait }
