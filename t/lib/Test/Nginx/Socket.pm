@@ -16,8 +16,9 @@ package Test::Nginx::Socket;
 #   TEST_NGINX_SERVROOT      prefix directory (default
 #                            $TEST_NGINX_SERVROOT_BASE/servroot_<file>,
 #                            the base defaulting to t/)
-#   TEST_NGINX_MOCK_PORT     port of t/mock/waav-mock.pl; started on a free
-#                            port when unset and the file mentions it
+#   TEST_NGINX_MOCK_PORT     port of t/mock/waav-mock.pl; when unset, the
+#                            mock starts on a free port the first time a
+#                            block's config names $TEST_NGINX_MOCK_PORT
 #   WAAV_SAN_LOG_DIR         where sanitizer reports go; any file there
 #                            fails the test that produced it
 #   WAAV_SAN_PRELOAD         LD_PRELOAD for nginx alone (libasan, libubsan)
@@ -176,6 +177,8 @@ sub read_file {
 sub expand_env {
     my ($text) = @_;
     return $text unless defined $text && !ref $text;
+    # the mock starts the first time a config needs its port
+    start_mock() if $text =~ /\$TEST_NGINX_MOCK_PORT\b/;
     $text =~ s{\$(TEST_NGINX_[_A-Z0-9]+)}{
         defined $ENV{$1} ? $ENV{$1} : die "No environment $1 defined.\n"
     }ge;
@@ -381,7 +384,7 @@ sub http_request {
 }
 
 sub parse_response {
-    my ($raw) = @_;
+    my ($raw, $head) = @_;
     my %res = (headers => {}, header_list => [], body => '', truncated => 0);
     my $i = index $raw, "\r\n\r\n";
     return { %res, error => 'no complete response header' } if $i < 0;
@@ -415,7 +418,8 @@ sub parse_response {
     } else {
         $res{body} = $body;
         if (defined(my $cl = $res{headers}{'content-length'})) {
-            $res{truncated} = 1 if length $body < $cl;
+            $res{truncated} = 1 if length $body < $cl && !$head
+                                   && $res{status} !~ /^(1|204|304)/;
         }
     }
     return \%res;
@@ -654,7 +658,7 @@ sub run_test {
             Test::More::fail("$rn - timed out after $timeout s");
         }
         next if $res->{timed_out} && $block->abort && !length $res->{raw};
-        my $parsed = parse_response($res->{raw});
+        my $parsed = parse_response($res->{raw}, $requests[$i] =~ /^HEAD /);
         check_response($block, $rn, $i, $parsed);
         # timing sections are about the last request of a block
         check_timing($block, $rn, $res) if $i == $#requests;
@@ -684,8 +688,6 @@ sub run_tests {
     # one port per file, so that prove -j can run files side by side
     $ServerPort ||= free_port();
 
-    my $spec = read_file(abs_path($0));
-    start_mock() if $spec =~ /TEST_NGINX_MOCK_PORT/;
 
     for my $block (blocks()) {
         for (1 .. $RepeatEach) {
