@@ -237,17 +237,20 @@ ngx_http_waav_tts_read_body(ngx_http_request_t *r, ngx_str_t *body)
 {
     u_char       *p;
     size_t        len;
-    ngx_chain_t  *cl;
-
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        return ngx_http_waav_error(r, NGX_HTTP_BAD_REQUEST,
-                                   "Failed to parse the request body as JSON: "
-                                   "empty body", "INVALID_JSON");
-    }
+    ngx_uint_t    pieces;
+    ngx_chain_t  *cl, *one;
 
     len = 0;
+    pieces = 0;
+    one = NULL;
 
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+         cl = cl->next)
+    {
+        if (ngx_buf_size(cl->buf) == 0) {
+            continue;
+        }
+
         if (cl->buf->in_file || !ngx_buf_in_memory(cl->buf)) {
             return ngx_http_waav_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                        "Request body larger than "
@@ -256,12 +259,18 @@ ngx_http_waav_tts_read_body(ngx_http_request_t *r, ngx_str_t *body)
         }
 
         len += cl->buf->last - cl->buf->pos;
+        pieces++;
+        one = cl;
     }
 
-    cl = r->request_body->bufs;
+    if (len == 0) {
+        return ngx_http_waav_error(r, NGX_HTTP_BAD_REQUEST,
+                                   "Failed to parse the request body as JSON: "
+                                   "empty body", "INVALID_JSON");
+    }
 
-    if (cl->next == NULL) {
-        body->data = cl->buf->pos;
+    if (pieces == 1) {
+        body->data = one->buf->pos;
         body->len = len;
         return NGX_OK;
     }
@@ -274,8 +283,10 @@ ngx_http_waav_tts_read_body(ngx_http_request_t *r, ngx_str_t *body)
     body->data = p;
     body->len = len;
 
-    for ( /* void */ ; cl; cl = cl->next) {
-        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        if (ngx_buf_size(cl->buf) > 0) {
+            p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+        }
     }
 
     return NGX_OK;

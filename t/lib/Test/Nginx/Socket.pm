@@ -384,7 +384,7 @@ sub http_request {
 }
 
 sub parse_response {
-    my ($raw, $head) = @_;
+    my ($raw, $is_head) = @_;
     my %res = (headers => {}, header_list => [], body => '', truncated => 0);
     my $i = index $raw, "\r\n\r\n";
     return { %res, error => 'no complete response header' } if $i < 0;
@@ -418,7 +418,7 @@ sub parse_response {
     } else {
         $res{body} = $body;
         if (defined(my $cl = $res{headers}{'content-length'})) {
-            $res{truncated} = 1 if length $body < $cl && !$head
+            $res{truncated} = 1 if length $body < $cl && !$is_head
                                    && $res{status} !~ /^(1|204|304)/;
         }
     }
@@ -662,7 +662,7 @@ sub run_test {
         check_response($block, $rn, $i, $parsed);
         # timing sections are about the last request of a block
         check_timing($block, $rn, $res) if $i == $#requests;
-        check_truncation($block, $rn, $i, $parsed);
+        check_truncation($block, $rn, $i, $parsed) if $i == $#requests;
     }
 
     if (my $wait = $block->wait) { sleep $wait }
