@@ -1,0 +1,102 @@
+# proxy_cache keyed on $waav_tts_cache_key caches syntheses (POSTs) in the
+# provider's internal location, as conf/waav/tts-cache.conf shows.
+use Test::Nginx::Socket 'no_plan';
+use Waav::Mock qw(mock_audio);
+use Waav::Tts;
+
+use Digest::SHA qw(sha256_hex);
+
+tts_defaults();
+
+# the key as ngx_http_waav_tts.c computes it: each field length-prefixed
+sub main::cache_key {
+    my ($provider, $model, $voice, $format, $rate, $instr, $pron, $text) = @_;
+    return sha256_hex(map { pack('L', length $_) . $_ }
+                      $provider, $model, $voice, $format, $rate, $instr,
+                      @$pron, $text);
+}
+
+no_root_location();
+run_tests();
+
+__DATA__
+
+=== TEST 1: the same synthesis twice hits the provider once; other text again
+--- http_config
+    proxy_cache_path tts_cache levels=1:2 keys_zone=waav_tts:1m max_size=100m
+                     inactive=1d use_temp_path=off;
+
+    waav_provider deepgram key=test-deepgram-key location=/_cached/deepgram;
+--- config
+    location /_cached/deepgram/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+
+        proxy_cache waav_tts;
+        proxy_cache_methods POST;
+        proxy_cache_key $waav_tts_cache_key;
+        proxy_cache_valid 200 1d;
+        proxy_cache_lock on;
+        add_header X-Cache-Status $upstream_cache_status;
+    }
+--- request eval
+[
+'POST /speak
+{"text":"Cache me","tts_config":{"provider":"deepgram"}}',
+'POST /speak
+{"text":"Cache me","tts_config":{"provider":"deepgram"}}',
+'GET /__mock/count',
+'POST /speak
+{"text":"Cache me too","tts_config":{"provider":"deepgram"}}',
+'GET /__mock/count',
+'POST /speak
+{"text":"Cache me","tts_config":{"provider":"deepgram","sample_rate":16000}}',
+'GET /__mock/count',
+]
+--- error_code eval
+[200, 200, 200, 200, 200, 200, 200]
+--- response_headers eval
+["Content-Type: audio/pcm
+x-sample-rate: 24000", "Content-Type: audio/pcm
+x-sample-rate: 24000", "", "", "", "x-sample-rate: 16000", ""]
+--- response_body eval
+[
+Waav::Mock::mock_audio('deepgram', 16000),
+Waav::Mock::mock_audio('deepgram', 16000),
+'1',
+Waav::Mock::mock_audio('deepgram', 16000),
+'2',
+Waav::Mock::mock_audio('deepgram', 16000),
+'3',
+]
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: $waav_tts_cache_key: SHA-256 over provider, model, voice, format, rate, speed, instructions, pronunciations, text
+--- config
+    location /_waav/deepgram/ {
+        internal;
+        return 200 $waav_tts_cache_key;
+    }
+--- request eval
+[
+'POST /speak
+{"text":"Hi","tts_config":{"provider":"deepgram"}}',
+'POST /speak
+{"text":"Hi!","tts_config":{"provider":"deepgram"}}',
+'POST /speak
+{"text":"Hi","tts_config":{"provider":"deepgram","speaking_rate":1.1,"sample_rate":16000}}',
+'POST /speak
+{"text":"Hi Bob","tts_config":{"provider":"deepgram","pronunciations":[{"word":"Bob","pronunciation":"Robert"}]}}',
+]
+--- response_body eval
+[
+::cache_key('deepgram', '', 'aura-asteria-en', 'linear16', '24000|1.000', '', [], 'Hi'),
+::cache_key('deepgram', '', 'aura-asteria-en', 'linear16', '24000|1.000', '', [], 'Hi!'),
+::cache_key('deepgram', '', 'aura-asteria-en', 'linear16', '16000|1.100', '', [], 'Hi'),
+::cache_key('deepgram', '', 'aura-asteria-en', 'linear16', '24000|1.000', '', ['Bob', 'Robert'], 'Hi Robert'),
+]
