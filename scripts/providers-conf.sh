@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Writes the provider part of waav's nginx configuration:
+#   DIR/upstreams.conf   http level: waav_provider lines and upstream{} pools
+#   DIR/providers.conf   server level: one internal location per provider
+#
+#   providers-conf.sh DIR            every provider, default base URLs
+#   providers-conf.sh DIR --env      from the environment, as `make run` does:
+#                                    only providers with a key (or, for the
+#                                    OpenAI-compatible one, a base URL), with
+#                                    *_BASE_URL overrides; prints the summary
+#
+# conf/waav/{upstreams,providers}.conf are this script's output without --env.
+set -euo pipefail
+
+out=$1
+mode=${2:-all}
+ca=${WAAV_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+
+# name  type  key variable  base-URL variable  default base URL
+providers=(
+    "deepgram          deepgram          DEEPGRAM_API_KEY          DEEPGRAM_BASE_URL          https://api.deepgram.com"
+    "elevenlabs        elevenlabs        ELEVENLABS_API_KEY        ELEVENLABS_BASE_URL        https://api.elevenlabs.io"
+    "openai            openai            OPENAI_API_KEY            OPENAI_BASE_URL            https://api.openai.com/v1"
+    "cartesia          cartesia          CARTESIA_API_KEY          CARTESIA_BASE_URL          https://api.cartesia.ai"
+    "openai-compatible openai-compatible OPENAI_COMPATIBLE_API_KEY OPENAI_COMPATIBLE_BASE_URL -"
+)
+
+mkdir -p "$out"
+up=$out/upstreams.conf
+loc=$out/providers.conf
+
+cat >"$up" <<'EOF'
+# waav providers (http level), written by scripts/providers-conf.sh.
+# Keys come from the environment of the nginx master (key=env:NAME), or a
+# file (key=file:/path), never from this file.
+
+EOF
+cat >"$loc" <<'EOF'
+# waav provider locations (server level), written by
+# scripts/providers-conf.sh.  The shared proxy settings are in the
+# enclosing `location /_waav/` of conf/waav.conf.
+
+EOF
+
+usable=() skipped=()
+
+for p in "${providers[@]}"; do
+    read -r name type keyvar urlvar url <<<"$p"
+
+    if [[ $mode == --env ]]; then
+        url=${!urlvar:-$url}
+        key=${!keyvar:-}
+        if [[ $url == - || ( -z $key && $type != openai-compatible ) ]]; then
+            skipped+=("$name ($([[ $type == openai-compatible ]] && echo "$urlvar" || echo "$keyvar"))")
+            # declared without a key, so clients get PROVIDER_NOT_CONFIGURED
+            # (no upstream: nothing to resolve at start)
+            [[ $type == openai-compatible ]] ||
+                echo "waav_provider $name type=$type key=env:$keyvar;" >>"$up"
+            continue
+        fi
+    elif [[ $url == - ]]; then
+        url=http://127.0.0.1:8880/v1    # e.g. Kokoro-FastAPI
+    fi
+
+    if [[ ! $url =~ ^(https?)://([^/:]+|\[[0-9a-fA-F:.]+\])(:([0-9]+))?(/.*)?$ ]]; then
+        echo "waav: $urlvar=$url is not an http(s) URL" >&2
+        exit 1
+    fi
+    scheme=${BASH_REMATCH[1]} host=${BASH_REMATCH[2]}
+    port=${BASH_REMATCH[4]:-$([[ $scheme == https ]] && echo 443 || echo 80)}
+    path=${BASH_REMATCH[5]%/}
+    up_name=waav_${name//-/_}
+
+    {
+        echo "waav_provider $name type=$type key=env:$keyvar;"
+        echo "upstream $up_name {"
+        echo "    server $host:$port;"
+        echo "    keepalive 16;"
+        echo "    keepalive_timeout 60s;"
+        echo "}"
+        echo
+    } >>"$up"
+
+    {
+        echo "location /_waav/$name/ {"
+        echo "    proxy_pass $scheme://$up_name$path/;"
+        echo "    proxy_set_header Host $host;"
+        if [[ $scheme == https ]]; then
+            echo "    proxy_ssl_server_name on;"
+            echo "    proxy_ssl_name $host;"
+            echo "    proxy_ssl_verify on;"
+            echo "    proxy_ssl_verify_depth 4;"
+            echo "    proxy_ssl_trusted_certificate $ca;"
+            echo "    proxy_ssl_session_reuse on;"
+        fi
+        echo "}"
+        echo
+    } >>"$loc"
+
+    usable+=("$name ($url)")
+done
+
+if [[ $mode == --env ]]; then
+    if [[ ${#usable[@]} -gt 0 ]]; then
+        echo "waav: providers usable:"
+        printf '        %s\n' "${usable[@]}"
+    else
+        echo "waav: no provider usable (set DEEPGRAM_API_KEY, OPENAI_API_KEY, ...)"
+    fi
+    if [[ ${#skipped[@]} -gt 0 ]]; then
+        echo "waav: providers not configured:"
+        printf '        %s\n' "${skipped[@]}"
+    fi
+fi
