@@ -24,15 +24,18 @@ free_port() {
 }
 
 PORT=$(free_port)
+FAKE=$(free_port)
 
 # --- the rows: name | waav path | baseline path | wrk lua script | target --
 # Every issue adds its row here (and its locations to the config below).
 rows=(
     "GET / health (waav_health vs return 200)|/health|/baseline/health||0.95"
+    "POST /speak 16 KiB audio (waav_tts vs proxy_pass, same fake provider)|/speak|/baseline/speak|speak.lua|0.70"
 )
 
 rm -rf "$prefix"
-mkdir -p "$prefix"/{conf,logs,temp}
+mkdir -p "$prefix"/{conf,logs,temp,html}
+head -c 16384 /dev/urandom >"$prefix/html/audio.pcm"
 cat >"$prefix/conf/nginx.conf" <<CONF
 load_module $MODULE;
 worker_processes $WORKERS;
@@ -48,6 +51,27 @@ http {
     scgi_temp_path temp/scgi;
     keepalive_requests 100000;
 
+    waav_provider deepgram key=bench-key;
+
+    upstream fake_provider {
+        server 127.0.0.1:$FAKE;
+        keepalive 64;
+    }
+
+    # the "provider": 16 KiB of audio for any POST (the static module
+    # answers POST with 405, which error_page turns into the file)
+    server {
+        listen 127.0.0.1:$FAKE reuseport backlog=4096;
+        root $prefix/html;
+        default_type audio/pcm;
+        location / {
+            try_files /audio.pcm =404;
+            error_page 405 =200 /audio.pcm;
+        }
+        location = /audio.pcm {
+        }
+    }
+
     server {
         listen 127.0.0.1:$PORT reuseport backlog=4096;
 
@@ -57,6 +81,24 @@ http {
             default_type application/json;
             return 200 '{"status":"OK"}';
         }
+
+        location = /speak { waav_tts; }
+
+        location /_waav/deepgram/ {
+            internal;
+            proxy_pass http://fake_provider/;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffering off;
+        }
+
+        # plain nginx: the client's POST straight to the same provider
+        location = /baseline/speak {
+            proxy_pass http://fake_provider/v1/speak;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffering off;
+        }
     }
 }
 CONF
@@ -64,6 +106,7 @@ CONF
 "$NGINX_BIN" -p "$prefix/" -c conf/nginx.conf -e "$prefix/logs/error.log"
 trap '"$NGINX_BIN" -p "$prefix/" -c conf/nginx.conf -e "$prefix/logs/error.log" -s stop 2>/dev/null || true' EXIT
 
+[[ -n ${BENCH_HOLD:-} ]] && { echo "bench nginx on $PORT"; sleep "$BENCH_HOLD"; }
 for _ in $(seq 50); do
     curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break
     sleep 0.1
@@ -72,7 +115,15 @@ done
 rps() {   # path script -> requests/s
     local args=(-t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency)
     [[ -n $2 ]] && args+=(-s "$top/bench/$2")
-    wrk "${args[@]}" "http://127.0.0.1:$PORT$1" | awk '/^Requests\/sec:/ { print $2 }'
+    local out
+    out=$(wrk "${args[@]}" "http://127.0.0.1:$PORT$1")
+    # a run with errors measures nothing: report 0 and say why
+    if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+        echo "bench: $1: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2
+        echo 0
+        return
+    fi
+    awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
