@@ -5,6 +5,9 @@ use Waav::Mock qw(mock_audio);
 use Waav::Tts;
 
 use Digest::SHA qw(sha256_hex);
+use Cwd qw(getcwd);
+
+$ENV{TEST_NGINX_WAAV_ROOT} = getcwd();
 
 tts_defaults();
 
@@ -34,12 +37,10 @@ __DATA__
         proxy_http_version 1.1;
         proxy_set_header Connection "";
 
-        proxy_cache waav_tts;
-        proxy_cache_methods POST;
-        proxy_cache_key $waav_tts_cache_key;
-        proxy_cache_valid 200 1d;
-        proxy_cache_lock on;
-        add_header X-Cache-Status $upstream_cache_status;
+        proxy_buffering off;
+
+        # the shipped example, as is
+        include $TEST_NGINX_WAAV_ROOT/conf/waav/tts-cache.conf;
     }
 --- request eval
 [
