@@ -31,16 +31,19 @@ __DATA__
 
     waav_provider deepgram key=test-deepgram-key location=/_cached/deepgram;
 --- config
-    location /_cached/deepgram/ {
+    # as in conf/waav.conf: streaming by default, the cache turns it off
+    location /_cached/ {
         internal;
-        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/;
         proxy_http_version 1.1;
         proxy_set_header Connection "";
-
         proxy_buffering off;
 
-        # the shipped example, as is
-        include $TEST_NGINX_WAAV_ROOT/conf/waav/tts-cache.conf;
+        location /_cached/deepgram/ {
+            proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/;
+
+            # the shipped example, as is
+            include $TEST_NGINX_WAAV_ROOT/conf/waav/tts-cache.conf;
+        }
     }
 --- request eval
 [
