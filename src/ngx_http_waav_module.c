@@ -197,6 +197,26 @@ ngx_http_waav_get_ctx(ngx_http_request_t *r)
 }
 
 
+/* makes a waav handler the location's content handler, once */
+char *
+ngx_http_waav_set_handler(ngx_conf_t *cf, ngx_http_waav_loc_conf_t *wlcf,
+    ngx_http_handler_pt handler)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (wlcf->handled != NGX_CONF_UNSET) {
+        return "is duplicate or conflicts with another waav handler";
+    }
+
+    wlcf->handled = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = handler;
+
+    return NGX_CONF_OK;
+}
+
+
 static void *
 ngx_http_waav_palloc(void *data, size_t size)
 {

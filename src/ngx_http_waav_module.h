@@ -65,6 +65,8 @@ extern ngx_module_t  ngx_http_waav_module;
 /* ngx_http_waav_module.c */
 
 ngx_http_waav_ctx_t *ngx_http_waav_get_ctx(ngx_http_request_t *r);
+char *ngx_http_waav_set_handler(ngx_conf_t *cf,
+    ngx_http_waav_loc_conf_t *wlcf, ngx_http_handler_pt handler);
 void ngx_http_waav_allocator(ngx_pool_t *pool, waav_alloc_t *a);
 
 
@@ -87,6 +89,8 @@ ngx_int_t ngx_http_waav_send_error(ngx_http_request_t *r, ngx_uint_t status,
 ngx_int_t ngx_http_waav_add_header(ngx_http_request_t *r, ngx_str_t *key,
     ngx_str_t *value);
 ngx_int_t ngx_http_waav_set_nosniff(ngx_http_request_t *r);
+ngx_int_t ngx_http_waav_not_allowed(ngx_http_request_t *r, const char *allow,
+    const char *human);
 ngx_int_t ngx_http_waav_response_init(ngx_conf_t *cf);
 
 #define ngx_http_waav_error(r, status, message, code)                        \

@@ -54,6 +54,31 @@ ngx_http_waav_set_nosniff(ngx_http_request_t *r)
 }
 
 
+/* 405 with Allow and a JSON error naming the methods */
+ngx_int_t
+ngx_http_waav_not_allowed(ngx_http_request_t *r, const char *allow,
+    const char *human)
+{
+    u_char     *p, *last;
+    u_char      msg[64];
+    ngx_str_t   key, value;
+
+    ngx_str_set(&key, "Allow");
+    value.data = (u_char *) allow;
+    value.len = ngx_strlen(allow);
+
+    if (ngx_http_waav_add_header(r, &key, &value) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    last = msg + sizeof(msg);
+    p = ngx_slprintf(msg, last, "Method not allowed: use %s", human);
+
+    return ngx_http_waav_send_error(r, NGX_HTTP_NOT_ALLOWED, (char *) msg,
+                                    p - msg, "METHOD_NOT_ALLOWED");
+}
+
+
 static void
 ngx_http_waav_set_json_type(ngx_http_request_t *r)
 {

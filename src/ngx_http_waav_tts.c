@@ -88,14 +88,9 @@ ngx_http_waav_tts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_waav_loc_conf_t  *wlcf = conf;
 
-    ngx_str_t                 *value;
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_str_t  *value;
 
     ngx_http_waav_unused(cmd);
-
-    if (wlcf->handled != NGX_CONF_UNSET) {
-        return "is duplicate or conflicts with another waav handler";
-    }
 
     value = cf->args->elts;
     wlcf->tts_shape = WAAV_TTS_SHAPE_WAAV;
@@ -110,21 +105,13 @@ ngx_http_waav_tts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    wlcf->handled = 1;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_waav_tts_handler;
-
-    return NGX_CONF_OK;
+    return ngx_http_waav_set_handler(cf, wlcf, ngx_http_waav_tts_handler);
 }
 
 
 static ngx_int_t
 ngx_http_waav_tts_handler(ngx_http_request_t *r)
 {
-    static ngx_str_t  allow = ngx_string("Allow");
-    static ngx_str_t  post = ngx_string("POST");
-
     ngx_int_t                  rc;
     ngx_http_waav_ctx_t       *wctx;
     ngx_http_waav_tts_ctx_t   *ctx;
@@ -134,13 +121,7 @@ ngx_http_waav_tts_handler(ngx_http_request_t *r)
     }
 
     if (r->method != NGX_HTTP_POST) {
-        if (ngx_http_waav_add_header(r, &allow, &post) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_waav_error(r, NGX_HTTP_NOT_ALLOWED,
-                                   "Method not allowed: use POST",
-                                   "METHOD_NOT_ALLOWED");
+        return ngx_http_waav_not_allowed(r, "POST", "POST");
     }
 
     if (r->headers_in.content_type == NULL
