@@ -321,3 +321,23 @@ Waav::Mock::mock_audio('openai', 16000),
 --- min_duration: 0.8
 --- response_body eval
 ['', Waav::Mock::mock_audio('elevenlabs', 16000)]
+
+
+
+=== TEST 16: /v1/audio/speech to an OpenAI-compatible server by provider/model
+--- request eval
+[
+'POST /v1/audio/speech
+{"model":"kokoro/kokoro","input":"Hi","voice":"af_heart","response_format":"wav","speed":1.2}',
+'GET /__mock/last',
+]
+--- response_headers eval
+["Content-Type: audio/wav
+x-audio-format: wav", ""]
+--- response_body eval
+[
+Waav::Mock::mock_audio('compat', 16000),
+::last_request('POST /compat/v1/audio/speech',
+    '{"model":"kokoro","input":"Hi","voice":"af_heart","response_format":"wav","speed":1.2}',
+    'content-type: application/json'),
+]

@@ -414,3 +414,44 @@ POST /speak
 [qr/^.{16000}$/s, qr/\n\n\{"text":"(\xc3\xa9){5000}","model_id":"eleven_multilingual_v2"\}$/]
 --- no_error_log
 client request body is buffered to a temporary file
+
+
+
+=== TEST 25: a client that leaves mid-audio: the worker carries on serving
+--- request eval
+[
+'POST /__mock/behavior
+{"split":2048,"pause_ms":1500}',
+'POST /speak
+{"text":"Hello","tts_config":{"provider":"elevenlabs"}}',
+]
+--- timeout: 0.5
+--- abort
+--- error_code eval
+[204, 200]
+--- response_body eval
+['', Waav::Mock::mock_audio('elevenlabs', 2048)]
+--- response_truncated
+--- wait: 1.5
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 26: a redirect from the provider is an error, not audio
+--- config
+    location /_redirect/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/fake302/;
+    }
+    location /fake302/ {
+        return 302 http://example.invalid/;
+    }
+--- http_config
+    waav_provider deepgram key=test-deepgram-key location=/_redirect;
+--- request
+POST /speak
+{"text":"Hello","tts_config":{"provider":"deepgram"}}
+--- error_code: 502
+--- response_body_like: ^\{"error":"Provider deepgram answered 302: [^"]*","code":"PROVIDER_ERROR"\}$

@@ -221,6 +221,7 @@ sub deliver ($x, $status, $headers, $body, %opt) {
     my ($first, $rest) = (substr($body, 0, $beh->{split}), substr($body, min($beh->{split}, length $body)));
     write_part($c, $first, sub ($c, @) {
       Mojo::IOLoop->timer(($beh->{pause_ms} // 0) / 1000 => sub {
+        return unless $c->tx;                  # the client left during the pause
         return $c->write_chunk('') unless length $rest;
         $c->write_chunk($rest, sub ($c, @) { $c->write_chunk('') });
       });
