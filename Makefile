@@ -80,8 +80,8 @@ CORE_SRCS   := $(wildcard src/core/*.c)
 
 $(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g $(SAN_FLAGS) \
-	    -Isrc/core -o $@ $< $(CORE_SRCS) -lcmocka -lcjson -lm
+	$(CC) -std=gnu99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g $(SAN_FLAGS) \
+	    -Isrc/core -o $@ $< $(CORE_SRCS) -lcmocka -lcjson -ljwt -lcrypto -lm
 
 unit: deps-test $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "# $$t"; $$t; done
