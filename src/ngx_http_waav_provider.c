@@ -37,101 +37,13 @@ static char *
 ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
     ngx_str_t *value)
 {
-    u_char       *env, *data;
-    size_t        len;
-    ssize_t       n;
-    ngx_fd_t      fd;
-    ngx_str_t     path;
-    ngx_file_t    file;
-    ngx_file_info_t  fi;
-
-    if (ngx_strncmp(value->data, "env:", 4) == 0) {
-        env = ngx_pnalloc(cf->pool, value->len - 4 + 1);
-        if (env == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_cpystrn(env, value->data + 4, value->len - 4 + 1);
-
-        data = (u_char *) getenv((char *) env);
-
-        if (data == NULL || *data == '\0') {
-            /* not configured: requests get PROVIDER_NOT_CONFIGURED */
-            ngx_str_null(&p->key);
-            return NGX_CONF_OK;
-        }
-
-        p->key.len = ngx_strlen(data);
-        p->key.data = ngx_pnalloc(cf->pool, p->key.len);
-        if (p->key.data == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memcpy(p->key.data, data, p->key.len);
-
-    } else if (ngx_strncmp(value->data, "file:", 5) == 0) {
-        path.data = value->data + 5;
-        path.len = value->len - 5;
-
-        if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-            return NGX_CONF_ERROR;
-        }
-
-        fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-        if (fd == NGX_INVALID_FILE) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               ngx_open_file_n " \"%s\" failed", path.data);
-            return NGX_CONF_ERROR;
-        }
-
-        if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-            || ngx_file_size(&fi) > NGX_HTTP_WAAV_MAX_KEY)
-        {
-            ngx_close_file(fd);
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "key file \"%s\" is unreadable or larger "
-                               "than %d bytes", path.data,
-                               NGX_HTTP_WAAV_MAX_KEY);
-            return NGX_CONF_ERROR;
-        }
-
-        data = ngx_pnalloc(cf->pool, NGX_HTTP_WAAV_MAX_KEY);
-        if (data == NULL) {
-            ngx_close_file(fd);
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memzero(&file, sizeof(ngx_file_t));
-        file.fd = fd;
-        file.name = path;
-        file.log = cf->log;
-
-        n = ngx_read_file(&file, data, NGX_HTTP_WAAV_MAX_KEY, 0);
-        ngx_close_file(fd);
-
-        if (n == NGX_ERROR) {
-            return NGX_CONF_ERROR;
-        }
-
-        len = (size_t) n;
-
-        /* one line: trailing newline and blanks are not part of the key */
-        while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'
-                       || data[len - 1] == ' ' || data[len - 1] == '\t'))
-        {
-            len--;
-        }
-
-        p->key.data = data;
-        p->key.len = len;
-
-    } else {
-        p->key = *value;
+    if (ngx_http_waav_conf_value(cf, value, NGX_HTTP_WAAV_MAX_KEY, 1, &p->key)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
     }
 
-    if (p->key.len > NGX_HTTP_WAAV_MAX_KEY
-        || ngx_http_waav_key_valid(&p->key) != NGX_OK)
-    {
+    if (ngx_http_waav_key_valid(&p->key) != NGX_OK) {
         /* never echo the key itself */
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "the key of waav provider \"%V\" must be visible "
