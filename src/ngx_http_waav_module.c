@@ -36,6 +36,83 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       0,
       NULL },
 
+    { ngx_string("waav_auth"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_waav_loc_conf_t, auth),
+      NULL },
+
+    { ngx_string("waav_auth_secret"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_waav_auth_secret,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_auth_secrets_json"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_waav_auth_secrets_json,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_auth_jwt_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE23,
+      ngx_http_waav_auth_jwt_key,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_auth_jwt_issuer"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_waav_conf_value_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_waav_main_conf_t, jwt_issuer),
+      NULL },
+
+    { ngx_string("waav_auth_jwt_audience"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_waav_conf_value_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_waav_main_conf_t, jwt_audience),
+      NULL },
+
+    { ngx_string("waav_auth_jwt_tenant_claim"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_waav_conf_value_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_waav_main_conf_t, jwt_tenant_claim),
+      NULL },
+
+    { ngx_string("waav_auth_jwt_leeway"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_waav_main_conf_t, jwt_leeway),
+      NULL },
+
+    { ngx_string("waav_auth_token_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_waav_main_conf_t, token_cache_size),
+      NULL },
+
+    { ngx_string("waav_livekit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_waav_livekit,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_livekit_token"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_waav_livekit_token,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("waav_json_errors"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -81,7 +158,13 @@ ngx_module_t  ngx_http_waav_module = {
 static ngx_int_t
 ngx_http_waav_preconfiguration(ngx_conf_t *cf)
 {
-    return ngx_http_waav_tts_add_variables(cf);
+    if (ngx_http_waav_tts_add_variables(cf) != NGX_OK
+        || ngx_http_waav_auth_add_variables(cf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -102,6 +185,10 @@ ngx_http_waav_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    wmcf->jwt_leeway = NGX_CONF_UNSET;
+    wmcf->token_cache_size = NGX_CONF_UNSET;
+    wmcf->livekit_ttl = NGX_CONF_UNSET;
+
     return wmcf;
 }
 
@@ -119,6 +206,7 @@ ngx_http_waav_create_loc_conf(ngx_conf_t *cf)
     conf->json_errors = NGX_CONF_UNSET;
     conf->handled = NGX_CONF_UNSET;
     conf->tts_shape = NGX_CONF_UNSET_UINT;
+    conf->auth = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -155,6 +243,8 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
+    ngx_conf_merge_value(conf->auth, prev->auth, 0);
+
     /* left unset when nobody set it: then it follows "handled" */
     ngx_conf_merge_value(conf->json_errors, prev->json_errors,
                          NGX_CONF_UNSET);
@@ -167,6 +257,7 @@ static ngx_int_t
 ngx_http_waav_init(ngx_conf_t *cf)
 {
     if (ngx_http_waav_provider_init(cf) != NGX_OK
+        || ngx_http_waav_auth_init(cf) != NGX_OK
         || ngx_http_waav_response_init(cf) != NGX_OK
         || ngx_http_waav_tts_init(cf) != NGX_OK)
     {
@@ -194,6 +285,24 @@ ngx_http_waav_get_ctx(ngx_http_request_t *r)
     }
 
     return ctx;
+}
+
+
+/* a directive whose one argument is an env:/file:/literal value */
+char *
+ngx_http_waav_conf_value_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_str_t  *field, *value;
+
+    field = (ngx_str_t *) ((char *) conf + cmd->offset);
+
+    if (field->data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    return ngx_http_waav_conf_value(cf, &value[1], 4096, 1, field);
 }
 
 

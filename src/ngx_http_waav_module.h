@@ -12,6 +12,7 @@
 #include <ngx_http.h>
 
 #include "waav_alloc.h"
+#include "waav_jwt.h"
 #include "waav_tts.h"
 
 
@@ -32,8 +33,33 @@ typedef struct {
 } ngx_http_waav_provider_t;
 
 
+/* a verified token remembered by a worker (ngx_http_waav_auth.c) */
 typedef struct {
-    ngx_array_t  providers;                 /* ngx_http_waav_provider_t */
+    u_char       hash[32];                  /* SHA-256 of the token */
+    time_t       expires;
+    size_t       tenant_len;
+    u_char       tenant[WAAV_TENANT_MAX];
+} ngx_http_waav_token_t;
+
+
+typedef struct {
+    ngx_array_t             providers;      /* ngx_http_waav_provider_t */
+
+    /* authentication */
+    ngx_array_t            *secrets;        /* waav_api_secret_t */
+    waav_jwt_conf_t         jwt;
+    ngx_str_t               jwt_issuer;
+    ngx_str_t               jwt_audience;
+    ngx_str_t               jwt_tenant_claim;
+    time_t                  jwt_leeway;
+    ngx_int_t               token_cache_size;
+    ngx_http_waav_token_t  *token_cache;
+
+    /* LiveKit */
+    ngx_str_t               livekit_key;
+    ngx_str_t               livekit_secret;
+    ngx_str_t               livekit_url;
+    time_t                  livekit_ttl;
 } ngx_http_waav_main_conf_t;
 
 
@@ -46,6 +72,9 @@ typedef struct {
 
     /* waav_tts: which body shape the location takes */
     ngx_uint_t   tts_shape;
+
+    /* waav_auth on|off */
+    ngx_flag_t   auth;
 } ngx_http_waav_loc_conf_t;
 
 
@@ -56,6 +85,10 @@ typedef struct {
     unsigned     error_sent:1;
 
     void        *tts;                       /* ngx_http_waav_tts_ctx_t */
+
+    ngx_str_t    tenant;                    /* $waav_tenant */
+    const char  *auth_method;               /* $waav_auth_method */
+    unsigned     auth_done:1;
 } ngx_http_waav_ctx_t;
 
 
@@ -67,6 +100,8 @@ extern ngx_module_t  ngx_http_waav_module;
 ngx_http_waav_ctx_t *ngx_http_waav_get_ctx(ngx_http_request_t *r);
 char *ngx_http_waav_conf_value(ngx_conf_t *cf, ngx_str_t *value, size_t max,
     ngx_uint_t trim, ngx_str_t *out);
+char *ngx_http_waav_conf_value_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_waav_set_handler(ngx_conf_t *cf,
     ngx_http_waav_loc_conf_t *wlcf, ngx_http_handler_pt handler);
 void ngx_http_waav_allocator(ngx_pool_t *pool, waav_alloc_t *a);
@@ -102,6 +137,21 @@ ngx_int_t ngx_http_waav_response_init(ngx_conf_t *cf);
 /* ngx_http_waav_health.c */
 
 char *ngx_http_waav_health(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+
+/* ngx_http_waav_auth.c */
+
+char *ngx_http_waav_auth_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_waav_auth_secrets_json(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_waav_auth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_waav_livekit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_waav_livekit_token(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_waav_auth_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_waav_auth_add_variables(ngx_conf_t *cf);
 
 
 /* ngx_http_waav_tts.c */

@@ -637,9 +637,10 @@ sub run_test {
         @requests = join '', map { build_request(expand_env($_),
             $block->more_headers) } list_of($pipelined);
     } else {
+        my $i = 0;
         for my $r (list_of(scalar $block->request)) {
             push @requests, build_request(expand_env($r),
-                                          expand_env($block->more_headers));
+                expand_env(nth(scalar $block->more_headers, $i++)));
         }
     }
 

@@ -1,0 +1,272 @@
+# waav_auth: WaaV's API secrets and our JWTs (HS256, RS256, ES256, kid),
+# with WaaV's 401 shapes; $waav_tenant and $waav_auth_method.  Tokens are
+# made here (t/lib/Waav/Jwt.pm: Perl and openssl).
+use Test::Nginx::Socket 'no_plan';
+use Waav::Jwt;
+
+my $dir = keys_dir();
+my $hs = 'hs256-secret-for-the-waav-tests-0001';
+my $now = time;
+
+$ENV{TEST_NGINX_KEYS} = $dir;
+$ENV{TEST_NGINX_HS_SECRET} = $hs;
+
+sub claims { json_of(sub => 'tenant-jwt', iss => 'https://issuer.test',
+                     aud => 'waav', exp => $now + 600, @_) }
+
+my %tok = (
+    hs      => jwt(alg => 'HS256', key => $hs, claims => claims(), kid => 'h1'),
+    hs_nokid=> jwt(alg => 'HS256', key => $hs, claims => claims()),
+    rs      => jwt(alg => 'RS256', key => "$dir/rsa.pem", claims => claims(sub => 'tenant-rsa'), kid => 'r1'),
+    es      => jwt(alg => 'ES256', key => "$dir/ec.pem", claims => claims(sub => 'tenant-ec'), kid => 'e1'),
+    expired => jwt(alg => 'HS256', key => $hs, claims => claims(exp => $now - 3600), kid => 'h1'),
+    future  => jwt(alg => 'HS256', key => $hs, claims => claims(nbf => $now + 3600), kid => 'h1'),
+    iss     => jwt(alg => 'HS256', key => $hs, claims => claims(iss => 'https://evil.test'), kid => 'h1'),
+    aud     => jwt(alg => 'HS256', key => $hs, claims => claims(aud => 'other'), kid => 'h1'),
+    badsig  => jwt(alg => 'HS256', key => 'not-the-secret-not-the-secret-000', claims => claims(), kid => 'h1'),
+    none    => b64url('{"alg":"none","typ":"JWT"}') . '.' . b64url(claims()) . '.',
+    none_sig=> b64url('{"alg":"none"}') . '.' . b64url(claims()) . '.c2ln',
+    # HS256 "signed" with the RSA public key as the secret (alg confusion)
+    confuse => jwt(alg => 'HS256', key => do { local (@ARGV, $/) = "$dir/rsa.pub"; <> },
+                   claims => claims(), kid => 'r1'),
+    kid     => jwt(alg => 'HS256', key => $hs, claims => claims(), kid => 'nope'),
+    rs2     => jwt(alg => 'RS256', key => "$dir/rsa2.pem", claims => claims(), kid => 'r1'),
+    notobj  => jwt(alg => 'HS256', key => $hs, claims => '["sub","x"]', kid => 'h1'),
+    subnum  => jwt(alg => 'HS256', key => $hs, claims => json_of(sub => \'42', exp => $now + 600,
+                   iss => 'https://issuer.test', aud => 'waav'), kid => 'h1'),
+    expstr  => jwt(alg => 'HS256', key => $hs, claims => claims(exp => 'tomorrow'), kid => 'h1'),
+    big     => jwt(alg => 'HS256', key => $hs, claims => claims(pad => 'x' x 4400), kid => 'h1'),
+);
+$tok{lastbyte} = $tok{hs};
+substr($tok{lastbyte}, -1, 1) = substr($tok{lastbyte}, -1) eq 'A' ? 'B' : 'A';
+$tok{truncated} = substr $tok{hs}, 0, rindex($tok{hs}, '.');
+$tok{nonb64} = $tok{hs} =~ s/^(.{5})./$1*/r;
+length $tok{big} > 6000 && length $tok{big} < 6400 or die "the big token is not ~6 KiB";
+
+$ENV{"TEST_NGINX_TOK_\U$_"} = $tok{$_} for keys %tok;
+
+our $Http = <<'_EOC_';
+    waav_auth_secret tenant-a secret-aaaa-0000-aaaa;
+    waav_auth_secret tenant-b secret-bbbb-1111-bbbb;
+    waav_auth_jwt_key hs256 $TEST_NGINX_HS_SECRET kid=h1;
+    waav_auth_jwt_key rs256 file:$TEST_NGINX_KEYS/rsa.pub kid=r1;
+    waav_auth_jwt_key es256 file:$TEST_NGINX_KEYS/ec.pub kid=e1;
+    waav_auth_jwt_issuer https://issuer.test;
+    waav_auth_jwt_audience waav;
+_EOC_
+
+our $Config = <<'_EOC_';
+    location = / { waav_health; }
+    location = /private {
+        waav_auth on;
+        add_header X-Tenant $waav_tenant;
+        add_header X-Auth-Method $waav_auth_method;
+        waav_health;
+    }
+_EOC_
+
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value('http_config', $Http) unless defined $block->http_config;
+    $block->set_value('config', $Config . ($block->config // ''));
+});
+
+no_root_location();
+run_tests();
+
+__DATA__
+
+=== TEST 1: GET / stays public
+--- request
+GET /
+--- error_code: 200
+
+
+
+=== TEST 2: an API secret: tenant is the secret's id
+--- request
+GET /private
+--- more_headers
+Authorization: Bearer secret-bbbb-1111-bbbb
+--- error_code: 200
+--- response_headers
+X-Tenant: tenant-b
+X-Auth-Method: api_secret
+
+
+
+=== TEST 3: ?token= when there is no Authorization header
+--- request
+GET /private?token=secret-aaaa-0000-aaaa
+--- error_code: 200
+--- response_headers
+X-Tenant: tenant-a
+
+
+
+=== TEST 4: HS256, RS256 and ES256 JWTs, picked by kid
+--- request eval
+["GET /private?token=$ENV{TEST_NGINX_TOK_HS}",
+ "GET /private?token=$ENV{TEST_NGINX_TOK_RS}",
+ "GET /private?token=$ENV{TEST_NGINX_TOK_ES}",
+ "GET /private?token=$ENV{TEST_NGINX_TOK_HS_NOKID}"]
+--- error_code eval
+[200, 200, 200, 200]
+--- response_headers eval
+["X-Tenant: tenant-jwt\nX-Auth-Method: jwt", "X-Tenant: tenant-rsa", "X-Tenant: tenant-ec", "X-Tenant: tenant-jwt"]
+
+
+
+=== TEST 5: a JWT in the Authorization header, twice (the second from the worker's cache)
+--- request eval
+["GET /private", "GET /private"]
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOK_RS
+--- error_code eval
+[200, 200]
+--- response_headers eval
+["X-Tenant: tenant-rsa", "X-Tenant: tenant-rsa"]
+--- error_log
+waav: token from the worker's cache
+
+
+
+=== TEST 6: no token at all
+--- request
+GET /private
+--- error_code: 401
+--- response_headers
+Content-Type: application/json
+WWW-Authenticate: Bearer
+--- response_body chomp
+{"error":"missing_auth_header","message":"Missing Authorization header"}
+
+
+
+=== TEST 7: malformed Authorization headers
+--- request eval
+["GET /private", "GET /private", "GET /private", "GET /private", "GET /private?token=secret-aaaa-0000-aaaa"]
+--- more_headers eval
+["Authorization:", "Authorization: Bearer", "Authorization: Basic dXNlcjpwYXNz",
+ "Authorization: bearer secret-aaaa-0000-aaaa", "Authorization: Token secret-aaaa-0000-aaaa"]
+--- error_code eval
+[401, 401, 401, 401, 401]
+--- response_body eval
+[('{"error":"invalid_auth_header","message":"Invalid Authorization header format"}') x 5]
+
+
+
+=== TEST 8: wrong API secrets, including one differing in the last byte
+--- http_config
+    waav_auth_secret tenant-a secret-aaaa-0000-aaaa;
+--- request eval
+["GET /private?token=secret-aaaa-0000-aaab", "GET /private?token=wrong", "GET /private?token=secret-aaaa-0000-aaaaa"]
+--- error_code eval
+[401, 401, 401]
+--- response_body eval
+[('{"error":"unauthorized","message":"Unauthorized: Invalid API secret"}') x 3]
+
+
+
+=== TEST 9: rejected JWTs, each 401 with a reason
+--- request eval
+[map { "GET /private?token=$ENV{qq{TEST_NGINX_TOK_\U$_}}" }
+ qw(expired future iss aud badsig lastbyte none none_sig confuse kid rs2 truncated nonb64 notobj subnum expstr)]
+--- error_code eval
+[(401) x 16]
+--- response_body eval
+[map { qq{{"error":"unauthorized","message":"Unauthorized: $_"}} }
+ 'token expired', 'token not yet valid', 'wrong issuer', 'wrong audience',
+ 'bad signature', 'bad signature', 'malformed token', 'unsupported algorithm',
+ 'unknown kid', 'unknown kid', 'bad signature', 'malformed token', 'malformed token',
+ 'token claims are not a JSON object', 'the tenant claim is missing or not a string',
+ 'exp is not a number']
+
+
+
+=== TEST 10: a 6 KiB token is refused
+--- request
+GET /private
+--- more_headers
+Authorization: Bearer $TEST_NGINX_TOK_BIG
+--- error_code: 401
+--- response_body chomp
+{"error":"unauthorized","message":"Unauthorized: token too large"}
+
+
+
+=== TEST 11: two Authorization headers: nginx refuses the request itself (400, JSON)
+--- config
+    waav_json_errors on;
+--- request
+GET /private
+--- more_headers
+Authorization: Bearer secret-aaaa-0000-aaaa
+Authorization: Bearer secret-bbbb-1111-bbbb
+--- error_code: 400
+--- response_body chomp
+{"error":"Bad request","code":"BAD_REQUEST"}
+
+
+
+=== TEST 12: a CR inside the header is malformed HTTP: nginx answers 400 before auth
+--- config
+    waav_json_errors on;
+--- raw_request eval
+"GET /private HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer secret-aaaa\r0000-aaaa\r\nConnection: close\r\n\r\n"
+--- error_code: 400
+
+
+
+=== TEST 13: auth on with nothing configured is a 500 config_error
+--- http_config
+--- request
+GET /private?token=x
+--- error_code: 500
+--- response_body chomp
+{"error":"config_error","message":"Auth configuration error: Authentication required but no auth method configured"}
+
+
+
+=== TEST 14: secrets from AUTH_API_SECRETS_JSON-style JSON
+--- http_config
+    waav_auth_secrets_json '[{"id":"t1","secret":"one-one-one-one"},{"id":"t2","secret":"two-two-two-two"}]';
+--- request eval
+["GET /private?token=two-two-two-two", "GET /private?token=three"]
+--- error_code eval
+[200, 401]
+--- response_headers eval
+["X-Tenant: t2", ""]
+
+
+
+=== TEST 15: a custom tenant claim
+--- http_config
+    waav_auth_jwt_key hs256 $TEST_NGINX_HS_SECRET;
+    waav_auth_jwt_tenant_claim iss;
+--- request eval
+"GET /private?token=$ENV{TEST_NGINX_TOK_HS_NOKID}"
+--- error_code: 200
+--- response_headers
+X-Tenant: https://issuer.test
+
+
+
+=== TEST 16: a protected /speak refuses before anything reaches a provider
+--- config
+    location = /speak { waav_auth on; waav_tts; }
+    location /__mock/ { proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT; }
+--- http_config
+    waav_auth_secret tenant-a secret-aaaa-0000-aaaa;
+    waav_provider deepgram key=test-deepgram-key;
+--- request eval
+['POST /speak
+{"text":"Hi","tts_config":{"provider":"deepgram"}}',
+'GET /__mock/count']
+--- more_headers
+Content-Type: application/json
+Authorization: Bearer nope
+--- error_code eval
+[401, 200]
+--- response_body eval
+['{"error":"unauthorized","message":"Unauthorized: Invalid API secret"}', '0']
