@@ -499,9 +499,15 @@ sub check_response {
                          "$name - header $k like");
     }
 
+    # --- response_body_filters: code refs the body goes through first
+    my $got = $res->{body};
+    for my $f (list_of(scalar $block->response_body_filters)) {
+        die "response_body_filters takes code refs\n" unless ref $f eq 'CODE';
+        $got = $f->($got);
+    }
+
     if (defined(my $want = nth(scalar $block->response_body, $i))) {
         $want = expand_env($want);
-        my $got = $res->{body};
         if ($got eq $want) {
             Test::More::pass("$name - response_body - response is expected");
         } else {
@@ -511,7 +517,7 @@ sub check_response {
     }
     if (defined(my $like = nth(scalar $block->response_body_like, $i))) {
         $like = expand_env($like) unless ref $like;
-        Test::More::like($res->{body}, ref $like ? $like : qr/$like/s,
+        Test::More::like($got, ref $like ? $like : qr/$like/s,
                          "$name - response_body_like - response is expected");
     }
     if (defined(my $unlike = nth(scalar $block->response_body_unlike, $i))) {

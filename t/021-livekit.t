@@ -1,0 +1,136 @@
+# POST /livekit/token: a LiveKit access token signed with the API secret,
+# the room scoped to the caller's tenant as WaaV does.
+use Test::Nginx::Socket 'no_plan';
+use Waav::Jwt;
+use JSON::PP ();
+use Digest::SHA qw(hmac_sha256);
+use MIME::Base64 qw(decode_base64);
+
+# checks a token from the answer: signature with the secret, then claims
+sub main::livekit_ok {
+    my ($body, $room, $identity, $name) = @_;
+    my $res = eval { JSON::PP::decode_json($body) } or return "not JSON: $body";
+    my ($h, $p, $s) = split /\./, $res->{token} // '';
+    my $dec = sub { my $x = shift; $x =~ tr{-_}{+/}; decode_base64($x . '=' x ((4 - length($x) % 4) % 4)) };
+    return 'bad signature'
+        unless $dec->($s) eq hmac_sha256("$h.$p", 'lk-secret-lk-secret-lk-secret-123');
+    my $hdr = JSON::PP::decode_json($dec->($h));
+    my $c = JSON::PP::decode_json($dec->($p));
+    my $now = time;
+    my @bad = grep { $_ } (
+        $hdr->{alg} ne 'HS256' && 'alg',
+        $c->{iss} ne 'APIwaavtest' && 'iss',
+        $c->{sub} ne $identity && 'sub',
+        $c->{name} ne $name && 'name',
+        abs($c->{nbf} - $now) > 5 && 'nbf',
+        $c->{exp} - $c->{nbf} != 600 && 'exp',
+        $c->{video}{room} ne $room && 'video.room',
+        !$c->{video}{roomJoin} && 'roomJoin',
+        !$c->{video}{canPublish} && 'canPublish',
+        !$c->{video}{canSubscribe} && 'canSubscribe',
+        $res->{room_name} ne $room && 'room_name',
+        $res->{participant_identity} ne $identity && 'participant_identity',
+        $res->{livekit_url} ne 'wss://livekit.test' && 'livekit_url',
+    );
+    return @bad ? "wrong: @bad" : 'ok';
+}
+
+our $Http = <<'_EOC_';
+    waav_auth_secret acme secret-acme-0000-acme;
+    waav_livekit api_key=APIwaavtest api_secret=lk-secret-lk-secret-lk-secret-123
+                 url=wss://livekit.test ttl=10m;
+_EOC_
+
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value('http_config', $Http) unless defined $block->http_config;
+    $block->set_value('config', <<'_EOC_') unless defined $block->config;
+    location = /livekit/token { waav_auth on; waav_livekit_token; }
+    location = /open/livekit/token { waav_livekit_token; }
+_EOC_
+});
+
+no_root_location();
+run_tests();
+
+__DATA__
+
+=== TEST 1: a token for the tenant's room
+--- request
+POST /livekit/token
+{"room_name":"lobby","participant_name":"Ada","participant_identity":"ada-1"}
+--- more_headers
+Authorization: Bearer secret-acme-0000-acme
+Content-Type: application/json
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body_like: ^\{"token":"[\w-]+\.[\w-]+\.[\w-]+","room_name":"acme_lobby","participant_identity":"ada-1","livekit_url":"wss://livekit.test"\}$
+
+
+
+=== TEST 2: the signature and claims check out; an already-scoped room stays as is
+--- request
+POST /livekit/token
+{"room_name":"acme_lobby","participant_name":"Bob \"B\"","participant_identity":"bob"}
+--- more_headers
+Authorization: Bearer secret-acme-0000-acme
+--- error_code: 200
+--- response_body_filters eval
+sub { ::livekit_ok($_[0], 'acme_lobby', 'bob', 'Bob "B"') }
+--- response_body chomp
+ok
+
+
+
+=== TEST 3: without auth the room is not prefixed
+--- request
+POST /open/livekit/token
+{"room_name":"lobby","participant_name":"Ada","participant_identity":"ada-1"}
+--- error_code: 200
+--- response_body_like: "room_name":"lobby"
+
+
+
+=== TEST 4: blank and overlong fields are 400
+--- request eval
+[
+'POST /open/livekit/token
+{"room_name":"  ","participant_name":"Ada","participant_identity":"ada-1"}',
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"","participant_identity":"ada-1"}',
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"Ada"}',
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"' . ('n' x 129) . '","participant_identity":"i"}',
+'POST /open/livekit/token
+not json',
+]
+--- error_code eval
+[400, 400, 400, 400, 400]
+--- response_body eval
+[
+'{"error":"Invalid request: room_name cannot be empty","code":"INVALID_REQUEST"}',
+'{"error":"Invalid request: participant_name cannot be empty","code":"INVALID_REQUEST"}',
+'{"error":"Invalid request: participant_identity is required","code":"INVALID_REQUEST"}',
+'{"error":"Invalid request: participant_name exceeds maximum length of 128 characters","code":"INVALID_REQUEST"}',
+'{"error":"Failed to parse the request body as JSON","code":"INVALID_JSON"}',
+]
+
+
+
+=== TEST 5: not configured: 500 before the fields are looked at
+--- http_config
+--- request
+POST /open/livekit/token
+{}
+--- error_code: 500
+--- response_body chomp
+{"error":"Failed to generate LiveKit token: LiveKit service not configured","code":"LIVEKIT_NOT_CONFIGURED"}
+
+
+
+=== TEST 6: GET is 405
+--- request
+GET /open/livekit/token
+--- error_code: 405
