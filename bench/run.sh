@@ -26,11 +26,27 @@ free_port() {
 PORT=$(free_port)
 FAKE=$(free_port)
 
-# --- the rows: name | waav path | baseline path | wrk lua script | target --
+# tokens for the auth rows (t/lib/Waav/Jwt.pm: Perl and openssl)
+keys=$top/build/bench-keys
+mkdir -p "$keys"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$keys/rsa.pem" 2>/dev/null
+openssl pkey -in "$keys/rsa.pem" -pubout -out "$keys/rsa.pub" 2>/dev/null
+hs_secret=bench-hs256-secret-bench-hs256-secret
+read -r hs_token rs_token < <(perl -I "$top/t/lib" -MWaav::Jwt -e '
+    my $c = json_of(sub => "bench", exp => time + 3600);
+    print jwt(alg => "HS256", key => $ARGV[0], claims => $c), " ",
+          jwt(alg => "RS256", key => $ARGV[1], claims => $c), "\n"' \
+    "$hs_secret" "$keys/rsa.pem")
+
+# --- the rows: name | waav path | baseline path | wrk lua script | target
+#                | request header (both sides) ---------------------------
 # Every issue adds its row here (and its locations to the config below).
 rows=(
     "GET / health (waav_health vs return 200)|/health|/baseline/health||0.95"
     "POST /speak 16 KiB audio (waav_tts vs proxy_pass, same fake provider)|/speak|/baseline/speak|speak.lua|0.70"
+    "auth: API secret (waav_auth on vs off)|/auth/health|/health||0.90|Authorization: Bearer bench-secret-0123456789"
+    "auth: HS256 JWT (waav_auth on vs off)|/auth/health|/health||0.90|Authorization: Bearer $hs_token"
+    "auth: RS256 JWT (waav_auth on vs off)|/auth/health|/health||0.90|Authorization: Bearer $rs_token"
 )
 
 rm -rf "$prefix"
@@ -52,6 +68,10 @@ http {
     keepalive_requests 100000;
 
     waav_provider deepgram key=bench-key;
+
+    waav_auth_secret bench bench-secret-0123456789;
+    waav_auth_jwt_key hs256 $hs_secret;
+    waav_auth_jwt_key rs256 file:$keys/rsa.pub;
 
     upstream fake_provider {
         server 127.0.0.1:$FAKE;
@@ -76,6 +96,8 @@ http {
         listen 127.0.0.1:$PORT reuseport backlog=4096;
 
         location = /health { waav_health; }
+
+        location = /auth/health { waav_auth on; waav_health; }
 
         location = /baseline/health {
             default_type application/json;
@@ -112,9 +134,10 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 
-rps() {   # path script -> requests/s
+rps() {   # path script header -> requests/s
     local args=(-t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency)
     [[ -n $2 ]] && args+=(-s "$top/bench/$2")
+    [[ -n ${3:-} ]] && args+=(-H "$3")
     local out
     out=$(wrk "${args[@]}" "http://127.0.0.1:$PORT$1")
     # a run with errors measures nothing: report 0 and say why
@@ -135,14 +158,14 @@ echo "|---|---:|---:|---:|---:|---|"
 
 failed=0
 for row in "${rows[@]}"; do
-    IFS='|' read -r name path base script target <<<"$row"
+    IFS='|' read -r name path base script target header <<<"$row"
     [[ -n ${ONLY:-} && ! $name =~ $ONLY ]] && continue
     w=() b=()
     for ((i = 0; i < ROUNDS; i++)); do
         if ((i % 2 == 0)); then
-            w+=("$(rps "$path" "$script")"); b+=("$(rps "$base" "$script")")
+            w+=("$(rps "$path" "$script" "$header")"); b+=("$(rps "$base" "$script" "$header")")
         else
-            b+=("$(rps "$base" "$script")"); w+=("$(rps "$path" "$script")")
+            b+=("$(rps "$base" "$script" "$header")"); w+=("$(rps "$path" "$script" "$header")")
         fi
     done
     mw=$(printf '%s\n' "${w[@]}" | median)

@@ -13,8 +13,6 @@
  * Failures answer WaaV's 401 {"error": "...", "message": "..."}.
  */
 
-#include <openssl/sha.h>
-
 #include <cjson/cJSON.h>
 
 #include "ngx_http_waav_module.h"
@@ -366,12 +364,23 @@ ngx_http_waav_auth_token(ngx_http_request_t *r, ngx_str_t *token)
 }
 
 
+/*
+ * The cache is direct-mapped: a token has one slot (a cheap hash picks
+ * it), holds the whole token (compared in constant time) and is replaced
+ * by the next token that maps there.  Tokens over 1 KiB are not cached.
+ */
 static ngx_http_waav_token_t *
-ngx_http_waav_token_slot(ngx_http_waav_main_conf_t *wmcf, u_char *hash)
+ngx_http_waav_token_slot(ngx_http_waav_main_conf_t *wmcf, ngx_str_t *token)
 {
     uint32_t  h;
 
-    ngx_memcpy(&h, hash, sizeof(uint32_t));
+    if (wmcf->token_cache == NULL
+        || token->len > NGX_HTTP_WAAV_CACHED_TOKEN_MAX)
+    {
+        return NULL;
+    }
+
+    h = ngx_murmur_hash2(token->data, token->len);
 
     return &wmcf->token_cache[h % (uint32_t) wmcf->token_cache_size];
 }
@@ -382,18 +391,17 @@ ngx_http_waav_auth_jwt(ngx_http_request_t *r, ngx_http_waav_main_conf_t *wmcf,
     ngx_str_t *token, ngx_http_waav_ctx_t *ctx, waav_err_t *err)
 {
     time_t                  now;
-    u_char                  hash[SHA256_DIGEST_LENGTH];
     waav_jwt_claims_t       claims;
     ngx_http_waav_token_t  *t;
 
     now = ngx_time();
-    t = NULL;
+    t = ngx_http_waav_token_slot(wmcf, token);
 
-    if (wmcf->token_cache) {
-        SHA256(token->data, token->len, hash);
-        t = ngx_http_waav_token_slot(wmcf, hash);
-
-        if (t->expires > now && ngx_memcmp(t->hash, hash, sizeof(hash)) == 0) {
+    if (t) {
+        if (t->expires > now
+            && waav_ct_equal((char *) token->data, token->len,
+                             (char *) t->token, t->token_len))
+        {
             ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "waav: token from the worker's cache");
 
@@ -427,7 +435,8 @@ ngx_http_waav_auth_jwt(ngx_http_request_t *r, ngx_http_waav_main_conf_t *wmcf,
     ctx->auth_method = "jwt";
 
     if (t) {
-        ngx_memcpy(t->hash, hash, sizeof(hash));
+        ngx_memcpy(t->token, token->data, token->len);
+        t->token_len = token->len;
         ngx_memcpy(t->tenant, claims.tenant, claims.tenant_len);
         t->tenant_len = claims.tenant_len;
 

@@ -34,10 +34,13 @@ typedef struct {
 
 
 /* a verified token remembered by a worker (ngx_http_waav_auth.c) */
+#define NGX_HTTP_WAAV_CACHED_TOKEN_MAX  1024
+
 typedef struct {
-    u_char       hash[32];                  /* SHA-256 of the token */
     time_t       expires;
+    size_t       token_len;
     size_t       tenant_len;
+    u_char       token[NGX_HTTP_WAAV_CACHED_TOKEN_MAX];
     u_char       tenant[WAAV_TENANT_MAX];
 } ngx_http_waav_token_t;
 
