@@ -227,16 +227,16 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     /*
-     * waav_tts parses the JSON body in memory: let bodies up to
-     * client_max_body_size (at most 1m) stay in memory rather than spill
-     * to a temp file that would have to be read back.  nginx allocates
-     * only what a body needs.
+     * waav_tts parses the JSON body in memory: let bodies up to 64k (or
+     * client_max_body_size when smaller) stay in memory rather than spill
+     * to a temp file that would have to be read back.  Not more: for a
+     * chunked body nginx allocates the whole buffer up front.
      */
     if (conf->tts_shape != NGX_CONF_UNSET_UINT) {
         clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
         need = (clcf->client_max_body_size > 0
-                && clcf->client_max_body_size < 1024 * 1024)
-               ? (size_t) clcf->client_max_body_size : 1024 * 1024;
+                && clcf->client_max_body_size < 64 * 1024)
+               ? (size_t) clcf->client_max_body_size : 64 * 1024;
 
         if (clcf->client_body_buffer_size < need) {
             clcf->client_body_buffer_size = need;

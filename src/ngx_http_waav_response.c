@@ -105,6 +105,9 @@ ngx_http_waav_send_json(ngx_http_request_t *r, ngx_uint_t status,
     r->headers_out.status = status;
     r->headers_out.content_length_n = len;
 
+    /* computed answers: conditional headers must not make them 304/412 */
+    r->disable_not_modified = 1;
+
     if (r->headers_out.content_length) {
         r->headers_out.content_length->hash = 0;
         r->headers_out.content_length = NULL;
@@ -247,7 +250,7 @@ ngx_http_waav_error_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
 
-    if (ctx == NULL || !ctx->error_json || r->header_only) {
+    if (ctx == NULL || !ctx->error_json || r->header_only || in == NULL) {
         return ngx_http_next_body_filter(r, in);
     }
 
@@ -265,7 +268,8 @@ ngx_http_waav_error_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     }
 
     if (ctx->error_sent && !last) {
-        return NGX_OK;
+        /* nothing new to send, but what is buffered must still go out */
+        return ngx_http_next_body_filter(r, NULL);
     }
 
     b = ngx_calloc_buf(r->pool);

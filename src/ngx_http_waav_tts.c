@@ -14,6 +14,8 @@
  * becomes a JSON error; a failure after it cuts the response short.
  */
 
+#include <stdio.h>
+
 #include <openssl/evp.h>
 
 #include "ngx_http_waav_module.h"
@@ -22,6 +24,10 @@
 
 
 #define NGX_HTTP_WAAV_TTS_ERRBUF  4096
+
+/* the largest body kept in memory (10,240 bytes of text, escaped, with
+ * pronunciations fit); larger ones are refused with 413 */
+#define NGX_HTTP_WAAV_TTS_BODY_MAX  (64 * 1024)
 
 
 typedef struct {
@@ -50,7 +56,7 @@ typedef struct {
 static ngx_int_t ngx_http_waav_tts_handler(ngx_http_request_t *r);
 static void ngx_http_waav_tts_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_tts_read_body(ngx_http_request_t *r,
-    ngx_str_t *body);
+    ngx_str_t *body, waav_err_t *err);
 static ngx_int_t ngx_http_waav_tts_provider(ngx_http_request_t *r,
     ngx_http_waav_tts_ctx_t *ctx, waav_err_t *err);
 static ngx_int_t ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
@@ -153,6 +159,10 @@ ngx_http_waav_tts_handler(ngx_http_request_t *r)
     /* the JSON body is parsed in place: one contiguous buffer */
     r->request_body_in_single_buf = 1;
 
+    /* a synthesis is never "not modified": If-None-Match and friends must
+     * not turn the answer into a 304 or 412 behind the audio */
+    r->disable_not_modified = 1;
+
     rc = ngx_http_read_client_request_body(r, ngx_http_waav_tts_body);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
@@ -179,18 +189,11 @@ ngx_http_waav_tts_body(ngx_http_request_t *r)
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
 
     ngx_str_null(&body);
-
-    rc = ngx_http_waav_tts_read_body(r, &body);
-
-    if (rc != NGX_OK) {
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
-
     ngx_http_waav_allocator(r->pool, &a);
     ngx_memzero(&err, sizeof(waav_err_t));
 
-    if (waav_tts_parse(&ctx->req, wlcf->tts_shape, (char *) body.data,
+    if (ngx_http_waav_tts_read_body(r, &body, &err) != NGX_OK
+        || waav_tts_parse(&ctx->req, wlcf->tts_shape, (char *) body.data,
                        body.len, &a, &err) != 0
         || ngx_http_waav_tts_provider(r, ctx, &err) != NGX_OK
         || waav_tts_build(ctx->provider->tts, &ctx->req,
@@ -214,7 +217,8 @@ ngx_http_waav_tts_body(ngx_http_request_t *r)
 
 /* the body as one piece of memory; 413 when nginx had to spill it */
 static ngx_int_t
-ngx_http_waav_tts_read_body(ngx_http_request_t *r, ngx_str_t *body)
+ngx_http_waav_tts_read_body(ngx_http_request_t *r, ngx_str_t *body,
+    waav_err_t *err)
 {
     u_char       *p;
     size_t        len;
@@ -233,10 +237,11 @@ ngx_http_waav_tts_read_body(ngx_http_request_t *r, ngx_str_t *body)
         }
 
         if (cl->buf->in_file || !ngx_buf_in_memory(cl->buf)) {
-            return ngx_http_waav_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                       "Request body larger than "
-                                       "client_body_buffer_size",
-                                       "PAYLOAD_TOO_LARGE");
+            waav_err_set(err, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                         "PAYLOAD_TOO_LARGE",
+                         "Request body larger than %zu bytes",
+                         (size_t) NGX_HTTP_WAAV_TTS_BODY_MAX);
+            return NGX_ERROR;
         }
 
         len += cl->buf->last - cl->buf->pos;
@@ -245,9 +250,9 @@ ngx_http_waav_tts_read_body(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     if (len == 0) {
-        return ngx_http_waav_error(r, NGX_HTTP_BAD_REQUEST,
-                                   "Failed to parse the request body as JSON: "
-                                   "empty body", "INVALID_JSON");
+        waav_err_set(err, NGX_HTTP_BAD_REQUEST, "INVALID_JSON",
+                     "Failed to parse the request body as JSON: empty body");
+        return NGX_ERROR;
     }
 
     if (pieces == 1) {
@@ -258,7 +263,9 @@ ngx_http_waav_tts_read_body(ngx_http_request_t *r, ngx_str_t *body)
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        waav_err_set(err, NGX_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
+                     "out of memory");
+        return NGX_ERROR;
     }
 
     body->data = p;
@@ -344,6 +351,7 @@ ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
     u_char                       *p;
     ngx_str_t                     uri, args;
     ngx_buf_t                    *b;
+    ngx_list_t                    headers;
     ngx_chain_t                  *cl;
     ngx_table_elt_t              *h;
     ngx_http_request_t           *sr;
@@ -353,9 +361,21 @@ ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
 
     preq = &ctx->preq;
 
+    /* everything is made first: a failure must not leave a subrequest */
+
     uri.len = ctx->provider->location.len + preq->path.len;
     uri.data = ngx_pnalloc(r->pool, uri.len);
-    if (uri.data == NULL) {
+    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+
+    if (uri.data == NULL || ps == NULL || rb == NULL || b == NULL
+        || cl == NULL
+        || ngx_list_init(&headers, r->pool, preq->nheaders + 1,
+                         sizeof(ngx_table_elt_t))
+           != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -366,59 +386,25 @@ ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
     args.data = (u_char *) preq->args.data;
     args.len = preq->args.len;
 
-    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
-    if (ps == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     ps->handler = ngx_http_waav_tts_done;
     ps->data = ctx;
 
-    if (ngx_http_subrequest(r, &uri, args.len ? &args : NULL, &sr, ps,
-                            NGX_HTTP_SUBREQUEST_WAITED)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->sr = sr;
-
-    sr->method = NGX_HTTP_POST;
-    ngx_str_set(&sr->method_name, "POST");
-
-    /* the provider request's own body ... */
-
-    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
-    b = ngx_calloc_buf(r->pool);
-    cl = ngx_alloc_chain_link(r->pool);
-    if (rb == NULL || b == NULL || cl == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = (u_char *) preq->body.data;
-    b->last = b->pos + preq->body.len;
+    /* the provider request's own body: a whole buffer, which nginx can
+     * rewind (start) if it retries the request */
+    b->start = (u_char *) preq->body.data;
+    b->pos = b->start;
+    b->last = b->start + preq->body.len;
+    b->end = b->last;
     b->memory = 1;
+    b->last_buf = 1;
 
     cl->buf = b;
     cl->next = NULL;
     rb->bufs = cl;
-    sr->request_body = rb;
 
-    /* ... and only its own headers: nothing of the client's goes on */
-
-    ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
-    sr->headers_in.content_length_n = preq->body.len;
-    sr->headers_in.keep_alive_n = -1;
-
-    if (ngx_list_init(&sr->headers_in.headers, r->pool, preq->nheaders + 1,
-                      sizeof(ngx_table_elt_t))
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
+    /* and only its own headers: nothing of the client's goes on */
     for (i = 0; i < preq->nheaders; i++) {
-        h = ngx_list_push(&sr->headers_in.headers);
+        h = ngx_list_push(&headers);
         if (h == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -438,6 +424,24 @@ ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
 
         h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
     }
+
+    if (ngx_http_subrequest(r, &uri, args.len ? &args : NULL, &sr, ps,
+                            NGX_HTTP_SUBREQUEST_WAITED)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->sr = sr;
+
+    sr->method = NGX_HTTP_POST;
+    ngx_str_set(&sr->method_name, "POST");
+    sr->request_body = rb;
+
+    ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
+    sr->headers_in.headers = headers;
+    sr->headers_in.content_length_n = preq->body.len;
+    sr->headers_in.keep_alive_n = -1;
 
     return NGX_OK;
 }
@@ -801,9 +805,10 @@ ngx_http_waav_tts_cache_key_variable(ngx_http_request_t *r,
         ngx_http_waav_sha_str(md, q->voice.data, q->voice.len);
         ngx_http_waav_sha_str(md, q->format_name.data, q->format_name.len);
 
-        i = ngx_sprintf(buf, "%ui|%.3f", (ngx_uint_t) ctx->preq.sample_rate,
-                        q->speaking_rate_set ? q->speaking_rate : 1.0)
-            - buf;
+        /* the rate at full precision: 1.0004 is not 1 */
+        i = (size_t) snprintf((char *) buf, sizeof(buf), "%u|%.17g",
+                              ctx->preq.sample_rate,
+                              q->speaking_rate_set ? q->speaking_rate : 1.0);
         ngx_http_waav_sha_str(md, (char *) buf, i);
         ngx_http_waav_sha_str(md, q->instructions.data, q->instructions.len);
 

@@ -190,3 +190,30 @@ invalid number of arguments in "waav_health" directive
 --- must_die
 --- error_log
 "waav_health" directive is duplicate or conflicts with another waav handler
+
+
+
+=== TEST 15: 200 pipelined requests that nginx answers 404 all get their JSON
+--- config
+    waav_json_errors on;
+    location = / { waav_health; }
+--- pipelined_requests eval
+[map { "GET /missing/$_" } 1 .. 200]
+--- error_code: 404
+--- response_body eval
+'{"error":"Not found","code":"NOT_FOUND"}' x 200
+--- timeout: 10
+
+
+
+=== TEST 16: conditional headers do not turn the health answer into 304 or 412
+--- config
+    location = / { waav_health; }
+--- request eval
+["GET /", "GET /"]
+--- more_headers eval
+["If-None-Match: *", "If-Match: \"x\""]
+--- error_code eval
+[200, 200]
+--- response_body eval
+['{"status":"OK"}', '{"status":"OK"}']

@@ -455,3 +455,71 @@ POST /speak
 {"text":"Hello","tts_config":{"provider":"deepgram"}}
 --- error_code: 502
 --- response_body_like: ^\{"error":"Provider deepgram answered 302: [^"]*","code":"PROVIDER_ERROR"\}$
+
+
+
+=== TEST 27: conditional headers do not turn a synthesis into 304 or 412
+--- request eval
+['POST /speak
+{"text":"Hello","tts_config":{"provider":"deepgram"}}',
+'POST /speak
+{"text":"Hello","tts_config":{"provider":"deepgram"}}',
+'POST /speak
+{"text":"Hello","tts_config":{"provider":"deepgram"}}']
+--- more_headers eval
+["Content-Type: application/json\nIf-None-Match: *",
+ "Content-Type: application/json\nIf-Match: \"x\"",
+ "Content-Type: application/json\nIf-Unmodified-Since: Thu, 01 Jan 1970 00:00:01 GMT"]
+--- error_code eval
+[200, 200, 200]
+--- response_body eval
+[(Waav::Mock::mock_audio('deepgram', 16000)) x 3]
+
+
+
+=== TEST 28: a raw NUL byte in the body is refused, not cut short
+--- request eval
+["POST /speak\n{\"text\":\"Hel\0lo secret\",\"tts_config\":{\"provider\":\"deepgram\"}}",
+ 'GET /__mock/count']
+--- error_code eval
+[400, 200]
+--- response_body eval
+['{"error":"JSON strings must not contain \\\\u0000","code":"INVALID_REQUEST"}', '0']
+
+
+
+=== TEST 29: one answer only for an empty body (no "header already sent")
+--- request
+POST /speak
+--- error_code: 400
+--- no_error_log
+[alert]
+header already sent
+
+
+
+=== TEST 30: a POST retried on the next provider server is sent whole again
+--- http_config
+    upstream deepgram_pool {
+        server 127.0.0.1:1;
+        server 127.0.0.1:$TEST_NGINX_MOCK_PORT;
+    }
+    waav_provider deepgram key=test-deepgram-key location=/_pool;
+--- config
+    location /_pool/ {
+        internal;
+        proxy_pass http://deepgram_pool/deepgram/;
+        proxy_next_upstream error timeout non_idempotent;
+    }
+--- request eval
+['POST /speak
+{"text":"Hello again","tts_config":{"provider":"deepgram"}}',
+'GET /__mock/last']
+--- error_code eval
+[200, 200]
+--- response_body eval
+[Waav::Mock::mock_audio('deepgram', 16000),
+ ::last_request('POST /deepgram/v1/speak?model=aura-asteria-en&encoding=linear16&container=none&sample_rate=24000',
+    '{"text":"Hello again"}',
+    'authorization: Token test-deepgram-key',
+    'content-type: application/json')]

@@ -99,8 +99,8 @@ Waav::Mock::mock_audio('deepgram', 16000),
 ]
 --- response_body eval
 [
-::cache_key('deepgram', '', 'aura-asteria-en', 'linear16', '24000|1.000', '', [], 'Hi'),
-::cache_key('deepgram', '', 'aura-asteria-en', 'linear16', '24000|1.000', '', [], 'Hi!'),
-::cache_key('deepgram', '', 'aura-asteria-en', 'linear16', '16000|1.100', '', [], 'Hi'),
-::cache_key('deepgram', '', 'aura-asteria-en', 'linear16', '24000|1.000', '', ['Bob', 'Robert'], 'Hi Robert'),
+::cache_key('deepgram', '', 'aura-asteria-en', 'linear16', '24000|1', '', [], 'Hi'),
+::cache_key('deepgram', '', 'aura-asteria-en', 'linear16', '24000|1', '', [], 'Hi!'),
+::cache_key('deepgram', '', 'aura-asteria-en', 'linear16', '16000|1.1000000000000001', '', [], 'Hi'),
+::cache_key('deepgram', '', 'aura-asteria-en', 'linear16', '24000|1', '', ['Bob', 'Robert'], 'Hi Robert'),
 ]

@@ -696,7 +696,7 @@ waav_tts_parse(waav_tts_req_t *req, waav_tts_shape_e shape, const char *json,
     memset(req, 0, sizeof(waav_tts_req_t));
     req->speaking_rate = 1.0;
 
-    if (waav_json_has_nul(json, len)) {
+    if (memchr(json, '\0', len) != NULL || waav_json_has_nul(json, len)) {
         return waav_err_set(err, 400, "INVALID_REQUEST",
                             "JSON strings must not contain \\u0000");
     }

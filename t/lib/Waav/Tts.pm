@@ -55,6 +55,8 @@ our $Locations = <<"_EOC_";
         proxy_set_header Connection "";
         proxy_buffering off;
         proxy_read_timeout 5s;
+        proxy_ignore_headers X-Accel-Redirect X-Accel-Limit-Rate
+                             X-Accel-Buffering X-Accel-Charset;
 
 $ProviderLocations
     }

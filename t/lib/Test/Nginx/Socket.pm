@@ -405,7 +405,12 @@ sub parse_response {
         $res{truncated} = 1;
         while ($body =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
             my $len = hex $1;
-            if ($len == 0) { $res{truncated} = 0; last }
+            if ($len == 0) {
+                $res{truncated} = 0;
+                $body =~ s/^\r\n//;
+                $res{rest} = $body;
+                last;
+            }
             if (length($body) < $len + 2) {
                 $out .= $body;
                 $body = '';
@@ -418,6 +423,13 @@ sub parse_response {
     } else {
         $res{body} = $body;
         if (defined(my $cl = $res{headers}{'content-length'})) {
+            if (length $body > $cl && !$is_head) {
+                $res{rest} = substr $body, $cl;
+                $res{body} = substr $body, 0, $cl;
+            } elsif ($is_head) {
+                $res{rest} = $body;
+                $res{body} = '';
+            }
             $res{truncated} = 1 if length $body < $cl && !$is_head
                                    && $res{status} !~ /^(1|204|304)/;
         }
@@ -640,8 +652,14 @@ sub run_test {
     if (defined(my $raw = $block->raw_request)) {
         @requests = map { expand_env($_) } list_of($raw);
     } elsif (defined(my $pipelined = $block->pipelined_requests)) {
-        @requests = join '', map { build_request(expand_env($_),
-            $block->more_headers) } list_of($pipelined);
+        # all on one connection: keep-alive until the last
+        my @p = list_of($pipelined);
+        @requests = join '', map {
+            my $req = build_request(expand_env($p[$_]), $block->more_headers);
+            $req =~ s/\r\nConnection: close\r\n/\r\nConnection: keep-alive\r\n/
+                if $_ < $#p;
+            $req;
+        } 0 .. $#p;
     } else {
         my $i = 0;
         for my $r (list_of(scalar $block->request)) {
@@ -666,6 +684,18 @@ sub run_test {
         }
         next if $res->{timed_out} && $block->abort && !length $res->{raw};
         my $parsed = parse_response($res->{raw}, $requests[$i] =~ /^HEAD /);
+
+        # pipelined requests: the bodies of all answers, one after another
+        if (defined $block->pipelined_requests) {
+            my ($p, $n) = ($parsed, 1);
+            while (defined $p->{rest} && length $p->{rest}) {
+                $p = parse_response($p->{rest});
+                last unless defined $p->{status};
+                $parsed->{body} .= $p->{body};
+                $n++;
+            }
+            $parsed->{answers} = $n;
+        }
         check_response($block, $rn, $i, $parsed);
         # timing sections are about the last request of a block
         check_timing($block, $rn, $res) if $i == $#requests;
