@@ -113,6 +113,20 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       0,
       NULL },
 
+    { ngx_string("waav_limit_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_waav_limit_zone,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("waav_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
+      ngx_http_waav_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("waav_json_errors"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -159,7 +173,8 @@ static ngx_int_t
 ngx_http_waav_preconfiguration(ngx_conf_t *cf)
 {
     if (ngx_http_waav_tts_add_variables(cf) != NGX_OK
-        || ngx_http_waav_auth_add_variables(cf) != NGX_OK)
+        || ngx_http_waav_auth_add_variables(cf) != NGX_OK
+        || ngx_http_waav_limit_add_variables(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -245,6 +260,10 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_value(conf->auth, prev->auth, 0);
 
+    if (conf->limits == NULL) {
+        conf->limits = prev->limits;
+    }
+
     /* left unset when nobody set it: then it follows "handled" */
     ngx_conf_merge_value(conf->json_errors, prev->json_errors,
                          NGX_CONF_UNSET);
@@ -257,6 +276,7 @@ static ngx_int_t
 ngx_http_waav_init(ngx_conf_t *cf)
 {
     if (ngx_http_waav_provider_init(cf) != NGX_OK
+        || ngx_http_waav_limit_init(cf) != NGX_OK
         || ngx_http_waav_auth_init(cf) != NGX_OK
         || ngx_http_waav_response_init(cf) != NGX_OK
         || ngx_http_waav_tts_init(cf) != NGX_OK)

@@ -78,6 +78,9 @@ typedef struct {
 
     /* waav_auth on|off */
     ngx_flag_t   auth;
+
+    /* waav_limit lines (ngx_http_waav_limit_t), inherited when none */
+    ngx_array_t *limits;
 } ngx_http_waav_loc_conf_t;
 
 
@@ -92,6 +95,9 @@ typedef struct {
     ngx_str_t    tenant;                    /* $waav_tenant */
     const char  *auth_method;               /* $waav_auth_method */
     unsigned     auth_done:1;
+
+    unsigned     limit_done:1;
+    unsigned     limit_status:2;            /* $waav_limit_status */
 } ngx_http_waav_ctx_t;
 
 
@@ -155,6 +161,17 @@ char *ngx_http_waav_livekit_token(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_waav_auth_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_waav_auth_add_variables(ngx_conf_t *cf);
+
+
+/* ngx_http_waav_limit.c */
+
+char *ngx_http_waav_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_waav_limit_charge_tts(ngx_http_request_t *r,
+    uint64_t chars, waav_err_t *err);
+ngx_int_t ngx_http_waav_limit_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_waav_limit_init(ngx_conf_t *cf);
 
 
 /* ngx_http_waav_tts.c */

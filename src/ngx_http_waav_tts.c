@@ -199,7 +199,10 @@ ngx_http_waav_tts_body(ngx_http_request_t *r)
         || waav_tts_build(ctx->provider->tts, &ctx->req,
                           (waav_str_t) { (char *) ctx->provider->key.data,
                                          ctx->provider->key.len },
-                          &ctx->preq, &a, &err) != 0)
+                          &ctx->preq, &a, &err) != 0
+        || ngx_http_waav_limit_charge_tts(r,
+               waav_utf8_chars(ctx->req.text.data, ctx->req.text.len), &err)
+           != NGX_OK)
     {
         ngx_http_finalize_request(r,
             ngx_http_waav_send_error(r, err.status, err.message,

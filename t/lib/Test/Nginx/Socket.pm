@@ -671,6 +671,27 @@ sub run_test {
     my $timeout = $block->timeout // 5;
     $timeout =~ s/s$//;
 
+    # waav's own: --- background_requests eval [...] go out at once, each on
+    # its own connection (a child process), before the block's requests;
+    # --- background_timeout (s, then the client hangs up),
+    # --- background_error_code eval [...] checks their statuses at the end;
+    # --- background_wait: seconds before the block's requests start
+    my @bg;
+    for my $req (list_of(scalar $block->background_requests)) {
+        my $raw = build_request(expand_env($req), expand_env($block->more_headers));
+        my $out = "$ServRoot/logs/bg." . scalar(@bg);
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            my $res = http_request('127.0.0.1', $ServerPort, $raw,
+                                   $block->background_timeout // 10);
+            my $p = parse_response($res->{raw});
+            write_file($out, $p->{status} // 'none');
+            POSIX::_exit(0);
+        }
+        push @bg, [$pid, $out];
+    }
+    sleep($block->background_wait // 0.2) if @bg;
+
     for my $i (0 .. $#requests) {
         my $rn = @requests > 1 ? "$name (req $i)" : $name;
         my $res = http_request('127.0.0.1', $ServerPort, $requests[$i],
@@ -700,6 +721,16 @@ sub run_test {
         # timing sections are about the last request of a block
         check_timing($block, $rn, $res) if $i == $#requests;
         check_truncation($block, $rn, $i, $parsed) if $i == $#requests;
+    }
+
+    if (@bg) {
+        waitpid $_->[0], 0 for @bg;
+        my $want = $block->background_error_code;
+        for my $i (0 .. $#bg) {
+            my $got = read_file($bg[$i][1]);
+            Test::More::is($got, nth($want, $i), "$name - background request $i status")
+                if defined $want;
+        }
     }
 
     if (my $wait = $block->wait) { sleep $wait }

@@ -1,0 +1,39 @@
+/*
+ * waav: limit arithmetic, free of nginx types (the glue keeps the state in
+ * shared memory or Redis and calls these under its lock).
+ */
+
+#ifndef WAAV_LIMIT_H
+#define WAAV_LIMIT_H
+
+#include <stdint.h>
+
+/* what a check decided */
+typedef struct {
+    int        allowed;
+    uint64_t   limit;           /* RateLimit-Limit */
+    uint64_t   remaining;       /* RateLimit-Remaining */
+    uint64_t   reset_ms;        /* until the next unit is available */
+} waav_limit_result_t;
+
+/*
+ * GCRA request rate: interval_ms = 1000 / rate, burst = how many requests
+ * may arrive at once.  *tat is the stored theoretical arrival time (ms, 0 =
+ * new); it is advanced only when the request is allowed.
+ */
+void waav_gcra(uint64_t *tat, uint64_t now_ms, uint64_t interval_ms,
+    uint64_t burst, waav_limit_result_t *res);
+
+/*
+ * Fixed-window quota: *window is the stored window number, *used the units
+ * used in it.  cost units are taken when they fit.  window_ms is 60000
+ * (per minute) or 86400000 (per day, UTC).
+ */
+void waav_quota(uint64_t *window, uint64_t *used, uint64_t now_ms,
+    uint64_t window_ms, uint64_t limit, uint64_t cost,
+    waav_limit_result_t *res);
+
+/* whole seconds to wait, at least 1 */
+uint64_t waav_limit_wait_s(uint64_t ms);
+
+#endif /* WAAV_LIMIT_H */

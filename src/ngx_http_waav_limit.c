@@ -1,0 +1,928 @@
+/*
+ * waav: waav_limit, request rate, cost quotas and concurrency per key.
+ *
+ *   waav_limit_zone tenants:10m key=$waav_tenant;
+ *   location /speak {
+ *       waav_auth on;
+ *       waav_limit zone=tenants rate=2r/s burst=5;
+ *       waav_limit zone=tenants tts_chars=100000/d;
+ *       waav_limit zone=tenants concurrency=4;
+ *       waav_tts;
+ *   }
+ *
+ * Counters live in a shared memory zone as in ngx_http_limit_req_module:
+ * slab pool, rbtree by key hash, LRU queue, short critical sections, kept
+ * over reload.  Rate and concurrency are checked in the access phase,
+ * after waav_auth (so $waav_tenant is known); a TTS character quota is
+ * charged by waav_tts once the text is known, before the provider is
+ * called.  Concurrency slots are released by a pool cleanup, so a request
+ * frees its slot however it ends.
+ */
+
+#include "ngx_http_waav_module.h"
+#include "waav_json.h"
+#include "waav_limit.h"
+
+
+#define NGX_HTTP_WAAV_LIMIT_RATE       1
+#define NGX_HTTP_WAAV_LIMIT_TTS_CHARS  2
+#define NGX_HTTP_WAAV_LIMIT_CONC       3
+
+#define NGX_HTTP_WAAV_LIMIT_IDLE       60000   /* ms before a node may go */
+
+
+typedef struct {
+    u_char        color;
+    u_char        kind;
+    u_short       len;
+    ngx_queue_t   queue;
+    uint64_t      last;                   /* ms, last use */
+    uint64_t      a;                      /* tat | window | open count */
+    uint64_t      b;                      /*     | used   |            */
+    u_char        data[1];                /* limit id + key */
+} ngx_http_waav_limit_node_t;
+
+
+typedef struct {
+    ngx_rbtree_t        rbtree;
+    ngx_rbtree_node_t   sentinel;
+    ngx_queue_t         queue;
+} ngx_http_waav_limit_shctx_t;
+
+
+typedef struct {
+    ngx_http_waav_limit_shctx_t  *sh;
+    ngx_slab_pool_t              *shpool;
+    ngx_http_complex_value_t      key;
+} ngx_http_waav_limit_zone_t;
+
+
+typedef struct {
+    ngx_shm_zone_t   *shm_zone;
+    ngx_uint_t        kind;
+    ngx_uint_t        id;
+    uint64_t          interval_ms;        /* rate */
+    uint64_t          limit;              /* burst | quota | concurrency */
+    uint64_t          window_ms;          /* quota */
+} ngx_http_waav_limit_t;
+
+
+typedef struct {
+    ngx_http_waav_limit_zone_t  *zone;
+    ngx_http_waav_limit_node_t  *node;
+} ngx_http_waav_limit_slot_t;
+
+
+static ngx_uint_t  ngx_http_waav_limit_ids;
+
+static ngx_str_t  ngx_http_waav_limit_codes[] = {
+    ngx_null_string,
+    ngx_string("RATE_LIMITED"),
+    ngx_string("QUOTA_EXCEEDED"),
+    ngx_string("TOO_MANY_CONCURRENT"),
+};
+
+
+/* --- the shared memory zone ----------------------------------------------- */
+
+static void
+ngx_http_waav_limit_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t           **p;
+    ngx_http_waav_limit_node_t   *n, *t;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else {
+            n = (ngx_http_waav_limit_node_t *) &node->color;
+            t = (ngx_http_waav_limit_node_t *) &temp->color;
+
+            p = (ngx_memn2cmp(n->data, t->data, n->len, t->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static ngx_int_t
+ngx_http_waav_limit_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_waav_limit_zone_t  *octx = data;
+
+    size_t                       len;
+    ngx_http_waav_limit_zone_t  *ctx;
+
+    ctx = shm_zone->data;
+
+    if (octx) {
+        /* reload: the counters carry on */
+        ctx->sh = octx->sh;
+        ctx->shpool = octx->shpool;
+        return NGX_OK;
+    }
+
+    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        ctx->sh = ctx->shpool->data;
+        return NGX_OK;
+    }
+
+    ctx->sh = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_waav_limit_shctx_t));
+    if (ctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->shpool->data = ctx->sh;
+
+    ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
+                    ngx_http_waav_limit_rbtree_insert);
+    ngx_queue_init(&ctx->sh->queue);
+
+    len = sizeof(" in waav_limit_zone \"\"") + shm_zone->shm.name.len;
+
+    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
+    if (ctx->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(ctx->shpool->log_ctx, " in waav_limit_zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    ctx->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+/* a node whose state says nothing any more (held slots never go) */
+static ngx_int_t
+ngx_http_waav_limit_idle(ngx_http_waav_limit_node_t *n, uint64_t now,
+    ngx_uint_t force)
+{
+    if (n->kind == NGX_HTTP_WAAV_LIMIT_CONC && n->a > 0) {
+        return 0;
+    }
+
+    if (force) {
+        return 1;
+    }
+
+    if (now - n->last < NGX_HTTP_WAAV_LIMIT_IDLE) {
+        return 0;
+    }
+
+    switch (n->kind) {
+    case NGX_HTTP_WAAV_LIMIT_RATE:
+        return n->a <= now;                 /* the bucket is full again */
+    case NGX_HTTP_WAAV_LIMIT_TTS_CHARS:
+        return 0;                           /* a quota holds its window */
+    default:
+        return 1;
+    }
+}
+
+
+/* frees up to two stale nodes from the LRU tail (all locked) */
+static void
+ngx_http_waav_limit_expire(ngx_http_waav_limit_zone_t *ctx, uint64_t now,
+    ngx_uint_t force)
+{
+    ngx_uint_t                   i;
+    ngx_queue_t                 *q;
+    ngx_rbtree_node_t           *node;
+    ngx_http_waav_limit_node_t  *n;
+
+    q = ngx_queue_last(&ctx->sh->queue);
+
+    for (i = 0; i < 8 && q != ngx_queue_sentinel(&ctx->sh->queue); i++) {
+        n = ngx_queue_data(q, ngx_http_waav_limit_node_t, queue);
+        q = ngx_queue_prev(q);
+
+        if (!ngx_http_waav_limit_idle(n, now, force)) {
+            continue;
+        }
+
+        ngx_queue_remove(&n->queue);
+
+        node = (ngx_rbtree_node_t *)
+                   ((u_char *) n - offsetof(ngx_rbtree_node_t, color));
+
+        ngx_rbtree_delete(&ctx->sh->rbtree, node);
+        ngx_slab_free_locked(ctx->shpool, node);
+
+        if (force || i >= 1) {
+            return;
+        }
+    }
+}
+
+
+/* the node for id + key, made when new (locked); NULL: no memory */
+static ngx_http_waav_limit_node_t *
+ngx_http_waav_limit_node(ngx_http_waav_limit_zone_t *ctx, ngx_uint_t kind,
+    u_char *key, size_t len, uint64_t now)
+{
+    size_t                       size;
+    uint32_t                     hash;
+    ngx_int_t                    rc;
+    ngx_rbtree_node_t           *node, *sentinel;
+    ngx_http_waav_limit_node_t  *n;
+
+    hash = ngx_crc32_short(key, len);
+
+    node = ctx->sh->rbtree.root;
+    sentinel = ctx->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash != node->key) {
+            node = (hash < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        n = (ngx_http_waav_limit_node_t *) &node->color;
+        rc = ngx_memn2cmp(key, n->data, len, (size_t) n->len);
+
+        if (rc == 0) {
+            ngx_queue_remove(&n->queue);
+            ngx_queue_insert_head(&ctx->sh->queue, &n->queue);
+            n->last = now;
+            return n;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    size = offsetof(ngx_rbtree_node_t, color)
+           + offsetof(ngx_http_waav_limit_node_t, data) + len;
+
+    ngx_http_waav_limit_expire(ctx, now, 0);
+
+    node = ngx_slab_alloc_locked(ctx->shpool, size);
+
+    if (node == NULL) {
+        ngx_http_waav_limit_expire(ctx, now, 1);
+
+        node = ngx_slab_alloc_locked(ctx->shpool, size);
+        if (node == NULL) {
+            return NULL;
+        }
+    }
+
+    node->key = hash;
+    n = (ngx_http_waav_limit_node_t *) &node->color;
+    n->kind = (u_char) kind;
+    n->len = (u_short) len;
+    n->last = now;
+    n->a = 0;
+    n->b = 0;
+    ngx_memcpy(n->data, key, len);
+
+    ngx_rbtree_insert(&ctx->sh->rbtree, node);
+    ngx_queue_insert_head(&ctx->sh->queue, &n->queue);
+
+    return n;
+}
+
+
+/* --- checks ----------------------------------------------------------------- */
+
+static uint64_t
+ngx_http_waav_limit_now(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (uint64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+static void
+ngx_http_waav_limit_release(void *data)
+{
+    ngx_http_waav_limit_slot_t  *slot = data;
+
+    ngx_shmtx_lock(&slot->zone->shpool->mutex);
+
+    if (slot->node->a > 0) {
+        slot->node->a--;
+    }
+
+    ngx_shmtx_unlock(&slot->zone->shpool->mutex);
+}
+
+
+/*
+ * One limit for the request: NGX_OK (allowed), NGX_DECLINED (refused,
+ * res filled), NGX_ERROR.  cost is the quota's units.
+ */
+static ngx_int_t
+ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
+    uint64_t cost, waav_limit_result_t *res)
+{
+    u_char                      *key;
+    size_t                       len;
+    uint64_t                     now;
+    ngx_str_t                    value;
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_waav_limit_zone_t  *ctx;
+    ngx_http_waav_limit_node_t  *n;
+    ngx_http_waav_limit_slot_t  *slot;
+
+    ctx = l->shm_zone->data;
+
+    if (ngx_http_complex_value(r, &ctx->key, &value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* no key, no limit (as limit_req) */
+    if (value.len == 0) {
+        return NGX_OK;
+    }
+
+    if (value.len > 255) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "waav: limit key longer than 255 bytes, not limited");
+        return NGX_OK;
+    }
+
+    len = 2 + value.len;
+    key = ngx_pnalloc(r->pool, len);
+    if (key == NULL) {
+        return NGX_ERROR;
+    }
+
+    key[0] = (u_char) (l->id >> 8);
+    key[1] = (u_char) l->id;
+    ngx_memcpy(key + 2, value.data, value.len);
+
+    cln = NULL;
+
+    if (l->kind == NGX_HTTP_WAAV_LIMIT_CONC) {
+        cln = ngx_pool_cleanup_add(r->pool,
+                                   sizeof(ngx_http_waav_limit_slot_t));
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    now = ngx_http_waav_limit_now();
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    n = ngx_http_waav_limit_node(ctx, l->kind, key, len, now);
+
+    if (n == NULL) {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "waav: limit zone \"%V\" is full",
+                      &l->shm_zone->shm.name);
+        return NGX_ERROR;
+    }
+
+    switch (l->kind) {
+
+    case NGX_HTTP_WAAV_LIMIT_RATE:
+        waav_gcra(&n->a, now, l->interval_ms, l->limit, res);
+        break;
+
+    case NGX_HTTP_WAAV_LIMIT_TTS_CHARS:
+        waav_quota(&n->a, &n->b, now, l->window_ms, l->limit, cost, res);
+        break;
+
+    default:
+        res->limit = l->limit;
+        res->allowed = n->a < l->limit;
+        res->reset_ms = 1000;
+
+        if (res->allowed) {
+            n->a++;
+        }
+
+        res->remaining = l->limit - n->a;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    if (cln) {
+        if (res->allowed) {
+            slot = cln->data;
+            slot->zone = ctx;
+            slot->node = n;
+            cln->handler = ngx_http_waav_limit_release;
+
+        } else {
+            cln->handler = NULL;
+        }
+    }
+
+    return res->allowed ? NGX_OK : NGX_DECLINED;
+}
+
+
+/* the 429: WaaV's "Wait for Ns" text, Retry-After and RateLimit-* */
+static ngx_int_t
+ngx_http_waav_limit_refuse(ngx_http_request_t *r, ngx_uint_t kind,
+    waav_limit_result_t *res, waav_err_t *err)
+{
+    u_char               *p;
+    uint64_t              wait, values[4];
+    ngx_str_t             name, value;
+    ngx_uint_t            i;
+    ngx_http_waav_ctx_t  *ctx;
+
+    static ngx_str_t  names[] = {
+        ngx_string("Retry-After"),
+        ngx_string("RateLimit-Limit"),
+        ngx_string("RateLimit-Remaining"),
+        ngx_string("RateLimit-Reset"),
+    };
+
+    wait = waav_limit_wait_s(res->reset_ms);
+    values[0] = wait;
+    values[1] = res->limit;
+    values[2] = res->remaining;
+    values[3] = wait;
+
+    for (i = 0; i < 4; i++) {
+        p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        name = names[i];
+        value.data = p;
+        value.len = ngx_sprintf(p, "%uL", values[i]) - p;
+
+        if (ngx_http_waav_add_header(r, &name, &value) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    ctx = ngx_http_waav_get_ctx(r);
+    if (ctx) {
+        ctx->limit_status = kind;
+    }
+
+    waav_err_set(err, NGX_HTTP_TOO_MANY_REQUESTS,
+                 (char *) ngx_http_waav_limit_codes[kind].data,
+                 "Too Many Requests! Wait for %lus", (unsigned long) wait);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_waav_limit_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    ngx_uint_t                 i;
+    waav_err_t                 err;
+    waav_limit_result_t        res;
+    ngx_http_waav_ctx_t       *ctx;
+    ngx_http_waav_limit_t     *l;
+    ngx_http_waav_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+
+    if (wlcf->limits == NULL || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_waav_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->limit_done) {
+        return NGX_DECLINED;
+    }
+
+    ctx->limit_done = 1;
+    ctx->limit_status = 0;
+
+    l = wlcf->limits->elts;
+
+    for (i = 0; i < wlcf->limits->nelts; i++) {
+        if (l[i].kind == NGX_HTTP_WAAV_LIMIT_TTS_CHARS) {
+            continue;                        /* charged by waav_tts */
+        }
+
+        rc = ngx_http_waav_limit_check(r, &l[i], 1, &res);
+
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            if (ngx_http_waav_limit_refuse(r, l[i].kind, &res, &err)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            rc = ngx_http_waav_send_error(r, err.status, err.message,
+                                          ngx_strlen(err.message), err.code);
+            ngx_http_finalize_request(r, rc);
+            return NGX_DONE;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* waav_tts: take the text's characters from the location's quotas */
+ngx_int_t
+ngx_http_waav_limit_charge_tts(ngx_http_request_t *r, uint64_t chars,
+    waav_err_t *err)
+{
+    ngx_int_t                  rc;
+    ngx_uint_t                 i;
+    waav_limit_result_t        res;
+    ngx_http_waav_limit_t     *l;
+    ngx_http_waav_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+
+    if (wlcf->limits == NULL) {
+        return NGX_OK;
+    }
+
+    l = wlcf->limits->elts;
+
+    for (i = 0; i < wlcf->limits->nelts; i++) {
+        if (l[i].kind != NGX_HTTP_WAAV_LIMIT_TTS_CHARS) {
+            continue;
+        }
+
+        rc = ngx_http_waav_limit_check(r, &l[i], chars, &res);
+
+        if (rc == NGX_ERROR) {
+            waav_err_set(err, 500, "INTERNAL_ERROR", "limit check failed");
+            return NGX_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            if (ngx_http_waav_limit_refuse(r, l[i].kind, &res, err)
+                != NGX_OK)
+            {
+                waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+            }
+
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* --- $waav_limit_status ---------------------------------------------------- */
+
+static ngx_int_t
+ngx_http_waav_limit_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_waav_ctx_t  *ctx;
+
+    static ngx_str_t  status[] = {
+        ngx_string("PASSED"),
+        ngx_string("RATE_LIMITED"),
+        ngx_string("QUOTA_EXCEEDED"),
+        ngx_string("TOO_MANY_CONCURRENT"),
+    };
+
+    ngx_http_waav_unused(data);
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_waav_module);
+
+    if (ctx == NULL || !ctx->limit_done) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = status[ctx->limit_status].data;
+    v->len = status[ctx->limit_status].len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/* --- configuration ------------------------------------------------------ */
+
+/* waav_limit_zone NAME:SIZE [key=VALUE] */
+char *
+ngx_http_waav_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    u_char                            *p;
+    ssize_t                            size;
+    ngx_str_t                         *value, name, s;
+    ngx_uint_t                         i;
+    ngx_shm_zone_t                    *shm_zone;
+    ngx_http_waav_limit_zone_t        *ctx;
+    ngx_http_compile_complex_value_t   ccv;
+
+    ngx_http_waav_unused(cmd);
+    ngx_http_waav_unused(conf);
+
+    value = cf->args->elts;
+
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_waav_limit_zone_t));
+    if (ctx == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = (u_char *) ngx_strchr(value[1].data, ':');
+    if (p == NULL) {
+        return "needs NAME:SIZE";
+    }
+
+    name.data = value[1].data;
+    name.len = p - value[1].data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (name.len == 0 || size == NGX_ERROR) {
+        return "needs NAME:SIZE";
+    }
+
+    if (size < (ssize_t) (8 * ngx_pagesize)) {
+        return "needs a zone of at least 8 pages";
+    }
+
+    ngx_str_set(&s, "$binary_remote_addr");
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        if (ngx_strncmp(value[i].data, "key=", 4) == 0) {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+    ccv.cf = cf;
+    ccv.value = &s;
+    ccv.complex_value = &ctx->key;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    shm_zone = ngx_shared_memory_add(cf, &name, size, &ngx_http_waav_module);
+    if (shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "waav_limit_zone \"%V\" is already declared",
+                           &name);
+        return NGX_CONF_ERROR;
+    }
+
+    shm_zone->init = ngx_http_waav_limit_init_zone;
+    shm_zone->data = ctx;
+
+    return NGX_CONF_OK;
+}
+
+
+/* "N/m" or "N/d" (also per minute / per day spelled out as N/min) */
+static ngx_int_t
+ngx_http_waav_limit_per(ngx_str_t *v, uint64_t *n, uint64_t *window_ms)
+{
+    u_char     *slash;
+    ngx_int_t   num;
+
+    slash = ngx_strlchr(v->data, v->data + v->len, '/');
+    if (slash == NULL) {
+        return NGX_ERROR;
+    }
+
+    num = ngx_atoi(v->data, slash - v->data);
+    if (num <= 0) {
+        return NGX_ERROR;
+    }
+
+    *n = (uint64_t) num;
+    slash++;
+
+    if (v->data + v->len - slash == 1 && *slash == 'm') {
+        *window_ms = 60000;
+        return NGX_OK;
+    }
+
+    if (v->data + v->len - slash == 1 && *slash == 'd') {
+        *window_ms = 86400000;
+        return NGX_OK;
+    }
+
+    return NGX_ERROR;
+}
+
+
+/* waav_limit zone=NAME (rate=Nr/s|Nr/m [burst=N] | tts_chars=N/m|N/d |
+ *                        concurrency=N) */
+char *
+ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_waav_loc_conf_t  *wlcf = conf;
+
+    size_t                  len;
+    u_char                 *p;
+    ngx_int_t               n, burst;
+    ngx_str_t              *value, s;
+    ngx_uint_t              i;
+    ngx_shm_zone_t         *shm_zone;
+    ngx_http_waav_limit_t  *l;
+
+    ngx_http_waav_unused(cmd);
+
+    value = cf->args->elts;
+    shm_zone = NULL;
+    burst = 0;
+
+    if (wlcf->limits == NULL) {
+        wlcf->limits = ngx_array_create(cf->pool, 2,
+                                        sizeof(ngx_http_waav_limit_t));
+        if (wlcf->limits == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    l = ngx_array_push(wlcf->limits);
+    if (l == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(l, sizeof(ngx_http_waav_limit_t));
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
+
+            shm_zone = ngx_shared_memory_add(cf, &s, 0, &ngx_http_waav_module);
+            if (shm_zone == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+            len = value[i].len - 5;
+            p = value[i].data + len + 5 - 3;
+
+            if (len < 4 || (ngx_strncmp(p, "r/s", 3) != 0
+                            && ngx_strncmp(p, "r/m", 3) != 0))
+            {
+                return "needs rate=Nr/s or rate=Nr/m";
+            }
+
+            n = ngx_atoi(value[i].data + 5, len - 3);
+            if (n <= 0) {
+                return "needs rate=Nr/s or rate=Nr/m";
+            }
+
+            l->kind = NGX_HTTP_WAAV_LIMIT_RATE;
+            l->interval_ms = (p[2] == 's' ? 1000 : 60000) / (uint64_t) n;
+
+            if (l->interval_ms == 0) {
+                l->interval_ms = 1;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
+            burst = ngx_atoi(value[i].data + 6, value[i].len - 6);
+            if (burst <= 0) {
+                return "needs burst=N (N >= 1)";
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "tts_chars=", 10) == 0) {
+            s.data = value[i].data + 10;
+            s.len = value[i].len - 10;
+
+            if (ngx_http_waav_limit_per(&s, &l->limit, &l->window_ms)
+                != NGX_OK)
+            {
+                return "needs tts_chars=N/m or tts_chars=N/d";
+            }
+
+            l->kind = NGX_HTTP_WAAV_LIMIT_TTS_CHARS;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "concurrency=", 12) == 0) {
+            n = ngx_atoi(value[i].data + 12, value[i].len - 12);
+            if (n <= 0) {
+                return "needs concurrency=N (N >= 1)";
+            }
+
+            l->kind = NGX_HTTP_WAAV_LIMIT_CONC;
+            l->limit = (uint64_t) n;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (shm_zone == NULL) {
+        return "needs zone=NAME";
+    }
+
+    if (l->kind == 0) {
+        return "needs rate=, tts_chars= or concurrency=";
+    }
+
+    if (l->kind == NGX_HTTP_WAAV_LIMIT_RATE) {
+        l->limit = burst ? (uint64_t) burst : 1;
+
+    } else if (burst) {
+        return "takes burst= only with rate=";
+    }
+
+    l->shm_zone = shm_zone;
+    l->id = ++ngx_http_waav_limit_ids & 0xffff;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_waav_limit_add_variables(ngx_conf_t *cf)
+{
+    ngx_str_t             name = ngx_string("waav_limit_status");
+    ngx_http_variable_t  *var;
+
+    var = ngx_http_add_variable(cf, &name, NGX_HTTP_VAR_NOCACHEABLE);
+    if (var == NULL) {
+        return NGX_ERROR;
+    }
+
+    var->get_handler = ngx_http_waav_limit_variable;
+
+    return NGX_OK;
+}
+
+
+/* before ngx_http_waav_auth_init: phase handlers run last-pushed first, so
+ * limits are checked after authentication, with $waav_tenant known */
+ngx_int_t
+ngx_http_waav_limit_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_waav_limit_handler;
+
+    return NGX_OK;
+}

@@ -1,0 +1,222 @@
+# waav_limit with the shared-memory backend: request rate (GCRA), TTS
+# character quotas charged before the provider call, and concurrency
+# released however a request ends.
+use Test::Nginx::Socket 'no_plan';
+use Waav::Mock qw(mock_audio);
+use Waav::Tts;
+
+tts_defaults();
+
+no_root_location();
+run_tests();
+
+__DATA__
+
+=== TEST 1: rate 2 r/s, burst 5: of 20 quick requests 5 to 8 pass, the rest get WaaV's 429
+--- http_config
+    waav_limit_zone ip:1m;
+--- config
+    location = /limited {
+        waav_limit zone=ip rate=2r/s burst=5;
+        waav_health;
+    }
+--- pipelined_requests eval
+[map { "GET /limited" } 1 .. 20]
+--- error_code: 200
+--- response_body_like eval
+qr/^(\{"status":"OK"\}){5,8}(\{"error":"Too Many Requests! Wait for 1s","code":"RATE_LIMITED"\}){12,15}$/
+
+
+
+=== TEST 2: the refusal's headers
+--- http_config
+    waav_limit_zone ip:1m;
+--- config
+    location = /limited {
+        waav_limit zone=ip rate=1r/m burst=2;
+        add_header X-Limit $waav_limit_status always;
+        waav_health;
+    }
+--- request eval
+["GET /limited", "GET /limited", "GET /limited"]
+--- error_code eval
+[200, 200, 429]
+--- response_headers eval
+["X-Limit: PASSED", "X-Limit: PASSED", "Retry-After: 60
+RateLimit-Limit: 2
+RateLimit-Remaining: 0
+RateLimit-Reset: 60
+Content-Type: application/json
+X-Limit: RATE_LIMITED"]
+--- response_body eval
+['{"status":"OK"}', '{"status":"OK"}', '{"error":"Too Many Requests! Wait for 60s","code":"RATE_LIMITED"}']
+
+
+
+=== TEST 3: keys are separate: another tenant has its own bucket
+--- http_config
+    waav_auth_secret t1 secret-one-secret-one;
+    waav_auth_secret t2 secret-two-secret-two;
+    waav_limit_zone tenants:1m key=$waav_tenant;
+--- config
+    location = /limited {
+        waav_auth on;
+        waav_limit zone=tenants rate=1r/m burst=1;
+        waav_health;
+    }
+--- request eval
+["GET /limited?token=secret-one-secret-one", "GET /limited?token=secret-one-secret-one",
+ "GET /limited?token=secret-two-secret-two", "GET /limited?token=wrong"]
+--- error_code eval
+[200, 429, 200, 401]
+
+
+
+=== TEST 4: a 100-character quota: two 40-character syntheses, the third refused before the provider
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone ip:1m;
+--- config
+    location = /quota/speak {
+        waav_limit zone=ip tts_chars=100/m;
+        waav_tts;
+    }
+--- request eval
+[
+'POST /quota/speak
+{"text":"' . ('a' x 40) . '","tts_config":{"provider":"deepgram"}}',
+'POST /quota/speak
+{"text":"' . ('b' x 40) . '","tts_config":{"provider":"deepgram"}}',
+'POST /quota/speak
+{"text":"' . ('c' x 40) . '","tts_config":{"provider":"deepgram"}}',
+'GET /__mock/count',
+'POST /quota/speak
+{"text":"' . ('d' x 20) . '","tts_config":{"provider":"deepgram"}}',
+]
+--- error_code eval
+[200, 200, 429, 200, 200]
+--- response_body_like eval
+[qr/^.{16000}$/s, qr/^.{16000}$/s,
+ qr/^\{"error":"Too Many Requests! Wait for \d+s","code":"QUOTA_EXCEEDED"\}$/,
+ qr/^2$/, qr/^.{16000}$/s]
+
+
+
+=== TEST 5: quota counts characters, not bytes
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone ip:1m;
+--- config
+    location = /quota/speak {
+        waav_limit zone=ip tts_chars=10/d;
+        waav_tts;
+    }
+--- request eval
+[
+'POST /quota/speak
+{"text":"' . ("\xc3\xa9" x 10) . '","tts_config":{"provider":"deepgram"}}',
+'POST /quota/speak
+{"text":"x","tts_config":{"provider":"deepgram"}}',
+]
+--- error_code eval
+[200, 429]
+
+
+
+=== TEST 6: concurrency 2: a third concurrent request is refused
+--- http_config
+    waav_limit_zone ip:1m;
+--- config
+    location /slow {
+        waav_limit zone=ip concurrency=2;
+        waav_json_errors on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/v1/models;
+        proxy_set_header X-Mock-Behavior "delay_ms=1000";
+    }
+--- background_requests eval
+["GET /slow", "GET /slow"]
+--- background_error_code eval
+[200, 200]
+--- request
+GET /slow
+--- error_code: 429
+--- response_body chomp
+{"error":"Too Many Requests! Wait for 1s","code":"TOO_MANY_CONCURRENT"}
+
+
+
+=== TEST 7: slots come back when the requests finish
+--- http_config
+    waav_limit_zone ip:1m;
+--- config
+    location /slow {
+        waav_limit zone=ip concurrency=2;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/v1/models;
+        proxy_set_header X-Mock-Behavior "delay_ms=400";
+    }
+--- background_requests eval
+["GET /slow", "GET /slow"]
+--- background_error_code eval
+[200, 200]
+--- background_wait: 0.8
+--- request eval
+["GET /slow", "GET /slow"]
+--- error_code eval
+[200, 200]
+
+
+
+=== TEST 8: slots come back when the clients hang up
+--- http_config
+    waav_limit_zone ip:1m;
+--- config
+    location /slow {
+        waav_limit zone=ip concurrency=2;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/v1/models;
+        proxy_set_header X-Mock-Behavior "delay_ms=1500";
+    }
+--- background_requests eval
+["GET /slow", "GET /slow"]
+--- background_timeout: 0.2
+--- background_error_code eval
+["none", "none"]
+--- background_wait: 0.6
+--- request
+GET /slow
+--- error_code: 200
+--- timeout: 5
+
+
+
+=== TEST 9: an empty key is not limited
+--- http_config
+    waav_limit_zone tenants:1m key=$waav_tenant;
+--- config
+    location = /limited {
+        waav_limit zone=tenants rate=1r/m burst=1;
+        waav_health;
+    }
+--- request eval
+["GET /limited", "GET /limited", "GET /limited"]
+--- error_code eval
+[200, 200, 200]
+
+
+
+=== TEST 10: configuration errors
+--- http_config
+    waav_limit_zone ip:1m;
+--- config
+    location = /x { waav_limit zone=ip rate=fast; }
+--- must_die
+--- error_log
+"waav_limit" directive needs rate=Nr/s or rate=Nr/m
+
+
+
+=== TEST 11: a zone that is not declared
+--- config
+    location = /x { waav_limit zone=nope concurrency=1; waav_health; }
+--- must_die
+--- error_log
+zero size shared memory zone "nope"

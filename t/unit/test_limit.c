@@ -1,0 +1,131 @@
+/*
+ * Unit tests for src/core/waav_limit.c (cmocka).
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "waav_limit.h"
+
+
+static void
+test_gcra_burst_then_rate(void **state)
+{
+    uint64_t             tat = 0, now = 1000000;
+    waav_limit_result_t  r;
+    int                  i, passed;
+
+    (void) state;
+
+    /* 2 r/s, burst 5: five at once, the sixth waits 500 ms */
+    passed = 0;
+
+    for (i = 0; i < 20; i++) {
+        waav_gcra(&tat, now, 500, 5, &r);
+        passed += r.allowed;
+    }
+
+    assert_int_equal(passed, 5);
+    assert_false(r.allowed);
+    assert_int_equal(r.limit, 5);
+    assert_int_equal(r.remaining, 0);
+    assert_int_equal(r.reset_ms, 500);
+
+    /* 500 ms later one more */
+    waav_gcra(&tat, now + 500, 500, 5, &r);
+    assert_true(r.allowed);
+    waav_gcra(&tat, now + 500, 500, 5, &r);
+    assert_false(r.allowed);
+
+    /* after 3 s the bucket is full again */
+    for (i = 0, passed = 0; i < 10; i++) {
+        waav_gcra(&tat, now + 4000, 500, 5, &r);
+        passed += r.allowed;
+    }
+
+    assert_int_equal(passed, 5);
+}
+
+
+static void
+test_gcra_remaining(void **state)
+{
+    uint64_t             tat = 0;
+    waav_limit_result_t  r;
+
+    (void) state;
+
+    waav_gcra(&tat, 5000, 1000, 3, &r);
+    assert_true(r.allowed);
+    assert_int_equal(r.remaining, 2);
+    waav_gcra(&tat, 5000, 1000, 3, &r);
+    assert_int_equal(r.remaining, 1);
+    waav_gcra(&tat, 5000, 1000, 3, &r);
+    assert_int_equal(r.remaining, 0);
+    waav_gcra(&tat, 5000, 1000, 3, &r);
+    assert_false(r.allowed);
+    assert_int_equal(r.reset_ms, 1000);
+}
+
+
+static void
+test_quota(void **state)
+{
+    uint64_t             w = 0, used = 0, now = 60000 * 1000 + 30000;
+    waav_limit_result_t  r;
+
+    (void) state;
+
+    /* 100 characters a minute: 40 + 40 fit, the third 40 does not */
+    waav_quota(&w, &used, now, 60000, 100, 40, &r);
+    assert_true(r.allowed);
+    assert_int_equal(r.remaining, 60);
+    waav_quota(&w, &used, now, 60000, 100, 40, &r);
+    assert_true(r.allowed);
+    waav_quota(&w, &used, now, 60000, 100, 40, &r);
+    assert_false(r.allowed);
+    assert_int_equal(r.remaining, 20);
+    assert_int_equal(r.reset_ms, 30000);
+
+    /* 20 still fit */
+    waav_quota(&w, &used, now, 60000, 100, 20, &r);
+    assert_true(r.allowed);
+
+    /* a new window starts empty */
+    waav_quota(&w, &used, now + 30000, 60000, 100, 40, &r);
+    assert_true(r.allowed);
+    assert_int_equal(used, 40);
+
+    /* more than the whole quota never fits */
+    waav_quota(&w, &used, now + 30000, 60000, 100, 101, &r);
+    assert_false(r.allowed);
+}
+
+
+static void
+test_wait(void **state)
+{
+    (void) state;
+
+    assert_int_equal(waav_limit_wait_s(0), 1);
+    assert_int_equal(waav_limit_wait_s(1), 1);
+    assert_int_equal(waav_limit_wait_s(1000), 1);
+    assert_int_equal(waav_limit_wait_s(1001), 2);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_gcra_burst_then_rate),
+        cmocka_unit_test(test_gcra_remaining),
+        cmocka_unit_test(test_quota),
+        cmocka_unit_test(test_wait),
+    };
+
+    return cmocka_run_group_tests_name("waav_limit", tests, NULL, NULL);
+}
