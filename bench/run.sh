@@ -47,6 +47,7 @@ rows=(
     "auth: API secret (waav_auth on vs off)|/auth/health|/health||0.90|Authorization: Bearer bench-secret-0123456789"
     "auth: HS256 JWT (waav_auth on vs off)|/auth/health|/health||0.90|Authorization: Bearer $hs_token"
     "auth: RS256 JWT (waav_auth on vs off)|/auth/health|/health||0.90|Authorization: Bearer $rs_token"
+    "limit: shm rate + concurrency (waav_limit on vs off)|/limit/health|/health||0.95"
 )
 
 rm -rf "$prefix"
@@ -70,6 +71,7 @@ http {
     waav_provider deepgram key=bench-key;
 
     waav_auth_secret bench bench-secret-0123456789;
+    waav_limit_zone bench_ip:10m;
     waav_auth_jwt_key hs256 $hs_secret;
     waav_auth_jwt_key rs256 file:$keys/rsa.pub;
 
@@ -98,6 +100,13 @@ http {
         location = /health { waav_health; }
 
         location = /auth/health { waav_auth on; waav_health; }
+
+        # never refuses: what the checks cost, not what they refuse
+        location = /limit/health {
+            waav_limit zone=bench_ip rate=100000000r/m burst=100000000;
+            waav_limit zone=bench_ip concurrency=100000;
+            waav_health;
+        }
 
         location = /baseline/health {
             default_type application/json;

@@ -51,6 +51,7 @@ summary=$("$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
     [[ -n ${AUTH_JWT_AUDIENCE:-} ]] && echo "waav_auth_jwt_audience env:AUTH_JWT_AUDIENCE;"
     [[ -n ${AUTH_JWT_TENANT_CLAIM:-} ]] &&
         echo "waav_auth_jwt_tenant_claim env:AUTH_JWT_TENANT_CLAIM;"
+    echo "waav_limit_zone waav_ip:10m key=\$binary_remote_addr;"
     echo "waav_livekit api_key=env:LIVEKIT_API_KEY api_secret=env:LIVEKIT_API_SECRET" \
          "url=${LIVEKIT_PUBLIC_URL:-http://localhost:7880};"
     true
@@ -60,7 +61,25 @@ case ${AUTH_REQUIRED:-false} in
     true|1|yes|on) auth=on ;;
     *)             auth=off ;;
 esac
-echo "waav_auth $auth;" >"$prefix/conf/run.d/server.conf"
+rps=${RATE_LIMIT_REQUESTS_PER_SECOND:-60}
+burst=${RATE_LIMIT_BURST_SIZE:-10}
+conns=${MAX_CONNECTIONS_PER_IP:-100}
+for v in rps burst conns; do
+    [[ ${!v} =~ ^[0-9]+$ && ${!v} -gt 0 ]] || {
+        echo "waav: RATE_LIMIT_REQUESTS_PER_SECOND, RATE_LIMIT_BURST_SIZE and" \
+             "MAX_CONNECTIONS_PER_IP must be positive integers" >&2
+        exit 1
+    }
+done
+{
+    echo "waav_auth $auth;"
+    # WaaV's per-IP limiter, meaning requests per second (as WaaV's
+    # documentation says; WaaV itself turns it off at 100000 and above)
+    if ((rps < 100000)); then
+        echo "waav_limit zone=waav_ip rate=${rps}r/s burst=$burst;"
+    fi
+    echo "waav_limit zone=waav_ip concurrency=$conns;"
+} >"$prefix/conf/run.d/server.conf"
 
 if [[ ${1:-} == --test ]]; then
     exec "$NGINX_BIN" -p "$prefix/" -c conf/waav.conf -e stderr -t
@@ -69,6 +88,7 @@ fi
 echo "waav: listening on http://$listen/  (nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||'))"
 echo "$summary"
 echo "waav: authentication $auth (AUTH_REQUIRED=${AUTH_REQUIRED:-false})"
+echo "waav: per IP: $( ((rps < 100000)) && echo "$rps r/s, burst $burst" || echo "no rate limit"), $conns open requests"
 echo "waav: Ctrl-C stops it"
 
 exec "$NGINX_BIN" -p "$prefix/" -c conf/waav.conf -e stderr -g 'daemon off;'
