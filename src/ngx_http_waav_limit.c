@@ -19,7 +19,12 @@
  * frees its slot however it ends.
  */
 
+#include <openssl/sha.h>
+
+#include <hiredis/hiredis.h>
+
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_redis.h"
 #include "waav_json.h"
 #include "waav_limit.h"
 
@@ -54,6 +59,8 @@ typedef struct {
     ngx_http_waav_limit_shctx_t  *sh;
     ngx_slab_pool_t              *shpool;
     ngx_http_complex_value_t      key;
+    ngx_str_t                     name;
+    ngx_http_waav_redis_t        *redis;      /* NULL: this zone only */
 } ngx_http_waav_limit_zone_t;
 
 
@@ -71,6 +78,71 @@ typedef struct {
     ngx_http_waav_limit_zone_t  *zone;
     ngx_http_waav_limit_node_t  *node;
 } ngx_http_waav_limit_slot_t;
+
+
+/* a request's walk through its limits, which Redis may pause */
+typedef struct {
+    ngx_http_request_t          *r;
+    ngx_uint_t                   next;          /* the limit to check */
+    ngx_uint_t                   tts;           /* the TTS quotas' walk */
+    uint64_t                     cost;
+    ngx_uint_t                   kind;          /* the refusing limit */
+    waav_limit_result_t          res;
+    ngx_http_waav_redis_call_t  *call;          /* in flight */
+    ngx_event_t                  timer;
+    ngx_int_t                    outcome;       /* of the Redis call */
+    unsigned                     got:1;
+    unsigned                     waiting:1;
+    void                       (*resume)(ngx_http_request_t *r);
+} ngx_http_waav_limit_walk_t;
+
+
+/*
+ * One script for every check, so each is one round trip and atomic:
+ * KEYS[1] the counter, ARGV kind and its numbers; returns
+ * {allowed, remaining, reset_ms}.  Redis' clock decides, so nginx nodes
+ * with skewed clocks still share one limit.
+ */
+static const char  ngx_http_waav_limit_lua[] =
+    "local key, kind = KEYS[1], ARGV[1] "
+    "local t = redis.call('TIME') "
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+    "if kind == 'rate' then "
+    "  local interval, burst = tonumber(ARGV[2]), tonumber(ARGV[3]) "
+    "  local tau = interval * burst "
+    "  local tat = tonumber(redis.call('GET', key) or '0') "
+    "  if tat < now then tat = now end "
+    "  local nxt = tat + interval "
+    "  if nxt - now > tau then return {0, 0, nxt - now - tau} end "
+    "  redis.call('SET', key, nxt, 'PX', tau + interval) "
+    "  return {1, math.floor((tau - (nxt - now)) / interval), nxt - now} "
+    "elseif kind == 'quota' then "
+    "  local limit, window, cost = tonumber(ARGV[2]), tonumber(ARGV[3]), "
+    "                              tonumber(ARGV[4]) "
+    "  local w = math.floor(now / window) "
+    "  local k = key .. ':' .. w "
+    "  local used = tonumber(redis.call('GET', k) or '0') "
+    "  local reset = (w + 1) * window - now "
+    "  if cost > limit or used + cost > limit then "
+    "    return {0, limit - used, reset} end "
+    "  used = redis.call('INCRBY', k, cost) "
+    "  redis.call('PEXPIRE', k, reset + 1000) "
+    "  return {1, limit - used, reset} "
+    "elseif kind == 'acquire' then "
+    "  local limit = tonumber(ARGV[2]) "
+    "  local n = tonumber(redis.call('GET', key) or '0') "
+    "  if n >= limit then return {0, 0, 1000} end "
+    "  n = redis.call('INCR', key) "
+    "  redis.call('EXPIRE', key, 3600) "
+    "  return {1, limit - n, 1000} "
+    "elseif kind == 'release' then "
+    "  local n = tonumber(redis.call('GET', key) or '0') "
+    "  if n > 0 then redis.call('DECR', key) end "
+    "  return {1, 0, 0} "
+    "end "
+    "return redis.error_reply('waav: unknown limit kind')";
+
+static u_char  ngx_http_waav_limit_sha[2 * SHA_DIGEST_LENGTH + 1];
 
 
 static ngx_uint_t  ngx_http_waav_limit_ids;
@@ -333,22 +405,13 @@ ngx_http_waav_limit_release(void *data)
 }
 
 
-/*
- * One limit for the request: NGX_OK (allowed), NGX_DECLINED (refused,
- * res filled), NGX_ERROR.  cost is the quota's units.
- */
+/* "id + key" for a limit; NGX_DECLINED: an empty key, not limited */
 static ngx_int_t
-ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
-    uint64_t cost, waav_limit_result_t *res)
+ngx_http_waav_limit_key(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
+    ngx_str_t *key)
 {
-    u_char                      *key;
-    size_t                       len;
-    uint64_t                     now;
     ngx_str_t                    value;
-    ngx_pool_cleanup_t          *cln;
     ngx_http_waav_limit_zone_t  *ctx;
-    ngx_http_waav_limit_node_t  *n;
-    ngx_http_waav_limit_slot_t  *slot;
 
     ctx = l->shm_zone->data;
 
@@ -356,27 +419,45 @@ ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
         return NGX_ERROR;
     }
 
-    /* no key, no limit (as limit_req) */
     if (value.len == 0) {
-        return NGX_OK;
+        return NGX_DECLINED;
     }
 
     if (value.len > 255) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "waav: limit key longer than 255 bytes, not limited");
-        return NGX_OK;
+        return NGX_DECLINED;
     }
 
-    len = 2 + value.len;
-    key = ngx_pnalloc(r->pool, len);
-    if (key == NULL) {
+    key->len = 2 + value.len;
+    key->data = ngx_pnalloc(r->pool, key->len);
+    if (key->data == NULL) {
         return NGX_ERROR;
     }
 
-    key[0] = (u_char) (l->id >> 8);
-    key[1] = (u_char) l->id;
-    ngx_memcpy(key + 2, value.data, value.len);
+    key->data[0] = (u_char) (l->id >> 8);
+    key->data[1] = (u_char) l->id;
+    ngx_memcpy(key->data + 2, value.data, value.len);
 
+    return NGX_OK;
+}
+
+
+/*
+ * One limit in this zone's shared memory: NGX_OK (allowed), NGX_DECLINED
+ * (refused, res filled), NGX_ERROR.  cost is the quota's units.
+ */
+static ngx_int_t
+ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
+    ngx_str_t *key, uint64_t cost, waav_limit_result_t *res)
+{
+    uint64_t                     now;
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_waav_limit_zone_t  *ctx;
+    ngx_http_waav_limit_node_t  *n;
+    ngx_http_waav_limit_slot_t  *slot;
+
+    ctx = l->shm_zone->data;
     cln = NULL;
 
     if (l->kind == NGX_HTTP_WAAV_LIMIT_CONC) {
@@ -391,7 +472,7 @@ ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    n = ngx_http_waav_limit_node(ctx, l->kind, key, len, now);
+    n = ngx_http_waav_limit_node(ctx, l->kind, key->data, key->len, now);
 
     if (n == NULL) {
         ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -438,6 +519,365 @@ ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
     }
 
     return res->allowed ? NGX_OK : NGX_DECLINED;
+}
+
+
+/* --- Redis ------------------------------------------------------------------- */
+
+/* EVAL/EVALSHA script 1 waav:<zone>:<key> kind a b c, in one malloc() */
+static ngx_http_waav_redis_call_t *
+ngx_http_waav_limit_call(ngx_http_waav_limit_zone_t *zone, ngx_str_t *key,
+    const char *kind, uint64_t a, uint64_t b, uint64_t c)
+{
+    u_char                      *p, *k, *nums[3];
+    size_t                       klen, size;
+    ngx_uint_t                   i;
+    uint64_t                     v[3];
+    ngx_http_waav_redis_call_t  *call;
+
+    klen = sizeof("waav::") - 1 + zone->name.len + key->len;
+    size = sizeof(ngx_http_waav_redis_call_t) + klen + 3 * NGX_INT64_LEN;
+
+    call = ngx_alloc(size, ngx_cycle->log);
+    if (call == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(call, sizeof(ngx_http_waav_redis_call_t));
+
+    p = (u_char *) (call + 1);
+    k = p;
+    p = ngx_sprintf(p, "waav:%V:", &zone->name);
+    p = ngx_cpymem(p, key->data, key->len);
+
+    v[0] = a;
+    v[1] = b;
+    v[2] = c;
+
+    for (i = 0; i < 3; i++) {
+        nums[i] = p;
+        p = ngx_sprintf(p, "%uL", v[i]);
+        call->argvlen[5 + i] = p - nums[i];
+        call->argv[5 + i] = (char *) nums[i];
+    }
+
+    call->argv[0] = "EVAL";
+    call->argv[1] = (char *) ngx_http_waav_limit_lua;
+    call->argv[2] = "1";
+    call->argv[3] = (char *) k;
+    call->argv[4] = (char *) kind;
+
+    call->argvlen[0] = 4;
+    call->argvlen[1] = sizeof(ngx_http_waav_limit_lua) - 1;
+    call->argvlen[2] = 1;
+    call->argvlen[3] = klen;
+    call->argvlen[4] = ngx_strlen(kind);
+    call->argc = 8;
+
+    ngx_memcpy(call->sha_argv, call->argv, sizeof(call->argv));
+    ngx_memcpy(call->sha_argvlen, call->argvlen, sizeof(call->argvlen));
+    call->sha_argv[0] = "EVALSHA";
+    call->sha_argvlen[0] = 7;
+    call->sha_argv[1] = (char *) ngx_http_waav_limit_sha;
+    call->sha_argvlen[1] = 2 * SHA_DIGEST_LENGTH;
+    call->sha_argc = 8;
+
+    return call;
+}
+
+
+typedef struct {
+    ngx_http_waav_limit_zone_t  *zone;
+    ngx_str_t                    key;
+} ngx_http_waav_limit_rslot_t;
+
+
+/* a concurrency slot held in Redis goes back when the request ends */
+static void
+ngx_http_waav_limit_redis_release(void *data)
+{
+    ngx_http_waav_limit_rslot_t  *slot = data;
+    ngx_http_waav_redis_call_t   *call;
+
+    call = ngx_http_waav_limit_call(slot->zone, &slot->key, "release", 0, 0, 0);
+    if (call == NULL) {
+        return;
+    }
+
+    call->handler = NULL;
+
+    /* not connected: the counter's 1 h expiry bounds the loss */
+    if (ngx_http_waav_redis_eval(slot->zone->redis, call) != NGX_OK) {
+        ngx_free(call);
+    }
+}
+
+
+static void
+ngx_http_waav_limit_redis_reply(ngx_http_waav_redis_call_t *call,
+    void *reply)
+{
+    redisReply                  *rep = reply;
+    ngx_connection_t            *c;
+    ngx_http_request_t          *r;
+    ngx_http_waav_limit_walk_t  *w = call->data;
+
+    w->call = NULL;
+    w->waiting = 0;
+
+    if (w->timer.timer_set) {
+        ngx_del_timer(&w->timer);
+    }
+
+    if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 3
+        && rep->element[0]->type == REDIS_REPLY_INTEGER
+        && rep->element[1]->type == REDIS_REPLY_INTEGER
+        && rep->element[2]->type == REDIS_REPLY_INTEGER)
+    {
+        w->res.allowed = rep->element[0]->integer == 1;
+        w->res.remaining = rep->element[1]->integer > 0
+                           ? (uint64_t) rep->element[1]->integer : 0;
+        w->res.reset_ms = rep->element[2]->integer > 0
+                          ? (uint64_t) rep->element[2]->integer : 0;
+        w->outcome = w->res.allowed ? NGX_OK : NGX_DECLINED;
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, w->r->connection->log, 0,
+                      "waav: redis limit check failed: %s",
+                      rep && rep->type == REDIS_REPLY_ERROR ? rep->str
+                                                            : "no reply");
+        w->outcome = NGX_ERROR;
+    }
+
+    w->got = 1;
+
+    r = w->r;
+    c = r->connection;
+
+    w->resume(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_waav_limit_redis_timeout(ngx_event_t *ev)
+{
+    ngx_connection_t             *c;
+    ngx_http_request_t           *r;
+    ngx_http_waav_limit_walk_t   *w = ev->data;
+    ngx_http_waav_limit_t        *l;
+    ngx_http_waav_loc_conf_t     *wlcf;
+    ngx_http_waav_limit_zone_t   *zone;
+
+    if (w->call) {
+        w->call->handler = NULL;        /* its reply, if any, is dropped */
+        w->call = NULL;
+    }
+
+    w->waiting = 0;
+    w->got = 1;
+    w->outcome = NGX_ERROR;
+
+    r = w->r;
+    c = r->connection;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+    l = wlcf->limits->elts;
+    zone = l[w->next].shm_zone->data;
+    ngx_http_waav_redis_failure(zone->redis, "timed out");
+
+    w->resume(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_waav_limit_walk_cleanup(void *data)
+{
+    ngx_http_waav_limit_walk_t  *w = data;
+
+    if (w->call) {
+        w->call->handler = NULL;
+        w->call = NULL;
+    }
+
+    if (w->timer.timer_set) {
+        ngx_del_timer(&w->timer);
+    }
+}
+
+
+/* NGX_AGAIN: sent, wait; NGX_DECLINED: Redis is not there */
+static ngx_int_t
+ngx_http_waav_limit_redis_send(ngx_http_request_t *r,
+    ngx_http_waav_limit_walk_t *w, ngx_http_waav_limit_t *l, ngx_str_t *key)
+{
+    ngx_http_waav_limit_zone_t  *zone;
+    ngx_http_waav_redis_call_t  *call;
+
+    zone = l->shm_zone->data;
+
+    switch (l->kind) {
+    case NGX_HTTP_WAAV_LIMIT_RATE:
+        call = ngx_http_waav_limit_call(zone, key, "rate", l->interval_ms,
+                                        l->limit, 0);
+        break;
+    case NGX_HTTP_WAAV_LIMIT_TTS_CHARS:
+        call = ngx_http_waav_limit_call(zone, key, "quota", l->limit,
+                                        l->window_ms, w->cost);
+        break;
+    default:
+        call = ngx_http_waav_limit_call(zone, key, "acquire", l->limit, 0, 0);
+    }
+
+    if (call == NULL) {
+        return NGX_DECLINED;
+    }
+
+    call->handler = ngx_http_waav_limit_redis_reply;
+    call->data = w;
+
+    if (ngx_http_waav_redis_eval(zone->redis, call) != NGX_OK) {
+        ngx_free(call);
+        return NGX_DECLINED;
+    }
+
+    w->call = call;
+    w->waiting = 1;
+
+    w->timer.handler = ngx_http_waav_limit_redis_timeout;
+    w->timer.data = w;
+    w->timer.log = r->connection->log;
+    ngx_add_timer(&w->timer, zone->redis->timeout);
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * Walks the location's limits of one kind (the access phase's, or the TTS
+ * quotas): NGX_OK all passed, NGX_DECLINED refused (w->kind, w->res),
+ * NGX_AGAIN waiting for Redis (w->resume is called), NGX_BUSY Redis is
+ * unavailable and the zone fails closed, NGX_ERROR.
+ */
+static ngx_int_t
+ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
+{
+    ngx_int_t                     rc;
+    ngx_str_t                     key;
+    ngx_uint_t                    tts;
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_waav_limit_t        *l;
+    ngx_http_waav_loc_conf_t     *wlcf;
+    ngx_http_waav_limit_zone_t   *zone;
+    ngx_http_waav_limit_rslot_t  *slot;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+    l = wlcf->limits->elts;
+
+    for ( /* void */ ; w->next < wlcf->limits->nelts; w->next++) {
+
+        tts = (l[w->next].kind == NGX_HTTP_WAAV_LIMIT_TTS_CHARS);
+
+        if (tts != w->tts) {
+            continue;
+        }
+
+        rc = ngx_http_waav_limit_key(r, &l[w->next], &key);
+
+        if (rc == NGX_DECLINED) {
+            continue;
+        }
+
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        zone = l[w->next].shm_zone->data;
+
+        if (zone->redis) {
+
+            if (!w->got) {
+                rc = ngx_http_waav_limit_redis_send(r, w, &l[w->next], &key);
+
+                if (rc == NGX_AGAIN) {
+                    return NGX_AGAIN;
+                }
+
+                ngx_http_waav_redis_failure(zone->redis, "is not connected");
+                w->outcome = NGX_ERROR;
+            }
+
+            w->got = 0;
+
+            if (w->outcome == NGX_OK) {
+                if (l[w->next].kind == NGX_HTTP_WAAV_LIMIT_CONC) {
+                    cln = ngx_pool_cleanup_add(r->pool,
+                                          sizeof(ngx_http_waav_limit_rslot_t));
+                    if (cln == NULL) {
+                        return NGX_ERROR;
+                    }
+
+                    slot = cln->data;
+                    slot->zone = zone;
+                    slot->key = key;
+                    cln->handler = ngx_http_waav_limit_redis_release;
+                }
+
+                continue;
+            }
+
+            if (w->outcome == NGX_DECLINED) {
+                w->kind = l[w->next].kind;
+                w->res.limit = l[w->next].limit;
+                return NGX_DECLINED;
+            }
+
+            if (!zone->redis->fail_open) {
+                return NGX_BUSY;
+            }
+
+            /* fail open: this node's own counters stand in */
+        }
+
+        rc = ngx_http_waav_limit_check(r, &l[w->next], &key, w->cost, &w->res);
+
+        if (rc == NGX_DECLINED) {
+            w->kind = l[w->next].kind;
+        }
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_http_waav_limit_walk_t *
+ngx_http_waav_limit_walk_new(ngx_http_request_t *r, ngx_uint_t tts,
+    uint64_t cost, void (*resume)(ngx_http_request_t *r))
+{
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_waav_limit_walk_t  *w;
+
+    w = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_limit_walk_t));
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+
+    if (w == NULL || cln == NULL) {
+        return NULL;
+    }
+
+    w->r = r;
+    w->tts = tts;
+    w->cost = cost;
+    w->resume = resume;
+
+    cln->handler = ngx_http_waav_limit_walk_cleanup;
+    cln->data = w;
+
+    return w;
 }
 
 
@@ -494,15 +934,42 @@ ngx_http_waav_limit_refuse(ngx_http_request_t *r, ngx_uint_t kind,
 
 
 static ngx_int_t
+ngx_http_waav_limit_answer(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w,
+    ngx_int_t rc, waav_err_t *err)
+{
+    if (rc == NGX_DECLINED) {
+        if (ngx_http_waav_limit_refuse(r, w->kind, &w->res, err) != NGX_OK) {
+            waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+        }
+
+    } else if (rc == NGX_BUSY) {
+        waav_err_set(err, NGX_HTTP_SERVICE_UNAVAILABLE,
+                     "LIMIT_BACKEND_UNAVAILABLE",
+                     "Rate limiting is unavailable, try again later");
+
+    } else {
+        waav_err_set(err, 500, "INTERNAL_ERROR", "limit check failed");
+    }
+
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_http_waav_limit_resume_access(ngx_http_request_t *r)
+{
+    ngx_http_core_run_phases(r);
+}
+
+
+static ngx_int_t
 ngx_http_waav_limit_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                  rc;
-    ngx_uint_t                 i;
-    waav_err_t                 err;
-    waav_limit_result_t        res;
-    ngx_http_waav_ctx_t       *ctx;
-    ngx_http_waav_limit_t     *l;
-    ngx_http_waav_loc_conf_t  *wlcf;
+    ngx_int_t                    rc;
+    waav_err_t                   err;
+    ngx_http_waav_ctx_t         *ctx;
+    ngx_http_waav_loc_conf_t    *wlcf;
+    ngx_http_waav_limit_walk_t  *w;
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
 
@@ -519,50 +986,58 @@ ngx_http_waav_limit_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    ctx->limit_done = 1;
-    ctx->limit_status = 0;
+    w = ctx->limit;
 
-    l = wlcf->limits->elts;
-
-    for (i = 0; i < wlcf->limits->nelts; i++) {
-        if (l[i].kind == NGX_HTTP_WAAV_LIMIT_TTS_CHARS) {
-            continue;                        /* charged by waav_tts */
-        }
-
-        rc = ngx_http_waav_limit_check(r, &l[i], 1, &res);
-
-        if (rc == NGX_ERROR) {
+    if (w == NULL) {
+        w = ngx_http_waav_limit_walk_new(r, 0, 1,
+                                         ngx_http_waav_limit_resume_access);
+        if (w == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        if (rc == NGX_DECLINED) {
-            if (ngx_http_waav_limit_refuse(r, l[i].kind, &res, &err)
-                != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            rc = ngx_http_waav_send_error(r, err.status, err.message,
-                                          ngx_strlen(err.message), err.code);
-            ngx_http_finalize_request(r, rc);
-            return NGX_DONE;
-        }
+        ctx->limit = w;
     }
 
-    return NGX_DECLINED;
+    if (w->waiting) {
+        return NGX_AGAIN;
+    }
+
+    rc = ngx_http_waav_limit_walk(r, w);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    ctx->limit_done = 1;
+
+    if (rc == NGX_OK) {
+        ctx->limit_status = 0;
+        return NGX_DECLINED;
+    }
+
+    ngx_http_waav_limit_answer(r, w, rc, &err);
+
+    rc = ngx_http_waav_send_error(r, err.status, err.message,
+                                  ngx_strlen(err.message), err.code);
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
 }
 
 
-/* waav_tts: take the text's characters from the location's quotas */
+/*
+ * waav_tts: take the text's characters from the location's quotas.
+ * NGX_OK, NGX_ERROR (err says why: 429, 503, 500) or NGX_AGAIN: Redis
+ * answers later and resume(r) is called, which calls this again.
+ */
 ngx_int_t
 ngx_http_waav_limit_charge_tts(ngx_http_request_t *r, uint64_t chars,
-    waav_err_t *err)
+    void (*resume)(ngx_http_request_t *r), waav_err_t *err)
 {
-    ngx_int_t                  rc;
-    ngx_uint_t                 i;
-    waav_limit_result_t        res;
-    ngx_http_waav_limit_t     *l;
-    ngx_http_waav_loc_conf_t  *wlcf;
+    ngx_int_t                    rc;
+    ngx_http_waav_ctx_t         *ctx;
+    ngx_http_waav_loc_conf_t    *wlcf;
+    ngx_http_waav_limit_walk_t  *w;
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
 
@@ -570,32 +1045,29 @@ ngx_http_waav_limit_charge_tts(ngx_http_request_t *r, uint64_t chars,
         return NGX_OK;
     }
 
-    l = wlcf->limits->elts;
-
-    for (i = 0; i < wlcf->limits->nelts; i++) {
-        if (l[i].kind != NGX_HTTP_WAAV_LIMIT_TTS_CHARS) {
-            continue;
-        }
-
-        rc = ngx_http_waav_limit_check(r, &l[i], chars, &res);
-
-        if (rc == NGX_ERROR) {
-            waav_err_set(err, 500, "INTERNAL_ERROR", "limit check failed");
-            return NGX_ERROR;
-        }
-
-        if (rc == NGX_DECLINED) {
-            if (ngx_http_waav_limit_refuse(r, l[i].kind, &res, err)
-                != NGX_OK)
-            {
-                waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
-            }
-
-            return NGX_ERROR;
-        }
+    ctx = ngx_http_waav_get_ctx(r);
+    if (ctx == NULL) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
     }
 
-    return NGX_OK;
+    w = ctx->limit_tts;
+
+    if (w == NULL) {
+        w = ngx_http_waav_limit_walk_new(r, 1, chars, resume);
+        if (w == NULL) {
+            return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+        }
+
+        ctx->limit_tts = w;
+    }
+
+    rc = ngx_http_waav_limit_walk(r, w);
+
+    if (rc == NGX_OK || rc == NGX_AGAIN) {
+        return rc;
+    }
+
+    return ngx_http_waav_limit_answer(r, w, rc, err);
 }
 
 
@@ -635,20 +1107,29 @@ ngx_http_waav_limit_variable(ngx_http_request_t *r,
 
 /* --- configuration ------------------------------------------------------ */
 
-/* waav_limit_zone NAME:SIZE [key=VALUE] */
+/* waav_limit_zone NAME:SIZE [key=VALUE] [redis=URL [redis_timeout=T]
+ *                                              [redis_fail=open|closed]] */
 char *
 ngx_http_waav_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    u_char                            *p;
+    char                              *rv;
+    u_char                            *p, sha[SHA_DIGEST_LENGTH];
     ssize_t                            size;
-    ngx_str_t                         *value, name, s;
+    ngx_str_t                         *value, name, s, url;
+    ngx_int_t                          fail_open;
     ngx_uint_t                         i;
+    ngx_msec_t                         timeout;
     ngx_shm_zone_t                    *shm_zone;
     ngx_http_waav_limit_zone_t        *ctx;
     ngx_http_compile_complex_value_t   ccv;
 
+    ngx_http_waav_main_conf_t         *wmcf = conf;
+    ngx_http_waav_redis_t            **rdp;
+
     ngx_http_waav_unused(cmd);
-    ngx_http_waav_unused(conf);
+
+    timeout = 0;
+    fail_open = NGX_CONF_UNSET;
 
     value = cf->args->elts;
 
@@ -679,6 +1160,7 @@ ngx_http_waav_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     ngx_str_set(&s, "$binary_remote_addr");
+    ctx->name = name;
 
     for (i = 2; i < cf->args->nelts; i++) {
         if (ngx_strncmp(value[i].data, "key=", 4) == 0) {
@@ -687,9 +1169,85 @@ ngx_http_waav_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "redis=", 6) == 0) {
+            ctx->redis = ngx_pcalloc(cf->pool, sizeof(ngx_http_waav_redis_t));
+            if (ctx->redis == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            ctx->redis->timeout = 100;
+            ctx->redis->fail_open = 1;
+
+            url.data = value[i].data + 6;
+            url.len = value[i].len - 6;
+
+            rv = ngx_http_waav_redis_parse(cf, &url, ctx->redis);
+            if (rv != NGX_CONF_OK) {
+                return rv;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "redis_timeout=", 14) == 0) {
+            url.data = value[i].data + 14;
+            url.len = value[i].len - 14;
+            timeout = ngx_parse_time(&url, 0);
+
+            if (timeout == (ngx_msec_t) NGX_ERROR || timeout == 0) {
+                return "has an invalid redis_timeout";
+            }
+
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "redis_fail=open") == 0) {
+            fail_open = 1;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "redis_fail=closed") == 0) {
+            fail_open = 0;
+            continue;
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"%V\"", &value[i]);
         return NGX_CONF_ERROR;
+    }
+
+    if (ctx->redis) {
+        if (timeout) {
+            ctx->redis->timeout = timeout;
+        }
+
+        if (fail_open != NGX_CONF_UNSET) {
+            ctx->redis->fail_open = fail_open;
+        }
+
+        if (wmcf->redis == NULL) {
+            wmcf->redis = ngx_array_create(cf->pool, 2,
+                                           sizeof(ngx_http_waav_redis_t *));
+            if (wmcf->redis == NULL) {
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        rdp = ngx_array_push(wmcf->redis);
+        if (rdp == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *rdp = ctx->redis;
+
+        if (ngx_http_waav_limit_sha[0] == '\0') {
+            SHA1((u_char *) ngx_http_waav_limit_lua,
+                 sizeof(ngx_http_waav_limit_lua) - 1, sha);
+            ngx_hex_dump(ngx_http_waav_limit_sha, sha, SHA_DIGEST_LENGTH);
+        }
+
+    } else if (timeout || fail_open != NGX_CONF_UNSET) {
+        return "takes redis_timeout= and redis_fail= only with redis=";
     }
 
     ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));

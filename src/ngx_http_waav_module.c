@@ -3,6 +3,7 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_redis.h"
 
 
 static ngx_int_t ngx_http_waav_preconfiguration(ngx_conf_t *cf);
@@ -11,6 +12,7 @@ static void *ngx_http_waav_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_waav_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_waav_init_process(ngx_cycle_t *cycle);
 
 
 static ngx_command_t  ngx_http_waav_commands[] = {
@@ -160,7 +162,7 @@ ngx_module_t  ngx_http_waav_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_waav_init_process,            /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -282,6 +284,30 @@ ngx_http_waav_init(ngx_conf_t *cf)
         || ngx_http_waav_tts_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* each worker opens its Redis connections before the first request */
+static ngx_int_t
+ngx_http_waav_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                  i;
+    ngx_http_waav_redis_t     **rd;
+    ngx_http_waav_main_conf_t  *wmcf;
+
+    wmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_waav_module);
+
+    if (wmcf == NULL || wmcf->redis == NULL) {
+        return NGX_OK;
+    }
+
+    rd = wmcf->redis->elts;
+
+    for (i = 0; i < wmcf->redis->nelts; i++) {
+        (void) ngx_http_waav_redis_init_process(rd[i]);
     }
 
     return NGX_OK;

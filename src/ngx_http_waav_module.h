@@ -58,6 +58,9 @@ typedef struct {
     ngx_int_t               token_cache_size;
     ngx_http_waav_token_t  *token_cache;
 
+    /* Redis targets of limit zones (ngx_http_waav_redis_t *) */
+    ngx_array_t            *redis;
+
     /* LiveKit */
     ngx_str_t               livekit_key;
     ngx_str_t               livekit_secret;
@@ -98,6 +101,8 @@ typedef struct {
 
     unsigned     limit_done:1;
     unsigned     limit_status:2;            /* $waav_limit_status */
+    void        *limit;                     /* the access phase's walk */
+    void        *limit_tts;                 /* the TTS quotas' walk */
 } ngx_http_waav_ctx_t;
 
 
@@ -169,7 +174,7 @@ char *ngx_http_waav_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_waav_limit_charge_tts(ngx_http_request_t *r,
-    uint64_t chars, waav_err_t *err);
+    uint64_t chars, void (*resume)(ngx_http_request_t *r), waav_err_t *err);
 ngx_int_t ngx_http_waav_limit_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_waav_limit_init(ngx_conf_t *cf);
 

@@ -55,6 +55,7 @@ typedef struct {
 
 static ngx_int_t ngx_http_waav_tts_handler(ngx_http_request_t *r);
 static void ngx_http_waav_tts_body(ngx_http_request_t *r);
+static void ngx_http_waav_tts_go(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_tts_read_body(ngx_http_request_t *r,
     ngx_str_t *body, waav_err_t *err);
 static ngx_int_t ngx_http_waav_tts_provider(ngx_http_request_t *r,
@@ -177,7 +178,6 @@ static void
 ngx_http_waav_tts_body(ngx_http_request_t *r)
 {
     ngx_str_t                 body;
-    ngx_int_t                 rc;
     waav_err_t                err;
     waav_alloc_t              a;
     ngx_http_waav_ctx_t      *wctx;
@@ -199,11 +199,41 @@ ngx_http_waav_tts_body(ngx_http_request_t *r)
         || waav_tts_build(ctx->provider->tts, &ctx->req,
                           (waav_str_t) { (char *) ctx->provider->key.data,
                                          ctx->provider->key.len },
-                          &ctx->preq, &a, &err) != 0
-        || ngx_http_waav_limit_charge_tts(r,
-               waav_utf8_chars(ctx->req.text.data, ctx->req.text.len), &err)
-           != NGX_OK)
+                          &ctx->preq, &a, &err) != 0)
     {
+        ngx_http_finalize_request(r,
+            ngx_http_waav_send_error(r, err.status, err.message,
+                                     ngx_strlen(err.message), err.code));
+        return;
+    }
+
+    ngx_http_waav_tts_go(r);
+}
+
+
+/* quotas (which may wait for Redis), then the provider */
+static void
+ngx_http_waav_tts_go(ngx_http_request_t *r)
+{
+    ngx_int_t                 rc;
+    waav_err_t                err;
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_tts_ctx_t  *ctx;
+
+    wctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
+    ctx = wctx->tts;
+
+    ngx_memzero(&err, sizeof(waav_err_t));
+
+    rc = ngx_http_waav_limit_charge_tts(r,
+             waav_utf8_chars(ctx->req.text.data, ctx->req.text.len),
+             ngx_http_waav_tts_go, &err);
+
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    if (rc != NGX_OK) {
         ngx_http_finalize_request(r,
             ngx_http_waav_send_error(r, err.status, err.message,
                                      ngx_strlen(err.message), err.code));

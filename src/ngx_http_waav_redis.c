@@ -1,0 +1,405 @@
+/*
+ * waav: Redis for fleet-wide limits, through hiredis' async API attached to
+ * nginx's event loop (never a blocking call in a worker).
+ *
+ * One connection per worker and Redis target, opened on first use and
+ * re-opened with backoff (100 ms doubling to 5 s) when it drops.  The host
+ * is resolved when the configuration is read, so hiredis only ever sees an
+ * IP address.  Commands go out with a callback and the caller's own
+ * timeout; a late reply for a request that has moved on is dropped.
+ */
+
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+
+#include "ngx_http_waav_module.h"
+#include "ngx_http_waav_redis.h"
+
+
+#define NGX_HTTP_WAAV_REDIS_BACKOFF_MIN  100
+#define NGX_HTTP_WAAV_REDIS_BACKOFF_MAX  5000
+
+
+static void ngx_http_waav_redis_connect(ngx_http_waav_redis_t *rd);
+
+
+/* --- hiredis' event hooks on an nginx connection ---------------------------- */
+
+static void
+ngx_http_waav_redis_read_handler(ngx_event_t *ev)
+{
+    ngx_connection_t  *c = ev->data;
+
+    redisAsyncHandleRead(c->data);
+}
+
+
+static void
+ngx_http_waav_redis_write_handler(ngx_event_t *ev)
+{
+    ngx_connection_t  *c = ev->data;
+
+    redisAsyncHandleWrite(c->data);
+}
+
+
+static void
+ngx_http_waav_redis_add_read(void *data)
+{
+    ngx_connection_t  *c = data;
+
+    /* level-triggered: hiredis reads once per call */
+    if (!c->read->active) {
+        (void) ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT);
+    }
+}
+
+
+static void
+ngx_http_waav_redis_del_read(void *data)
+{
+    ngx_connection_t  *c = data;
+
+    if (c->read->active) {
+        (void) ngx_del_event(c->read, NGX_READ_EVENT, 0);
+    }
+}
+
+
+static void
+ngx_http_waav_redis_add_write(void *data)
+{
+    ngx_connection_t  *c = data;
+
+    if (!c->write->active) {
+        (void) ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT);
+    }
+}
+
+
+static void
+ngx_http_waav_redis_del_write(void *data)
+{
+    ngx_connection_t  *c = data;
+
+    if (c->write->active) {
+        (void) ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
+    }
+}
+
+
+static void
+ngx_http_waav_redis_cleanup(void *data)
+{
+    ngx_connection_t  *c = data;
+
+    ngx_http_waav_redis_del_read(c);
+    ngx_http_waav_redis_del_write(c);
+
+    /* hiredis closes the socket itself */
+    c->fd = (ngx_socket_t) -1;
+    ngx_free_connection(c);
+}
+
+
+/* --- connecting ---------------------------------------------------------------- */
+
+static void
+ngx_http_waav_redis_log(ngx_http_waav_redis_t *rd, const char *what,
+    const char *detail)
+{
+    /* once per 10 s, not per request */
+    if (ngx_time() - rd->last_log < 10) {
+        return;
+    }
+
+    rd->last_log = ngx_time();
+
+    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                  "waav: redis %V %s: %s (limits %s meanwhile)", &rd->url,
+                  what, detail, rd->fail_open ? "fall back to local counters"
+                                              : "refuse requests");
+}
+
+
+static void
+ngx_http_waav_redis_retry(ngx_event_t *ev)
+{
+    ngx_http_waav_redis_connect(ev->data);
+}
+
+
+static void
+ngx_http_waav_redis_schedule(ngx_http_waav_redis_t *rd)
+{
+    if (ngx_exiting || ngx_terminate || ngx_quit) {
+        return;
+    }
+
+    rd->backoff = rd->backoff ? ngx_min(rd->backoff * 2,
+                                        NGX_HTTP_WAAV_REDIS_BACKOFF_MAX)
+                              : NGX_HTTP_WAAV_REDIS_BACKOFF_MIN;
+
+    rd->reconnect.handler = ngx_http_waav_redis_retry;
+    rd->reconnect.data = rd;
+    rd->reconnect.log = ngx_cycle->log;
+    rd->reconnect.cancelable = 1;
+
+    if (!rd->reconnect.timer_set) {
+        ngx_add_timer(&rd->reconnect, rd->backoff);
+    }
+}
+
+
+static void
+ngx_http_waav_redis_on_connect(const redisAsyncContext *ac, int status)
+{
+    ngx_http_waav_redis_t  *rd = ac->data;
+
+    if (status != REDIS_OK) {
+        ngx_http_waav_redis_log(rd, "connect failed", ac->errstr);
+        rd->ac = NULL;                  /* hiredis frees it */
+        ngx_http_waav_redis_schedule(rd);
+        return;
+    }
+
+    if (rd->backoff) {
+        ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                      "waav: redis %V is back", &rd->url);
+    }
+
+    rd->connected = 1;
+    rd->backoff = 0;
+}
+
+
+static void
+ngx_http_waav_redis_on_disconnect(const redisAsyncContext *ac, int status)
+{
+    ngx_http_waav_redis_t  *rd = ac->data;
+
+    rd->ac = NULL;
+    rd->connected = 0;
+
+    if (status != REDIS_OK) {
+        ngx_http_waav_redis_log(rd, "connection lost", ac->errstr);
+    }
+
+    ngx_http_waav_redis_schedule(rd);
+}
+
+
+static void
+ngx_http_waav_redis_connect(ngx_http_waav_redis_t *rd)
+{
+    redisAsyncContext  *ac;
+    ngx_connection_t   *c;
+
+    if (rd->ac) {
+        return;
+    }
+
+    ac = redisAsyncConnect((char *) rd->host.data, (int) rd->port);
+
+    if (ac == NULL || ac->err) {
+        ngx_http_waav_redis_log(rd, "connect failed",
+                                ac ? ac->errstr : "out of memory");
+        if (ac) {
+            redisAsyncFree(ac);
+        }
+
+        ngx_http_waav_redis_schedule(rd);
+        return;
+    }
+
+    c = ngx_get_connection(ac->c.fd, ngx_cycle->log);
+    if (c == NULL) {
+        redisAsyncFree(ac);
+        ngx_http_waav_redis_schedule(rd);
+        return;
+    }
+
+    c->data = ac;
+    c->read->handler = ngx_http_waav_redis_read_handler;
+    c->write->handler = ngx_http_waav_redis_write_handler;
+    c->read->log = c->log;
+    c->write->log = c->log;
+
+    ac->data = rd;
+    ac->ev.data = c;
+    ac->ev.addRead = ngx_http_waav_redis_add_read;
+    ac->ev.delRead = ngx_http_waav_redis_del_read;
+    ac->ev.addWrite = ngx_http_waav_redis_add_write;
+    ac->ev.delWrite = ngx_http_waav_redis_del_write;
+    ac->ev.cleanup = ngx_http_waav_redis_cleanup;
+
+    rd->ac = ac;
+
+    redisAsyncSetConnectCallback(ac, ngx_http_waav_redis_on_connect);
+    redisAsyncSetDisconnectCallback(ac, ngx_http_waav_redis_on_disconnect);
+
+    /* queued until the connection is up; their errors are logged */
+    if (rd->password.len) {
+        redisAsyncCommand(ac, NULL, NULL, "AUTH %b", rd->password.data,
+                          rd->password.len);
+    }
+
+    if (rd->db) {
+        redisAsyncCommand(ac, NULL, NULL, "SELECT %d", (int) rd->db);
+    }
+}
+
+
+/* --- commands ------------------------------------------------------------------ */
+
+static void
+ngx_http_waav_redis_reply(redisAsyncContext *ac, void *reply, void *data)
+{
+    ngx_http_waav_redis_call_t  *call = data;
+    redisReply                  *rep = reply;
+    ngx_http_waav_redis_t       *rd;
+    int                          rc;
+
+    rd = ac->data;
+
+    /* a script Redis does not know (after a restart): send it whole */
+    if (rep && rep->type == REDIS_REPLY_ERROR
+        && ngx_strncmp(rep->str, "NOSCRIPT", 8) == 0 && !call->retried
+        && call->handler)
+    {
+        call->retried = 1;
+
+        rc = redisAsyncCommandArgv(ac, ngx_http_waav_redis_reply, call,
+                                   call->argc, (const char **) call->argv,
+                                   call->argvlen);
+        if (rc == REDIS_OK) {
+            return;
+        }
+    }
+
+    if (call->handler) {
+        call->handler(call, rep);
+    }
+
+    ngx_free(call);
+    (void) rd;
+}
+
+
+/*
+ * Sends EVALSHA sha 1 key args..., falling back to EVAL script on NOSCRIPT.
+ * The call is malloc()ed and outlives the request if needed: the owner
+ * sets call->handler = NULL to drop a late reply.  NGX_DECLINED: Redis is
+ * not connected (the caller falls back at once).
+ */
+ngx_int_t
+ngx_http_waav_redis_eval(ngx_http_waav_redis_t *rd,
+    ngx_http_waav_redis_call_t *call)
+{
+    if (rd->ac == NULL) {
+        ngx_http_waav_redis_connect(rd);
+    }
+
+    if (rd->ac == NULL || !rd->connected) {
+        return NGX_DECLINED;
+    }
+
+    if (redisAsyncCommandArgv(rd->ac, ngx_http_waav_redis_reply, call,
+                              call->sha_argc, (const char **) call->sha_argv,
+                              call->sha_argvlen)
+        != REDIS_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* warms the connection up in a worker so the first requests find it open */
+ngx_int_t
+ngx_http_waav_redis_init_process(ngx_http_waav_redis_t *rd)
+{
+    ngx_http_waav_redis_connect(rd);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_waav_redis_failure(ngx_http_waav_redis_t *rd, const char *what)
+{
+    ngx_http_waav_redis_log(rd, what, "no answer in time");
+}
+
+
+/* redis://[:password@]host[:port][/db] */
+char *
+ngx_http_waav_redis_parse(ngx_conf_t *cf, ngx_str_t *url,
+    ngx_http_waav_redis_t *rd)
+{
+    u_char     *p, *last, *at, *slash;
+    ngx_url_t   u;
+    ngx_str_t   rest;
+    socklen_t   len;
+    u_char      text[NGX_SOCKADDR_STRLEN];
+
+    rd->url = *url;
+
+    if (url->len < 8 || ngx_strncmp(url->data, "redis://", 8) != 0) {
+        return "needs redis=redis://[:password@]host[:port][/db]";
+    }
+
+    p = url->data + 8;
+    last = url->data + url->len;
+
+    at = ngx_strlchr(p, last, '@');
+    if (at) {
+        if (*p == ':') {
+            p++;
+        }
+
+        rd->password.data = p;
+        rd->password.len = at - p;
+        p = at + 1;
+    }
+
+    slash = ngx_strlchr(p, last, '/');
+    if (slash) {
+        rd->db = ngx_atoi(slash + 1, last - slash - 1);
+        if (rd->db == NGX_ERROR) {
+            return "has an invalid redis database number";
+        }
+
+        last = slash;
+    }
+
+    rest.data = p;
+    rest.len = last - p;
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+    u.url = rest;
+    u.default_port = 6379;
+
+    /* resolved now, while reading the configuration */
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "redis %V: %s", &rest,
+                           u.err ? u.err : "host not found");
+        return NGX_CONF_ERROR;
+    }
+
+    len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text,
+                        NGX_SOCKADDR_STRLEN, 0);
+
+    rd->host.data = ngx_pnalloc(cf->pool, len + 1);
+    if (rd->host.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(rd->host.data, text, len);
+    rd->host.data[len] = '\0';
+    rd->host.len = len;
+    rd->port = u.port;
+
+    return NGX_CONF_OK;
+}
