@@ -145,8 +145,6 @@ static const char  ngx_http_waav_limit_lua[] =
 static u_char  ngx_http_waav_limit_sha[2 * SHA_DIGEST_LENGTH + 1];
 
 
-static ngx_uint_t  ngx_http_waav_limit_ids;
-
 static ngx_str_t  ngx_http_waav_limit_codes[] = {
     ngx_null_string,
     ngx_string("RATE_LIMITED"),
@@ -1442,7 +1440,13 @@ ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     l->shm_zone = shm_zone;
-    l->id = ++ngx_http_waav_limit_ids & 0xffff;
+
+    /*
+     * Counters are per zone, kind (and quota window) and key, as limit_req
+     * shares a zone's counters between locations: so every nginx of a
+     * fleet finds the same counter whatever its configuration looks like.
+     */
+    l->id = (l->kind << 4) | (l->window_ms == 86400000);
 
     return NGX_CONF_OK;
 }

@@ -116,7 +116,7 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       NULL },
 
     { ngx_string("waav_limit_zone"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_waav_limit_zone,
       0,
       0,

@@ -663,8 +663,9 @@ sub run_test {
     } else {
         my $i = 0;
         for my $r (list_of(scalar $block->request)) {
-            push @requests, build_request(expand_env($r),
-                expand_env(nth(scalar $block->more_headers, $i++)));
+            push @requests, ref $r eq 'CODE' ? $r : build_request(expand_env($r),
+                expand_env(nth(scalar $block->more_headers, $i)));
+            $i++;
         }
     }
 
@@ -694,6 +695,14 @@ sub run_test {
 
     for my $i (0 .. $#requests) {
         my $rn = @requests > 1 ? "$name (req $i)" : $name;
+
+        # waav's own: a code ref among the requests runs between them
+        # (stop a service, wait); its place in the expectations is skipped
+        if (ref $requests[$i] eq 'CODE') {
+            $requests[$i]->();
+            next;
+        }
+
         my $res = http_request('127.0.0.1', $ServerPort, $requests[$i],
                                $timeout);
         if ($res->{error}) {

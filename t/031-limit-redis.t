@@ -1,0 +1,217 @@
+# waav_limit with Redis: one set of counters for a fleet of nginx, failing
+# open (to local counters) or closed (503) when Redis is away, and coming
+# back by itself.  A real redis-server and a second nginx are started here.
+use Test::Nginx::Socket 'no_plan';
+use Waav::Mock qw(mock_audio);
+use Waav::Redis;
+use Time::HiRes qw(sleep);
+
+redis_start();
+
+my $second;
+
+# the second nginx of the fleet: same zone, same Redis
+sub main::second {
+    my ($http, $server) = @_;
+    $second = second_nginx($http, $server);
+    $ENV{TEST_NGINX_SECOND_PORT} = $second;
+}
+
+add_block_preprocessor(sub {
+    my $block = shift;
+    my $cfg = $block->config // '';
+    $block->set_value('config', $cfg . <<'_EOC_');
+    location /__mock/ { proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT; }
+_EOC_
+});
+
+no_root_location();
+run_tests();
+
+__DATA__
+
+=== TEST 1: rate 2 r/s, burst 5 through Redis: 5 to 8 of 20 quick requests pass
+--- init
+Waav::Redis::redis_cmd('FLUSHALL');
+--- http_config
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /limited {
+        waav_limit zone=fleet rate=2r/s burst=5;
+        waav_health;
+    }
+--- pipelined_requests eval
+[map { "GET /limited" } 1 .. 20]
+--- error_code: 200
+--- response_body_like eval
+qr/^(\{"status":"OK"\}){5,8}(\{"error":"Too Many Requests! Wait for 1s","code":"RATE_LIMITED"\}){12,15}$/
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: two nginx sharing one Redis enforce one limit between them
+--- init
+Waav::Redis::redis_cmd('FLUSHALL');
+main::second(
+    "waav_limit_zone fleet:1m redis=redis://127.0.0.1:$ENV{TEST_NGINX_REDIS_PORT};",
+    "location = /limited { waav_limit zone=fleet rate=1r/m burst=4; waav_health; }");
+--- http_config
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /limited {
+        waav_limit zone=fleet rate=1r/m burst=4;
+        waav_health;
+    }
+    location = /second/limited {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SECOND_PORT/limited;
+    }
+--- request eval
+[map { ("GET /limited", "GET /second/limited") } 1 .. 4]
+--- error_code eval
+[200, 200, 200, 200, 429, 429, 429, 429]
+--- response_body_like eval
+[(qr/OK/) x 4, (qr/"code":"RATE_LIMITED"/) x 4]
+
+
+
+=== TEST 3: a character quota shared by two nginx: 100 characters between them
+--- init
+Waav::Redis::redis_cmd('FLUSHALL');
+start_mock();
+main::second(
+    "waav_provider deepgram key=test-deepgram-key;\n"
+    . "waav_limit_zone fleet:1m redis=redis://127.0.0.1:$ENV{TEST_NGINX_REDIS_PORT};",
+    "location = /speak { waav_limit zone=fleet tts_chars=100/m; waav_tts; }\n"
+    . "location /_waav/deepgram/ { internal; "
+    . "proxy_pass http://127.0.0.1:$ENV{TEST_NGINX_MOCK_PORT}/deepgram/; }");
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /speak {
+        waav_limit zone=fleet tts_chars=100/m;
+        waav_tts;
+    }
+    location /_waav/deepgram/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/;
+    }
+    location = /second/speak {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SECOND_PORT/speak;
+    }
+--- request eval
+[
+'POST /speak
+{"text":"' . ('a' x 40) . '","tts_config":{"provider":"deepgram"}}',
+'POST /second/speak
+{"text":"' . ('b' x 40) . '","tts_config":{"provider":"deepgram"}}',
+'POST /speak
+{"text":"' . ('c' x 40) . '","tts_config":{"provider":"deepgram"}}',
+'POST /second/speak
+{"text":"' . ('d' x 40) . '","tts_config":{"provider":"deepgram"}}',
+'GET /__mock/count',
+]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200, 200, 429, 429, 200]
+--- response_body_like eval
+[qr/^.{16000}$/s, qr/^.{16000}$/s, qr/"code":"QUOTA_EXCEEDED"/,
+ qr/"code":"QUOTA_EXCEEDED"/, qr/^2$/]
+
+
+
+=== TEST 4: Redis stops: fail open serves within the local limit; Redis returns: shared again, no reload
+--- init
+Waav::Redis::redis_cmd('FLUSHALL');
+--- http_config
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT redis_fail=open;
+--- config
+    location = /limited {
+        waav_limit zone=fleet rate=1r/m burst=2;
+        waav_health;
+    }
+--- request eval
+[
+'GET /limited',
+sub { Waav::Redis::redis_stop(); sleep 0.2 },
+'GET /limited', 'GET /limited', 'GET /limited',
+sub { Waav::Redis::redis_start(); sleep 1.5 },
+'GET /limited', 'GET /limited', 'GET /limited',
+sub {
+    Test::More::like(Waav::Redis::redis_cmd('DBSIZE'), qr/^:[1-9]/,
+                     'the counters are in Redis again');
+},
+]
+--- error_code eval
+[200, 0, 200, 200, 429, 0, 200, 200, 429, 0]
+--- error_log
+waav: redis redis://127.0.0.1
+fall back to local counters
+is back
+
+
+
+=== TEST 5: Redis away and the zone fails closed: 503
+--- init
+Waav::Redis::redis_stop();
+--- http_config
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT redis_fail=closed;
+--- config
+    location = /limited {
+        waav_limit zone=fleet rate=10r/s burst=10;
+        waav_health;
+    }
+--- request eval
+['GET /limited', sub { Waav::Redis::redis_start() }]
+--- error_code eval
+[503, 0]
+--- response_body eval
+['{"error":"Rate limiting is unavailable, try again later","code":"LIMIT_BACKEND_UNAVAILABLE"}', '']
+
+
+
+=== TEST 6: concurrency through Redis: the third concurrent request is refused, slots come back
+--- init
+Waav::Redis::redis_cmd('FLUSHALL');
+--- http_config
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location /slow {
+        waav_limit zone=fleet concurrency=2;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/v1/models;
+        proxy_set_header X-Mock-Behavior "delay_ms=800";
+    }
+--- background_requests eval
+["GET /slow", "GET /slow"]
+--- background_error_code eval
+[200, 200]
+--- request eval
+['GET /slow', sub { sleep 1.2 }, 'GET /slow']
+--- error_code eval
+[429, 0, 200]
+
+
+
+=== TEST 7: a Redis database index and password
+--- init
+Waav::Redis::redis_stop();
+Waav::Redis::redis_start('--requirepass', 'sekret-redis');
+--- http_config
+    waav_limit_zone fleet:1m redis=redis://:sekret-redis@127.0.0.1:$TEST_NGINX_REDIS_PORT/3 redis_fail=closed;
+--- config
+    location = /limited {
+        waav_limit zone=fleet rate=1r/m burst=1;
+        waav_health;
+    }
+--- request eval
+['GET /limited', 'GET /limited',
+ sub {
+     Test::More::is(Waav::Redis::redis_cmd('AUTH sekret-redis', 'SELECT 3', 'DBSIZE'), ':1',
+                    'the counter is in database 3');
+     Waav::Redis::redis_stop();
+     Waav::Redis::redis_start();
+ }]
+--- error_code eval
+[200, 429, 0]

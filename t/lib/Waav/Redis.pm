@@ -1,0 +1,130 @@
+package Waav::Redis;
+
+# A real redis-server for the limit tests, and a second nginx that shares
+# it (a fleet of two).  Both are started and stopped by the test file.
+#
+#   redis_start(); redis_stop(); $ENV{TEST_NGINX_REDIS_PORT}
+#   my $port = second_nginx($http_config, $server_config);
+
+use strict;
+use warnings;
+use Exporter 'import';
+use IO::Socket::INET;
+use POSIX ();
+use File::Temp qw(tempdir);
+use Time::HiRes qw(sleep time);
+
+our @EXPORT = qw(redis_start redis_stop redis_cmd second_nginx);
+
+my ($RedisPid, $NginxPid);
+my $Port = free_port();
+$ENV{TEST_NGINX_REDIS_PORT} = $Port;
+
+sub free_port {
+    IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1')->sockport;
+}
+
+sub wait_port {
+    my ($port, $up) = @_;
+    my $until = time + 10;
+    while (time < $until) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port);
+        return 1 if $up ? $s : !$s;
+        sleep 0.02;
+    }
+    return 0;
+}
+
+sub redis_start {
+    my @extra = @_;
+    return if $RedisPid;
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        open STDOUT, '>', '/dev/null';
+        open STDERR, '>', '/dev/null';
+        exec 'redis-server', '--port', $Port, '--bind', '127.0.0.1', '--save', '',
+             '--appendonly', 'no', @extra or POSIX::_exit(127);
+    }
+    $RedisPid = $pid;
+    wait_port($Port, 1) or die "redis-server did not start on $Port\n";
+}
+
+sub redis_stop {
+    return unless $RedisPid;
+    kill 'KILL', $RedisPid;
+    waitpid $RedisPid, 0;
+    undef $RedisPid;
+    wait_port($Port, 0);
+}
+
+# commands on one connection (inline protocol); the last one's first line
+sub redis_cmd {
+    my @cmds = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $Port)
+        or return undef;
+    my $line;
+    for my $cmd (@cmds) {
+        print $s "$cmd\r\n";
+        $line = <$s>;
+    }
+    close $s;
+    $line =~ s/\r?\n$// if defined $line;
+    return $line;
+}
+
+sub second_nginx {
+    my ($http, $server) = @_;
+    if ($NginxPid) {
+        kill 'QUIT', $NginxPid;
+        waitpid $NginxPid, 0;
+        undef $NginxPid;
+    }
+    my $dir = tempdir(CLEANUP => 1);
+    my $port = free_port();
+    mkdir "$dir/$_" for qw(conf logs);
+    my $modules = join '', map { "load_module $_;\n" }
+                  split ' ', $ENV{TEST_NGINX_LOAD_MODULES} || '';
+    open my $fh, '>', "$dir/conf/nginx.conf" or die;
+    print $fh <<"END";
+${modules}master_process off;
+pid logs/nginx.pid;
+error_log logs/error.log info;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $dir;
+    proxy_temp_path $dir;
+    fastcgi_temp_path $dir;
+    uwsgi_temp_path $dir;
+    scgi_temp_path $dir;
+$http
+    server {
+        listen 127.0.0.1:$port;
+$server
+    }
+}
+END
+    close $fh;
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        $ENV{LD_PRELOAD} = $ENV{WAAV_SAN_PRELOAD} if $ENV{WAAV_SAN_PRELOAD};
+        open STDOUT, '>', '/dev/null';
+        open STDERR, '>>', "$dir/logs/stderr.log";
+        exec $ENV{TEST_NGINX_BINARY} || 'nginx', '-p', "$dir/", '-c', 'conf/nginx.conf',
+             '-g', 'daemon off;' or POSIX::_exit(127);
+    }
+    $NginxPid = $pid;
+    wait_port($port, 1) or die "the second nginx did not start: "
+        . `cat $dir/logs/error.log $dir/logs/stderr.log 2>/dev/null`;
+    return $port;
+}
+
+END {
+    if ($NginxPid) {
+        kill 'QUIT', $NginxPid;
+        waitpid $NginxPid, 0;
+    }
+    redis_stop();
+}
+
+1;
