@@ -25,6 +25,7 @@ free_port() {
 
 PORT=$(free_port)
 FAKE=$(free_port)
+REDIS_PORT=$(free_port)
 
 # tokens for the auth rows (t/lib/Waav/Jwt.pm: Perl and openssl)
 keys=$top/build/bench-keys
@@ -48,6 +49,7 @@ rows=(
     "auth: HS256 JWT (waav_auth on vs off)|/auth/health|/health||0.90|Authorization: Bearer $hs_token"
     "auth: RS256 JWT (waav_auth on vs off)|/auth/health|/health||0.90|Authorization: Bearer $rs_token"
     "limit: shm rate + concurrency (waav_limit on vs off)|/limit/health|/health||0.95"
+    "limit: Redis rate + concurrency vs shm (both on)|/limit/redis|/limit/health||0.60"
 )
 
 rm -rf "$prefix"
@@ -72,6 +74,8 @@ http {
 
     waav_auth_secret bench bench-secret-0123456789;
     waav_limit_zone bench_ip:10m;
+    waav_limit_zone bench_redis:10m redis=redis://127.0.0.1:$REDIS_PORT
+                    redis_timeout=500ms;
     waav_auth_jwt_key hs256 $hs_secret;
     waav_auth_jwt_key rs256 file:$keys/rsa.pub;
 
@@ -108,6 +112,12 @@ http {
             waav_health;
         }
 
+        location = /limit/redis {
+            waav_limit zone=bench_redis rate=100000000r/m burst=100000000;
+            waav_limit zone=bench_redis concurrency=100000;
+            waav_health;
+        }
+
         location = /baseline/health {
             default_type application/json;
             return 200 '{"status":"OK"}';
@@ -134,8 +144,12 @@ http {
 }
 CONF
 
+# the fleet's Redis, for the Redis row
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --daemonize yes --pidfile "$prefix/redis.pid" >/dev/null
+
 "$NGINX_BIN" -p "$prefix/" -c conf/nginx.conf -e "$prefix/logs/error.log"
-trap '"$NGINX_BIN" -p "$prefix/" -c conf/nginx.conf -e "$prefix/logs/error.log" -s stop 2>/dev/null || true' EXIT
+trap '"$NGINX_BIN" -p "$prefix/" -c conf/nginx.conf -e "$prefix/logs/error.log" -s stop 2>/dev/null || true; kill "$(cat "$prefix/redis.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
 
 [[ -n ${BENCH_HOLD:-} ]] && { echo "bench nginx on $PORT"; sleep "$BENCH_HOLD"; }
 for _ in $(seq 50); do
