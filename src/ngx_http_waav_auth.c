@@ -13,6 +13,9 @@
  * Failures answer WaaV's 401 {"error": "...", "message": "..."}.
  */
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include <cjson/cJSON.h>
 
 #include "ngx_http_waav_module.h"
@@ -173,6 +176,43 @@ ngx_http_waav_auth_secrets_json(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/* the key's type must fit the algorithm: found now, not on a request */
+static ngx_int_t
+ngx_http_waav_pem_check(ngx_str_t *pem, waav_jwt_alg_e alg)
+{
+    int        ok;
+    BIO       *bio;
+    EVP_PKEY  *pk;
+    char       group[64];
+    size_t     glen;
+
+    bio = BIO_new_mem_buf(pem->data, (int) pem->len);
+    if (bio == NULL) {
+        return NGX_ERROR;
+    }
+
+    pk = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+
+    if (pk == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (alg == WAAV_JWT_RS256) {
+        ok = EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA;
+
+    } else {
+        ok = EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC
+             && EVP_PKEY_get_group_name(pk, group, sizeof(group), &glen) == 1
+             && ngx_strcmp(group, "prime256v1") == 0;
+    }
+
+    EVP_PKEY_free(pk);
+
+    return ok ? NGX_OK : NGX_ERROR;
+}
+
+
 /* waav_auth_jwt_key hs256|rs256|es256 KEY [kid=ID]; empty keys skipped */
 char *
 ngx_http_waav_auth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -217,11 +257,11 @@ ngx_http_waav_auth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "needs an HS256 secret of at least 32 bytes";
     }
 
-    if (alg != WAAV_JWT_HS256
-        && ngx_strnstr(key.data, "-----BEGIN PUBLIC KEY-----", key.len)
-           == NULL)
+    if (alg != WAAV_JWT_HS256 && ngx_http_waav_pem_check(&key, alg) != NGX_OK)
     {
-        return "needs a PEM public key (-----BEGIN PUBLIC KEY-----)";
+        return alg == WAAV_JWT_RS256
+               ? "needs an RSA public key in PEM (-----BEGIN PUBLIC KEY-----)"
+               : "needs a P-256 EC public key in PEM (-----BEGIN PUBLIC KEY-----)";
     }
 
     if (wmcf->jwt.nkeys == WAAV_JWT_MAX_KEYS) {
@@ -544,7 +584,7 @@ ngx_http_waav_auth_variable(ngx_http_request_t *r,
 {
     ngx_http_waav_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_waav_module);
+    ctx = ngx_http_waav_find_ctx(r->main);
 
     if (ctx == NULL || !ctx->auth_done) {
         v->not_found = 1;
@@ -826,9 +866,25 @@ ngx_http_waav_livekit_body(ngx_http_request_t *r)
 
     ngx_http_waav_allocator(r->pool, &a);
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
+    ctx = ngx_http_waav_find_ctx(r);
     tenant.data = (ctx && ctx->auth_done) ? (char *) ctx->tenant.data : "";
     tenant.len = (ctx && ctx->auth_done) ? ctx->tenant.len : 0;
+
+    /*
+     * "<tenant>_<room>": with a '_' in tenant ids, tenant "a" asking for
+     * room "b_c" would get tenant "a_b"'s room "c".
+     */
+    if (ngx_strlchr((u_char *) tenant.data, (u_char *) tenant.data + tenant.len,
+                    '_'))
+    {
+        cJSON_Delete(root);
+        rc = ngx_http_waav_error(r, NGX_HTTP_FORBIDDEN,
+                                 "Tenant ids with '_' cannot have LiveKit "
+                                 "rooms: rename the tenant",
+                                 "INVALID_TENANT");
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
 
     g.api_key.data = (char *) wmcf->livekit_key.data;
     g.api_key.len = wmcf->livekit_key.len;
@@ -926,6 +982,12 @@ ngx_http_waav_auth_init(ngx_conf_t *cf)
     wmcf->jwt.issuer.len = wmcf->jwt_issuer.len;
     wmcf->jwt.audience.data = (char *) wmcf->jwt_audience.data;
     wmcf->jwt.audience.len = wmcf->jwt_audience.len;
+
+    if (wmcf->jwt_tenant_claim.len > 63) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "waav_auth_jwt_tenant_claim is longer than 63 bytes");
+        return NGX_ERROR;
+    }
 
     if (wmcf->jwt_tenant_claim.len) {
         wmcf->jwt.tenant_claim.data = (char *) wmcf->jwt_tenant_claim.data;

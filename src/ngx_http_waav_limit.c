@@ -12,8 +12,8 @@
  *
  * Counters live in a shared memory zone as in ngx_http_limit_req_module:
  * slab pool, rbtree by key hash, LRU queue, short critical sections, kept
- * over reload.  Rate and concurrency are checked in the access phase,
- * after waav_auth (so $waav_tenant is known); a TTS character quota is
+ * over reload.  Rate and concurrency are checked in the pre-content
+ * phase, after waav_auth (so $waav_tenant is known); a TTS character quota is
  * charged by waav_tts once the text is known, before the provider is
  * called.  Concurrency slots are released by a pool cleanup, so a request
  * frees its slot however it ends.
@@ -41,9 +41,10 @@ typedef struct {
     u_char        kind;
     u_short       len;
     ngx_queue_t   queue;
-    uint64_t      last;                   /* ms, last use */
-    uint64_t      a;                      /* tat | window | open count */
-    uint64_t      b;                      /*     | used   |            */
+    uint64_t      last;                   /* monotonic ms, last use */
+    uint64_t      a;                      /* tat (us) | window | open count */
+    uint64_t      b;                      /*          | used   |            */
+    uint64_t      window_ms;              /* quota: the window's length */
     u_char        data[1];                /* limit id + key */
 } ngx_http_waav_limit_node_t;
 
@@ -68,7 +69,7 @@ typedef struct {
     ngx_shm_zone_t   *shm_zone;
     ngx_uint_t        kind;
     ngx_uint_t        id;
-    uint64_t          interval_ms;        /* rate */
+    uint64_t          interval_us;        /* rate */
     uint64_t          limit;              /* burst | quota | concurrency */
     uint64_t          window_ms;          /* quota */
 } ngx_http_waav_limit_t;
@@ -108,14 +109,18 @@ static const char  ngx_http_waav_limit_lua[] =
     "local t = redis.call('TIME') "
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
     "if kind == 'rate' then "
+    "  local us = tonumber(t[1]) * 1000000 + tonumber(t[2]) "
     "  local interval, burst = tonumber(ARGV[2]), tonumber(ARGV[3]) "
     "  local tau = interval * burst "
     "  local tat = tonumber(redis.call('GET', key) or '0') "
-    "  if tat < now then tat = now end "
+    "  if tat < us then tat = us end "
     "  local nxt = tat + interval "
-    "  if nxt - now > tau then return {0, 0, nxt - now - tau} end "
-    "  redis.call('SET', key, nxt, 'PX', tau + interval) "
-    "  return {1, math.floor((tau - (nxt - now)) / interval), nxt - now} "
+    "  if nxt - us > tau then "
+    "    return {0, 0, math.ceil((nxt - us - tau) / 1000)} end "
+    "  redis.call('SET', key, string.format('%.0f', nxt), 'PX', "
+    "             math.ceil((tau + interval) / 1000)) "
+    "  return {1, math.floor((tau - (nxt - us)) / interval), "
+    "          math.ceil((nxt - us) / 1000)} "
     "elseif kind == 'quota' then "
     "  local limit, window, cost = tonumber(ARGV[2]), tonumber(ARGV[3]), "
     "                              tonumber(ARGV[4]) "
@@ -124,17 +129,17 @@ static const char  ngx_http_waav_limit_lua[] =
     "  local used = tonumber(redis.call('GET', k) or '0') "
     "  local reset = (w + 1) * window - now "
     "  if cost > limit or used + cost > limit then "
-    "    return {0, limit - used, reset} end "
+    "    return {0, math.max(limit - used, 0), reset} end "
     "  used = redis.call('INCRBY', k, cost) "
     "  redis.call('PEXPIRE', k, reset + 1000) "
-    "  return {1, limit - used, reset} "
+    "  return {1, math.max(limit - used, 0), reset} "
     "elseif kind == 'acquire' then "
     "  local limit = tonumber(ARGV[2]) "
     "  local n = tonumber(redis.call('GET', key) or '0') "
     "  if n >= limit then return {0, 0, 1000} end "
     "  n = redis.call('INCR', key) "
     "  redis.call('EXPIRE', key, 3600) "
-    "  return {1, limit - n, 1000} "
+    "  return {1, math.max(limit - n, 0), 1000} "
     "elseif kind == 'release' then "
     "  local n = tonumber(redis.call('GET', key) or '0') "
     "  if n > 0 then redis.call('DECR', key) end "
@@ -151,6 +156,32 @@ static ngx_str_t  ngx_http_waav_limit_codes[] = {
     ngx_string("QUOTA_EXCEEDED"),
     ngx_string("TOO_MANY_CONCURRENT"),
 };
+
+
+/* --- clocks -------------------------------------------------------------------- */
+
+/* rates: monotonic microseconds (a clock set back must not lock keys out) */
+static uint64_t
+ngx_http_waav_limit_now_us(void)
+{
+    struct timespec  ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+
+/* quota windows: minutes and days of the wall clock (UTC) */
+static uint64_t
+ngx_http_waav_limit_wall_ms(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (uint64_t) tp->sec * 1000 + tp->msec;
+}
 
 
 /* --- the shared memory zone ----------------------------------------------- */
@@ -263,9 +294,12 @@ ngx_http_waav_limit_idle(ngx_http_waav_limit_node_t *n, uint64_t now,
 
     switch (n->kind) {
     case NGX_HTTP_WAAV_LIMIT_RATE:
-        return n->a <= now;                 /* the bucket is full again */
+        /* the bucket is full again */
+        return n->a <= ngx_http_waav_limit_now_us();
     case NGX_HTTP_WAAV_LIMIT_TTS_CHARS:
-        return 0;                           /* a quota holds its window */
+        /* a quota holds its counter until its window has passed */
+        return n->window_ms == 0
+               || n->a != ngx_http_waav_limit_wall_ms() / n->window_ms;
     default:
         return 1;
     }
@@ -366,6 +400,7 @@ ngx_http_waav_limit_node(ngx_http_waav_limit_zone_t *ctx, ngx_uint_t kind,
     n->last = now;
     n->a = 0;
     n->b = 0;
+    n->window_ms = 0;
     ngx_memcpy(n->data, key, len);
 
     ngx_rbtree_insert(&ctx->sh->rbtree, node);
@@ -376,17 +411,6 @@ ngx_http_waav_limit_node(ngx_http_waav_limit_zone_t *ctx, ngx_uint_t kind,
 
 
 /* --- checks ----------------------------------------------------------------- */
-
-static uint64_t
-ngx_http_waav_limit_now(void)
-{
-    ngx_time_t  *tp;
-
-    tp = ngx_timeofday();
-
-    return (uint64_t) tp->sec * 1000 + tp->msec;
-}
-
 
 static void
 ngx_http_waav_limit_release(void *data)
@@ -408,6 +432,7 @@ static ngx_int_t
 ngx_http_waav_limit_key(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
     ngx_str_t *key)
 {
+    ngx_uint_t                   hashed;
     ngx_str_t                    value;
     ngx_http_waav_limit_zone_t  *ctx;
 
@@ -421,13 +446,10 @@ ngx_http_waav_limit_key(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
         return NGX_DECLINED;
     }
 
-    if (value.len > 255) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "waav: limit key longer than 255 bytes, not limited");
-        return NGX_DECLINED;
-    }
+    /* a long key is limited by its SHA-1, never let through */
+    hashed = value.len > 255;
 
-    key->len = 2 + value.len;
+    key->len = 2 + (hashed ? 1 + SHA_DIGEST_LENGTH : value.len);
     key->data = ngx_pnalloc(r->pool, key->len);
     if (key->data == NULL) {
         return NGX_ERROR;
@@ -435,7 +457,14 @@ ngx_http_waav_limit_key(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
 
     key->data[0] = (u_char) (l->id >> 8);
     key->data[1] = (u_char) l->id;
-    ngx_memcpy(key->data + 2, value.data, value.len);
+
+    if (hashed) {
+        key->data[2] = '#';
+        SHA1(value.data, value.len, key->data + 3);
+
+    } else {
+        ngx_memcpy(key->data + 2, value.data, value.len);
+    }
 
     return NGX_OK;
 }
@@ -466,7 +495,7 @@ ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
         }
     }
 
-    now = ngx_http_waav_limit_now();
+    now = ngx_current_msec;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
@@ -483,11 +512,15 @@ ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
     switch (l->kind) {
 
     case NGX_HTTP_WAAV_LIMIT_RATE:
-        waav_gcra(&n->a, now, l->interval_ms, l->limit, res);
+        waav_gcra(&n->a, ngx_http_waav_limit_now_us(), l->interval_us,
+                  l->limit, res);
+        res->reset_ms = (res->reset_ms + 999) / 1000;   /* us -> ms */
         break;
 
     case NGX_HTTP_WAAV_LIMIT_TTS_CHARS:
-        waav_quota(&n->a, &n->b, now, l->window_ms, l->limit, cost, res);
+        n->window_ms = l->window_ms;
+        waav_quota(&n->a, &n->b, ngx_http_waav_limit_wall_ms(),
+                   l->window_ms, l->limit, cost, res);
         break;
 
     default:
@@ -499,7 +532,7 @@ ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
             n->a++;
         }
 
-        res->remaining = l->limit - n->a;
+        res->remaining = (l->limit > n->a) ? l->limit - n->a : 0;
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -717,7 +750,7 @@ ngx_http_waav_limit_redis_send(ngx_http_request_t *r,
 
     switch (l->kind) {
     case NGX_HTTP_WAAV_LIMIT_RATE:
-        call = ngx_http_waav_limit_call(zone, key, "rate", l->interval_ms,
+        call = ngx_http_waav_limit_call(zone, key, "rate", l->interval_us,
                                         l->limit, 0);
         break;
     case NGX_HTTP_WAAV_LIMIT_TTS_CHARS:
@@ -1086,7 +1119,7 @@ ngx_http_waav_limit_variable(ngx_http_request_t *r,
 
     ngx_http_waav_unused(data);
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_waav_module);
+    ctx = ngx_http_waav_find_ctx(r->main);
 
     if (ctx == NULL || !ctx->limit_done) {
         v->not_found = 1;
@@ -1375,20 +1408,20 @@ ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 return "needs rate=Nr/s or rate=Nr/m";
             }
 
-            l->kind = NGX_HTTP_WAAV_LIMIT_RATE;
-            l->interval_ms = (p[2] == 's' ? 1000 : 60000) / (uint64_t) n;
-
-            if (l->interval_ms == 0) {
-                l->interval_ms = 1;
+            if (n > 1000000) {
+                return "takes rates up to 1000000 requests per second or minute";
             }
+
+            l->kind = NGX_HTTP_WAAV_LIMIT_RATE;
+            l->interval_us = (p[2] == 's' ? 1000000 : 60000000) / (uint64_t) n;
 
             continue;
         }
 
         if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
             burst = ngx_atoi(value[i].data + 6, value[i].len - 6);
-            if (burst <= 0) {
-                return "needs burst=N (N >= 1)";
+            if (burst <= 0 || burst > 1000000000) {
+                return "needs burst=N (1 to 1000000000)";
             }
 
             continue;
@@ -1469,8 +1502,11 @@ ngx_http_waav_limit_add_variables(ngx_conf_t *cf)
 }
 
 
-/* before ngx_http_waav_auth_init: phase handlers run last-pushed first, so
- * limits are checked after authentication, with $waav_tenant known */
+/*
+ * The pre-content phase: after every access check whatever "satisfy" says
+ * (under "satisfy any" a passed access check skips the rest of its
+ * phase), so $waav_tenant is known and refused requests use up nothing.
+ */
 ngx_int_t
 ngx_http_waav_limit_init(ngx_conf_t *cf)
 {
@@ -1479,7 +1515,7 @@ ngx_http_waav_limit_init(ngx_conf_t *cf)
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
     if (h == NULL) {
         return NGX_ERROR;
     }

@@ -314,18 +314,62 @@ ngx_http_waav_init_process(ngx_cycle_t *cycle)
 }
 
 
-ngx_http_waav_ctx_t *
-ngx_http_waav_get_ctx(ngx_http_request_t *r)
+/* marks the pool cleanup that remembers the ctx across internal redirects */
+static void
+ngx_http_waav_ctx_cleanup(void *data)
 {
+    ngx_http_waav_unused(data);
+}
+
+
+/*
+ * The request's ctx, if it has one.  An internal redirect (try_files,
+ * error_page, named locations) clears every module's ctx; waav's must
+ * survive it, or a request would be authenticated and limited twice, so
+ * it is found again through the request pool (as the realip module does).
+ */
+ngx_http_waav_ctx_t *
+ngx_http_waav_find_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t   *cln;
     ngx_http_waav_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
 
+    if (ctx || !(r->internal || r->filter_finalize)) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_waav_ctx_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_waav_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_http_waav_ctx_t *
+ngx_http_waav_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t   *cln;
+    ngx_http_waav_ctx_t  *ctx;
+
+    ctx = ngx_http_waav_find_ctx(r);
+
     if (ctx == NULL) {
         ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_ctx_t));
-        if (ctx == NULL) {
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+
+        if (ctx == NULL || cln == NULL) {
             return NULL;
         }
+
+        cln->handler = ngx_http_waav_ctx_cleanup;
+        cln->data = ctx;
 
         ngx_http_set_ctx(r, ctx, ngx_http_waav_module);
     }

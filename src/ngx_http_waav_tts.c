@@ -664,7 +664,7 @@ ngx_http_waav_tts_sr_ctx(ngx_http_request_t *r)
         return NULL;
     }
 
-    wctx = ngx_http_get_module_ctx(r->main, ngx_http_waav_module);
+    wctx = ngx_http_waav_find_ctx(r->main);
     if (wctx == NULL || wctx->tts == NULL) {
         return NULL;
     }
@@ -815,7 +815,7 @@ ngx_http_waav_tts_cache_key_variable(ngx_http_request_t *r,
 
     ngx_http_waav_unused(data);
 
-    wctx = ngx_http_get_module_ctx(r->main, ngx_http_waav_module);
+    wctx = ngx_http_waav_find_ctx(r->main);
     ctx = wctx ? wctx->tts : NULL;
 
     if (ctx == NULL || ctx->provider == NULL) {

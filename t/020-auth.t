@@ -270,3 +270,21 @@ Authorization: Bearer nope
 [401, 200]
 --- response_body eval
 ['{"error":"unauthorized","message":"Unauthorized: Invalid API secret"}', '0']
+
+
+
+=== TEST 17: an RSA key given as es256 (or an EC key as rs256) is refused at start
+--- http_config
+    waav_auth_jwt_key es256 file:$TEST_NGINX_KEYS/rsa.pub;
+--- must_die
+--- error_log
+needs a P-256 EC public key in PEM
+
+
+
+=== TEST 18: an EC key given as rs256 is refused at start
+--- http_config
+    waav_auth_jwt_key rs256 file:$TEST_NGINX_KEYS/ec.pub;
+--- must_die
+--- error_log
+needs an RSA public key in PEM

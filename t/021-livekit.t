@@ -134,3 +134,19 @@ POST /open/livekit/token
 --- request
 GET /open/livekit/token
 --- error_code: 405
+
+
+
+=== TEST 7: a tenant id with '_' cannot mint rooms (acme + eu_standup would be acme_eu's standup)
+--- http_config
+    waav_auth_secret acme_eu secret-acme-eu-0000;
+    waav_livekit api_key=APIwaavtest api_secret=lk-secret-lk-secret-lk-secret-123
+                 url=wss://livekit.test;
+--- request
+POST /livekit/token
+{"room_name":"standup","participant_name":"Ada","participant_identity":"ada-1"}
+--- more_headers
+Authorization: Bearer secret-acme-eu-0000
+--- error_code: 403
+--- response_body chomp
+{"error":"Tenant ids with '_' cannot have LiveKit rooms: rename the tenant","code":"INVALID_TENANT"}

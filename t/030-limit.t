@@ -220,3 +220,60 @@ GET /slow
 --- must_die
 --- error_log
 zero size shared memory zone "nope"
+
+
+
+=== TEST 12: under "satisfy any" a passed waav_auth still meets the limits
+--- http_config
+    waav_auth_secret t1 secret-one-secret-one;
+    waav_limit_zone ip:1m;
+--- config
+    location = /limited {
+        satisfy any;
+        waav_auth on;
+        waav_limit zone=ip rate=1r/m burst=1;
+        waav_health;
+    }
+--- request eval
+["GET /limited?token=secret-one-secret-one", "GET /limited?token=secret-one-secret-one"]
+--- error_code eval
+[200, 429]
+
+
+
+=== TEST 13: a key longer than 255 bytes is limited too (by its hash)
+--- http_config
+    waav_limit_zone hdr:1m key=$http_x_key;
+--- config
+    location = /limited {
+        waav_limit zone=hdr rate=1r/m burst=1;
+        waav_health;
+    }
+--- request eval
+["GET /limited", "GET /limited"]
+--- more_headers eval
+["X-Key: " . ("k" x 300), "X-Key: " . ("k" x 300)]
+--- error_code eval
+[200, 429]
+
+
+
+=== TEST 14: an internal redirect does not count the request twice
+--- http_config
+    waav_limit_zone ip:1m;
+--- config
+    location = /a {
+        waav_limit zone=ip concurrency=1;
+        waav_limit zone=ip rate=1r/m burst=1;
+        try_files /nothing-here @b;
+    }
+    location @b {
+        waav_limit zone=ip concurrency=1;
+        waav_health;
+    }
+--- request eval
+["GET /a", "GET /a"]
+--- error_code eval
+[200, 429]
+--- response_body eval
+['{"status":"OK"}', '{"error":"Too Many Requests! Wait for 60s","code":"RATE_LIMITED"}']

@@ -56,9 +56,10 @@ waav_quota(uint64_t *window, uint64_t *used, uint64_t now_ms,
     res->limit = limit;
     res->reset_ms = (w + 1) * window_ms - now_ms;
 
+    /* a lowered limit may leave used above it: never wrap */
     if (cost > limit || *used > limit - cost) {
         res->allowed = 0;
-        res->remaining = limit - *used;
+        res->remaining = (*used < limit) ? limit - *used : 0;
         return;
     }
 

@@ -17,9 +17,10 @@ typedef struct {
 } waav_limit_result_t;
 
 /*
- * GCRA request rate: interval_ms = 1000 / rate, burst = how many requests
- * may arrive at once.  *tat is the stored theoretical arrival time (ms, 0 =
- * new); it is advanced only when the request is allowed.
+ * GCRA request rate: interval = 1 s / rate, burst = how many requests
+ * may arrive at once.  *tat is the stored theoretical arrival time (0 =
+ * new); it is advanced only when the request is allowed.  Any time unit
+ * will do (the glue uses microseconds); reset_ms is in the same unit.
  */
 void waav_gcra(uint64_t *tat, uint64_t now_ms, uint64_t interval_ms,
     uint64_t burst, waav_limit_result_t *res);
