@@ -51,7 +51,13 @@ summary=$("$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
     [[ -n ${AUTH_JWT_AUDIENCE:-} ]] && echo "waav_auth_jwt_audience env:AUTH_JWT_AUDIENCE;"
     [[ -n ${AUTH_JWT_TENANT_CLAIM:-} ]] &&
         echo "waav_auth_jwt_tenant_claim env:AUTH_JWT_TENANT_CLAIM;"
-    echo "waav_limit_zone waav_ip:10m key=\$binary_remote_addr;"
+    if [[ -n ${REDIS_URL:-} ]]; then
+        # one set of counters for every nginx sharing this Redis
+        echo "waav_limit_zone waav_ip:10m key=\$binary_remote_addr redis=$REDIS_URL" \
+             "redis_fail=${REDIS_FAIL:-open};"
+    else
+        echo "waav_limit_zone waav_ip:10m key=\$binary_remote_addr;"
+    fi
     echo "waav_livekit api_key=env:LIVEKIT_API_KEY api_secret=env:LIVEKIT_API_SECRET" \
          "url=${LIVEKIT_PUBLIC_URL:-http://localhost:7880};"
     true
@@ -88,7 +94,7 @@ fi
 echo "waav: listening on http://$listen/  (nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||'))"
 echo "$summary"
 echo "waav: authentication $auth (AUTH_REQUIRED=${AUTH_REQUIRED:-false})"
-echo "waav: per IP: $( ((rps < 100000)) && echo "$rps r/s, burst $burst" || echo "no rate limit"), $conns open requests"
+echo "waav: per IP: $( ((rps < 100000)) && echo "$rps r/s, burst $burst" || echo "no rate limit"), $conns open requests, counters in ${REDIS_URL:+Redis (}${REDIS_URL:-shared memory}${REDIS_URL:+, fail ${REDIS_FAIL:-open})}"
 echo "waav: Ctrl-C stops it"
 
 exec "$NGINX_BIN" -p "$prefix/" -c conf/waav.conf -e stderr -g 'daemon off;'
