@@ -37,9 +37,14 @@ ngx_http_waav_redis_read_handler(ngx_event_t *ev)
 static void
 ngx_http_waav_redis_write_handler(ngx_event_t *ev)
 {
-    ngx_connection_t  *c = ev->data;
+    ngx_connection_t       *c = ev->data;
+    redisAsyncContext      *ac = c->data;
+    ngx_http_waav_redis_t  *rd = ac->data;
 
-    redisAsyncHandleWrite(c->data);
+    /* inside, a wish to write more means the socket is full: wait for it */
+    rd->writing = 1;
+    redisAsyncHandleWrite(ac);
+    rd->writing = 0;
 }
 
 
@@ -69,7 +74,22 @@ ngx_http_waav_redis_del_read(void *data)
 static void
 ngx_http_waav_redis_add_write(void *data)
 {
-    ngx_connection_t  *c = data;
+    ngx_connection_t       *c = data;
+    redisAsyncContext      *ac = c->data;
+    ngx_http_waav_redis_t  *rd = ac->data;
+
+    /*
+     * Once connected, commands are written when this turn of the event
+     * loop ends (all the turn's commands in one write, no epoll_ctl per
+     * command); only a full socket waits for a write event.
+     */
+    if (rd->connected && !rd->writing) {
+        if (!c->write->posted && !c->write->active) {
+            ngx_post_event(c->write, &ngx_posted_events);
+        }
+
+        return;
+    }
 
     if (!c->write->active) {
         (void) ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT);
@@ -95,6 +115,10 @@ ngx_http_waav_redis_cleanup(void *data)
 
     ngx_http_waav_redis_del_read(c);
     ngx_http_waav_redis_del_write(c);
+
+    if (c->write->posted) {
+        ngx_delete_posted_event(c->write);
+    }
 
     /* hiredis closes the socket itself */
     c->fd = (ngx_socket_t) -1;

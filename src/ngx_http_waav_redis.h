@@ -25,6 +25,7 @@ typedef struct {
     /* per worker, after fork */
     ngx_http_waav_redis_ctx_t   *ac;
     unsigned                     connected:1;
+    unsigned                     writing:1;
     ngx_event_t                  reconnect;
     ngx_msec_t                   backoff;
     time_t                       last_log;
