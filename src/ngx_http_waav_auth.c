@@ -616,8 +616,20 @@ ngx_http_waav_livekit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_waav_main_conf_t  *wmcf = conf;
 
+    size_t       plen;
     ngx_str_t   *value, v;
-    ngx_uint_t   i;
+    ngx_uint_t   i, j;
+
+    /* the env:/file:/literal parameters */
+    struct {
+        const char  *name;
+        ngx_str_t   *field;
+        size_t       max;
+    } params[] = {
+        { "api_key=", &wmcf->livekit_key, 1024 },
+        { "api_secret=", &wmcf->livekit_secret, 1024 },
+        { "url=", &wmcf->livekit_url, 2048 },
+    };
 
     ngx_http_waav_unused(cmd);
 
@@ -625,38 +637,20 @@ ngx_http_waav_livekit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     for (i = 1; i < cf->args->nelts; i++) {
 
-        if (ngx_strncmp(value[i].data, "api_key=", 8) == 0) {
-            v.data = value[i].data + 8;
-            v.len = value[i].len - 8;
+        for (j = 0; j < sizeof(params) / sizeof(params[0]); j++) {
+            plen = ngx_strlen(params[j].name);
 
-            if (ngx_http_waav_conf_value(cf, &v, 1024, 1, &wmcf->livekit_key)
-                != NGX_CONF_OK)
-            {
-                return NGX_CONF_ERROR;
+            if (ngx_strncmp(value[i].data, params[j].name, plen) == 0) {
+                break;
             }
-
-            continue;
         }
 
-        if (ngx_strncmp(value[i].data, "api_secret=", 11) == 0) {
-            v.data = value[i].data + 11;
-            v.len = value[i].len - 11;
+        if (j < sizeof(params) / sizeof(params[0])) {
+            v.data = value[i].data + plen;
+            v.len = value[i].len - plen;
 
-            if (ngx_http_waav_conf_value(cf, &v, 1024, 1,
-                                         &wmcf->livekit_secret)
-                != NGX_CONF_OK)
-            {
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "url=", 4) == 0) {
-            v.data = value[i].data + 4;
-            v.len = value[i].len - 4;
-
-            if (ngx_http_waav_conf_value(cf, &v, 2048, 1, &wmcf->livekit_url)
+            if (ngx_http_waav_conf_value(cf, &v, params[j].max, 1,
+                                         params[j].field)
                 != NGX_CONF_OK)
             {
                 return NGX_CONF_ERROR;
@@ -953,19 +947,7 @@ ngx_http_waav_livekit_body(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_waav_auth_add_variables(ngx_conf_t *cf)
 {
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_http_waav_auth_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
+    return ngx_http_waav_add_variables(cf, ngx_http_waav_auth_vars);
 }
 
 

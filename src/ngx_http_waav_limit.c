@@ -1485,20 +1485,19 @@ ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+static ngx_http_variable_t  ngx_http_waav_limit_vars[] = {
+
+    { ngx_string("waav_limit_status"), NULL, ngx_http_waav_limit_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
 ngx_int_t
 ngx_http_waav_limit_add_variables(ngx_conf_t *cf)
 {
-    ngx_str_t             name = ngx_string("waav_limit_status");
-    ngx_http_variable_t  *var;
-
-    var = ngx_http_add_variable(cf, &name, NGX_HTTP_VAR_NOCACHEABLE);
-    if (var == NULL) {
-        return NGX_ERROR;
-    }
-
-    var->get_handler = ngx_http_waav_limit_variable;
-
-    return NGX_OK;
+    return ngx_http_waav_add_variables(cf, ngx_http_waav_limit_vars);
 }
 
 

@@ -314,6 +314,26 @@ ngx_http_waav_init_process(ngx_cycle_t *cycle)
 }
 
 
+/* registers a null-terminated table of variables */
+ngx_int_t
+ngx_http_waav_add_variables(ngx_conf_t *cf, ngx_http_variable_t *vars)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
 /* marks the pool cleanup that remembers the ctx across internal redirects */
 static void
 ngx_http_waav_ctx_cleanup(void *data)

@@ -111,6 +111,8 @@ extern ngx_module_t  ngx_http_waav_module;
 
 /* ngx_http_waav_module.c */
 
+ngx_int_t ngx_http_waav_add_variables(ngx_conf_t *cf,
+    ngx_http_variable_t *vars);
 ngx_http_waav_ctx_t *ngx_http_waav_find_ctx(ngx_http_request_t *r);
 ngx_http_waav_ctx_t *ngx_http_waav_get_ctx(ngx_http_request_t *r);
 char *ngx_http_waav_conf_value(ngx_conf_t *cf, ngx_str_t *value, size_t max,

@@ -941,6 +941,14 @@ waav_tts_body_end(waav_jw_t *w, waav_http_req_t *out, waav_err_t *err)
 
 
 int
+waav_http_json(waav_http_req_t *out, waav_err_t *err)
+{
+    return waav_http_add_header(out, "Content-Type", "application/json",
+                                sizeof("application/json") - 1, err);
+}
+
+
+int
 waav_tts_auth(waav_http_req_t *out, const char *name, const char *prefix,
     waav_str_t key, waav_alloc_t *a, waav_err_t *err)
 {

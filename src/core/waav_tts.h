@@ -137,6 +137,9 @@ int waav_tts_body_begin(struct waav_jw_s *w, const waav_tts_req_t *req,
 int waav_tts_body_end(struct waav_jw_s *w, waav_http_req_t *out,
     waav_err_t *err);
 
+/* Content-Type: application/json */
+int waav_http_json(waav_http_req_t *out, waav_err_t *err);
+
 /* "<name>: <prefix><key>" */
 int waav_tts_auth(waav_http_req_t *out, const char *name, const char *prefix,
     waav_str_t key, waav_alloc_t *a, waav_err_t *err);

@@ -86,8 +86,7 @@ waav_cartesia_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     if (waav_tts_auth(out, "Authorization", "Bearer ", key, a, err) != 0
         || waav_http_add_header(out, "Cartesia-Version", "2025-04-16",
                                 sizeof("2025-04-16") - 1, err) != 0
-        || waav_http_add_header(out, "Content-Type", "application/json",
-                                sizeof("application/json") - 1, err) != 0)
+        || waav_http_json(out, err) != 0)
     {
         return -1;
     }

@@ -139,8 +139,7 @@ waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     out->sample_rate = rate;
 
     if (waav_tts_auth(out, "Authorization", "Token ", key, a, err) != 0
-        || waav_http_add_header(out, "Content-Type", "application/json",
-                                sizeof("application/json") - 1, err) != 0)
+        || waav_http_json(out, err) != 0)
     {
         return -1;
     }

@@ -143,8 +143,7 @@ waav_elevenlabs_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     }
 
     if (waav_tts_auth(out, "xi-api-key", "", key, a, err) != 0
-        || waav_http_add_header(out, "Content-Type", "application/json",
-                                sizeof("application/json") - 1, err) != 0
+        || waav_http_json(out, err) != 0
         || waav_http_add_header(out, "Accept", accept, strlen(accept), err)
            != 0)
     {

@@ -79,8 +79,7 @@ waav_openai_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
         return -1;
     }
 
-    if (waav_http_add_header(out, "Content-Type", "application/json",
-                             sizeof("application/json") - 1, err) != 0)
+    if (waav_http_json(out, err) != 0)
     {
         return -1;
     }
