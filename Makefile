@@ -37,7 +37,7 @@ TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
 BENCH_PKGS  := wrk
 
 .PHONY: all build run test unit integration bench deps deps-test deps-bench \
-        clean nginx-t
+        clean nginx-t fuzz
 
 all: build
 
@@ -93,6 +93,30 @@ integration: deps-test build
 test: deps-test build
 	@$(MAKE) --no-print-directory unit SAN=$(SAN)
 	@$(MAKE) --no-print-directory integration SAN=$(SAN)
+
+# --- fuzzing (libFuzzer, clang) ----------------------------------------------
+
+FUZZ_SECONDS ?= 30
+FUZZ_PKGS    := clang libclang-rt-14-dev libcmocka-dev libcjson-dev libjwt-dev \
+                libssl-dev
+FUZZ_TARGETS := $(patsubst t/fuzz/%.c,build/fuzz/%,$(wildcard t/fuzz/fuzz_*.c))
+
+build/fuzz/%: t/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core -o $@ $< \
+	    $(CORE_SRCS) -lcjson -ljwt -lcrypto -lm
+
+# each target for FUZZ_SECONDS; a crash leaves its input in build/fuzz/
+fuzz:
+	@scripts/deps.sh $(FUZZ_PKGS)
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $$t.corpus; \
+	    cp t/fuzz/seeds/$$(basename $$t)/* $$t.corpus/ 2>/dev/null || true; \
+	    echo "# $$t ($(FUZZ_SECONDS) s)"; \
+	    $$t -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+	        -artifact_prefix=$$t- $$t.corpus 2>&1 | tail -n 2; \
+	done
 
 # --- benchmarks ------------------------------------------------------------
 
