@@ -102,6 +102,32 @@ waav_jw_open(waav_jw_t *w, const char *key)
 
 
 void
+waav_jw_key_array(waav_jw_t *w, const char *key)
+{
+    waav_jw_key(w, key);
+    waav_jw_raw(w, "[", 1);
+
+    if (w->depth == WAAV_JW_MAX_DEPTH) {
+        w->overflow = 1;
+        return;
+    }
+
+    w->first[w->depth++] = 1;
+}
+
+
+void
+waav_jw_close_array(waav_jw_t *w)
+{
+    if (w->depth > 0) {
+        w->depth--;
+    }
+
+    waav_jw_raw(w, "]", 1);
+}
+
+
+void
 waav_jw_close(waav_jw_t *w)
 {
     if (w->depth > 0) {

@@ -24,6 +24,8 @@ typedef struct waav_jw_s {
 void waav_jw_init(waav_jw_t *w, char *buf, size_t cap);
 void waav_jw_open(waav_jw_t *w, const char *key);     /* key NULL at top */
 void waav_jw_close(waav_jw_t *w);
+void waav_jw_key_array(waav_jw_t *w, const char *key);  /* key NULL in arrays */
+void waav_jw_close_array(waav_jw_t *w);
 void waav_jw_str(waav_jw_t *w, const char *key, const char *s, size_t len);
 void waav_jw_cstr(waav_jw_t *w, const char *key, const char *s);
 void waav_jw_int(waav_jw_t *w, const char *key, long v);

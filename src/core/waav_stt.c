@@ -1,0 +1,756 @@
+/*
+ * waav: speech-to-text requests and answers (see waav_stt.h).
+ *
+ * Adapters: deepgram (the audio as the body), openai / groq / any
+ * OpenAI-compatible server and elevenlabs (the audio as a multipart "file"
+ * part).  Wire facts: t/mock/README.md and ../shared/reference/providers.md.
+ */
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "waav_json.h"
+#include "waav_jw.h"
+#include "waav_stt.h"
+
+
+/* --- validation ------------------------------------------------------------ */
+
+static int
+waav_stt_chars_ok(waav_str_t s, const char *extra, size_t max)
+{
+    size_t  i;
+    char    c;
+
+    if (s.len > max) {
+        return 0;
+    }
+
+    for (i = 0; i < s.len; i++) {
+        c = s.data[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || strchr(extra, c))
+        {
+            continue;
+        }
+
+        return 0;
+    }
+
+    return 1;
+}
+
+
+int
+waav_stt_audio_type(waav_str_t ct, unsigned *rate, const char **ext)
+{
+    static const struct {
+        const char  *type;
+        const char  *ext;
+    } types[] = {
+        { "audio/wav", "wav" }, { "audio/x-wav", "wav" },
+        { "audio/wave", "wav" }, { "audio/mpeg", "mp3" },
+        { "audio/mp3", "mp3" }, { "audio/ogg", "ogg" },
+        { "audio/webm", "webm" }, { "audio/flac", "flac" },
+        { "audio/x-flac", "flac" }, { "audio/mp4", "m4a" },
+        { "audio/m4a", "m4a" }, { "audio/l16", "pcm" },
+    };
+
+    size_t       i, n, tl;
+    const char  *p, *end, *r;
+
+    *rate = 0;
+    *ext = NULL;
+
+    /* the media type, without parameters, case-insensitively */
+    end = ct.data + ct.len;
+
+    for (n = 0; n < ct.len && ct.data[n] != ';' && ct.data[n] != ' '; n++) {
+        /* void */
+    }
+
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        tl = strlen(types[i].type);
+
+        if (tl == n && strncasecmp(ct.data, types[i].type, n) == 0) {
+            *ext = types[i].ext;
+            break;
+        }
+    }
+
+    if (*ext == NULL) {
+        return 0;
+    }
+
+    if (strcmp(*ext, "pcm") == 0) {
+        /* headerless PCM needs its rate: audio/L16;rate=16000 */
+        for (p = ct.data + n; p < end; p++) {
+            if (end - p > 5 && strncasecmp(p, "rate=", 5) == 0) {
+                for (r = p + 5; r < end && *r >= '0' && *r <= '9'; r++) {
+                    *rate = *rate * 10 + (unsigned) (*r - '0');
+
+                    if (*rate > 192000) {
+                        return 0;
+                    }
+                }
+
+                break;
+            }
+        }
+
+        if (*rate < 8000) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+int
+waav_stt_validate(const waav_stt_req_t *req, waav_err_t *err)
+{
+    unsigned     rate;
+    const char  *ext;
+
+    if (req->model.len && !waav_ident_valid(req->model.data, req->model.len)) {
+        return waav_err_set(err, 400, "INVALID_REQUEST",
+                            "model must be 1-256 characters of A-Z a-z 0-9 "
+                            ". _ - : @ +");
+    }
+
+    if (!waav_stt_chars_ok(req->language, "-_", 16)) {
+        return waav_err_set(err, 400, "INVALID_REQUEST",
+                            "language must be a language code such as en or "
+                            "en-US");
+    }
+
+    if (!waav_stt_chars_ok(req->keywords, " ,:_-'", 1024)) {
+        return waav_err_set(err, 400, "INVALID_REQUEST",
+                            "keywords must be up to 1024 characters of words, "
+                            "spaces, commas and :boosts");
+    }
+
+    if (req->prompt.len > WAAV_STT_MAX_PROMPT
+        || !waav_utf8_valid(req->prompt.data, req->prompt.len))
+    {
+        return waav_err_set(err, 400, "INVALID_REQUEST",
+                            "prompt must be UTF-8 of up to %d bytes",
+                            WAAV_STT_MAX_PROMPT);
+    }
+
+    if (!waav_stt_audio_type(req->content_type, &rate, &ext)) {
+        return waav_err_set(err, 415, "UNSUPPORTED_MEDIA_TYPE",
+                            "Content-Type must be audio/wav, audio/x-wav, "
+                            "audio/mpeg, audio/ogg, audio/webm, audio/flac, "
+                            "audio/mp4 or audio/L16;rate=N");
+    }
+
+    return 0;
+}
+
+
+void
+waav_stt_boundary(char *out, size_t size, uint64_t seed)
+{
+    size_t    i;
+    uint64_t  x;
+
+    static const char  hex[] = "0123456789abcdef";
+
+    x = seed ? seed : 0x9e3779b97f4a7c15ULL;
+
+    snprintf(out, size, "waav-");
+
+    for (i = 5; i + 1 < size && i < 5 + 32; i++) {
+        /* xorshift: distinct per request, never in the audio by design of
+         * multipart (the boundary only has to be absent from the parts) */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out[i] = hex[x & 0xf];
+    }
+
+    out[i] = '\0';
+}
+
+
+/* --- multipart ------------------------------------------------------------- */
+
+typedef struct {
+    char    *buf;
+    size_t   len;
+    size_t   cap;
+    int      overflow;
+} waav_mp_t;
+
+
+static void
+waav_mp_add(waav_mp_t *m, const char *s, size_t len)
+{
+    if (m->overflow || len > m->cap - m->len) {
+        m->overflow = 1;
+        return;
+    }
+
+    memcpy(m->buf + m->len, s, len);
+    m->len += len;
+}
+
+
+static void
+waav_mp_cstr(waav_mp_t *m, const char *s)
+{
+    waav_mp_add(m, s, strlen(s));
+}
+
+
+static void
+waav_mp_field(waav_mp_t *m, const char *boundary, const char *name,
+    const char *value, size_t len)
+{
+    waav_mp_cstr(m, "--");
+    waav_mp_cstr(m, boundary);
+    waav_mp_cstr(m, "\r\nContent-Disposition: form-data; name=\"");
+    waav_mp_add(m, name, strlen(name));
+    waav_mp_cstr(m, "\"\r\n\r\n");
+    waav_mp_add(m, value, len);
+    waav_mp_cstr(m, "\r\n");
+}
+
+
+/* the parts before the audio, the file part's header, and the end */
+static int
+waav_stt_multipart(const waav_stt_req_t *req, const char *fields[][2],
+    const waav_str_t *values, size_t n, waav_http_req_t *out,
+    waav_str_t *suffix, waav_alloc_t *a, waav_err_t *err)
+{
+    size_t       i, cap;
+    waav_mp_t    m;
+    char         boundary[48], *ct;
+    unsigned     rate;
+    const char  *ext;
+
+    (void) fields;
+
+    waav_stt_boundary(boundary, sizeof(boundary),
+                      (uint64_t) (uintptr_t) out ^ (uint64_t) req->prompt.len
+                      ^ ((uint64_t) req->model.len << 32));
+
+    cap = 1024 + req->prompt.len;
+
+    for (i = 0; i < n; i++) {
+        cap += 128 + values[i].len;
+    }
+
+    m.buf = waav_alloc(a, cap + 1);
+    m.len = 0;
+    m.cap = cap;
+    m.overflow = 0;
+
+    if (m.buf == NULL) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    }
+
+    for (i = 0; i < n; i++) {
+        if (values[i].len) {
+            waav_mp_field(&m, boundary, fields[i][0], values[i].data,
+                          values[i].len);
+        }
+    }
+
+    (void) waav_stt_audio_type(req->content_type, &rate, &ext);
+
+    waav_mp_cstr(&m, "--");
+    waav_mp_add(&m, boundary, strlen(boundary));
+    waav_mp_cstr(&m, "\r\nContent-Disposition: form-data; name=\"file\"; "
+                "filename=\"audio.");
+    waav_mp_add(&m, ext, strlen(ext));
+    waav_mp_cstr(&m, "\"\r\nContent-Type: ");
+    waav_mp_add(&m, req->content_type.data, req->content_type.len);
+    waav_mp_cstr(&m, "\r\n\r\n");
+
+    if (m.overflow) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "multipart overflow");
+    }
+
+    m.buf[m.len] = '\0';              /* a string too, for logs and tests */
+    out->body.data = m.buf;
+    out->body.len = m.len;
+
+    suffix->data = waav_sprintf(a, &suffix->len, "\r\n--%s--\r\n", boundary);
+    ct = waav_sprintf(a, NULL, "multipart/form-data; boundary=%s", boundary);
+
+    if (suffix->data == NULL || ct == NULL) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    }
+
+    return waav_http_add_header(out, "Content-Type", ct, strlen(ct), err);
+}
+
+
+/* --- deepgram ---------------------------------------------------------------- */
+
+static int
+waav_stt_deepgram_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
+    waav_str_t key, waav_http_req_t *out, waav_str_t *suffix, waav_alloc_t *a,
+    waav_err_t *err)
+{
+    size_t       i, n;
+    char        *args, *p;
+    waav_str_t   model;
+    int          nova3;
+
+    suffix->len = 0;
+    model = req->model.len ? req->model
+                           : (waav_str_t) { ad->default_model,
+                                            strlen(ad->default_model) };
+    nova3 = model.len >= 6 && memcmp(model.data, "nova-3", 6) == 0;
+
+    /* keywords: each becomes keyterm= (nova-3) or keywords=, spaces %20 */
+    n = 256 + model.len + req->language.len + 16 * req->keywords.len;
+    args = waav_alloc(a, n);
+    if (args == NULL) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    }
+
+    p = args;
+    p += sprintf(p, "model=%.*s", (int) model.len, model.data);
+
+    if (req->language.len) {
+        p += sprintf(p, "&language=%.*s", (int) req->language.len,
+                     req->language.data);
+
+    } else {
+        p += sprintf(p, "&detect_language=true");
+    }
+
+    if (req->punctuate >= 0) {
+        p += sprintf(p, "&punctuate=%s", req->punctuate ? "true" : "false");
+    }
+
+    if (req->diarize >= 0) {
+        p += sprintf(p, "&diarize=%s", req->diarize ? "true" : "false");
+    }
+
+    for (i = 0; i < req->keywords.len; /* void */ ) {
+        while (i < req->keywords.len && req->keywords.data[i] == ',') {
+            i++;
+        }
+
+        if (i == req->keywords.len) {
+            break;
+        }
+
+        p += sprintf(p, "&%s=", nova3 ? "keyterm" : "keywords");
+
+        while (i < req->keywords.len && req->keywords.data[i] != ',') {
+            if (req->keywords.data[i] == ' ') {
+                p += sprintf(p, "%%20");
+
+            } else {
+                *p++ = req->keywords.data[i];
+            }
+
+            i++;
+        }
+    }
+
+    *p = '\0';
+
+    out->method = "POST";
+    out->path.data = "/v1/listen";
+    out->path.len = sizeof("/v1/listen") - 1;
+    out->args.data = args;
+    out->args.len = (size_t) (p - args);
+
+    if (waav_tts_auth(out, "Authorization", "Token ", key, a, err) != 0) {
+        return -1;
+    }
+
+    return waav_http_add_header(out, "Content-Type", req->content_type.data,
+                                req->content_type.len, err);
+}
+
+
+/* --- OpenAI and friends, ElevenLabs ----------------------------------------- */
+
+static int
+waav_stt_openai_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
+    waav_str_t key, waav_http_req_t *out, waav_str_t *suffix, waav_alloc_t *a,
+    waav_err_t *err)
+{
+    int          verbose;
+    waav_str_t   model, values[5];
+
+    static const char  *fields[][2] = {
+        { "model", NULL }, { "language", NULL }, { "prompt", NULL },
+        { "response_format", NULL }, { "timestamp_granularities[]", NULL },
+    };
+
+    model = req->model.len ? req->model
+                           : (waav_str_t) { ad->default_model,
+                                            strlen(ad->default_model) };
+
+    /* gpt-4o transcribe models answer json only, without timings */
+    verbose = !(model.len >= 6 && memcmp(model.data, "gpt-4o", 6) == 0);
+
+    values[0] = model;
+    values[1] = req->language;
+    values[2] = req->prompt;
+    values[3] = verbose ? (waav_str_t) waav_str_lit("verbose_json")
+                        : (waav_str_t) waav_str_lit("json");
+    values[4] = (verbose && req->words) ? (waav_str_t) waav_str_lit("word")
+                                        : (waav_str_t) { "", 0 };
+
+    out->method = "POST";
+    out->path.data = "/audio/transcriptions";
+    out->path.len = sizeof("/audio/transcriptions") - 1;
+
+    if (key.len
+        && waav_tts_auth(out, "Authorization", "Bearer ", key, a, err) != 0)
+    {
+        return -1;
+    }
+
+    return waav_stt_multipart(req, fields, values, 5, out, suffix, a, err);
+}
+
+
+static int
+waav_stt_elevenlabs_build(const waav_stt_adapter_t *ad,
+    const waav_stt_req_t *req, waav_str_t key, waav_http_req_t *out,
+    waav_str_t *suffix, waav_alloc_t *a, waav_err_t *err)
+{
+    waav_str_t  values[3];
+
+    static const char  *fields[][2] = {
+        { "model_id", NULL }, { "language_code", NULL }, { "diarize", NULL },
+    };
+
+    values[0] = req->model.len ? req->model
+                               : (waav_str_t) { ad->default_model,
+                                                strlen(ad->default_model) };
+    values[1] = req->language;
+    values[2] = req->diarize == 1 ? (waav_str_t) waav_str_lit("true")
+                                  : (waav_str_t) { "", 0 };
+
+    out->method = "POST";
+    out->path.data = "/v1/speech-to-text";
+    out->path.len = sizeof("/v1/speech-to-text") - 1;
+
+    if (waav_tts_auth(out, "xi-api-key", "", key, a, err) != 0) {
+        return -1;
+    }
+
+    return waav_stt_multipart(req, fields, values, 3, out, suffix, a, err);
+}
+
+
+/* --- answers ------------------------------------------------------------------ */
+
+static int
+waav_stt_bad(waav_err_t *err, waav_str_t provider, const char *what)
+{
+    return waav_err_set(err, 502, "PROVIDER_BAD_RESPONSE",
+                        "Provider %.*s returned %s", (int) provider.len,
+                        provider.data, what);
+}
+
+
+static const cJSON *
+waav_stt_path(const cJSON *j, const char *a, const char *b)
+{
+    j = cJSON_GetObjectItemCaseSensitive(j, a);
+    return (j && b) ? cJSON_GetObjectItemCaseSensitive(j, b) : j;
+}
+
+
+static int
+waav_stt_num(const cJSON *j, double *v)
+{
+    if (cJSON_IsNumber(j) && isfinite(j->valuedouble)) {
+        *v = j->valuedouble;
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/* the common tail: words array items, provider and model, then done */
+typedef struct {
+    const char  *transcript;
+    const char  *language;
+    double       confidence, duration;
+    int          has_confidence, has_duration;
+    const cJSON *words;             /* array */
+    const char  *word_key;          /* "word", "punctuated_word", "text" */
+    const char  *type_only;         /* only items whose type is this */
+    int          word_confidence;
+} waav_stt_answer_t;
+
+
+static int
+waav_stt_write(const waav_stt_answer_t *ans, const waav_stt_req_t *req,
+    waav_str_t provider, const char *default_model, waav_alloc_t *a,
+    waav_str_t *out, waav_err_t *err)
+{
+    size_t        cap;
+    char         *buf;
+    double        v;
+    waav_jw_t     w;
+    const cJSON  *item, *t, *word;
+
+    cap = 1024 + 8 * strlen(ans->transcript)
+          + (ans->words ? 256 * (size_t) cJSON_GetArraySize(ans->words) : 0);
+
+    buf = waav_alloc(a, cap);
+    if (buf == NULL) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    }
+
+    waav_jw_init(&w, buf, cap);
+    waav_jw_open(&w, NULL);
+    waav_jw_cstr(&w, "transcript", ans->transcript);
+
+    if (ans->has_confidence) {
+        waav_jw_num(&w, "confidence", ans->confidence);
+    }
+
+    if (ans->language && ans->language[0]) {
+        waav_jw_cstr(&w, "language", ans->language);
+
+    } else if (req->language.len) {
+        waav_jw_str(&w, "language", req->language.data, req->language.len);
+    }
+
+    if (ans->has_duration) {
+        waav_jw_num(&w, "duration", ans->duration);
+    }
+
+    if (cJSON_IsArray(ans->words)) {
+        waav_jw_key_array(&w, "words");
+
+        cJSON_ArrayForEach(item, ans->words) {
+            if (ans->type_only) {
+                t = cJSON_GetObjectItemCaseSensitive(item, "type");
+                if (!cJSON_IsString(t)
+                    || strcmp(t->valuestring, ans->type_only) != 0)
+                {
+                    continue;
+                }
+            }
+
+            word = cJSON_GetObjectItemCaseSensitive(item, ans->word_key);
+            if (!cJSON_IsString(word)) {
+                word = cJSON_GetObjectItemCaseSensitive(item, "word");
+            }
+
+            if (!cJSON_IsString(word)) {
+                continue;
+            }
+
+            waav_jw_open(&w, NULL);
+            waav_jw_cstr(&w, "word", word->valuestring);
+
+            if (waav_stt_num(cJSON_GetObjectItemCaseSensitive(item, "start"),
+                             &v))
+            {
+                waav_jw_num(&w, "start", v);
+            }
+
+            if (waav_stt_num(cJSON_GetObjectItemCaseSensitive(item, "end"),
+                             &v))
+            {
+                waav_jw_num(&w, "end", v);
+            }
+
+            if (ans->word_confidence
+                && waav_stt_num(cJSON_GetObjectItemCaseSensitive(item,
+                                                                 "confidence"),
+                                &v))
+            {
+                waav_jw_num(&w, "confidence", v);
+            }
+
+            waav_jw_close(&w);
+        }
+
+        waav_jw_close_array(&w);
+    }
+
+    waav_jw_str(&w, "provider", provider.data, provider.len);
+
+    if (req->model.len) {
+        waav_jw_str(&w, "model", req->model.data, req->model.len);
+
+    } else {
+        waav_jw_cstr(&w, "model", default_model);
+    }
+
+    waav_jw_close(&w);
+
+    if (w.overflow) {
+        return waav_err_set(err, 502, "PROVIDER_BAD_RESPONSE",
+                            "the provider's answer is too large");
+    }
+
+    out->data = w.buf;
+    out->len = w.len;
+
+    return 0;
+}
+
+
+static int
+waav_stt_deepgram_normalize(const char *json, size_t len,
+    const waav_stt_req_t *req, waav_str_t provider, waav_alloc_t *a,
+    waav_str_t *out, waav_err_t *err)
+{
+    int                rc;
+    cJSON             *root;
+    const cJSON       *ch, *alt, *lang;
+    waav_stt_answer_t  ans;
+
+    root = cJSON_ParseWithLength(json, len);
+    ch = cJSON_GetArrayItem(waav_stt_path(root, "results", "channels"), 0);
+    alt = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ch,
+                                                              "alternatives"),
+                             0);
+
+    if (root == NULL || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(alt,
+                                                             "transcript")))
+    {
+        cJSON_Delete(root);
+        return waav_stt_bad(err, provider, "an answer without a transcript");
+    }
+
+    memset(&ans, 0, sizeof(ans));
+    ans.transcript = cJSON_GetObjectItemCaseSensitive(alt,
+                                                      "transcript")->valuestring;
+    ans.has_confidence = waav_stt_num(
+        cJSON_GetObjectItemCaseSensitive(alt, "confidence"), &ans.confidence);
+    ans.has_duration = waav_stt_num(waav_stt_path(root, "metadata", "duration"),
+                                    &ans.duration);
+
+    lang = cJSON_GetObjectItemCaseSensitive(ch, "detected_language");
+    ans.language = cJSON_IsString(lang) ? lang->valuestring : NULL;
+
+    ans.words = cJSON_GetObjectItemCaseSensitive(alt, "words");
+    ans.word_key = (req->punctuate == 1) ? "punctuated_word" : "word";
+    ans.word_confidence = 1;
+
+    rc = waav_stt_write(&ans, req, provider, "nova-3", a, out, err);
+    cJSON_Delete(root);
+
+    return rc;
+}
+
+
+static int
+waav_stt_openai_normalize(const char *json, size_t len,
+    const waav_stt_req_t *req, waav_str_t provider, waav_alloc_t *a,
+    waav_str_t *out, waav_err_t *err)
+{
+    int                rc;
+    cJSON             *root;
+    const cJSON       *text, *lang;
+    waav_stt_answer_t  ans;
+
+    root = cJSON_ParseWithLength(json, len);
+    text = cJSON_GetObjectItemCaseSensitive(root, "text");
+
+    if (!cJSON_IsString(text)) {
+        cJSON_Delete(root);
+        return waav_stt_bad(err, provider, "an answer without text");
+    }
+
+    memset(&ans, 0, sizeof(ans));
+    ans.transcript = text->valuestring;
+    ans.has_duration = waav_stt_num(
+        cJSON_GetObjectItemCaseSensitive(root, "duration"), &ans.duration);
+
+    lang = cJSON_GetObjectItemCaseSensitive(root, "language");
+    ans.language = cJSON_IsString(lang) ? lang->valuestring : NULL;
+
+    ans.words = cJSON_GetObjectItemCaseSensitive(root, "words");
+    ans.word_key = "word";
+
+    rc = waav_stt_write(&ans, req, provider, "whisper-1", a, out, err);
+    cJSON_Delete(root);
+
+    return rc;
+}
+
+
+static int
+waav_stt_elevenlabs_normalize(const char *json, size_t len,
+    const waav_stt_req_t *req, waav_str_t provider, waav_alloc_t *a,
+    waav_str_t *out, waav_err_t *err)
+{
+    int                rc;
+    cJSON             *root;
+    const cJSON       *text, *lang;
+    waav_stt_answer_t  ans;
+
+    root = cJSON_ParseWithLength(json, len);
+    text = cJSON_GetObjectItemCaseSensitive(root, "text");
+
+    if (!cJSON_IsString(text)) {
+        cJSON_Delete(root);
+        return waav_stt_bad(err, provider, "an answer without text");
+    }
+
+    memset(&ans, 0, sizeof(ans));
+    ans.transcript = text->valuestring;
+
+    lang = cJSON_GetObjectItemCaseSensitive(root, "language_code");
+    ans.language = cJSON_IsString(lang) ? lang->valuestring : NULL;
+
+    ans.words = cJSON_GetObjectItemCaseSensitive(root, "words");
+    ans.word_key = "text";
+    ans.type_only = "word";
+
+    rc = waav_stt_write(&ans, req, provider, "scribe_v1", a, out, err);
+    cJSON_Delete(root);
+
+    return rc;
+}
+
+
+static const waav_stt_adapter_t  waav_stt_adapters[] = {
+    { "deepgram", "nova-3", 0, waav_stt_deepgram_build,
+      waav_stt_deepgram_normalize },
+    { "openai", "whisper-1", 1, waav_stt_openai_build,
+      waav_stt_openai_normalize },
+    { "groq", "whisper-large-v3-turbo", 1, waav_stt_openai_build,
+      waav_stt_openai_normalize },
+    { "openai-compatible", "whisper-1", 1, waav_stt_openai_build,
+      waav_stt_openai_normalize },
+    { "elevenlabs", "scribe_v1", 1, waav_stt_elevenlabs_build,
+      waav_stt_elevenlabs_normalize },
+};
+
+
+const waav_stt_adapter_t *
+waav_stt_adapter(const char *type, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < sizeof(waav_stt_adapters) / sizeof(waav_stt_adapters[0]);
+         i++)
+    {
+        if (strlen(waav_stt_adapters[i].type) == len
+            && memcmp(waav_stt_adapters[i].type, type, len) == 0)
+        {
+            return &waav_stt_adapters[i];
+        }
+    }
+
+    return NULL;
+}

@@ -1,0 +1,68 @@
+/*
+ * waav: speech-to-text requests and answers, provider-neutral.
+ *
+ * The audio itself never passes through here: a provider request is a
+ * method, path, query and headers, plus (for multipart providers) the
+ * bytes that go before and after the client's audio, so the glue can wrap
+ * the client body's buffer chain without copying it.  Provider answers are
+ * normalized into one JSON shape:
+ *   {"transcript", "confidence", "language", "duration",
+ *    "words": [{"word", "start", "end", "confidence"}], "provider", "model"}
+ * with fields a provider lacks omitted, not invented.  Pure C.
+ */
+
+#ifndef WAAV_STT_H
+#define WAAV_STT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "waav_alloc.h"
+#include "waav_tts.h"
+
+#define WAAV_STT_MAX_PROMPT  2048
+
+typedef struct {
+    waav_str_t   model;             /* empty: the provider's default */
+    waav_str_t   language;          /* empty: detect */
+    waav_str_t   keywords;          /* comma-separated, Deepgram */
+    waav_str_t   prompt;            /* OpenAI-style */
+    waav_str_t   content_type;      /* of the audio, as the client sent it */
+    int          punctuate;         /* -1 unset, 0, 1 */
+    int          diarize;
+    int          words;             /* ask for word timings */
+} waav_stt_req_t;
+
+typedef struct waav_stt_adapter_s  waav_stt_adapter_t;
+
+struct waav_stt_adapter_s {
+    const char   *type;
+    const char   *default_model;
+    int           multipart;        /* the audio goes as a "file" part */
+
+    /* the provider request: path, args, headers; for multipart, body is
+     * what goes before the audio and suffix what goes after */
+    int         (*build)(const waav_stt_adapter_t *ad,
+                         const waav_stt_req_t *req, waav_str_t key,
+                         waav_http_req_t *out, waav_str_t *suffix,
+                         waav_alloc_t *a, waav_err_t *err);
+
+    /* the provider's JSON answer to our shape */
+    int         (*normalize)(const char *json, size_t len,
+                             const waav_stt_req_t *req, waav_str_t provider,
+                             waav_alloc_t *a, waav_str_t *out,
+                             waav_err_t *err);
+};
+
+const waav_stt_adapter_t *waav_stt_adapter(const char *type, size_t len);
+
+/* checks model, language, keywords, prompt and the content type */
+int waav_stt_validate(const waav_stt_req_t *req, waav_err_t *err);
+
+/* audio/wav ... -> 1; audio/L16;rate=16000 gives rate (else 0) */
+int waav_stt_audio_type(waav_str_t ct, unsigned *rate, const char **ext);
+
+/* a multipart/form-data boundary made from 16 random-looking bytes */
+void waav_stt_boundary(char *out, size_t size, uint64_t seed);
+
+#endif /* WAAV_STT_H */

@@ -1,0 +1,56 @@
+/*
+ * libFuzzer target: provider transcription answers (untrusted JSON) through
+ * each adapter's normalizer; the result must be valid UTF-8.  `make fuzz`.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "waav_json.h"
+#include "waav_stt.h"
+
+
+static void   *arena[64];
+static size_t  narena;
+
+static void *
+arena_alloc(void *data, size_t size)
+{
+    (void) data;
+    return narena < 64 ? (arena[narena++] = malloc(size ? size : 1)) : NULL;
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const char         *types[] = { "deepgram", "openai", "elevenlabs" };
+    waav_alloc_t               a = { arena_alloc, NULL };
+    waav_stt_req_t             req;
+    waav_str_t                 out, provider = { "p", 1 };
+    waav_err_t                 err;
+    const waav_stt_adapter_t  *ad;
+
+    if (size < 1) {
+        return 0;
+    }
+
+    memset(&req, 0, sizeof(req));
+    req.punctuate = data[0] & 4 ? 1 : -1;
+
+    ad = waav_stt_adapter(types[data[0] % 3], strlen(types[data[0] % 3]));
+
+    if (ad->normalize((const char *) data + 1, size - 1, &req, provider, &a,
+                      &out, &err) == 0
+        && !waav_utf8_valid(out.data, out.len))
+    {
+        abort();
+    }
+
+    while (narena) {
+        free(arena[--narena]);
+    }
+
+    return 0;
+}

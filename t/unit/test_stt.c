@@ -1,0 +1,345 @@
+/*
+ * Unit tests for src/core/waav_stt.c: provider requests (without the
+ * audio) and normalized answers (cmocka).
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "waav_stt.h"
+
+
+static void   *arena[256];
+static size_t  narena;
+
+static void *
+arena_alloc(void *data, size_t size)
+{
+    (void) data;
+    return narena < 256 ? (arena[narena++] = malloc(size ? size : 1)) : NULL;
+}
+
+static waav_alloc_t  A = { arena_alloc, NULL };
+
+static int
+teardown(void **state)
+{
+    (void) state;
+
+    while (narena) {
+        free(arena[--narena]);
+    }
+
+    return 0;
+}
+
+
+#define S(lit)  ((waav_str_t) { lit, sizeof(lit) - 1 })
+
+static void
+req_init(waav_stt_req_t *r, const char *ct)
+{
+    memset(r, 0, sizeof(*r));
+    r->content_type.data = ct;
+    r->content_type.len = strlen(ct);
+    r->punctuate = -1;
+    r->diarize = -1;
+}
+
+
+static const char *
+header(const waav_http_req_t *out, const char *name)
+{
+    size_t       i;
+    static char  buf[256];
+
+    for (i = 0; i < out->nheaders; i++) {
+        if (strcmp(out->headers[i].name, name) == 0) {
+            snprintf(buf, sizeof(buf), "%.*s",
+                     (int) out->headers[i].value.len,
+                     out->headers[i].value.data);
+            return buf;
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+test_validate(void **state)
+{
+    waav_stt_req_t  r;
+    waav_err_t      err;
+    unsigned        rate;
+    const char     *ext;
+
+    (void) state;
+
+    req_init(&r, "audio/wav");
+    assert_int_equal(waav_stt_validate(&r, &err), 0);
+
+    req_init(&r, "text/plain");
+    assert_int_equal(waav_stt_validate(&r, &err), -1);
+    assert_int_equal(err.status, 415);
+
+    req_init(&r, "audio/wav");
+    r.language = S("en/../x");
+    assert_int_equal(waav_stt_validate(&r, &err), -1);
+    assert_int_equal(err.status, 400);
+
+    req_init(&r, "audio/wav");
+    r.model = S("nova-3?x=1");
+    assert_int_equal(waav_stt_validate(&r, &err), -1);
+
+    req_init(&r, "audio/wav");
+    r.keywords = S("waav:2, nginx&x=y");
+    assert_int_equal(waav_stt_validate(&r, &err), -1);
+
+    assert_true(waav_stt_audio_type(S("audio/L16;rate=16000;channels=1"),
+                                    &rate, &ext));
+    assert_int_equal(rate, 16000);
+    assert_false(waav_stt_audio_type(S("audio/L16"), &rate, &ext));
+    assert_true(waav_stt_audio_type(S("AUDIO/MPEG"), &rate, &ext));
+    assert_string_equal(ext, "mp3");
+}
+
+
+static void
+test_deepgram_request(void **state)
+{
+    waav_stt_req_t             r;
+    waav_http_req_t            out;
+    waav_str_t                 suffix;
+    waav_err_t                 err;
+    const waav_stt_adapter_t  *ad;
+
+    (void) state;
+
+    ad = waav_stt_adapter("deepgram", 8);
+    assert_non_null(ad);
+    assert_false(ad->multipart);
+
+    req_init(&r, "audio/wav");
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &A, &err), 0);
+    assert_int_equal(out.path.len, 10);
+    assert_memory_equal(out.path.data, "/v1/listen", 10);
+    assert_int_equal(out.args.len, strlen("model=nova-3&detect_language=true"));
+    assert_memory_equal(out.args.data, "model=nova-3&detect_language=true",
+                        out.args.len);
+    assert_string_equal(header(&out, "Authorization"), "Token KEY");
+    assert_string_equal(header(&out, "Content-Type"), "audio/wav");
+    assert_int_equal(suffix.len, 0);
+
+    req_init(&r, "audio/L16;rate=16000");
+    r.model = S("nova-2");
+    r.language = S("en-US");
+    r.punctuate = 1;
+    r.diarize = 0;
+    r.keywords = S("waav:2,open ai");
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &A, &err), 0);
+    assert_int_equal(out.args.len, strlen("model=nova-2&language=en-US"
+        "&punctuate=true&diarize=false&keywords=waav:2&keywords=open%20ai"));
+    assert_memory_equal(out.args.data, "model=nova-2&language=en-US"
+        "&punctuate=true&diarize=false&keywords=waav:2&keywords=open%20ai",
+        out.args.len);
+
+    req_init(&r, "audio/wav");
+    r.keywords = S("waav");
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &A, &err), 0);
+    assert_non_null(strstr(out.args.data, "&keyterm=waav"));
+}
+
+
+static void
+test_openai_request(void **state)
+{
+    waav_stt_req_t             r;
+    waav_http_req_t            out;
+    waav_str_t                 suffix;
+    waav_err_t                 err;
+    char                       boundary[64], want[1024];
+    const char                *ct;
+    const waav_stt_adapter_t  *ad;
+
+    (void) state;
+
+    ad = waav_stt_adapter("openai", 6);
+    req_init(&r, "audio/mpeg");
+    r.language = S("en");
+    r.words = 1;
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(ad->build(ad, &r, S("sk"), &out, &suffix, &A, &err), 0);
+
+    assert_memory_equal(out.path.data, "/audio/transcriptions", out.path.len);
+    assert_string_equal(header(&out, "Authorization"), "Bearer sk");
+
+    ct = header(&out, "Content-Type");
+    assert_non_null(ct);
+    assert_int_equal(sscanf(ct, "multipart/form-data; boundary=%63s", boundary),
+                     1);
+
+    snprintf(want, sizeof(want),
+             "--%s\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n"
+             "whisper-1\r\n"
+             "--%s\r\nContent-Disposition: form-data; name=\"language\"\r\n\r\n"
+             "en\r\n"
+             "--%s\r\nContent-Disposition: form-data; "
+             "name=\"response_format\"\r\n\r\nverbose_json\r\n"
+             "--%s\r\nContent-Disposition: form-data; "
+             "name=\"timestamp_granularities[]\"\r\n\r\nword\r\n"
+             "--%s\r\nContent-Disposition: form-data; name=\"file\"; "
+             "filename=\"audio.mp3\"\r\nContent-Type: audio/mpeg\r\n\r\n",
+             boundary, boundary, boundary, boundary, boundary);
+
+    assert_int_equal(out.body.len, strlen(want));
+    assert_memory_equal(out.body.data, want, out.body.len);
+
+    snprintf(want, sizeof(want), "\r\n--%s--\r\n", boundary);
+    assert_int_equal(suffix.len, strlen(want));
+    assert_memory_equal(suffix.data, want, suffix.len);
+
+    /* gpt-4o models: json, no timings */
+    req_init(&r, "audio/wav");
+    r.model = S("gpt-4o-transcribe");
+    r.words = 1;
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(ad->build(ad, &r, S("sk"), &out, &suffix, &A, &err), 0);
+    assert_null(strstr(out.body.data, "timestamp_granularities"));
+    assert_non_null(strstr(out.body.data, "\r\n\r\njson\r\n"));
+
+    /* no key, no Authorization (self-hosted) */
+    ad = waav_stt_adapter("openai-compatible", 17);
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(ad->build(ad, &r, (waav_str_t) { "", 0 }, &out, &suffix,
+                               &A, &err), 0);
+    assert_null(header(&out, "Authorization"));
+}
+
+
+static void
+test_elevenlabs_request(void **state)
+{
+    waav_stt_req_t             r;
+    waav_http_req_t            out;
+    waav_str_t                 suffix;
+    waav_err_t                 err;
+    const waav_stt_adapter_t  *ad;
+
+    (void) state;
+
+    ad = waav_stt_adapter("elevenlabs", 10);
+    req_init(&r, "audio/wav");
+    r.diarize = 1;
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(ad->build(ad, &r, S("xk"), &out, &suffix, &A, &err), 0);
+    assert_memory_equal(out.path.data, "/v1/speech-to-text", out.path.len);
+    assert_string_equal(header(&out, "xi-api-key"), "xk");
+    assert_non_null(strstr(out.body.data, "name=\"model_id\"\r\n\r\nscribe_v1"));
+    assert_non_null(strstr(out.body.data, "name=\"diarize\"\r\n\r\ntrue"));
+    assert_non_null(strstr(out.body.data, "filename=\"audio.wav\""));
+}
+
+
+static void
+normalize(const char *type, const char *json, waav_stt_req_t *r,
+    const char *want)
+{
+    waav_str_t                 out;
+    waav_err_t                 err;
+    const waav_stt_adapter_t  *ad;
+
+    ad = waav_stt_adapter(type, strlen(type));
+
+    if (ad->normalize(json, strlen(json), r, S("prov"), &A, &out, &err) != 0) {
+        fail_msg("normalize: %s", err.message);
+    }
+
+    if (out.len != strlen(want) || memcmp(out.data, want, out.len) != 0) {
+        fail_msg("got %.*s", (int) out.len, out.data);
+    }
+}
+
+
+static void
+test_normalize(void **state)
+{
+    waav_stt_req_t  r;
+    waav_str_t      out;
+    waav_err_t      err;
+
+    (void) state;
+
+    req_init(&r, "audio/wav");
+
+    normalize("deepgram",
+        "{\"metadata\":{\"duration\":2.5},\"results\":{\"channels\":[{"
+        "\"detected_language\":\"en\",\"alternatives\":[{\"transcript\":"
+        "\"hello world\",\"confidence\":0.98,\"words\":[{\"word\":\"hello\","
+        "\"start\":0.1,\"end\":0.5,\"confidence\":0.99,\"punctuated_word\":"
+        "\"Hello\"},{\"word\":\"world\",\"start\":0.6,\"end\":1,"
+        "\"confidence\":0.97}]}]}]}}", &r,
+        "{\"transcript\":\"hello world\",\"confidence\":0.98,"
+        "\"language\":\"en\",\"duration\":2.5,\"words\":["
+        "{\"word\":\"hello\",\"start\":0.1,\"end\":0.5,\"confidence\":0.99},"
+        "{\"word\":\"world\",\"start\":0.6,\"end\":1,\"confidence\":0.97}],"
+        "\"provider\":\"prov\",\"model\":\"nova-3\"}");
+
+    r.model = (waav_str_t) { "whisper-1", 9 };
+    normalize("openai",
+        "{\"task\":\"transcribe\",\"language\":\"english\",\"duration\":1.5,"
+        "\"text\":\"Hi.\",\"words\":[{\"word\":\"Hi\",\"start\":0,"
+        "\"end\":0.4}]}", &r,
+        "{\"transcript\":\"Hi.\",\"language\":\"english\",\"duration\":1.5,"
+        "\"words\":[{\"word\":\"Hi\",\"start\":0,\"end\":0.4}],"
+        "\"provider\":\"prov\",\"model\":\"whisper-1\"}");
+
+    /* json: only text; nothing invented */
+    req_init(&r, "audio/wav");
+    normalize("openai", "{\"text\":\"Hi.\"}", &r,
+        "{\"transcript\":\"Hi.\",\"provider\":\"prov\",\"model\":"
+        "\"whisper-1\"}");
+
+    normalize("elevenlabs",
+        "{\"language_code\":\"eng\",\"text\":\"a b\",\"words\":["
+        "{\"text\":\"a\",\"start\":0,\"end\":0.2,\"type\":\"word\"},"
+        "{\"text\":\" \",\"start\":0.2,\"end\":0.3,\"type\":\"spacing\"},"
+        "{\"text\":\"b\",\"start\":0.3,\"end\":0.5,\"type\":\"word\"}]}", &r,
+        "{\"transcript\":\"a b\",\"language\":\"eng\",\"words\":["
+        "{\"word\":\"a\",\"start\":0,\"end\":0.2},{\"word\":\"b\","
+        "\"start\":0.3,\"end\":0.5}],\"provider\":\"prov\",\"model\":"
+        "\"scribe_v1\"}");
+
+    /* not the expected JSON */
+    assert_int_equal(waav_stt_adapter("deepgram", 8)->normalize("{\"results\"",
+                     11, &r, S("prov"), &A, &out, &err), -1);
+    assert_int_equal(err.status, 502);
+    assert_string_equal(err.code, "PROVIDER_BAD_RESPONSE");
+
+    assert_int_equal(waav_stt_adapter("openai", 6)->normalize("[1]", 3, &r,
+                     S("prov"), &A, &out, &err), -1);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test_teardown(test_validate, teardown),
+        cmocka_unit_test_teardown(test_deepgram_request, teardown),
+        cmocka_unit_test_teardown(test_openai_request, teardown),
+        cmocka_unit_test_teardown(test_elevenlabs_request, teardown),
+        cmocka_unit_test_teardown(test_normalize, teardown),
+    };
+
+    return cmocka_run_group_tests_name("waav_stt", tests, NULL, NULL);
+}
