@@ -126,6 +126,19 @@ void ngx_http_waav_allocator(ngx_pool_t *pool, waav_alloc_t *a);
 
 /* ngx_http_waav_provider.c */
 
+/* what a provider call came to, for ngx_http_waav_provider_error() */
+typedef struct {
+    ngx_int_t     rc;               /* the subrequest's */
+    ngx_uint_t    status;           /* the provider's; 0: no answer */
+    ngx_str_t     retry_after;
+    u_char       *body;             /* the provider's answer */
+    size_t        body_len;
+    const char   *empty;            /* a 2xx without it: "no audio" */
+} ngx_http_waav_failure_t;
+
+ngx_int_t ngx_http_waav_provider_error(ngx_http_request_t *r,
+    ngx_http_waav_provider_t *p, ngx_http_waav_failure_t *f);
+
 char *ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_http_waav_provider_t *ngx_http_waav_provider_find(ngx_http_request_t *r,
     waav_str_t name);

@@ -12,6 +12,7 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "waav_errmsg.h"
 
 
 #define NGX_HTTP_WAAV_MAX_KEY  1024
@@ -242,4 +243,76 @@ ngx_http_waav_provider_init(ngx_conf_t *cf)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A provider's failure as the client sees it: before any answer, 504
+ * PROVIDER_TIMEOUT or 502 PROVIDER_ERROR; a 2xx without anything usable,
+ * 502 PROVIDER_BAD_RESPONSE; a 429, 429 PROVIDER_RATE_LIMITED with
+ * Retry-After; any other status, 502 PROVIDER_ERROR with the provider's
+ * message, the key redacted.
+ */
+ngx_int_t
+ngx_http_waav_provider_error(ngx_http_request_t *r, ngx_http_waav_provider_t *p,
+    ngx_http_waav_failure_t *f)
+{
+    char        msg[WAAV_ERRMSG_MAX + 1];
+    size_t      len;
+    ngx_str_t  *name;
+    waav_err_t  err;
+
+    static ngx_str_t  retry_after = ngx_string("Retry-After");
+    static ngx_str_t  one = ngx_string("1");
+
+    name = &p->name;
+
+    if (f->status == 0) {
+        if (f->rc == NGX_HTTP_GATEWAY_TIME_OUT) {
+            waav_err_set(&err, NGX_HTTP_GATEWAY_TIME_OUT, "PROVIDER_TIMEOUT",
+                         "Provider %.*s did not answer in time",
+                         (int) name->len, name->data);
+
+        } else {
+            waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_ERROR",
+                         "Could not reach provider %.*s",
+                         (int) name->len, name->data);
+        }
+
+    } else if (f->status >= 200 && f->status < 300) {
+        waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_BAD_RESPONSE",
+                     "Provider %.*s returned %s", (int) name->len, name->data,
+                     f->empty);
+
+    } else {
+        len = waav_provider_message((char *) f->body, f->body_len,
+                                    (char *) p->key.data, p->key.len, msg,
+                                    sizeof(msg));
+
+        if (f->status == NGX_HTTP_TOO_MANY_REQUESTS) {
+            if (ngx_http_waav_add_header(r, &retry_after,
+                                         f->retry_after.len
+                                         ? &f->retry_after : &one)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            waav_err_set(&err, NGX_HTTP_TOO_MANY_REQUESTS,
+                         "PROVIDER_RATE_LIMITED",
+                         "Provider %.*s is rate limiting: %.*s",
+                         (int) name->len, name->data, (int) len, msg);
+
+        } else {
+            waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_ERROR",
+                         "Provider %.*s answered %lu: %.*s",
+                         (int) name->len, name->data,
+                         (unsigned long) f->status, (int) len, msg);
+        }
+    }
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s", err.message);
+
+    return ngx_http_waav_send_error(r, err.status, err.message,
+                                    ngx_strlen(err.message), err.code);
 }

@@ -591,64 +591,16 @@ static ngx_int_t
 ngx_http_waav_tts_provider_error(ngx_http_request_t *r,
     ngx_http_waav_tts_ctx_t *ctx)
 {
-    char        msg[WAAV_ERRMSG_MAX + 1];
-    size_t      len;
-    ngx_str_t  *name;
-    waav_err_t  err;
+    ngx_http_waav_failure_t  f;
 
-    static ngx_str_t  retry_after = ngx_string("Retry-After");
-    static ngx_str_t  one = ngx_string("1");
+    f.rc = ctx->rc;
+    f.status = ctx->header ? ctx->status : 0;
+    f.retry_after = ctx->retry_after;
+    f.body = ctx->err;
+    f.body_len = ctx->err_len;
+    f.empty = "no audio";
 
-    name = &ctx->provider->name;
-
-    if (!ctx->header) {
-        if (ctx->rc == NGX_HTTP_GATEWAY_TIME_OUT) {
-            waav_err_set(&err, NGX_HTTP_GATEWAY_TIME_OUT, "PROVIDER_TIMEOUT",
-                         "Provider %.*s did not answer in time",
-                         (int) name->len, name->data);
-
-        } else {
-            waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_ERROR",
-                         "Could not reach provider %.*s",
-                         (int) name->len, name->data);
-        }
-
-    } else if (ctx->ok) {
-        waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_BAD_RESPONSE",
-                     "Provider %.*s returned no audio",
-                     (int) name->len, name->data);
-
-    } else {
-        len = waav_provider_message((char *) ctx->err, ctx->err_len,
-                                    (char *) ctx->provider->key.data,
-                                    ctx->provider->key.len, msg, sizeof(msg));
-
-        if (ctx->status == NGX_HTTP_TOO_MANY_REQUESTS) {
-            if (ngx_http_waav_add_header(r, &retry_after,
-                                         ctx->retry_after.len
-                                         ? &ctx->retry_after : &one)
-                != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            waav_err_set(&err, NGX_HTTP_TOO_MANY_REQUESTS,
-                         "PROVIDER_RATE_LIMITED",
-                         "Provider %.*s is rate limiting: %.*s",
-                         (int) name->len, name->data, (int) len, msg);
-
-        } else {
-            waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_ERROR",
-                         "Provider %.*s answered %lu: %.*s",
-                         (int) name->len, name->data,
-                         (unsigned long) ctx->status, (int) len, msg);
-        }
-    }
-
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s", err.message);
-
-    return ngx_http_waav_send_error(r, err.status, err.message,
-                                    ngx_strlen(err.message), err.code);
+    return ngx_http_waav_provider_error(r, ctx->provider, &f);
 }
 
 
