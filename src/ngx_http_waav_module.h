@@ -138,6 +138,10 @@ typedef struct {
 
 ngx_int_t ngx_http_waav_provider_error(ngx_http_request_t *r,
     ngx_http_waav_provider_t *p, ngx_http_waav_failure_t *f);
+ngx_int_t ngx_http_waav_call(ngx_http_request_t *r,
+    ngx_http_waav_provider_t *pv, waav_http_req_t *preq, ngx_chain_t *body,
+    off_t len, ngx_http_post_subrequest_pt handler, void *data,
+    ngx_uint_t flags, ngx_http_request_t **psr);
 
 char *ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_http_waav_provider_t *ngx_http_waav_provider_find(ngx_http_request_t *r,

@@ -316,3 +316,91 @@ ngx_http_waav_provider_error(ngx_http_request_t *r, ngx_http_waav_provider_t *p,
     return ngx_http_waav_send_error(r, err.status, err.message,
                                     ngx_strlen(err.message), err.code);
 }
+
+
+/*
+ * A subrequest to the provider's internal location with the provider
+ * request's method, path, query and headers, and body as its body (len
+ * bytes), nothing of the client's request.  Everything is made before the
+ * subrequest, so a failure leaves none behind.
+ */
+ngx_int_t
+ngx_http_waav_call(ngx_http_request_t *r, ngx_http_waav_provider_t *pv,
+    waav_http_req_t *preq, ngx_chain_t *body, off_t len,
+    ngx_http_post_subrequest_pt handler, void *data, ngx_uint_t flags,
+    ngx_http_request_t **psr)
+{
+    size_t                        i;
+    u_char                       *p;
+    ngx_str_t                     uri, args;
+    ngx_list_t                    headers;
+    ngx_table_elt_t              *h;
+    ngx_http_request_t           *sr;
+    ngx_http_request_body_t      *rb;
+    ngx_http_post_subrequest_t   *ps;
+
+    uri.len = pv->location.len + preq->path.len;
+    uri.data = ngx_pnalloc(r->pool, uri.len);
+    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+
+    if (uri.data == NULL || ps == NULL || rb == NULL
+        || ngx_list_init(&headers, r->pool, preq->nheaders + 1,
+                         sizeof(ngx_table_elt_t))
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(uri.data, pv->location.data, pv->location.len);
+    ngx_memcpy(p, preq->path.data, preq->path.len);
+
+    args.data = (u_char *) preq->args.data;
+    args.len = preq->args.len;
+
+    ps->handler = handler;
+    ps->data = data;
+
+    rb->bufs = body;
+
+    for (i = 0; i < preq->nheaders; i++) {
+        h = ngx_list_push(&headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->key.data = (u_char *) preq->headers[i].name;
+        h->key.len = ngx_strlen(preq->headers[i].name);
+        h->value.data = (u_char *) preq->headers[i].value.data;
+        h->value.len = preq->headers[i].value.len;
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
+
+        h->lowcase_key = ngx_pnalloc(r->pool, h->key.len);
+        if (h->lowcase_key == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
+    }
+
+    if (ngx_http_subrequest(r, &uri, args.len ? &args : NULL, &sr, ps, flags)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    *psr = sr;
+
+    sr->method = NGX_HTTP_POST;
+    ngx_str_set(&sr->method_name, "POST");
+    sr->request_body = rb;
+
+    ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
+    sr->headers_in.headers = headers;
+    sr->headers_in.content_length_n = len;
+    sr->headers_in.keep_alive_n = -1;
+
+    return NGX_OK;
+}

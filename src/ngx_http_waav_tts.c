@@ -380,103 +380,31 @@ static ngx_int_t
 ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
     ngx_http_waav_tts_ctx_t *ctx)
 {
-    size_t                        i;
-    u_char                       *p;
-    ngx_str_t                     uri, args;
-    ngx_buf_t                    *b;
-    ngx_list_t                    headers;
-    ngx_chain_t                  *cl;
-    ngx_table_elt_t              *h;
-    ngx_http_request_t           *sr;
-    ngx_http_request_body_t      *rb;
-    ngx_http_post_subrequest_t   *ps;
-    waav_http_req_t              *preq;
-
-    preq = &ctx->preq;
-
-    /* everything is made first: a failure must not leave a subrequest */
-
-    uri.len = ctx->provider->location.len + preq->path.len;
-    uri.data = ngx_pnalloc(r->pool, uri.len);
-    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
-    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
-    b = ngx_calloc_buf(r->pool);
-    cl = ngx_alloc_chain_link(r->pool);
-
-    if (uri.data == NULL || ps == NULL || rb == NULL || b == NULL
-        || cl == NULL
-        || ngx_list_init(&headers, r->pool, preq->nheaders + 1,
-                         sizeof(ngx_table_elt_t))
-           != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_cpymem(uri.data, ctx->provider->location.data,
-                   ctx->provider->location.len);
-    ngx_memcpy(p, preq->path.data, preq->path.len);
-
-    args.data = (u_char *) preq->args.data;
-    args.len = preq->args.len;
-
-    ps->handler = ngx_http_waav_tts_done;
-    ps->data = ctx;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
 
     /* the provider request's own body: a whole buffer, which nginx can
      * rewind (start) if it retries the request */
-    b->start = (u_char *) preq->body.data;
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (b == NULL || cl == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->start = (u_char *) ctx->preq.body.data;
     b->pos = b->start;
-    b->last = b->start + preq->body.len;
+    b->last = b->start + ctx->preq.body.len;
     b->end = b->last;
     b->memory = 1;
     b->last_buf = 1;
 
     cl->buf = b;
     cl->next = NULL;
-    rb->bufs = cl;
 
-    /* and only its own headers: nothing of the client's goes on */
-    for (i = 0; i < preq->nheaders; i++) {
-        h = ngx_list_push(&headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->key.data = (u_char *) preq->headers[i].name;
-        h->key.len = ngx_strlen(preq->headers[i].name);
-        h->value.data = (u_char *) preq->headers[i].value.data;
-        h->value.len = preq->headers[i].value.len;
-#if (nginx_version >= 1023000)
-        h->next = NULL;
-#endif
-
-        h->lowcase_key = ngx_pnalloc(r->pool, h->key.len);
-        if (h->lowcase_key == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
-    }
-
-    if (ngx_http_subrequest(r, &uri, args.len ? &args : NULL, &sr, ps,
-                            NGX_HTTP_SUBREQUEST_WAITED)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->sr = sr;
-
-    sr->method = NGX_HTTP_POST;
-    ngx_str_set(&sr->method_name, "POST");
-    sr->request_body = rb;
-
-    ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
-    sr->headers_in.headers = headers;
-    sr->headers_in.content_length_n = preq->body.len;
-    sr->headers_in.keep_alive_n = -1;
-
-    return NGX_OK;
+    return ngx_http_waav_call(r, ctx->provider, &ctx->preq, cl,
+                              (off_t) ctx->preq.body.len,
+                              ngx_http_waav_tts_done, ctx,
+                              NGX_HTTP_SUBREQUEST_WAITED, &ctx->sr);
 }
 
 
