@@ -38,6 +38,20 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       0,
       NULL },
 
+    { ngx_string("waav_stt"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_waav_stt,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_stt_max_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_waav_loc_conf_t, stt_max_size),
+      NULL },
+
     { ngx_string("waav_auth"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -223,6 +237,7 @@ ngx_http_waav_create_loc_conf(ngx_conf_t *cf)
     conf->json_errors = NGX_CONF_UNSET;
     conf->handled = NGX_CONF_UNSET;
     conf->tts_shape = NGX_CONF_UNSET_UINT;
+    conf->stt_max_size = NGX_CONF_UNSET_SIZE;
     conf->auth = NGX_CONF_UNSET;
 
     return conf;
@@ -261,6 +276,15 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     ngx_conf_merge_value(conf->auth, prev->auth, 0);
+
+    /* uploads up to waav_stt_max_size (OpenAI's 25 MB by default) */
+    ngx_conf_merge_size_value(conf->stt_max_size, prev->stt_max_size,
+                              25 * 1024 * 1024);
+
+    if (conf->stt == 1) {
+        clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+        clcf->client_max_body_size = conf->stt_max_size;
+    }
 
     if (conf->limits == NULL) {
         conf->limits = prev->limits;

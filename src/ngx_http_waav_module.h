@@ -13,6 +13,7 @@
 
 #include "waav_alloc.h"
 #include "waav_jwt.h"
+#include "waav_stt.h"
 #include "waav_tts.h"
 
 
@@ -29,6 +30,7 @@ typedef struct {
     ngx_str_t                  key;        /* empty: none configured */
     ngx_str_t                  location;   /* internal location, no '/' at end */
     const waav_tts_adapter_t  *tts;        /* NULL: the type has no TTS */
+    const waav_stt_adapter_t  *stt;        /* NULL: the type has no STT */
     unsigned                   usable:1;   /* has a key, or needs none */
 } ngx_http_waav_provider_t;
 
@@ -79,6 +81,11 @@ typedef struct {
     /* waav_tts: which body shape the location takes */
     ngx_uint_t   tts_shape;
 
+    /* waav_stt [PROVIDER]; waav_stt_max_size */
+    ngx_flag_t   stt;
+    ngx_str_t    stt_provider;
+    size_t       stt_max_size;
+
     /* waav_auth on|off */
     ngx_flag_t   auth;
 
@@ -94,6 +101,7 @@ typedef struct {
     unsigned     error_sent:1;
 
     void        *tts;                       /* ngx_http_waav_tts_ctx_t */
+    void        *stt;                       /* ngx_http_waav_stt_ctx_t */
 
     ngx_str_t    tenant;                    /* $waav_tenant */
     const char  *auth_method;               /* $waav_auth_method */
@@ -197,6 +205,11 @@ ngx_int_t ngx_http_waav_limit_charge_tts(ngx_http_request_t *r,
     uint64_t chars, void (*resume)(ngx_http_request_t *r), waav_err_t *err);
 ngx_int_t ngx_http_waav_limit_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_waav_limit_init(ngx_conf_t *cf);
+
+
+/* ngx_http_waav_stt.c */
+
+char *ngx_http_waav_stt(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 
 /* ngx_http_waav_tts.c */

@@ -134,12 +134,13 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     p->tts = waav_tts_adapter((char *) p->type.data, p->type.len);
+    p->stt = waav_stt_adapter((char *) p->type.data, p->type.len);
 
-    if (p->tts == NULL) {
+    if (p->tts == NULL && p->stt == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "unknown waav provider type \"%V\" (deepgram, "
-                           "elevenlabs, openai, openai-compatible, cartesia)",
-                           &p->type);
+                           "elevenlabs, openai, openai-compatible, cartesia, "
+                           "groq)", &p->type);
         return NGX_CONF_ERROR;
     }
 
@@ -192,9 +193,10 @@ ngx_http_waav_provider_find(ngx_http_request_t *r, waav_str_t name)
 }
 
 
-/* "deepgram, openai" into buf: the providers a client may name */
+/* "deepgram, openai" into buf: the providers a client may name
+ * (what: 1 those with TTS, 2 those with STT) */
 ngx_int_t
-ngx_http_waav_provider_list(ngx_http_request_t *r, ngx_uint_t tts,
+ngx_http_waav_provider_list(ngx_http_request_t *r, ngx_uint_t what,
     u_char *buf, size_t size, size_t *len)
 {
     u_char                     *p, *last;
@@ -208,7 +210,9 @@ ngx_http_waav_provider_list(ngx_http_request_t *r, ngx_uint_t tts,
     last = buf + size;
 
     for (i = 0; i < wmcf->providers.nelts; i++) {
-        if (tts && pr[i].tts == NULL) {
+        if ((what == 1 && pr[i].tts == NULL)
+            || (what == 2 && pr[i].stt == NULL))
+        {
             continue;
         }
 

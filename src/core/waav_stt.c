@@ -223,6 +223,43 @@ waav_mp_field(waav_mp_t *m, const char *boundary, const char *name,
 }
 
 
+static void
+waav_le(unsigned char *p, uint32_t v, int n)
+{
+    int  i;
+
+    for (i = 0; i < n; i++) {
+        p[i] = (unsigned char) (v >> (8 * i));
+    }
+}
+
+
+/* RIFF/WAVE, PCM 16-bit little-endian mono at rate, len bytes of data */
+static void
+waav_stt_wav_header(waav_mp_t *m, uint64_t len, unsigned rate)
+{
+    unsigned char  h[44];
+    uint32_t       n;
+
+    n = len > 0xffffffd3 ? 0xffffffd3 : (uint32_t) len;
+
+    memcpy(h, "RIFF", 4);
+    waav_le(h + 4, 36 + n, 4);
+    memcpy(h + 8, "WAVEfmt ", 8);
+    waav_le(h + 16, 16, 4);
+    waav_le(h + 20, 1, 2);              /* PCM */
+    waav_le(h + 22, 1, 2);              /* mono */
+    waav_le(h + 24, rate, 4);
+    waav_le(h + 28, rate * 2, 4);
+    waav_le(h + 32, 2, 2);
+    waav_le(h + 34, 16, 2);
+    memcpy(h + 36, "data", 4);
+    waav_le(h + 40, n, 4);
+
+    waav_mp_add(m, (const char *) h, sizeof(h));
+}
+
+
 /* the parts before the audio, the file part's header, and the end */
 static int
 waav_stt_multipart(const waav_stt_req_t *req, const char *fields[][2],
@@ -269,10 +306,18 @@ waav_stt_multipart(const waav_stt_req_t *req, const char *fields[][2],
     waav_mp_add(&m, boundary, strlen(boundary));
     waav_mp_cstr(&m, "\r\nContent-Disposition: form-data; name=\"file\"; "
                 "filename=\"audio.");
-    waav_mp_add(&m, ext, strlen(ext));
-    waav_mp_cstr(&m, "\"\r\nContent-Type: ");
-    waav_mp_add(&m, req->content_type.data, req->content_type.len);
-    waav_mp_cstr(&m, "\r\n\r\n");
+
+    if (rate) {
+        /* headerless PCM becomes a WAV: a 44-byte header before it */
+        waav_mp_cstr(&m, "wav\"\r\nContent-Type: audio/wav\r\n\r\n");
+        waav_stt_wav_header(&m, req->audio_len, rate);
+
+    } else {
+        waav_mp_add(&m, ext, strlen(ext));
+        waav_mp_cstr(&m, "\"\r\nContent-Type: ");
+        waav_mp_add(&m, req->content_type.data, req->content_type.len);
+        waav_mp_cstr(&m, "\r\n\r\n");
+    }
 
     if (m.overflow) {
         return waav_err_set(err, 500, "INTERNAL_ERROR", "multipart overflow");
@@ -304,6 +349,8 @@ waav_stt_deepgram_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     char        *args, *p;
     waav_str_t   model;
     int          nova3;
+    unsigned     rate;
+    const char  *ext;
 
     suffix->len = 0;
     model = req->model.len ? req->model
@@ -327,6 +374,11 @@ waav_stt_deepgram_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
 
     } else {
         p += sprintf(p, "&detect_language=true");
+    }
+
+    /* headerless PCM: Deepgram must be told what it is */
+    if (waav_stt_audio_type(req->content_type, &rate, &ext) && rate) {
+        p += sprintf(p, "&encoding=linear16&sample_rate=%u&channels=1", rate);
     }
 
     if (req->punctuate >= 0) {

@@ -147,8 +147,10 @@ test_deepgram_request(void **state)
     memset(&out, 0, sizeof(out));
     assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &A, &err), 0);
     assert_int_equal(out.args.len, strlen("model=nova-2&language=en-US"
+        "&encoding=linear16&sample_rate=16000&channels=1"
         "&punctuate=true&diarize=false&keywords=waav:2&keywords=open%20ai"));
     assert_memory_equal(out.args.data, "model=nova-2&language=en-US"
+        "&encoding=linear16&sample_rate=16000&channels=1"
         "&punctuate=true&diarize=false&keywords=waav:2&keywords=open%20ai",
         out.args.len);
 

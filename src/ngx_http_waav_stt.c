@@ -1,0 +1,496 @@
+/*
+ * waav: waav_stt, speech to text over REST.
+ *
+ *   location = /listen { waav_stt deepgram; }
+ *
+ * POST raw audio (its real Content-Type); the query picks provider, model,
+ * language, punctuate, diarize, keywords.  The audio is not copied: the
+ * provider subrequest's body is the client body's own buffers (memory or
+ * temp file), wrapped by a multipart prefix and suffix for providers that
+ * take a form.  The provider's JSON answer comes back in memory (an
+ * in-memory subrequest, bounded by subrequest_output_buffer_size in the
+ * provider location) and is normalized by the core (src/core/waav_stt.c).
+ */
+
+#include "ngx_http_waav_module.h"
+#include "waav_json.h"
+#include "waav_stt.h"
+
+
+typedef struct {
+    ngx_http_waav_provider_t  *provider;
+    waav_stt_req_t             req;
+    waav_http_req_t            preq;
+    ngx_http_request_t        *sr;
+    ngx_int_t                  rc;
+    unsigned                   done:1;
+} ngx_http_waav_stt_ctx_t;
+
+
+static ngx_int_t ngx_http_waav_stt_handler(ngx_http_request_t *r);
+static void ngx_http_waav_stt_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data,
+    ngx_int_t rc);
+static void ngx_http_waav_stt_resume(ngx_http_request_t *r);
+
+
+char *
+ngx_http_waav_stt(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_waav_loc_conf_t  *wlcf = conf;
+
+    ngx_str_t  *value;
+
+    ngx_http_waav_unused(cmd);
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2) {
+        if (!waav_ident_valid((char *) value[1].data, value[1].len)) {
+            return "has an invalid provider name";
+        }
+
+        wlcf->stt_provider = value[1];
+    }
+
+    wlcf->stt = 1;
+
+    return ngx_http_waav_set_handler(cf, wlcf, ngx_http_waav_stt_handler);
+}
+
+
+static ngx_int_t
+ngx_http_waav_stt_handler(ngx_http_request_t *r)
+{
+    unsigned                  rate;
+    ngx_int_t                 rc;
+    waav_str_t                ct;
+    const char               *ext;
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_stt_ctx_t  *ctx;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    if (r->method != NGX_HTTP_POST) {
+        return ngx_http_waav_not_allowed(r, "POST", "POST");
+    }
+
+    ct.data = r->headers_in.content_type
+              ? (char *) r->headers_in.content_type->value.data : "";
+    ct.len = r->headers_in.content_type
+             ? r->headers_in.content_type->value.len : 0;
+
+    if (!waav_stt_audio_type(ct, &rate, &ext)) {
+        return ngx_http_waav_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                   "Content-Type must be audio/wav, "
+                                   "audio/x-wav, audio/mpeg, audio/ogg, "
+                                   "audio/webm, audio/flac, audio/mp4 or "
+                                   "audio/L16;rate=N",
+                                   "UNSUPPORTED_MEDIA_TYPE");
+    }
+
+    if (r->headers_in.content_length_n == 0) {
+        return ngx_http_waav_error(r, NGX_HTTP_BAD_REQUEST,
+                                   "The request body is empty: send the audio",
+                                   "EMPTY_BODY");
+    }
+
+    wctx = ngx_http_waav_get_ctx(r);
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_stt_ctx_t));
+    if (wctx == NULL || ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    wctx->stt = ctx;
+    ctx->req.content_type = ct;
+
+    r->disable_not_modified = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_waav_stt_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/* a query argument, form-url-decoded; empty when absent */
+static ngx_int_t
+ngx_http_waav_stt_arg(ngx_http_request_t *r, const char *name, waav_str_t *out)
+{
+    u_char     *dst, *src;
+    ngx_str_t   v;
+
+    out->data = "";
+    out->len = 0;
+
+    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &v) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    dst = ngx_pnalloc(r->pool, v.len);
+    if (dst == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->data = (char *) dst;
+    src = v.data;
+    ngx_unescape_uri(&dst, &src, v.len, NGX_UNESCAPE_URI);
+    out->len = dst - (u_char *) out->data;
+
+    return NGX_OK;
+}
+
+
+static int
+ngx_http_waav_stt_bool(waav_str_t v)
+{
+    if (v.len == 4 && ngx_strncmp(v.data, "true", 4) == 0) {
+        return 1;
+    }
+
+    if (v.len == 5 && ngx_strncmp(v.data, "false", 5) == 0) {
+        return 0;
+    }
+
+    return v.len ? -2 : -1;
+}
+
+
+/* a buffer that reads the same bytes as b without touching b */
+static ngx_chain_t *
+ngx_http_waav_stt_link(ngx_pool_t *pool, ngx_buf_t *b, ngx_chain_t ***last)
+{
+    ngx_buf_t    *nb;
+    ngx_chain_t  *cl;
+
+    nb = ngx_calloc_buf(pool);
+    cl = ngx_alloc_chain_link(pool);
+    if (nb == NULL || cl == NULL) {
+        return NULL;
+    }
+
+    *nb = *b;
+    nb->last_buf = 0;
+    nb->last_in_chain = 0;
+    nb->shadow = NULL;
+
+    cl->buf = nb;
+    cl->next = NULL;
+    **last = cl;
+    *last = &cl->next;
+
+    return cl;
+}
+
+
+static ngx_chain_t *
+ngx_http_waav_stt_mem(ngx_pool_t *pool, waav_str_t s, ngx_chain_t ***last)
+{
+    ngx_buf_t  b;
+
+    ngx_memzero(&b, sizeof(ngx_buf_t));
+    b.start = (u_char *) s.data;
+    b.pos = b.start;
+    b.last = b.start + s.len;
+    b.end = b.last;
+    b.memory = 1;
+
+    return ngx_http_waav_stt_link(pool, &b, last);
+}
+
+
+static void
+ngx_http_waav_stt_body(ngx_http_request_t *r)
+{
+    off_t                       len, audio;
+    ngx_int_t                   rc;
+    ngx_str_t                   list;
+    u_char                      names[512];
+    size_t                      nlen;
+    waav_str_t                  v, suffix, name;
+    waav_err_t                  err;
+    waav_alloc_t                a;
+    ngx_chain_t                *cl, *chain, **last, *tail;
+    ngx_http_waav_ctx_t        *wctx;
+    ngx_http_waav_stt_ctx_t    *ctx;
+    ngx_http_waav_loc_conf_t   *wlcf;
+    const waav_stt_adapter_t   *ad;
+    ngx_http_waav_provider_t   *p;
+
+    wctx = ngx_http_waav_find_ctx(r);
+    ctx = wctx->stt;
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+
+    ngx_memzero(&err, sizeof(waav_err_t));
+    ngx_http_waav_allocator(r->pool, &a);
+
+    audio = 0;
+
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+         cl = cl->next)
+    {
+        audio += ngx_buf_size(cl->buf);
+    }
+
+    if (audio == 0) {
+        waav_err_set(&err, 400, "EMPTY_BODY",
+                     "The request body is empty: send the audio");
+        goto failed;
+    }
+
+    /* the query */
+
+    if (ngx_http_waav_stt_arg(r, "provider", &name) != NGX_OK
+        || ngx_http_waav_stt_arg(r, "model", &ctx->req.model) != NGX_OK
+        || ngx_http_waav_stt_arg(r, "language", &ctx->req.language) != NGX_OK
+        || ngx_http_waav_stt_arg(r, "keywords", &ctx->req.keywords) != NGX_OK
+        || ngx_http_waav_stt_arg(r, "prompt", &ctx->req.prompt) != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    if (name.len == 0) {
+        name.data = (char *) wlcf->stt_provider.data;
+        name.len = wlcf->stt_provider.len;
+    }
+
+    if (ngx_http_waav_stt_arg(r, "punctuate", &v) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->req.punctuate = ngx_http_waav_stt_bool(v);
+
+    if (ngx_http_waav_stt_arg(r, "diarize", &v) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->req.diarize = ngx_http_waav_stt_bool(v);
+    ctx->req.words = 1;
+
+    if (ctx->req.punctuate == -2 || ctx->req.diarize == -2) {
+        waav_err_set(&err, 400, "INVALID_REQUEST",
+                     "punctuate and diarize take true or false");
+        goto failed;
+    }
+
+    if (waav_stt_validate(&ctx->req, &err) != 0) {
+        goto failed;
+    }
+
+    /* the provider */
+
+    p = name.len ? ngx_http_waav_provider_find(r, name) : NULL;
+
+    if (p == NULL || p->stt == NULL) {
+        ngx_http_waav_provider_list(r, 2, names, sizeof(names), &nlen);
+        list.data = names;
+        list.len = nlen;
+        waav_err_set(&err, 400, "INVALID_PROVIDER",
+                     "Unknown STT provider '%.*s' (configured providers: %.*s)",
+                     (int) name.len, name.data, (int) list.len,
+                     (char *) list.data);
+        goto failed;
+    }
+
+    if (!p->usable) {
+        waav_err_set(&err, 400, "PROVIDER_NOT_CONFIGURED",
+                     "API key not configured for provider: %.*s",
+                     (int) p->name.len, p->name.data);
+        goto failed;
+    }
+
+    ctx->provider = p;
+    ad = p->stt;
+
+    /* the answer names the model used, the provider's default included */
+    if (ctx->req.model.len == 0) {
+        ctx->req.model.data = ad->default_model;
+        ctx->req.model.len = ngx_strlen(ad->default_model);
+    }
+
+    ctx->req.audio_len = (uint64_t) audio;
+
+    ngx_memzero(&ctx->preq, sizeof(waav_http_req_t));
+    suffix.len = 0;
+
+    if (ad->build(ad, &ctx->req, (waav_str_t) { (char *) p->key.data,
+                                                p->key.len },
+                  &ctx->preq, &suffix, &a, &err)
+        != 0)
+    {
+        goto failed;
+    }
+
+    /* the body: [prefix] the client's own buffers [suffix], no copies */
+
+    chain = NULL;
+    last = &chain;
+    tail = NULL;
+    len = audio;
+
+    if (ad->multipart) {
+        if (ngx_http_waav_stt_mem(r->pool, ctx->preq.body, &last) == NULL) {
+            goto nomem;
+        }
+
+        len += ctx->preq.body.len + suffix.len;
+    }
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        if (ngx_buf_size(cl->buf) == 0) {
+            continue;
+        }
+
+        tail = ngx_http_waav_stt_link(r->pool, cl->buf, &last);
+        if (tail == NULL) {
+            goto nomem;
+        }
+    }
+
+    if (ad->multipart) {
+        tail = ngx_http_waav_stt_mem(r->pool, suffix, &last);
+        if (tail == NULL) {
+            goto nomem;
+        }
+    }
+
+    tail->buf->last_buf = 1;
+
+    rc = ngx_http_waav_call(r, p, &ctx->preq, chain, len,
+                            ngx_http_waav_stt_done, ctx,
+                            NGX_HTTP_SUBREQUEST_IN_MEMORY
+                            |NGX_HTTP_SUBREQUEST_WAITED, &ctx->sr);
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+    }
+
+    return;
+
+nomem:
+
+    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    return;
+
+failed:
+
+    ngx_http_finalize_request(r,
+        ngx_http_waav_send_error(r, err.status, err.message,
+                                 ngx_strlen(err.message), err.code));
+}
+
+
+static ngx_int_t
+ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
+{
+    ngx_http_waav_stt_ctx_t  *ctx = data;
+
+    ctx->done = 1;
+    ctx->rc = rc;
+
+    sr->parent->write_event_handler = ngx_http_waav_stt_resume;
+
+    /* the parent answers, never nginx's page for the subrequest */
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_waav_stt_resume(ngx_http_request_t *r)
+{
+    ngx_uint_t                i, status;
+    ngx_list_part_t          *part;
+    ngx_table_elt_t          *h;
+    ngx_http_request_t       *sr;
+    waav_str_t                out;
+    waav_err_t                err;
+    waav_alloc_t              a;
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_stt_ctx_t  *ctx;
+    ngx_http_waav_failure_t   f;
+
+    wctx = ngx_http_waav_find_ctx(r);
+    ctx = wctx ? wctx->stt : NULL;
+
+    if (ctx == NULL || !ctx->done) {
+        return;
+    }
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    sr = ctx->sr;
+    status = sr->headers_out.status;
+
+    ngx_memzero(&f, sizeof(ngx_http_waav_failure_t));
+    f.rc = ctx->rc;
+    f.status = (ctx->rc == NGX_OK || ctx->rc == NGX_DONE
+                || (ctx->rc >= 200 && ctx->rc < 300)
+                || status >= NGX_HTTP_BAD_REQUEST) ? status : 0;
+    f.empty = "an answer that does not fit in memory";
+
+    if (sr->out && sr->out->buf) {
+        f.body = sr->out->buf->pos;
+        f.body_len = sr->out->buf->last - sr->out->buf->pos;
+    }
+
+    /* a 2xx that arrived whole: normalize it */
+    if (f.status >= 200 && f.status < 300 && ctx->rc != NGX_ERROR) {
+        ngx_http_waav_allocator(r->pool, &a);
+        ngx_memzero(&err, sizeof(waav_err_t));
+
+        if (ctx->provider->stt->normalize((char *) f.body, f.body_len,
+                                          &ctx->req,
+                                          (waav_str_t) {
+                                              (char *) ctx->provider->name.data,
+                                              ctx->provider->name.len },
+                                          &a, &out, &err)
+            != 0)
+        {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s",
+                          err.message);
+            ngx_http_finalize_request(r,
+                ngx_http_waav_send_error(r, err.status, err.message,
+                                         ngx_strlen(err.message), err.code));
+            return;
+        }
+
+        ngx_http_finalize_request(r,
+            ngx_http_waav_send_json(r, NGX_HTTP_OK, (u_char *) out.data,
+                                    out.len));
+        return;
+    }
+
+    part = &sr->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash && h[i].key.len == sizeof("Retry-After") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Retry-After",
+                               h[i].key.len) == 0
+            && h[i].value.len <= 32)
+        {
+            f.retry_after = h[i].value;
+        }
+    }
+
+    ngx_http_finalize_request(r, ngx_http_waav_provider_error(r, ctx->provider,
+                                                               &f));
+}
