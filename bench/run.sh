@@ -50,11 +50,16 @@ rows=(
     "auth: RS256 JWT (waav_auth on vs off)|/auth/health|/health||0.90|Authorization: Bearer $rs_token"
     "limit: shm rate + concurrency (waav_limit on vs off)|/limit/health|/health||0.95"
     "limit: Redis rate vs shm rate|/limit/redis|/limit/shm||0.60"
+    "POST /listen 64 KiB WAV (waav_stt vs proxy_pass, same fake provider)|/listen|/baseline/listen|listen.lua|0.80"
 )
 
 rm -rf "$prefix"
 mkdir -p "$prefix"/{conf,logs,temp,html}
 head -c 16384 /dev/urandom >"$prefix/html/audio.pcm"
+# a Deepgram-shaped transcription for any POST to /v1/listen
+cat >"$prefix/html/listen.json" <<'JSON'
+{"metadata":{"duration":2.0},"results":{"channels":[{"alternatives":[{"transcript":"hello world from the benchmark","confidence":0.98,"words":[{"word":"hello","start":0.1,"end":0.4,"confidence":0.99},{"word":"world","start":0.5,"end":0.9,"confidence":0.98},{"word":"from","start":1.0,"end":1.2,"confidence":0.97},{"word":"the","start":1.3,"end":1.4,"confidence":0.99},{"word":"benchmark","start":1.5,"end":1.9,"confidence":0.96}]}]}]}}
+JSON
 cat >"$prefix/conf/nginx.conf" <<CONF
 load_module $MODULE;
 worker_processes $WORKERS;
@@ -90,11 +95,19 @@ http {
         listen 127.0.0.1:$FAKE reuseport backlog=4096;
         root $prefix/html;
         default_type audio/pcm;
+        client_max_body_size 25m;
         location / {
             try_files /audio.pcm =404;
             error_page 405 =200 /audio.pcm;
         }
         location = /audio.pcm {
+        }
+        location /v1/listen {
+            default_type application/json;
+            try_files /listen.json =404;
+            error_page 405 =200 /listen.json;
+        }
+        location = /listen.json {
         }
     }
 
@@ -128,12 +141,24 @@ http {
 
         location = /speak { waav_tts; }
 
+        location = /listen { waav_stt deepgram; }
+
+        # plain nginx: the client's upload straight to the same provider
+        location = /baseline/listen {
+            client_max_body_size 25m;
+            proxy_pass http://fake_provider/v1/listen;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+
         location /_waav/deepgram/ {
             internal;
             proxy_pass http://fake_provider/;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_buffering off;
+            subrequest_output_buffer_size 64k;
+            client_max_body_size 0;
         }
 
         # plain nginx: the client's POST straight to the same provider
@@ -201,6 +226,22 @@ for row in "${rows[@]}"; do
     [[ $verdict == ok ]] || failed=1
     printf '| %s | %.0f | %.0f | %s× | ≥ %s× | %s |\n' "$name" "$mw" "$mb" "$ratio" "$target" "$verdict"
 done
+
+# memory: a 20 MB upload through /listen must not grow the worker by 5 MB
+if [[ -z ${ONLY:-} || "STT memory" =~ $ONLY ]]; then
+    head -c 20971520 /dev/zero >"$prefix/upload.wav"
+    worker=$(pgrep -f "nginx: worker process" -P "$(cat "$prefix/logs/nginx.pid")" | head -1)
+    rss() { awk '/^VmRSS/ { print $2 }' "/proc/$worker/status"; }
+    before=$(rss)
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: audio/wav' \
+                --data-binary @"$prefix/upload.wav" "http://127.0.0.1:$PORT/listen")
+    after=$(rss)
+    grow=$(( after - before ))
+    verdict=$( ((grow < 5 * 1024)) && [[ $code == 200 ]] && echo ok || echo "BELOW TARGET")
+    [[ $verdict == ok ]] || failed=1
+    echo "| STT: worker RSS growth for a 20 MB upload through /listen (HTTP $code) | ${grow} KiB | | | < 5 MiB | $verdict |"
+    rm -f "$prefix/upload.wav"
+fi
 
 if grep -E '\[(alert|emerg|crit)\]' "$prefix/logs/error.log" >/dev/null; then
     echo; echo "errors in $prefix/logs/error.log:"; grep -E '\[(alert|emerg|crit)\]' "$prefix/logs/error.log" | head

@@ -30,6 +30,7 @@ our $Config = <<'_EOC_';
         proxy_http_version 1.1;
         proxy_set_header Connection "";
         subrequest_output_buffer_size 1m;
+        client_max_body_size 0;
 
         location /_waav/deepgram/ {
             proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/;
@@ -234,14 +235,14 @@ __DATA__
 
 
 
-=== TEST 14: a large upload spills to a temp file and still goes through whole
+=== TEST 14: a large upload (2 MB) spills to a temp file and still goes through whole
 --- config
     location = /big/listen { waav_stt deepgram; client_body_buffer_size 8k; }
 --- request eval
-["POST /big/listen\n" . ::wav(5), 'GET /__mock/last']
+["POST /big/listen\n" . ::wav(64), 'GET /__mock/last']
 --- error_code eval
 [200, 200]
 --- response_body_like eval
-[qr/"duration":5,/, qr/\ncontent-length: 160044\n/]
+[qr/"duration":64,/, qr/\ncontent-length: 2048044\n/]
 --- error_log
 a client request body is buffered to a temporary file
