@@ -22,6 +22,7 @@ providers=(
     "elevenlabs        elevenlabs        ELEVENLABS_API_KEY        ELEVENLABS_BASE_URL        https://api.elevenlabs.io"
     "openai            openai            OPENAI_API_KEY            OPENAI_BASE_URL            https://api.openai.com/v1"
     "cartesia          cartesia          CARTESIA_API_KEY          CARTESIA_BASE_URL          https://api.cartesia.ai"
+    "groq              groq              GROQ_API_KEY              GROQ_BASE_URL              https://api.groq.com/openai/v1"
     "openai-compatible openai-compatible OPENAI_COMPATIBLE_API_KEY OPENAI_COMPATIBLE_BASE_URL -"
 )
 
