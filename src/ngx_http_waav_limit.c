@@ -90,6 +90,7 @@ typedef struct {
     ngx_uint_t                   kind;          /* the refusing limit */
     waav_limit_result_t          res;
     ngx_http_waav_redis_call_t  *call;          /* in flight */
+    ngx_http_waav_limit_zone_t  *zone;          /* ... to this zone */
     ngx_event_t                  timer;
     ngx_int_t                    outcome;       /* of the Redis call */
     unsigned                     got:1;
@@ -636,11 +637,73 @@ ngx_http_waav_limit_redis_release(void *data)
     }
 
     call->handler = NULL;
+    call->retry_always = 1;
 
     /* not connected: the counter's 1 h expiry bounds the loss */
     if (ngx_http_waav_redis_eval(slot->zone->redis, call) != NGX_OK) {
         ngx_free(call);
     }
+}
+
+
+/*
+ * The reply to an acquire whose request stopped waiting (timeout, gone):
+ * if Redis did take the slot, give it back, or it would be held for good.
+ */
+static void
+ngx_http_waav_limit_redis_orphan(ngx_http_waav_redis_call_t *call,
+    void *reply)
+{
+    redisReply                  *rep = reply;
+    ngx_str_t                    key;
+    ngx_http_waav_limit_zone_t  *zone = call->data;
+    ngx_http_waav_redis_call_t  *rel;
+
+    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 3
+        || rep->element[0]->type != REDIS_REPLY_INTEGER
+        || rep->element[0]->integer != 1)
+    {
+        return;
+    }
+
+    /* argv[3] is "waav:<zone>:" + key: strip the prefix again */
+    key.data = (u_char *) call->argv[3] + sizeof("waav::") - 1
+               + zone->name.len;
+    key.len = call->argvlen[3] - (sizeof("waav::") - 1) - zone->name.len;
+
+    rel = ngx_http_waav_limit_call(zone, &key, "release", 0, 0, 0);
+    if (rel == NULL) {
+        return;
+    }
+
+    rel->handler = NULL;
+    rel->retry_always = 1;
+
+    if (ngx_http_waav_redis_eval(zone->redis, rel) != NGX_OK) {
+        ngx_free(rel);
+    }
+}
+
+
+/* stops waiting for a call; an acquire's late reply is still handled */
+static void
+ngx_http_waav_limit_abandon(ngx_http_waav_limit_walk_t *w)
+{
+    if (w->call == NULL) {
+        return;
+    }
+
+    if (w->call->argvlen[4] == sizeof("acquire") - 1
+        && ngx_strncmp(w->call->argv[4], "acquire", 7) == 0)
+    {
+        w->call->handler = ngx_http_waav_limit_redis_orphan;
+        w->call->data = w->zone;
+
+    } else {
+        w->call->handler = NULL;
+    }
+
+    w->call = NULL;
 }
 
 
@@ -673,10 +736,9 @@ ngx_http_waav_limit_redis_reply(ngx_http_waav_redis_call_t *call,
         w->outcome = w->res.allowed ? NGX_OK : NGX_DECLINED;
 
     } else {
-        ngx_log_error(NGX_LOG_ERR, w->r->connection->log, 0,
-                      "waav: redis limit check failed: %s",
-                      rep && rep->type == REDIS_REPLY_ERROR ? rep->str
-                                                            : "no reply");
+        ngx_http_waav_redis_failure(w->zone->redis, "check failed",
+                                    rep && rep->type == REDIS_REPLY_ERROR
+                                    ? rep->str : "connection lost");
         w->outcome = NGX_ERROR;
     }
 
@@ -700,10 +762,7 @@ ngx_http_waav_limit_redis_timeout(ngx_event_t *ev)
     ngx_http_waav_loc_conf_t     *wlcf;
     ngx_http_waav_limit_zone_t   *zone;
 
-    if (w->call) {
-        w->call->handler = NULL;        /* its reply, if any, is dropped */
-        w->call = NULL;
-    }
+    ngx_http_waav_limit_abandon(w);
 
     w->waiting = 0;
     w->got = 1;
@@ -715,7 +774,7 @@ ngx_http_waav_limit_redis_timeout(ngx_event_t *ev)
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
     l = wlcf->limits->elts;
     zone = l[w->next].shm_zone->data;
-    ngx_http_waav_redis_failure(zone->redis, "timed out");
+    ngx_http_waav_redis_timeout(zone->redis);
 
     w->resume(r);
     ngx_http_run_posted_requests(c);
@@ -727,10 +786,7 @@ ngx_http_waav_limit_walk_cleanup(void *data)
 {
     ngx_http_waav_limit_walk_t  *w = data;
 
-    if (w->call) {
-        w->call->handler = NULL;
-        w->call = NULL;
-    }
+    ngx_http_waav_limit_abandon(w);
 
     if (w->timer.timer_set) {
         ngx_del_timer(&w->timer);
@@ -774,6 +830,7 @@ ngx_http_waav_limit_redis_send(ngx_http_request_t *r,
     }
 
     w->call = call;
+    w->zone = zone;
     w->waiting = 1;
 
     w->timer.handler = ngx_http_waav_limit_redis_timeout;
@@ -835,7 +892,8 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
                     return NGX_AGAIN;
                 }
 
-                ngx_http_waav_redis_failure(zone->redis, "is not connected");
+                ngx_http_waav_redis_failure(zone->redis, "is not usable",
+                                            "not connected");
                 w->outcome = NGX_ERROR;
             }
 

@@ -13,6 +13,7 @@ static char *ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_waav_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_waav_init_process(ngx_cycle_t *cycle);
+static void ngx_http_waav_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_command_t  ngx_http_waav_commands[] = {
@@ -179,7 +180,7 @@ ngx_module_t  ngx_http_waav_module = {
     ngx_http_waav_init_process,            /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_waav_exit_process,            /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -322,6 +323,13 @@ ngx_http_waav_init_process(ngx_cycle_t *cycle)
     ngx_http_waav_redis_t     **rd;
     ngx_http_waav_main_conf_t  *wmcf;
 
+    /* workers only: not the cache manager and loader */
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
     wmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_waav_module);
 
     if (wmcf == NULL || wmcf->redis == NULL) {
@@ -335,6 +343,28 @@ ngx_http_waav_init_process(ngx_cycle_t *cycle)
     }
 
     return NGX_OK;
+}
+
+
+/* closes the Redis connections, so no socket is left at exit */
+static void
+ngx_http_waav_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                  i;
+    ngx_http_waav_redis_t     **rd;
+    ngx_http_waav_main_conf_t  *wmcf;
+
+    wmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_waav_module);
+
+    if (wmcf == NULL || wmcf->redis == NULL) {
+        return;
+    }
+
+    rd = wmcf->redis->elts;
+
+    for (i = 0; i < wmcf->redis->nelts; i++) {
+        ngx_http_waav_redis_exit_process(rd[i]);
+    }
 }
 
 

@@ -21,6 +21,7 @@
 
 
 static void ngx_http_waav_redis_connect(ngx_http_waav_redis_t *rd);
+static void ngx_http_waav_redis_drop(ngx_http_waav_redis_t *rd);
 
 
 /* --- hiredis' event hooks on an nginx connection ---------------------------- */
@@ -120,9 +121,13 @@ ngx_http_waav_redis_cleanup(void *data)
         ngx_delete_posted_event(c->write);
     }
 
+    if (c->read->posted) {
+        ngx_delete_posted_event(c->read);
+    }
+
     /* hiredis closes the socket itself */
-    c->fd = (ngx_socket_t) -1;
     ngx_free_connection(c);
+    c->fd = (ngx_socket_t) -1;
 }
 
 
@@ -132,6 +137,8 @@ static void
 ngx_http_waav_redis_log(ngx_http_waav_redis_t *rd, const char *what,
     const char *detail)
 {
+    rd->failing = 1;
+
     /* once per 10 s, not per request */
     if (ngx_time() - rd->last_log < 10) {
         return;
@@ -175,10 +182,44 @@ ngx_http_waav_redis_schedule(ngx_http_waav_redis_t *rd)
 }
 
 
+static char  ngx_http_waav_redis_auth_failed[] = "AUTH failed";
+static char  ngx_http_waav_redis_select_failed[] = "SELECT failed";
+
+
+static void
+ngx_http_waav_redis_setup_reply(redisAsyncContext *ac, void *reply, void *data)
+{
+    redisReply             *rep = reply;
+    ngx_http_waav_redis_t  *rd = ac->data;
+
+    if (rep == NULL) {
+        return;
+    }
+
+    if (rep->type == REDIS_REPLY_ERROR) {
+        ngx_http_waav_redis_log(rd, data, rep->str);
+
+        /* not usable: hang up when the replies are in, then back off */
+        rd->ready = 0;
+        redisAsyncDisconnect(ac);
+        return;
+    }
+
+    /* SELECT is sent last (when there is one): its OK makes it usable */
+    if (data == ngx_http_waav_redis_select_failed || rd->db == 0) {
+        rd->ready = 1;
+    }
+}
+
+
 static void
 ngx_http_waav_redis_on_connect(const redisAsyncContext *ac, int status)
 {
     ngx_http_waav_redis_t  *rd = ac->data;
+
+    if (rd->connect_timer.timer_set) {
+        ngx_del_timer(&rd->connect_timer);
+    }
 
     if (status != REDIS_OK) {
         ngx_http_waav_redis_log(rd, "connect failed", ac->errstr);
@@ -187,13 +228,38 @@ ngx_http_waav_redis_on_connect(const redisAsyncContext *ac, int status)
         return;
     }
 
-    if (rd->backoff) {
-        ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
-                      "waav: redis %V is back", &rd->url);
+    rd->connected = 1;
+
+    /* usable once AUTH and SELECT answered OK */
+    if (rd->password.len) {
+        redisAsyncCommand(rd->ac, ngx_http_waav_redis_setup_reply,
+                          ngx_http_waav_redis_auth_failed, "AUTH %b",
+                          rd->password.data,
+                          rd->password.len);
     }
 
-    rd->connected = 1;
-    rd->backoff = 0;
+    if (rd->db) {
+        redisAsyncCommand(rd->ac, ngx_http_waav_redis_setup_reply,
+                          ngx_http_waav_redis_select_failed, "SELECT %d",
+                          (int) rd->db);
+    }
+
+    if (rd->password.len == 0 && rd->db == 0) {
+        rd->ready = 1;
+    }
+}
+
+
+/* a connect that hangs (a black-holed host) is given up */
+static void
+ngx_http_waav_redis_connect_timeout(ngx_event_t *ev)
+{
+    ngx_http_waav_redis_t  *rd = ev->data;
+
+    if (rd->ac && !rd->connected) {
+        ngx_http_waav_redis_log(rd, "connect failed", "timed out");
+        ngx_http_waav_redis_drop(rd);
+    }
 }
 
 
@@ -202,8 +268,13 @@ ngx_http_waav_redis_on_disconnect(const redisAsyncContext *ac, int status)
 {
     ngx_http_waav_redis_t  *rd = ac->data;
 
+    if (rd->ac != ac) {
+        return;                         /* already dropped by us */
+    }
+
     rd->ac = NULL;
     rd->connected = 0;
+    rd->ready = 0;
 
     if (status != REDIS_OK) {
         ngx_http_waav_redis_log(rd, "connection lost", ac->errstr);
@@ -262,15 +333,36 @@ ngx_http_waav_redis_connect(ngx_http_waav_redis_t *rd)
     redisAsyncSetConnectCallback(ac, ngx_http_waav_redis_on_connect);
     redisAsyncSetDisconnectCallback(ac, ngx_http_waav_redis_on_disconnect);
 
-    /* queued until the connection is up; their errors are logged */
-    if (rd->password.len) {
-        redisAsyncCommand(ac, NULL, NULL, "AUTH %b", rd->password.data,
-                          rd->password.len);
+    rd->connect_timer.handler = ngx_http_waav_redis_connect_timeout;
+    rd->connect_timer.data = rd;
+    rd->connect_timer.log = ngx_cycle->log;
+    rd->connect_timer.cancelable = 1;
+
+    ngx_add_timer(&rd->connect_timer, ngx_max(10 * rd->timeout, 1000));
+}
+
+
+/* gives the connection up now: pending calls get NULL, then back off */
+static void
+ngx_http_waav_redis_drop(ngx_http_waav_redis_t *rd)
+{
+    redisAsyncContext  *ac;
+
+    ac = rd->ac;
+    rd->ac = NULL;
+    rd->connected = 0;
+    rd->ready = 0;
+    rd->timeouts = 0;
+
+    if (rd->connect_timer.timer_set) {
+        ngx_del_timer(&rd->connect_timer);
     }
 
-    if (rd->db) {
-        redisAsyncCommand(ac, NULL, NULL, "SELECT %d", (int) rd->db);
+    if (ac) {
+        redisAsyncFree(ac);
     }
+
+    ngx_http_waav_redis_schedule(rd);
 }
 
 
@@ -286,10 +378,22 @@ ngx_http_waav_redis_reply(redisAsyncContext *ac, void *reply, void *data)
 
     rd = ac->data;
 
+    if (rep && rep->type != REDIS_REPLY_ERROR) {
+        /* an answer: Redis is there */
+        rd->timeouts = 0;
+        rd->backoff = 0;
+
+        if (rd->failing) {
+            rd->failing = 0;
+            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                          "waav: redis %V is back", &rd->url);
+        }
+    }
+
     /* a script Redis does not know (after a restart): send it whole */
     if (rep && rep->type == REDIS_REPLY_ERROR
         && ngx_strncmp(rep->str, "NOSCRIPT", 8) == 0 && !call->retried
-        && call->handler)
+        && (call->handler || call->retry_always))
     {
         call->retried = 1;
 
@@ -301,12 +405,15 @@ ngx_http_waav_redis_reply(redisAsyncContext *ac, void *reply, void *data)
         }
     }
 
+    if (rd->pending) {
+        rd->pending--;
+    }
+
     if (call->handler) {
         call->handler(call, rep);
     }
 
     ngx_free(call);
-    (void) rd;
 }
 
 
@@ -320,13 +427,17 @@ ngx_int_t
 ngx_http_waav_redis_eval(ngx_http_waav_redis_t *rd,
     ngx_http_waav_redis_call_t *call)
 {
-    if (rd->ac == NULL) {
+    /* reconnects wait for the backoff timer */
+    if (rd->ac == NULL && !rd->reconnect.timer_set) {
         ngx_http_waav_redis_connect(rd);
     }
 
-    if (rd->ac == NULL || !rd->connected) {
+    /* while Redis is slow, do not pile up work for it without bound */
+    if (rd->ac == NULL || !rd->ready || rd->pending >= 10000) {
         return NGX_DECLINED;
     }
+
+    call->redis = rd;
 
     if (redisAsyncCommandArgv(rd->ac, ngx_http_waav_redis_reply, call,
                               call->sha_argc, (const char **) call->sha_argv,
@@ -335,6 +446,8 @@ ngx_http_waav_redis_eval(ngx_http_waav_redis_t *rd,
     {
         return NGX_DECLINED;
     }
+
+    rd->pending++;
 
     return NGX_OK;
 }
@@ -351,9 +464,44 @@ ngx_http_waav_redis_init_process(ngx_http_waav_redis_t *rd)
 
 
 void
-ngx_http_waav_redis_failure(ngx_http_waav_redis_t *rd, const char *what)
+ngx_http_waav_redis_failure(ngx_http_waav_redis_t *rd, const char *what,
+    const char *detail)
 {
-    ngx_http_waav_redis_log(rd, what, "no answer in time");
+    ngx_http_waav_redis_log(rd, what, detail);
+}
+
+
+/* a call went unanswered: three in a row, and the connection is reset */
+void
+ngx_http_waav_redis_timeout(ngx_http_waav_redis_t *rd)
+{
+    ngx_http_waav_redis_log(rd, "timed out", "no answer in time");
+
+    if (++rd->timeouts >= 3 && rd->ac) {
+        ngx_http_waav_redis_drop(rd);
+    }
+}
+
+
+void
+ngx_http_waav_redis_exit_process(ngx_http_waav_redis_t *rd)
+{
+    redisAsyncContext  *ac;
+
+    ac = rd->ac;
+    rd->ac = NULL;
+
+    if (rd->connect_timer.timer_set) {
+        ngx_del_timer(&rd->connect_timer);
+    }
+
+    if (rd->reconnect.timer_set) {
+        ngx_del_timer(&rd->reconnect);
+    }
+
+    if (ac) {
+        redisAsyncFree(ac);
+    }
 }
 
 

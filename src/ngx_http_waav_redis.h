@@ -24,9 +24,14 @@ typedef struct {
 
     /* per worker, after fork */
     ngx_http_waav_redis_ctx_t   *ac;
-    unsigned                     connected:1;
+    unsigned                     connected:1;   /* TCP is up */
+    unsigned                     ready:1;       /* ... and AUTH/SELECT ok */
     unsigned                     writing:1;
+    unsigned                     failing:1;     /* said it was away */
+    ngx_uint_t                   pending;       /* calls in flight */
+    ngx_uint_t                   timeouts;      /* in a row */
     ngx_event_t                  reconnect;
+    ngx_event_t                  connect_timer;
     ngx_msec_t                   backoff;
     time_t                       last_log;
 } ngx_http_waav_redis_t;
@@ -42,7 +47,10 @@ typedef void (*ngx_http_waav_redis_handler_pt)(ngx_http_waav_redis_call_t *call,
 struct ngx_http_waav_redis_call_s {
     ngx_http_waav_redis_handler_pt   handler;    /* NULL: drop the reply */
     void                            *data;
+    ngx_http_waav_redis_t           *redis;
     unsigned                         retried:1;
+    unsigned                         retry_always:1; /* NOSCRIPT even if
+                                                        dropped (releases) */
 
     int                              argc;       /* EVAL script 1 key ... */
     char                            *argv[NGX_HTTP_WAAV_REDIS_MAX_ARGS];
@@ -59,6 +67,9 @@ char *ngx_http_waav_redis_parse(ngx_conf_t *cf, ngx_str_t *url,
 ngx_int_t ngx_http_waav_redis_eval(ngx_http_waav_redis_t *rd,
     ngx_http_waav_redis_call_t *call);
 ngx_int_t ngx_http_waav_redis_init_process(ngx_http_waav_redis_t *rd);
-void ngx_http_waav_redis_failure(ngx_http_waav_redis_t *rd, const char *what);
+void ngx_http_waav_redis_failure(ngx_http_waav_redis_t *rd, const char *what,
+    const char *detail);
+void ngx_http_waav_redis_timeout(ngx_http_waav_redis_t *rd);
+void ngx_http_waav_redis_exit_process(ngx_http_waav_redis_t *rd);
 
 #endif /* NGX_HTTP_WAAV_REDIS_H */

@@ -223,6 +223,12 @@ ngx_http_waav_tts_go(ngx_http_request_t *r)
     wctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
     ctx = wctx->tts;
 
+    /* the client left while Redis was asked: charge nothing, call nobody */
+    if (r->connection->error) {
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
     ngx_memzero(&err, sizeof(waav_err_t));
 
     rc = ngx_http_waav_limit_charge_tts(r,

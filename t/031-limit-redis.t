@@ -215,3 +215,24 @@ Waav::Redis::redis_start('--requirepass', 'sekret-redis');
  }]
 --- error_code eval
 [200, 429, 0]
+
+
+
+=== TEST 8: a wrong Redis password: not usable; fail closed answers 503 and says why once
+--- init
+Waav::Redis::redis_stop();
+Waav::Redis::redis_start('--requirepass', 'right-password');
+--- http_config
+    waav_limit_zone fleet:1m redis=redis://:wrong-password@127.0.0.1:$TEST_NGINX_REDIS_PORT redis_fail=closed;
+--- config
+    location = /limited {
+        waav_limit zone=fleet rate=10r/s burst=10;
+        waav_health;
+    }
+--- request eval
+[sub { sleep 0.3 }, 'GET /limited', 'GET /limited',
+ sub { Waav::Redis::redis_stop(); Waav::Redis::redis_start() }]
+--- error_code eval
+[0, 503, 503, 0]
+--- error_log
+AUTH failed

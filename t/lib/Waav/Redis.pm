@@ -14,7 +14,7 @@ use POSIX ();
 use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep time);
 
-our @EXPORT = qw(redis_start redis_stop redis_cmd second_nginx);
+our @EXPORT = qw(redis_start redis_stop redis_cmd redis_signal second_nginx);
 
 my ($RedisPid, $NginxPid);
 my $Port = free_port();
@@ -55,6 +55,11 @@ sub redis_stop {
     waitpid $RedisPid, 0;
     undef $RedisPid;
     wait_port($Port, 0);
+}
+
+sub redis_signal {
+    my ($sig) = @_;
+    kill $sig, $RedisPid if $RedisPid;
 }
 
 # commands on one connection (inline protocol); the last one's first line
