@@ -218,7 +218,34 @@ Waav::Redis::redis_start('--requirepass', 'sekret-redis');
 
 
 
-=== TEST 8: a wrong Redis password: not usable; fail closed answers 503 and says why once
+=== TEST 8: an acquire whose request gave up waiting gives its slot back when Redis answers late
+--- init
+Waav::Redis::redis_cmd('FLUSHALL');
+--- http_config
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT redis_timeout=200ms;
+--- config
+    location = /limited {
+        waav_limit zone=fleet concurrency=5;
+        waav_health;
+    }
+--- request eval
+['GET /limited',
+ sub { Waav::Redis::redis_signal('STOP') },
+ 'GET /limited',
+ sub {
+     Waav::Redis::redis_signal('CONT');
+     Time::HiRes::sleep(0.5);
+     Test::More::is(Waav::Redis::redis_cmd(q{EVAL "local s=0 for _,k in ipairs(redis.call('KEYS','waav:*')) do s=s+tonumber(redis.call('GET',k) or 0) end return s" 0}),
+                    ':0', 'no slot is left held in Redis');
+ }]
+--- error_code eval
+[200, 0, 200, 0]
+--- no_error_log
+open socket
+
+
+
+=== TEST 9: a wrong Redis password: not usable; fail closed answers 503 and says why once
 --- init
 Waav::Redis::redis_stop();
 Waav::Redis::redis_start('--requirepass', 'right-password');
