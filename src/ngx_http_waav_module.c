@@ -53,6 +53,20 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       offsetof(ngx_http_waav_loc_conf_t, stt_max_size),
       NULL },
 
+    { ngx_string("waav_stt_poll_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_waav_loc_conf_t, stt_poll_interval),
+      NULL },
+
+    { ngx_string("waav_stt_poll_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_waav_loc_conf_t, stt_poll_timeout),
+      NULL },
+
     { ngx_string("waav_auth"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -239,6 +253,8 @@ ngx_http_waav_create_loc_conf(ngx_conf_t *cf)
     conf->handled = NGX_CONF_UNSET;
     conf->tts_shape = NGX_CONF_UNSET_UINT;
     conf->stt_max_size = NGX_CONF_UNSET_SIZE;
+    conf->stt_poll_interval = NGX_CONF_UNSET_MSEC;
+    conf->stt_poll_timeout = NGX_CONF_UNSET_MSEC;
     conf->auth = NGX_CONF_UNSET;
 
     return conf;
@@ -281,6 +297,10 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     /* uploads up to waav_stt_max_size (OpenAI's 25 MB by default) */
     ngx_conf_merge_size_value(conf->stt_max_size, prev->stt_max_size,
                               25 * 1024 * 1024);
+    ngx_conf_merge_msec_value(conf->stt_poll_interval,
+                              prev->stt_poll_interval, 1000);
+    ngx_conf_merge_msec_value(conf->stt_poll_timeout, prev->stt_poll_timeout,
+                              120000);
 
     if (conf->stt == 1) {
         clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);

@@ -85,6 +85,8 @@ typedef struct {
     ngx_flag_t   stt;
     ngx_str_t    stt_provider;
     size_t       stt_max_size;
+    ngx_msec_t   stt_poll_interval;         /* AssemblyAI's polling */
+    ngx_msec_t   stt_poll_timeout;
 
     /* waav_auth on|off */
     ngx_flag_t   auth;

@@ -397,8 +397,15 @@ ngx_http_waav_call(ngx_http_request_t *r, ngx_http_waav_provider_t *pv,
 
     *psr = sr;
 
-    sr->method = NGX_HTTP_POST;
-    ngx_str_set(&sr->method_name, "POST");
+    if (preq->method && ngx_strcmp(preq->method, "GET") == 0) {
+        sr->method = NGX_HTTP_GET;
+        ngx_str_set(&sr->method_name, "GET");
+
+    } else {
+        sr->method = NGX_HTTP_POST;
+        ngx_str_set(&sr->method_name, "POST");
+    }
+
     sr->request_body = rb;
 
     ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));

@@ -17,12 +17,23 @@
 #include "waav_stt.h"
 
 
+#define NGX_HTTP_WAAV_STT_ONE     0        /* one call answers */
+#define NGX_HTTP_WAAV_STT_UPLOAD  1        /* AssemblyAI's steps */
+#define NGX_HTTP_WAAV_STT_CREATE  2
+#define NGX_HTTP_WAAV_STT_POLL    3
+
+
 typedef struct {
+    ngx_http_request_t        *r;
     ngx_http_waav_provider_t  *provider;
     waav_stt_req_t             req;
     waav_http_req_t            preq;
     ngx_http_request_t        *sr;
     ngx_int_t                  rc;
+    ngx_uint_t                 step;
+    ngx_msec_t                 started;
+    waav_str_t                 id;          /* the transcript polled */
+    ngx_event_t                poll;
     unsigned                   done:1;
 } ngx_http_waav_stt_ctx_t;
 
@@ -32,6 +43,9 @@ static void ngx_http_waav_stt_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data,
     ngx_int_t rc);
 static void ngx_http_waav_stt_resume(ngx_http_request_t *r);
+static ngx_int_t ngx_http_waav_stt_next(ngx_http_request_t *r,
+    ngx_http_waav_stt_ctx_t *ctx, waav_str_t answer, waav_str_t *done,
+    waav_err_t *err);
 
 
 char *
@@ -364,6 +378,10 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
 
     tail->buf->last_buf = 1;
 
+    ctx->r = r;
+    ctx->step = ad->flow ? NGX_HTTP_WAAV_STT_UPLOAD : NGX_HTTP_WAAV_STT_ONE;
+    ctx->started = ngx_current_msec;
+
     rc = ngx_http_waav_call(r, p, &ctx->preq, chain, len,
                             ngx_http_waav_stt_done, ctx,
                             NGX_HTTP_SUBREQUEST_IN_MEMORY
@@ -441,7 +459,37 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
         f.body_len = sr->out->buf->last - sr->out->buf->pos;
     }
 
-    /* a 2xx that arrived whole: normalize it */
+    /* a 2xx that arrived whole: normalize it, or take the next step */
+    if (f.status >= 200 && f.status < 300 && ctx->rc != NGX_ERROR
+        && ctx->provider->stt->flow)
+    {
+        ngx_memzero(&err, sizeof(waav_err_t));
+
+        switch (ngx_http_waav_stt_next(r, ctx,
+                                       (waav_str_t) { (char *) f.body,
+                                                      f.body_len },
+                                       &out, &err))
+        {
+        case NGX_OK:
+            break;
+
+        case NGX_DONE:
+            ngx_http_finalize_request(r,
+                ngx_http_waav_send_json(r, NGX_HTTP_OK, (u_char *) out.data,
+                                        out.len));
+            break;
+
+        default:
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s",
+                          err.message);
+            ngx_http_finalize_request(r,
+                ngx_http_waav_send_error(r, err.status, err.message,
+                                         ngx_strlen(err.message), err.code));
+        }
+
+        return;
+    }
+
     if (f.status >= 200 && f.status < 300 && ctx->rc != NGX_ERROR) {
         ngx_http_waav_allocator(r->pool, &a);
         ngx_memzero(&err, sizeof(waav_err_t));
@@ -493,4 +541,189 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
 
     ngx_http_finalize_request(r, ngx_http_waav_provider_error(r, ctx->provider,
                                                                &f));
+}
+
+
+/* --- AssemblyAI: upload, create, poll ------------------------------------ */
+
+static ngx_int_t
+ngx_http_waav_stt_send(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    cl = NULL;
+
+    if (ctx->preq.body.len) {
+        b = ngx_calloc_buf(r->pool);
+        cl = ngx_alloc_chain_link(r->pool);
+        if (b == NULL || cl == NULL) {
+            return NGX_ERROR;
+        }
+
+        b->start = (u_char *) ctx->preq.body.data;
+        b->pos = b->start;
+        b->last = b->start + ctx->preq.body.len;
+        b->end = b->last;
+        b->memory = 1;
+        b->last_buf = 1;
+
+        cl->buf = b;
+        cl->next = NULL;
+    }
+
+    ctx->done = 0;
+
+    if (ngx_http_waav_call(r, ctx->provider, &ctx->preq, cl,
+                           (off_t) ctx->preq.body.len,
+                           ngx_http_waav_stt_done, ctx,
+                           NGX_HTTP_SUBREQUEST_IN_MEMORY
+                           |NGX_HTTP_SUBREQUEST_WAITED, &ctx->sr)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_waav_stt_poll_handler(ngx_event_t *ev)
+{
+    ngx_connection_t          *c;
+    ngx_http_request_t        *r;
+    ngx_http_waav_stt_ctx_t   *ctx = ev->data;
+    waav_err_t                 err;
+    waav_alloc_t               a;
+
+    r = ctx->r;
+    c = r->connection;
+
+    if (c->error) {
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        ngx_http_run_posted_requests(c);
+        return;
+    }
+
+    ngx_http_waav_allocator(r->pool, &a);
+    ngx_memzero(&ctx->preq, sizeof(waav_http_req_t));
+    ngx_memzero(&err, sizeof(waav_err_t));
+
+    if (waav_stt_aai_poll((waav_str_t) { (char *) ctx->provider->key.data,
+                                         ctx->provider->key.len },
+                          ctx->id, &ctx->preq, &a, &err) != 0)
+    {
+        ngx_http_finalize_request(r,
+            ngx_http_waav_send_error(r, err.status, err.message,
+                                     ngx_strlen(err.message), err.code));
+
+    } else if (ngx_http_waav_stt_send(r, ctx) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_waav_stt_poll_cleanup(void *data)
+{
+    ngx_http_waav_stt_ctx_t  *ctx = data;
+
+    if (ctx->poll.timer_set) {
+        ngx_del_timer(&ctx->poll);
+    }
+}
+
+
+/*
+ * The answer to the step just done: NGX_OK when the next call or timer is
+ * on its way, NGX_DONE with the normalized answer, NGX_ERROR with err.
+ */
+static ngx_int_t
+ngx_http_waav_stt_next(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
+    waav_str_t answer, waav_str_t *done, waav_err_t *err)
+{
+    int                        rc;
+    waav_str_t                 url, out, name, key;
+    waav_alloc_t               a;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_waav_loc_conf_t  *wlcf;
+
+    ngx_http_waav_allocator(r->pool, &a);
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+
+    name.data = (char *) ctx->provider->name.data;
+    name.len = ctx->provider->name.len;
+    key.data = (char *) ctx->provider->key.data;
+    key.len = ctx->provider->key.len;
+
+    if (ctx->step == NGX_HTTP_WAAV_STT_UPLOAD) {
+        if (waav_stt_aai_upload_url(answer.data, answer.len, name, &a, &url,
+                                    err)
+            != 0)
+        {
+            return NGX_ERROR;
+        }
+
+        ngx_memzero(&ctx->preq, sizeof(waav_http_req_t));
+
+        if (waav_stt_aai_create(&ctx->req, key, url, &ctx->preq, &a, err) != 0)
+        {
+            return NGX_ERROR;
+        }
+
+        ctx->step = NGX_HTTP_WAAV_STT_CREATE;
+
+        if (ngx_http_waav_stt_send(r, ctx) != NGX_OK) {
+            waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    rc = waav_stt_aai_state(answer.data, answer.len, &ctx->req, name, &a,
+                            &ctx->id, &out, err);
+
+    if (rc < 0) {
+        return NGX_ERROR;
+    }
+
+    if (rc == 1) {
+        *done = out;
+        return NGX_DONE;
+    }
+
+    /* still working: ask again later, within the time allowed */
+    if (ngx_current_msec - ctx->started + wlcf->stt_poll_interval
+        > wlcf->stt_poll_timeout)
+    {
+        waav_err_set(err, NGX_HTTP_GATEWAY_TIME_OUT, "PROVIDER_TIMEOUT",
+                     "Provider %.*s did not finish in %lu ms",
+                     (int) name.len, name.data,
+                     (unsigned long) wlcf->stt_poll_timeout);
+        return NGX_ERROR;
+    }
+
+    if (ctx->poll.handler == NULL) {
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_waav_stt_poll_cleanup;
+        cln->data = ctx;
+
+        ctx->poll.handler = ngx_http_waav_stt_poll_handler;
+        ctx->poll.data = ctx;
+        ctx->poll.log = r->connection->log;
+    }
+
+    ctx->step = NGX_HTTP_WAAV_STT_POLL;
+    ngx_add_timer(&ctx->poll, wlcf->stt_poll_interval);
+
+    return NGX_OK;
 }

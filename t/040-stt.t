@@ -246,3 +246,75 @@ __DATA__
 [qr/"duration":64,/, qr/\ncontent-length: 2048044\n/]
 --- error_log
 a client request body is buffered to a temporary file
+
+
+
+=== TEST 15: assemblyai: upload, create, poll until completed (queued, processing, completed)
+--- http_config
+    waav_provider assemblyai key=test-assemblyai-key;
+--- config
+    location = /aai/listen {
+        waav_stt assemblyai;
+        waav_stt_poll_interval 100ms;
+    }
+    location /_waav/assemblyai/ {
+        internal;
+        subrequest_output_buffer_size 1m;
+        client_max_body_size 0;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/assemblyai/;
+    }
+--- request eval
+["POST /aai/listen?language=en-US&punctuate=true\n" . ::wav(1), 'GET /__mock/requests']
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/^\{"transcript":"Hello world from the mock\.","confidence":0\.98,"language":"en_us","duration":1,"words":\[\{"word":"Hello","start":0,"end":0\.18,"confidence":0\.98\},.*\],"provider":"assemblyai","model":"best"\}$/,
+ qr{^(?=.*"path":"\\/assemblyai\\/v2\\/upload")(?=.*audio_url\\":\\"http:\\/\\/127\.0\.0\.1:\d+\\/assemblyai\\/files\\/[-0-9a-f]+\\",\\"language_code\\":\\"en_us\\",\\"punctuate\\":true\})(?=.*"method":"GET","path":"\\/assemblyai\\/v2\\/transcript\\/[-0-9a-f]+")}s]
+
+
+
+=== TEST 16: assemblyai: a transcript that ends in error is a 502 with its message
+--- http_config
+    waav_provider assemblyai key=test-assemblyai-key;
+--- config
+    location = /aai/listen { waav_stt assemblyai; waav_stt_poll_interval 100ms; }
+    location /_waav/assemblyai/ {
+        internal;
+        subrequest_output_buffer_size 1m;
+        client_max_body_size 0;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/assemblyai/;
+    }
+--- request eval
+['POST /__mock/behavior
+{"assemblyai_final":"error"}', 'POST /__mock/behavior
+{"assemblyai_final":"error"}', "POST /aai/listen\n" . ::wav(1)]
+--- more_headers eval
+["Content-Type: application/json", "Content-Type: application/json", "Content-Type: audio/wav"]
+--- error_code eval
+[204, 204, 502]
+--- response_body_like eval
+[qr/^$/, qr/^$/, qr/^\{"error":"Provider assemblyai could not transcribe: [^"]+","code":"PROVIDER_ERROR"\}$/]
+
+
+
+=== TEST 17: assemblyai: a transcript that never finishes is 504 after waav_stt_poll_timeout
+--- http_config
+    waav_provider assemblyai key=test-assemblyai-key;
+--- config
+    location = /aai/listen {
+        waav_stt assemblyai;
+        waav_stt_poll_interval 100ms;
+        waav_stt_poll_timeout 500ms;
+    }
+    location /_waav/assemblyai/ {
+        internal;
+        subrequest_output_buffer_size 1m;
+        client_max_body_size 0;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/assemblyai/;
+        proxy_set_header X-Mock-Behavior "assemblyai_final=never";
+    }
+--- request eval
+"POST /aai/listen\n" . ::wav(1)
+--- error_code: 504
+--- response_body chomp
+{"error":"Provider assemblyai did not finish in 500 ms","code":"PROVIDER_TIMEOUT"}

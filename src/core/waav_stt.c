@@ -775,17 +775,266 @@ waav_stt_elevenlabs_normalize(const char *json, size_t len,
 }
 
 
+/* --- AssemblyAI: upload, create, poll ------------------------------------ */
+
+static int
+waav_stt_aai_upload(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
+    waav_str_t key, waav_http_req_t *out, waav_str_t *suffix, waav_alloc_t *a,
+    waav_err_t *err)
+{
+    (void) ad;
+    (void) req;
+
+    suffix->len = 0;
+    out->method = "POST";
+    out->path.data = "/v2/upload";
+    out->path.len = sizeof("/v2/upload") - 1;
+
+    if (waav_tts_auth(out, "Authorization", "", key, a, err) != 0) {
+        return -1;
+    }
+
+    return waav_http_add_header(out, "Content-Type", "application/octet-stream",
+                                sizeof("application/octet-stream") - 1, err);
+}
+
+
+int
+waav_stt_aai_create(const waav_stt_req_t *req, waav_str_t key,
+    waav_str_t upload_url, waav_http_req_t *out, waav_alloc_t *a,
+    waav_err_t *err)
+{
+    size_t     i, cap;
+    char      *buf, lang[17];
+    waav_jw_t  w;
+
+    out->method = "POST";
+    out->path.data = "/v2/transcript";
+    out->path.len = sizeof("/v2/transcript") - 1;
+
+    if (waav_tts_auth(out, "Authorization", "", key, a, err) != 0
+        || waav_http_json(out, err) != 0)
+    {
+        return -1;
+    }
+
+    cap = 512 + 6 * (upload_url.len + req->model.len);
+    buf = waav_alloc(a, cap);
+    if (buf == NULL) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    }
+
+    waav_jw_init(&w, buf, cap);
+    waav_jw_open(&w, NULL);
+    waav_jw_str(&w, "audio_url", upload_url.data, upload_url.len);
+
+    if (req->model.len && strcmp(req->model.data, "best") != 0) {
+        waav_jw_str(&w, "speech_model", req->model.data, req->model.len);
+    }
+
+    /* AssemblyAI writes en_us where others write en-US */
+    if (req->language.len && req->language.len < sizeof(lang)) {
+        for (i = 0; i < req->language.len; i++) {
+            lang[i] = (char) (req->language.data[i] == '-' ? '_'
+                              : (req->language.data[i] | 0x20));
+        }
+
+        waav_jw_str(&w, "language_code", lang, req->language.len);
+    }
+
+    if (req->punctuate >= 0) {
+        waav_jw_bool(&w, "punctuate", req->punctuate);
+    }
+
+    if (req->diarize >= 0) {
+        waav_jw_bool(&w, "speaker_labels", req->diarize);
+    }
+
+    waav_jw_close(&w);
+
+    if (w.overflow) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "request too large");
+    }
+
+    out->body.data = w.buf;
+    out->body.len = w.len;
+
+    return 0;
+}
+
+
+int
+waav_stt_aai_poll(waav_str_t key, waav_str_t id, waav_http_req_t *out,
+    waav_alloc_t *a, waav_err_t *err)
+{
+    if (!waav_ident_valid(id.data, id.len)) {
+        return waav_err_set(err, 502, "PROVIDER_BAD_RESPONSE",
+                            "assemblyai returned an invalid transcript id");
+    }
+
+    out->method = "GET";
+    out->path.data = waav_sprintf(a, &out->path.len, "/v2/transcript/%.*s",
+                                  (int) id.len, id.data);
+    if (out->path.data == NULL) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    }
+
+    return waav_tts_auth(out, "Authorization", "", key, a, err);
+}
+
+
+static int
+waav_stt_copy(const char *s, waav_alloc_t *a, waav_str_t *out)
+{
+    out->len = strlen(s);
+    out->data = waav_alloc(a, out->len + 1);
+
+    if (out->data == NULL) {
+        return -1;
+    }
+
+    memcpy((char *) out->data, s, out->len + 1);
+
+    return 0;
+}
+
+
+int
+waav_stt_aai_upload_url(const char *json, size_t len, waav_str_t provider,
+    waav_alloc_t *a, waav_str_t *url, waav_err_t *err)
+{
+    int           rc;
+    cJSON        *root;
+    const cJSON  *u;
+
+    root = cJSON_ParseWithLength(json, len);
+    u = cJSON_GetObjectItemCaseSensitive(root, "upload_url");
+
+    if (!cJSON_IsString(u) || strlen(u->valuestring) > 2048
+        || (strncmp(u->valuestring, "https://", 8) != 0
+            && strncmp(u->valuestring, "http://", 7) != 0))
+    {
+        cJSON_Delete(root);
+        return waav_stt_bad(err, provider, "an upload answer without a URL");
+    }
+
+    rc = waav_stt_copy(u->valuestring, a, url);
+    cJSON_Delete(root);
+
+    return rc == 0 ? 0 : waav_err_set(err, 500, "INTERNAL_ERROR",
+                                      "out of memory");
+}
+
+
+int
+waav_stt_aai_state(const char *json, size_t len, const waav_stt_req_t *req,
+    waav_str_t provider, waav_alloc_t *a, waav_str_t *id, waav_str_t *out,
+    waav_err_t *err)
+{
+    int                rc;
+    cJSON             *root, *words, *item, *w;
+    const cJSON       *st, *tid, *text, *lang, *e;
+    double             v;
+    waav_stt_answer_t  ans;
+
+    root = cJSON_ParseWithLength(json, len);
+    st = cJSON_GetObjectItemCaseSensitive(root, "status");
+    tid = cJSON_GetObjectItemCaseSensitive(root, "id");
+
+    if (!cJSON_IsString(st) || !cJSON_IsString(tid)) {
+        cJSON_Delete(root);
+        return waav_stt_bad(err, provider, "a transcript without status");
+    }
+
+    if (strcmp(st->valuestring, "queued") == 0
+        || strcmp(st->valuestring, "processing") == 0)
+    {
+        rc = waav_stt_copy(tid->valuestring, a, id);
+        cJSON_Delete(root);
+        return rc == 0 ? 0 : waav_err_set(err, 500, "INTERNAL_ERROR",
+                                          "out of memory");
+    }
+
+    if (strcmp(st->valuestring, "error") == 0) {
+        e = cJSON_GetObjectItemCaseSensitive(root, "error");
+        waav_err_set(err, 502, "PROVIDER_ERROR",
+                     "Provider %.*s could not transcribe: %.200s",
+                     (int) provider.len, provider.data,
+                     cJSON_IsString(e) ? e->valuestring : "error");
+        cJSON_Delete(root);
+        return -1;
+    }
+
+    text = cJSON_GetObjectItemCaseSensitive(root, "text");
+
+    if (strcmp(st->valuestring, "completed") != 0 || !cJSON_IsString(text)) {
+        cJSON_Delete(root);
+        return waav_stt_bad(err, provider, "a transcript in an unknown state");
+    }
+
+    memset(&ans, 0, sizeof(ans));
+    ans.transcript = text->valuestring;
+    ans.has_confidence = waav_stt_num(
+        cJSON_GetObjectItemCaseSensitive(root, "confidence"), &ans.confidence);
+    ans.has_duration = waav_stt_num(
+        cJSON_GetObjectItemCaseSensitive(root, "audio_duration"),
+        &ans.duration);
+
+    lang = cJSON_GetObjectItemCaseSensitive(root, "language_code");
+    ans.language = cJSON_IsString(lang) ? lang->valuestring : NULL;
+
+    /* words in milliseconds: rewritten in seconds, as everyone else */
+    words = cJSON_CreateArray();
+
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "words")) {
+        w = cJSON_CreateObject();
+        cJSON_AddItemToArray(words, w);
+
+        if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(item, "text"))) {
+            cJSON_AddStringToObject(w, "word",
+                cJSON_GetObjectItemCaseSensitive(item, "text")->valuestring);
+        }
+
+        if (waav_stt_num(cJSON_GetObjectItemCaseSensitive(item, "start"), &v)) {
+            cJSON_AddNumberToObject(w, "start", v / 1000);
+        }
+
+        if (waav_stt_num(cJSON_GetObjectItemCaseSensitive(item, "end"), &v)) {
+            cJSON_AddNumberToObject(w, "end", v / 1000);
+        }
+
+        if (waav_stt_num(cJSON_GetObjectItemCaseSensitive(item, "confidence"),
+                         &v))
+        {
+            cJSON_AddNumberToObject(w, "confidence", v);
+        }
+    }
+
+    ans.words = words;
+    ans.word_key = "word";
+    ans.word_confidence = 1;
+
+    rc = waav_stt_write(&ans, req, provider, "best", a, out, err);
+
+    cJSON_Delete(words);
+    cJSON_Delete(root);
+
+    return rc == 0 ? 1 : -1;
+}
+
+
 static const waav_stt_adapter_t  waav_stt_adapters[] = {
-    { "deepgram", "nova-3", 0, waav_stt_deepgram_build,
+    { "deepgram", "nova-3", 0, 0, waav_stt_deepgram_build,
       waav_stt_deepgram_normalize },
-    { "openai", "whisper-1", 1, waav_stt_openai_build,
+    { "openai", "whisper-1", 1, 0, waav_stt_openai_build,
       waav_stt_openai_normalize },
-    { "groq", "whisper-large-v3-turbo", 1, waav_stt_openai_build,
+    { "groq", "whisper-large-v3-turbo", 1, 0, waav_stt_openai_build,
       waav_stt_openai_normalize },
-    { "openai-compatible", "whisper-1", 1, waav_stt_openai_build,
+    { "openai-compatible", "whisper-1", 1, 0, waav_stt_openai_build,
       waav_stt_openai_normalize },
-    { "elevenlabs", "scribe_v1", 1, waav_stt_elevenlabs_build,
+    { "elevenlabs", "scribe_v1", 1, 0, waav_stt_elevenlabs_build,
       waav_stt_elevenlabs_normalize },
+    { "assemblyai", "best", 0, 1, waav_stt_aai_upload, NULL },
 };
 
 

@@ -40,6 +40,7 @@ struct waav_stt_adapter_s {
     const char   *type;
     const char   *default_model;
     int           multipart;        /* the audio goes as a "file" part */
+    int           flow;             /* upload, create, poll (AssemblyAI) */
 
     /* the provider request: path, args, headers; for multipart, body is
      * what goes before the audio and suffix what goes after */
@@ -67,3 +68,28 @@ int waav_stt_audio_type(waav_str_t ct, unsigned *rate, const char **ext);
 void waav_stt_boundary(char *out, size_t size, uint64_t seed);
 
 #endif /* WAAV_STT_H */
+
+/*
+ * AssemblyAI takes three steps: upload the audio, create a transcript
+ * from the upload's URL, poll it until it is done.
+ */
+#ifndef WAAV_STT_AAI_H
+#define WAAV_STT_AAI_H
+
+int waav_stt_aai_create(const waav_stt_req_t *req, waav_str_t key,
+    waav_str_t upload_url, waav_http_req_t *out, waav_alloc_t *a,
+    waav_err_t *err);
+int waav_stt_aai_poll(waav_str_t key, waav_str_t id, waav_http_req_t *out,
+    waav_alloc_t *a, waav_err_t *err);
+
+/* the upload's answer: its URL (http or https) */
+int waav_stt_aai_upload_url(const char *json, size_t len, waav_str_t provider,
+    waav_alloc_t *a, waav_str_t *url, waav_err_t *err);
+
+/* a transcript's answer: 0 still working (id set), 1 done (out set),
+ * -1 failed or not understood (err set) */
+int waav_stt_aai_state(const char *json, size_t len,
+    const waav_stt_req_t *req, waav_str_t provider, waav_alloc_t *a,
+    waav_str_t *id, waav_str_t *out, waav_err_t *err);
+
+#endif
