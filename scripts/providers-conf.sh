@@ -23,6 +23,7 @@ providers=(
     "openai            openai            OPENAI_API_KEY            OPENAI_BASE_URL            https://api.openai.com/v1"
     "cartesia          cartesia          CARTESIA_API_KEY          CARTESIA_BASE_URL          https://api.cartesia.ai"
     "groq              groq              GROQ_API_KEY              GROQ_BASE_URL              https://api.groq.com/openai/v1"
+    "assemblyai        assemblyai        ASSEMBLYAI_API_KEY        ASSEMBLYAI_BASE_URL        https://api.assemblyai.com"
     "openai-compatible openai-compatible OPENAI_COMPATIBLE_API_KEY OPENAI_COMPATIBLE_BASE_URL -"
 )
 

@@ -32,6 +32,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     waav_err_t                 err;
     const waav_stt_adapter_t  *ad;
 
+    waav_str_t  id;
+
     if (size < 1) {
         return 0;
     }
@@ -39,13 +41,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&req, 0, sizeof(req));
     req.punctuate = data[0] & 4 ? 1 : -1;
 
-    ad = waav_stt_adapter(types[data[0] % 3], strlen(types[data[0] % 3]));
+    if (data[0] & 8) {
+        /* AssemblyAI's transcript states */
+        if (waav_stt_aai_state((const char *) data + 1, size - 1, &req,
+                               provider, &a, &id, &out, &err) == 1
+            && !waav_utf8_valid(out.data, out.len))
+        {
+            abort();
+        }
 
-    if (ad->normalize((const char *) data + 1, size - 1, &req, provider, &a,
-                      &out, &err) == 0
-        && !waav_utf8_valid(out.data, out.len))
-    {
-        abort();
+    } else {
+        ad = waav_stt_adapter(types[data[0] % 3], strlen(types[data[0] % 3]));
+
+        if (ad->normalize((const char *) data + 1, size - 1, &req, provider,
+                          &a, &out, &err) == 0
+            && !waav_utf8_valid(out.data, out.len))
+        {
+            abort();
+        }
     }
 
     while (narena) {

@@ -332,6 +332,72 @@ test_normalize(void **state)
 }
 
 
+static void
+test_assemblyai(void **state)
+{
+    waav_stt_req_t   r;
+    waav_http_req_t  out;
+    waav_str_t       url, id, res;
+    waav_err_t       err;
+
+    (void) state;
+
+    req_init(&r, "audio/wav");
+    r.language = S("en-US");
+    r.punctuate = 1;
+    r.model = S("best");
+
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(waav_stt_aai_create(&r, S("aaikey"),
+                     S("https://cdn.example/u/1"), &out, &A, &err), 0);
+    assert_memory_equal(out.path.data, "/v2/transcript", out.path.len);
+    assert_string_equal(header(&out, "Authorization"), "aaikey");
+    assert_int_equal(out.body.len, strlen("{\"audio_url\":\"https://cdn.example/u/1\","
+                     "\"language_code\":\"en_us\",\"punctuate\":true}"));
+    assert_memory_equal(out.body.data, "{\"audio_url\":\"https://cdn.example/u/1\","
+                        "\"language_code\":\"en_us\",\"punctuate\":true}",
+                        out.body.len);
+
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(waav_stt_aai_poll(S("aaikey"), S("abc-123"), &out, &A,
+                                       &err), 0);
+    assert_string_equal(out.method, "GET");
+    assert_memory_equal(out.path.data, "/v2/transcript/abc-123", out.path.len);
+    assert_int_equal(waav_stt_aai_poll(S("aaikey"), S("../x"), &out, &A, &err),
+                     -1);
+
+    assert_int_equal(waav_stt_aai_upload_url("{\"upload_url\":\"https://u/1\"}",
+                     28, S("a"), &A, &url, &err), 0);
+    assert_int_equal(url.len, 11);
+    assert_int_equal(waav_stt_aai_upload_url("{\"upload_url\":\"ftp://x\"}",
+                     24, S("a"), &A, &url, &err), -1);
+
+    assert_int_equal(waav_stt_aai_state("{\"id\":\"t1\",\"status\":\"queued\"}",
+                     31, &r, S("a"), &A, &id, &res, &err), 0);
+    assert_int_equal(id.len, 2);
+
+    assert_int_equal(waav_stt_aai_state("{\"id\":\"t1\",\"status\":\"error\","
+                     "\"error\":\"Download error\"}", 55, &r, S("a"), &A, &id,
+                     &res, &err), -1);
+    assert_string_equal(err.code, "PROVIDER_ERROR");
+
+    {
+        const char  *j = "{\"id\":\"t1\",\"status\":\"completed\",\"text\":"
+                         "\"Hi.\",\"confidence\":0.9,\"audio_duration\":2,"
+                         "\"language_code\":\"en_us\",\"words\":[{\"text\":"
+                         "\"Hi.\",\"start\":250,\"end\":750,"
+                         "\"confidence\":0.9}]}";
+
+        assert_int_equal(waav_stt_aai_state(j, strlen(j), &r, S("a"), &A, &id,
+                                            &res, &err), 1);
+        assert_int_equal(res.len, strlen("{\"transcript\":\"Hi.\","
+            "\"confidence\":0.9,\"language\":\"en_us\",\"duration\":2,"
+            "\"words\":[{\"word\":\"Hi.\",\"start\":0.25,\"end\":0.75,"
+            "\"confidence\":0.9}],\"provider\":\"a\",\"model\":\"best\"}"));
+    }
+}
+
+
 int
 main(void)
 {
@@ -341,6 +407,7 @@ main(void)
         cmocka_unit_test_teardown(test_openai_request, teardown),
         cmocka_unit_test_teardown(test_elevenlabs_request, teardown),
         cmocka_unit_test_teardown(test_normalize, teardown),
+        cmocka_unit_test_teardown(test_assemblyai, teardown),
     };
 
     return cmocka_run_group_tests_name("waav_stt", tests, NULL, NULL);
