@@ -326,7 +326,8 @@ ngx_http_waav_init(ngx_conf_t *cf)
         || ngx_http_waav_limit_init(cf) != NGX_OK
         || ngx_http_waav_auth_init(cf) != NGX_OK
         || ngx_http_waav_response_init(cf) != NGX_OK
-        || ngx_http_waav_tts_init(cf) != NGX_OK)
+        || ngx_http_waav_tts_init(cf) != NGX_OK
+        || ngx_http_waav_stt_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }

@@ -212,6 +212,7 @@ ngx_int_t ngx_http_waav_limit_init(ngx_conf_t *cf);
 /* ngx_http_waav_stt.c */
 
 char *ngx_http_waav_stt(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_waav_stt_init(ngx_conf_t *cf);
 
 
 /* ngx_http_waav_tts.c */

@@ -34,8 +34,13 @@ typedef struct {
     ngx_msec_t                 started;
     waav_str_t                 id;          /* the transcript polled */
     ngx_event_t                poll;
+    u_char                     head[256];   /* the body's first bytes */
+    size_t                     head_len;
     unsigned                   done:1;
 } ngx_http_waav_stt_ctx_t;
+
+
+static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
 
 
 static ngx_int_t ngx_http_waav_stt_handler(ngx_http_request_t *r);
@@ -254,6 +259,14 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
     if (audio == 0) {
         waav_err_set(&err, 400, "EMPTY_BODY",
                      "The request body is empty: send the audio");
+        goto failed;
+    }
+
+    /* a WAV whose header lies about its size would mislead the provider
+     * and the duration: refused */
+    if (waav_stt_wav_check(ctx->head, ctx->head_len, (uint64_t) audio) < 0) {
+        waav_err_set(&err, 400, "INVALID_AUDIO",
+                     "The WAV header does not match the body's length");
         goto failed;
     }
 
@@ -724,6 +737,51 @@ ngx_http_waav_stt_next(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
 
     ctx->step = NGX_HTTP_WAAV_STT_POLL;
     ngx_add_timer(&ctx->poll, wlcf->stt_poll_interval);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Sees the body as it arrives, before nginx may write it to a temp file:
+ * keeps its first bytes (the WAV header) so nothing is read back.
+ */
+static ngx_int_t
+ngx_http_waav_stt_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    size_t                    n;
+    ngx_chain_t              *cl;
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_stt_ctx_t  *ctx;
+
+    wctx = (r == r->main) ? ngx_http_get_module_ctx(r, ngx_http_waav_module)
+                          : NULL;
+    ctx = wctx ? wctx->stt : NULL;
+
+    if (ctx) {
+        for (cl = in; cl && ctx->head_len < sizeof(ctx->head); cl = cl->next) {
+            if (!ngx_buf_in_memory(cl->buf)) {
+                continue;
+            }
+
+            n = ngx_min((size_t) (cl->buf->last - cl->buf->pos),
+                        sizeof(ctx->head) - ctx->head_len);
+            ngx_memcpy(ctx->head + ctx->head_len, cl->buf->pos, n);
+            ctx->head_len += n;
+        }
+    }
+
+    return ngx_http_next_request_body_filter(r, in);
+}
+
+
+ngx_int_t
+ngx_http_waav_stt_init(ngx_conf_t *cf)
+{
+    ngx_http_waav_unused(cf);
+
+    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter = ngx_http_waav_stt_request_body_filter;
 
     return NGX_OK;
 }

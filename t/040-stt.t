@@ -318,3 +318,28 @@ a client request body is buffered to a temporary file
 --- error_code: 504
 --- response_body chomp
 {"error":"Provider assemblyai did not finish in 500 ms","code":"PROVIDER_TIMEOUT"}
+
+
+
+=== TEST 18: a WAV whose header lies about its size is refused before the provider
+--- request eval
+["POST /listen\n" . substr(::wav(1), 0, 20000),
+ "POST /listen\n" . do { my $w = ::wav(1); substr($w, 40, 4) = pack('V', 10_000_000); $w },
+ "POST /listen\n" . do { my $w = ::wav(1); substr($w, 4, 4) = pack('V', 36); $w },
+ 'GET /__mock/count']
+--- error_code eval
+[400, 400, 400, 200]
+--- response_body eval
+[('{"error":"The WAV header does not match the body\'s length","code":"INVALID_AUDIO"}') x 3, '0']
+
+
+
+=== TEST 19: a lying header is caught in a body spooled to a temp file too
+--- config
+    location = /big/listen { waav_stt deepgram; client_body_buffer_size 8k; }
+--- request eval
+["POST /big/listen\n" . substr(::wav(8), 0, 200000), 'GET /__mock/count']
+--- error_code eval
+[400, 200]
+--- response_body_like eval
+[qr/INVALID_AUDIO/, qr/^0$/]

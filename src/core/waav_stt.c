@@ -154,6 +154,48 @@ waav_stt_validate(const waav_stt_req_t *req, waav_err_t *err)
 }
 
 
+static uint32_t
+waav_rd32(const unsigned char *p)
+{
+    return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
+           | (uint32_t) p[3] << 24;
+}
+
+
+int
+waav_stt_wav_check(const unsigned char *head, size_t head_len, uint64_t total)
+{
+    size_t    off;
+    uint32_t  size;
+
+    if (head_len < 12 || memcmp(head, "RIFF", 4) != 0
+        || memcmp(head + 8, "WAVE", 4) != 0)
+    {
+        return head_len < 12 ? 1 : 0;
+    }
+
+    /* RIFF's size counts everything after its first 8 bytes */
+    if ((uint64_t) waav_rd32(head + 4) + 8 != total) {
+        return -1;
+    }
+
+    /* the chunks: the data chunk must fit in the body */
+    for (off = 12; off + 8 <= head_len; off += 8 + size + (size & 1)) {
+        size = waav_rd32(head + off + 4);
+
+        if (memcmp(head + off, "data", 4) == 0) {
+            return (uint64_t) off + 8 + size <= total ? 0 : -1;
+        }
+
+        if ((uint64_t) off + 8 + size > total) {
+            return -1;
+        }
+    }
+
+    return 1;
+}
+
+
 void
 waav_stt_boundary(char *out, size_t size, uint64_t seed)
 {

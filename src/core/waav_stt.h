@@ -64,6 +64,14 @@ int waav_stt_validate(const waav_stt_req_t *req, waav_err_t *err);
 /* audio/wav ... -> 1; audio/L16;rate=16000 gives rate (else 0) */
 int waav_stt_audio_type(waav_str_t ct, unsigned *rate, const char **ext);
 
+/*
+ * The first bytes of a WAV body against its real length: -1 when the
+ * header claims more (or less) than is there, 0 when it fits or the body
+ * is not a RIFF/WAVE file, 1 when it is too short to tell.
+ */
+int waav_stt_wav_check(const unsigned char *head, size_t head_len,
+    uint64_t total);
+
 /* a multipart/form-data boundary made from 16 random-looking bytes */
 void waav_stt_boundary(char *out, size_t size, uint64_t seed);
 

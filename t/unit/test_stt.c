@@ -398,6 +398,31 @@ test_assemblyai(void **state)
 }
 
 
+static void
+test_wav_check(void **state)
+{
+    unsigned char  h[44];
+    uint32_t       v;
+
+    (void) state;
+
+    memcpy(h, "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0"
+              "\x80\x3e\0\0\0\x7d\0\0\x02\0\x10\0data\0\0\0\0", 44);
+
+    v = 36 + 1000;
+    memcpy(h + 4, &v, 4);
+    v = 1000;
+    memcpy(h + 40, &v, 4);
+
+    assert_int_equal(waav_stt_wav_check(h, 44, 1044), 0);
+    assert_int_equal(waav_stt_wav_check(h, 44, 1043), -1);   /* RIFF size */
+    assert_int_equal(waav_stt_wav_check(h, 44, 2044), -1);
+    assert_int_equal(waav_stt_wav_check(h, 8, 1044), 1);     /* too short */
+    assert_int_equal(waav_stt_wav_check((const unsigned char *) "ID3....."
+                                        "........", 16, 100), 0);
+}
+
+
 int
 main(void)
 {
@@ -408,6 +433,7 @@ main(void)
         cmocka_unit_test_teardown(test_elevenlabs_request, teardown),
         cmocka_unit_test_teardown(test_normalize, teardown),
         cmocka_unit_test_teardown(test_assemblyai, teardown),
+        cmocka_unit_test_teardown(test_wav_check, teardown),
     };
 
     return cmocka_run_group_tests_name("waav_stt", tests, NULL, NULL);
