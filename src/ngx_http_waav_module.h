@@ -165,6 +165,8 @@ ngx_int_t ngx_http_waav_provider_init(ngx_conf_t *cf);
 
 ngx_int_t ngx_http_waav_send_json(ngx_http_request_t *r, ngx_uint_t status,
     u_char *body, size_t len);
+ngx_int_t ngx_http_waav_send_typed(ngx_http_request_t *r, ngx_uint_t status,
+    const char *type, u_char *body, size_t len);
 ngx_int_t ngx_http_waav_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *message, size_t len, const char *code);
 ngx_int_t ngx_http_waav_add_header(ngx_http_request_t *r, ngx_str_t *key,

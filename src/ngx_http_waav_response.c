@@ -80,9 +80,10 @@ ngx_http_waav_not_allowed(ngx_http_request_t *r, const char *allow,
 
 
 static void
-ngx_http_waav_set_json_type(ngx_http_request_t *r)
+ngx_http_waav_set_type(ngx_http_request_t *r, const char *type)
 {
-    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type.data = (u_char *) type;
+    r->headers_out.content_type.len = ngx_strlen(type);
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.content_type_lowcase = NULL;
     r->headers_out.content_type_hash = 0;
@@ -93,6 +94,15 @@ ngx_http_waav_set_json_type(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_waav_send_json(ngx_http_request_t *r, ngx_uint_t status,
     u_char *body, size_t len)
+{
+    return ngx_http_waav_send_typed(r, status, "application/json", body, len);
+}
+
+
+/* a computed answer of the given (static) type */
+ngx_int_t
+ngx_http_waav_send_typed(ngx_http_request_t *r, ngx_uint_t status,
+    const char *type, u_char *body, size_t len)
 {
     ngx_int_t    rc;
     ngx_buf_t   *b;
@@ -113,7 +123,7 @@ ngx_http_waav_send_json(ngx_http_request_t *r, ngx_uint_t status,
         r->headers_out.content_length = NULL;
     }
 
-    ngx_http_waav_set_json_type(r);
+    ngx_http_waav_set_type(r, type);
 
     if (ngx_http_waav_set_nosniff(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -224,7 +234,7 @@ ngx_http_waav_error_header_filter(ngx_http_request_t *r)
                                           info->code);
     ctx->error_json = 1;
 
-    ngx_http_waav_set_json_type(r);
+    ngx_http_waav_set_type(r, "application/json");
     r->headers_out.content_length_n = ctx->error_body.len;
 
     if (r->headers_out.content_length) {

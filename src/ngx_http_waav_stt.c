@@ -15,6 +15,7 @@
 #include "ngx_http_waav_module.h"
 #include "waav_json.h"
 #include "waav_stt.h"
+#include "waav_multipart.h"
 
 
 #define NGX_HTTP_WAAV_STT_ONE     0        /* one call answers */
@@ -36,6 +37,8 @@ typedef struct {
     ngx_event_t                poll;
     u_char                     head[256];   /* the body's first bytes */
     size_t                     head_len;
+    waav_mp_parser_t          *mp;          /* OpenAI's form, or NULL */
+    waav_stt_fmt_e             fmt;         /* its response_format */
     unsigned                   done:1;
 } ngx_http_waav_stt_ctx_t;
 
@@ -44,6 +47,9 @@ static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
 
 
 static ngx_int_t ngx_http_waav_stt_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_waav_stt_form(ngx_http_request_t *r, waav_str_t ct);
+static ngx_int_t ngx_http_waav_stt_answer(ngx_http_request_t *r,
+    ngx_http_waav_stt_ctx_t *ctx, waav_str_t out);
 static void ngx_http_waav_stt_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data,
     ngx_int_t rc);
@@ -78,6 +84,57 @@ ngx_http_waav_stt(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * OpenAI's POST /v1/audio/transcriptions: a multipart/form-data body with
+ * "file", "model", and optionally "language", "prompt", "response_format"
+ * (and our "provider").  The parser sees the body as it arrives (request
+ * body filter) and keeps only the file part's byte range.
+ */
+static ngx_int_t
+ngx_http_waav_stt_form(ngx_http_request_t *r, waav_str_t ct)
+{
+    ngx_int_t                 rc;
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_stt_ctx_t  *ctx;
+
+    wctx = ngx_http_waav_get_ctx(r);
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_stt_ctx_t));
+    if (wctx == NULL || ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->mp = ngx_palloc(r->pool, sizeof(waav_mp_parser_t));
+    if (ctx->mp == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (waav_mp_init(ctx->mp, ct.data, ct.len) != 0) {
+        return ngx_http_waav_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                        ctx->mp->error,
+                                        ngx_strlen(ctx->mp->error),
+                                        "INVALID_REQUEST");
+    }
+
+    if (r->headers_in.content_length_n == 0) {
+        return ngx_http_waav_error(r, NGX_HTTP_BAD_REQUEST,
+                                   "The request body is empty: send the form",
+                                   "EMPTY_BODY");
+    }
+
+    wctx->stt = ctx;
+    ctx->fmt = WAAV_STT_FMT_JSON;
+    r->disable_not_modified = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_waav_stt_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
 static ngx_int_t
 ngx_http_waav_stt_handler(ngx_http_request_t *r)
 {
@@ -100,6 +157,13 @@ ngx_http_waav_stt_handler(ngx_http_request_t *r)
               ? (char *) r->headers_in.content_type->value.data : "";
     ct.len = r->headers_in.content_type
              ? r->headers_in.content_type->value.len : 0;
+
+    if (ct.len >= sizeof("multipart/form-data") - 1
+        && ngx_strncasecmp((u_char *) ct.data, (u_char *) "multipart/form-data",
+                           sizeof("multipart/form-data") - 1) == 0)
+    {
+        return ngx_http_waav_stt_form(r, ct);
+    }
 
     if (!waav_stt_audio_type(ct, &rate, &ext)) {
         return ngx_http_waav_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
@@ -223,37 +287,297 @@ ngx_http_waav_stt_mem(ngx_pool_t *pool, waav_str_t s, ngx_chain_t ***last)
 }
 
 
+/* /listen's options, from the query; NGX_DECLINED with err set */
+static ngx_int_t
+ngx_http_waav_stt_query(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
+    waav_str_t *name, waav_err_t *err)
+{
+    waav_str_t                 v, d;
+    ngx_http_waav_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+
+    if (ngx_http_waav_stt_arg(r, "provider", name) != NGX_OK
+        || ngx_http_waav_stt_arg(r, "model", &ctx->req.model) != NGX_OK
+        || ngx_http_waav_stt_arg(r, "language", &ctx->req.language) != NGX_OK
+        || ngx_http_waav_stt_arg(r, "keywords", &ctx->req.keywords) != NGX_OK
+        || ngx_http_waav_stt_arg(r, "prompt", &ctx->req.prompt) != NGX_OK
+        || ngx_http_waav_stt_arg(r, "punctuate", &v) != NGX_OK
+        || ngx_http_waav_stt_arg(r, "diarize", &d) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (name->len == 0) {
+        name->data = (char *) wlcf->stt_provider.data;
+        name->len = wlcf->stt_provider.len;
+    }
+
+    ctx->req.punctuate = ngx_http_waav_stt_bool(v);
+    ctx->req.diarize = ngx_http_waav_stt_bool(d);
+    ctx->req.words = 1;
+    ctx->fmt = WAAV_STT_FMT_WAAV;
+
+    if (ctx->req.punctuate == -2 || ctx->req.diarize == -2) {
+        waav_err_set(err, 400, "INVALID_REQUEST",
+                     "punctuate and diarize take true or false");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* a form field's value, copied to the pool; empty when absent */
+static ngx_int_t
+ngx_http_waav_stt_field(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
+    const char *fname, waav_str_t *out)
+{
+    u_char                 *d;
+    const waav_mp_field_t  *f;
+
+    out->data = "";
+    out->len = 0;
+
+    f = waav_mp_get(ctx->mp, fname);
+    if (f == NULL || f->len == 0) {
+        return NGX_OK;
+    }
+
+    d = ngx_pnalloc(r->pool, f->len);
+    if (d == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(d, f->value, f->len);
+    out->data = (char *) d;
+    out->len = f->len;
+
+    return NGX_OK;
+}
+
+
+/* the first usable STT provider of a type */
+static ngx_http_waav_provider_t *
+ngx_http_waav_stt_of_type(ngx_http_request_t *r, const char *type)
+{
+    size_t                      n;
+    ngx_uint_t                  i;
+    ngx_http_waav_provider_t   *p;
+    ngx_http_waav_main_conf_t  *wmcf;
+
+    wmcf = ngx_http_get_module_main_conf(r, ngx_http_waav_module);
+    p = wmcf->providers.elts;
+    n = ngx_strlen(type);
+
+    for (i = 0; i < wmcf->providers.nelts; i++) {
+        if (p[i].stt && p[i].usable && p[i].type.len == n
+            && ngx_strncmp(p[i].type.data, type, n) == 0)
+        {
+            return &p[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * OpenAI's form, parsed as it arrived: the provider is the "provider"
+ * field, else the one serving the model's family, else the location's.
+ */
+static ngx_int_t
+ngx_http_waav_stt_form_read(ngx_http_request_t *r,
+    ngx_http_waav_stt_ctx_t *ctx, waav_str_t *name,
+    ngx_http_waav_provider_t **provider, waav_err_t *err)
+{
+    unsigned                   rate;
+    waav_str_t                 fmt, ct;
+    const char                *type, *ext;
+    ngx_http_waav_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+    *provider = NULL;
+
+    if (ctx->mp->error == NULL) {
+        (void) waav_mp_finish(ctx->mp);
+    }
+
+    if (ctx->mp->error) {
+        waav_err_set(err, 400, "INVALID_REQUEST",
+                     "The form is not valid multipart/form-data: %s",
+                     ctx->mp->error);
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_waav_stt_field(r, ctx, "provider", name) != NGX_OK
+        || ngx_http_waav_stt_field(r, ctx, "model", &ctx->req.model) != NGX_OK
+        || ngx_http_waav_stt_field(r, ctx, "language", &ctx->req.language)
+           != NGX_OK
+        || ngx_http_waav_stt_field(r, ctx, "prompt", &ctx->req.prompt)
+           != NGX_OK
+        || ngx_http_waav_stt_field(r, ctx, "response_format", &fmt) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->fmt = waav_stt_fmt_parse(fmt.data, fmt.len);
+
+    if (ctx->fmt == WAAV_STT_FMT_WAAV) {
+        waav_err_set(err, 400, "INVALID_REQUEST",
+                     "response_format must be json, text, verbose_json, "
+                     "srt or vtt");
+        return NGX_DECLINED;
+    }
+
+    ctx->req.punctuate = -1;
+    ctx->req.diarize = -1;
+    ctx->req.words = (ctx->fmt == WAAV_STT_FMT_VERBOSE);
+
+    /* the audio's type: the part's own, else its file name's */
+    ct.data = ctx->mp->file_type;
+    ct.len = ngx_strlen(ctx->mp->file_type);
+
+    if (!waav_stt_audio_type(ct, &rate, &ext)) {
+        type = waav_stt_ext_type(ctx->mp->file_name);
+
+        if (type == NULL) {
+            waav_err_set(err, 415, "UNSUPPORTED_MEDIA_TYPE",
+                         "The file must be wav, mp3, mpeg, mpga, m4a, mp4, "
+                         "ogg, oga, opus, webm or flac");
+            return NGX_DECLINED;
+        }
+
+        ct.data = (char *) type;
+        ct.len = ngx_strlen(type);
+    }
+
+    ctx->req.content_type = ct;
+
+    if (name->len == 0 && ctx->req.model.len) {
+        type = waav_stt_model_type(ctx->req.model.data, ctx->req.model.len);
+
+        if (type) {
+            *provider = ngx_http_waav_stt_of_type(r, type);
+        }
+
+        /* a model some other provider serves: the location's provider
+         * with its default model, rather than a model it lacks */
+        if (*provider == NULL && type && wlcf->stt_provider.len) {
+            ctx->req.model.len = 0;
+        }
+    }
+
+    if (name->len == 0 && *provider == NULL) {
+        name->data = (char *) wlcf->stt_provider.data;
+        name->len = wlcf->stt_provider.len;
+    }
+
+    return NGX_OK;
+}
+
+
+/* [start, start + len) of the client body, as buffers over its own memory
+ * or temp file: nothing copied, nothing read back */
+static ngx_int_t
+ngx_http_waav_stt_slice(ngx_http_request_t *r, off_t start, off_t len,
+    ngx_chain_t ***last, ngx_chain_t **tail)
+{
+    off_t         at, size, from, to;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl, *link;
+
+    at = 0;
+
+    for (cl = r->request_body->bufs; cl && len > 0; cl = cl->next) {
+        size = ngx_buf_size(cl->buf);
+
+        if (size == 0 || at + size <= start) {
+            at += size;
+            continue;
+        }
+
+        from = ngx_max(start, at) - at;
+        to = ngx_min(start + len, at + size) - at;
+
+        if (from >= to) {
+            break;
+        }
+
+        link = ngx_http_waav_stt_link(r->pool, cl->buf, last);
+        if (link == NULL) {
+            return NGX_ERROR;
+        }
+
+        b = link->buf;
+
+        if (ngx_buf_in_memory(b)) {
+            b->pos = cl->buf->pos + from;
+            b->last = cl->buf->pos + to;
+            b->in_file = 0;
+
+        } else {
+            b->file_pos = cl->buf->file_pos + from;
+            b->file_last = cl->buf->file_pos + to;
+        }
+
+        *tail = link;
+        at += size;
+    }
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_waav_stt_body(ngx_http_request_t *r)
 {
-    off_t                       len, audio;
+    off_t                       len, audio, start;
     ngx_int_t                   rc;
     ngx_str_t                   list;
     u_char                      names[512];
     size_t                      nlen;
-    waav_str_t                  v, suffix, name;
+    waav_str_t                  suffix, name;
     waav_err_t                  err;
     waav_alloc_t                a;
     ngx_chain_t                *cl, *chain, **last, *tail;
     ngx_http_waav_ctx_t        *wctx;
     ngx_http_waav_stt_ctx_t    *ctx;
-    ngx_http_waav_loc_conf_t   *wlcf;
     const waav_stt_adapter_t   *ad;
     ngx_http_waav_provider_t   *p;
 
     wctx = ngx_http_waav_find_ctx(r);
     ctx = wctx->stt;
-    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
 
     ngx_memzero(&err, sizeof(waav_err_t));
     ngx_http_waav_allocator(r->pool, &a);
 
-    audio = 0;
+    /* the options: OpenAI's form fields, or /listen's query */
+    p = NULL;
+    rc = ctx->mp ? ngx_http_waav_stt_form_read(r, ctx, &name, &p, &err)
+                 : ngx_http_waav_stt_query(r, ctx, &name, &err);
 
-    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
-         cl = cl->next)
-    {
-        audio += ngx_buf_size(cl->buf);
+    if (rc == NGX_DECLINED) {
+        goto failed;
+    }
+
+    if (rc != NGX_OK) {
+        goto nomem;
+    }
+
+    if (ctx->mp) {
+        start = (off_t) ctx->mp->file_start;
+        audio = (off_t) (ctx->mp->file_end - ctx->mp->file_start);
+
+    } else {
+        start = 0;
+        audio = 0;
+
+        for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+             cl = cl->next)
+        {
+            audio += ngx_buf_size(cl->buf);
+        }
     }
 
     if (audio == 0) {
@@ -264,47 +588,12 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
 
     /* a WAV whose header lies about its size would mislead the provider
      * and the duration: refused */
-    if (waav_stt_wav_check(ctx->head, ctx->head_len, (uint64_t) audio) < 0) {
+    if (waav_stt_wav_check(ctx->head, ngx_min(ctx->head_len, (size_t) audio),
+                           (uint64_t) audio)
+        < 0)
+    {
         waav_err_set(&err, 400, "INVALID_AUDIO",
                      "The WAV header does not match the body's length");
-        goto failed;
-    }
-
-    /* the query */
-
-    if (ngx_http_waav_stt_arg(r, "provider", &name) != NGX_OK
-        || ngx_http_waav_stt_arg(r, "model", &ctx->req.model) != NGX_OK
-        || ngx_http_waav_stt_arg(r, "language", &ctx->req.language) != NGX_OK
-        || ngx_http_waav_stt_arg(r, "keywords", &ctx->req.keywords) != NGX_OK
-        || ngx_http_waav_stt_arg(r, "prompt", &ctx->req.prompt) != NGX_OK)
-    {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    if (name.len == 0) {
-        name.data = (char *) wlcf->stt_provider.data;
-        name.len = wlcf->stt_provider.len;
-    }
-
-    if (ngx_http_waav_stt_arg(r, "punctuate", &v) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ctx->req.punctuate = ngx_http_waav_stt_bool(v);
-
-    if (ngx_http_waav_stt_arg(r, "diarize", &v) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ctx->req.diarize = ngx_http_waav_stt_bool(v);
-    ctx->req.words = 1;
-
-    if (ctx->req.punctuate == -2 || ctx->req.diarize == -2) {
-        waav_err_set(&err, 400, "INVALID_REQUEST",
-                     "punctuate and diarize take true or false");
         goto failed;
     }
 
@@ -314,7 +603,9 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
 
     /* the provider */
 
-    p = name.len ? ngx_http_waav_provider_find(r, name) : NULL;
+    if (p == NULL && name.len) {
+        p = ngx_http_waav_provider_find(r, name);
+    }
 
     if (p == NULL || p->stt == NULL) {
         ngx_http_waav_provider_list(r, 2, names, sizeof(names), &nlen);
@@ -371,15 +662,8 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
         len += ctx->preq.body.len + suffix.len;
     }
 
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        if (ngx_buf_size(cl->buf) == 0) {
-            continue;
-        }
-
-        tail = ngx_http_waav_stt_link(r->pool, cl->buf, &last);
-        if (tail == NULL) {
-            goto nomem;
-        }
+    if (ngx_http_waav_stt_slice(r, start, audio, &last, &tail) != NGX_OK) {
+        goto nomem;
     }
 
     if (ad->multipart) {
@@ -431,6 +715,37 @@ ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 
     /* the parent answers, never nginx's page for the subrequest */
     return NGX_OK;
+}
+
+
+/* our normalized answer, or OpenAI's shape of it for OpenAI's form */
+static ngx_int_t
+ngx_http_waav_stt_answer(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
+    waav_str_t out)
+{
+    waav_str_t     body;
+    waav_err_t     err;
+    waav_alloc_t   a;
+    const char    *type;
+
+    if (ctx->fmt == WAAV_STT_FMT_WAAV) {
+        return ngx_http_waav_send_json(r, NGX_HTTP_OK, (u_char *) out.data,
+                                       out.len);
+    }
+
+    ngx_http_waav_allocator(r->pool, &a);
+    ngx_memzero(&err, sizeof(waav_err_t));
+
+    if (waav_stt_openai_answer(out.data, out.len, ctx->fmt, ctx->req.words,
+                               &a, &body, &type, &err)
+        != 0)
+    {
+        return ngx_http_waav_send_error(r, err.status, err.message,
+                                        ngx_strlen(err.message), err.code);
+    }
+
+    return ngx_http_waav_send_typed(r, NGX_HTTP_OK, type, (u_char *) body.data,
+                                    body.len);
 }
 
 
@@ -487,9 +802,7 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
             break;
 
         case NGX_DONE:
-            ngx_http_finalize_request(r,
-                ngx_http_waav_send_json(r, NGX_HTTP_OK, (u_char *) out.data,
-                                        out.len));
+            ngx_http_finalize_request(r, ngx_http_waav_stt_answer(r, ctx, out));
             break;
 
         default:
@@ -523,9 +836,7 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
             return;
         }
 
-        ngx_http_finalize_request(r,
-            ngx_http_waav_send_json(r, NGX_HTTP_OK, (u_char *) out.data,
-                                    out.len));
+        ngx_http_finalize_request(r, ngx_http_waav_stt_answer(r, ctx, out));
         return;
     }
 
@@ -742,6 +1053,44 @@ ngx_http_waav_stt_next(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
 }
 
 
+/* OpenAI's form through the parser; the file part's first bytes kept */
+static void
+ngx_http_waav_stt_feed(ngx_http_waav_stt_ctx_t *ctx, u_char *data, size_t len)
+{
+    size_t             n;
+    uint64_t           base, from;
+    waav_mp_parser_t  *mp;
+
+    mp = ctx->mp;
+
+    if (mp->error || len == 0) {
+        return;
+    }
+
+    base = mp->offset;
+
+    if (waav_mp_feed(mp, (const char *) data, len) != 0) {
+        return;
+    }
+
+    if (mp->files == 0 || ctx->head_len == sizeof(ctx->head)) {
+        return;
+    }
+
+    /* the next head byte is at file_start + head_len: within this piece? */
+    from = mp->file_start + ctx->head_len;
+
+    if (from < base || from >= base + len) {
+        return;
+    }
+
+    n = ngx_min(len - (size_t) (from - base),
+                sizeof(ctx->head) - ctx->head_len);
+    ngx_memcpy(ctx->head + ctx->head_len, data + (from - base), n);
+    ctx->head_len += n;
+}
+
+
 /*
  * Sees the body as it arrives, before nginx may write it to a temp file:
  * keeps its first bytes (the WAV header) so nothing is read back.
@@ -758,7 +1107,15 @@ ngx_http_waav_stt_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
                           : NULL;
     ctx = wctx ? wctx->stt : NULL;
 
-    if (ctx) {
+    if (ctx && ctx->mp) {
+        for (cl = in; cl; cl = cl->next) {
+            if (ngx_buf_in_memory(cl->buf)) {
+                ngx_http_waav_stt_feed(ctx, cl->buf->pos,
+                                       cl->buf->last - cl->buf->pos);
+            }
+        }
+
+    } else if (ctx) {
         for (cl = in; cl && ctx->head_len < sizeof(ctx->head); cl = cl->next) {
             if (!ngx_buf_in_memory(cl->buf)) {
                 continue;

@@ -1097,3 +1097,229 @@ waav_stt_adapter(const char *type, size_t len)
 
     return NULL;
 }
+
+
+/* --- OpenAI's transcription shapes ------------------------------------------- */
+
+waav_stt_fmt_e
+waav_stt_fmt_parse(const char *s, size_t len)
+{
+    static const char  *names[] = {
+        NULL, "json", "text", "verbose_json", "srt", "vtt"
+    };
+    size_t  i;
+
+    if (len == 0) {
+        return WAAV_STT_FMT_JSON;
+    }
+
+    for (i = 1; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0) {
+            return (waav_stt_fmt_e) i;
+        }
+    }
+
+    return WAAV_STT_FMT_WAAV;
+}
+
+
+const char *
+waav_stt_model_type(const char *m, size_t len)
+{
+#define waav_pre(p)  (len >= sizeof(p) - 1 && memcmp(m, p, sizeof(p) - 1) == 0)
+
+    if (waav_pre("whisper-large-v3") || waav_pre("distil-whisper")) {
+        return "groq";
+    }
+
+    if ((len == 9 && memcmp(m, "whisper-1", 9) == 0) || waav_pre("gpt-4o")) {
+        return "openai";
+    }
+
+    if (waav_pre("nova") || waav_pre("enhanced") || waav_pre("base")) {
+        return "deepgram";
+    }
+
+    if (waav_pre("scribe")) {
+        return "elevenlabs";
+    }
+
+    if ((len == 4 && memcmp(m, "best", 4) == 0)
+        || (len == 4 && memcmp(m, "nano", 4) == 0)
+        || waav_pre("universal") || waav_pre("slam-1"))
+    {
+        return "assemblyai";
+    }
+
+#undef waav_pre
+
+    return NULL;
+}
+
+
+const char *
+waav_stt_ext_type(const char *filename)
+{
+    static const char  *map[][2] = {
+        { "wav", "audio/wav" }, { "mp3", "audio/mpeg" },
+        { "mpeg", "audio/mpeg" }, { "mpga", "audio/mpeg" },
+        { "m4a", "audio/mp4" }, { "mp4", "audio/mp4" },
+        { "ogg", "audio/ogg" }, { "oga", "audio/ogg" },
+        { "opus", "audio/ogg" }, { "webm", "audio/webm" },
+        { "flac", "audio/flac" },
+    };
+    const char  *dot;
+    size_t       i;
+
+    dot = strrchr(filename, '.');
+    if (dot == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (strcasecmp(dot + 1, map[i][0]) == 0) {
+            return map[i][1];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* 00:00:01,250 (srt) or 00:00:01.250 (vtt) */
+static int
+waav_stt_clock(char *buf, size_t size, double t, char sep)
+{
+    unsigned long  ms;
+
+    ms = (t > 0 && t < 360000) ? (unsigned long) (t * 1000 + 0.5) : 0;
+
+    return snprintf(buf, size, "%02lu:%02lu:%02lu%c%03lu", ms / 3600000,
+                    ms / 60000 % 60, ms / 1000 % 60, sep, ms % 1000);
+}
+
+
+int
+waav_stt_openai_answer(const char *json, size_t len, waav_stt_fmt_e fmt,
+    int words, waav_alloc_t *a, waav_str_t *out, const char **content_type,
+    waav_err_t *err)
+{
+    cJSON        *root, *o;
+    const cJSON  *t, *lang, *dur, *ws, *item;
+    double        end;
+    char          from[32], to[32], *s;
+    size_t        n;
+
+    root = cJSON_ParseWithLength(json, len);
+    t = cJSON_GetObjectItemCaseSensitive(root, "transcript");
+
+    if (!cJSON_IsString(t)) {
+        cJSON_Delete(root);
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "no transcript");
+    }
+
+    dur = cJSON_GetObjectItemCaseSensitive(root, "duration");
+    end = cJSON_IsNumber(dur) ? dur->valuedouble : 0;
+
+    *content_type = "application/json";
+
+    switch (fmt) {
+
+    case WAAV_STT_FMT_TEXT:
+        *content_type = "text/plain; charset=utf-8";
+        s = waav_sprintf(a, &n, "%s\n", t->valuestring);
+        break;
+
+    case WAAV_STT_FMT_SRT:
+    case WAAV_STT_FMT_VTT:
+        /* one cue for the whole transcript: its timings, nothing invented;
+         * a line break in it would end the cue early */
+        for (s = t->valuestring; *s; s++) {
+            if (*s == '\r' || *s == '\n') {
+                *s = ' ';
+            }
+        }
+
+        waav_stt_clock(from, sizeof(from), 0, fmt == WAAV_STT_FMT_SRT ? ',' : '.');
+        waav_stt_clock(to, sizeof(to), end, fmt == WAAV_STT_FMT_SRT ? ',' : '.');
+        *content_type = fmt == WAAV_STT_FMT_SRT ? "application/x-subrip"
+                                               : "text/vtt";
+        s = waav_sprintf(a, &n, "%s%s --> %s\n%s\n",
+                         fmt == WAAV_STT_FMT_SRT ? "1\n" : "WEBVTT\n\n",
+                         from, to, t->valuestring);
+        break;
+
+    default:
+        o = cJSON_CreateObject();
+        s = NULL;
+
+        if (o == NULL) {
+            break;
+        }
+
+        if (fmt == WAAV_STT_FMT_VERBOSE) {
+            cJSON_AddStringToObject(o, "task", "transcribe");
+            lang = cJSON_GetObjectItemCaseSensitive(root, "language");
+            if (cJSON_IsString(lang)) {
+                cJSON_AddStringToObject(o, "language", lang->valuestring);
+            }
+            if (cJSON_IsNumber(dur)) {
+                cJSON_AddNumberToObject(o, "duration", dur->valuedouble);
+            }
+        }
+
+        cJSON_AddStringToObject(o, "text", t->valuestring);
+
+        ws = cJSON_GetObjectItemCaseSensitive(root, "words");
+
+        if (fmt == WAAV_STT_FMT_VERBOSE && words && cJSON_IsArray(ws)) {
+            cJSON  *arr = cJSON_AddArrayToObject(o, "words");
+
+            cJSON_ArrayForEach(item, ws) {
+                cJSON  *w = arr ? cJSON_CreateObject() : NULL;
+                const cJSON  *x;
+
+                if (w == NULL) {
+                    break;
+                }
+
+                x = cJSON_GetObjectItemCaseSensitive(item, "word");
+                if (cJSON_IsString(x)) {
+                    cJSON_AddStringToObject(w, "word", x->valuestring);
+                }
+                x = cJSON_GetObjectItemCaseSensitive(item, "start");
+                if (cJSON_IsNumber(x)) {
+                    cJSON_AddNumberToObject(w, "start", x->valuedouble);
+                }
+                x = cJSON_GetObjectItemCaseSensitive(item, "end");
+                if (cJSON_IsNumber(x)) {
+                    cJSON_AddNumberToObject(w, "end", x->valuedouble);
+                }
+
+                cJSON_AddItemToArray(arr, w);
+            }
+        }
+
+        {
+            char  *p = cJSON_PrintUnformatted(o);
+
+            if (p) {
+                s = waav_sprintf(a, &n, "%s", p);
+                cJSON_free(p);
+            }
+        }
+
+        cJSON_Delete(o);
+    }
+
+    cJSON_Delete(root);
+
+    if (s == NULL) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    }
+
+    out->data = s;
+    out->len = n;
+
+    return 0;
+}

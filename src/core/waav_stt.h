@@ -101,3 +101,31 @@ int waav_stt_aai_state(const char *json, size_t len,
     waav_str_t *id, waav_str_t *out, waav_err_t *err);
 
 #endif
+
+#ifndef WAAV_STT_OPENAI_H
+#define WAAV_STT_OPENAI_H
+
+typedef enum {
+    WAAV_STT_FMT_WAAV = 0,
+    WAAV_STT_FMT_JSON,
+    WAAV_STT_FMT_TEXT,
+    WAAV_STT_FMT_VERBOSE,
+    WAAV_STT_FMT_SRT,
+    WAAV_STT_FMT_VTT
+} waav_stt_fmt_e;
+
+/* "json", "text", ... to the enum; 0 when unknown (len 0: json) */
+waav_stt_fmt_e waav_stt_fmt_parse(const char *s, size_t len);
+
+/* a normalized answer (ours) in one of OpenAI's response formats */
+int waav_stt_openai_answer(const char *json, size_t len, waav_stt_fmt_e fmt,
+    int words, waav_alloc_t *a, waav_str_t *out, const char **content_type,
+    waav_err_t *err);
+
+/* the provider type a model name belongs to, NULL when nobody's */
+const char *waav_stt_model_type(const char *model, size_t len);
+
+/* the audio type for a file name's extension, NULL when unknown */
+const char *waav_stt_ext_type(const char *filename);
+
+#endif

@@ -32,7 +32,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     waav_err_t                 err;
     const waav_stt_adapter_t  *ad;
 
-    waav_str_t  id;
+    waav_str_t   id, out2;
+    const char  *ct;
 
     if (size < 1) {
         return 0;
@@ -54,10 +55,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ad = waav_stt_adapter(types[data[0] % 3], strlen(types[data[0] % 3]));
 
         if (ad->normalize((const char *) data + 1, size - 1, &req, provider,
-                          &a, &out, &err) == 0
-            && !waav_utf8_valid(out.data, out.len))
+                          &a, &out, &err) == 0)
         {
-            abort();
+            if (!waav_utf8_valid(out.data, out.len)) {
+                abort();
+            }
+
+            /* and on into each of OpenAI's shapes */
+            if (waav_stt_openai_answer(out.data, out.len,
+                                       (waav_stt_fmt_e) (1 + (data[0] >> 4) % 5),
+                                       data[0] & 16, &a, &out2, &ct, &err)
+                == 0 && !waav_utf8_valid(out2.data, out2.len))
+            {
+                abort();
+            }
         }
     }
 

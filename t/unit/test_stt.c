@@ -423,6 +423,81 @@ test_wav_check(void **state)
 }
 
 
+static void
+test_openai_shapes(void **state)
+{
+    const char  *ans = "{\"transcript\":\"hi there\",\"language\":\"en\","
+                       "\"duration\":3661.25,\"words\":[{\"word\":\"hi\","
+                       "\"start\":0,\"end\":0.5,\"confidence\":0.9}],"
+                       "\"provider\":\"deepgram\",\"model\":\"nova-3\"}";
+    const char  *ct;
+    waav_str_t   out;
+    waav_err_t   err;
+
+    (void) state;
+
+    assert_int_equal(waav_stt_fmt_parse("", 0), WAAV_STT_FMT_JSON);
+    assert_int_equal(waav_stt_fmt_parse("verbose_json", 12),
+                     WAAV_STT_FMT_VERBOSE);
+    assert_int_equal(waav_stt_fmt_parse("vtt", 3), WAAV_STT_FMT_VTT);
+    assert_int_equal(waav_stt_fmt_parse("json2", 5), WAAV_STT_FMT_WAAV);
+    assert_int_equal(waav_stt_fmt_parse("jso", 3), WAAV_STT_FMT_WAAV);
+
+    assert_string_equal(waav_stt_model_type("whisper-1", 9), "openai");
+    assert_null(waav_stt_model_type("whisper-10", 10));
+    assert_string_equal(waav_stt_model_type("gpt-4o-transcribe", 17), "openai");
+    assert_string_equal(waav_stt_model_type("whisper-large-v3-turbo", 22),
+                        "groq");
+    assert_string_equal(waav_stt_model_type("nova-3", 6), "deepgram");
+    assert_string_equal(waav_stt_model_type("scribe_v1", 9), "elevenlabs");
+    assert_string_equal(waav_stt_model_type("best", 4), "assemblyai");
+    assert_null(waav_stt_model_type("bestest", 7));
+    assert_null(waav_stt_model_type("", 0));
+
+    assert_string_equal(waav_stt_ext_type("a.b.MP3"), "audio/mpeg");
+    assert_string_equal(waav_stt_ext_type("x.opus"), "audio/ogg");
+    assert_null(waav_stt_ext_type("wav"));
+    assert_null(waav_stt_ext_type("a.txt"));
+
+    memset(&err, 0, sizeof(err));
+
+    assert_int_equal(waav_stt_openai_answer(ans, strlen(ans),
+                     WAAV_STT_FMT_JSON, 0, &A, &out, &ct, &err), 0);
+    assert_string_equal(ct, "application/json");
+    assert_int_equal(out.len, strlen("{\"text\":\"hi there\"}"));
+    assert_memory_equal(out.data, "{\"text\":\"hi there\"}", out.len);
+
+    assert_int_equal(waav_stt_openai_answer(ans, strlen(ans),
+                     WAAV_STT_FMT_VERBOSE, 1, &A, &out, &ct, &err), 0);
+    assert_memory_equal(out.data, "{\"task\":\"transcribe\",\"language\":"
+                        "\"en\",\"duration\":3661.25,\"text\":\"hi there\","
+                        "\"words\":[{\"word\":\"hi\",\"start\":0,\"end\":0.5}]}",
+                        out.len);
+
+    assert_int_equal(waav_stt_openai_answer(ans, strlen(ans),
+                     WAAV_STT_FMT_SRT, 0, &A, &out, &ct, &err), 0);
+    assert_string_equal(ct, "application/x-subrip");
+    assert_int_equal(out.len, strlen("1\n00:00:00,000 --> 01:01:01,250\n"
+                                     "hi there\n"));
+    assert_memory_equal(out.data, "1\n00:00:00,000 --> 01:01:01,250\n"
+                        "hi there\n", out.len);
+
+    /* a line break in the transcript cannot end the cue */
+    assert_int_equal(waav_stt_openai_answer("{\"transcript\":\"a\\n\\nb\"}",
+                     23, WAAV_STT_FMT_VTT, 0, &A, &out, &ct, &err), 0);
+    assert_string_equal(ct, "text/vtt");
+    assert_int_equal(out.len, strlen("WEBVTT\n\n00:00:00.000 --> "
+                                     "00:00:00.000\na  b\n"));
+    assert_memory_equal(out.data, "WEBVTT\n\n00:00:00.000 --> 00:00:00.000\n"
+                        "a  b\n", out.len);
+
+    assert_int_equal(waav_stt_openai_answer("{\"x\":1}", 7,
+                     WAAV_STT_FMT_TEXT, 0, &A, &out, &ct, &err), -1);
+    assert_int_equal(waav_stt_openai_answer("not json", 8,
+                     WAAV_STT_FMT_TEXT, 0, &A, &out, &ct, &err), -1);
+}
+
+
 int
 main(void)
 {
@@ -434,6 +509,7 @@ main(void)
         cmocka_unit_test_teardown(test_normalize, teardown),
         cmocka_unit_test_teardown(test_assemblyai, teardown),
         cmocka_unit_test_teardown(test_wav_check, teardown),
+        cmocka_unit_test_teardown(test_openai_shapes, teardown),
     };
 
     return cmocka_run_group_tests_name("waav_stt", tests, NULL, NULL);

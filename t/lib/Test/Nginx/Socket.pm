@@ -522,9 +522,19 @@ sub check_response {
         $want = expand_env($want);
         if ($got eq $want) {
             Test::More::pass("$name - response_body - response is expected");
-        } else {
+        } elsif (printable($got) ne printable($want)) {
             Test::More::is(printable($got), printable($want),
                            "$name - response_body - response is expected");
+        } else {
+            # long or binary bodies print alike: show where they part
+            my $at = 0;
+            $at++ while $at < length $got && $at < length $want
+                && substr($got, $at, 1) eq substr($want, $at, 1);
+            Test::More::fail("$name - response_body - response is expected");
+            Test::More::diag("bodies of " . length($got) . " and "
+                . length($want) . " bytes differ at byte $at: got "
+                . printable(substr $got, $at, 32) . ", want "
+                . printable(substr $want, $at, 32));
         }
     }
     if (defined(my $like = nth(scalar $block->response_body_like, $i))) {

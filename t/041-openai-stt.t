@@ -1,0 +1,173 @@
+# OpenAI's POST /v1/audio/transcriptions: a multipart/form-data form (what
+# any OpenAI SDK sends) to any STT provider, answered in OpenAI's shapes.
+use Test::Nginx::Socket 'no_plan';
+
+# a WAV of silence: 16 kHz, mono, 16-bit
+sub main::wav {
+    my ($seconds) = @_;
+    my $data = "\0" x (16000 * 2 * $seconds);
+    return 'RIFF' . pack('V', 36 + length $data) . 'WAVE'
+         . 'fmt ' . pack('VvvVVvv', 16, 1, 1, 16000, 32000, 2, 16)
+         . 'data' . pack('V', length $data) . $data;
+}
+
+our $B = 'sdk-Boundary-7MA4YWxkTrZu0gW';
+our $CT = "Content-Type: multipart/form-data; boundary=$B";
+
+# the form: [name => value] fields, then the file (filename, type, bytes)
+sub main::form {
+    my ($fields, $file) = @_;
+    my $s = '';
+    for (my $i = 0; $i < @$fields; $i += 2) {
+        $s .= "--$B\r\nContent-Disposition: form-data; name=\"$fields->[$i]\""
+            . "\r\n\r\n$fields->[$i + 1]\r\n";
+    }
+    if ($file) {
+        my ($name, $type, $bytes) = @$file;
+        $s .= "--$B\r\nContent-Disposition: form-data; name=\"file\"; "
+            . "filename=\"$name\"\r\n"
+            . ($type ? "Content-Type: $type\r\n" : '') . "\r\n$bytes\r\n";
+    }
+    return $s . "--$B--\r\n";
+}
+
+our $Http = <<'_EOC_';
+    waav_provider deepgram   key=test-deepgram-key;
+    waav_provider openai     key=test-openai-key;
+    waav_provider groq       key=test-groq-key;
+_EOC_
+
+our $Config = <<'_EOC_';
+    location = /v1/audio/transcriptions { waav_stt openai; }
+    location /__mock/ { proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT; }
+
+    location /_waav/ {
+        internal;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        subrequest_output_buffer_size 1m;
+        client_max_body_size 0;
+
+        location /_waav/deepgram/ {
+            proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/;
+        }
+        location /_waav/openai/ {
+            proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/openai/v1/;
+        }
+        location /_waav/groq/ {
+            proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/groq/openai/v1/;
+        }
+    }
+_EOC_
+
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value('http_config', $Http) unless defined $block->http_config;
+    $block->set_value('config', $Config . ($block->config // ''));
+    $block->set_value('more_headers', $main::CT)
+        unless defined $block->more_headers;
+});
+
+no_root_location();
+run_tests();
+
+__DATA__
+
+=== TEST 1: an OpenAI SDK's form: whisper-1 to OpenAI, the file part sent on byte for byte, {"text"} back
+--- request eval
+["POST /v1/audio/transcriptions\n"
+   . ::form([model => 'whisper-1'], ['speech.wav', 'audio/wav', ::wav(1)]),
+ 'GET /__mock/last']
+--- error_code eval
+[200, 200]
+--- response_headers eval
+["Content-Type: application/json", ""]
+--- response_body_like eval
+[qr/^\{"text":"[Hh]ello world from the mock\.?"\}$/,
+ qr{^POST /openai/v1/audio/transcriptions\nauthorization: Bearer test-openai-key\n.*\nname=model; length=9; value=whisper-1\n.*name=file; filename=audio\.wav; content-type=audio/wav; length=32044\n$}s]
+
+
+
+=== TEST 2: the model picks the provider (nova-3: Deepgram gets exactly the file's bytes); text format
+--- request eval
+["POST /v1/audio/transcriptions\n"
+   . ::form([model => 'nova-3', response_format => 'text', language => 'en'],
+            ['a.wav', 'audio/wav', ::wav(1)]),
+ 'GET /__mock/last']
+--- error_code eval
+[200, 200]
+--- response_headers eval
+["Content-Type: text/plain; charset=utf-8", ""]
+--- response_body eval
+["hello world from the mock\n",
+ "POST /deepgram/v1/listen?model=nova-3&language=en\nauthorization: Token test-deepgram-key\ncontent-length: 32044\ncontent-type: audio/wav\n\n" . ::wav(1)]
+
+
+
+=== TEST 3: verbose_json through Groq (whisper-large-v3), the type from the file name
+--- request eval
+["POST /v1/audio/transcriptions\n"
+   . ::form([model => 'whisper-large-v3', response_format => 'verbose_json'],
+            ['clip.WAV', 'application/octet-stream', ::wav(1)]),
+ 'GET /__mock/last']
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/^\{"task":"transcribe","language":"english","duration":1,"text":"[Hh]ello world from the mock\.?","words":\[\{"word":"[Hh]ello","start":0,"end":0\.18\},/,
+ qr{^POST /groq/openai/v1/audio/transcriptions\n.*name=model; length=16; value=whisper-large-v3\n.*content-type=audio/wav; length=32044\n$}s]
+
+
+
+=== TEST 4: srt and vtt: one cue spanning the audio
+--- request eval
+["POST /v1/audio/transcriptions\n"
+   . ::form([model => 'nova-3', response_format => 'srt'], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n"
+   . ::form([model => 'nova-3', response_format => 'vtt'], ['a.wav', 'audio/wav', ::wav(1)])]
+--- error_code eval
+[200, 200]
+--- response_headers eval
+["Content-Type: application/x-subrip", "Content-Type: text/vtt"]
+--- response_body eval
+["1\n00:00:00,000 --> 00:00:01,000\nhello world from the mock\n",
+ "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nhello world from the mock\n"]
+
+
+
+=== TEST 5: a 2 MB form spills to a temp file; the provider still gets exactly the file part
+--- config
+    location = /big/transcriptions { waav_stt deepgram; client_body_buffer_size 8k; }
+--- request eval
+["POST /big/transcriptions\n"
+   . ::form([model => 'nova-3', prompt => 'x' x 100], ['big.wav', 'audio/wav', ::wav(64)]),
+ 'GET /__mock/last']
+--- error_code eval
+[200, 200]
+--- response_body eval
+['{"text":"hello world from the mock"}',
+ "POST /deepgram/v1/listen?model=nova-3&detect_language=true\nauthorization: Token test-deepgram-key\ncontent-length: 2048044\ncontent-type: audio/wav\n\n" . ::wav(64)]
+--- error_log
+a client request body is buffered to a temporary file
+
+
+
+=== TEST 6: bad forms never reach a provider
+--- request eval
+["POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1'], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n" . substr(::form([model => 'whisper-1'], ['a.wav', 'audio/wav', ::wav(1)]), 0, -8),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1']),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1', response_format => 'xml'], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1'], ['notes.txt', 'text/plain', 'hello']),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1'], ['a.wav', 'audio/wav', substr(::wav(1), 0, 1000)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1', language => 'en/../x'], ['a.wav', 'audio/wav', ::wav(1)]),
+ 'GET /__mock/count']
+--- more_headers eval
+["Content-Type: multipart/form-data", $::CT, $::CT, $::CT, $::CT, $::CT, $::CT, ""]
+--- error_code eval
+[400, 400, 400, 400, 415, 400, 400, 200]
+--- response_body_like eval
+[qr/^\{"error":"multipart\/form-data needs a boundary","code":"INVALID_REQUEST"\}$/,
+ qr/"code":"INVALID_REQUEST"/, qr/"code":"INVALID_REQUEST"/,
+ qr/^\{"error":"response_format must be json, text, verbose_json, srt or vtt","code":"INVALID_REQUEST"\}$/,
+ qr/"code":"UNSUPPORTED_MEDIA_TYPE"/, qr/"code":"INVALID_AUDIO"/,
+ qr/"code":"INVALID_REQUEST"/, qr/^0$/]
