@@ -391,9 +391,12 @@ ngx_http_waav_stt_form_read(ngx_http_request_t *r,
     ngx_http_waav_stt_ctx_t *ctx, waav_str_t *name,
     ngx_http_waav_provider_t **provider, waav_err_t *err)
 {
+    u_char                    *slash;
     unsigned                   rate;
+    ngx_uint_t                 i, explicit;
     waav_str_t                 fmt, ct;
     const char                *type, *ext;
+    const waav_mp_field_t     *f;
     ngx_http_waav_loc_conf_t  *wlcf;
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
@@ -416,9 +419,29 @@ ngx_http_waav_stt_form_read(ngx_http_request_t *r,
            != NGX_OK
         || ngx_http_waav_stt_field(r, ctx, "prompt", &ctx->req.prompt)
            != NGX_OK
-        || ngx_http_waav_stt_field(r, ctx, "response_format", &fmt) != NGX_OK)
+        || ngx_http_waav_stt_field(r, ctx, "response_format", &fmt) != NGX_OK
+        || ngx_http_waav_stt_field(r, ctx, "temperature",
+                                   &ctx->req.temperature) != NGX_OK)
     {
         return NGX_ERROR;
+    }
+
+    /* "provider/model" names both */
+    slash = ctx->req.model.len
+            ? ngx_strlchr((u_char *) ctx->req.model.data,
+                          (u_char *) ctx->req.model.data + ctx->req.model.len,
+                          '/')
+            : NULL;
+
+    if (slash && name->len == 0) {
+        name->data = ctx->req.model.data;
+        name->len = (char *) slash - ctx->req.model.data;
+        ctx->req.model.len -= name->len + 1;
+        ctx->req.model.data = (char *) slash + 1;
+        explicit = 1;
+
+    } else {
+        explicit = (name->len != 0);
     }
 
     ctx->fmt = waav_stt_fmt_parse(fmt.data, fmt.len);
@@ -432,7 +455,18 @@ ngx_http_waav_stt_form_read(ngx_http_request_t *r,
 
     ctx->req.punctuate = -1;
     ctx->req.diarize = -1;
-    ctx->req.words = (ctx->fmt == WAAV_STT_FMT_VERBOSE);
+
+    /* word timings when verbose_json asks for them, as OpenAI does */
+    for (i = 0; i < ctx->mp->nfields; i++) {
+        f = &ctx->mp->fields[i];
+
+        if (ctx->fmt == WAAV_STT_FMT_VERBOSE
+            && ngx_strcmp(f->name, "timestamp_granularities[]") == 0
+            && f->len == 4 && ngx_strncmp(f->value, "word", 4) == 0)
+        {
+            ctx->req.words = 1;
+        }
+    }
 
     /* the audio's type: the part's own, else its file name's */
     ct.data = ctx->mp->file_type;
@@ -454,16 +488,23 @@ ngx_http_waav_stt_form_read(ngx_http_request_t *r,
 
     ctx->req.content_type = ct;
 
-    if (name->len == 0 && ctx->req.model.len) {
+    if (!explicit && ctx->req.model.len) {
         type = waav_stt_model_type(ctx->req.model.data, ctx->req.model.len);
 
-        if (type) {
-            *provider = ngx_http_waav_stt_of_type(r, type);
+        if (type == NULL) {
+            waav_err_set(err, 400, "INVALID_MODEL",
+                         "Unknown model '%.*s': name its provider too, as "
+                         "provider/model",
+                         (int) ngx_min(ctx->req.model.len, 64),
+                         ctx->req.model.data);
+            return NGX_DECLINED;
         }
 
-        /* a model some other provider serves: the location's provider
-         * with its default model, rather than a model it lacks */
-        if (*provider == NULL && type && wlcf->stt_provider.len) {
+        *provider = ngx_http_waav_stt_of_type(r, type);
+
+        /* a model of a provider not configured: the location's provider
+         * with its own default model, rather than a model it lacks */
+        if (*provider == NULL) {
             ctx->req.model.len = 0;
         }
     }

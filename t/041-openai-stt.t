@@ -104,10 +104,11 @@ __DATA__
 
 
 
-=== TEST 3: verbose_json through Groq (whisper-large-v3), the type from the file name
+=== TEST 3: verbose_json with word timings through Groq (whisper-large-v3), the type from the file name
 --- request eval
 ["POST /v1/audio/transcriptions\n"
-   . ::form([model => 'whisper-large-v3', response_format => 'verbose_json'],
+   . ::form([model => 'whisper-large-v3', response_format => 'verbose_json',
+             'timestamp_granularities[]' => 'segment', 'timestamp_granularities[]' => 'word'],
             ['clip.WAV', 'application/octet-stream', ::wav(1)]),
  'GET /__mock/last']
 --- error_code eval
@@ -170,4 +171,71 @@ a client request body is buffered to a temporary file
  qr/"code":"INVALID_REQUEST"/, qr/"code":"INVALID_REQUEST"/,
  qr/^\{"error":"response_format must be json, text, verbose_json, srt or vtt","code":"INVALID_REQUEST"\}$/,
  qr/"code":"UNSUPPORTED_MEDIA_TYPE"/, qr/"code":"INVALID_AUDIO"/,
+ qr/"code":"INVALID_REQUEST"/, qr/^0$/]
+
+
+
+=== TEST 7: verbose_json without timestamp_granularities[]=word has no words, as OpenAI's
+--- request eval
+["POST /v1/audio/transcriptions\n"
+   . ::form([model => 'nova-3', response_format => 'verbose_json'], ['a.wav', 'audio/wav', ::wav(1)])]
+--- response_body eval
+['{"task":"transcribe","language":"en","duration":1,"text":"hello world from the mock"}']
+
+
+
+=== TEST 8: provider/model names both; temperature goes on to OpenAI-style providers
+--- request eval
+["POST /v1/audio/transcriptions\n"
+   . ::form([model => 'groq/whisper-large-v3-turbo', temperature => '0.2', language => 'de'],
+            ['a.mp3', 'audio/mpeg', 'ID3' . ("\x00" x 997)]),
+ 'GET /__mock/last']
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/^\{"text":"/,
+ qr{^POST /groq/openai/v1/audio/transcriptions\n.*\nname=model; length=22; value=whisper-large-v3-turbo\nname=language; length=2; value=de\nname=response_format; length=12; value=verbose_json\nname=temperature; length=3; value=0\.2\nname=file; filename=audio\.mp3; content-type=audio/mpeg; length=1000\n$}s]
+
+
+
+=== TEST 9: a model whose provider is not configured: the location's provider and its default model
+--- request eval
+["POST /v1/audio/transcriptions\n"
+   . ::form([model => 'scribe_v1'], ['a.wav', 'audio/wav', ::wav(1)]),
+ 'GET /__mock/last']
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/^\{"text":"/, qr{^POST /openai/v1/audio/transcriptions\n.*name=model; length=9; value=whisper-1\n}s]
+
+
+
+=== TEST 10: more bad forms: two files, a file over the limit, unknown provider or model, bad temperature
+--- config
+    location = /small/transcriptions { waav_stt openai; waav_stt_max_size 1k; }
+--- request eval
+[do {
+    (my $two = ::form([model => 'whisper-1'], ['a.wav', 'audio/wav', ::wav(1)]))
+        =~ s/--\Q$::B\E--\r\n$//;
+    "POST /v1/audio/transcriptions\n" . $two
+      . "--$::B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.wav\"\r\n"
+      . "Content-Type: audio/wav\r\n\r\n" . ::wav(1) . "\r\n--$::B--\r\n"
+ },
+ "POST /small/transcriptions\n" . ::form([model => 'whisper-1'], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1', provider => 'nope'], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'nope/whisper-1'], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'my-model'], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1', temperature => '1.5'], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'openai/whisper-1?x=1'], ['a.wav', 'audio/wav', ::wav(1)]),
+ 'GET /__mock/count']
+--- more_headers eval
+[$::CT, $::CT, $::CT, $::CT, $::CT, $::CT, $::CT, ""]
+--- error_code eval
+[400, 413, 400, 400, 400, 400, 400, 200]
+--- response_body_like eval
+[qr/^\{"error":"The form is not valid multipart\/form-data: there must be one file part, not two","code":"INVALID_REQUEST"\}$/,
+ qr/"code":"PAYLOAD_TOO_LARGE"/,
+ qr/"code":"INVALID_PROVIDER"/, qr/"code":"INVALID_PROVIDER"/,
+ qr/^\{"error":"Unknown model 'my-model': name its provider too, as provider\/model","code":"INVALID_MODEL"\}$/,
+ qr/^\{"error":"temperature must be a number from 0 to 1","code":"INVALID_REQUEST"\}$/,
  qr/"code":"INVALID_REQUEST"/, qr/^0$/]

@@ -111,6 +111,51 @@ waav_stt_audio_type(waav_str_t ct, unsigned *rate, const char **ext)
 }
 
 
+/* 0, 1, 0.2, 1.0: a decimal from 0 to 1, nothing else */
+static int
+waav_stt_temperature_ok(waav_str_t t)
+{
+    size_t  i, dot;
+
+    if (t.len == 0 || t.len > 16) {
+        return 0;
+    }
+
+    dot = t.len;
+
+    for (i = 0; i < t.len; i++) {
+        if (t.data[i] == '.' && dot == t.len && i > 0) {
+            dot = i;
+            continue;
+        }
+
+        if (t.data[i] < '0' || t.data[i] > '9') {
+            return 0;
+        }
+    }
+
+    if (dot == t.len - 1) {
+        return 0;                       /* "1." */
+    }
+
+    if (dot != 1) {
+        return 0;                       /* "10", "01.5" */
+    }
+
+    if (t.data[0] == '1') {
+        for (i = 2; i < t.len; i++) {
+            if (t.data[i] != '0') {
+                return 0;               /* "1.5" */
+            }
+        }
+
+        return 1;
+    }
+
+    return t.data[0] == '0';
+}
+
+
 int
 waav_stt_validate(const waav_stt_req_t *req, waav_err_t *err)
 {
@@ -133,6 +178,11 @@ waav_stt_validate(const waav_stt_req_t *req, waav_err_t *err)
         return waav_err_set(err, 400, "INVALID_REQUEST",
                             "keywords must be up to 1024 characters of words, "
                             "spaces, commas and :boosts");
+    }
+
+    if (req->temperature.len && !waav_stt_temperature_ok(req->temperature)) {
+        return waav_err_set(err, 400, "INVALID_REQUEST",
+                            "temperature must be a number from 0 to 1");
     }
 
     if (req->prompt.len > WAAV_STT_MAX_PROMPT
@@ -479,11 +529,12 @@ waav_stt_openai_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     waav_err_t *err)
 {
     int          verbose;
-    waav_str_t   model, values[5];
+    waav_str_t   model, values[6];
 
     static const char  *fields[][2] = {
         { "model", NULL }, { "language", NULL }, { "prompt", NULL },
         { "response_format", NULL }, { "timestamp_granularities[]", NULL },
+        { "temperature", NULL },
     };
 
     model = req->model.len ? req->model
@@ -500,6 +551,7 @@ waav_stt_openai_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
                         : (waav_str_t) waav_str_lit("json");
     values[4] = (verbose && req->words) ? (waav_str_t) waav_str_lit("word")
                                         : (waav_str_t) { "", 0 };
+    values[5] = req->temperature;
 
     out->method = "POST";
     out->path.data = "/audio/transcriptions";
@@ -511,7 +563,7 @@ waav_stt_openai_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
         return -1;
     }
 
-    return waav_stt_multipart(req, fields, values, 5, out, suffix, a, err);
+    return waav_stt_multipart(req, fields, values, 6, out, suffix, a, err);
 }
 
 

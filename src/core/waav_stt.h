@@ -27,6 +27,7 @@ typedef struct {
     waav_str_t   language;          /* empty: detect */
     waav_str_t   keywords;          /* comma-separated, Deepgram */
     waav_str_t   prompt;            /* OpenAI-style */
+    waav_str_t   temperature;       /* OpenAI-style, "0" to "1" */
     waav_str_t   content_type;      /* of the audio, as the client sent it */
     uint64_t     audio_len;         /* bytes of audio */
     int          punctuate;         /* -1 unset, 0, 1 */

@@ -436,6 +436,28 @@ test_openai_shapes(void **state)
 
     (void) state;
 
+    {
+        static const char  *ok[] = { "0", "1", "0.2", "1.0", "1.000", "0.05" };
+        static const char  *bad[] = { "2", "1.5", "01", ".5", "1.", "-0",
+                                      "0.2.1", "0x1", "1e0", "0.5 " };
+        waav_stt_req_t      req;
+        size_t              i;
+
+        for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+            req_init(&req, "audio/wav");
+            req.temperature.data = ok[i];
+            req.temperature.len = strlen(ok[i]);
+            assert_int_equal(waav_stt_validate(&req, &err), 0);
+        }
+
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            req_init(&req, "audio/wav");
+            req.temperature.data = bad[i];
+            req.temperature.len = strlen(bad[i]);
+            assert_int_equal(waav_stt_validate(&req, &err), -1);
+        }
+    }
+
     assert_int_equal(waav_stt_fmt_parse("", 0), WAAV_STT_FMT_JSON);
     assert_int_equal(waav_stt_fmt_parse("verbose_json", 12),
                      WAAV_STT_FMT_VERBOSE);
