@@ -239,3 +239,50 @@ a client request body is buffered to a temporary file
  qr/^\{"error":"Unknown model 'my-model': name its provider too, as provider\/model","code":"INVALID_MODEL"\}$/,
  qr/^\{"error":"temperature must be a number from 0 to 1","code":"INVALID_REQUEST"\}$/,
  qr/"code":"INVALID_REQUEST"/, qr/^0$/]
+
+
+
+=== TEST 11: the other providers through the form: elevenlabs (scribe), a keyless OpenAI-compatible server, assemblyai's flow
+--- http_config
+    waav_provider openai     key=test-openai-key;
+    waav_provider elevenlabs key=test-elevenlabs-key;
+    waav_provider local      type=openai-compatible;
+    waav_provider assemblyai key=test-assemblyai-key;
+--- config
+    location /_waav/elevenlabs/ {
+        internal;
+        subrequest_output_buffer_size 1m;
+        client_max_body_size 0;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/elevenlabs/;
+    }
+    location /_waav/local/ {
+        internal;
+        subrequest_output_buffer_size 1m;
+        client_max_body_size 0;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/compat/v1/;
+    }
+    location /_waav/assemblyai/ {
+        internal;
+        subrequest_output_buffer_size 1m;
+        client_max_body_size 0;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/assemblyai/;
+    }
+    location = /aai/transcriptions { waav_stt openai; waav_stt_poll_interval 100ms; }
+--- request eval
+["POST /v1/audio/transcriptions\n" . ::form([model => 'scribe_v1', language => 'en'], ['a.wav', 'audio/wav', ::wav(1)]),
+ 'GET /__mock/last',
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'local/whisper-small'], ['a.wav', 'audio/wav', ::wav(1)]),
+ 'GET /__mock/last',
+ "POST /aai/transcriptions\n" . ::form([model => 'best', response_format => 'vtt'], ['a.wav', 'audio/wav', ::wav(1)]),
+ 'GET /__mock/requests']
+--- more_headers eval
+[$::CT, "", $::CT, "", $::CT, ""]
+--- error_code eval
+[200, 200, 200, 200, 200, 200]
+--- response_body_like eval
+[qr/^\{"text":"[^"]+"\}$/,
+ qr{^POST /elevenlabs/v1/speech-to-text\n.*xi-api-key: test-elevenlabs-key\n\nname=model_id; length=9; value=scribe_v1\nname=language_code; length=2; value=en\nname=file; filename=audio\.wav; content-type=audio/wav; length=32044\n$}s,
+ qr/^\{"text":"[^"]+"\}$/,
+ qr{^POST /compat/v1/audio/transcriptions\ncontent-length: \d+\ncontent-type: multipart/form-data; boundary=\S+\n\nname=model; length=13; value=whisper-small\n.*length=32044\n$}s,
+ qr/^WEBVTT\n\n00:00:00\.000 --> 00:00:01\.000\nHello world from the mock\.\n$/,
+ qr{^(?=.*"body_length":32044,[^{]*\{[^}]*\},"method":"POST","path":"\\/assemblyai\\/v2\\/upload")(?=.*"method":"GET","path":"\\/assemblyai\\/v2\\/transcript\\/[-0-9a-f]+")}s]
