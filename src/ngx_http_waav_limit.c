@@ -5,7 +5,7 @@
  *   location /speak {
  *       waav_auth on;
  *       waav_limit zone=tenants rate=2r/s burst=5;
- *       waav_limit zone=tenants tts_chars=100000/d;
+ *       waav_limit zone=tenants tts_chars=100000/d;   (stt_seconds= alike)
  *       waav_limit zone=tenants concurrency=4;
  *       waav_tts;
  *   }
@@ -32,6 +32,7 @@
 #define NGX_HTTP_WAAV_LIMIT_RATE       1
 #define NGX_HTTP_WAAV_LIMIT_TTS_CHARS  2
 #define NGX_HTTP_WAAV_LIMIT_CONC       3
+#define NGX_HTTP_WAAV_LIMIT_STT_SECS   4       /* refused as a quota (2) */
 
 #define NGX_HTTP_WAAV_LIMIT_IDLE       60000   /* ms before a node may go */
 
@@ -85,7 +86,7 @@ typedef struct {
 typedef struct {
     ngx_http_request_t          *r;
     ngx_uint_t                   next;          /* the limit to check */
-    ngx_uint_t                   tts;           /* the TTS quotas' walk */
+    ngx_uint_t                   tts;           /* 0, or the quotas' kind */
     uint64_t                     cost;
     ngx_uint_t                   kind;          /* the refusing limit */
     waav_limit_result_t          res;
@@ -149,6 +150,11 @@ static const char  ngx_http_waav_limit_lua[] =
     "return redis.error_reply('waav: unknown limit kind')";
 
 static u_char  ngx_http_waav_limit_sha[2 * SHA_DIGEST_LENGTH + 1];
+
+
+static ngx_int_t ngx_http_waav_limit_charge(ngx_http_request_t *r,
+    ngx_uint_t kind, uint64_t cost, void (*resume)(ngx_http_request_t *r),
+    waav_err_t *err);
 
 
 static ngx_str_t  ngx_http_waav_limit_codes[] = {
@@ -298,6 +304,7 @@ ngx_http_waav_limit_idle(ngx_http_waav_limit_node_t *n, uint64_t now,
         /* the bucket is full again */
         return n->a <= ngx_http_waav_limit_now_us();
     case NGX_HTTP_WAAV_LIMIT_TTS_CHARS:
+    case NGX_HTTP_WAAV_LIMIT_STT_SECS:
         /* a quota holds its counter until its window has passed */
         return n->window_ms == 0
                || n->a != ngx_http_waav_limit_wall_ms() / n->window_ms;
@@ -519,6 +526,7 @@ ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
         break;
 
     case NGX_HTTP_WAAV_LIMIT_TTS_CHARS:
+    case NGX_HTTP_WAAV_LIMIT_STT_SECS:
         n->window_ms = l->window_ms;
         waav_quota(&n->a, &n->b, ngx_http_waav_limit_wall_ms(),
                    l->window_ms, l->limit, cost, res);
@@ -810,6 +818,7 @@ ngx_http_waav_limit_redis_send(ngx_http_request_t *r,
                                         l->limit, 0);
         break;
     case NGX_HTTP_WAAV_LIMIT_TTS_CHARS:
+    case NGX_HTTP_WAAV_LIMIT_STT_SECS:
         call = ngx_http_waav_limit_call(zone, key, "quota", l->limit,
                                         l->window_ms, w->cost);
         break;
@@ -865,7 +874,10 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
 
     for ( /* void */ ; w->next < wlcf->limits->nelts; w->next++) {
 
-        tts = (l[w->next].kind == NGX_HTTP_WAAV_LIMIT_TTS_CHARS);
+        /* the access phase's walk, or the quotas of one cost */
+        tts = (l[w->next].kind == NGX_HTTP_WAAV_LIMIT_TTS_CHARS
+               || l[w->next].kind == NGX_HTTP_WAAV_LIMIT_STT_SECS)
+              ? l[w->next].kind : 0;
 
         if (tts != w->tts) {
             continue;
@@ -987,6 +999,10 @@ ngx_http_waav_limit_refuse(ngx_http_request_t *r, ngx_uint_t kind,
         ngx_string("RateLimit-Remaining"),
         ngx_string("RateLimit-Reset"),
     };
+
+    if (kind == NGX_HTTP_WAAV_LIMIT_STT_SECS) {
+        kind = NGX_HTTP_WAAV_LIMIT_TTS_CHARS;       /* QUOTA_EXCEEDED too */
+    }
 
     wait = waav_limit_wait_s(res->reset_ms);
     values[0] = wait;
@@ -1123,6 +1139,25 @@ ngx_int_t
 ngx_http_waav_limit_charge_tts(ngx_http_request_t *r, uint64_t chars,
     void (*resume)(ngx_http_request_t *r), waav_err_t *err)
 {
+    return ngx_http_waav_limit_charge(r, NGX_HTTP_WAAV_LIMIT_TTS_CHARS, chars,
+                                      resume, err);
+}
+
+
+/* waav_stt: the same for the audio's seconds */
+ngx_int_t
+ngx_http_waav_limit_charge_stt(ngx_http_request_t *r, uint64_t seconds,
+    void (*resume)(ngx_http_request_t *r), waav_err_t *err)
+{
+    return ngx_http_waav_limit_charge(r, NGX_HTTP_WAAV_LIMIT_STT_SECS, seconds,
+                                      resume, err);
+}
+
+
+static ngx_int_t
+ngx_http_waav_limit_charge(ngx_http_request_t *r, ngx_uint_t kind,
+    uint64_t cost, void (*resume)(ngx_http_request_t *r), waav_err_t *err)
+{
     ngx_int_t                    rc;
     ngx_http_waav_ctx_t         *ctx;
     ngx_http_waav_loc_conf_t    *wlcf;
@@ -1142,7 +1177,7 @@ ngx_http_waav_limit_charge_tts(ngx_http_request_t *r, uint64_t chars,
     w = ctx->limit_tts;
 
     if (w == NULL) {
-        w = ngx_http_waav_limit_walk_new(r, 1, chars, resume);
+        w = ngx_http_waav_limit_walk_new(r, kind, cost, resume);
         if (w == NULL) {
             return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
         }
@@ -1499,6 +1534,20 @@ ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "stt_seconds=", 12) == 0) {
+            s.data = value[i].data + 12;
+            s.len = value[i].len - 12;
+
+            if (ngx_http_waav_limit_per(&s, &l->limit, &l->window_ms)
+                != NGX_OK)
+            {
+                return "needs stt_seconds=N/m or stt_seconds=N/d";
+            }
+
+            l->kind = NGX_HTTP_WAAV_LIMIT_STT_SECS;
+            continue;
+        }
+
         if (ngx_strncmp(value[i].data, "concurrency=", 12) == 0) {
             n = ngx_atoi(value[i].data + 12, value[i].len - 12);
             if (n <= 0) {
@@ -1520,7 +1569,7 @@ ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     if (l->kind == 0) {
-        return "needs rate=, tts_chars= or concurrency=";
+        return "needs rate=, tts_chars=, stt_seconds= or concurrency=";
     }
 
     if (l->kind == NGX_HTTP_WAAV_LIMIT_RATE) {

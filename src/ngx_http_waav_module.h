@@ -207,6 +207,8 @@ char *ngx_http_waav_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_waav_limit_charge_tts(ngx_http_request_t *r,
     uint64_t chars, void (*resume)(ngx_http_request_t *r), waav_err_t *err);
+ngx_int_t ngx_http_waav_limit_charge_stt(ngx_http_request_t *r,
+    uint64_t seconds, void (*resume)(ngx_http_request_t *r), waav_err_t *err);
 ngx_int_t ngx_http_waav_limit_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_waav_limit_init(ngx_conf_t *cf);
 

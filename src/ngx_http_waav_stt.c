@@ -39,6 +39,8 @@ typedef struct {
     size_t                     head_len;
     waav_mp_parser_t          *mp;          /* OpenAI's form, or NULL */
     waav_stt_fmt_e             fmt;         /* its response_format */
+    ngx_chain_t               *body;        /* to the provider */
+    off_t                      body_len;
     unsigned                   done:1;
 } ngx_http_waav_stt_ctx_t;
 
@@ -48,6 +50,7 @@ static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
 
 static ngx_int_t ngx_http_waav_stt_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_stt_form(ngx_http_request_t *r, waav_str_t ct);
+static void ngx_http_waav_stt_go(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_stt_answer(ngx_http_request_t *r,
     ngx_http_waav_stt_ctx_t *ctx, waav_str_t out);
 static void ngx_http_waav_stt_body(ngx_http_request_t *r);
@@ -718,16 +721,10 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
 
     ctx->r = r;
     ctx->step = ad->flow ? NGX_HTTP_WAAV_STT_UPLOAD : NGX_HTTP_WAAV_STT_ONE;
-    ctx->started = ngx_current_msec;
+    ctx->body = chain;
+    ctx->body_len = len;
 
-    rc = ngx_http_waav_call(r, p, &ctx->preq, chain, len,
-                            ngx_http_waav_stt_done, ctx,
-                            NGX_HTTP_SUBREQUEST_IN_MEMORY
-                            |NGX_HTTP_SUBREQUEST_WAITED, &ctx->sr);
-
-    if (rc != NGX_OK) {
-        ngx_http_finalize_request(r, rc);
-    }
+    ngx_http_waav_stt_go(r);
 
     return;
 
@@ -756,6 +753,63 @@ ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 
     /* the parent answers, never nginx's page for the subrequest */
     return NGX_OK;
+}
+
+
+/* the audio's seconds from the location's quotas (which may wait for
+ * Redis), then the provider */
+static void
+ngx_http_waav_stt_go(ngx_http_request_t *r)
+{
+    unsigned                  rate;
+    uint64_t                  seconds;
+    ngx_int_t                 rc;
+    waav_err_t                err;
+    const char               *ext;
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_stt_ctx_t  *ctx;
+
+    wctx = ngx_http_waav_find_ctx(r);
+    ctx = wctx->stt;
+
+    /* the client left while Redis was asked: charge nothing, call nobody */
+    if (r->connection->error) {
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
+    (void) waav_stt_audio_type(ctx->req.content_type, &rate, &ext);
+    seconds = waav_stt_seconds(ctx->head,
+                               ngx_min(ctx->head_len,
+                                       (size_t) ctx->req.audio_len),
+                               ctx->req.audio_len, rate);
+
+    ngx_memzero(&err, sizeof(waav_err_t));
+
+    rc = ngx_http_waav_limit_charge_stt(r, seconds, ngx_http_waav_stt_go,
+                                        &err);
+
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r,
+            ngx_http_waav_send_error(r, err.status, err.message,
+                                     ngx_strlen(err.message), err.code));
+        return;
+    }
+
+    ctx->started = ngx_current_msec;
+
+    rc = ngx_http_waav_call(r, ctx->provider, &ctx->preq, ctx->body,
+                            ctx->body_len, ngx_http_waav_stt_done, ctx,
+                            NGX_HTTP_SUBREQUEST_IN_MEMORY
+                            |NGX_HTTP_SUBREQUEST_WAITED, &ctx->sr);
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+    }
 }
 
 

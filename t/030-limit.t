@@ -7,6 +7,15 @@ use Waav::Tts;
 
 tts_defaults();
 
+# a WAV of silence: 16 kHz, mono, 16-bit
+sub main::wav {
+    my ($seconds) = @_;
+    my $data = "\0" x (16000 * 2 * $seconds);
+    return 'RIFF' . pack('V', 36 + length $data) . 'WAVE'
+         . 'fmt ' . pack('VvvVVvv', 16, 1, 1, 16000, 32000, 2, 16)
+         . 'data' . pack('V', length $data) . $data;
+}
+
 no_root_location();
 run_tests();
 
@@ -120,6 +129,31 @@ X-Limit: RATE_LIMITED"]
 ]
 --- error_code eval
 [200, 429]
+
+
+
+=== TEST 5b: an STT seconds quota: 1 s and 2 s of audio pass a 3 s budget, a third second is refused before the provider
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone ip:1m;
+--- config
+    location = /quota/listen {
+        waav_limit zone=ip stt_seconds=3/m;
+        waav_stt deepgram;
+    }
+--- request eval
+["POST /quota/listen\n" . ::wav(1), "POST /quota/listen\n" . ::wav(2),
+ "POST /quota/listen\n" . ::wav(1), 'GET /__mock/count',
+ "POST /quota/listen\n" . substr(::wav(1), 44)]
+--- more_headers eval
+["Content-Type: audio/wav", "Content-Type: audio/wav", "Content-Type: audio/wav", "",
+ "Content-Type: audio/L16;rate=16000"]
+--- error_code eval
+[200, 200, 429, 200, 429]
+--- response_body_like eval
+[qr/"duration":1,/, qr/"duration":2,/,
+ qr/^\{"error":"Too Many Requests! Wait for \d+s","code":"QUOTA_EXCEEDED"\}$/,
+ qr/^2$/, qr/"code":"QUOTA_EXCEEDED"/]
 
 
 

@@ -122,6 +122,38 @@ Content-Type: application/json
 
 
 
+=== TEST 3b: an STT seconds quota through Redis: 1 s + 2 s pass a 3 s budget, the next second is refused
+--- init
+Waav::Redis::redis_cmd('FLUSHALL');
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /listen {
+        waav_limit zone=fleet stt_seconds=3/m;
+        waav_stt deepgram;
+    }
+    location /_waav/deepgram/ {
+        internal;
+        client_max_body_size 0;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/;
+    }
+--- request eval
+["POST /listen\n" . ("\0" x 32000), "POST /listen\n" . ("\0" x 64000),
+ "POST /listen\n" . ("\0" x 32000), 'GET /__mock/count']
+--- more_headers eval
+["Content-Type: audio/L16;rate=16000", "Content-Type: audio/L16;rate=16000",
+ "Content-Type: audio/L16;rate=16000", ""]
+--- error_code eval
+[200, 200, 429, 200]
+--- response_body_like eval
+[qr/"duration":1,/, qr/"duration":2,/, qr/"code":"QUOTA_EXCEEDED"/, qr/^2$/]
+--- no_error_log
+[error]
+[alert]
+
+
+
 === TEST 4: Redis stops: fail open serves within the local limit; Redis returns: shared again, no reload
 --- init
 Waav::Redis::redis_cmd('FLUSHALL');

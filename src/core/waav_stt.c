@@ -1375,3 +1375,33 @@ waav_stt_openai_answer(const char *json, size_t len, waav_stt_fmt_e fmt,
 
     return 0;
 }
+
+
+uint64_t
+waav_stt_seconds(const unsigned char *head, size_t head_len,
+    uint64_t audio_len, unsigned pcm_rate)
+{
+    uint64_t  rate;
+
+    if (pcm_rate) {
+        rate = (uint64_t) pcm_rate * 2;
+
+    } else if (head_len >= 32 && memcmp(head, "RIFF", 4) == 0
+               && memcmp(head + 8, "WAVE", 4) == 0
+               && memcmp(head + 12, "fmt ", 4) == 0)
+    {
+        rate = waav_rd32(head + 28);        /* fmt's byte rate */
+        audio_len = audio_len > 44 ? audio_len - 44 : 0;
+
+    } else {
+        rate = 16000;                       /* 128 kbit/s */
+    }
+
+    if (rate < 1000) {
+        rate = 16000;                       /* a header that makes no sense */
+    }
+
+    audio_len = (audio_len + rate - 1) / rate;
+
+    return audio_len ? audio_len : 1;
+}

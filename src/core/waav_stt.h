@@ -115,6 +115,12 @@ typedef enum {
     WAAV_STT_FMT_VTT
 } waav_stt_fmt_e;
 
+/* whole seconds of audio, for quotas, estimated before the call: exact
+ * for a WAV (its byte rate) and headerless PCM (rate, 16-bit mono), at
+ * 128 kbit/s for compressed formats; at least 1 */
+uint64_t waav_stt_seconds(const unsigned char *head, size_t head_len,
+    uint64_t audio_len, unsigned pcm_rate);
+
 /* "json", "text", ... to the enum; 0 when unknown (len 0: json) */
 waav_stt_fmt_e waav_stt_fmt_parse(const char *s, size_t len);
 

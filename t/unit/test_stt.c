@@ -424,6 +424,35 @@ test_wav_check(void **state)
 
 
 static void
+test_seconds(void **state)
+{
+    unsigned char  h[44];
+
+    (void) state;
+
+    memcpy(h, "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0"
+              "\x80\x3e\0\0\0\x7d\0\0\x02\0\x10\0data\0\0\0\0", 44);
+
+    /* a WAV: its byte rate (32000), the header not counted */
+    assert_int_equal(waav_stt_seconds(h, 44, 44 + 32000, 0), 1);
+    assert_int_equal(waav_stt_seconds(h, 44, 44 + 32001, 0), 2);
+    assert_int_equal(waav_stt_seconds(h, 44, 44 + 64000 * 10, 0), 20);
+    assert_int_equal(waav_stt_seconds(h, 44, 10, 0), 1);
+
+    /* headerless PCM at 8 kHz: 16000 bytes a second */
+    assert_int_equal(waav_stt_seconds(NULL, 0, 48000, 8000), 3);
+
+    /* compressed: 128 kbit/s */
+    assert_int_equal(waav_stt_seconds((const unsigned char *) "ID3", 3,
+                                      160000, 0), 10);
+
+    /* a byte rate that makes no sense is not trusted */
+    h[28] = 1; h[29] = 0; h[30] = 0; h[31] = 0;
+    assert_int_equal(waav_stt_seconds(h, 44, 44 + 16000, 0), 1);
+}
+
+
+static void
 test_openai_shapes(void **state)
 {
     const char  *ans = "{\"transcript\":\"hi there\",\"language\":\"en\","
@@ -532,6 +561,7 @@ main(void)
         cmocka_unit_test_teardown(test_assemblyai, teardown),
         cmocka_unit_test_teardown(test_wav_check, teardown),
         cmocka_unit_test_teardown(test_openai_shapes, teardown),
+        cmocka_unit_test_teardown(test_seconds, teardown),
     };
 
     return cmocka_run_group_tests_name("waav_stt", tests, NULL, NULL);
