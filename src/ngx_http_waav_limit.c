@@ -35,6 +35,7 @@
 #define NGX_HTTP_WAAV_LIMIT_STT_SECS   4       /* refused as a quota (2) */
 
 #define NGX_HTTP_WAAV_LIMIT_IDLE       60000   /* ms before a node may go */
+#define NGX_HTTP_WAAV_LIMIT_FORCE      ((uint64_t) 1 << 50)  /* no limit */
 
 
 typedef struct {
@@ -96,6 +97,7 @@ typedef struct {
     ngx_int_t                    outcome;       /* of the Redis call */
     unsigned                     got:1;
     unsigned                     waiting:1;
+    unsigned                     force:1;       /* a true-up */
     void                       (*resume)(ngx_http_request_t *r);
 } ngx_http_waav_limit_walk_t;
 
@@ -864,7 +866,7 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
     ngx_str_t                     key;
     ngx_uint_t                    tts;
     ngx_pool_cleanup_t           *cln;
-    ngx_http_waav_limit_t        *l;
+    ngx_http_waav_limit_t        *l, lim;
     ngx_http_waav_loc_conf_t     *wlcf;
     ngx_http_waav_limit_zone_t   *zone;
     ngx_http_waav_limit_rslot_t  *slot;
@@ -874,16 +876,23 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
 
     for ( /* void */ ; w->next < wlcf->limits->nelts; w->next++) {
 
+        /* a true-up is charged whatever the quota says */
+        lim = l[w->next];
+
+        if (w->force) {
+            lim.limit = NGX_HTTP_WAAV_LIMIT_FORCE;
+        }
+
         /* the access phase's walk, or the quotas of one cost */
-        tts = (l[w->next].kind == NGX_HTTP_WAAV_LIMIT_TTS_CHARS
-               || l[w->next].kind == NGX_HTTP_WAAV_LIMIT_STT_SECS)
-              ? l[w->next].kind : 0;
+        tts = (lim.kind == NGX_HTTP_WAAV_LIMIT_TTS_CHARS
+               || lim.kind == NGX_HTTP_WAAV_LIMIT_STT_SECS)
+              ? lim.kind : 0;
 
         if (tts != w->tts) {
             continue;
         }
 
-        rc = ngx_http_waav_limit_key(r, &l[w->next], &key);
+        rc = ngx_http_waav_limit_key(r, &lim, &key);
 
         if (rc == NGX_DECLINED) {
             continue;
@@ -893,12 +902,12 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
             return NGX_ERROR;
         }
 
-        zone = l[w->next].shm_zone->data;
+        zone = lim.shm_zone->data;
 
         if (zone->redis) {
 
             if (!w->got) {
-                rc = ngx_http_waav_limit_redis_send(r, w, &l[w->next], &key);
+                rc = ngx_http_waav_limit_redis_send(r, w, &lim, &key);
 
                 if (rc == NGX_AGAIN) {
                     return NGX_AGAIN;
@@ -912,7 +921,7 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
             w->got = 0;
 
             if (w->outcome == NGX_OK) {
-                if (l[w->next].kind == NGX_HTTP_WAAV_LIMIT_CONC) {
+                if (lim.kind == NGX_HTTP_WAAV_LIMIT_CONC) {
                     cln = ngx_pool_cleanup_add(r->pool,
                                           sizeof(ngx_http_waav_limit_rslot_t));
                     if (cln == NULL) {
@@ -929,8 +938,8 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
             }
 
             if (w->outcome == NGX_DECLINED) {
-                w->kind = l[w->next].kind;
-                w->res.limit = l[w->next].limit;
+                w->kind = lim.kind;
+                w->res.limit = lim.limit;
                 return NGX_DECLINED;
             }
 
@@ -941,10 +950,10 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
             /* fail open: this node's own counters stand in */
         }
 
-        rc = ngx_http_waav_limit_check(r, &l[w->next], &key, w->cost, &w->res);
+        rc = ngx_http_waav_limit_check(r, &lim, &key, w->cost, &w->res);
 
         if (rc == NGX_DECLINED) {
-            w->kind = l[w->next].kind;
+            w->kind = lim.kind;
         }
 
         if (rc != NGX_OK) {
@@ -1151,6 +1160,46 @@ ngx_http_waav_limit_charge_stt(ngx_http_request_t *r, uint64_t seconds,
 {
     return ngx_http_waav_limit_charge(r, NGX_HTTP_WAAV_LIMIT_STT_SECS, seconds,
                                       resume, err);
+}
+
+
+/*
+ * waav_stt: the seconds the provider reported beyond the estimate, charged
+ * whatever the quotas say (the call was made); NGX_OK or NGX_AGAIN, and
+ * resume(r) calls this again.  Failures are logged, never answered.
+ */
+ngx_int_t
+ngx_http_waav_limit_true_up_stt(ngx_http_request_t *r, uint64_t seconds,
+    void (*resume)(ngx_http_request_t *r))
+{
+    ngx_int_t                    rc;
+    ngx_http_waav_ctx_t         *ctx;
+    ngx_http_waav_loc_conf_t    *wlcf;
+    ngx_http_waav_limit_walk_t  *w;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+    ctx = ngx_http_waav_get_ctx(r);
+
+    if (wlcf->limits == NULL || ctx == NULL || seconds == 0) {
+        return NGX_OK;
+    }
+
+    w = ctx->limit_tts;
+
+    if (w == NULL || !w->force) {
+        w = ngx_http_waav_limit_walk_new(r, NGX_HTTP_WAAV_LIMIT_STT_SECS,
+                                         seconds, resume);
+        if (w == NULL) {
+            return NGX_OK;
+        }
+
+        w->force = 1;
+        ctx->limit_tts = w;
+    }
+
+    rc = ngx_http_waav_limit_walk(r, w);
+
+    return rc == NGX_AGAIN ? NGX_AGAIN : NGX_OK;
 }
 
 

@@ -41,6 +41,9 @@ typedef struct {
     waav_stt_fmt_e             fmt;         /* its response_format */
     ngx_chain_t               *body;        /* to the provider */
     off_t                      body_len;
+    uint64_t                   seconds;     /* charged before the call */
+    uint64_t                   extra;       /* reported beyond that */
+    waav_str_t                 answer;      /* normalized, to send */
     unsigned                   done:1;
 } ngx_http_waav_stt_ctx_t;
 
@@ -51,6 +54,9 @@ static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
 static ngx_int_t ngx_http_waav_stt_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_stt_form(ngx_http_request_t *r, waav_str_t ct);
 static void ngx_http_waav_stt_go(ngx_http_request_t *r);
+static void ngx_http_waav_stt_reply(ngx_http_request_t *r,
+    ngx_http_waav_stt_ctx_t *ctx, waav_str_t out);
+static void ngx_http_waav_stt_trued(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_stt_answer(ngx_http_request_t *r,
     ngx_http_waav_stt_ctx_t *ctx, waav_str_t out);
 static void ngx_http_waav_stt_body(ngx_http_request_t *r);
@@ -786,6 +792,8 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
 
     ngx_memzero(&err, sizeof(waav_err_t));
 
+    ctx->seconds = seconds;
+
     rc = ngx_http_waav_limit_charge_stt(r, seconds, ngx_http_waav_stt_go,
                                         &err);
 
@@ -810,6 +818,45 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, rc);
     }
+}
+
+
+/* the answer, once the seconds the provider reported beyond the estimate
+ * are charged too (compressed audio is only estimated before the call) */
+static void
+ngx_http_waav_stt_reply(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
+    waav_str_t out)
+{
+    uint64_t  reported;
+
+    reported = waav_stt_answer_seconds(out.data, out.len);
+
+    ctx->answer = out;
+    ctx->extra = reported > ctx->seconds ? reported - ctx->seconds : 0;
+
+    ngx_http_waav_stt_trued(r);
+}
+
+
+static void
+ngx_http_waav_stt_trued(ngx_http_request_t *r)
+{
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_stt_ctx_t  *ctx;
+
+    wctx = ngx_http_waav_find_ctx(r);
+    ctx = wctx->stt;
+
+    if (ctx->extra && !r->connection->error
+        && ngx_http_waav_limit_true_up_stt(r, ctx->extra,
+                                           ngx_http_waav_stt_trued)
+           == NGX_AGAIN)
+    {
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_waav_stt_answer(r, ctx,
+                                                          ctx->answer));
 }
 
 
@@ -897,7 +944,7 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
             break;
 
         case NGX_DONE:
-            ngx_http_finalize_request(r, ngx_http_waav_stt_answer(r, ctx, out));
+            ngx_http_waav_stt_reply(r, ctx, out);
             break;
 
         default:
@@ -931,7 +978,7 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
             return;
         }
 
-        ngx_http_finalize_request(r, ngx_http_waav_stt_answer(r, ctx, out));
+        ngx_http_waav_stt_reply(r, ctx, out);
         return;
     }
 

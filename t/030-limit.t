@@ -157,6 +157,27 @@ X-Limit: RATE_LIMITED"]
 
 
 
+=== TEST 5c: compressed audio is estimated (128 kbit/s) before the call and trued up from the duration the provider reports
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone ip:1m;
+--- config
+    location = /quota/listen {
+        waav_limit zone=ip stt_seconds=3/m;
+        waav_stt deepgram;
+    }
+--- request eval
+["POST /quota/listen\n" . ('ID3' . "\0" x 997), "POST /quota/listen\n" . ('ID3' . "\0" x 997),
+ 'GET /__mock/count']
+--- more_headers eval
+["Content-Type: audio/mpeg", "Content-Type: audio/mpeg", ""]
+--- error_code eval
+[200, 429, 200]
+--- response_body_like eval
+[qr/"duration":2\.5,/, qr/"code":"QUOTA_EXCEEDED"/, qr/^1$/]
+
+
+
 === TEST 6: concurrency 2: a third concurrent request is refused
 --- http_config
     waav_limit_zone ip:1m;

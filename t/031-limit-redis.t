@@ -122,15 +122,20 @@ Content-Type: application/json
 
 
 
-=== TEST 3b: an STT seconds quota through Redis: 1 s + 2 s pass a 3 s budget, the next second is refused
+=== TEST 3b: an STT seconds quota through Redis: 1 s + 2 s pass a 3 s budget, the next second is refused; compressed audio is trued up
 --- init
 Waav::Redis::redis_cmd('FLUSHALL');
 --- http_config
     waav_provider deepgram key=test-deepgram-key;
     waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    waav_limit_zone mp3:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
 --- config
     location = /listen {
         waav_limit zone=fleet stt_seconds=3/m;
+        waav_stt deepgram;
+    }
+    location = /mp3/listen {
+        waav_limit zone=mp3 stt_seconds=3/m;
         waav_stt deepgram;
     }
     location /_waav/deepgram/ {
@@ -140,14 +145,18 @@ Waav::Redis::redis_cmd('FLUSHALL');
     }
 --- request eval
 ["POST /listen\n" . ("\0" x 32000), "POST /listen\n" . ("\0" x 64000),
- "POST /listen\n" . ("\0" x 32000), 'GET /__mock/count']
+ "POST /listen\n" . ("\0" x 32000), 'GET /__mock/count',
+ 'POST /__mock/reset', "POST /mp3/listen\n" . ('ID3' . "\0" x 997),
+ "POST /mp3/listen\n" . ('ID3' . "\0" x 997), 'GET /__mock/count']
 --- more_headers eval
 ["Content-Type: audio/L16;rate=16000", "Content-Type: audio/L16;rate=16000",
- "Content-Type: audio/L16;rate=16000", ""]
+ "Content-Type: audio/L16;rate=16000", "", "", "Content-Type: audio/mpeg",
+ "Content-Type: audio/mpeg", ""]
 --- error_code eval
-[200, 200, 429, 200]
+[200, 200, 429, 200, 204, 200, 429, 200]
 --- response_body_like eval
-[qr/"duration":1,/, qr/"duration":2,/, qr/"code":"QUOTA_EXCEEDED"/, qr/^2$/]
+[qr/"duration":1,/, qr/"duration":2,/, qr/"code":"QUOTA_EXCEEDED"/, qr/^2$/,
+ qr/^/, qr/"duration":2\.5,/, qr/"code":"QUOTA_EXCEEDED"/, qr/^1$/]
 --- no_error_log
 [error]
 [alert]

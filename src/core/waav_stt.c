@@ -1405,3 +1405,30 @@ waav_stt_seconds(const unsigned char *head, size_t head_len,
 
     return audio_len ? audio_len : 1;
 }
+
+
+uint64_t
+waav_stt_answer_seconds(const char *json, size_t len)
+{
+    cJSON         *root;
+    const cJSON   *d;
+    uint64_t       s;
+
+    root = cJSON_ParseWithLength(json, len);
+    d = cJSON_GetObjectItemCaseSensitive(root, "duration");
+
+    /* a day at most: a provider cannot drain a budget by itself */
+    s = 0;
+
+    if (cJSON_IsNumber(d) && d->valuedouble > 0 && d->valuedouble <= 86400) {
+        s = (uint64_t) d->valuedouble;
+
+        if ((double) s < d->valuedouble) {
+            s++;
+        }
+    }
+
+    cJSON_Delete(root);
+
+    return s;
+}

@@ -121,6 +121,9 @@ typedef enum {
 uint64_t waav_stt_seconds(const unsigned char *head, size_t head_len,
     uint64_t audio_len, unsigned pcm_rate);
 
+/* a normalized answer's duration in whole seconds, rounded up; 0 if none */
+uint64_t waav_stt_answer_seconds(const char *json, size_t len);
+
 /* "json", "text", ... to the enum; 0 when unknown (len 0: json) */
 waav_stt_fmt_e waav_stt_fmt_parse(const char *s, size_t len);
 

@@ -446,6 +446,14 @@ test_seconds(void **state)
     assert_int_equal(waav_stt_seconds((const unsigned char *) "ID3", 3,
                                       160000, 0), 10);
 
+    /* what the provider reported, rounded up, bounded */
+    assert_int_equal(waav_stt_answer_seconds("{\"duration\":2.5}", 16), 3);
+    assert_int_equal(waav_stt_answer_seconds("{\"duration\":2}", 14), 2);
+    assert_int_equal(waav_stt_answer_seconds("{\"duration\":1e9}", 16), 0);
+    assert_int_equal(waav_stt_answer_seconds("{\"duration\":-1}", 15), 0);
+    assert_int_equal(waav_stt_answer_seconds("{\"duration\":\"9\"}", 16), 0);
+    assert_int_equal(waav_stt_answer_seconds("nope", 4), 0);
+
     /* a byte rate that makes no sense is not trusted */
     h[28] = 1; h[29] = 0; h[30] = 0; h[31] = 0;
     assert_int_equal(waav_stt_seconds(h, 44, 44 + 16000, 0), 1);
