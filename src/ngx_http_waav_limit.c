@@ -64,6 +64,12 @@ typedef struct {
     ngx_http_complex_value_t      key;
     ngx_str_t                     name;
     ngx_http_waav_redis_t        *redis;      /* NULL: this zone only */
+
+    /* per worker: checks waiting to go to Redis in one script call */
+    ngx_queue_t                   batch;
+    ngx_uint_t                    queued;
+    ngx_uint_t                    inflight;     /* script calls */
+    ngx_event_t                   flush;
 } ngx_http_waav_limit_zone_t;
 
 
@@ -83,6 +89,9 @@ typedef struct {
 } ngx_http_waav_limit_slot_t;
 
 
+typedef struct ngx_http_waav_limit_op_s  ngx_http_waav_limit_op_t;
+
+
 /* a request's walk through its limits, which Redis may pause */
 typedef struct {
     ngx_http_request_t          *r;
@@ -91,7 +100,7 @@ typedef struct {
     uint64_t                     cost;
     ngx_uint_t                   kind;          /* the refusing limit */
     waav_limit_result_t          res;
-    ngx_http_waav_redis_call_t  *call;          /* in flight */
+    ngx_http_waav_limit_op_t    *op;            /* at Redis */
     ngx_http_waav_limit_zone_t  *zone;          /* ... to this zone */
     ngx_event_t                  timer;
     ngx_int_t                    outcome;       /* of the Redis call */
@@ -103,53 +112,111 @@ typedef struct {
 
 
 /*
- * One script for every check, so each is one round trip and atomic:
- * KEYS[1] the counter, ARGV kind and its numbers; returns
- * {allowed, remaining, reset_ms}.  Redis' clock decides, so nginx nodes
- * with skewed clocks still share one limit.
+ * One check (or release) for Redis, malloc()ed with its arguments: it may
+ * outlive its request.  It waits in its zone's batch until the batch goes
+ * out as one script call.
+ */
+struct ngx_http_waav_limit_op_s {
+    ngx_queue_t                  queue;         /* in zone->batch */
+    ngx_http_waav_limit_walk_t  *w;             /* NULL: nobody waits */
+    ngx_http_waav_limit_zone_t  *zone;
+    unsigned                     sent:1;
+    unsigned                     acquire:1;
+    unsigned                     rate:1;
+    uint64_t                     interval;      /* rate */
+    uint64_t                     burst;
+    ngx_uint_t                   entry;         /* in its script call */
+    uint64_t                     nth;           /* ... the rate's nth */
+    ngx_str_t                    kind;
+    ngx_str_t                    key;           /* waav:<zone>:<key> */
+    ngx_str_t                    num[3];
+};
+
+
+/*
+ * Checks in flight to one zone's Redis at once, and checks in one script
+ * call: while a call is out, a worker's new checks wait and go together
+ * in the next one, so under load Redis runs one script for many requests
+ * (each still counted, in order, before it is let through).
+ */
+#define NGX_HTTP_WAAV_LIMIT_INFLIGHT   1
+#define NGX_HTTP_WAAV_LIMIT_BATCH      256
+
+
+/*
+ * One script for a batch of checks, one round trip and atomic:
+ * KEYS[i] the i-th check's counter, ARGV[4i-3 .. 4i] its kind and numbers;
+ * returns three integers for each: {allowed, remaining, reset_ms}, or for
+ * a rate {passed, lead_us, 0} where ARGV[4i] is how many requests ask at
+ * once (the first "passed" of them pass, waav_gcra_nth() tells each what
+ * it got).  Redis' clock decides, so nginx nodes with skewed clocks still
+ * share one limit.  A rate's counter is read and written once per call.
  */
 static const char  ngx_http_waav_limit_lua[] =
-    "local key, kind = KEYS[1], ARGV[1] "
     "local t = redis.call('TIME') "
-    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
-    "if kind == 'rate' then "
-    "  local us = tonumber(t[1]) * 1000000 + tonumber(t[2]) "
-    "  local interval, burst = tonumber(ARGV[2]), tonumber(ARGV[3]) "
-    "  local tau = interval * burst "
-    "  local tat = tonumber(redis.call('GET', key) or '0') "
+    "local us = tonumber(t[1]) * 1000000 + tonumber(t[2]) "
+    "local now = math.floor(us / 1000) "
+    "local out, tats, ttls, rk = {}, {}, {}, {} "
+    "for i = 1, #KEYS do "
+    " if ARGV[(i - 1) * 4 + 1] == 'rate' then rk[#rk + 1] = KEYS[i] end "
+    "end "
+    "if #rk > 0 then "
+    " local v = redis.call('MGET', unpack(rk)) "
+    " for i = 1, #rk do tats[rk[i]] = tonumber(v[i] or '0') end "
+    "end "
+    "for i = 1, #KEYS do "
+    " local key, j = KEYS[i], (i - 1) * 4 "
+    " local kind, a, b, c = ARGV[j + 1], tonumber(ARGV[j + 2]), "
+    "                       tonumber(ARGV[j + 3]), tonumber(ARGV[j + 4]) "
+    " local ok, left, reset "
+    " if kind == 'rate' then "
+    "  local tau = a * b "
+    "  local tat = tats[key] "
     "  if tat < us then tat = us end "
-    "  local nxt = tat + interval "
-    "  if nxt - us > tau then "
-    "    return {0, 0, math.ceil((nxt - us - tau) / 1000)} end "
-    "  redis.call('SET', key, string.format('%.0f', nxt), 'PX', "
-    "             math.ceil((tau + interval) / 1000)) "
-    "  return {1, math.floor((tau - (nxt - us)) / interval), "
-    "          math.ceil((nxt - us) / 1000)} "
-    "elseif kind == 'quota' then "
-    "  local limit, window, cost = tonumber(ARGV[2]), tonumber(ARGV[3]), "
-    "                              tonumber(ARGV[4]) "
-    "  local w = math.floor(now / window) "
+    "  local lead, k = tat - us, 0 "
+    "  if lead < tau then k = math.min(math.floor((tau - lead) / a), c) end "
+    "  if k > 0 then "
+    "   tat = tat + k * a "
+    "   ttls[key] = math.ceil((tau + a) / 1000) "
+    "  end "
+    "  tats[key] = tat "
+    "  ok, left, reset = k, lead, 0 "
+    " elseif kind == 'quota' then "
+    "  local w = math.floor(now / b) "
     "  local k = key .. ':' .. w "
     "  local used = tonumber(redis.call('GET', k) or '0') "
-    "  local reset = (w + 1) * window - now "
-    "  if cost > limit or used + cost > limit then "
-    "    return {0, math.max(limit - used, 0), reset} end "
-    "  used = redis.call('INCRBY', k, cost) "
-    "  redis.call('PEXPIRE', k, reset + 1000) "
-    "  return {1, math.max(limit - used, 0), reset} "
-    "elseif kind == 'acquire' then "
-    "  local limit = tonumber(ARGV[2]) "
+    "  reset = (w + 1) * b - now "
+    "  if c > a or used + c > a then "
+    "   ok, left = 0, math.max(a - used, 0) "
+    "  else "
+    "   used = redis.call('INCRBY', k, c) "
+    "   redis.call('PEXPIRE', k, reset + 1000) "
+    "   ok, left = 1, math.max(a - used, 0) "
+    "  end "
+    " elseif kind == 'acquire' then "
     "  local n = tonumber(redis.call('GET', key) or '0') "
-    "  if n >= limit then return {0, 0, 1000} end "
-    "  n = redis.call('INCR', key) "
-    "  redis.call('EXPIRE', key, 3600) "
-    "  return {1, math.max(limit - n, 0), 1000} "
-    "elseif kind == 'release' then "
+    "  if n >= a then "
+    "   ok, left, reset = 0, 0, 1000 "
+    "  else "
+    "   n = redis.call('INCR', key) "
+    "   redis.call('EXPIRE', key, 3600) "
+    "   ok, left, reset = 1, math.max(a - n, 0), 1000 "
+    "  end "
+    " elseif kind == 'release' then "
     "  local n = tonumber(redis.call('GET', key) or '0') "
     "  if n > 0 then redis.call('DECR', key) end "
-    "  return {1, 0, 0} "
+    "  ok, left, reset = 1, 0, 0 "
+    " else "
+    "  return redis.error_reply('waav: unknown limit kind') "
+    " end "
+    " out[#out + 1] = ok "
+    " out[#out + 1] = left "
+    " out[#out + 1] = reset "
     "end "
-    "return redis.error_reply('waav: unknown limit kind')";
+    "for key, ms in pairs(ttls) do "
+    " redis.call('SET', key, string.format('%d', tats[key]), 'PX', ms) "
+    "end "
+    "return out";
 
 static u_char  ngx_http_waav_limit_sha[2 * SHA_DIGEST_LENGTH + 1];
 
@@ -566,65 +633,112 @@ ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
 
 /* --- Redis ------------------------------------------------------------------- */
 
-/* EVAL/EVALSHA script 1 waav:<zone>:<key> kind a b c, in one malloc() */
-static ngx_http_waav_redis_call_t *
-ngx_http_waav_limit_call(ngx_http_waav_limit_zone_t *zone, ngx_str_t *key,
+/* a check for waav:<zone>:<key>, with its kind and numbers, in one malloc() */
+static ngx_http_waav_limit_op_t *
+ngx_http_waav_limit_op(ngx_http_waav_limit_zone_t *zone, ngx_str_t *key,
     const char *kind, uint64_t a, uint64_t b, uint64_t c)
 {
-    u_char                      *p, *k, *nums[3];
-    size_t                       klen, size;
-    ngx_uint_t                   i;
-    uint64_t                     v[3];
-    ngx_http_waav_redis_call_t  *call;
+    u_char                    *p;
+    size_t                     size;
+    uint64_t                   v[3];
+    ngx_uint_t                 i;
+    ngx_http_waav_limit_op_t  *op;
 
-    klen = sizeof("waav::") - 1 + zone->name.len + key->len;
-    size = sizeof(ngx_http_waav_redis_call_t) + klen + 3 * NGX_INT64_LEN;
+    size = sizeof(ngx_http_waav_limit_op_t) + sizeof("waav::") - 1
+           + zone->name.len + key->len + 3 * NGX_INT64_LEN;
 
-    call = ngx_alloc(size, ngx_cycle->log);
-    if (call == NULL) {
+    op = ngx_alloc(size, ngx_cycle->log);
+    if (op == NULL) {
         return NULL;
     }
 
-    ngx_memzero(call, sizeof(ngx_http_waav_redis_call_t));
+    ngx_memzero(op, sizeof(ngx_http_waav_limit_op_t));
 
-    p = (u_char *) (call + 1);
-    k = p;
+    op->zone = zone;
+    op->kind.data = (u_char *) kind;
+    op->kind.len = ngx_strlen(kind);
+    op->acquire = ngx_strcmp(kind, "acquire") == 0;
+    op->rate = ngx_strcmp(kind, "rate") == 0;
+    op->interval = a;
+    op->burst = b;
+
+    p = (u_char *) (op + 1);
+    op->key.data = p;
     p = ngx_sprintf(p, "waav:%V:", &zone->name);
     p = ngx_cpymem(p, key->data, key->len);
+    op->key.len = p - op->key.data;
 
     v[0] = a;
     v[1] = b;
     v[2] = c;
 
     for (i = 0; i < 3; i++) {
-        nums[i] = p;
+        op->num[i].data = p;
         p = ngx_sprintf(p, "%uL", v[i]);
-        call->argvlen[5 + i] = p - nums[i];
-        call->argv[5 + i] = (char *) nums[i];
+        op->num[i].len = p - op->num[i].data;
     }
 
-    call->argv[0] = "EVAL";
-    call->argv[1] = (char *) ngx_http_waav_limit_lua;
-    call->argv[2] = "1";
-    call->argv[3] = (char *) k;
-    call->argv[4] = (char *) kind;
+    return op;
+}
 
-    call->argvlen[0] = 4;
-    call->argvlen[1] = sizeof(ngx_http_waav_limit_lua) - 1;
-    call->argvlen[2] = 1;
-    call->argvlen[3] = klen;
-    call->argvlen[4] = ngx_strlen(kind);
-    call->argc = 8;
 
-    ngx_memcpy(call->sha_argv, call->argv, sizeof(call->argv));
-    ngx_memcpy(call->sha_argvlen, call->argvlen, sizeof(call->argvlen));
-    call->sha_argv[0] = "EVALSHA";
-    call->sha_argvlen[0] = 7;
-    call->sha_argv[1] = (char *) ngx_http_waav_limit_sha;
-    call->sha_argvlen[1] = 2 * SHA_DIGEST_LENGTH;
-    call->sha_argc = 8;
+/* the key a check was made with, without the "waav:<zone>:" prefix */
+static ngx_str_t
+ngx_http_waav_limit_op_key(ngx_http_waav_limit_op_t *op)
+{
+    size_t     prefix;
+    ngx_str_t  key;
 
-    return call;
+    prefix = sizeof("waav::") - 1 + op->zone->name.len;
+
+    key.data = op->key.data + prefix;
+    key.len = op->key.len - prefix;
+
+    return key;
+}
+
+
+static void ngx_http_waav_limit_flush(ngx_event_t *ev);
+
+
+/* into the zone's next batch, which goes out at the end of this turn */
+static void
+ngx_http_waav_limit_enqueue(ngx_http_waav_limit_op_t *op)
+{
+    ngx_http_waav_limit_zone_t  *zone = op->zone;
+
+    if (zone->batch.next == NULL) {
+        ngx_queue_init(&zone->batch);
+        zone->flush.handler = ngx_http_waav_limit_flush;
+        zone->flush.data = zone;
+        zone->flush.log = ngx_cycle->log;
+    }
+
+    ngx_queue_insert_tail(&zone->batch, &op->queue);
+    zone->queued++;
+
+    if (!zone->flush.posted) {
+        ngx_post_event(&zone->flush, &ngx_posted_events);
+    }
+}
+
+
+/* a concurrency slot held in Redis goes back: nobody waits for the answer */
+static void
+ngx_http_waav_limit_give_back(ngx_http_waav_limit_zone_t *zone,
+    ngx_str_t *key)
+{
+    ngx_http_waav_limit_op_t  *op;
+
+    /* not connected: the counter's 1 h expiry bounds the loss */
+    if (!ngx_http_waav_redis_usable(zone->redis)) {
+        return;
+    }
+
+    op = ngx_http_waav_limit_op(zone, key, "release", 0, 0, 0);
+    if (op != NULL) {
+        ngx_http_waav_limit_enqueue(op);
+    }
 }
 
 
@@ -634,121 +748,54 @@ typedef struct {
 } ngx_http_waav_limit_rslot_t;
 
 
-/* a concurrency slot held in Redis goes back when the request ends */
+/* a request that held a slot in Redis ended */
 static void
 ngx_http_waav_limit_redis_release(void *data)
 {
     ngx_http_waav_limit_rslot_t  *slot = data;
-    ngx_http_waav_redis_call_t   *call;
 
-    call = ngx_http_waav_limit_call(slot->zone, &slot->key, "release", 0, 0, 0);
-    if (call == NULL) {
-        return;
-    }
-
-    call->handler = NULL;
-    call->retry_always = 1;
-
-    /* not connected: the counter's 1 h expiry bounds the loss */
-    if (ngx_http_waav_redis_eval(slot->zone->redis, call) != NGX_OK) {
-        ngx_free(call);
-    }
+    ngx_http_waav_limit_give_back(slot->zone, &slot->key);
 }
 
 
 /*
- * The reply to an acquire whose request stopped waiting (timeout, gone):
- * if Redis did take the slot, give it back, or it would be held for good.
+ * A check's answer (or NULL: none) to the request waiting for it; an
+ * acquire whose request stopped waiting (timeout, gone) gives back the
+ * slot Redis took for it, or the slot would be held for good.
  */
 static void
-ngx_http_waav_limit_redis_orphan(ngx_http_waav_redis_call_t *call,
-    void *reply)
+ngx_http_waav_limit_deliver(ngx_http_waav_limit_op_t *op,
+    waav_limit_result_t *res)
 {
-    redisReply                  *rep = reply;
     ngx_str_t                    key;
-    ngx_http_waav_limit_zone_t  *zone = call->data;
-    ngx_http_waav_redis_call_t  *rel;
-
-    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 3
-        || rep->element[0]->type != REDIS_REPLY_INTEGER
-        || rep->element[0]->integer != 1)
-    {
-        return;
-    }
-
-    /* argv[3] is "waav:<zone>:" + key: strip the prefix again */
-    key.data = (u_char *) call->argv[3] + sizeof("waav::") - 1
-               + zone->name.len;
-    key.len = call->argvlen[3] - (sizeof("waav::") - 1) - zone->name.len;
-
-    rel = ngx_http_waav_limit_call(zone, &key, "release", 0, 0, 0);
-    if (rel == NULL) {
-        return;
-    }
-
-    rel->handler = NULL;
-    rel->retry_always = 1;
-
-    if (ngx_http_waav_redis_eval(zone->redis, rel) != NGX_OK) {
-        ngx_free(rel);
-    }
-}
-
-
-/* stops waiting for a call; an acquire's late reply is still handled */
-static void
-ngx_http_waav_limit_abandon(ngx_http_waav_limit_walk_t *w)
-{
-    if (w->call == NULL) {
-        return;
-    }
-
-    if (w->call->argvlen[4] == sizeof("acquire") - 1
-        && ngx_strncmp(w->call->argv[4], "acquire", 7) == 0)
-    {
-        w->call->handler = ngx_http_waav_limit_redis_orphan;
-        w->call->data = w->zone;
-
-    } else {
-        w->call->handler = NULL;
-    }
-
-    w->call = NULL;
-}
-
-
-static void
-ngx_http_waav_limit_redis_reply(ngx_http_waav_redis_call_t *call,
-    void *reply)
-{
-    redisReply                  *rep = reply;
     ngx_connection_t            *c;
     ngx_http_request_t          *r;
-    ngx_http_waav_limit_walk_t  *w = call->data;
+    ngx_http_waav_limit_walk_t  *w;
 
-    w->call = NULL;
+    w = op->w;
+
+    if (w == NULL) {
+        if (op->acquire && res && res->allowed) {
+            key = ngx_http_waav_limit_op_key(op);
+            ngx_http_waav_limit_give_back(op->zone, &key);
+        }
+
+        return;
+    }
+
+    op->w = NULL;
+    w->op = NULL;
     w->waiting = 0;
 
     if (w->timer.timer_set) {
         ngx_del_timer(&w->timer);
     }
 
-    if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 3
-        && rep->element[0]->type == REDIS_REPLY_INTEGER
-        && rep->element[1]->type == REDIS_REPLY_INTEGER
-        && rep->element[2]->type == REDIS_REPLY_INTEGER)
-    {
-        w->res.allowed = rep->element[0]->integer == 1;
-        w->res.remaining = rep->element[1]->integer > 0
-                           ? (uint64_t) rep->element[1]->integer : 0;
-        w->res.reset_ms = rep->element[2]->integer > 0
-                          ? (uint64_t) rep->element[2]->integer : 0;
-        w->outcome = w->res.allowed ? NGX_OK : NGX_DECLINED;
+    if (res) {
+        w->res = *res;
+        w->outcome = res->allowed ? NGX_OK : NGX_DECLINED;
 
     } else {
-        ngx_http_waav_redis_failure(w->zone->redis, "check failed",
-                                    rep && rep->type == REDIS_REPLY_ERROR
-                                    ? rep->str : "connection lost");
         w->outcome = NGX_ERROR;
     }
 
@@ -762,15 +809,331 @@ ngx_http_waav_limit_redis_reply(ngx_http_waav_redis_call_t *call,
 }
 
 
+/* a script call's counters: a rate's checks share one */
+typedef struct {
+    ngx_http_waav_limit_op_t    *op;            /* the first */
+    ngx_uint_t                   hash;
+    uint64_t                     count;
+    u_char                       text[NGX_INT64_LEN];
+} ngx_http_waav_limit_entry_t;
+
+
+typedef struct {
+    ngx_http_waav_limit_zone_t   *zone;
+    ngx_uint_t                    nops;
+    ngx_uint_t                    nentries;
+    ngx_http_waav_limit_op_t    **ops;
+    ngx_http_waav_limit_entry_t  *entries;
+} ngx_http_waav_limit_batch_t;
+
+
+/* what the reply's three integers for op's entry mean for op */
+static void
+ngx_http_waav_limit_result(ngx_http_waav_limit_op_t *op, redisReply **e,
+    waav_limit_result_t *res)
+{
+    uint64_t  v[3];
+    size_t    i;
+
+    for (i = 0; i < 3; i++) {
+        v[i] = e[i]->integer > 0 ? (uint64_t) e[i]->integer : 0;
+    }
+
+    if (op->rate) {
+        /* v: passed, lead_us */
+        waav_gcra_nth(v[1], op->interval, op->burst, v[0], op->nth, res);
+        res->reset_ms = (res->reset_ms + 999) / 1000;       /* us -> ms */
+        return;
+    }
+
+    res->allowed = v[0] == 1;
+    res->remaining = v[1];
+    res->reset_ms = v[2];
+}
+
+
+/* the connection is gone: what waits for it is answered "none" now */
+static void
+ngx_http_waav_limit_fail_queued(ngx_http_waav_limit_zone_t *zone)
+{
+    ngx_queue_t               *q;
+    ngx_http_waav_limit_op_t  *op;
+
+    while (zone->queued && !ngx_queue_empty(&zone->batch)) {
+        q = ngx_queue_head(&zone->batch);
+        ngx_queue_remove(q);
+        zone->queued--;
+
+        op = ngx_queue_data(q, ngx_http_waav_limit_op_t, queue);
+        op->sent = 1;
+        ngx_http_waav_limit_deliver(op, NULL);
+        ngx_free(op);
+    }
+}
+
+
+/* a batch's answer: three integers per entry, in order */
+static void
+ngx_http_waav_limit_batch_reply(ngx_http_waav_redis_call_t *call,
+    void *reply)
+{
+    size_t                        i;
+    redisReply                   *rep = reply;
+    waav_limit_result_t           res;
+    ngx_http_waav_limit_op_t     *op;
+    ngx_http_waav_limit_zone_t   *zone;
+    ngx_http_waav_limit_batch_t  *batch = call->data;
+
+    zone = batch->zone;
+
+    if (zone->inflight) {
+        zone->inflight--;
+    }
+
+    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY
+        || rep->elements != 3 * batch->nentries)
+    {
+        ngx_http_waav_redis_failure(zone->redis, "check failed",
+                                    rep && rep->type == REDIS_REPLY_ERROR
+                                    ? rep->str : "connection lost");
+        rep = NULL;
+    }
+
+    for (i = 0; rep && i < rep->elements; i++) {
+        if (rep->element[i]->type != REDIS_REPLY_INTEGER) {
+            ngx_http_waav_redis_failure(zone->redis, "check failed",
+                                        "not an integer");
+            rep = NULL;
+        }
+    }
+
+    /* resuming a request may queue its next check: it goes out next */
+    for (i = 0; i < batch->nops; i++) {
+        op = batch->ops[i];
+
+        if (rep) {
+            ngx_http_waav_limit_result(op, &rep->element[3 * op->entry], &res);
+        }
+
+        ngx_http_waav_limit_deliver(op, rep ? &res : NULL);
+        ngx_free(op);
+    }
+
+    if (reply == NULL) {
+        ngx_http_waav_limit_fail_queued(zone);
+        return;
+    }
+
+    if (zone->queued && !zone->flush.posted) {
+        ngx_post_event(&zone->flush, &ngx_posted_events);
+    }
+}
+
+
+/* op's entry in the batch: a rate's checks on one counter share one */
+static void
+ngx_http_waav_limit_group(ngx_http_waav_limit_batch_t *batch,
+    ngx_http_waav_limit_op_t *op)
+{
+    ngx_uint_t                    e, hash;
+    ngx_http_waav_limit_op_t     *first;
+    ngx_http_waav_limit_entry_t  *en;
+
+    hash = op->rate ? ngx_hash_key(op->key.data, op->key.len) : 0;
+
+    for (e = 0; op->rate && e < batch->nentries; e++) {
+        en = &batch->entries[e];
+        first = en->op;
+
+        if (en->hash == hash && first->rate
+            && first->interval == op->interval && first->burst == op->burst
+            && first->key.len == op->key.len
+            && ngx_memcmp(first->key.data, op->key.data, op->key.len) == 0)
+        {
+            op->entry = e;
+            op->nth = ++en->count;
+            return;
+        }
+    }
+
+    en = &batch->entries[batch->nentries];
+    en->op = op;
+    en->hash = hash;
+    en->count = 1;
+
+    op->entry = batch->nentries++;
+    op->nth = 1;
+}
+
+
+/*
+ * Sends up to NGX_HTTP_WAAV_LIMIT_BATCH queued checks as one EVALSHA:
+ * sha n key1 .. keyn kind1 a1 b1 c1 .. kindn an bn cn, one entry per
+ * counter for rates (c: how many ask), one per check for the rest.  The
+ * checks leave the queue either way; if they cannot be sent, each is
+ * answered "none".
+ */
+static void
+ngx_http_waav_limit_send_batch(ngx_http_waav_limit_zone_t *zone)
+{
+    char                         **argv;
+    u_char                        *numkeys, *p;
+    size_t                         i, n, argc, *argvlen, size;
+    ngx_queue_t                   *q;
+    ngx_http_waav_limit_op_t      *op;
+    ngx_http_waav_redis_call_t    *call;
+    ngx_http_waav_limit_batch_t   *batch;
+    ngx_http_waav_limit_entry_t   *en;
+
+    n = ngx_min(zone->queued, NGX_HTTP_WAAV_LIMIT_BATCH);
+
+    size = sizeof(ngx_http_waav_redis_call_t)
+           + sizeof(ngx_http_waav_limit_batch_t)
+           + n * sizeof(ngx_http_waav_limit_op_t *)
+           + n * sizeof(ngx_http_waav_limit_entry_t)
+           + (3 + 5 * n) * (sizeof(char *) + sizeof(size_t))
+           + NGX_INT64_LEN;
+
+    call = ngx_alloc(size, ngx_cycle->log);
+
+    if (call == NULL) {
+        /* each check is answered "Redis failed" */
+        for (i = 0; i < n && !ngx_queue_empty(&zone->batch); i++) {
+            q = ngx_queue_head(&zone->batch);
+            ngx_queue_remove(q);
+            zone->queued--;
+
+            op = ngx_queue_data(q, ngx_http_waav_limit_op_t, queue);
+            op->sent = 1;
+            ngx_http_waav_limit_deliver(op, NULL);
+            ngx_free(op);
+        }
+
+        return;
+    }
+
+    ngx_memzero(call, sizeof(ngx_http_waav_redis_call_t));
+
+    batch = (ngx_http_waav_limit_batch_t *) (call + 1);
+    batch->zone = zone;
+    batch->nops = 0;
+    batch->nentries = 0;
+    batch->ops = (ngx_http_waav_limit_op_t **) (batch + 1);
+    batch->entries = (ngx_http_waav_limit_entry_t *) (batch->ops + n);
+
+    for (i = 0; i < n; i++) {
+        q = ngx_queue_head(&zone->batch);
+        ngx_queue_remove(q);
+        zone->queued--;
+
+        op = ngx_queue_data(q, ngx_http_waav_limit_op_t, queue);
+        op->sent = 1;
+
+        batch->ops[batch->nops++] = op;
+        ngx_http_waav_limit_group(batch, op);
+    }
+
+    argc = 3 + 5 * batch->nentries;
+    argv = (char **) (batch->entries + n);
+    argvlen = (size_t *) (argv + argc);
+    numkeys = (u_char *) (argvlen + argc);
+
+    call->handler = ngx_http_waav_limit_batch_reply;
+    call->data = batch;
+    call->script.data = (u_char *) ngx_http_waav_limit_lua;
+    call->script.len = sizeof(ngx_http_waav_limit_lua) - 1;
+    call->sha.data = ngx_http_waav_limit_sha;
+    call->sha.len = 2 * SHA_DIGEST_LENGTH;
+    call->argc = argc;
+    call->argv = argv;
+    call->argvlen = argvlen;
+
+    argv[2] = (char *) numkeys;
+    argvlen[2] = ngx_sprintf(numkeys, "%ui", batch->nentries) - numkeys;
+
+    n = batch->nentries;
+
+    for (i = 0; i < n; i++) {
+        en = &batch->entries[i];
+        op = en->op;
+
+        argv[3 + i] = (char *) op->key.data;
+        argvlen[3 + i] = op->key.len;
+
+        argv[3 + n + 4 * i] = (char *) op->kind.data;
+        argvlen[3 + n + 4 * i] = op->kind.len;
+        argv[4 + n + 4 * i] = (char *) op->num[0].data;
+        argvlen[4 + n + 4 * i] = op->num[0].len;
+        argv[5 + n + 4 * i] = (char *) op->num[1].data;
+        argvlen[5 + n + 4 * i] = op->num[1].len;
+
+        if (op->rate) {
+            p = ngx_sprintf(en->text, "%uL", en->count);
+            argv[6 + n + 4 * i] = (char *) en->text;
+            argvlen[6 + n + 4 * i] = p - en->text;
+
+        } else {
+            argv[6 + n + 4 * i] = (char *) op->num[2].data;
+            argvlen[6 + n + 4 * i] = op->num[2].len;
+        }
+    }
+
+    if (ngx_http_waav_redis_eval(zone->redis, call) == NGX_OK) {
+        zone->inflight++;
+        return;
+    }
+
+    ngx_http_waav_redis_failure(zone->redis, "is not usable",
+                                "not connected");
+
+    for (i = 0; i < batch->nops; i++) {
+        ngx_http_waav_limit_deliver(batch->ops[i], NULL);
+        ngx_free(batch->ops[i]);
+    }
+
+    ngx_free(call);
+}
+
+
+/* the end of a turn (or an answer): what waits goes out, if it may */
+static void
+ngx_http_waav_limit_flush(ngx_event_t *ev)
+{
+    ngx_http_waav_limit_zone_t  *zone = ev->data;
+
+    while (zone->queued && zone->inflight < NGX_HTTP_WAAV_LIMIT_INFLIGHT) {
+        ngx_http_waav_limit_send_batch(zone);
+    }
+}
+
+
+/* stops waiting: a check not sent yet is dropped, a sent one orphaned */
+static void
+ngx_http_waav_limit_abandon(ngx_http_waav_limit_walk_t *w)
+{
+    ngx_http_waav_limit_op_t  *op = w->op;
+
+    if (op == NULL) {
+        return;
+    }
+
+    w->op = NULL;
+    op->w = NULL;
+
+    if (!op->sent) {
+        ngx_queue_remove(&op->queue);
+        op->zone->queued--;
+        ngx_free(op);
+    }
+}
+
+
 static void
 ngx_http_waav_limit_redis_timeout(ngx_event_t *ev)
 {
-    ngx_connection_t             *c;
-    ngx_http_request_t           *r;
-    ngx_http_waav_limit_walk_t   *w = ev->data;
-    ngx_http_waav_limit_t        *l;
-    ngx_http_waav_loc_conf_t     *wlcf;
-    ngx_http_waav_limit_zone_t   *zone;
+    ngx_connection_t            *c;
+    ngx_http_request_t          *r;
+    ngx_http_waav_limit_walk_t  *w = ev->data;
 
     ngx_http_waav_limit_abandon(w);
 
@@ -781,10 +1144,7 @@ ngx_http_waav_limit_redis_timeout(ngx_event_t *ev)
     r = w->r;
     c = r->connection;
 
-    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
-    l = wlcf->limits->elts;
-    zone = l[w->next].shm_zone->data;
-    ngx_http_waav_redis_timeout(zone->redis);
+    ngx_http_waav_redis_timeout(w->zone->redis);
 
     w->resume(r);
     ngx_http_run_posted_requests(c);
@@ -804,43 +1164,42 @@ ngx_http_waav_limit_walk_cleanup(void *data)
 }
 
 
-/* NGX_AGAIN: sent, wait; NGX_DECLINED: Redis is not there */
+/* NGX_AGAIN: queued, wait; NGX_DECLINED: Redis is not there */
 static ngx_int_t
 ngx_http_waav_limit_redis_send(ngx_http_request_t *r,
     ngx_http_waav_limit_walk_t *w, ngx_http_waav_limit_t *l, ngx_str_t *key)
 {
+    ngx_http_waav_limit_op_t    *op;
     ngx_http_waav_limit_zone_t  *zone;
-    ngx_http_waav_redis_call_t  *call;
 
     zone = l->shm_zone->data;
 
+    if (!ngx_http_waav_redis_usable(zone->redis)) {
+        return NGX_DECLINED;
+    }
+
     switch (l->kind) {
     case NGX_HTTP_WAAV_LIMIT_RATE:
-        call = ngx_http_waav_limit_call(zone, key, "rate", l->interval_us,
-                                        l->limit, 0);
+        op = ngx_http_waav_limit_op(zone, key, "rate", l->interval_us,
+                                    l->limit, 0);
         break;
     case NGX_HTTP_WAAV_LIMIT_TTS_CHARS:
     case NGX_HTTP_WAAV_LIMIT_STT_SECS:
-        call = ngx_http_waav_limit_call(zone, key, "quota", l->limit,
-                                        l->window_ms, w->cost);
+        op = ngx_http_waav_limit_op(zone, key, "quota", l->limit,
+                                    l->window_ms, w->cost);
         break;
     default:
-        call = ngx_http_waav_limit_call(zone, key, "acquire", l->limit, 0, 0);
+        op = ngx_http_waav_limit_op(zone, key, "acquire", l->limit, 0, 0);
     }
 
-    if (call == NULL) {
+    if (op == NULL) {
         return NGX_DECLINED;
     }
 
-    call->handler = ngx_http_waav_limit_redis_reply;
-    call->data = w;
+    op->w = w;
+    ngx_http_waav_limit_enqueue(op);
 
-    if (ngx_http_waav_redis_eval(zone->redis, call) != NGX_OK) {
-        ngx_free(call);
-        return NGX_DECLINED;
-    }
-
-    w->call = call;
+    w->op = op;
     w->zone = zone;
     w->waiting = 1;
 

@@ -392,10 +392,13 @@ ngx_http_waav_redis_reply(redisAsyncContext *ac, void *reply, void *data)
 
     /* a script Redis does not know (after a restart): send it whole */
     if (rep && rep->type == REDIS_REPLY_ERROR
-        && ngx_strncmp(rep->str, "NOSCRIPT", 8) == 0 && !call->retried
-        && (call->handler || call->retry_always))
+        && ngx_strncmp(rep->str, "NOSCRIPT", 8) == 0 && !call->retried)
     {
         call->retried = 1;
+        call->argv[0] = "EVAL";
+        call->argvlen[0] = 4;
+        call->argv[1] = (char *) call->script.data;
+        call->argvlen[1] = call->script.len;
 
         rc = redisAsyncCommandArgv(ac, ngx_http_waav_redis_reply, call,
                                    call->argc, (const char **) call->argv,
@@ -417,31 +420,43 @@ ngx_http_waav_redis_reply(redisAsyncContext *ac, void *reply, void *data)
 }
 
 
+/* 1: commands can go out now (if not, a connect may be under way) */
+ngx_uint_t
+ngx_http_waav_redis_usable(ngx_http_waav_redis_t *rd)
+{
+    /* reconnects wait for the backoff timer; none once the worker exits */
+    if (rd->ac == NULL && !rd->reconnect.timer_set && !rd->closed) {
+        ngx_http_waav_redis_connect(rd);
+    }
+
+    /* while Redis is slow, do not pile up work for it without bound */
+    return rd->ac != NULL && rd->ready && rd->pending < 10000;
+}
+
+
 /*
- * Sends EVALSHA sha 1 key args..., falling back to EVAL script on NOSCRIPT.
- * The call is malloc()ed and outlives the request if needed: the owner
- * sets call->handler = NULL to drop a late reply.  NGX_DECLINED: Redis is
- * not connected (the caller falls back at once).
+ * Sends EVALSHA sha ..., falling back to EVAL script on NOSCRIPT; the
+ * handler gets the reply, or NULL when the connection went away, and the
+ * call is freed after it.  NGX_DECLINED: Redis is not usable (nothing was
+ * sent, the call is still the caller's).
  */
 ngx_int_t
 ngx_http_waav_redis_eval(ngx_http_waav_redis_t *rd,
     ngx_http_waav_redis_call_t *call)
 {
-    /* reconnects wait for the backoff timer */
-    if (rd->ac == NULL && !rd->reconnect.timer_set) {
-        ngx_http_waav_redis_connect(rd);
-    }
-
-    /* while Redis is slow, do not pile up work for it without bound */
-    if (rd->ac == NULL || !rd->ready || rd->pending >= 10000) {
+    if (!ngx_http_waav_redis_usable(rd)) {
         return NGX_DECLINED;
     }
 
     call->redis = rd;
+    call->argv[0] = "EVALSHA";
+    call->argvlen[0] = 7;
+    call->argv[1] = (char *) call->sha.data;
+    call->argvlen[1] = call->sha.len;
 
     if (redisAsyncCommandArgv(rd->ac, ngx_http_waav_redis_reply, call,
-                              call->sha_argc, (const char **) call->sha_argv,
-                              call->sha_argvlen)
+                              call->argc, (const char **) call->argv,
+                              call->argvlen)
         != REDIS_OK)
     {
         return NGX_DECLINED;
@@ -490,6 +505,7 @@ ngx_http_waav_redis_exit_process(ngx_http_waav_redis_t *rd)
 
     ac = rd->ac;
     rd->ac = NULL;
+    rd->closed = 1;
 
     if (rd->connect_timer.timer_set) {
         ngx_del_timer(&rd->connect_timer);

@@ -8,8 +8,6 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
-#define NGX_HTTP_WAAV_REDIS_MAX_ARGS  10
-
 
 typedef struct redisAsyncContext  ngx_http_waav_redis_ctx_t;
 
@@ -28,6 +26,7 @@ typedef struct {
     unsigned                     ready:1;       /* ... and AUTH/SELECT ok */
     unsigned                     writing:1;
     unsigned                     failing:1;     /* said it was away */
+    unsigned                     closed:1;      /* the worker exits */
     ngx_uint_t                   pending;       /* calls in flight */
     ngx_uint_t                   timeouts;      /* in a row */
     ngx_event_t                  reconnect;
@@ -43,27 +42,28 @@ typedef struct ngx_http_waav_redis_call_s  ngx_http_waav_redis_call_t;
 typedef void (*ngx_http_waav_redis_handler_pt)(ngx_http_waav_redis_call_t *call,
     void *reply);
 
-/* one malloc()ed block: it may outlive the request that sent it */
+/*
+ * malloc()ed by its owner with its arguments (it may outlive the request
+ * that sent it): argv[2..] are the script's, argv[0..1] are set on sending
+ * (EVALSHA sha, or EVAL script after NOSCRIPT).
+ */
 struct ngx_http_waav_redis_call_s {
     ngx_http_waav_redis_handler_pt   handler;    /* NULL: drop the reply */
     void                            *data;
     ngx_http_waav_redis_t           *redis;
     unsigned                         retried:1;
-    unsigned                         retry_always:1; /* NOSCRIPT even if
-                                                        dropped (releases) */
 
-    int                              argc;       /* EVAL script 1 key ... */
-    char                            *argv[NGX_HTTP_WAAV_REDIS_MAX_ARGS];
-    size_t                           argvlen[NGX_HTTP_WAAV_REDIS_MAX_ARGS];
-
-    int                              sha_argc;   /* EVALSHA sha 1 key ... */
-    char                            *sha_argv[NGX_HTTP_WAAV_REDIS_MAX_ARGS];
-    size_t                           sha_argvlen[NGX_HTTP_WAAV_REDIS_MAX_ARGS];
+    ngx_str_t                        script;
+    ngx_str_t                        sha;
+    int                              argc;
+    char                           **argv;
+    size_t                          *argvlen;
 };
 
 
 char *ngx_http_waav_redis_parse(ngx_conf_t *cf, ngx_str_t *url,
     ngx_http_waav_redis_t *rd);
+ngx_uint_t ngx_http_waav_redis_usable(ngx_http_waav_redis_t *rd);
 ngx_int_t ngx_http_waav_redis_eval(ngx_http_waav_redis_t *rd,
     ngx_http_waav_redis_call_t *call);
 ngx_int_t ngx_http_waav_redis_init_process(ngx_http_waav_redis_t *rd);

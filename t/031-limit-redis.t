@@ -50,6 +50,77 @@ qr/^(\{"status":"OK"\}){5,8}(\{"error":"Too Many Requests! Wait for 1s","code":"
 
 
 
+=== TEST 1b: 30 requests at once are decided together: exactly the burst passes, in a few script calls
+--- init
+Waav::Redis::redis_cmd('FLUSHALL', 'CONFIG RESETSTAT');
+--- http_config
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
+                    redis_timeout=5s;
+--- config
+    location = /limited {
+        waav_limit zone=fleet rate=1r/m burst=5;
+        waav_health;
+    }
+--- request eval
+[sub {
+     # Redis paused: the checks pile up in the worker and go out together
+     Waav::Redis::redis_signal('STOP');
+     my @a = Waav::Redis::parallel_requests(
+         Test::Nginx::Socket::server_port(),
+         [("GET /limited HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") x 30],
+         sub { Time::HiRes::sleep(0.5); Waav::Redis::redis_signal('CONT') });
+     my @ok = grep { $_->[0] == 200 } @a;
+     my @no = grep { $_->[0] == 429 } @a;
+     Test::More::is(scalar @ok, 5, 'exactly the burst passes');
+     Test::More::is(scalar @no, 25, 'the rest is refused');
+     Test::More::is((grep { $_->[2] eq '{"error":"Too Many Requests! Wait for 60s","code":"RATE_LIMITED"}'
+                            && $_->[1]{'retry-after'} eq '60'
+                            && $_->[1]{'ratelimit-remaining'} eq '0' } @no),
+                    25, 'each refusal waits for the one slot a minute');
+     my $calls = Waav::Redis::redis_script_calls();
+     Test::More::ok($calls >= 1 && $calls <= 3, "30 checks in $calls script calls");
+ },
+ 'GET /limited']
+--- error_code eval
+[0, 429]
+
+
+
+=== TEST 1c: one batch, two keys and a concurrency limit: each counter decided on its own
+--- init
+Waav::Redis::redis_cmd('FLUSHALL', 'CONFIG RESETSTAT');
+--- http_config
+    waav_limit_zone fleet:1m key=$http_x_key
+                    redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT redis_timeout=5s;
+--- config
+    location = /limited {
+        waav_limit zone=fleet rate=1r/m burst=3;
+        waav_limit zone=fleet concurrency=100;
+        waav_health;
+    }
+--- request eval
+[sub {
+     Waav::Redis::redis_signal('STOP');
+     my @a = Waav::Redis::parallel_requests(
+         Test::Nginx::Socket::server_port(),
+         [map { "GET /limited HTTP/1.1\r\nHost: t\r\nX-Key: " . ($_ % 2 ? 'a' : 'b')
+                . "\r\nConnection: close\r\n\r\n" } 1 .. 20],
+         sub { Time::HiRes::sleep(0.5); Waav::Redis::redis_signal('CONT') });
+     for my $k (0, 1) {
+         my @mine = @a[grep { $_ % 2 == $k } 0 .. 19];
+         Test::More::is((grep { $_->[0] == 200 } @mine), 3, "key $k: 3 pass");
+         Test::More::is((grep { $_->[0] == 429 } @mine), 7, "key $k: 7 refused");
+     }
+     # the passed requests took concurrency slots and gave them back
+     Time::HiRes::sleep(0.3);
+     Test::More::is(Waav::Redis::redis_cmd(q{EVAL "local s=0 for _,k in ipairs(redis.call('KEYS','waav:*')) do if redis.call('TYPE',k).ok=='string' and #redis.call('GET',k)<4 then s=s+tonumber(redis.call('GET',k)) end end return s" 0}),
+                    ':0', 'no concurrency slot is left held');
+ }]
+--- error_code eval
+[0]
+
+
+
 === TEST 2: two nginx sharing one Redis enforce one limit between them
 --- init
 Waav::Redis::redis_cmd('FLUSHALL');

@@ -39,6 +39,49 @@ waav_gcra(uint64_t *tat, uint64_t now_ms, uint64_t interval_ms, uint64_t burst,
 }
 
 
+uint64_t
+waav_gcra_admit(uint64_t lead, uint64_t interval, uint64_t burst,
+    uint64_t count)
+{
+    uint64_t  tau, k;
+
+    interval = interval ? interval : 1;
+    tau = interval * (burst ? burst : 1);
+
+    /* the jth passes while lead + j * interval <= tau */
+    k = (lead < tau) ? (tau - lead) / interval : 0;
+
+    return k < count ? k : count;
+}
+
+
+void
+waav_gcra_nth(uint64_t lead, uint64_t interval, uint64_t burst,
+    uint64_t admitted, uint64_t nth, waav_limit_result_t *res)
+{
+    uint64_t  tau, next;
+
+    interval = interval ? interval : 1;
+    burst = burst ? burst : 1;
+    tau = interval * burst;
+
+    res->limit = burst;
+
+    if (nth <= admitted) {
+        next = lead + nth * interval;
+        res->allowed = 1;
+        res->remaining = (next < tau) ? (tau - next) / interval : 0;
+        res->reset_ms = next;
+        return;
+    }
+
+    next = lead + (admitted + 1) * interval;
+    res->allowed = 0;
+    res->remaining = 0;
+    res->reset_ms = (next > tau) ? next - tau : interval;
+}
+
+
 void
 waav_quota(uint64_t *window, uint64_t *used, uint64_t now_ms,
     uint64_t window_ms, uint64_t limit, uint64_t cost,

@@ -26,6 +26,18 @@ void waav_gcra(uint64_t *tat, uint64_t now_ms, uint64_t interval_ms,
     uint64_t burst, waav_limit_result_t *res);
 
 /*
+ * GCRA for a group of count checks on one counter at one instant, decided
+ * at once (Redis does this for a batch): lead is how far the stored tat
+ * was ahead of now (0 if behind).  waav_gcra_admit says how many of the
+ * group pass, the first ones; waav_gcra_nth what the nth (1-based) of the
+ * group gets.  The same answers as count calls of waav_gcra in a row.
+ */
+uint64_t waav_gcra_admit(uint64_t lead, uint64_t interval, uint64_t burst,
+    uint64_t count);
+void waav_gcra_nth(uint64_t lead, uint64_t interval, uint64_t burst,
+    uint64_t admitted, uint64_t nth, waav_limit_result_t *res);
+
+/*
  * Fixed-window quota: *window is the stored window number, *used the units
  * used in it.  cost units are taken when they fit.  window_ms is 60000
  * (per minute) or 86400000 (per day, UTC).

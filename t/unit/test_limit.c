@@ -117,12 +117,59 @@ test_wait(void **state)
 }
 
 
+/* a group decided at once answers as the same checks one by one */
+static void
+test_gcra_group(void **state)
+{
+    uint64_t             tat, now, lead, k, j, n, seq_passed;
+    uint64_t             leads[] = { 0, 1, 499, 500, 2000, 2499, 2500, 9000 };
+    uint64_t             counts[] = { 1, 2, 5, 6, 40 };
+    size_t               a, b;
+    waav_limit_result_t  one, grp;
+
+    (void) state;
+
+    now = 1000000;
+
+    for (a = 0; a < sizeof(leads) / sizeof(leads[0]); a++) {
+        for (b = 0; b < sizeof(counts) / sizeof(counts[0]); b++) {
+            lead = leads[a];
+            n = counts[b];
+            tat = now + lead;
+            seq_passed = 0;
+
+            k = waav_gcra_admit(lead, 500, 5, n);
+
+            for (j = 1; j <= n; j++) {
+                waav_gcra(&tat, now, 500, 5, &one);
+                waav_gcra_nth(lead, 500, 5, k, j, &grp);
+
+                seq_passed += one.allowed;
+
+                assert_int_equal(grp.allowed, one.allowed);
+                assert_int_equal(grp.limit, one.limit);
+                assert_int_equal(grp.remaining, one.remaining);
+                assert_int_equal(grp.reset_ms, one.reset_ms);
+            }
+
+            assert_int_equal(k, seq_passed);
+        }
+    }
+
+    /* a counter behind now: lead 0 is the same as a new one */
+    assert_int_equal(waav_gcra_admit(0, 500, 5, 100), 5);
+    assert_int_equal(waav_gcra_admit(2500, 500, 5, 100), 0);
+    assert_int_equal(waav_gcra_admit(9000, 500, 5, 100), 0);
+}
+
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_gcra_burst_then_rate),
         cmocka_unit_test(test_gcra_remaining),
+        cmocka_unit_test(test_gcra_group),
         cmocka_unit_test(test_quota),
         cmocka_unit_test(test_wait),
     };

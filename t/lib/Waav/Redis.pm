@@ -5,6 +5,8 @@ package Waav::Redis;
 #
 #   redis_start(); redis_stop(); $ENV{TEST_NGINX_REDIS_PORT}
 #   my $port = second_nginx($http_config, $server_config);
+#   my @answers = parallel_requests($port, \@raw_requests, $meanwhile);
+#   my $n = redis_script_calls();
 
 use strict;
 use warnings;
@@ -14,7 +16,8 @@ use POSIX ();
 use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep time);
 
-our @EXPORT = qw(redis_start redis_stop redis_cmd redis_signal second_nginx);
+our @EXPORT = qw(redis_start redis_stop redis_cmd redis_signal second_nginx
+                 parallel_requests redis_script_calls);
 
 my ($RedisPid, $NginxPid);
 my $Port = free_port();
@@ -75,6 +78,50 @@ sub redis_cmd {
     close $s;
     $line =~ s/\r?\n$// if defined $line;
     return $line;
+}
+
+# how many scripts Redis ran (EVAL and EVALSHA) since CONFIG RESETSTAT
+sub redis_script_calls {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $Port)
+        or return undef;
+    print $s "INFO commandstats\r\n";
+    my $head = <$s>;
+    my ($len) = $head =~ /^\$(\d+)/ or return undef;
+    my $info = '';
+    read $s, $info, $len + 2;
+    close $s;
+    my $calls = 0;
+    $calls += $1 while $info =~ /^cmdstat_eval(?:sha)?:calls=(\d+)/mg;
+    return $calls;
+}
+
+# Every request on its own connection, all written before any answer is
+# read (so nginx has them at once); $meanwhile runs in between.  Returns
+# [status, {lowercased header => value}, body] per request, in order.
+sub parallel_requests {
+    my ($port, $reqs, $meanwhile) = @_;
+    my @socks = map {
+        IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port)
+            or die "connect: $!"
+    } @$reqs;
+    for my $i (0 .. $#$reqs) {
+        my $s = $socks[$i];
+        $s->autoflush(1);
+        print $s $reqs->[$i];
+    }
+    $meanwhile->() if $meanwhile;
+    my @answers;
+    for my $s (@socks) {
+        local $/;
+        my $raw = <$s> // '';
+        close $s;
+        my ($head, $body) = split /\r\n\r\n/, $raw, 2;
+        my ($status) = ($head // '') =~ m{^HTTP/1\.\d (\d+)};
+        my %h = map { /^([^:]+):\s*(.*)$/ ? (lc $1 => $2) : () }
+                split /\r\n/, $head // '';
+        push @answers, [$status // 0, \%h, $body // ''];
+    }
+    return @answers;
 }
 
 sub second_nginx {
