@@ -92,6 +92,14 @@ typedef struct {
 typedef struct ngx_http_waav_limit_op_s  ngx_http_waav_limit_op_t;
 
 
+/* a quota a request was charged by: where, and in which window */
+typedef struct {
+    uint64_t                     window;
+    unsigned                     charged:1;
+    unsigned                     redis:1;
+} ngx_http_waav_limit_charged_t;
+
+
 /* a request's walk through its limits, which Redis may pause */
 typedef struct {
     ngx_http_request_t          *r;
@@ -101,6 +109,7 @@ typedef struct {
     ngx_uint_t                   kind;          /* the refusing limit */
     waav_limit_result_t          res;
     ngx_http_waav_limit_op_t    *op;            /* at Redis */
+    ngx_http_waav_limit_charged_t  *charged;    /* per limit, quotas */
     ngx_http_waav_limit_zone_t  *zone;          /* ... to this zone */
     ngx_event_t                  timer;
     ngx_int_t                    outcome;       /* of the Redis call */
@@ -146,10 +155,11 @@ struct ngx_http_waav_limit_op_s {
 /*
  * One script for a batch of checks, one round trip and atomic:
  * KEYS[i] the i-th check's counter, ARGV[4i-3 .. 4i] its kind and numbers;
- * returns three integers for each: {allowed, remaining, reset_ms}, or for
- * a rate {passed, lead_us, 0} where ARGV[4i] is how many requests ask at
- * once (the first "passed" of them pass, waav_gcra_nth() tells each what
- * it got).  Redis' clock decides, so nginx nodes with skewed clocks still
+ * returns four integers for each: {allowed, remaining, reset_ms, window}
+ * (window: the quota window charged), or for a rate {passed, lead_us, 0,
+ * 0} where ARGV[4i] is how many requests ask at once (the first "passed"
+ * of them pass, waav_gcra_nth() tells each what it got).  A refund gives
+ * back units charged in a window, while it lasts.  Redis' clock decides, so nginx nodes with skewed clocks still
  * share one limit.  A rate's counter is read and written once per call.
  */
 static const char  ngx_http_waav_limit_lua[] =
@@ -168,7 +178,7 @@ static const char  ngx_http_waav_limit_lua[] =
     " local key, j = KEYS[i], (i - 1) * 4 "
     " local kind, a, b, c = ARGV[j + 1], tonumber(ARGV[j + 2]), "
     "                       tonumber(ARGV[j + 3]), tonumber(ARGV[j + 4]) "
-    " local ok, left, reset "
+    " local ok, left, reset, win = 1, 0, 0, 0 "
     " if kind == 'rate' then "
     "  local tau = a * b "
     "  local tat = tats[key] "
@@ -185,7 +195,7 @@ static const char  ngx_http_waav_limit_lua[] =
     "  local w = math.floor(now / b) "
     "  local k = key .. ':' .. w "
     "  local used = tonumber(redis.call('GET', k) or '0') "
-    "  reset = (w + 1) * b - now "
+    "  reset, win = (w + 1) * b - now, w "
     "  if c > a or used + c > a then "
     "   ok, left = 0, math.max(a - used, 0) "
     "  else "
@@ -205,13 +215,17 @@ static const char  ngx_http_waav_limit_lua[] =
     " elseif kind == 'release' then "
     "  local n = tonumber(redis.call('GET', key) or '0') "
     "  if n > 0 then redis.call('DECR', key) end "
-    "  ok, left, reset = 1, 0, 0 "
+    " elseif kind == 'refund' then "
+    "  local k = key .. ':' .. a "
+    "  local used = tonumber(redis.call('GET', k) or '0') "
+    "  if used > 0 then redis.call('DECRBY', k, math.min(used, c)) end "
     " else "
     "  return redis.error_reply('waav: unknown limit kind') "
     " end "
     " out[#out + 1] = ok "
     " out[#out + 1] = left "
     " out[#out + 1] = reset "
+    " out[#out + 1] = win "
     "end "
     "for key, ms in pairs(ttls) do "
     " redis.call('SET', key, string.format('%d', tats[key]), 'PX', ms) "
@@ -827,15 +841,17 @@ typedef struct {
 } ngx_http_waav_limit_batch_t;
 
 
-/* what the reply's three integers for op's entry mean for op */
+/* what the reply's four integers for op's entry mean for op */
 static void
 ngx_http_waav_limit_result(ngx_http_waav_limit_op_t *op, redisReply **e,
     waav_limit_result_t *res)
 {
-    uint64_t  v[3];
+    uint64_t  v[4];
     size_t    i;
 
-    for (i = 0; i < 3; i++) {
+    ngx_memzero(res, sizeof(waav_limit_result_t));
+
+    for (i = 0; i < 4; i++) {
         v[i] = e[i]->integer > 0 ? (uint64_t) e[i]->integer : 0;
     }
 
@@ -849,6 +865,7 @@ ngx_http_waav_limit_result(ngx_http_waav_limit_op_t *op, redisReply **e,
     res->allowed = v[0] == 1;
     res->remaining = v[1];
     res->reset_ms = v[2];
+    res->window = v[3];
 }
 
 
@@ -872,7 +889,7 @@ ngx_http_waav_limit_fail_queued(ngx_http_waav_limit_zone_t *zone)
 }
 
 
-/* a batch's answer: three integers per entry, in order */
+/* a batch's answer: four integers per entry, in order */
 static void
 ngx_http_waav_limit_batch_reply(ngx_http_waav_redis_call_t *call,
     void *reply)
@@ -891,7 +908,7 @@ ngx_http_waav_limit_batch_reply(ngx_http_waav_redis_call_t *call,
     }
 
     if (rep == NULL || rep->type != REDIS_REPLY_ARRAY
-        || rep->elements != 3 * batch->nentries)
+        || rep->elements != 4 * batch->nentries)
     {
         ngx_http_waav_redis_failure(zone->redis, "check failed",
                                     rep && rep->type == REDIS_REPLY_ERROR
@@ -912,7 +929,7 @@ ngx_http_waav_limit_batch_reply(ngx_http_waav_redis_call_t *call,
         op = batch->ops[i];
 
         if (rep) {
-            ngx_http_waav_limit_result(op, &rep->element[3 * op->entry], &res);
+            ngx_http_waav_limit_result(op, &rep->element[4 * op->entry], &res);
         }
 
         ngx_http_waav_limit_deliver(op, rep ? &res : NULL);
@@ -1212,6 +1229,35 @@ ngx_http_waav_limit_redis_send(ngx_http_request_t *r,
 }
 
 
+/* a quota charged (not a true-up): remembered for a refund */
+static ngx_int_t
+ngx_http_waav_limit_charged(ngx_http_request_t *r,
+    ngx_http_waav_limit_walk_t *w, waav_limit_result_t *res, ngx_uint_t redis)
+{
+    ngx_http_waav_loc_conf_t  *wlcf;
+
+    if (w->tts == 0 || w->force) {
+        return NGX_OK;
+    }
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+
+    if (w->charged == NULL) {
+        w->charged = ngx_pcalloc(r->pool, wlcf->limits->nelts
+                                    * sizeof(ngx_http_waav_limit_charged_t));
+        if (w->charged == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    w->charged[w->next].window = res->window;
+    w->charged[w->next].redis = redis;
+    w->charged[w->next].charged = 1;
+
+    return NGX_OK;
+}
+
+
 /*
  * Walks the location's limits of one kind (the access phase's, or the TTS
  * quotas): NGX_OK all passed, NGX_DECLINED refused (w->kind, w->res),
@@ -1280,6 +1326,10 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
             w->got = 0;
 
             if (w->outcome == NGX_OK) {
+                if (ngx_http_waav_limit_charged(r, w, &w->res, 1) != NGX_OK) {
+                    return NGX_ERROR;
+                }
+
                 if (lim.kind == NGX_HTTP_WAAV_LIMIT_CONC) {
                     cln = ngx_pool_cleanup_add(r->pool,
                                           sizeof(ngx_http_waav_limit_rslot_t));
@@ -1317,6 +1367,10 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
 
         if (rc != NGX_OK) {
             return rc;
+        }
+
+        if (ngx_http_waav_limit_charged(r, w, &w->res, 0) != NGX_OK) {
+            return NGX_ERROR;
         }
     }
 
@@ -1559,6 +1613,84 @@ ngx_http_waav_limit_true_up_stt(ngx_http_request_t *r, uint64_t seconds,
     rc = ngx_http_waav_limit_walk(r, w);
 
     return rc == NGX_AGAIN ? NGX_AGAIN : NGX_OK;
+}
+
+
+/*
+ * waav_stt: seconds charged before the call that turned out not to be due
+ * (the provider reported less, or failed), given back to each quota that
+ * took them, in the window they were taken in while it lasts.  Nothing
+ * waits: Redis gets the refund with the worker's next batch.
+ */
+void
+ngx_http_waav_limit_refund_stt(ngx_http_request_t *r, uint64_t seconds)
+{
+    ngx_str_t                     key;
+    ngx_uint_t                    i;
+    ngx_http_waav_ctx_t          *ctx;
+    ngx_http_waav_limit_t        *l;
+    ngx_http_waav_limit_op_t     *op;
+    ngx_http_waav_loc_conf_t     *wlcf;
+    ngx_http_waav_limit_walk_t   *w;
+    ngx_http_waav_limit_node_t   *n;
+    ngx_http_waav_limit_zone_t   *zone;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+    ctx = ngx_http_waav_get_ctx(r);
+
+    if (wlcf->limits == NULL || ctx == NULL || seconds == 0) {
+        return;
+    }
+
+    w = ctx->limit_tts;
+
+    if (w == NULL || w->force || w->charged == NULL
+        || w->tts != NGX_HTTP_WAAV_LIMIT_STT_SECS)
+    {
+        return;
+    }
+
+    l = wlcf->limits->elts;
+
+    for (i = 0; i < wlcf->limits->nelts; i++) {
+
+        if (!w->charged[i].charged) {
+            continue;
+        }
+
+        w->charged[i].charged = 0;              /* once */
+
+        if (ngx_http_waav_limit_key(r, &l[i], &key) != NGX_OK) {
+            continue;
+        }
+
+        zone = l[i].shm_zone->data;
+
+        if (w->charged[i].redis) {
+            if (!ngx_http_waav_redis_usable(zone->redis)) {
+                continue;
+            }
+
+            op = ngx_http_waav_limit_op(zone, &key, "refund",
+                                        w->charged[i].window, l[i].window_ms,
+                                        seconds);
+            if (op) {
+                ngx_http_waav_limit_enqueue(op);
+            }
+
+            continue;
+        }
+
+        ngx_shmtx_lock(&zone->shpool->mutex);
+
+        n = ngx_http_waav_limit_node(zone, l[i].kind, key.data, key.len,
+                                     ngx_current_msec);
+        if (n) {
+            waav_quota_refund(&n->a, &n->b, w->charged[i].window, seconds);
+        }
+
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+    }
 }
 
 

@@ -822,7 +822,8 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
 
 
 /* the answer, once the seconds the provider reported beyond the estimate
- * are charged too (compressed audio is only estimated before the call) */
+ * are charged too, or those below it given back (compressed audio is only
+ * estimated before the call) */
 static void
 ngx_http_waav_stt_reply(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
     waav_str_t out)
@@ -833,6 +834,11 @@ ngx_http_waav_stt_reply(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
 
     ctx->answer = out;
     ctx->extra = reported > ctx->seconds ? reported - ctx->seconds : 0;
+
+    /* an estimate above what the provider reported is given back */
+    if (reported && reported < ctx->seconds) {
+        ngx_http_waav_limit_refund_stt(r, ctx->seconds - reported);
+    }
 
     ngx_http_waav_stt_trued(r);
 }
@@ -981,6 +987,9 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
         ngx_http_waav_stt_reply(r, ctx, out);
         return;
     }
+
+    /* the provider failed: the seconds charged for the call are not due */
+    ngx_http_waav_limit_refund_stt(r, ctx->seconds);
 
     part = &sr->headers_out.headers.part;
     h = part->elts;

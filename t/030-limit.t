@@ -178,6 +178,53 @@ X-Limit: RATE_LIMITED"]
 
 
 
+=== TEST 5d: seconds charged beyond what the provider reports are given back
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone ip:1m;
+--- config
+    location = /quota/listen {
+        waav_limit zone=ip stt_seconds=6/m;
+        waav_stt deepgram;
+    }
+--- request eval
+# 80000 bytes of mp3: 5 s at 128 kbit/s before the call, 2.5 s (3) reported,
+# 2 given back; 3 s more fit the 6 s only with them; 1 s more does not
+["POST /quota/listen\n" . ('ID3' . "\0" x 79997), "POST /quota/listen\n" . ::wav(3),
+ "POST /quota/listen\n" . ::wav(1), 'GET /__mock/count']
+--- more_headers eval
+["Content-Type: audio/mpeg", "Content-Type: audio/wav", "Content-Type: audio/wav", ""]
+--- error_code eval
+[200, 200, 429, 200]
+--- response_body_like eval
+[qr/"duration":2\.5,/, qr/"duration":3,/, qr/"code":"QUOTA_EXCEEDED"/, qr/^2$/]
+
+
+
+=== TEST 5e: the seconds of a call the provider failed are given back
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone ip:1m;
+--- config
+    location = /quota/listen {
+        waav_limit zone=ip stt_seconds=3/m;
+        waav_stt deepgram;
+    }
+--- request eval
+["POST /__mock/behavior\n{\"status\":500}", "POST /quota/listen\n" . ::wav(3),
+ "POST /quota/listen\n" . ::wav(3), "POST /quota/listen\n" . ::wav(1),
+ 'GET /__mock/count']
+--- more_headers eval
+["Content-Type: application/json", "Content-Type: audio/wav", "Content-Type: audio/wav",
+ "Content-Type: audio/wav", ""]
+--- error_code eval
+[204, 502, 200, 429, 200]
+--- response_body_like eval
+[qr/^$/, qr/"code":"PROVIDER_ERROR"/, qr/"duration":3,/, qr/"code":"QUOTA_EXCEEDED"/,
+ qr/^2$/]
+
+
+
 === TEST 6: concurrency 2: a third concurrent request is refused
 --- http_config
     waav_limit_zone ip:1m;

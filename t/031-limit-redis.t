@@ -234,6 +234,48 @@ Waav::Redis::redis_cmd('FLUSHALL');
 
 
 
+=== TEST 3c: through Redis, seconds charged beyond what the provider reports, and those of a failed call, are given back
+--- init
+Waav::Redis::redis_cmd('FLUSHALL');
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    waav_limit_zone failing:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location = /listen {
+        waav_limit zone=fleet stt_seconds=6/m;
+        waav_stt deepgram;
+    }
+    location = /failing/listen {
+        waav_limit zone=failing stt_seconds=3/m;
+        waav_stt deepgram;
+    }
+    location /_waav/deepgram/ {
+        internal;
+        client_max_body_size 0;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/;
+    }
+--- request eval
+["POST /listen\n" . ('ID3' . "\0" x 79997), "POST /listen\n" . ("\0" x 96000),
+ "POST /listen\n" . ("\0" x 32000),
+ "POST /__mock/behavior\n{\"status\":500}", "POST /failing/listen\n" . ("\0" x 96000),
+ "POST /failing/listen\n" . ("\0" x 96000), "POST /failing/listen\n" . ("\0" x 32000),
+ 'GET /__mock/count']
+--- more_headers eval
+["Content-Type: audio/mpeg", "Content-Type: audio/L16;rate=16000",
+ "Content-Type: audio/L16;rate=16000", "Content-Type: application/json",
+ "Content-Type: audio/L16;rate=16000", "Content-Type: audio/L16;rate=16000",
+ "Content-Type: audio/L16;rate=16000", ""]
+--- error_code eval
+[200, 200, 429, 204, 502, 200, 429, 200]
+--- response_body_like eval
+[qr/"duration":2\.5,/, qr/"duration":3,/, qr/"code":"QUOTA_EXCEEDED"/, qr/^$/,
+ qr/"code":"PROVIDER_ERROR"/, qr/"duration":3,/, qr/"code":"QUOTA_EXCEEDED"/, qr/^4$/]
+--- no_error_log
+[alert]
+
+
+
 === TEST 4: Redis stops: fail open serves within the local limit; Redis returns: shared again, no reload
 --- init
 Waav::Redis::redis_cmd('FLUSHALL');

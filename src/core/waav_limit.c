@@ -97,6 +97,7 @@ waav_quota(uint64_t *window, uint64_t *used, uint64_t now_ms,
     }
 
     res->limit = limit;
+    res->window = w;
     res->reset_ms = (w + 1) * window_ms - now_ms;
 
     /* a lowered limit may leave used above it: never wrap */
@@ -109,6 +110,18 @@ waav_quota(uint64_t *window, uint64_t *used, uint64_t now_ms,
     *used += cost;
     res->allowed = 1;
     res->remaining = limit - *used;
+}
+
+
+void
+waav_quota_refund(uint64_t *window, uint64_t *used, uint64_t charged_window,
+    uint64_t amount)
+{
+    if (*window != charged_window) {
+        return;                         /* a new window: nothing to give */
+    }
+
+    *used -= (*used < amount) ? *used : amount;
 }
 
 

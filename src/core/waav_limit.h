@@ -14,6 +14,7 @@ typedef struct {
     uint64_t   limit;           /* RateLimit-Limit */
     uint64_t   remaining;       /* RateLimit-Remaining */
     uint64_t   reset_ms;        /* until the next unit is available */
+    uint64_t   window;          /* quota: the window charged */
 } waav_limit_result_t;
 
 /*
@@ -45,6 +46,13 @@ void waav_gcra_nth(uint64_t lead, uint64_t interval, uint64_t burst,
 void waav_quota(uint64_t *window, uint64_t *used, uint64_t now_ms,
     uint64_t window_ms, uint64_t limit, uint64_t cost,
     waav_limit_result_t *res);
+
+/*
+ * Gives back amount units charged in window charged_window (res->window of
+ * the charge), if that window is still the current one; never below 0.
+ */
+void waav_quota_refund(uint64_t *window, uint64_t *used,
+    uint64_t charged_window, uint64_t amount);
 
 /* whole seconds to wait, at least 1 */
 uint64_t waav_limit_wait_s(uint64_t ms);

@@ -163,6 +163,38 @@ test_gcra_group(void **state)
 }
 
 
+static void
+test_quota_refund(void **state)
+{
+    uint64_t             window = 0, used = 0;
+    waav_limit_result_t  r;
+
+    (void) state;
+
+    /* 5 charged in window 2, 2 of them given back: 3 used, 3 left */
+    waav_quota(&window, &used, 2 * 60000 + 10, 60000, 6, 5, &r);
+    assert_true(r.allowed);
+    assert_int_equal(r.window, 2);
+
+    waav_quota_refund(&window, &used, r.window, 2);
+    assert_int_equal(used, 3);
+
+    waav_quota(&window, &used, 2 * 60000 + 20, 60000, 6, 3, &r);
+    assert_true(r.allowed);
+    assert_int_equal(r.remaining, 0);
+
+    /* never below zero */
+    waav_quota_refund(&window, &used, 2, 100);
+    assert_int_equal(used, 0);
+
+    /* a refund for a window gone by gives nothing to the new one */
+    waav_quota(&window, &used, 3 * 60000, 60000, 6, 6, &r);
+    assert_int_equal(r.window, 3);
+    waav_quota_refund(&window, &used, 2, 4);
+    assert_int_equal(used, 6);
+}
+
+
 int
 main(void)
 {
@@ -170,6 +202,7 @@ main(void)
         cmocka_unit_test(test_gcra_burst_then_rate),
         cmocka_unit_test(test_gcra_remaining),
         cmocka_unit_test(test_gcra_group),
+        cmocka_unit_test(test_quota_refund),
         cmocka_unit_test(test_quota),
         cmocka_unit_test(test_wait),
     };
