@@ -1617,13 +1617,14 @@ ngx_http_waav_limit_true_up_stt(ngx_http_request_t *r, uint64_t seconds,
 
 
 /*
- * waav_stt: seconds charged before the call that turned out not to be due
- * (the provider reported less, or failed), given back to each quota that
- * took them, in the window they were taken in while it lasts.  Nothing
- * waits: Redis gets the refund with the worker's next batch.
+ * waav_tts, waav_stt: units charged before the call that turned out not to
+ * be due (the provider failed, or reported fewer seconds), given back to
+ * each quota that took them, in the window they were taken in while it
+ * lasts; at most what was charged.  Nothing waits: Redis gets the refund
+ * with the worker's next batch.
  */
 void
-ngx_http_waav_limit_refund_stt(ngx_http_request_t *r, uint64_t seconds)
+ngx_http_waav_limit_refund(ngx_http_request_t *r, uint64_t units)
 {
     ngx_str_t                     key;
     ngx_uint_t                    i;
@@ -1638,17 +1639,17 @@ ngx_http_waav_limit_refund_stt(ngx_http_request_t *r, uint64_t seconds)
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
     ctx = ngx_http_waav_get_ctx(r);
 
-    if (wlcf->limits == NULL || ctx == NULL || seconds == 0) {
+    if (wlcf->limits == NULL || ctx == NULL || units == 0) {
         return;
     }
 
     w = ctx->limit_tts;
 
-    if (w == NULL || w->force || w->charged == NULL
-        || w->tts != NGX_HTTP_WAAV_LIMIT_STT_SECS)
-    {
+    if (w == NULL || w->force || w->charged == NULL) {
         return;
     }
+
+    units = ngx_min(units, w->cost);
 
     l = wlcf->limits->elts;
 
@@ -1673,7 +1674,7 @@ ngx_http_waav_limit_refund_stt(ngx_http_request_t *r, uint64_t seconds)
 
             op = ngx_http_waav_limit_op(zone, &key, "refund",
                                         w->charged[i].window, l[i].window_ms,
-                                        seconds);
+                                        units);
             if (op) {
                 ngx_http_waav_limit_enqueue(op);
             }
@@ -1686,7 +1687,7 @@ ngx_http_waav_limit_refund_stt(ngx_http_request_t *r, uint64_t seconds)
         n = ngx_http_waav_limit_node(zone, l[i].kind, key.data, key.len,
                                      ngx_current_msec);
         if (n) {
-            waav_quota_refund(&n->a, &n->b, w->charged[i].window, seconds);
+            waav_quota_refund(&n->a, &n->b, w->charged[i].window, units);
         }
 
         ngx_shmtx_unlock(&zone->shpool->mutex);

@@ -211,7 +211,7 @@ ngx_int_t ngx_http_waav_limit_charge_stt(ngx_http_request_t *r,
     uint64_t seconds, void (*resume)(ngx_http_request_t *r), waav_err_t *err);
 ngx_int_t ngx_http_waav_limit_true_up_stt(ngx_http_request_t *r,
     uint64_t seconds, void (*resume)(ngx_http_request_t *r));
-void ngx_http_waav_limit_refund_stt(ngx_http_request_t *r, uint64_t seconds);
+void ngx_http_waav_limit_refund(ngx_http_request_t *r, uint64_t units);
 ngx_int_t ngx_http_waav_limit_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_waav_limit_init(ngx_conf_t *cf);
 

@@ -837,7 +837,7 @@ ngx_http_waav_stt_reply(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
 
     /* an estimate above what the provider reported is given back */
     if (reported && reported < ctx->seconds) {
-        ngx_http_waav_limit_refund_stt(r, ctx->seconds - reported);
+        ngx_http_waav_limit_refund(r, ctx->seconds - reported);
     }
 
     ngx_http_waav_stt_trued(r);
@@ -989,7 +989,7 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
     }
 
     /* the provider failed: the seconds charged for the call are not due */
-    ngx_http_waav_limit_refund_stt(r, ctx->seconds);
+    ngx_http_waav_limit_refund(r, ctx->seconds);
 
     part = &sr->headers_out.headers.part;
     h = part->elts;

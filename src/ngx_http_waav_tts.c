@@ -527,6 +527,9 @@ ngx_http_waav_tts_provider_error(ngx_http_request_t *r,
 {
     ngx_http_waav_failure_t  f;
 
+    /* no audio: the text's characters are not due */
+    ngx_http_waav_limit_refund(r, (uint64_t) -1);
+
     f.rc = ctx->rc;
     f.status = ctx->header ? ctx->status : 0;
     f.retry_after = ctx->retry_after;

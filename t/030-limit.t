@@ -132,6 +132,33 @@ X-Limit: RATE_LIMITED"]
 
 
 
+=== TEST 5a: the characters of a call the provider failed are given back
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone ip:1m;
+--- config
+    location = /quota/speak {
+        waav_limit zone=ip tts_chars=10/d;
+        waav_tts;
+    }
+--- request eval
+[
+"POST /__mock/behavior\n{\"status\":500}",
+'POST /quota/speak
+{"text":"0123456789","tts_config":{"provider":"deepgram"}}',
+'POST /quota/speak
+{"text":"0123456789","tts_config":{"provider":"deepgram"}}',
+'POST /quota/speak
+{"text":"x","tts_config":{"provider":"deepgram"}}',
+'GET /__mock/count',
+]
+--- error_code eval
+[204, 502, 200, 429, 200]
+--- response_body_like eval
+[qr/^$/, qr/"code":"PROVIDER_ERROR"/, qr/^/, qr/"code":"QUOTA_EXCEEDED"/, qr/^2$/]
+
+
+
 === TEST 5b: an STT seconds quota: 1 s and 2 s of audio pass a 3 s budget, a third second is refused before the provider
 --- http_config
     waav_provider deepgram key=test-deepgram-key;
