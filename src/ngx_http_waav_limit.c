@@ -69,7 +69,10 @@ typedef struct {
     ngx_queue_t                   batch;
     ngx_uint_t                    queued;
     ngx_uint_t                    inflight;     /* script calls */
+    ngx_msec_t                    last_sent;
     ngx_event_t                   flush;
+    ngx_event_t                   hold;         /* ... ends, send anyway */
+    unsigned                      urgent:1;     /* a release is queued */
 } ngx_http_waav_limit_zone_t;
 
 
@@ -143,12 +146,13 @@ struct ngx_http_waav_limit_op_s {
 
 
 /*
- * Checks in flight to one zone's Redis at once, and checks in one script
- * call: while a call is out, a worker's new checks wait and go together
- * in the next one, so under load Redis runs one script for many requests
- * (each still counted, in order, before it is let through).
+ * Checks in one script call, and how long new checks may wait for a call
+ * that is out: while a zone's call is out (and for at most a quarter of
+ * redis_timeout), a worker's new checks wait and go together in the next
+ * one, so under load Redis runs one script for many requests (each still
+ * counted, in order, before it is let through).  Releases and refunds,
+ * which nobody waits for, go out at the end of the turn.
  */
-#define NGX_HTTP_WAAV_LIMIT_INFLIGHT   1
 #define NGX_HTTP_WAAV_LIMIT_BATCH      256
 
 
@@ -726,10 +730,18 @@ ngx_http_waav_limit_enqueue(ngx_http_waav_limit_op_t *op)
         zone->flush.handler = ngx_http_waav_limit_flush;
         zone->flush.data = zone;
         zone->flush.log = ngx_cycle->log;
+        zone->hold.handler = ngx_http_waav_limit_flush;
+        zone->hold.data = zone;
+        zone->hold.log = ngx_cycle->log;
+        zone->hold.cancelable = 1;
     }
 
     ngx_queue_insert_tail(&zone->batch, &op->queue);
     zone->queued++;
+
+    if (op->w == NULL) {
+        zone->urgent = 1;
+    }
 
     if (!zone->flush.posted) {
         ngx_post_event(&zone->flush, &ngx_posted_events);
@@ -1097,6 +1109,7 @@ ngx_http_waav_limit_send_batch(ngx_http_waav_limit_zone_t *zone)
 
     if (ngx_http_waav_redis_eval(zone->redis, call) == NGX_OK) {
         zone->inflight++;
+        zone->last_sent = ngx_current_msec;
         return;
     }
 
@@ -1118,7 +1131,27 @@ ngx_http_waav_limit_flush(ngx_event_t *ev)
 {
     ngx_http_waav_limit_zone_t  *zone = ev->data;
 
-    while (zone->queued && zone->inflight < NGX_HTTP_WAAV_LIMIT_INFLIGHT) {
+    ngx_msec_t                   held, hold;
+
+    while (zone->queued) {
+
+        if (zone->inflight && !zone->urgent
+            && zone->queued < NGX_HTTP_WAAV_LIMIT_BATCH)
+        {
+            /* a call is out: wait for it, but not too long */
+            held = ngx_current_msec - zone->last_sent;
+            hold = zone->redis->timeout / 4;
+
+            if (held < hold) {
+                if (!zone->hold.timer_set) {
+                    ngx_add_timer(&zone->hold, hold - held);
+                }
+
+                return;
+            }
+        }
+
+        zone->urgent = 0;
         ngx_http_waav_limit_send_batch(zone);
     }
 }
@@ -1150,7 +1183,11 @@ ngx_http_waav_limit_redis_timeout(ngx_event_t *ev)
 {
     ngx_connection_t            *c;
     ngx_http_request_t          *r;
+    ngx_uint_t                   sent;
     ngx_http_waav_limit_walk_t  *w = ev->data;
+
+    /* only a check Redis had counts against the connection */
+    sent = w->op && w->op->sent;
 
     ngx_http_waav_limit_abandon(w);
 
@@ -1161,7 +1198,13 @@ ngx_http_waav_limit_redis_timeout(ngx_event_t *ev)
     r = w->r;
     c = r->connection;
 
-    ngx_http_waav_redis_timeout(w->zone->redis);
+    if (sent) {
+        ngx_http_waav_redis_timeout(w->zone->redis);
+
+    } else {
+        ngx_http_waav_redis_failure(w->zone->redis, "timed out",
+                                    "a call before it got no answer in time");
+    }
 
     w->resume(r);
     ngx_http_run_posted_requests(c);

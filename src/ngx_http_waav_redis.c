@@ -358,11 +358,12 @@ ngx_http_waav_redis_drop(ngx_http_waav_redis_t *rd)
         ngx_del_timer(&rd->connect_timer);
     }
 
+    /* first: the calls failed by the free must not reconnect at once */
+    ngx_http_waav_redis_schedule(rd);
+
     if (ac) {
         redisAsyncFree(ac);
     }
-
-    ngx_http_waav_redis_schedule(rd);
 }
 
 
@@ -425,7 +426,9 @@ ngx_uint_t
 ngx_http_waav_redis_usable(ngx_http_waav_redis_t *rd)
 {
     /* reconnects wait for the backoff timer; none once the worker exits */
-    if (rd->ac == NULL && !rd->reconnect.timer_set && !rd->closed) {
+    if (rd->ac == NULL && !rd->reconnect.timer_set && !rd->closed
+        && !ngx_exiting)
+    {
         ngx_http_waav_redis_connect(rd);
     }
 

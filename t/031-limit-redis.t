@@ -289,9 +289,9 @@ Waav::Redis::redis_cmd('FLUSHALL');
 --- request eval
 [
 'GET /limited',
-sub { Waav::Redis::redis_stop(); sleep 0.2 },
+sub { Waav::Redis::redis_stop(); Time::HiRes::sleep(0.2) },
 'GET /limited', 'GET /limited', 'GET /limited',
-sub { Waav::Redis::redis_start(); sleep 1.5 },
+sub { Waav::Redis::redis_start(); Time::HiRes::sleep(1.5) },
 'GET /limited', 'GET /limited', 'GET /limited',
 sub {
     Test::More::like(Waav::Redis::redis_cmd('DBSIZE'), qr/^:[1-9]/,
@@ -342,7 +342,7 @@ Waav::Redis::redis_cmd('FLUSHALL');
 --- background_error_code eval
 [200, 200]
 --- request eval
-['GET /slow', sub { sleep 1.2 }, 'GET /slow']
+['GET /slow', sub { Time::HiRes::sleep(1.2) }, 'GET /slow']
 --- error_code eval
 [429, 0, 200]
 
@@ -411,7 +411,7 @@ Waav::Redis::redis_start('--requirepass', 'right-password');
         waav_health;
     }
 --- request eval
-[sub { sleep 0.3 }, 'GET /limited', 'GET /limited',
+[sub { Time::HiRes::sleep(0.3) }, 'GET /limited', 'GET /limited',
  sub { Waav::Redis::redis_stop(); Waav::Redis::redis_start() }]
 --- error_code eval
 [0, 503, 503, 0]
