@@ -1775,6 +1775,9 @@ ngx_http_waav_limit_charge(ngx_http_request_t *r, ngx_uint_t kind,
         return rc;
     }
 
+    /* refused by a later quota: the earlier ones give their charge back */
+    ngx_http_waav_limit_refund(r, cost);
+
     return ngx_http_waav_limit_answer(r, w, rc, err);
 }
 

@@ -561,9 +561,12 @@ ngx_http_waav_stt_slice(ngx_http_request_t *r, off_t start, off_t len,
 
         b = link->buf;
 
+        /* start too: an upstream retry rewinds a buffer to its start */
         if (ngx_buf_in_memory(b)) {
             b->pos = cl->buf->pos + from;
             b->last = cl->buf->pos + to;
+            b->start = b->pos;
+            b->end = b->last;
             b->in_file = 0;
 
         } else {
@@ -780,6 +783,7 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
 
     /* the client left while Redis was asked: charge nothing, call nobody */
     if (r->connection->error) {
+        ngx_http_waav_limit_refund(r, (uint64_t) -1);
         ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
         return;
     }
@@ -853,7 +857,8 @@ ngx_http_waav_stt_trued(ngx_http_request_t *r)
     wctx = ngx_http_waav_find_ctx(r);
     ctx = wctx->stt;
 
-    if (ctx->extra && !r->connection->error
+    /* the call was made: charged even if the client has gone */
+    if (ctx->extra
         && ngx_http_waav_limit_true_up_stt(r, ctx->extra,
                                            ngx_http_waav_stt_trued)
            == NGX_AGAIN)

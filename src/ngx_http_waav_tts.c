@@ -225,6 +225,7 @@ ngx_http_waav_tts_go(ngx_http_request_t *r)
 
     /* the client left while Redis was asked: charge nothing, call nobody */
     if (r->connection->error) {
+        ngx_http_waav_limit_refund(r, (uint64_t) -1);
         ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
         return;
     }

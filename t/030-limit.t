@@ -252,6 +252,29 @@ X-Limit: RATE_LIMITED"]
 
 
 
+=== TEST 5f: refused by a second quota, the first gives its charge back
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone ip:1m;
+--- config
+    location = /quota/listen {
+        waav_limit zone=ip stt_seconds=5/d;
+        waav_limit zone=ip stt_seconds=4/m;
+        waav_stt deepgram;
+    }
+--- request eval
+# 3 s: 3/5 and 3/4; 2 s: 5/5 taken, refused by 5/4, given back; 1 s: 4/5, 4/4
+["POST /quota/listen\n" . ::wav(3), "POST /quota/listen\n" . ::wav(2),
+ "POST /quota/listen\n" . ::wav(1), 'GET /__mock/count']
+--- more_headers eval
+["Content-Type: audio/wav", "Content-Type: audio/wav", "Content-Type: audio/wav", ""]
+--- error_code eval
+[200, 429, 200, 200]
+--- response_body_like eval
+[qr/"duration":3,/, qr/"code":"QUOTA_EXCEEDED"/, qr/"duration":1,/, qr/^2$/]
+
+
+
 === TEST 6: concurrency 2: a third concurrent request is refused
 --- http_config
     waav_limit_zone ip:1m;

@@ -161,17 +161,20 @@ a client request body is buffered to a temporary file
  "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1'], ['notes.txt', 'text/plain', 'hello']),
  "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1'], ['a.wav', 'audio/wav', substr(::wav(1), 0, 1000)]),
  "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1', language => 'en/../x'], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'nova-3'], ['a.wav', "audio/wav;\nX-Injected: yes\nContent-Length: 0\n\nGET /smuggled HTTP/1.1", ::wav(1)]),
  'GET /__mock/count']
 --- more_headers eval
-["Content-Type: multipart/form-data", $::CT, $::CT, $::CT, $::CT, $::CT, $::CT, ""]
+["Content-Type: multipart/form-data", $::CT, $::CT, $::CT, $::CT, $::CT, $::CT, $::CT, ""]
 --- error_code eval
-[400, 400, 400, 400, 415, 400, 400, 200]
+[400, 400, 400, 400, 415, 400, 400, 400, 200]
 --- response_body_like eval
 [qr/^\{"error":"multipart\/form-data needs a boundary","code":"INVALID_REQUEST"\}$/,
  qr/"code":"INVALID_REQUEST"/, qr/"code":"INVALID_REQUEST"/,
  qr/^\{"error":"response_format must be json, text, verbose_json, srt or vtt","code":"INVALID_REQUEST"\}$/,
  qr/"code":"UNSUPPORTED_MEDIA_TYPE"/, qr/"code":"INVALID_AUDIO"/,
- qr/"code":"INVALID_REQUEST"/, qr/^0$/]
+ qr/"code":"INVALID_REQUEST"/,
+ qr/^\{"error":"The form is not valid multipart\/form-data: a multipart part header has a control character","code":"INVALID_REQUEST"\}$/,
+ qr/^0$/]
 
 
 

@@ -161,7 +161,7 @@ waav_mp_part(waav_mp_parser_t *p)
 {
     char         name[64], filename[128], type[128];
     int          has_name, has_file;
-    size_t       n;
+    size_t       n, i;
     const char  *line, *eol, *end;
 
     name[0] = '\0';
@@ -184,6 +184,16 @@ waav_mp_part(waav_mp_parser_t *p)
         }
 
         n = (size_t) (eol - line);
+
+        /* a bare CR or LF, or any control byte, is not a header line */
+        for (i = 0; i < n; i++) {
+            if (((unsigned char) line[i] < 0x20 && line[i] != '\t')
+                || (unsigned char) line[i] == 0x7f)
+            {
+                return waav_mp_fail(p, "a multipart part header has a "
+                                       "control character");
+            }
+        }
 
         if (n > 20 && strncasecmp(line, "content-disposition:", 20) == 0) {
             has_name = waav_mp_param(line + 20, n - 20, "name", name,

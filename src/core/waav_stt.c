@@ -66,6 +66,15 @@ waav_stt_audio_type(waav_str_t ct, unsigned *rate, const char **ext)
     *rate = 0;
     *ext = NULL;
 
+    /* it goes to the provider as a header or a part header: text only */
+    for (i = 0; i < ct.len; i++) {
+        if ((unsigned char) ct.data[i] < 0x20
+            || (unsigned char) ct.data[i] >= 0x7f)
+        {
+            return 0;
+        }
+    }
+
     /* the media type, without parameters, case-insensitively */
     end = ct.data + ct.len;
 
@@ -922,7 +931,9 @@ waav_stt_aai_create(const waav_stt_req_t *req, waav_str_t key,
     waav_jw_open(&w, NULL);
     waav_jw_str(&w, "audio_url", upload_url.data, upload_url.len);
 
-    if (req->model.len && strcmp(req->model.data, "best") != 0) {
+    if (req->model.len
+        && !(req->model.len == 4 && memcmp(req->model.data, "best", 4) == 0))
+    {
         waav_jw_str(&w, "speech_model", req->model.data, req->model.len);
     }
 
@@ -1244,10 +1255,65 @@ waav_stt_clock(char *buf, size_t size, double t, char sep)
 {
     unsigned long  ms;
 
-    ms = (t > 0 && t < 360000) ? (unsigned long) (t * 1000 + 0.5) : 0;
+    /* 99:59:59.999 at most, the clock's widest */
+    ms = (t > 0) ? (t < 359999.999 ? (unsigned long) (t * 1000 + 0.5)
+                                   : 359999999UL)
+                 : 0;
 
     return snprintf(buf, size, "%02lu:%02lu:%02lu%c%03lu", ms / 3600000,
                     ms / 60000 % 60, ms / 1000 % 60, sep, ms % 1000);
+}
+
+
+/*
+ * head (the cue's timing lines), then the text and a newline; for WebVTT
+ * &, < and > escaped, so the text is never markup and never holds "-->".
+ */
+static char *
+waav_stt_cue_text(waav_alloc_t *a, const char *head, size_t head_len,
+    const char *text, int vtt, size_t *len)
+{
+    char        *out, *p;
+    size_t       n;
+    const char  *s;
+
+    n = head_len + 2;
+
+    for (s = text; *s; s++) {
+        n += (vtt && (*s == '&' || *s == '<' || *s == '>')) ? 5 : 1;
+    }
+
+    out = waav_alloc(a, n);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    memcpy(out, head, head_len);
+    p = out + head_len;
+
+    for (s = text; *s; s++) {
+        if (vtt && *s == '&') {
+            memcpy(p, "&amp;", 5);
+            p += 5;
+
+        } else if (vtt && *s == '<') {
+            memcpy(p, "&lt;", 4);
+            p += 4;
+
+        } else if (vtt && *s == '>') {
+            memcpy(p, "&gt;", 4);
+            p += 4;
+
+        } else {
+            *p++ = *s;
+        }
+    }
+
+    *p++ = '\n';
+    *p = '\0';
+    *len = (size_t) (p - out);
+
+    return out;
 }
 
 
@@ -1273,6 +1339,19 @@ waav_stt_openai_answer(const char *json, size_t len, waav_stt_fmt_e fmt,
     dur = cJSON_GetObjectItemCaseSensitive(root, "duration");
     end = cJSON_IsNumber(dur) ? dur->valuedouble : 0;
 
+    /* no duration from the provider: the last word's end, if any */
+    if (end <= 0) {
+        ws = cJSON_GetObjectItemCaseSensitive(root, "words");
+
+        cJSON_ArrayForEach(item, ws) {
+            dur = cJSON_GetObjectItemCaseSensitive(item, "end");
+
+            if (cJSON_IsNumber(dur) && dur->valuedouble > end) {
+                end = dur->valuedouble;
+            }
+        }
+    }
+
     *content_type = "application/json";
 
     switch (fmt) {
@@ -1296,9 +1375,15 @@ waav_stt_openai_answer(const char *json, size_t len, waav_stt_fmt_e fmt,
         waav_stt_clock(to, sizeof(to), end, fmt == WAAV_STT_FMT_SRT ? ',' : '.');
         *content_type = fmt == WAAV_STT_FMT_SRT ? "application/x-subrip"
                                                : "text/vtt";
-        s = waav_sprintf(a, &n, "%s%s --> %s\n%s\n",
+        s = waav_sprintf(a, &n, "%s%s --> %s\n",
                          fmt == WAAV_STT_FMT_SRT ? "1\n" : "WEBVTT\n\n",
-                         from, to, t->valuestring);
+                         from, to);
+
+        if (s != NULL) {
+            s = waav_stt_cue_text(a, s, n, t->valuestring,
+                                  fmt == WAAV_STT_FMT_VTT, &n);
+        }
+
         break;
 
     default:
@@ -1393,6 +1478,15 @@ waav_stt_seconds(const unsigned char *head, size_t head_len,
         rate = waav_rd32(head + 28);        /* fmt's byte rate */
         audio_len = audio_len > 44 ? audio_len - 44 : 0;
 
+        /*
+         * A header cannot buy cheap seconds: at most 48 kHz stereo 16-bit
+         * counts (higher rates are charged as if they were that, and the
+         * provider's duration gives the rest back).
+         */
+        if (rate > 192000) {
+            rate = 192000;
+        }
+
     } else {
         rate = 16000;                       /* 128 kbit/s */
     }
@@ -1413,6 +1507,7 @@ waav_stt_answer_seconds(const char *json, size_t len)
     cJSON         *root;
     const cJSON   *d;
     uint64_t       s;
+    double         v;
 
     root = cJSON_ParseWithLength(json, len);
     d = cJSON_GetObjectItemCaseSensitive(root, "duration");
@@ -1420,10 +1515,11 @@ waav_stt_answer_seconds(const char *json, size_t len)
     /* a day at most: a provider cannot drain a budget by itself */
     s = 0;
 
-    if (cJSON_IsNumber(d) && d->valuedouble > 0 && d->valuedouble <= 86400) {
-        s = (uint64_t) d->valuedouble;
+    if (cJSON_IsNumber(d) && d->valuedouble > 0) {
+        v = d->valuedouble > 86400 ? 86400 : d->valuedouble;
+        s = (uint64_t) v;
 
-        if ((double) s < d->valuedouble) {
+        if ((double) s < v) {
             s++;
         }
     }

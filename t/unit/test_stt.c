@@ -449,7 +449,7 @@ test_seconds(void **state)
     /* what the provider reported, rounded up, bounded */
     assert_int_equal(waav_stt_answer_seconds("{\"duration\":2.5}", 16), 3);
     assert_int_equal(waav_stt_answer_seconds("{\"duration\":2}", 14), 2);
-    assert_int_equal(waav_stt_answer_seconds("{\"duration\":1e9}", 16), 0);
+    assert_int_equal(waav_stt_answer_seconds("{\"duration\":1e9}", 16), 86400);
     assert_int_equal(waav_stt_answer_seconds("{\"duration\":-1}", 15), 0);
     assert_int_equal(waav_stt_answer_seconds("{\"duration\":\"9\"}", 16), 0);
     assert_int_equal(waav_stt_answer_seconds("nope", 4), 0);
@@ -457,6 +457,10 @@ test_seconds(void **state)
     /* a byte rate that makes no sense is not trusted */
     h[28] = 1; h[29] = 0; h[30] = 0; h[31] = 0;
     assert_int_equal(waav_stt_seconds(h, 44, 44 + 16000, 0), 1);
+
+    /* nor one that makes audio cheap: at most 192000 bytes a second */
+    h[28] = 0xff; h[29] = 0xff; h[30] = 0xff; h[31] = 0xff;
+    assert_int_equal(waav_stt_seconds(h, 44, 44 + 25 * 1024 * 1024, 0), 137);
 }
 
 
@@ -549,6 +553,28 @@ test_openai_shapes(void **state)
                                      "00:00:00.000\na  b\n"));
     assert_memory_equal(out.data, "WEBVTT\n\n00:00:00.000 --> 00:00:00.000\n"
                         "a  b\n", out.len);
+
+    /* WebVTT: the text is never markup nor a timing arrow; no duration:
+     * the last word's end; a huge one: the clock's widest */
+    {
+        const char  *j = "{\"transcript\":\"a --> <b> & c\","
+                         "\"words\":[{\"word\":\"a\",\"end\":1.5},"
+                         "{\"word\":\"c\",\"end\":2.25}]}";
+        const char  *want = "WEBVTT\n\n00:00:00.000 --> 00:00:02.250\n"
+                            "a --&gt; &lt;b&gt; &amp; c\n";
+
+        assert_int_equal(waav_stt_openai_answer(j, strlen(j),
+                         WAAV_STT_FMT_VTT, 0, &A, &out, &ct, &err), 0);
+        assert_int_equal(out.len, strlen(want));
+        assert_memory_equal(out.data, want, out.len);
+
+        j = "{\"transcript\":\"x\",\"duration\":1e12}";
+        want = "1\n00:00:00,000 --> 99:59:59,999\nx\n";
+        assert_int_equal(waav_stt_openai_answer(j, strlen(j),
+                         WAAV_STT_FMT_SRT, 0, &A, &out, &ct, &err), 0);
+        assert_int_equal(out.len, strlen(want));
+        assert_memory_equal(out.data, want, out.len);
+    }
 
     assert_int_equal(waav_stt_openai_answer("{\"x\":1}", 7,
                      WAAV_STT_FMT_TEXT, 0, &A, &out, &ct, &err), -1);
