@@ -127,7 +127,7 @@ __DATA__
 --- error_code eval
 [200, 200]
 --- response_body_like eval
-[qr/^\{"transcript":"[^"]+","language":"[a-z]+","words":\[\{"word":"[^" ]+","start":[\d.]+,"end":[\d.]+\}(,\{"word":"[^" ]+","start":[\d.]+,"end":[\d.]+\})*\],"provider":"elevenlabs","model":"scribe_v1"\}$/,
+[qr/^\{"transcript":"[^"]+","language":"[a-z]+","duration":[\d.]+,"words":\[\{"word":"[^" ]+","start":[\d.]+,"end":[\d.]+\}(,\{"word":"[^" ]+","start":[\d.]+,"end":[\d.]+\})*\],"provider":"elevenlabs","model":"scribe_v1"\}$/,
  qr{^POST /elevenlabs/v1/speech-to-text\n.*xi-api-key: test-elevenlabs-key\n\nname=model_id; length=9; value=scribe_v1\nname=diarize; length=4; value=true\nname=file; filename=audio\.wav}s]
 
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/rand.h>
 
 #include "waav_json.h"
 #include "waav_jw.h"
@@ -258,22 +259,31 @@ waav_stt_wav_check(const unsigned char *head, size_t head_len, uint64_t total)
 void
 waav_stt_boundary(char *out, size_t size, uint64_t seed)
 {
-    size_t    i;
-    uint64_t  x;
+    size_t         i;
+    uint64_t       x;
+    unsigned char  r[32];
 
     static const char  hex[] = "0123456789abcdef";
 
-    x = seed ? seed : 0x9e3779b97f4a7c15ULL;
+    /*
+     * Random, so no client can put it in a field or the audio; xorshift
+     * over the seed only if the system has no randomness to give.
+     */
+    if (RAND_bytes(r, sizeof(r)) != 1) {
+        x = seed ? seed : 0x9e3779b97f4a7c15ULL;
+
+        for (i = 0; i < sizeof(r); i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            r[i] = (unsigned char) x;
+        }
+    }
 
     snprintf(out, size, "waav-");
 
-    for (i = 5; i + 1 < size && i < 5 + 32; i++) {
-        /* xorshift: distinct per request, never in the audio by design of
-         * multipart (the boundary only has to be absent from the parts) */
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out[i] = hex[x & 0xf];
+    for (i = 5; i + 1 < size && i < 5 + sizeof(r); i++) {
+        out[i] = hex[r[i - 5] & 0xf];
     }
 
     out[i] = '\0';
@@ -379,7 +389,7 @@ waav_stt_multipart(const waav_stt_req_t *req, const char *fields[][2],
                       (uint64_t) (uintptr_t) out ^ (uint64_t) req->prompt.len
                       ^ ((uint64_t) req->model.len << 32));
 
-    cap = 1024 + req->prompt.len;
+    cap = 1024 + req->prompt.len + req->content_type.len;
 
     for (i = 0; i < n; i++) {
         cap += 128 + values[i].len;
@@ -870,6 +880,23 @@ waav_stt_elevenlabs_normalize(const char *json, size_t len,
     ans.words = cJSON_GetObjectItemCaseSensitive(root, "words");
     ans.word_key = "text";
     ans.type_only = "word";
+
+    /* no duration in ElevenLabs' answer: where its last word (or space,
+     * or sound event) ends, so quotas can be trued up from it */
+    {
+        const cJSON  *wd, *e;
+
+        cJSON_ArrayForEach(wd, ans.words) {
+            e = cJSON_GetObjectItemCaseSensitive(wd, "end");
+
+            if (cJSON_IsNumber(e) && e->valuedouble > ans.duration
+                && e->valuedouble < 1e7)
+            {
+                ans.duration = e->valuedouble;
+                ans.has_duration = 1;
+            }
+        }
+    }
 
     rc = waav_stt_write(&ans, req, provider, "scribe_v1", a, out, err);
     cJSON_Delete(root);
