@@ -316,7 +316,8 @@ test_normalize(void **state)
         "{\"text\":\"a\",\"start\":0,\"end\":0.2,\"type\":\"word\"},"
         "{\"text\":\" \",\"start\":0.2,\"end\":0.3,\"type\":\"spacing\"},"
         "{\"text\":\"b\",\"start\":0.3,\"end\":0.5,\"type\":\"word\"}]}", &r,
-        "{\"transcript\":\"a b\",\"language\":\"eng\",\"words\":["
+        "{\"transcript\":\"a b\",\"language\":\"eng\",\"duration\":0.5,"
+        "\"words\":["
         "{\"word\":\"a\",\"start\":0,\"end\":0.2},{\"word\":\"b\","
         "\"start\":0.3,\"end\":0.5}],\"provider\":\"prov\",\"model\":"
         "\"scribe_v1\"}");
