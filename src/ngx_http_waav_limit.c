@@ -19,6 +19,7 @@
  * frees its slot however it ends.
  */
 
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include <hiredis/hiredis.h>
@@ -113,6 +114,7 @@ typedef struct {
     waav_limit_result_t          res;
     ngx_http_waav_limit_op_t    *op;            /* at Redis */
     ngx_http_waav_limit_charged_t  *charged;    /* per limit, quotas */
+    uint64_t                     member;        /* its slot in Redis */
     ngx_http_waav_limit_zone_t  *zone;          /* ... to this zone */
     ngx_event_t                  timer;
     ngx_int_t                    outcome;       /* of the Redis call */
@@ -139,6 +141,7 @@ struct ngx_http_waav_limit_op_s {
     uint64_t                     burst;
     ngx_uint_t                   entry;         /* in its script call */
     uint64_t                     nth;           /* ... the rate's nth */
+    uint64_t                     member;        /* acquire, release */
     ngx_str_t                    kind;
     ngx_str_t                    key;           /* waav:<zone>:<key> */
     ngx_str_t                    num[3];
@@ -163,7 +166,10 @@ struct ngx_http_waav_limit_op_s {
  * (window: the quota window charged), or for a rate {passed, lead_us, 0,
  * 0} where ARGV[4i] is how many requests ask at once (the first "passed"
  * of them pass, waav_gcra_nth() tells each what it got).  A refund gives
- * back units charged in a window, while it lasts.  Redis' clock decides, so nginx nodes with skewed clocks still
+ * back units charged in a window, while it lasts.  Concurrency slots are
+ * members of a sorted set, each with its own lease (ARGV: limit, lease_ms,
+ * member): a slot whose release never came (a node died, Redis was away)
+ * is gone when its lease ends, whatever the key's traffic.  Redis' clock decides, so nginx nodes with skewed clocks still
  * share one limit.  A rate's counter is read and written once per call.
  */
 static const char  ngx_http_waav_limit_lua[] =
@@ -208,17 +214,18 @@ static const char  ngx_http_waav_limit_lua[] =
     "   ok, left = 1, math.max(a - used, 0) "
     "  end "
     " elseif kind == 'acquire' then "
-    "  local n = tonumber(redis.call('GET', key) or '0') "
+    "  local k = key .. ':slots' "
+    "  redis.call('ZREMRANGEBYSCORE', k, '-inf', now) "
+    "  local n = redis.call('ZCARD', k) "
     "  if n >= a then "
     "   ok, left, reset = 0, 0, 1000 "
     "  else "
-    "   n = redis.call('INCR', key) "
-    "   redis.call('EXPIRE', key, 3600) "
-    "   ok, left, reset = 1, math.max(a - n, 0), 1000 "
+    "   redis.call('ZADD', k, now + b, ARGV[j + 4]) "
+    "   redis.call('PEXPIRE', k, b) "
+    "   ok, left, reset = 1, math.max(a - n - 1, 0), 1000 "
     "  end "
     " elseif kind == 'release' then "
-    "  local n = tonumber(redis.call('GET', key) or '0') "
-    "  if n > 0 then redis.call('DECR', key) end "
+    "  redis.call('ZREM', key .. ':slots', ARGV[j + 4]) "
     " elseif kind == 'refund' then "
     "  local k = key .. ':' .. a "
     "  local used = tonumber(redis.call('GET', k) or '0') "
@@ -651,6 +658,31 @@ ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
 
 /* --- Redis ------------------------------------------------------------------- */
 
+/*
+ * A slot in Redis: a member of the key's sorted set, unique in the fleet
+ * (a random 32-bit prefix per worker, a counter), held for at most the
+ * lease; a longer request counts as gone after it.
+ */
+#define NGX_HTTP_WAAV_LIMIT_LEASE  3600000        /* ms */
+
+static uint64_t
+ngx_http_waav_limit_member(void)
+{
+    uint32_t         r;
+    static uint64_t  prefix, counter;
+
+    if (prefix == 0) {
+        if (RAND_bytes((u_char *) &r, sizeof(r)) != 1) {
+            r = (uint32_t) ngx_random() ^ (uint32_t) ngx_pid;
+        }
+
+        prefix = ((uint64_t) (r | 1)) << 32;
+    }
+
+    return prefix | (++counter & 0xffffffff);
+}
+
+
 /* a check for waav:<zone>:<key>, with its kind and numbers, in one malloc() */
 static ngx_http_waav_limit_op_t *
 ngx_http_waav_limit_op(ngx_http_waav_limit_zone_t *zone, ngx_str_t *key,
@@ -679,6 +711,7 @@ ngx_http_waav_limit_op(ngx_http_waav_limit_zone_t *zone, ngx_str_t *key,
     op->rate = ngx_strcmp(kind, "rate") == 0;
     op->interval = a;
     op->burst = b;
+    op->member = c;
 
     p = (u_char *) (op + 1);
     op->key.data = p;
@@ -752,16 +785,16 @@ ngx_http_waav_limit_enqueue(ngx_http_waav_limit_op_t *op)
 /* a concurrency slot held in Redis goes back: nobody waits for the answer */
 static void
 ngx_http_waav_limit_give_back(ngx_http_waav_limit_zone_t *zone,
-    ngx_str_t *key)
+    ngx_str_t *key, uint64_t member)
 {
     ngx_http_waav_limit_op_t  *op;
 
-    /* not connected: the counter's 1 h expiry bounds the loss */
+    /* not connected: the slot's lease bounds the loss */
     if (!ngx_http_waav_redis_usable(zone->redis)) {
         return;
     }
 
-    op = ngx_http_waav_limit_op(zone, key, "release", 0, 0, 0);
+    op = ngx_http_waav_limit_op(zone, key, "release", 0, 0, member);
     if (op != NULL) {
         ngx_http_waav_limit_enqueue(op);
     }
@@ -771,6 +804,7 @@ ngx_http_waav_limit_give_back(ngx_http_waav_limit_zone_t *zone,
 typedef struct {
     ngx_http_waav_limit_zone_t  *zone;
     ngx_str_t                    key;
+    uint64_t                     member;
 } ngx_http_waav_limit_rslot_t;
 
 
@@ -780,7 +814,7 @@ ngx_http_waav_limit_redis_release(void *data)
 {
     ngx_http_waav_limit_rslot_t  *slot = data;
 
-    ngx_http_waav_limit_give_back(slot->zone, &slot->key);
+    ngx_http_waav_limit_give_back(slot->zone, &slot->key, slot->member);
 }
 
 
@@ -803,7 +837,7 @@ ngx_http_waav_limit_deliver(ngx_http_waav_limit_op_t *op,
     if (w == NULL) {
         if (op->acquire && res && res->allowed) {
             key = ngx_http_waav_limit_op_key(op);
-            ngx_http_waav_limit_give_back(op->zone, &key);
+            ngx_http_waav_limit_give_back(op->zone, &key, op->member);
         }
 
         return;
@@ -1249,7 +1283,9 @@ ngx_http_waav_limit_redis_send(ngx_http_request_t *r,
                                     l->window_ms, w->cost);
         break;
     default:
-        op = ngx_http_waav_limit_op(zone, key, "acquire", l->limit, 0, 0);
+        w->member = ngx_http_waav_limit_member();
+        op = ngx_http_waav_limit_op(zone, key, "acquire", l->limit,
+                                    NGX_HTTP_WAAV_LIMIT_LEASE, w->member);
     }
 
     if (op == NULL) {
@@ -1383,6 +1419,7 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
                     slot = cln->data;
                     slot->zone = zone;
                     slot->key = key;
+                    slot->member = w->member;
                     cln->handler = ngx_http_waav_limit_redis_release;
                 }
 

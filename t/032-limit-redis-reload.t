@@ -8,9 +8,7 @@ use Time::HiRes qw(sleep);
 master_on();
 redis_start();
 
-my $sum_slots = q{EVAL "local s=0 for _,k in ipairs(redis.call('KEYS','waav:*')) do s=s+tonumber(redis.call('GET',k) or 0) end return s" 0};
-
-sub main::slots { Waav::Redis::redis_cmd($sum_slots) }
+sub main::slots { Waav::Redis::redis_slots() }
 
 no_root_location();
 run_tests();

@@ -7,6 +7,7 @@ package Waav::Redis;
 #   my $port = second_nginx($http_config, $server_config);
 #   my @answers = parallel_requests($port, \@raw_requests, $meanwhile);
 #   my $n = redis_script_calls();
+#   my $held = redis_slots();      # concurrency slots held, all keys
 
 use strict;
 use warnings;
@@ -17,7 +18,7 @@ use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(redis_start redis_stop redis_cmd redis_signal second_nginx
-                 parallel_requests redis_script_calls);
+                 parallel_requests redis_script_calls redis_slots);
 
 my ($RedisPid, $NginxPid);
 my $Port = free_port();
@@ -78,6 +79,12 @@ sub redis_cmd {
     close $s;
     $line =~ s/\r?\n$// if defined $line;
     return $line;
+}
+
+# concurrency slots held in Redis (members of the waav:*:slots sets), as
+# ":N", or what Redis said
+sub redis_slots {
+    redis_cmd(q{EVAL "local s=0 for _,k in ipairs(redis.call('KEYS','waav:*:slots')) do s=s+redis.call('ZCARD',k) end return s" 0});
 }
 
 # how many scripts Redis ran (EVAL and EVALSHA) since CONFIG RESETSTAT
