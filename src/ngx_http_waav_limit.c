@@ -73,7 +73,9 @@ typedef struct {
     ngx_msec_t                    last_sent;
     ngx_event_t                   flush;
     ngx_event_t                   hold;         /* ... ends, send anyway */
-    unsigned                      urgent:1;     /* a release is queued */
+    ngx_uint_t                    urgent;       /* releases queued */
+    ngx_queue_t                   doubt;        /* releases for later */
+    ngx_uint_t                    ndoubt;
 } ngx_http_waav_limit_zone_t;
 
 
@@ -135,6 +137,8 @@ struct ngx_http_waav_limit_op_s {
     ngx_http_waav_limit_walk_t  *w;             /* NULL: nobody waits */
     ngx_http_waav_limit_zone_t  *zone;
     unsigned                     sent:1;
+    unsigned                     written:1;     /* Redis got it */
+    unsigned                     refundable:1;  /* a quota's charge */
     unsigned                     acquire:1;
     unsigned                     rate:1;
     uint64_t                     interval;      /* rate */
@@ -750,6 +754,9 @@ ngx_http_waav_limit_op_key(ngx_http_waav_limit_op_t *op)
 
 
 static void ngx_http_waav_limit_flush(ngx_event_t *ev);
+static ngx_int_t ngx_http_waav_limit_charged(ngx_http_request_t *r,
+    ngx_http_waav_limit_walk_t *w, waav_limit_result_t *res,
+    ngx_uint_t redis);
 
 
 /* into the zone's next batch, which goes out at the end of this turn */
@@ -760,6 +767,7 @@ ngx_http_waav_limit_enqueue(ngx_http_waav_limit_op_t *op)
 
     if (zone->batch.next == NULL) {
         ngx_queue_init(&zone->batch);
+        ngx_queue_init(&zone->doubt);
         zone->flush.handler = ngx_http_waav_limit_flush;
         zone->flush.data = zone;
         zone->flush.log = ngx_cycle->log;
@@ -773,12 +781,63 @@ ngx_http_waav_limit_enqueue(ngx_http_waav_limit_op_t *op)
     zone->queued++;
 
     if (op->w == NULL) {
-        zone->urgent = 1;
+        zone->urgent++;
     }
 
     if (!zone->flush.posted) {
         ngx_post_event(&zone->flush, &ngx_posted_events);
     }
+}
+
+
+/* the zone's oldest queued check, out of the queue */
+static ngx_http_waav_limit_op_t *
+ngx_http_waav_limit_dequeue(ngx_http_waav_limit_zone_t *zone)
+{
+    ngx_queue_t               *q;
+    ngx_http_waav_limit_op_t  *op;
+
+    q = ngx_queue_head(&zone->batch);
+    ngx_queue_remove(q);
+    zone->queued--;
+
+    op = ngx_queue_data(q, ngx_http_waav_limit_op_t, queue);
+    op->sent = 1;
+
+    if (op->w == NULL && zone->urgent) {
+        zone->urgent--;
+    }
+
+    return op;
+}
+
+
+/*
+ * An acquire Redis got but never answered (the connection went): it may
+ * still run there, so its slot is released once Redis is back (a release
+ * of a slot never taken changes nothing); at most 1024 wait, the lease
+ * covers the rest.
+ */
+static void
+ngx_http_waav_limit_doubt(ngx_http_waav_limit_op_t *op)
+{
+    ngx_str_t                    key;
+    ngx_http_waav_limit_op_t    *rel;
+    ngx_http_waav_limit_zone_t  *zone = op->zone;
+
+    if (zone->ndoubt >= 1024) {
+        return;
+    }
+
+    key = ngx_http_waav_limit_op_key(op);
+
+    rel = ngx_http_waav_limit_op(zone, &key, "release", 0, 0, op->member);
+    if (rel == NULL) {
+        return;
+    }
+
+    ngx_queue_insert_tail(&zone->doubt, &rel->queue);
+    zone->ndoubt++;
 }
 
 
@@ -830,17 +889,40 @@ ngx_http_waav_limit_deliver(ngx_http_waav_limit_op_t *op,
     ngx_str_t                    key;
     ngx_connection_t            *c;
     ngx_http_request_t          *r;
+    ngx_http_waav_limit_op_t    *rel;
     ngx_http_waav_limit_walk_t  *w;
 
     w = op->w;
 
+    if (res == NULL && op->acquire && op->written) {
+        ngx_http_waav_limit_doubt(op);
+    }
+
     if (w == NULL) {
+        key = ngx_http_waav_limit_op_key(op);
+
         if (op->acquire && res && res->allowed) {
-            key = ngx_http_waav_limit_op_key(op);
             ngx_http_waav_limit_give_back(op->zone, &key, op->member);
         }
 
+        /* a charge nobody waited for (it timed out): given back */
+        if (op->refundable && res && res->allowed
+            && ngx_http_waav_redis_usable(op->zone->redis))
+        {
+            rel = ngx_http_waav_limit_op(op->zone, &key, "refund",
+                                         res->window, op->burst, op->member);
+            if (rel) {
+                ngx_http_waav_limit_enqueue(rel);
+            }
+        }
+
         return;
+    }
+
+    /* a quota Redis charged: known to a refund even if the request stops
+     * before its walk goes on (the client left meanwhile) */
+    if (op->refundable && res && res->allowed) {
+        (void) ngx_http_waav_limit_charged(w->r, w, res, 1);
     }
 
     op->w = NULL;
@@ -919,16 +1001,10 @@ ngx_http_waav_limit_result(ngx_http_waav_limit_op_t *op, redisReply **e,
 static void
 ngx_http_waav_limit_fail_queued(ngx_http_waav_limit_zone_t *zone)
 {
-    ngx_queue_t               *q;
     ngx_http_waav_limit_op_t  *op;
 
     while (zone->queued && !ngx_queue_empty(&zone->batch)) {
-        q = ngx_queue_head(&zone->batch);
-        ngx_queue_remove(q);
-        zone->queued--;
-
-        op = ngx_queue_data(q, ngx_http_waav_limit_op_t, queue);
-        op->sent = 1;
+        op = ngx_http_waav_limit_dequeue(zone);
         ngx_http_waav_limit_deliver(op, NULL);
         ngx_free(op);
     }
@@ -1042,7 +1118,6 @@ ngx_http_waav_limit_send_batch(ngx_http_waav_limit_zone_t *zone)
     char                         **argv;
     u_char                        *numkeys, *p;
     size_t                         i, n, argc, *argvlen, size;
-    ngx_queue_t                   *q;
     ngx_http_waav_limit_op_t      *op;
     ngx_http_waav_redis_call_t    *call;
     ngx_http_waav_limit_batch_t   *batch;
@@ -1062,12 +1137,7 @@ ngx_http_waav_limit_send_batch(ngx_http_waav_limit_zone_t *zone)
     if (call == NULL) {
         /* each check is answered "Redis failed" */
         for (i = 0; i < n && !ngx_queue_empty(&zone->batch); i++) {
-            q = ngx_queue_head(&zone->batch);
-            ngx_queue_remove(q);
-            zone->queued--;
-
-            op = ngx_queue_data(q, ngx_http_waav_limit_op_t, queue);
-            op->sent = 1;
+            op = ngx_http_waav_limit_dequeue(zone);
             ngx_http_waav_limit_deliver(op, NULL);
             ngx_free(op);
         }
@@ -1085,12 +1155,7 @@ ngx_http_waav_limit_send_batch(ngx_http_waav_limit_zone_t *zone)
     batch->entries = (ngx_http_waav_limit_entry_t *) (batch->ops + n);
 
     for (i = 0; i < n; i++) {
-        q = ngx_queue_head(&zone->batch);
-        ngx_queue_remove(q);
-        zone->queued--;
-
-        op = ngx_queue_data(q, ngx_http_waav_limit_op_t, queue);
-        op->sent = 1;
+        op = ngx_http_waav_limit_dequeue(zone);
 
         batch->ops[batch->nops++] = op;
         ngx_http_waav_limit_group(batch, op);
@@ -1144,6 +1209,11 @@ ngx_http_waav_limit_send_batch(ngx_http_waav_limit_zone_t *zone)
     if (ngx_http_waav_redis_eval(zone->redis, call) == NGX_OK) {
         zone->inflight++;
         zone->last_sent = ngx_current_msec;
+
+        for (i = 0; i < batch->nops; i++) {
+            batch->ops[i]->written = 1;
+        }
+
         return;
     }
 
@@ -1165,7 +1235,21 @@ ngx_http_waav_limit_flush(ngx_event_t *ev)
 {
     ngx_http_waav_limit_zone_t  *zone = ev->data;
 
+    ngx_queue_t                 *q;
     ngx_msec_t                   held, hold;
+
+    /* Redis is back: the releases that waited for it go first */
+    if (zone->ndoubt && ngx_http_waav_redis_usable(zone->redis)) {
+        while (!ngx_queue_empty(&zone->doubt)) {
+            q = ngx_queue_head(&zone->doubt);
+            ngx_queue_remove(q);
+            ngx_queue_insert_tail(&zone->batch, q);
+            zone->queued++;
+            zone->urgent++;
+        }
+
+        zone->ndoubt = 0;
+    }
 
     while (zone->queued) {
 
@@ -1185,7 +1269,6 @@ ngx_http_waav_limit_flush(ngx_event_t *ev)
             }
         }
 
-        zone->urgent = 0;
         ngx_http_waav_limit_send_batch(zone);
     }
 }
@@ -1281,6 +1364,10 @@ ngx_http_waav_limit_redis_send(ngx_http_request_t *r,
     case NGX_HTTP_WAAV_LIMIT_STT_SECS:
         op = ngx_http_waav_limit_op(zone, key, "quota", l->limit,
                                     l->window_ms, w->cost);
+        if (op) {
+            op->refundable = !w->force;
+        }
+
         break;
     default:
         w->member = ngx_http_waav_limit_member();

@@ -276,6 +276,42 @@ Waav::Redis::redis_cmd('FLUSHALL');
 
 
 
+=== TEST 3d: a quota charge Redis makes after the request stopped waiting for it is given back
+--- init
+Waav::Redis::redis_cmd('FLUSHALL');
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
+                    redis_timeout=200ms;
+--- config
+    location = /listen {
+        waav_limit zone=fleet stt_seconds=100/m;
+        waav_stt deepgram;
+    }
+    location /_waav/deepgram/ {
+        internal;
+        client_max_body_size 0;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/;
+    }
+--- request eval
+# Redis paused: the check times out, the node's own counters stand in and
+# the call is made; Redis, back, makes the charge late: it is given back
+['GET /__mock/count',
+ sub { Waav::Redis::redis_signal('STOP') },
+ "POST /listen\n" . ("\0" x 64000),
+ sub {
+     Waav::Redis::redis_signal('CONT');
+     Time::HiRes::sleep(0.5);
+     Test::More::is(Waav::Redis::redis_cmd(q{EVAL "local s=0 for _,k in ipairs(redis.call('KEYS','waav:*')) do if redis.call('TYPE',k).ok=='string' then s=s+tonumber(redis.call('GET',k)) end end return s" 0}),
+                    ':0', 'no seconds left charged in Redis');
+ }]
+--- more_headers eval
+["", "", "Content-Type: audio/L16;rate=16000", ""]
+--- error_code eval
+[200, 0, 200, 0]
+
+
+
 === TEST 4: Redis stops: fail open serves within the local limit; Redis returns: shared again, no reload
 --- init
 Waav::Redis::redis_cmd('FLUSHALL');
@@ -426,6 +462,40 @@ Waav::Redis::redis_cmd('FLUSHALL');
 [200, 0, 200, 0]
 --- no_error_log
 open socket
+
+
+
+=== TEST 8b: acquires on a connection dropped unanswered are released once Redis is back
+--- init
+Waav::Redis::redis_cmd('FLUSHALL');
+--- http_config
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT redis_timeout=200ms;
+--- config
+    location = /limited {
+        waav_limit zone=fleet concurrency=5;
+        waav_health;
+    }
+--- request eval
+# Redis paused: three checks time out (fail open), the connection is
+# dropped; Redis, back, still runs them; the next request finds it again
+# and the three slots are released
+['GET /limited',
+ sub {
+     Waav::Redis::redis_signal('STOP');
+     my @a = Waav::Redis::parallel_requests(
+         Test::Nginx::Socket::server_port(),
+         [("GET /limited HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") x 3]);
+     Test::More::is(CORE::join(',', map { $_->[0] } @a), '200,200,200', 'served from local counters');
+     Waav::Redis::redis_signal('CONT');
+     Time::HiRes::sleep(0.5);
+ },
+ 'GET /limited',
+ sub {
+     Time::HiRes::sleep(0.3);
+     Test::More::is(Waav::Redis::redis_slots(), ':0', 'no slot left held');
+ }]
+--- error_code eval
+[200, 0, 200, 0]
 
 
 
