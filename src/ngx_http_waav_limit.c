@@ -447,10 +447,11 @@ ngx_http_waav_limit_expire(ngx_http_waav_limit_zone_t *ctx, uint64_t now,
 }
 
 
-/* the node for id + key, made when new (locked); NULL: no memory */
+/* the node for id + key, made when new if create (locked); NULL: none, or
+ * no memory */
 static ngx_http_waav_limit_node_t *
 ngx_http_waav_limit_node(ngx_http_waav_limit_zone_t *ctx, ngx_uint_t kind,
-    u_char *key, size_t len, uint64_t now)
+    u_char *key, size_t len, uint64_t now, ngx_uint_t create)
 {
     size_t                       size;
     uint32_t                     hash;
@@ -481,6 +482,11 @@ ngx_http_waav_limit_node(ngx_http_waav_limit_zone_t *ctx, ngx_uint_t kind,
         }
 
         node = (rc < 0) ? node->left : node->right;
+    }
+
+    /* a refund never makes a counter (or evicts another for one) */
+    if (!create) {
+        return NULL;
     }
 
     size = offsetof(ngx_rbtree_node_t, color)
@@ -605,7 +611,7 @@ ngx_http_waav_limit_check(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    n = ngx_http_waav_limit_node(ctx, l->kind, key->data, key->len, now);
+    n = ngx_http_waav_limit_node(ctx, l->kind, key->data, key->len, now, 1);
 
     if (n == NULL) {
         ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -1852,7 +1858,7 @@ ngx_http_waav_limit_refund(ngx_http_request_t *r, uint64_t units)
         ngx_shmtx_lock(&zone->shpool->mutex);
 
         n = ngx_http_waav_limit_node(zone, l[i].kind, key.data, key.len,
-                                     ngx_current_msec);
+                                     ngx_current_msec, 0);
         if (n) {
             waav_quota_refund(&n->a, &n->b, w->charged[i].window, units);
         }
