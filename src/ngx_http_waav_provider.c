@@ -250,6 +250,42 @@ ngx_http_waav_provider_init(ngx_conf_t *cf)
 }
 
 
+/* a provider answer's Retry-After (up to 32 bytes), to pass on; empty: none */
+ngx_str_t
+ngx_http_waav_retry_after(ngx_http_request_t *sr)
+{
+    ngx_str_t         none = ngx_null_string;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &sr->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash && h[i].key.len == sizeof("Retry-After") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Retry-After",
+                               h[i].key.len) == 0
+            && h[i].value.len <= 32)
+        {
+            return h[i].value;
+        }
+    }
+
+    return none;
+}
+
+
 /*
  * A provider's failure as the client sees it: before any answer, 504
  * PROVIDER_TIMEOUT or 502 PROVIDER_ERROR; a 2xx without anything usable,

@@ -905,9 +905,7 @@ ngx_http_waav_stt_answer(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
 static void
 ngx_http_waav_stt_resume(ngx_http_request_t *r)
 {
-    ngx_uint_t                i, status;
-    ngx_list_part_t          *part;
-    ngx_table_elt_t          *h;
+    ngx_uint_t                status;
     ngx_http_request_t       *sr;
     waav_str_t                out;
     waav_err_t                err;
@@ -996,28 +994,7 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
     /* the provider failed: the seconds charged for the call are not due */
     ngx_http_waav_limit_refund(r, ctx->seconds);
 
-    part = &sr->headers_out.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash && h[i].key.len == sizeof("Retry-After") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Retry-After",
-                               h[i].key.len) == 0
-            && h[i].value.len <= 32)
-        {
-            f.retry_after = h[i].value;
-        }
-    }
+    f.retry_after = ngx_http_waav_retry_after(sr);
 
     ngx_http_finalize_request(r, ngx_http_waav_provider_error(r, ctx->provider,
                                                                &f));

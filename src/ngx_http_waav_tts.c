@@ -568,9 +568,6 @@ ngx_http_waav_tts_sr_ctx(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_waav_tts_header_filter(ngx_http_request_t *r)
 {
-    ngx_uint_t                i;
-    ngx_list_part_t          *part;
-    ngx_table_elt_t          *h;
     ngx_http_waav_tts_ctx_t  *ctx;
 
     ctx = ngx_http_waav_tts_sr_ctx(r);
@@ -584,28 +581,7 @@ ngx_http_waav_tts_header_filter(ngx_http_request_t *r)
     ctx->ok = (ctx->status >= 200 && ctx->status < 300);
     ctx->length = r->headers_out.content_length_n;
 
-    part = &r->headers_out.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash && h[i].key.len == sizeof("Retry-After") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Retry-After",
-                               h[i].key.len) == 0
-            && h[i].value.len <= 32)
-        {
-            ctx->retry_after = h[i].value;
-        }
-    }
+    ctx->retry_after = ngx_http_waav_retry_after(r);
 
     return ngx_http_next_header_filter(r);
 }
