@@ -817,10 +817,43 @@ waav_stt_deepgram_normalize(const char *json, size_t len,
 }
 
 
+/* where the last timed item of a words array ends; 0: none */
+static double
+waav_stt_words_end(const cJSON *words)
+{
+    double        end;
+    const cJSON  *w, *e;
+
+    end = 0;
+
+    cJSON_ArrayForEach(w, words) {
+        e = cJSON_GetObjectItemCaseSensitive(w, "end");
+
+        if (cJSON_IsNumber(e) && e->valuedouble > end
+            && e->valuedouble < 1e7)
+        {
+            end = e->valuedouble;
+        }
+    }
+
+    return end;
+}
+
+
+/* answers shaped {"text", language, "words"}: OpenAI's and ElevenLabs' */
+typedef struct {
+    const char  *language;          /* its key */
+    const char  *word_key;
+    const char  *type_only;         /* words of this "type" only, or NULL */
+    const char  *model;             /* the default */
+    int          words_duration;    /* no "duration": the last word's end */
+} waav_stt_text_shape_t;
+
+
 static int
-waav_stt_openai_normalize(const char *json, size_t len,
+waav_stt_text_normalize(const char *json, size_t len,
     const waav_stt_req_t *req, waav_str_t provider, waav_alloc_t *a,
-    waav_str_t *out, waav_err_t *err)
+    waav_str_t *out, waav_err_t *err, const waav_stt_text_shape_t *shape)
 {
     int                rc;
     cJSON             *root;
@@ -837,19 +870,43 @@ waav_stt_openai_normalize(const char *json, size_t len,
 
     memset(&ans, 0, sizeof(ans));
     ans.transcript = text->valuestring;
-    ans.has_duration = waav_stt_num(
-        cJSON_GetObjectItemCaseSensitive(root, "duration"), &ans.duration);
 
-    lang = cJSON_GetObjectItemCaseSensitive(root, "language");
+    lang = cJSON_GetObjectItemCaseSensitive(root, shape->language);
     ans.language = cJSON_IsString(lang) ? lang->valuestring : NULL;
 
     ans.words = cJSON_GetObjectItemCaseSensitive(root, "words");
-    ans.word_key = "word";
+    ans.word_key = shape->word_key;
+    ans.type_only = shape->type_only;
 
-    rc = waav_stt_write(&ans, req, provider, "whisper-1", a, out, err);
+    if (shape->words_duration) {
+        /* ElevenLabs: where its last word (or space, or sound event) ends,
+         * so quotas can be trued up from it */
+        ans.duration = waav_stt_words_end(ans.words);
+        ans.has_duration = ans.duration > 0;
+
+    } else {
+        ans.has_duration = waav_stt_num(
+            cJSON_GetObjectItemCaseSensitive(root, "duration"), &ans.duration);
+    }
+
+    rc = waav_stt_write(&ans, req, provider, shape->model, a, out, err);
     cJSON_Delete(root);
 
     return rc;
+}
+
+
+static int
+waav_stt_openai_normalize(const char *json, size_t len,
+    const waav_stt_req_t *req, waav_str_t provider, waav_alloc_t *a,
+    waav_str_t *out, waav_err_t *err)
+{
+    static const waav_stt_text_shape_t  shape = {
+        "language", "word", NULL, "whisper-1", 0
+    };
+
+    return waav_stt_text_normalize(json, len, req, provider, a, out, err,
+                                   &shape);
 }
 
 
@@ -858,50 +915,12 @@ waav_stt_elevenlabs_normalize(const char *json, size_t len,
     const waav_stt_req_t *req, waav_str_t provider, waav_alloc_t *a,
     waav_str_t *out, waav_err_t *err)
 {
-    int                rc;
-    cJSON             *root;
-    const cJSON       *text, *lang;
-    waav_stt_answer_t  ans;
+    static const waav_stt_text_shape_t  shape = {
+        "language_code", "text", "word", "scribe_v1", 1
+    };
 
-    root = cJSON_ParseWithLength(json, len);
-    text = cJSON_GetObjectItemCaseSensitive(root, "text");
-
-    if (!cJSON_IsString(text)) {
-        cJSON_Delete(root);
-        return waav_stt_bad(err, provider, "an answer without text");
-    }
-
-    memset(&ans, 0, sizeof(ans));
-    ans.transcript = text->valuestring;
-
-    lang = cJSON_GetObjectItemCaseSensitive(root, "language_code");
-    ans.language = cJSON_IsString(lang) ? lang->valuestring : NULL;
-
-    ans.words = cJSON_GetObjectItemCaseSensitive(root, "words");
-    ans.word_key = "text";
-    ans.type_only = "word";
-
-    /* no duration in ElevenLabs' answer: where its last word (or space,
-     * or sound event) ends, so quotas can be trued up from it */
-    {
-        const cJSON  *wd, *e;
-
-        cJSON_ArrayForEach(wd, ans.words) {
-            e = cJSON_GetObjectItemCaseSensitive(wd, "end");
-
-            if (cJSON_IsNumber(e) && e->valuedouble > ans.duration
-                && e->valuedouble < 1e7)
-            {
-                ans.duration = e->valuedouble;
-                ans.has_duration = 1;
-            }
-        }
-    }
-
-    rc = waav_stt_write(&ans, req, provider, "scribe_v1", a, out, err);
-    cJSON_Delete(root);
-
-    return rc;
+    return waav_stt_text_normalize(json, len, req, provider, a, out, err,
+                                   &shape);
 }
 
 
@@ -1368,15 +1387,8 @@ waav_stt_openai_answer(const char *json, size_t len, waav_stt_fmt_e fmt,
 
     /* no duration from the provider: the last word's end, if any */
     if (end <= 0) {
-        ws = cJSON_GetObjectItemCaseSensitive(root, "words");
-
-        cJSON_ArrayForEach(item, ws) {
-            dur = cJSON_GetObjectItemCaseSensitive(item, "end");
-
-            if (cJSON_IsNumber(dur) && dur->valuedouble > end) {
-                end = dur->valuedouble;
-            }
-        }
+        end = waav_stt_words_end(cJSON_GetObjectItemCaseSensitive(root,
+                                                                   "words"));
     }
 
     *content_type = "application/json";
