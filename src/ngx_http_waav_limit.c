@@ -1003,7 +1003,7 @@ ngx_http_waav_limit_result(ngx_http_waav_limit_op_t *op, redisReply **e,
 }
 
 
-/* the connection is gone: what waits for it is answered "none" now */
+/* the connection is gone (or memory): what waits is answered "none" now */
 static void
 ngx_http_waav_limit_fail_queued(ngx_http_waav_limit_zone_t *zone)
 {
@@ -1141,13 +1141,8 @@ ngx_http_waav_limit_send_batch(ngx_http_waav_limit_zone_t *zone)
     call = ngx_alloc(size, ngx_cycle->log);
 
     if (call == NULL) {
-        /* each check is answered "Redis failed" */
-        for (i = 0; i < n && !ngx_queue_empty(&zone->batch); i++) {
-            op = ngx_http_waav_limit_dequeue(zone);
-            ngx_http_waav_limit_deliver(op, NULL);
-            ngx_free(op);
-        }
-
+        /* out of memory: each queued check is answered "Redis failed" */
+        ngx_http_waav_limit_fail_queued(zone);
         return;
     }
 

@@ -97,6 +97,19 @@ __DATA__
 
 
 
+=== TEST 3b: a long Content-Type (parameters up to nginx's header limit) still fits the provider's form
+--- request eval
+["POST /listen?provider=openai\n" . ::wav(1), 'GET /__mock/last']
+--- more_headers eval
+["Content-Type: audio/wav; x=" . ('a' x 3000), ""]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/"provider":"openai"/,
+ qr{name=file; filename=audio\.wav; content-type=audio/wav; x=a{3000}; length=32044\n$}]
+
+
+
 === TEST 4: groq and a self-hosted OpenAI-compatible server
 --- request eval
 ["POST /listen?provider=groq\n" . ::wav(1), 'GET /__mock/last',
