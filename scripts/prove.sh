@@ -29,8 +29,8 @@ if [[ ${SAN:-0} == 1 ]]; then
 fi
 
 jobs=${PROVE_JOBS:-$(nproc)}
-prove -I t/lib -j "$jobs" -r "${@:-t/}"
-status=$?
+status=0
+prove -I t/lib -j "$jobs" -r "${@:-t/}" || status=$?
 
 if [[ ${SAN:-0} == 1 ]] && compgen -G "$WAAV_SAN_LOG_DIR/*" >/dev/null; then
     echo "waav: sanitizer reports in $WAAV_SAN_LOG_DIR:" >&2

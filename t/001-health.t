@@ -1,5 +1,5 @@
 # waav_health and the JSON error shape.
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 
 no_root_location();
 run_tests();

@@ -1,7 +1,7 @@
 # The provider mock answers like the real APIs: a wrong key or path gets the
 # provider's own error, and every request is recorded (t/mock/README.md).
 # Requests go through nginx, as the gateway's subrequests will.
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 
 no_root_location();
 run_tests();

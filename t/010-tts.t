@@ -2,7 +2,7 @@
 # every TTS adapter, against the provider mock (t/mock).  Each success test
 # checks the audio byte for byte, the headers, and the exact request the
 # provider received (GET /__mock/last).
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 use Waav::Mock qw(mock_audio);
 use Waav::Tts;
 

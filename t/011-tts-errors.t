@@ -1,7 +1,7 @@
 # waav_tts: provider failures become JSON errors before the first audio
 # byte and a cut-off response after it; bad requests never reach the
 # provider (the mock's request count stays 0).
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 use Waav::Mock qw(mock_audio);
 use Waav::Tts;
 

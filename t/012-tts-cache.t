@@ -1,6 +1,6 @@
 # proxy_cache keyed on $waav_tts_cache_key caches syntheses (POSTs) in the
 # provider's internal location, as conf/waav/tts-cache.conf shows.
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 use Waav::Mock qw(mock_audio);
 use Waav::Tts;
 

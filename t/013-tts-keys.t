@@ -1,6 +1,6 @@
 # Provider keys never reach the client, the error log (at info level; nginx's
 # debug log prints upstream request headers) or a variable.
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 use Waav::Tts;
 
 # key=env: reads nginx's own environment when the config is loaded

@@ -1,6 +1,6 @@
 # Provider TLS: SNI and certificate verification as conf/waav/providers.conf
 # sets them, against a local TLS front for the mock with its own CA.
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 use Waav::Mock qw(mock_audio);
 use Waav::Tts;
 use File::Temp qw(tempdir);

@@ -1,7 +1,7 @@
 # waav_auth: WaaV's API secrets and our JWTs (HS256, RS256, ES256, kid),
 # with WaaV's 401 shapes; $waav_tenant and $waav_auth_method.  Tokens are
 # made here (t/lib/Waav/Jwt.pm: Perl and openssl).
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 use Waav::Jwt;
 
 my $dir = keys_dir();

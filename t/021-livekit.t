@@ -1,6 +1,6 @@
 # POST /livekit/token: a LiveKit access token signed with the API secret,
 # the room scoped to the caller's tenant as WaaV does.
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 use Waav::Jwt;
 use JSON::PP ();
 use Digest::SHA qw(hmac_sha256);

@@ -1,6 +1,6 @@
 # WaaV's external-auth-service mode through nginx's auth_request, as
 # conf/examples/auth-request.conf shows; the "service" is a server here.
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 use IO::Socket::INET;
 
 $ENV{TEST_NGINX_AUTH_PORT} = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1')->sockport;

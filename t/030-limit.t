@@ -1,7 +1,7 @@
 # waav_limit with the shared-memory backend: request rate (GCRA), TTS
 # character quotas charged before the provider call, and concurrency
 # released however a request ends.
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 use Waav::Mock qw(mock_audio);
 use Waav::Tts;
 

@@ -1,7 +1,7 @@
 # waav_limit with Redis: one set of counters for a fleet of nginx, failing
 # open (to local counters) or closed (503) when Redis is away, and coming
 # back by itself.  A real redis-server and a second nginx are started here.
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 use Waav::Mock qw(mock_audio);
 use Waav::Redis;
 use Time::HiRes qw(sleep);
@@ -66,7 +66,7 @@ Waav::Redis::redis_cmd('FLUSHALL', 'CONFIG RESETSTAT');
      # Redis paused: the checks pile up in the worker and go out together
      Waav::Redis::redis_signal('STOP');
      my @a = Waav::Redis::parallel_requests(
-         Test::Nginx::Socket::server_port(),
+         Waav::Blocks::server_port(),
          [("GET /limited HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") x 30],
          sub { Time::HiRes::sleep(0.5); Waav::Redis::redis_signal('CONT') });
      my @ok = grep { $_->[0] == 200 } @a;
@@ -102,7 +102,7 @@ Waav::Redis::redis_cmd('FLUSHALL', 'CONFIG RESETSTAT');
 [sub {
      Waav::Redis::redis_signal('STOP');
      my @a = Waav::Redis::parallel_requests(
-         Test::Nginx::Socket::server_port(),
+         Waav::Blocks::server_port(),
          [map { "GET /limited HTTP/1.1\r\nHost: t\r\nX-Key: " . ($_ % 2 ? 'a' : 'b')
                 . "\r\nConnection: close\r\n\r\n" } 1 .. 20],
          sub { Time::HiRes::sleep(0.5); Waav::Redis::redis_signal('CONT') });
@@ -483,7 +483,7 @@ Waav::Redis::redis_cmd('FLUSHALL');
  sub {
      Waav::Redis::redis_signal('STOP');
      my @a = Waav::Redis::parallel_requests(
-         Test::Nginx::Socket::server_port(),
+         Waav::Blocks::server_port(),
          [("GET /limited HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") x 3]);
      Test::More::is(CORE::join(',', map { $_->[0] } @a), '200,200,200', 'served from local counters');
      Waav::Redis::redis_signal('CONT');

@@ -1,7 +1,7 @@
 # waav_limit with Redis across a reload: the old worker gives back the
 # concurrency slots its last requests held before it exits, even when Redis
 # is paused at that moment and a call of its own is still out.
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 use Waav::Redis;
 use Time::HiRes qw(sleep);
 
@@ -37,11 +37,11 @@ Waav::Redis::redis_cmd('FLUSHALL');
  sub {
      Time::HiRes::sleep(0.3);
      my $master = do {
-         open my $fh, '<', Test::Nginx::Socket::server_root() . '/logs/nginx.pid' or die;
+         open my $fh, '<', Waav::Blocks::server_root() . '/logs/nginx.pid' or die;
          my $pid = <$fh>; CORE::chomp($pid); $pid
      };
      my @a = Waav::Redis::parallel_requests(
-         Test::Nginx::Socket::server_port(),
+         Waav::Blocks::server_port(),
          [("GET /slow HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") x 2],
          sub {
              Time::HiRes::sleep(0.3);

@@ -1,6 +1,6 @@
 # waav_stt: POST /listen with raw audio, through each STT adapter against
 # the provider mock, into one normalized answer.
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 
 # a WAV of silence: 16 kHz, mono, 16-bit
 sub main::wav {

@@ -1,6 +1,6 @@
 # OpenAI's POST /v1/audio/transcriptions: a multipart/form-data form (what
 # any OpenAI SDK sends) to any STT provider, answered in OpenAI's shapes.
-use Test::Nginx::Socket 'no_plan';
+use Waav::Blocks 'no_plan';
 
 # a WAV of silence: 16 kHz, mono, 16-bit
 sub main::wav {

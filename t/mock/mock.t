@@ -19,7 +19,8 @@ sub wav ($secs, $rate = 16000) {
   return pack('A4 V A4 A4 V v v V V v v A4 V', 'RIFF', 36 + length $data, 'WAVE', 'fmt ', 16, 1, 1, $rate, $rate * 2, 2, 16, 'data', length $data) . $data;
 }
 # Mojo drops Transfer-Encoding once it has de-chunked a body, so catch it while parsing.
-sub watch_te ($tx) { my $te; $tx->res->on(progress => sub ($res) { $te //= $res->headers->transfer_encoding }); return \$te }
+# the Transfer-Encoding as the headers arrived (Mojo drops it once the chunks are parsed)
+sub watch_te ($tx) { my $te; $tx->res->content->on(body => sub ($content) { $te //= $content->headers->transfer_encoding }); return \$te }
 # Send raw bytes to the embedded server, return everything read until it closes.
 sub raw_http ($request) {
   my ($loop, $buf) = ($t->ua->ioloop, '');
@@ -194,11 +195,11 @@ subtest 'ElevenLabs speech-to-text and voices' => sub {
     ->status_is(400)->json_is('/detail/status' => 'empty_file');
   $t->post_ok('/elevenlabs/v1/speech-to-text' => \%el => json => {model_id => 'scribe_v1'})->status_is(422);
 
-  $t->get_ok('/elevenlabs/v2/voices' => \%el)->status_is(200)->json_is('/has_more' => 0)->json_is('/total_count' => 4)
+  $t->get_ok('/elevenlabs/v2/voices' => \%el)->status_is(200)->json_is('/has_more' => Mojo::JSON->false)->json_is('/total_count' => 4)
     ->json_is('/next_page_token' => undef)->json_is('/voices/0/voice_id' => '21m00Tcm4TlvDq8ikWAM')->json_is('/voices/0/name' => 'Rachel')
     ->json_is('/voices/0/labels/gender' => 'female')->json_is('/voices/0/labels/accent' => 'american')->json_like('/voices/0/preview_url' => qr/^https:/)
     ->json_is('/voices/0/verified_languages/0/language' => 'en');
-  $t->get_ok('/elevenlabs/v2/voices?page_size=2' => \%el)->status_is(200)->json_is('/has_more' => 1);
+  $t->get_ok('/elevenlabs/v2/voices?page_size=2' => \%el)->status_is(200)->json_is('/has_more' => Mojo::JSON->true);
   is scalar @{$t->tx->res->json->{voices}}, 2, 'page_size honoured';
   $t->get_ok('/elevenlabs/v2/voices?page_size=500' => \%el)->status_is(422);
   $t->get_ok('/elevenlabs/v2/voices')->status_is(401)->json_is('/detail/status' => 'needs_authorization');

@@ -3,7 +3,7 @@ package Waav::Tts;
 # Shared setup for the waav_tts test files: the providers, the /speak and
 # /v1/audio/speech locations, and provider locations that proxy to the mock.
 #
-#   use Test::Nginx::Socket 'no_plan';
+#   use Waav::Blocks 'no_plan';
 #   use Waav::Tts;
 #   tts_defaults();          # blocks without their own http_config get ours
 #
@@ -13,7 +13,7 @@ package Waav::Tts;
 use strict;
 use warnings;
 use Exporter 'import';
-use Test::Nginx::Socket ();
+use Waav::Blocks ();
 
 our @EXPORT = qw(tts_defaults $Providers $Locations);
 
@@ -64,7 +64,7 @@ _EOC_
 
 # --- no_default_locations in a block leaves its config alone
 sub tts_defaults {
-    Test::Nginx::Socket::add_block_preprocessor(sub {
+    Waav::Blocks::add_block_preprocessor(sub {
         my $block = shift;
         $block->set_value('http_config', $Providers)
             unless defined $block->http_config;

@@ -1,14 +1,14 @@
-package Test::Nginx::Socket;
+package Waav::Blocks;
 
-# waav's own runner for Test::Nginx-style data-driven tests.
+# waav's test runner: data-driven blocks (=== TEST n, --- config,
+# --- request, --- error_code, ...) in a format borrowed from openresty's
+# Test::Nginx, read with Test::Base.  It is not Test::Nginx and the .t files
+# do not run under it: sections and semantics are waav's own (the provider
+# mock, sanitizer reports, --- must_die, ...).  It starts nginx in a
+# temporary prefix with the freshly built module and reports through
+# Test::More.
 #
-# openresty's Test::Nginx is not packaged for Debian and CPAN is out of
-# reach, so this reads the same blocks (=== TEST n, --- config, --- request,
-# --- error_code, ...) with Test::Base, starts nginx in a temporary prefix
-# with the freshly built module, and reports through Test::More.  The .t
-# files stay runnable under the real Test::Nginx::Socket.
-#
-# Environment (same names as Test::Nginx):
+# Environment (names as Test::Nginx has them, for familiarity):
 #   TEST_NGINX_BINARY        nginx to run (default: nginx in PATH)
 #   TEST_NGINX_LOAD_MODULES  .so files to load_module, space separated
 #   TEST_NGINX_PORT          port of the server under test (default: a
