@@ -3,6 +3,8 @@
 #   make run             nginx in the foreground with conf/waav.conf (HOST, PORT)
 #   make test            C unit tests + integration tests (t/*.t)
 #   make test SAN=1      the same with AddressSanitizer + UBSan
+#   make test STATIC=1   the suite against an nginx with waav built in
+#                        (--add-module; fetches nginx's source into /tmp)
 #   make bench           wrk: waav vs plain nginx, markdown table
 #   make NGINX_SRC=/path/to/nginx-x.y.z    build against an upstream tree
 #
@@ -12,12 +14,16 @@ SHELL       := /bin/bash
 NGINX_SRC   ?= /usr/share/nginx/src
 NGINX_BIN   ?= /usr/sbin/nginx
 SAN         ?= 0
+STATIC      ?= 0
 HOST        ?= 127.0.0.1
 PORT        ?= 3001
 
 ifeq ($(SAN),1)
 BUILD       ?= build/san
 SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer
+else ifeq ($(STATIC),1)
+BUILD       ?= build/static
+SAN_FLAGS   :=
 else
 BUILD       ?= build
 SAN_FLAGS   :=
@@ -26,8 +32,18 @@ endif
 # the module's own files (after nginx's own CFLAGS, which say -Wno-unused-parameter)
 WAAV_CFLAGS := -Wall -Wextra -Wunused-parameter -Werror -g $(SAN_FLAGS)
 
-MODULE      := $(BUILD)/ngx_http_waav_module.so
 NGX_BUILD   := $(abspath $(BUILD))/nginx
+
+ifeq ($(STATIC),1)
+# a whole nginx with waav compiled in, from nginx's full source
+NGINX_SRC   := /tmp/waav-nginx-src
+MODULE      := $(BUILD)/nginx/src/objs/nginx
+NGINX_BIN   := $(abspath $(MODULE))
+LOAD_MODULE :=
+else
+MODULE      := $(BUILD)/ngx_http_waav_module.so
+LOAD_MODULE := $(MODULE)
+endif
 SOURCES     := $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h)
 
 BUILD_PKGS  := nginx nginx-dev gcc make libcjson-dev libjwt-dev \
@@ -57,13 +73,21 @@ deps-bench:
 # --- the module ------------------------------------------------------------
 
 $(NGX_BUILD)/.configured: config Makefile scripts/configure.sh
-	@scripts/configure.sh "$(NGINX_SRC)" "$(NGX_BUILD)" "$(CURDIR)" \
-	    "$(WAAV_CFLAGS)" "$(SAN_FLAGS)"
+ifeq ($(STATIC),1)
+	@scripts/nginx-source.sh "$(NGINX_SRC)"
+endif
+	@STATIC=$(STATIC) scripts/configure.sh "$(NGINX_SRC)" "$(NGX_BUILD)" \
+	    "$(CURDIR)" "$(WAAV_CFLAGS)" "$(SAN_FLAGS)"
 	@touch $@
 
+ifeq ($(STATIC),1)
+$(MODULE): $(NGX_BUILD)/.configured $(SOURCES)
+	$(MAKE) -C $(NGX_BUILD)/src -f objs/Makefile binary
+else
 $(MODULE): $(NGX_BUILD)/.configured $(SOURCES)
 	$(MAKE) -C $(NGX_BUILD)/src -f objs/Makefile modules
 	cp $(NGX_BUILD)/src/objs/ngx_http_waav_module.so $@
+endif
 
 # nginx -t with the module and the config `make run` uses
 nginx-t: build
@@ -87,7 +111,7 @@ unit: deps-test $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "# $$t"; $$t; done
 
 integration: deps-test build
-	@BUILD=$(BUILD) SAN=$(SAN) NGINX_BIN=$(NGINX_BIN) MODULE=$(MODULE) \
+	@BUILD=$(BUILD) SAN=$(SAN) NGINX_BIN=$(NGINX_BIN) MODULE=$(LOAD_MODULE) \
 	    scripts/prove.sh
 
 test: deps-test build

@@ -8,8 +8,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 BUILD=${BUILD:-build}
-MODULE=${MODULE:-$BUILD/ngx_http_waav_module.so}
-[[ $MODULE == /* ]] || MODULE=$top/$MODULE
+# MODULE empty (set, but empty): waav is built into NGINX_BIN
+MODULE=${MODULE-$BUILD/ngx_http_waav_module.so}
+[[ -z $MODULE || $MODULE == /* ]] || MODULE=$top/$MODULE
 
 export TEST_NGINX_BINARY=${NGINX_BIN:-/usr/sbin/nginx}
 export TEST_NGINX_LOAD_MODULES=$MODULE

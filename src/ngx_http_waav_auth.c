@@ -19,6 +19,9 @@
 #include <cjson/cJSON.h>
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_auth.h"
+#include "ngx_http_waav_response.h"
+#include "ngx_http_waav_util.h"
 #include "waav_jwt.h"
 #include "waav_livekit.h"
 

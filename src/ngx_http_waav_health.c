@@ -3,6 +3,9 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_health.h"
+#include "ngx_http_waav_response.h"
+#include "ngx_http_waav_util.h"
 
 
 static ngx_int_t ngx_http_waav_health_handler(ngx_http_request_t *r);

@@ -25,6 +25,9 @@
 #include <hiredis/hiredis.h>
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_limit.h"
+#include "ngx_http_waav_response.h"
+#include "ngx_http_waav_util.h"
 #include "ngx_http_waav_redis.h"
 #include "waav_json.h"
 #include "waav_limit.h"
@@ -1712,8 +1715,7 @@ ngx_http_waav_limit_handler(ngx_http_request_t *r)
 
     ngx_http_waav_limit_answer(r, w, rc, &err);
 
-    rc = ngx_http_waav_send_error(r, err.status, err.message,
-                                  ngx_strlen(err.message), err.code);
+    rc = ngx_http_waav_send_err(r, &err);
     ngx_http_finalize_request(r, rc);
 
     return NGX_DONE;

@@ -1,9 +1,17 @@
 /*
- * waav: module definition, directives and location configuration.
+ * waav: the module: its directives, configuration and initialization.
+ * What each directive does lives in its concern's file.
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_auth.h"
+#include "ngx_http_waav_health.h"
+#include "ngx_http_waav_limit.h"
+#include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_redis.h"
+#include "ngx_http_waav_stt.h"
+#include "ngx_http_waav_tts.h"
+#include "ngx_http_waav_util.h"
 
 
 static ngx_int_t ngx_http_waav_preconfiguration(ngx_conf_t *cf);
@@ -324,10 +332,7 @@ ngx_http_waav_init(ngx_conf_t *cf)
 {
     if (ngx_http_waav_provider_init(cf) != NGX_OK
         || ngx_http_waav_limit_init(cf) != NGX_OK
-        || ngx_http_waav_auth_init(cf) != NGX_OK
-        || ngx_http_waav_response_init(cf) != NGX_OK
-        || ngx_http_waav_tts_init(cf) != NGX_OK
-        || ngx_http_waav_stt_init(cf) != NGX_OK)
+        || ngx_http_waav_auth_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -386,264 +391,4 @@ ngx_http_waav_exit_process(ngx_cycle_t *cycle)
     for (i = 0; i < wmcf->redis->nelts; i++) {
         ngx_http_waav_redis_exit_process(rd[i]);
     }
-}
-
-
-/* registers a null-terminated table of variables */
-ngx_int_t
-ngx_http_waav_add_variables(ngx_conf_t *cf, ngx_http_variable_t *vars)
-{
-    ngx_http_variable_t  *var, *v;
-
-    for (v = vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
-}
-
-
-/* marks the pool cleanup that remembers the ctx across internal redirects */
-static void
-ngx_http_waav_ctx_cleanup(void *data)
-{
-    ngx_http_waav_unused(data);
-}
-
-
-/*
- * The request's ctx, if it has one.  An internal redirect (try_files,
- * error_page, named locations) clears every module's ctx; waav's must
- * survive it, or a request would be authenticated and limited twice, so
- * it is found again through the request pool (as the realip module does).
- */
-ngx_http_waav_ctx_t *
-ngx_http_waav_find_ctx(ngx_http_request_t *r)
-{
-    ngx_pool_cleanup_t   *cln;
-    ngx_http_waav_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
-
-    if (ctx || !(r->internal || r->filter_finalize)) {
-        return ctx;
-    }
-
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_waav_ctx_cleanup) {
-            ctx = cln->data;
-            ngx_http_set_ctx(r, ctx, ngx_http_waav_module);
-            return ctx;
-        }
-    }
-
-    return NULL;
-}
-
-
-ngx_http_waav_ctx_t *
-ngx_http_waav_get_ctx(ngx_http_request_t *r)
-{
-    ngx_pool_cleanup_t   *cln;
-    ngx_http_waav_ctx_t  *ctx;
-
-    ctx = ngx_http_waav_find_ctx(r);
-
-    if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_ctx_t));
-        cln = ngx_pool_cleanup_add(r->pool, 0);
-
-        if (ctx == NULL || cln == NULL) {
-            return NULL;
-        }
-
-        cln->handler = ngx_http_waav_ctx_cleanup;
-        cln->data = ctx;
-
-        ngx_http_set_ctx(r, ctx, ngx_http_waav_module);
-    }
-
-    return ctx;
-}
-
-
-/* a directive whose one argument is an env:/file:/literal value */
-char *
-ngx_http_waav_conf_value_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_str_t  *field, *value;
-
-    field = (ngx_str_t *) ((char *) conf + cmd->offset);
-
-    if (field->data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    return ngx_http_waav_conf_value(cf, &value[1], 4096, 1, field);
-}
-
-
-/* makes a waav handler the location's content handler, once */
-char *
-ngx_http_waav_set_handler(ngx_conf_t *cf, ngx_http_waav_loc_conf_t *wlcf,
-    ngx_http_handler_pt handler)
-{
-    ngx_http_core_loc_conf_t  *clcf;
-
-    if (wlcf->handled != NGX_CONF_UNSET) {
-        return "is duplicate or conflicts with another waav handler";
-    }
-
-    wlcf->handled = 1;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = handler;
-
-    return NGX_CONF_OK;
-}
-
-
-/*
- * A configured secret: "env:NAME" (the master's environment when the
- * configuration is read; unset or empty gives an empty value), "file:PATH"
- * (at most max bytes; trailing blanks and newlines dropped when trim), or
- * the value itself.  Read at configuration time, never in a worker.
- */
-char *
-ngx_http_waav_conf_value(ngx_conf_t *cf, ngx_str_t *value, size_t max,
-    ngx_uint_t trim, ngx_str_t *out)
-{
-    u_char           *name, *data;
-    size_t            len;
-    ssize_t           n;
-    ngx_fd_t          fd;
-    ngx_str_t         path;
-    ngx_file_t        file;
-    ngx_file_info_t   fi;
-
-    ngx_str_null(out);
-
-    if (value->len > 4 && ngx_strncmp(value->data, "env:", 4) == 0) {
-        name = ngx_pnalloc(cf->pool, value->len - 4 + 1);
-        if (name == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_cpystrn(name, value->data + 4, value->len - 4 + 1);
-
-        data = (u_char *) getenv((char *) name);
-
-        if (data == NULL || *data == '\0') {
-            return NGX_CONF_OK;
-        }
-
-        len = ngx_strlen(data);
-
-        if (len > max) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "the value of $%s is longer than %uz bytes",
-                               name, max);
-            return NGX_CONF_ERROR;
-        }
-
-        out->data = ngx_pnalloc(cf->pool, len);
-        if (out->data == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memcpy(out->data, data, len);
-        out->len = len;
-
-        return NGX_CONF_OK;
-    }
-
-    if (value->len > 5 && ngx_strncmp(value->data, "file:", 5) == 0) {
-        path.data = value->data + 5;
-        path.len = value->len - 5;
-
-        if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-            return NGX_CONF_ERROR;
-        }
-
-        fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-        if (fd == NGX_INVALID_FILE) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               ngx_open_file_n " \"%s\" failed", path.data);
-            return NGX_CONF_ERROR;
-        }
-
-        if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-            || (size_t) ngx_file_size(&fi) > max)
-        {
-            ngx_close_file(fd);
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%s\" is unreadable or larger than %uz bytes",
-                               path.data, max);
-            return NGX_CONF_ERROR;
-        }
-
-        data = ngx_pnalloc(cf->pool, max + 1);
-        if (data == NULL) {
-            ngx_close_file(fd);
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memzero(&file, sizeof(ngx_file_t));
-        file.fd = fd;
-        file.name = path;
-        file.log = cf->log;
-
-        n = ngx_read_file(&file, data, max, 0);
-        ngx_close_file(fd);
-
-        if (n == NGX_ERROR) {
-            return NGX_CONF_ERROR;
-        }
-
-        len = (size_t) n;
-
-        while (trim && len && (data[len - 1] == '\n' || data[len - 1] == '\r'
-                               || data[len - 1] == ' ' || data[len - 1] == '\t'))
-        {
-            len--;
-        }
-
-        out->data = data;
-        out->len = len;
-
-        return NGX_CONF_OK;
-    }
-
-    if (value->len > max) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "a value is longer than %uz bytes", max);
-        return NGX_CONF_ERROR;
-    }
-
-    *out = *value;
-
-    return NGX_CONF_OK;
-}
-
-
-static void *
-ngx_http_waav_palloc(void *data, size_t size)
-{
-    return ngx_palloc(data, size);
-}
-
-
-void
-ngx_http_waav_allocator(ngx_pool_t *pool, waav_alloc_t *a)
-{
-    a->alloc = ngx_http_waav_palloc;
-    a->data = pool;
 }

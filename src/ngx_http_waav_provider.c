@@ -12,6 +12,9 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_provider.h"
+#include "ngx_http_waav_response.h"
+#include "ngx_http_waav_util.h"
 #include "waav_errmsg.h"
 
 
@@ -353,8 +356,7 @@ ngx_http_waav_provider_error(ngx_http_request_t *r, ngx_http_waav_provider_t *p,
 
     ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s", err.message);
 
-    return ngx_http_waav_send_error(r, err.status, err.message,
-                                    ngx_strlen(err.message), err.code);
+    return ngx_http_waav_send_err(r, &err);
 }
 
 

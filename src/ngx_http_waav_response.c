@@ -10,16 +10,12 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_filter.h"
+#include "ngx_http_waav_response.h"
+#include "ngx_http_waav_util.h"
 #include "waav_json.h"
 
 
-static ngx_int_t ngx_http_waav_error_header_filter(ngx_http_request_t *r);
-static ngx_int_t ngx_http_waav_error_body_filter(ngx_http_request_t *r,
-    ngx_chain_t *in);
-
-
-static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
-static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 
 ngx_int_t
@@ -177,6 +173,14 @@ ngx_http_waav_send_error(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+ngx_int_t
+ngx_http_waav_send_err(ngx_http_request_t *r, const waav_err_t *err)
+{
+    return ngx_http_waav_send_error(r, err->status, err->message,
+                                    ngx_strlen(err->message), err->code);
+}
+
+
 static ngx_flag_t
 ngx_http_waav_json_errors_on(ngx_http_request_t *r)
 {
@@ -192,7 +196,7 @@ ngx_http_waav_json_errors_on(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_waav_error_header_filter(ngx_http_request_t *r)
 {
     size_t                      size;
@@ -210,7 +214,7 @@ ngx_http_waav_error_header_filter(ngx_http_request_t *r)
         || (r->error_page && r->internal)
         || !ngx_http_waav_json_errors_on(r))
     {
-        return ngx_http_next_header_filter(r);
+        return ngx_http_waav_next_header_filter(r);
     }
 
     ctx = ngx_http_waav_get_ctx(r);
@@ -246,11 +250,11 @@ ngx_http_waav_error_header_filter(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    return ngx_http_next_header_filter(r);
+    return ngx_http_waav_next_header_filter(r);
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_waav_error_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
     ngx_buf_t                  *b;
@@ -261,7 +265,7 @@ ngx_http_waav_error_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
 
     if (ctx == NULL || !ctx->error_json || r->header_only || in == NULL) {
-        return ngx_http_next_body_filter(r, in);
+        return ngx_http_waav_next_body_filter(r, in);
     }
 
     /* swallow nginx's HTML page, keep only whether it ended */
@@ -279,7 +283,7 @@ ngx_http_waav_error_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     if (ctx->error_sent && !last) {
         /* nothing new to send, but what is buffered must still go out */
-        return ngx_http_next_body_filter(r, NULL);
+        return ngx_http_waav_next_body_filter(r, NULL);
     }
 
     b = ngx_calloc_buf(r->pool);
@@ -304,20 +308,5 @@ ngx_http_waav_error_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     out.buf = b;
     out.next = NULL;
 
-    return ngx_http_next_body_filter(r, &out);
-}
-
-
-ngx_int_t
-ngx_http_waav_response_init(ngx_conf_t *cf)
-{
-    ngx_http_waav_unused(cf);
-
-    ngx_http_next_header_filter = ngx_http_top_header_filter;
-    ngx_http_top_header_filter = ngx_http_waav_error_header_filter;
-
-    ngx_http_next_body_filter = ngx_http_top_body_filter;
-    ngx_http_top_body_filter = ngx_http_waav_error_body_filter;
-
-    return NGX_OK;
+    return ngx_http_waav_next_body_filter(r, &out);
 }

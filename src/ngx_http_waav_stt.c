@@ -13,6 +13,12 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_filter.h"
+#include "ngx_http_waav_limit.h"
+#include "ngx_http_waav_provider.h"
+#include "ngx_http_waav_response.h"
+#include "ngx_http_waav_stt.h"
+#include "ngx_http_waav_util.h"
 #include "waav_json.h"
 #include "waav_stt.h"
 #include "waav_multipart.h"
@@ -48,7 +54,6 @@ typedef struct {
 } ngx_http_waav_stt_ctx_t;
 
 
-static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
 
 
 static ngx_int_t ngx_http_waav_stt_handler(ngx_http_request_t *r);
@@ -744,9 +749,7 @@ nomem:
 
 failed:
 
-    ngx_http_finalize_request(r,
-        ngx_http_waav_send_error(r, err.status, err.message,
-                                 ngx_strlen(err.message), err.code));
+    ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
 }
 
 
@@ -806,9 +809,7 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
     }
 
     if (rc != NGX_OK) {
-        ngx_http_finalize_request(r,
-            ngx_http_waav_send_error(r, err.status, err.message,
-                                     ngx_strlen(err.message), err.code));
+        ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
         return;
     }
 
@@ -893,8 +894,7 @@ ngx_http_waav_stt_answer(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
                                &a, &body, &type, &err)
         != 0)
     {
-        return ngx_http_waav_send_error(r, err.status, err.message,
-                                        ngx_strlen(err.message), err.code);
+        return ngx_http_waav_send_err(r, &err);
     }
 
     return ngx_http_waav_send_typed(r, NGX_HTTP_OK, type, (u_char *) body.data,
@@ -959,9 +959,7 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
         default:
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s",
                           err.message);
-            ngx_http_finalize_request(r,
-                ngx_http_waav_send_error(r, err.status, err.message,
-                                         ngx_strlen(err.message), err.code));
+            ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
         }
 
         return;
@@ -981,9 +979,7 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
         {
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s",
                           err.message);
-            ngx_http_finalize_request(r,
-                ngx_http_waav_send_error(r, err.status, err.message,
-                                         ngx_strlen(err.message), err.code));
+            ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
             return;
         }
 
@@ -1071,9 +1067,7 @@ ngx_http_waav_stt_poll_handler(ngx_event_t *ev)
                                          ctx->provider->key.len },
                           ctx->id, &ctx->preq, &a, &err) != 0)
     {
-        ngx_http_finalize_request(r,
-            ngx_http_waav_send_error(r, err.status, err.message,
-                                     ngx_strlen(err.message), err.code));
+        ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
 
     } else if (ngx_http_waav_stt_send(r, ctx) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -1228,7 +1222,7 @@ ngx_http_waav_stt_feed(ngx_http_waav_stt_ctx_t *ctx, u_char *data, size_t len)
  * Sees the body as it arrives, before nginx may write it to a temp file:
  * keeps its first bytes (the WAV header) so nothing is read back.
  */
-static ngx_int_t
+ngx_int_t
 ngx_http_waav_stt_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
     size_t                    n;
@@ -1261,17 +1255,5 @@ ngx_http_waav_stt_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         }
     }
 
-    return ngx_http_next_request_body_filter(r, in);
-}
-
-
-ngx_int_t
-ngx_http_waav_stt_init(ngx_conf_t *cf)
-{
-    ngx_http_waav_unused(cf);
-
-    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
-    ngx_http_top_request_body_filter = ngx_http_waav_stt_request_body_filter;
-
-    return NGX_OK;
+    return ngx_http_waav_next_request_body_filter(r, in);
 }

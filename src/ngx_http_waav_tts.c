@@ -19,6 +19,12 @@
 #include <openssl/evp.h>
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_filter.h"
+#include "ngx_http_waav_limit.h"
+#include "ngx_http_waav_provider.h"
+#include "ngx_http_waav_response.h"
+#include "ngx_http_waav_tts.h"
+#include "ngx_http_waav_util.h"
 #include "waav_errmsg.h"
 #include "waav_json.h"
 
@@ -69,15 +75,10 @@ static ngx_int_t ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
     ngx_http_waav_tts_ctx_t *ctx);
 static ngx_int_t ngx_http_waav_tts_provider_error(ngx_http_request_t *r,
     ngx_http_waav_tts_ctx_t *ctx);
-static ngx_int_t ngx_http_waav_tts_header_filter(ngx_http_request_t *r);
-static ngx_int_t ngx_http_waav_tts_body_filter(ngx_http_request_t *r,
-    ngx_chain_t *in);
 static ngx_int_t ngx_http_waav_tts_cache_key_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 
-static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
-static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 
 static ngx_http_variable_t  ngx_http_waav_tts_vars[] = {
@@ -201,9 +202,7 @@ ngx_http_waav_tts_body(ngx_http_request_t *r)
                                          ctx->provider->key.len },
                           &ctx->preq, &a, &err) != 0)
     {
-        ngx_http_finalize_request(r,
-            ngx_http_waav_send_error(r, err.status, err.message,
-                                     ngx_strlen(err.message), err.code));
+        ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
         return;
     }
 
@@ -241,9 +240,7 @@ ngx_http_waav_tts_go(ngx_http_request_t *r)
     }
 
     if (rc != NGX_OK) {
-        ngx_http_finalize_request(r,
-            ngx_http_waav_send_error(r, err.status, err.message,
-                                     ngx_strlen(err.message), err.code));
+        ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
         return;
     }
 
@@ -565,7 +562,7 @@ ngx_http_waav_tts_sr_ctx(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_waav_tts_header_filter(ngx_http_request_t *r)
 {
     ngx_http_waav_tts_ctx_t  *ctx;
@@ -573,7 +570,7 @@ ngx_http_waav_tts_header_filter(ngx_http_request_t *r)
     ctx = ngx_http_waav_tts_sr_ctx(r);
 
     if (ctx == NULL) {
-        return ngx_http_next_header_filter(r);
+        return ngx_http_waav_next_header_filter(r);
     }
 
     ctx->header = 1;
@@ -583,11 +580,11 @@ ngx_http_waav_tts_header_filter(ngx_http_request_t *r)
 
     ctx->retry_after = ngx_http_waav_retry_after(r);
 
-    return ngx_http_next_header_filter(r);
+    return ngx_http_waav_next_header_filter(r);
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
     size_t                    n;
@@ -599,7 +596,7 @@ ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ctx = ngx_http_waav_tts_sr_ctx(r);
 
     if (ctx == NULL) {
-        return ngx_http_next_body_filter(r, in);
+        return ngx_http_waav_next_body_filter(r, in);
     }
 
     data = 0;
@@ -615,7 +612,7 @@ ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     }
 
     if (ctx->ok && ctx->streaming) {
-        return ngx_http_next_body_filter(r, in);
+        return ngx_http_waav_next_body_filter(r, in);
     }
 
     if (ctx->ok && data) {
@@ -625,7 +622,7 @@ ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             return NGX_ERROR;
         }
 
-        return ngx_http_next_body_filter(r, in);
+        return ngx_http_waav_next_body_filter(r, in);
     }
 
     /* an error answer (or nothing yet): keep a bounded copy, send nothing */
@@ -750,19 +747,4 @@ ngx_int_t
 ngx_http_waav_tts_add_variables(ngx_conf_t *cf)
 {
     return ngx_http_waav_add_variables(cf, ngx_http_waav_tts_vars);
-}
-
-
-ngx_int_t
-ngx_http_waav_tts_init(ngx_conf_t *cf)
-{
-    ngx_http_waav_unused(cf);
-
-    ngx_http_next_header_filter = ngx_http_top_header_filter;
-    ngx_http_top_header_filter = ngx_http_waav_tts_header_filter;
-
-    ngx_http_next_body_filter = ngx_http_top_body_filter;
-    ngx_http_top_body_filter = ngx_http_waav_tts_body_filter;
-
-    return NGX_OK;
 }

@@ -60,7 +60,7 @@ my $ServerPort = $ENV{TEST_NGINX_PORT} || $ENV{TEST_NGINX_SERVER_PORT};
 my $ServRoot;
 my $NginxPid;
 
-my $LibDir = dirname(dirname(dirname(abs_path(__FILE__))));   # t/lib
+my $LibDir = dirname(dirname(abs_path(__FILE__)));   # t/lib
 my $MockScript = dirname($LibDir) . '/mock/waav-mock.pl';
 
 sub import {

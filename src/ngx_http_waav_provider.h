@@ -1,0 +1,54 @@
+/*
+ * waav: providers declared with waav_provider, and calls to them as
+ * subrequests to their internal locations.
+ */
+
+#ifndef NGX_HTTP_WAAV_PROVIDER_H
+#define NGX_HTTP_WAAV_PROVIDER_H
+
+#include "ngx_http_waav_module.h"
+#include "waav_stt.h"
+#include "waav_tts.h"
+
+
+/* a provider declared with waav_provider */
+typedef struct {
+    ngx_str_t                  name;       /* what clients call it */
+    ngx_str_t                  type;       /* which adapter speaks to it */
+    ngx_str_t                  key;        /* empty: none configured */
+    ngx_str_t                  location;   /* internal location, no '/' at end */
+    const waav_tts_adapter_t  *tts;        /* NULL: the type has no TTS */
+    const waav_stt_adapter_t  *stt;        /* NULL: the type has no STT */
+    unsigned                   usable:1;   /* has a key, or needs none */
+} ngx_http_waav_provider_t;
+
+
+/* what a provider call came to, for ngx_http_waav_provider_error() */
+typedef struct {
+    ngx_int_t     rc;               /* the subrequest's */
+    ngx_uint_t    status;           /* the provider's; 0: no answer */
+    ngx_str_t     retry_after;
+    u_char       *body;             /* the provider's answer */
+    size_t        body_len;
+    const char   *empty;            /* a 2xx without it: "no audio" */
+} ngx_http_waav_failure_t;
+
+
+char *ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_waav_provider_init(ngx_conf_t *cf);
+
+ngx_http_waav_provider_t *ngx_http_waav_provider_find(ngx_http_request_t *r,
+    waav_str_t name);
+ngx_int_t ngx_http_waav_provider_list(ngx_http_request_t *r,
+    ngx_uint_t tts, u_char *buf, size_t size, size_t *len);
+
+ngx_int_t ngx_http_waav_call(ngx_http_request_t *r,
+    ngx_http_waav_provider_t *pv, waav_http_req_t *preq, ngx_chain_t *body,
+    off_t len, ngx_http_post_subrequest_pt handler, void *data,
+    ngx_uint_t flags, ngx_http_request_t **psr);
+ngx_int_t ngx_http_waav_provider_error(ngx_http_request_t *r,
+    ngx_http_waav_provider_t *p, ngx_http_waav_failure_t *f);
+ngx_str_t ngx_http_waav_retry_after(ngx_http_request_t *sr);
+
+
+#endif /* NGX_HTTP_WAAV_PROVIDER_H */
