@@ -102,7 +102,7 @@ run: build
 UNIT_TESTS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(wildcard t/unit/test_*.c))
 CORE_SRCS   := $(wildcard src/core/*.c)
 
-$(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
+$(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g $(SAN_FLAGS) \
 	    -Isrc/core -o $@ $< $(CORE_SRCS) -lcmocka -lcjson -ljwt -lcrypto -lm
@@ -125,7 +125,7 @@ FUZZ_PKGS    := clang libclang-rt-14-dev libcmocka-dev libcjson-dev libjwt-dev \
                 libssl-dev
 FUZZ_TARGETS := $(patsubst t/fuzz/%.c,build/fuzz/%,$(wildcard t/fuzz/fuzz_*.c))
 
-build/fuzz/%: t/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
+build/fuzz/%: t/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core -o $@ $< \
 	    $(CORE_SRCS) -lcjson -ljwt -lcrypto -lm

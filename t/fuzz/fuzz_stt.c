@@ -9,24 +9,14 @@
 
 #include "waav_json.h"
 #include "waav_stt.h"
-
-
-static void   *arena[64];
-static size_t  narena;
-
-static void *
-arena_alloc(void *data, size_t size)
-{
-    (void) data;
-    return narena < 64 ? (arena[narena++] = malloc(size ? size : 1)) : NULL;
-}
+#include "../unit/waav_arena.h"
 
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char         *types[] = { "deepgram", "openai", "elevenlabs" };
-    waav_alloc_t               a = { arena_alloc, NULL };
+    waav_alloc_t               a = { waav_arena_alloc, NULL };
     waav_stt_req_t             req;
     waav_str_t                 out, provider = { "p", 1 };
     waav_err_t                 err;
@@ -72,9 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    while (narena) {
-        free(arena[--narena]);
-    }
+    waav_arena_reset();
 
     return 0;
 }

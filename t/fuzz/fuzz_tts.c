@@ -9,29 +9,14 @@
 
 #include "waav_json.h"
 #include "waav_tts.h"
-
-
-static void   *arena[4096];
-static size_t  narena;
-
-static void *
-arena_alloc(void *data, size_t size)
-{
-    (void) data;
-
-    if (narena == sizeof(arena) / sizeof(arena[0])) {
-        return NULL;
-    }
-
-    return arena[narena++] = malloc(size ? size : 1);
-}
+#include "../unit/waav_arena.h"
 
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t                     i;
-    waav_alloc_t               a = { arena_alloc, NULL };
+    waav_alloc_t               a = { waav_arena_alloc, NULL };
     waav_tts_req_t             req, copy;
     waav_http_req_t            out;
     waav_err_t                 err;
@@ -61,9 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    while (narena) {
-        free(arena[--narena]);
-    }
+    waav_arena_reset();
 
     return 0;
 }

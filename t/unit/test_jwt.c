@@ -20,6 +20,7 @@
 
 #include "waav_jwt.h"
 #include "waav_livekit.h"
+#include "waav_arena.h"
 
 
 #define NOW  1700000000L
@@ -413,39 +414,11 @@ test_b64url(void **state)
 
 /* --- LiveKit ---------------------------------------------------------------- */
 
-/* the core never frees what it allocates (nginx gives it a pool): an arena */
-static void   *arena[64];
-static size_t  narena;
-
-static void *
-xalloc(void *data, size_t size)
-{
-    (void) data;
-
-    if (narena == sizeof(arena) / sizeof(arena[0])) {
-        return NULL;
-    }
-
-    return arena[narena++] = malloc(size);
-}
-
-static int
-arena_free(void **state)
-{
-    (void) state;
-
-    while (narena) {
-        free(arena[--narena]);
-    }
-
-    return 0;
-}
-
 
 static void
 test_livekit_room(void **state)
 {
-    waav_alloc_t  a = { xalloc, NULL };
+    waav_alloc_t  a = { waav_arena_alloc, NULL };
     waav_str_t    out;
     waav_str_t    t = { "acme", 4 }, none = { "", 0 };
     waav_str_t    r1 = { "lobby", 5 }, r2 = { "acme_lobby", 10 };
@@ -467,7 +440,7 @@ test_livekit_room(void **state)
 static void
 test_livekit_token(void **state)
 {
-    waav_alloc_t          a = { xalloc, NULL };
+    waav_alloc_t          a = { waav_arena_alloc, NULL };
     waav_livekit_grant_t  g;
     waav_str_t            tok;
     waav_err_t            err;
@@ -529,8 +502,8 @@ main(void)
         cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_api_secrets),
         cmocka_unit_test(test_b64url),
-        cmocka_unit_test_teardown(test_livekit_room, arena_free),
-        cmocka_unit_test_teardown(test_livekit_token, arena_free),
+        cmocka_unit_test_teardown(test_livekit_room, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_livekit_token, waav_arena_teardown),
     };
 
     make_rsa();

@@ -13,31 +13,7 @@
 #include <cmocka.h>
 
 #include "waav_stt.h"
-
-
-static void   *arena[256];
-static size_t  narena;
-
-static void *
-arena_alloc(void *data, size_t size)
-{
-    (void) data;
-    return narena < 256 ? (arena[narena++] = malloc(size ? size : 1)) : NULL;
-}
-
-static waav_alloc_t  A = { arena_alloc, NULL };
-
-static int
-teardown(void **state)
-{
-    (void) state;
-
-    while (narena) {
-        free(arena[--narena]);
-    }
-
-    return 0;
-}
+#include "waav_arena.h"
 
 
 #define S(lit)  ((waav_str_t) { lit, sizeof(lit) - 1 })
@@ -128,7 +104,7 @@ test_deepgram_request(void **state)
 
     req_init(&r, "audio/wav");
     memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &A, &err), 0);
+    assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &WAAV_ARENA, &err), 0);
     assert_int_equal(out.path.len, 10);
     assert_memory_equal(out.path.data, "/v1/listen", 10);
     assert_int_equal(out.args.len, strlen("model=nova-3&detect_language=true"));
@@ -145,7 +121,7 @@ test_deepgram_request(void **state)
     r.diarize = 0;
     r.keywords = S("waav:2,open ai");
     memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &A, &err), 0);
+    assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &WAAV_ARENA, &err), 0);
     assert_int_equal(out.args.len, strlen("model=nova-2&language=en-US"
         "&encoding=linear16&sample_rate=16000&channels=1"
         "&punctuate=true&diarize=false&keywords=waav:2&keywords=open%20ai"));
@@ -157,7 +133,7 @@ test_deepgram_request(void **state)
     req_init(&r, "audio/wav");
     r.keywords = S("waav");
     memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &A, &err), 0);
+    assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &WAAV_ARENA, &err), 0);
     assert_non_null(strstr(out.args.data, "&keyterm=waav"));
 }
 
@@ -180,7 +156,7 @@ test_openai_request(void **state)
     r.language = S("en");
     r.words = 1;
     memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, S("sk"), &out, &suffix, &A, &err), 0);
+    assert_int_equal(ad->build(ad, &r, S("sk"), &out, &suffix, &WAAV_ARENA, &err), 0);
 
     assert_memory_equal(out.path.data, "/audio/transcriptions", out.path.len);
     assert_string_equal(header(&out, "Authorization"), "Bearer sk");
@@ -215,7 +191,7 @@ test_openai_request(void **state)
     r.model = S("gpt-4o-transcribe");
     r.words = 1;
     memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, S("sk"), &out, &suffix, &A, &err), 0);
+    assert_int_equal(ad->build(ad, &r, S("sk"), &out, &suffix, &WAAV_ARENA, &err), 0);
     assert_null(strstr(out.body.data, "timestamp_granularities"));
     assert_non_null(strstr(out.body.data, "\r\n\r\njson\r\n"));
 
@@ -223,7 +199,7 @@ test_openai_request(void **state)
     ad = waav_stt_adapter("openai-compatible", 17);
     memset(&out, 0, sizeof(out));
     assert_int_equal(ad->build(ad, &r, (waav_str_t) { "", 0 }, &out, &suffix,
-                               &A, &err), 0);
+                               &WAAV_ARENA, &err), 0);
     assert_null(header(&out, "Authorization"));
 }
 
@@ -243,7 +219,7 @@ test_elevenlabs_request(void **state)
     req_init(&r, "audio/wav");
     r.diarize = 1;
     memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, S("xk"), &out, &suffix, &A, &err), 0);
+    assert_int_equal(ad->build(ad, &r, S("xk"), &out, &suffix, &WAAV_ARENA, &err), 0);
     assert_memory_equal(out.path.data, "/v1/speech-to-text", out.path.len);
     assert_string_equal(header(&out, "xi-api-key"), "xk");
     assert_non_null(strstr(out.body.data, "name=\"model_id\"\r\n\r\nscribe_v1"));
@@ -262,7 +238,7 @@ normalize(const char *type, const char *json, waav_stt_req_t *r,
 
     ad = waav_stt_adapter(type, strlen(type));
 
-    if (ad->normalize(json, strlen(json), r, S("prov"), &A, &out, &err) != 0) {
+    if (ad->normalize(json, strlen(json), r, S("prov"), &WAAV_ARENA, &out, &err) != 0) {
         fail_msg("normalize: %s", err.message);
     }
 
@@ -324,12 +300,12 @@ test_normalize(void **state)
 
     /* not the expected JSON */
     assert_int_equal(waav_stt_adapter("deepgram", 8)->normalize("{\"results\"",
-                     11, &r, S("prov"), &A, &out, &err), -1);
+                     11, &r, S("prov"), &WAAV_ARENA, &out, &err), -1);
     assert_int_equal(err.status, 502);
     assert_string_equal(err.code, "PROVIDER_BAD_RESPONSE");
 
     assert_int_equal(waav_stt_adapter("openai", 6)->normalize("[1]", 3, &r,
-                     S("prov"), &A, &out, &err), -1);
+                     S("prov"), &WAAV_ARENA, &out, &err), -1);
 }
 
 
@@ -350,7 +326,7 @@ test_assemblyai(void **state)
 
     memset(&out, 0, sizeof(out));
     assert_int_equal(waav_stt_aai_create(&r, S("aaikey"),
-                     S("https://cdn.example/u/1"), &out, &A, &err), 0);
+                     S("https://cdn.example/u/1"), &out, &WAAV_ARENA, &err), 0);
     assert_memory_equal(out.path.data, "/v2/transcript", out.path.len);
     assert_string_equal(header(&out, "Authorization"), "aaikey");
     assert_int_equal(out.body.len, strlen("{\"audio_url\":\"https://cdn.example/u/1\","
@@ -360,25 +336,25 @@ test_assemblyai(void **state)
                         out.body.len);
 
     memset(&out, 0, sizeof(out));
-    assert_int_equal(waav_stt_aai_poll(S("aaikey"), S("abc-123"), &out, &A,
+    assert_int_equal(waav_stt_aai_poll(S("aaikey"), S("abc-123"), &out, &WAAV_ARENA,
                                        &err), 0);
     assert_string_equal(out.method, "GET");
     assert_memory_equal(out.path.data, "/v2/transcript/abc-123", out.path.len);
-    assert_int_equal(waav_stt_aai_poll(S("aaikey"), S("../x"), &out, &A, &err),
+    assert_int_equal(waav_stt_aai_poll(S("aaikey"), S("../x"), &out, &WAAV_ARENA, &err),
                      -1);
 
     assert_int_equal(waav_stt_aai_upload_url("{\"upload_url\":\"https://u/1\"}",
-                     28, S("a"), &A, &url, &err), 0);
+                     28, S("a"), &WAAV_ARENA, &url, &err), 0);
     assert_int_equal(url.len, 11);
     assert_int_equal(waav_stt_aai_upload_url("{\"upload_url\":\"ftp://x\"}",
-                     24, S("a"), &A, &url, &err), -1);
+                     24, S("a"), &WAAV_ARENA, &url, &err), -1);
 
     assert_int_equal(waav_stt_aai_state("{\"id\":\"t1\",\"status\":\"queued\"}",
-                     31, &r, S("a"), &A, &id, &res, &err), 0);
+                     31, &r, S("a"), &WAAV_ARENA, &id, &res, &err), 0);
     assert_int_equal(id.len, 2);
 
     assert_int_equal(waav_stt_aai_state("{\"id\":\"t1\",\"status\":\"error\","
-                     "\"error\":\"Download error\"}", 55, &r, S("a"), &A, &id,
+                     "\"error\":\"Download error\"}", 55, &r, S("a"), &WAAV_ARENA, &id,
                      &res, &err), -1);
     assert_string_equal(err.code, "PROVIDER_ERROR");
 
@@ -389,7 +365,7 @@ test_assemblyai(void **state)
                          "\"Hi.\",\"start\":250,\"end\":750,"
                          "\"confidence\":0.9}]}";
 
-        assert_int_equal(waav_stt_aai_state(j, strlen(j), &r, S("a"), &A, &id,
+        assert_int_equal(waav_stt_aai_state(j, strlen(j), &r, S("a"), &WAAV_ARENA, &id,
                                             &res, &err), 1);
         assert_int_equal(res.len, strlen("{\"transcript\":\"Hi.\","
             "\"confidence\":0.9,\"language\":\"en_us\",\"duration\":2,"
@@ -526,20 +502,20 @@ test_openai_shapes(void **state)
     memset(&err, 0, sizeof(err));
 
     assert_int_equal(waav_stt_openai_answer(ans, strlen(ans),
-                     WAAV_STT_FMT_JSON, 0, &A, &out, &ct, &err), 0);
+                     WAAV_STT_FMT_JSON, 0, &WAAV_ARENA, &out, &ct, &err), 0);
     assert_string_equal(ct, "application/json");
     assert_int_equal(out.len, strlen("{\"text\":\"hi there\"}"));
     assert_memory_equal(out.data, "{\"text\":\"hi there\"}", out.len);
 
     assert_int_equal(waav_stt_openai_answer(ans, strlen(ans),
-                     WAAV_STT_FMT_VERBOSE, 1, &A, &out, &ct, &err), 0);
+                     WAAV_STT_FMT_VERBOSE, 1, &WAAV_ARENA, &out, &ct, &err), 0);
     assert_memory_equal(out.data, "{\"task\":\"transcribe\",\"language\":"
                         "\"en\",\"duration\":3661.25,\"text\":\"hi there\","
                         "\"words\":[{\"word\":\"hi\",\"start\":0,\"end\":0.5}]}",
                         out.len);
 
     assert_int_equal(waav_stt_openai_answer(ans, strlen(ans),
-                     WAAV_STT_FMT_SRT, 0, &A, &out, &ct, &err), 0);
+                     WAAV_STT_FMT_SRT, 0, &WAAV_ARENA, &out, &ct, &err), 0);
     assert_string_equal(ct, "application/x-subrip");
     assert_int_equal(out.len, strlen("1\n00:00:00,000 --> 01:01:01,250\n"
                                      "hi there\n"));
@@ -548,7 +524,7 @@ test_openai_shapes(void **state)
 
     /* a line break in the transcript cannot end the cue */
     assert_int_equal(waav_stt_openai_answer("{\"transcript\":\"a\\n\\nb\"}",
-                     23, WAAV_STT_FMT_VTT, 0, &A, &out, &ct, &err), 0);
+                     23, WAAV_STT_FMT_VTT, 0, &WAAV_ARENA, &out, &ct, &err), 0);
     assert_string_equal(ct, "text/vtt");
     assert_int_equal(out.len, strlen("WEBVTT\n\n00:00:00.000 --> "
                                      "00:00:00.000\na  b\n"));
@@ -565,22 +541,22 @@ test_openai_shapes(void **state)
                             "a --&gt; &lt;b&gt; &amp; c\n";
 
         assert_int_equal(waav_stt_openai_answer(j, strlen(j),
-                         WAAV_STT_FMT_VTT, 0, &A, &out, &ct, &err), 0);
+                         WAAV_STT_FMT_VTT, 0, &WAAV_ARENA, &out, &ct, &err), 0);
         assert_int_equal(out.len, strlen(want));
         assert_memory_equal(out.data, want, out.len);
 
         j = "{\"transcript\":\"x\",\"duration\":1e12}";
         want = "1\n00:00:00,000 --> 99:59:59,999\nx\n";
         assert_int_equal(waav_stt_openai_answer(j, strlen(j),
-                         WAAV_STT_FMT_SRT, 0, &A, &out, &ct, &err), 0);
+                         WAAV_STT_FMT_SRT, 0, &WAAV_ARENA, &out, &ct, &err), 0);
         assert_int_equal(out.len, strlen(want));
         assert_memory_equal(out.data, want, out.len);
     }
 
     assert_int_equal(waav_stt_openai_answer("{\"x\":1}", 7,
-                     WAAV_STT_FMT_TEXT, 0, &A, &out, &ct, &err), -1);
+                     WAAV_STT_FMT_TEXT, 0, &WAAV_ARENA, &out, &ct, &err), -1);
     assert_int_equal(waav_stt_openai_answer("not json", 8,
-                     WAAV_STT_FMT_TEXT, 0, &A, &out, &ct, &err), -1);
+                     WAAV_STT_FMT_TEXT, 0, &WAAV_ARENA, &out, &ct, &err), -1);
 }
 
 
@@ -588,15 +564,15 @@ int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
-        cmocka_unit_test_teardown(test_validate, teardown),
-        cmocka_unit_test_teardown(test_deepgram_request, teardown),
-        cmocka_unit_test_teardown(test_openai_request, teardown),
-        cmocka_unit_test_teardown(test_elevenlabs_request, teardown),
-        cmocka_unit_test_teardown(test_normalize, teardown),
-        cmocka_unit_test_teardown(test_assemblyai, teardown),
-        cmocka_unit_test_teardown(test_wav_check, teardown),
-        cmocka_unit_test_teardown(test_openai_shapes, teardown),
-        cmocka_unit_test_teardown(test_seconds, teardown),
+        cmocka_unit_test_teardown(test_validate, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_deepgram_request, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_openai_request, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_elevenlabs_request, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_normalize, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_assemblyai, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_wav_check, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_openai_shapes, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_seconds, waav_arena_teardown),
     };
 
     return cmocka_run_group_tests_name("waav_stt", tests, NULL, NULL);

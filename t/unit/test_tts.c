@@ -14,43 +14,7 @@
 
 #include "waav_errmsg.h"
 #include "waav_tts.h"
-
-
-/* an arena on malloc, freed after each test */
-
-static void   *arena[4096];
-static size_t  narena;
-
-static void *
-arena_alloc(void *data, size_t size)
-{
-    void  *p;
-
-    (void) data;
-
-    if (narena == sizeof(arena) / sizeof(arena[0])) {
-        return NULL;
-    }
-
-    p = malloc(size ? size : 1);
-    arena[narena++] = p;
-
-    return p;
-}
-
-static waav_alloc_t  A = { arena_alloc, NULL };
-
-static int
-teardown(void **state)
-{
-    (void) state;
-
-    while (narena) {
-        free(arena[--narena]);
-    }
-
-    return 0;
-}
+#include "waav_arena.h"
 
 
 static int
@@ -58,7 +22,7 @@ parse(waav_tts_req_t *req, waav_tts_shape_e shape, const char *json,
     waav_err_t *err)
 {
     memset(err, 0, sizeof(waav_err_t));
-    return waav_tts_parse(req, shape, json, strlen(json), &A, err);
+    return waav_tts_parse(req, shape, json, strlen(json), &WAAV_ARENA, err);
 }
 
 
@@ -253,7 +217,7 @@ test_parse_text_limits(void **state)
                  "UTF-8");
 
     n = WAAV_TTS_MAX_TEXT + 1;
-    json = arena_alloc(NULL, n + 64);
+    json = waav_arena_alloc(NULL, n + 64);
     strcpy(json, "{\"text\":\"");
     memset(json + 9, 'a', n);
     strcpy(json + 9 + n, "\",\"tts_config\":{\"provider\":\"x\"}}");
@@ -406,7 +370,7 @@ test_pronunciations_limits(void **state)
 
     (void) state;
 
-    json = arena_alloc(NULL, 64 * 1024);
+    json = waav_arena_alloc(NULL, 64 * 1024);
     p = json + sprintf(json, "{\"text\":\"a\",\"tts_config\":{\"provider\":"
                              "\"d\",\"pronunciations\":[");
 
@@ -441,7 +405,7 @@ build(const char *type, const char *json, waav_tts_shape_e shape,
 
     assert_int_equal(parse(&req, shape, json, &err), 0);
 
-    if (waav_tts_build(ad, &req, key, out, &A, &err) != 0) {
+    if (waav_tts_build(ad, &req, key, out, &WAAV_ARENA, &err) != 0) {
         fail_msg("build failed: %d %s %s", err.status, err.code, err.message);
     }
 }
@@ -458,7 +422,7 @@ build_fails(const char *type, const char *json, waav_err_t *err)
     ad = waav_tts_adapter(type, strlen(type));
     assert_int_equal(parse(&req, WAAV_TTS_SHAPE_WAAV, json, err), 0);
 
-    return waav_tts_build(ad, &req, key, &out, &A, err) != 0;
+    return waav_tts_build(ad, &req, key, &out, &WAAV_ARENA, err) != 0;
 }
 
 
@@ -661,7 +625,7 @@ test_openai_compatible_without_key(void **state)
     assert_int_equal(parse(&req, WAAV_TTS_SHAPE_OPENAI,
         "{\"model\":\"kokoro\",\"input\":\"Hi\",\"voice\":\"af_heart\"}",
         &err), 0);
-    assert_int_equal(waav_tts_build(ad, &req, nokey, &out, &A, &err), 0);
+    assert_int_equal(waav_tts_build(ad, &req, nokey, &out, &WAAV_ARENA, &err), 0);
     assert_null(header(&out, "Authorization"));
     assert_str(out.body, "{\"model\":\"kokoro\",\"input\":\"Hi\","
                          "\"voice\":\"af_heart\",\"response_format\":\"mp3\"}");
@@ -817,29 +781,29 @@ int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
-        cmocka_unit_test_teardown(test_parse_waav_minimal, teardown),
-        cmocka_unit_test_teardown(test_parse_waav_full, teardown),
-        cmocka_unit_test_teardown(test_parse_openai, teardown),
-        cmocka_unit_test_teardown(test_parse_bad_json, teardown),
-        cmocka_unit_test_teardown(test_parse_wrong_types, teardown),
-        cmocka_unit_test_teardown(test_parse_missing, teardown),
-        cmocka_unit_test_teardown(test_parse_text_limits, teardown),
-        cmocka_unit_test_teardown(test_parse_idents, teardown),
-        cmocka_unit_test_teardown(test_parse_ranges, teardown),
-        cmocka_unit_test_teardown(test_pronunciations_whole_words, teardown),
-        cmocka_unit_test_teardown(test_pronunciations_in_order, teardown),
-        cmocka_unit_test_teardown(test_pronunciations_limits, teardown),
-        cmocka_unit_test_teardown(test_deepgram, teardown),
-        cmocka_unit_test_teardown(test_deepgram_rejects, teardown),
-        cmocka_unit_test_teardown(test_elevenlabs, teardown),
-        cmocka_unit_test_teardown(test_elevenlabs_rejects, teardown),
-        cmocka_unit_test_teardown(test_openai, teardown),
-        cmocka_unit_test_teardown(test_openai_compatible_without_key, teardown),
-        cmocka_unit_test_teardown(test_openai_rejects, teardown),
-        cmocka_unit_test_teardown(test_cartesia, teardown),
-        cmocka_unit_test_teardown(test_content_types, teardown),
-        cmocka_unit_test_teardown(test_adapter_claims, teardown),
-        cmocka_unit_test_teardown(test_errmsg, teardown),
+        cmocka_unit_test_teardown(test_parse_waav_minimal, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_parse_waav_full, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_parse_openai, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_parse_bad_json, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_parse_wrong_types, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_parse_missing, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_parse_text_limits, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_parse_idents, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_parse_ranges, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_pronunciations_whole_words, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_pronunciations_in_order, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_pronunciations_limits, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_deepgram, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_deepgram_rejects, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_elevenlabs, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_elevenlabs_rejects, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_openai, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_openai_compatible_without_key, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_openai_rejects, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_cartesia, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_content_types, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_adapter_claims, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_errmsg, waav_arena_teardown),
     };
 
     return cmocka_run_group_tests_name("waav_tts", tests, NULL, NULL);
