@@ -20,6 +20,8 @@ static void *ngx_http_waav_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_waav_init(ngx_conf_t *cf);
+static char *ngx_http_waav_stt_max_size(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_waav_init_process(ngx_cycle_t *cycle);
 static void ngx_http_waav_exit_process(ngx_cycle_t *cycle);
 
@@ -56,7 +58,7 @@ static ngx_command_t  ngx_http_waav_commands[] = {
 
     { ngx_string("waav_stt_max_size"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_size_slot,
+      ngx_http_waav_stt_max_size,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_waav_loc_conf_t, stt_max_size),
       NULL },
@@ -269,6 +271,63 @@ ngx_http_waav_create_loc_conf(ngx_conf_t *cf)
 }
 
 
+/*
+ * The bound on a waav_stt location's uploads, most specific first:
+ *   1. client_max_body_size set in the location;
+ *   2. waav_stt_max_size set at any level;
+ *   3. client_max_body_size set in the server or at http level;
+ *   4. waav_stt_max_size's default, 25m (nginx's 1m is too small for audio).
+ * "Set" is seen raw while parsing (ngx_http_waav_note_body_size), raw at
+ * http level (never merged), or as a merged value that differs from the
+ * enclosing one (location) or from nginx's default (server).
+ */
+static void
+ngx_http_waav_stt_body(ngx_conf_t *cf, ngx_http_waav_loc_conf_t *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf, *sclcf, *hclcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    sclcf = conf->stt_srv_clcf;
+
+    if (conf->stt_loc_body_set
+        || clcf->client_max_body_size != sclcf->client_max_body_size)
+    {
+        return;
+    }
+
+    if (!conf->stt_max_size_set) {
+        hclcf = conf->stt_http_clcf;
+
+        if (conf->stt_srv_body_set
+            || sclcf->client_max_body_size != 1024 * 1024
+            || hclcf->client_max_body_size != NGX_CONF_UNSET)
+        {
+            return;
+        }
+    }
+
+    clcf->client_max_body_size = conf->stt_max_size;
+}
+
+
+/* waav_stt_max_size: a size, remembered as set for the levels below */
+static char *
+ngx_http_waav_stt_max_size(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_waav_loc_conf_t  *wlcf = conf;
+
+    char  *rv;
+
+    rv = ngx_conf_set_size_slot(cf, cmd, conf);
+
+    if (rv == NGX_CONF_OK) {
+        wlcf->stt_max_size_set = 1;
+    }
+
+    return rv;
+}
+
+
 static char *
 ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
@@ -310,9 +369,12 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->stt_poll_timeout, prev->stt_poll_timeout,
                               120000);
 
+    if (!conf->stt_max_size_set) {
+        conf->stt_max_size_set = prev->stt_max_size_set;
+    }
+
     if (conf->stt == 1) {
-        clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-        clcf->client_max_body_size = conf->stt_max_size;
+        ngx_http_waav_stt_body(cf, conf);
     }
 
     if (conf->limits == NULL) {

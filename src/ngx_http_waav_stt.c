@@ -93,6 +93,7 @@ ngx_http_waav_stt(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     wlcf->stt = 1;
+    ngx_http_waav_note_body_size(cf, wlcf);
 
     return ngx_http_waav_set_handler(cf, wlcf, ngx_http_waav_stt_handler);
 }

@@ -263,3 +263,31 @@ ngx_http_waav_allocator(ngx_pool_t *pool, waav_alloc_t *a)
     a->alloc = ngx_http_waav_palloc;
     a->data = pool;
 }
+
+
+
+/*
+ * Notes, while a location is parsed, whether client_max_body_size is set
+ * so far in it or in its server (raw values: once merged, a user's 1m
+ * looks like nginx's default), and where its server's and http's core
+ * confs are (during merging, the http ctx's loc_conf points elsewhere).
+ */
+void
+ngx_http_waav_note_body_size(ngx_conf_t *cf, ngx_http_waav_loc_conf_t *wlcf)
+{
+    ngx_http_conf_ctx_t       *hctx;
+    ngx_http_core_srv_conf_t  *cscf;
+    ngx_http_core_loc_conf_t  *clcf, *sclcf;
+
+    /* while parsing, the http block's ctx still holds its own confs */
+    hctx = (ngx_http_conf_ctx_t *) cf->cycle->conf_ctx[ngx_http_module.index];
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
+    sclcf = cscf->ctx->loc_conf[ngx_http_core_module.ctx_index];
+
+    wlcf->stt_loc_body_set = (clcf->client_max_body_size != NGX_CONF_UNSET);
+    wlcf->stt_srv_body_set = (sclcf->client_max_body_size != NGX_CONF_UNSET);
+    wlcf->stt_srv_clcf = sclcf;
+    wlcf->stt_http_clcf = hctx->loc_conf[ngx_http_core_module.ctx_index];
+}

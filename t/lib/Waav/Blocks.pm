@@ -233,7 +233,6 @@ $http
     server {
         listen 127.0.0.1:$ServerPort;
         server_name localhost;
-        client_max_body_size 30M;
 
 $config
 
