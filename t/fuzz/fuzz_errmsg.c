@@ -1,6 +1,8 @@
 /*
  * libFuzzer target: provider error bodies to client messages.  The key
  * must never come out whole.  `make fuzz`.
+ *
+ * fuzz-covers: waav_errmsg.c
  */
 
 #include <stdint.h>

@@ -1,6 +1,8 @@
 /*
  * libFuzzer target: bearer tokens through the JWT checks and the API
  * secret comparison.  `make fuzz`.
+ *
+ * fuzz-covers: waav_jwt.c
  */
 
 #include <stdint.h>

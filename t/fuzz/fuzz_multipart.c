@@ -1,6 +1,8 @@
 /*
  * libFuzzer target: multipart bodies fed in two pieces (the first byte
  * says where to cut) must parse as they do whole.  `make fuzz`.
+ *
+ * fuzz-covers: waav_multipart.c
  */
 
 #include <stdint.h>

@@ -1,6 +1,8 @@
 /*
  * libFuzzer target: provider transcription answers (untrusted JSON) through
  * each adapter's normalizer; the result must be valid UTF-8.  `make fuzz`.
+ *
+ * fuzz-covers: waav_stt.c
  */
 
 #include <stdint.h>

@@ -1,6 +1,8 @@
 /*
  * libFuzzer target: client bodies through the TTS core (parse, then every
  * adapter's build).  First byte: the body shape.  `make fuzz`.
+ *
+ * fuzz-covers: waav_tts.c waav_tts_deepgram.c waav_tts_elevenlabs.c waav_tts_openai.c waav_tts_cartesia.c
  */
 
 #include <stdint.h>
