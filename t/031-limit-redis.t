@@ -46,7 +46,7 @@ Waav::Redis::redis_cmd('FLUSHALL');
 --- response_body_like eval
 qr/^(\{"status":"OK"\}){5,8}(\{"error":"Too Many Requests! Wait for 1s","code":"RATE_LIMITED"\}){12,15}$/
 --- no_error_log
-[error]
+waav: redis
 
 
 
@@ -229,7 +229,7 @@ Waav::Redis::redis_cmd('FLUSHALL');
 [qr/"duration":1,/, qr/"duration":2,/, qr/"code":"QUOTA_EXCEEDED"/, qr/^2$/,
  qr/^/, qr/"duration":2\.5,/, qr/"code":"QUOTA_EXCEEDED"/, qr/^1$/]
 --- no_error_log
-[error]
+waav: redis
 [alert]
 
 
