@@ -89,10 +89,6 @@ static ngx_str_t  ngx_http_waav_limit_codes[] = {
     ngx_string("TOO_MANY_CONCURRENT"),
 };
 
-static const char  *ngx_http_waav_limit_names[] = {
-    "", "rate", "tts_chars", "concurrency", "stt_seconds"
-};
-
 
 static ngx_int_t ngx_http_waav_limit_charge(ngx_http_request_t *r,
     ngx_uint_t kind, uint64_t cost, void (*resume)(ngx_http_request_t *r),
@@ -204,8 +200,9 @@ ngx_http_waav_limit_answered(void *data, waav_limit_result_t *res)
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
-                   "waav limit: redis answered line %ui: %i",
-                   w->next, w->outcome);
+                   "waav limit: line %ui answered by redis: %s", w->next,
+                   w->outcome == NGX_OK ? "allowed"
+                   : (w->outcome == NGX_DECLINED ? "refused" : "no answer"));
 
     w->resume(r);
     ngx_http_run_posted_requests(c);
@@ -300,6 +297,12 @@ ngx_http_waav_limit_redis_line(ngx_http_request_t *r,
         return zone->redis->conn->fail_open ? NGX_DONE : NGX_BUSY;
     }
 
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav limit zone \"%V\": %s allowed in redis, %uL left",
+                   &l->shm_zone->shm.name,
+                   ngx_http_waav_limit_kind_name(rule->kind),
+                   w->res.remaining);
+
     if (rule->kind == NGX_HTTP_WAAV_LIMIT_CONCURRENCY) {
         cln = ngx_pool_cleanup_add(r->pool,
                                    sizeof(ngx_http_waav_limit_redis_slot_t));
@@ -312,6 +315,10 @@ ngx_http_waav_limit_redis_line(ngx_http_request_t *r,
         slot->key = *key;
         slot->member = w->member;
         cln->handler = ngx_http_waav_limit_redis_slot_release;
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "waav limit zone \"%V\": slot %uL acquired in redis",
+                       &l->shm_zone->shm.name, w->member);
     }
 
     return NGX_OK;
@@ -398,7 +405,10 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
 
         if (rc != NGX_OK) {
             ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "waav limit: line %ui: %i", w->next, rc);
+                           "waav limit: line %ui %s", w->next,
+                           rc == NGX_AGAIN ? "waits for redis"
+                           : rc == NGX_DECLINED ? "refused"
+                           : rc == NGX_BUSY ? "failed closed" : "failed");
             return rc;
         }
     }
@@ -473,7 +483,7 @@ ngx_http_waav_limit_refuse(ngx_http_request_t *r,
 
     ngx_log_error(wlcf->limit_log_level, r->connection->log, 0,
                   "waav: limiting requests, %s of zone \"%V\", %uL of %uL "
-                  "left, retry in %uL s", ngx_http_waav_limit_names[kind],
+                  "left, retry in %uL s", ngx_http_waav_limit_kind_name(kind),
                   &w->refused->shm_zone->shm.name, w->res.remaining,
                   w->res.limit, wait);
 

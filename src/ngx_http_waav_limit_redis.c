@@ -687,6 +687,12 @@ ngx_http_waav_limit_redis_flush(ngx_event_t *ev)
     }
 
     /* Redis is back: the releases that waited for it go first */
+    if (lr->ndoubtful) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                       "waav limit zone \"%V\": %ui releases of unanswered "
+                       "acquires sent", &lr->name, lr->ndoubtful);
+    }
+
     while (!ngx_queue_empty(&lr->doubtful)) {
         q = ngx_queue_head(&lr->doubtful);
         ngx_queue_remove(q);

@@ -50,6 +50,19 @@ typedef struct {
 } ngx_http_waav_limit_slot_t;
 
 
+static const char  *ngx_http_waav_limit_kind_names[] = {
+    "", "rate", "tts_chars", "concurrency", "stt_seconds"
+};
+
+
+const char *
+ngx_http_waav_limit_kind_name(ngx_uint_t kind)
+{
+    return kind <= NGX_HTTP_WAAV_LIMIT_STT_SECONDS
+           ? ngx_http_waav_limit_kind_names[kind] : "";
+}
+
+
 /* --- clocks --------------------------------------------------------------- */
 
 /* rates: monotonic microseconds (a clock set back must not lock keys out) */
@@ -425,10 +438,11 @@ ngx_http_waav_limit_shm_check(ngx_http_waav_limit_shm_t *shm,
     ngx_shmtx_unlock(&shm->shpool->mutex);
 
     ngx_log_debug5(NGX_LOG_DEBUG_HTTP, log, 0,
-                   "waav limit zone \"%V\": kind %ui %s, %uL of %uL left",
-                   shm->name, rule->kind,
-                   res->allowed ? "allowed" : "refused", res->remaining,
-                   res->limit);
+                   "waav limit zone \"%V\": %s %s, %uL of %uL left",
+                   shm->name, ngx_http_waav_limit_kind_name(rule->kind),
+                   res->allowed
+                   ? (cln ? "slot acquired" : "allowed") : "refused",
+                   res->remaining, res->limit);
 
     if (cln) {
         cln->handler = NULL;

@@ -51,6 +51,9 @@ typedef struct {
 } ngx_http_waav_limit_shm_t;
 
 
+/* "rate", "tts_chars", "concurrency", "stt_seconds": for logs */
+const char *ngx_http_waav_limit_kind_name(ngx_uint_t kind);
+
 ngx_int_t ngx_http_waav_limit_shm_init(ngx_http_waav_limit_shm_t *shm,
     ngx_shm_zone_t *shm_zone, ngx_http_waav_limit_shm_t *old);
 

@@ -193,12 +193,16 @@ ngx_http_waav_redis_schedule(ngx_http_waav_redis_t *rd)
 }
 
 
-/* AUTH and SELECT answered: commands may go out */
+/* AUTH, SELECT and PING answered: commands may go out */
 static void
 ngx_http_waav_redis_ready(ngx_http_waav_redis_t *rd)
 {
     rd->ready = 1;
     rd->connecting = 0;
+
+    if (rd->connect_timer.timer_set) {
+        ngx_del_timer(&rd->connect_timer);
+    }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
                    "waav redis %V: ready", &rd->url);
@@ -218,6 +222,7 @@ ngx_http_waav_redis_notify(ngx_http_waav_redis_t *rd)
 
 static char  ngx_http_waav_redis_auth_failed[] = "AUTH failed";
 static char  ngx_http_waav_redis_select_failed[] = "SELECT failed";
+static char  ngx_http_waav_redis_ping_failed[] = "PING failed";
 
 
 static void
@@ -226,8 +231,8 @@ ngx_http_waav_redis_setup_reply(redisAsyncContext *ac, void *reply, void *data)
     redisReply             *rep = reply;
     ngx_http_waav_redis_t  *rd = ac->data;
 
-    if (rep == NULL) {
-        return;
+    if (rep == NULL || (!rd->connecting && !rd->ready)) {
+        return;                         /* gone, or already given up */
     }
 
     if (rep->type == REDIS_REPLY_ERROR) {
@@ -241,8 +246,8 @@ ngx_http_waav_redis_setup_reply(redisAsyncContext *ac, void *reply, void *data)
         return;
     }
 
-    /* SELECT is sent last (when there is one): its OK makes it usable */
-    if (data == ngx_http_waav_redis_select_failed || rd->db == 0) {
+    /* PING is sent last: Redis itself answered, not just the kernel */
+    if (data == ngx_http_waav_redis_ping_failed) {
         ngx_http_waav_redis_ready(rd);
     }
 }
@@ -253,11 +258,11 @@ ngx_http_waav_redis_on_connect(const redisAsyncContext *ac, int status)
 {
     ngx_http_waav_redis_t  *rd = ac->data;
 
-    if (rd->connect_timer.timer_set) {
-        ngx_del_timer(&rd->connect_timer);
-    }
-
     if (status != REDIS_OK) {
+        if (rd->connect_timer.timer_set) {
+            ngx_del_timer(&rd->connect_timer);
+        }
+
         ngx_http_waav_redis_log(rd, "connect failed", ac->errstr);
         rd->ac = NULL;                  /* hiredis frees it */
         ngx_http_waav_redis_schedule(rd);
@@ -269,7 +274,7 @@ ngx_http_waav_redis_on_connect(const redisAsyncContext *ac, int status)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
                    "waav redis %V: connected", &rd->url);
 
-    /* usable once AUTH and SELECT answered OK */
+    /* usable once AUTH, SELECT and PING answered OK */
     if (rd->password.len) {
         redisAsyncCommand(rd->ac, ngx_http_waav_redis_setup_reply,
                           ngx_http_waav_redis_auth_failed, "AUTH %b",
@@ -283,19 +288,19 @@ ngx_http_waav_redis_on_connect(const redisAsyncContext *ac, int status)
                           (int) rd->db);
     }
 
-    if (rd->password.len == 0 && rd->db == 0) {
-        ngx_http_waav_redis_ready(rd);
-    }
+    redisAsyncCommand(rd->ac, ngx_http_waav_redis_setup_reply,
+                      ngx_http_waav_redis_ping_failed, "PING");
 }
 
 
-/* a connect that hangs (a black-holed host) is given up */
+/* a connect that hangs (a black-holed host, a Redis that does not answer)
+ * is given up */
 static void
 ngx_http_waav_redis_connect_timeout(ngx_event_t *ev)
 {
     ngx_http_waav_redis_t  *rd = ev->data;
 
-    if (rd->ac && !rd->connected) {
+    if (rd->ac && !rd->ready) {
         ngx_http_waav_redis_log(rd, "connect failed", "timed out");
         ngx_http_waav_redis_drop(rd);
     }
@@ -314,6 +319,10 @@ ngx_http_waav_redis_on_disconnect(const redisAsyncContext *ac, int status)
     rd->ac = NULL;
     rd->connected = 0;
     rd->ready = 0;
+
+    if (rd->connect_timer.timer_set) {
+        ngx_del_timer(&rd->connect_timer);
+    }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
                    "waav redis %V: disconnected (%s)", &rd->url,
