@@ -10,11 +10,12 @@
  *       waav_tts;
  *   }
  *
- * This file: the directives, $waav_limit_status, the pre-content phase
- * handler and the walk through a location's limits, and the charge and
- * refund API of waav_tts and waav_stt.  A zone's counters are in shared
- * memory (ngx_http_waav_limit_shm.c, as ngx_http_limit_req_module keeps
- * them) or, with redis=, in Redis (ngx_http_waav_limit_redis.c).
+ * This file: $waav_limit_status, the pre-content phase handler and the
+ * walk through a location's limits, the 429, and the charge and refund
+ * API of waav_tts and waav_stt.  The directives are in
+ * ngx_http_waav_limit_conf.c; a zone's counters are in shared memory
+ * (ngx_http_waav_limit_shm.c, as ngx_http_limit_req_module keeps them)
+ * or, with redis=, in Redis (ngx_http_waav_limit_redis.c).
  *
  * Rate and concurrency are checked in the pre-content phase, after
  * waav_auth (so $waav_tenant is known); a quota is charged by waav_tts or
@@ -81,7 +82,7 @@ ngx_conf_enum_t  ngx_http_waav_limit_log_levels[] = {
 };
 
 
-/* by kind: $waav_limit_status (0: passed) and what refused, for logs */
+/* $waav_limit_status and the 429's code, by kind (0: passed) */
 static ngx_str_t  ngx_http_waav_limit_codes[] = {
     ngx_string("PASSED"),
     ngx_string("RATE_LIMITED"),
@@ -95,7 +96,7 @@ static ngx_int_t ngx_http_waav_limit_charge(ngx_http_request_t *r,
     waav_err_t *err);
 
 
-/* --- zones and keys ------------------------------------------------------- */
+/* --- keys --------------------------------------------------------------- */
 
 /* "id + key" for a line; NGX_DECLINED: an empty key, not limited */
 static ngx_int_t
@@ -140,7 +141,7 @@ ngx_http_waav_limit_key(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
 }
 
 
-/* --- the walk ------------------------------------------------------------------ */
+/* --- the walk ----------------------------------------------------------- */
 
 /* a quota charged (not a true-up): remembered for a refund */
 static ngx_int_t
@@ -455,7 +456,7 @@ ngx_http_waav_limit_walk_new(ngx_http_request_t *r, ngx_uint_t quota,
 }
 
 
-/* --- answers ------------------------------------------------------------------ */
+/* --- answers ------------------------------------------------------------ */
 
 /* the 429: WaaV's "Wait for Ns", Retry-After and RateLimit-*, and a log */
 static ngx_int_t
@@ -616,7 +617,7 @@ ngx_http_waav_limit_handler(ngx_http_request_t *r)
 }
 
 
-/* --- the quotas' API ---------------------------------------------------------- */
+/* --- the quotas' API ---------------------------------------------------- */
 
 /*
  * waav_tts: take the text's characters from the location's quotas.
@@ -674,6 +675,10 @@ ngx_http_waav_limit_true_up_stt(ngx_http_request_t *r, uint64_t seconds,
 
         w->true_up = 1;
         ctx->limit_quota = w;
+    }
+
+    if (w->op) {
+        return NGX_AGAIN;                       /* Redis has not answered */
     }
 
     rc = ngx_http_waav_limit_walk(r, w);
@@ -776,6 +781,10 @@ ngx_http_waav_limit_charge(ngx_http_request_t *r, ngx_uint_t kind,
         ctx->limit_quota = w;
     }
 
+    if (w->op) {
+        return NGX_AGAIN;                       /* Redis has not answered */
+    }
+
     rc = ngx_http_waav_limit_walk(r, w);
 
     if (rc == NGX_OK || rc == NGX_AGAIN) {
@@ -789,7 +798,7 @@ ngx_http_waav_limit_charge(ngx_http_request_t *r, ngx_uint_t kind,
 }
 
 
-/* --- $waav_limit_status ---------------------------------------------------- */
+/* --- $waav_limit_status ------------------------------------------------- */
 
 static ngx_int_t
 ngx_http_waav_limit_variable(ngx_http_request_t *r,

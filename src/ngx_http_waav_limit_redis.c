@@ -60,7 +60,7 @@ static void ngx_http_waav_limit_redis_timeout(ngx_event_t *ev);
 static u_char  ngx_http_waav_limit_sha[2 * SHA_DIGEST_LENGTH + 1];
 
 
-/* --- configuration ------------------------------------------------------- */
+/* --- configuration ------------------------------------------------------ */
 
 char *
 ngx_http_waav_limit_redis_create(ngx_conf_t *cf, ngx_str_t *zone,
@@ -180,7 +180,7 @@ ngx_http_waav_limit_redis_member(void)
 }
 
 
-/* --- checks ------------------------------------------------------------------ */
+/* --- checks ------------------------------------------------------------- */
 
 /* a check on waav:<zone>:<key>, in one malloc() */
 static ngx_http_waav_limit_op_t *
@@ -444,7 +444,7 @@ ngx_http_waav_limit_fail_queued(ngx_http_waav_limit_redis_t *lr)
 }
 
 
-/* --- script calls ---------------------------------------------------------- */
+/* --- script calls ------------------------------------------------------- */
 
 /* the answer's integers, read by the batch: NGX_OK, or NGX_ERROR */
 static ngx_int_t

@@ -63,7 +63,7 @@ ngx_http_waav_limit_kind_name(ngx_uint_t kind)
 }
 
 
-/* --- clocks --------------------------------------------------------------- */
+/* --- clocks ------------------------------------------------------------- */
 
 /* rates: monotonic microseconds (a clock set back must not lock keys out) */
 static uint64_t
@@ -89,7 +89,7 @@ ngx_http_waav_limit_wall_ms(void)
 }
 
 
-/* --- the zone ---------------------------------------------------------------- */
+/* --- the zone ----------------------------------------------------------- */
 
 static void
 ngx_http_waav_limit_rbtree_insert(ngx_rbtree_node_t *temp,
@@ -337,7 +337,7 @@ ngx_http_waav_limit_node(ngx_http_waav_limit_shm_t *shm, ngx_uint_t kind,
 }
 
 
-/* --- checks ------------------------------------------------------------------- */
+/* --- checks ------------------------------------------------------------- */
 
 /* the request that held a slot is gone */
 static void

@@ -25,7 +25,7 @@ static void ngx_http_waav_redis_drop(ngx_http_waav_redis_t *rd);
 static void ngx_http_waav_redis_notify(ngx_http_waav_redis_t *rd);
 
 
-/* --- hiredis' event hooks on an nginx connection ---------------------------- */
+/* --- hiredis' event hooks on an nginx connection ------------------------ */
 
 static void
 ngx_http_waav_redis_read_handler(ngx_event_t *ev)
@@ -132,7 +132,7 @@ ngx_http_waav_redis_cleanup(void *data)
 }
 
 
-/* --- connecting ---------------------------------------------------------------- */
+/* --- connecting --------------------------------------------------------- */
 
 static void
 ngx_http_waav_redis_log(ngx_http_waav_redis_t *rd, const char *what,
@@ -425,7 +425,7 @@ ngx_http_waav_redis_drop(ngx_http_waav_redis_t *rd)
 }
 
 
-/* --- commands ------------------------------------------------------------------ */
+/* --- commands ----------------------------------------------------------- */
 
 static void
 ngx_http_waav_redis_reply(redisAsyncContext *ac, void *reply, void *data)
