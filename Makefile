@@ -89,6 +89,12 @@ $(MODULE): $(NGX_BUILD)/.configured $(SOURCES)
 	cp $(NGX_BUILD)/src/objs/ngx_http_waav_module.so $@
 endif
 
+# the limits' Redis script as a C string: committed, as nchan commits its
+# generated Lua scripts, so that a plain ./configure --add-dynamic-module
+# builds from a clean clone; regenerated here when the .lua changes
+src/ngx_http_waav_limit_lua.h: src/ngx_http_waav_limit.lua scripts/lua2c.sh
+	scripts/lua2c.sh ngx_http_waav_limit_lua $< >$@.tmp && mv $@.tmp $@
+
 # nginx -t with the module and the config `make run` uses
 nginx-t: build
 	@scripts/run.sh --test
@@ -106,6 +112,9 @@ $(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g $(SAN_FLAGS) \
 	    -Isrc/core -o $@ $< $(CORE_SRCS) -lcmocka -lcjson -ljwt -lcrypto -lm
+
+$(BUILD)/unit/test_limit_lua: src/ngx_http_waav_limit_lua.h \
+                              src/ngx_http_waav_limit.lua
 
 unit: deps-test $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "# $$t"; $$t; done

@@ -9,6 +9,9 @@
 #include "ngx_http_waav_module.h"
 
 
+/* waav_limit_log_level: info, notice, warn, error (as limit_req's) */
+extern ngx_conf_enum_t  ngx_http_waav_limit_log_levels[];
+
 char *ngx_http_waav_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

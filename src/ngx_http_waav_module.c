@@ -168,6 +168,13 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       0,
       NULL },
 
+    { ngx_string("waav_limit_log_level"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_waav_loc_conf_t, limit_log_level),
+      &ngx_http_waav_limit_log_levels },
+
     { ngx_string("waav_json_errors"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -266,6 +273,7 @@ ngx_http_waav_create_loc_conf(ngx_conf_t *cf)
     conf->stt_poll_interval = NGX_CONF_UNSET_MSEC;
     conf->stt_poll_timeout = NGX_CONF_UNSET_MSEC;
     conf->auth = NGX_CONF_UNSET;
+    conf->limit_log_level = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -380,6 +388,9 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->limits == NULL) {
         conf->limits = prev->limits;
     }
+
+    ngx_conf_merge_uint_value(conf->limit_log_level, prev->limit_log_level,
+                              NGX_LOG_ERR);
 
     /* left unset when nobody set it: then it follows "handled" */
     ngx_conf_merge_value(conf->json_errors, prev->json_errors,

@@ -78,6 +78,7 @@ typedef struct {
 
     /* waav_limit lines (ngx_http_waav_limit_t), inherited when none */
     ngx_array_t *limits;
+    ngx_uint_t   limit_log_level;           /* waav_limit_log_level */
 } ngx_http_waav_loc_conf_t;
 
 
@@ -97,7 +98,7 @@ typedef struct {
     unsigned     limit_done:1;
     unsigned     limit_status:2;            /* $waav_limit_status */
     void        *limit;                     /* the access phase's walk */
-    void        *limit_tts;                 /* the TTS quotas' walk */
+    void        *limit_quota;               /* the quotas' walk (TTS, STT) */
 } ngx_http_waav_ctx_t;
 
 

@@ -22,9 +22,10 @@
 
 static void ngx_http_waav_redis_connect(ngx_http_waav_redis_t *rd);
 static void ngx_http_waav_redis_drop(ngx_http_waav_redis_t *rd);
+static void ngx_http_waav_redis_notify(ngx_http_waav_redis_t *rd);
 
 
-/* --- hiredis' event hooks on an nginx connection ---------------------------- */
+/* --- hiredis' event hooks on an nginx connection ------------------------ */
 
 static void
 ngx_http_waav_redis_read_handler(ngx_event_t *ev)
@@ -131,7 +132,7 @@ ngx_http_waav_redis_cleanup(void *data)
 }
 
 
-/* --- connecting ---------------------------------------------------------------- */
+/* --- connecting --------------------------------------------------------- */
 
 static void
 ngx_http_waav_redis_log(ngx_http_waav_redis_t *rd, const char *what,
@@ -160,9 +161,12 @@ ngx_http_waav_redis_retry(ngx_event_t *ev)
 }
 
 
+/* a connect failed or the connection is gone: try again later */
 static void
 ngx_http_waav_redis_schedule(ngx_http_waav_redis_t *rd)
 {
+    rd->connecting = 0;
+
     if (ngx_exiting || ngx_terminate || ngx_quit) {
         return;
     }
@@ -178,12 +182,47 @@ ngx_http_waav_redis_schedule(ngx_http_waav_redis_t *rd)
 
     if (!rd->reconnect.timer_set) {
         ngx_add_timer(&rd->reconnect, rd->backoff);
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                       "waav redis %V: reconnect in %M ms", &rd->url,
+                       rd->backoff);
+    }
+
+    /* whoever waits for the connect learns it failed */
+    ngx_http_waav_redis_notify(rd);
+}
+
+
+/* AUTH, SELECT and PING answered: commands may go out */
+static void
+ngx_http_waav_redis_ready(ngx_http_waav_redis_t *rd)
+{
+    rd->ready = 1;
+    rd->connecting = 0;
+
+    if (rd->connect_timer.timer_set) {
+        ngx_del_timer(&rd->connect_timer);
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "waav redis %V: ready", &rd->url);
+
+    ngx_http_waav_redis_notify(rd);
+}
+
+
+static void
+ngx_http_waav_redis_notify(ngx_http_waav_redis_t *rd)
+{
+    if (rd->notify) {
+        rd->notify(rd->data);
     }
 }
 
 
 static char  ngx_http_waav_redis_auth_failed[] = "AUTH failed";
 static char  ngx_http_waav_redis_select_failed[] = "SELECT failed";
+static char  ngx_http_waav_redis_ping_failed[] = "PING failed";
 
 
 static void
@@ -192,8 +231,8 @@ ngx_http_waav_redis_setup_reply(redisAsyncContext *ac, void *reply, void *data)
     redisReply             *rep = reply;
     ngx_http_waav_redis_t  *rd = ac->data;
 
-    if (rep == NULL) {
-        return;
+    if (rep == NULL || (!rd->connecting && !rd->ready)) {
+        return;                         /* gone, or already given up */
     }
 
     if (rep->type == REDIS_REPLY_ERROR) {
@@ -201,13 +240,15 @@ ngx_http_waav_redis_setup_reply(redisAsyncContext *ac, void *reply, void *data)
 
         /* not usable: hang up when the replies are in, then back off */
         rd->ready = 0;
+        rd->connecting = 0;
         redisAsyncDisconnect(ac);
+        ngx_http_waav_redis_notify(rd);
         return;
     }
 
-    /* SELECT is sent last (when there is one): its OK makes it usable */
-    if (data == ngx_http_waav_redis_select_failed || rd->db == 0) {
-        rd->ready = 1;
+    /* PING is sent last: Redis itself answered, not just the kernel */
+    if (data == ngx_http_waav_redis_ping_failed) {
+        ngx_http_waav_redis_ready(rd);
     }
 }
 
@@ -217,11 +258,11 @@ ngx_http_waav_redis_on_connect(const redisAsyncContext *ac, int status)
 {
     ngx_http_waav_redis_t  *rd = ac->data;
 
-    if (rd->connect_timer.timer_set) {
-        ngx_del_timer(&rd->connect_timer);
-    }
-
     if (status != REDIS_OK) {
+        if (rd->connect_timer.timer_set) {
+            ngx_del_timer(&rd->connect_timer);
+        }
+
         ngx_http_waav_redis_log(rd, "connect failed", ac->errstr);
         rd->ac = NULL;                  /* hiredis frees it */
         ngx_http_waav_redis_schedule(rd);
@@ -230,7 +271,10 @@ ngx_http_waav_redis_on_connect(const redisAsyncContext *ac, int status)
 
     rd->connected = 1;
 
-    /* usable once AUTH and SELECT answered OK */
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "waav redis %V: connected", &rd->url);
+
+    /* usable once AUTH, SELECT and PING answered OK */
     if (rd->password.len) {
         redisAsyncCommand(rd->ac, ngx_http_waav_redis_setup_reply,
                           ngx_http_waav_redis_auth_failed, "AUTH %b",
@@ -244,19 +288,19 @@ ngx_http_waav_redis_on_connect(const redisAsyncContext *ac, int status)
                           (int) rd->db);
     }
 
-    if (rd->password.len == 0 && rd->db == 0) {
-        rd->ready = 1;
-    }
+    redisAsyncCommand(rd->ac, ngx_http_waav_redis_setup_reply,
+                      ngx_http_waav_redis_ping_failed, "PING");
 }
 
 
-/* a connect that hangs (a black-holed host) is given up */
+/* a connect that hangs (a black-holed host, a Redis that does not answer)
+ * is given up */
 static void
 ngx_http_waav_redis_connect_timeout(ngx_event_t *ev)
 {
     ngx_http_waav_redis_t  *rd = ev->data;
 
-    if (rd->ac && !rd->connected) {
+    if (rd->ac && !rd->ready) {
         ngx_http_waav_redis_log(rd, "connect failed", "timed out");
         ngx_http_waav_redis_drop(rd);
     }
@@ -276,6 +320,14 @@ ngx_http_waav_redis_on_disconnect(const redisAsyncContext *ac, int status)
     rd->connected = 0;
     rd->ready = 0;
 
+    if (rd->connect_timer.timer_set) {
+        ngx_del_timer(&rd->connect_timer);
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "waav redis %V: disconnected (%s)", &rd->url,
+                   status == REDIS_OK ? "by us" : ac->errstr);
+
     if (status != REDIS_OK) {
         ngx_http_waav_redis_log(rd, "connection lost", ac->errstr);
     }
@@ -293,6 +345,12 @@ ngx_http_waav_redis_connect(ngx_http_waav_redis_t *rd)
     if (rd->ac) {
         return;
     }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "waav redis %V: connecting to %V:%d", &rd->url, &rd->host,
+                   (int) rd->port);
+
+    rd->connecting = 1;
 
     ac = redisAsyncConnect((char *) rd->host.data, (int) rd->port);
 
@@ -367,7 +425,7 @@ ngx_http_waav_redis_drop(ngx_http_waav_redis_t *rd)
 }
 
 
-/* --- commands ------------------------------------------------------------------ */
+/* --- commands ----------------------------------------------------------- */
 
 static void
 ngx_http_waav_redis_reply(redisAsyncContext *ac, void *reply, void *data)
@@ -395,6 +453,10 @@ ngx_http_waav_redis_reply(redisAsyncContext *ac, void *reply, void *data)
     if (rep && rep->type == REDIS_REPLY_ERROR
         && ngx_strncmp(rep->str, "NOSCRIPT", 8) == 0 && !call->retried)
     {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                       "waav redis %V: NOSCRIPT, the script goes whole",
+                       &rd->url);
+
         call->retried = 1;
         call->argv[0] = "EVAL";
         call->argvlen[0] = 4;
@@ -437,6 +499,14 @@ ngx_http_waav_redis_usable(ngx_http_waav_redis_t *rd)
 }
 
 
+/* 1: a connect (or its AUTH and SELECT) is under way: worth waiting for */
+ngx_uint_t
+ngx_http_waav_redis_connecting(ngx_http_waav_redis_t *rd)
+{
+    return rd->ac != NULL && rd->connecting;
+}
+
+
 /*
  * Sends EVALSHA sha ..., falling back to EVAL script on NOSCRIPT; the
  * handler gets the reply, or NULL when the connection went away, and the
@@ -466,6 +536,10 @@ ngx_http_waav_redis_eval(ngx_http_waav_redis_t *rd,
     }
 
     rd->pending++;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "waav redis %V: script call sent, %d arguments, %ui out",
+                   &rd->url, call->argc, rd->pending);
 
     return NGX_OK;
 }

@@ -11,6 +11,9 @@
 
 typedef struct redisAsyncContext  ngx_http_waav_redis_ctx_t;
 
+/* the connection became usable, or a connect failed or it was lost */
+typedef void (*ngx_http_waav_redis_notify_pt)(void *data);
+
 typedef struct {
     ngx_str_t                    url;
     ngx_str_t                    host;          /* an IP address */
@@ -20,8 +23,12 @@ typedef struct {
     ngx_msec_t                   timeout;
     ngx_flag_t                   fail_open;
 
+    ngx_http_waav_redis_notify_pt  notify;
+    void                        *data;          /* notify's */
+
     /* per worker, after fork */
     ngx_http_waav_redis_ctx_t   *ac;
+    unsigned                     connecting:1;  /* ... until ready */
     unsigned                     connected:1;   /* TCP is up */
     unsigned                     ready:1;       /* ... and AUTH/SELECT ok */
     unsigned                     writing:1;
@@ -64,6 +71,7 @@ struct ngx_http_waav_redis_call_s {
 char *ngx_http_waav_redis_parse(ngx_conf_t *cf, ngx_str_t *url,
     ngx_http_waav_redis_t *rd);
 ngx_uint_t ngx_http_waav_redis_usable(ngx_http_waav_redis_t *rd);
+ngx_uint_t ngx_http_waav_redis_connecting(ngx_http_waav_redis_t *rd);
 ngx_int_t ngx_http_waav_redis_eval(ngx_http_waav_redis_t *rd,
     ngx_http_waav_redis_call_t *call);
 ngx_int_t ngx_http_waav_redis_init_process(ngx_http_waav_redis_t *rd);

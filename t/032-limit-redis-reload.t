@@ -3,7 +3,7 @@
 # is paused at that moment and a call of its own is still out.
 use Waav::Blocks 'no_plan';
 use Waav::Redis;
-use Time::HiRes qw(sleep);
+use Waav::Limits;
 
 master_on();
 redis_start();
@@ -25,7 +25,7 @@ Waav::Redis::redis_cmd('FLUSHALL');
     location /slow {
         waav_limit zone=fleet concurrency=1000;
         proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/v1/models;
-        proxy_set_header X-Mock-Behavior "delay_ms=800";
+        proxy_set_header X-Mock-Behavior "delay_ms=3000";
     }
     location = /fast {
         waav_limit zone=fleet concurrency=1000;
@@ -35,27 +35,31 @@ Waav::Redis::redis_cmd('FLUSHALL');
 # the first request finds the worker up and its Redis connection warming
 ['GET /fast',
  sub {
-     Time::HiRes::sleep(0.3);
+     my $pidfile = Waav::Blocks::server_root() . '/logs/nginx.pid';
+     Waav::Limits::wait_until('the master\'s pid', sub { -s $pidfile });
      my $master = do {
-         open my $fh, '<', Waav::Blocks::server_root() . '/logs/nginx.pid' or die;
+         open my $fh, '<', $pidfile or die;
          my $pid = <$fh>; CORE::chomp($pid); $pid
      };
      my @a = Waav::Redis::parallel_requests(
          Waav::Blocks::server_port(),
          [("GET /slow HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") x 2],
          sub {
-             Time::HiRes::sleep(0.3);
-             Test::More::is(main::slots(), ':2', 'two slots held in Redis');
+             Waav::Limits::wait_until('two slots held in Redis',
+                                      sub { main::slots() eq ':2' });
              kill 'HUP', $master;
-             Time::HiRes::sleep(0.1);
+             Waav::Limits::wait_until('the old worker shutting down',
+                 sub { Waav::Limits::error_log_count(qr/gracefully shutting down/) >= 1 });
              Waav::Redis::redis_signal('STOP');
          });
      Test::More::is(CORE::join(',', map { $_->[0] } @a), '200,200',
                     'the old worker finished both requests');
-     Time::HiRes::sleep(0.5);
+     # both releases went out to the paused Redis, and the worker exits
+     Waav::Limits::wait_until('both slots released by the old worker',
+         sub { Waav::Limits::error_log_count(qr/slot \d+ released in redis/) >= 3 });
      Waav::Redis::redis_signal('CONT');
-     Time::HiRes::sleep(0.5);
-     Test::More::is(main::slots(), ':0', 'both slots were given back');
+     Waav::Limits::wait_until('both slots given back',
+                              sub { main::slots() eq ':0' });
  },
  'GET /slow']
 --- error_code eval

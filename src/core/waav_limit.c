@@ -5,80 +5,89 @@
 #include "waav_limit.h"
 
 
+/* microseconds to whole milliseconds, rounded up */
+static uint64_t
+waav_limit_us_to_ms(uint64_t us)
+{
+    return us / 1000 + (us % 1000 != 0);
+}
+
+
 void
-waav_gcra(uint64_t *tat, uint64_t now_ms, uint64_t interval_ms, uint64_t burst,
-    waav_limit_result_t *res)
+waav_gcra(uint64_t *tat_us, uint64_t now_us, uint64_t interval_us,
+    uint64_t burst, waav_limit_result_t *res)
 {
     uint64_t  t, next, tau;
 
-    if (interval_ms == 0) {
-        interval_ms = 1;
+    if (interval_us == 0) {
+        interval_us = 1;
     }
 
     if (burst == 0) {
         burst = 1;
     }
 
-    tau = interval_ms * burst;          /* the bucket, in time */
-    t = (*tat > now_ms) ? *tat : now_ms;
-    next = t + interval_ms;
+    tau = interval_us * burst;          /* the bucket, in time */
+    t = (*tat_us > now_us) ? *tat_us : now_us;
+    next = t + interval_us;
 
     res->limit = burst;
 
-    if (next - now_ms > tau) {
+    if (next - now_us > tau) {
         res->allowed = 0;
         res->remaining = 0;
-        res->reset_ms = next - now_ms - tau;
+        res->reset_ms = waav_limit_us_to_ms(next - now_us - tau);
         return;
     }
 
-    *tat = next;
+    *tat_us = next;
     res->allowed = 1;
-    res->remaining = (tau - (next - now_ms)) / interval_ms;
-    res->reset_ms = next - now_ms;
+    res->remaining = (tau - (next - now_us)) / interval_us;
+    res->reset_ms = waav_limit_us_to_ms(next - now_us);
 }
 
 
 uint64_t
-waav_gcra_admit(uint64_t lead, uint64_t interval, uint64_t burst,
+waav_gcra_admit(uint64_t lead_us, uint64_t interval_us, uint64_t burst,
     uint64_t count)
 {
     uint64_t  tau, k;
 
-    interval = interval ? interval : 1;
-    tau = interval * (burst ? burst : 1);
+    interval_us = interval_us ? interval_us : 1;
+    tau = interval_us * (burst ? burst : 1);
 
     /* the jth passes while lead + j * interval <= tau */
-    k = (lead < tau) ? (tau - lead) / interval : 0;
+    k = (lead_us < tau) ? (tau - lead_us) / interval_us : 0;
 
     return k < count ? k : count;
 }
 
 
 void
-waav_gcra_nth(uint64_t lead, uint64_t interval, uint64_t burst,
+waav_gcra_nth(uint64_t lead_us, uint64_t interval_us, uint64_t burst,
     uint64_t admitted, uint64_t nth, waav_limit_result_t *res)
 {
     uint64_t  tau, next;
 
-    interval = interval ? interval : 1;
+    interval_us = interval_us ? interval_us : 1;
     burst = burst ? burst : 1;
-    tau = interval * burst;
+    tau = interval_us * burst;
 
     res->limit = burst;
 
     if (nth <= admitted) {
-        next = lead + nth * interval;
+        next = lead_us + nth * interval_us;
         res->allowed = 1;
-        res->remaining = (next < tau) ? (tau - next) / interval : 0;
-        res->reset_ms = next;
+        res->remaining = (next < tau) ? (tau - next) / interval_us : 0;
+        res->reset_ms = waav_limit_us_to_ms(next);
         return;
     }
 
-    next = lead + (admitted + 1) * interval;
+    next = lead_us + (admitted + 1) * interval_us;
     res->allowed = 0;
     res->remaining = 0;
-    res->reset_ms = (next > tau) ? next - tau : interval;
+    res->reset_ms = waav_limit_us_to_ms((next > tau) ? next - tau
+                                                      : interval_us);
 }
 
 

@@ -18,24 +18,24 @@ typedef struct {
 } waav_limit_result_t;
 
 /*
- * GCRA request rate: interval = 1 s / rate, burst = how many requests
- * may arrive at once.  *tat is the stored theoretical arrival time (0 =
- * new); it is advanced only when the request is allowed.  Any time unit
- * will do (the glue uses microseconds); reset_ms is in the same unit.
+ * GCRA request rate, in microseconds: interval_us = 1 s / rate, burst =
+ * how many requests may arrive at once.  *tat_us is the stored theoretical
+ * arrival time (0 = new); it is advanced only when the request is allowed.
+ * res->reset_ms is rounded up to whole milliseconds.
  */
-void waav_gcra(uint64_t *tat, uint64_t now_ms, uint64_t interval_ms,
+void waav_gcra(uint64_t *tat_us, uint64_t now_us, uint64_t interval_us,
     uint64_t burst, waav_limit_result_t *res);
 
 /*
  * GCRA for a group of count checks on one counter at one instant, decided
- * at once (Redis does this for a batch): lead is how far the stored tat
+ * at once (Redis does this for a batch): lead_us is how far the stored tat
  * was ahead of now (0 if behind).  waav_gcra_admit says how many of the
  * group pass, the first ones; waav_gcra_nth what the nth (1-based) of the
  * group gets.  The same answers as count calls of waav_gcra in a row.
  */
-uint64_t waav_gcra_admit(uint64_t lead, uint64_t interval, uint64_t burst,
-    uint64_t count);
-void waav_gcra_nth(uint64_t lead, uint64_t interval, uint64_t burst,
+uint64_t waav_gcra_admit(uint64_t lead_us, uint64_t interval_us,
+    uint64_t burst, uint64_t count);
+void waav_gcra_nth(uint64_t lead_us, uint64_t interval_us, uint64_t burst,
     uint64_t admitted, uint64_t nth, waav_limit_result_t *res);
 
 /*

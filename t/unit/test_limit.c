@@ -14,17 +14,17 @@
 static void
 test_gcra_burst_then_rate(void **state)
 {
-    uint64_t             tat = 0, now = 1000000;
+    uint64_t             tat = 0, now = 1000000000;
     waav_limit_result_t  r;
     int                  i, passed;
 
     (void) state;
 
-    /* 2 r/s, burst 5: five at once, the sixth waits 500 ms */
+    /* 2 r/s (500000 us apart), burst 5: five at once, the sixth waits */
     passed = 0;
 
     for (i = 0; i < 20; i++) {
-        waav_gcra(&tat, now, 500, 5, &r);
+        waav_gcra(&tat, now, 500000, 5, &r);
         passed += r.allowed;
     }
 
@@ -35,14 +35,14 @@ test_gcra_burst_then_rate(void **state)
     assert_int_equal(r.reset_ms, 500);
 
     /* 500 ms later one more */
-    waav_gcra(&tat, now + 500, 500, 5, &r);
+    waav_gcra(&tat, now + 500000, 500000, 5, &r);
     assert_true(r.allowed);
-    waav_gcra(&tat, now + 500, 500, 5, &r);
+    waav_gcra(&tat, now + 500000, 500000, 5, &r);
     assert_false(r.allowed);
 
     /* after 3 s the bucket is full again */
     for (i = 0, passed = 0; i < 10; i++) {
-        waav_gcra(&tat, now + 4000, 500, 5, &r);
+        waav_gcra(&tat, now + 4000000, 500000, 5, &r);
         passed += r.allowed;
     }
 
@@ -58,16 +58,42 @@ test_gcra_remaining(void **state)
 
     (void) state;
 
-    waav_gcra(&tat, 5000, 1000, 3, &r);
+    waav_gcra(&tat, 5000000, 1000000, 3, &r);
     assert_true(r.allowed);
     assert_int_equal(r.remaining, 2);
-    waav_gcra(&tat, 5000, 1000, 3, &r);
+    assert_int_equal(r.reset_ms, 1000);
+    waav_gcra(&tat, 5000000, 1000000, 3, &r);
     assert_int_equal(r.remaining, 1);
-    waav_gcra(&tat, 5000, 1000, 3, &r);
+    waav_gcra(&tat, 5000000, 1000000, 3, &r);
     assert_int_equal(r.remaining, 0);
-    waav_gcra(&tat, 5000, 1000, 3, &r);
+    waav_gcra(&tat, 5000000, 1000000, 3, &r);
     assert_false(r.allowed);
     assert_int_equal(r.reset_ms, 1000);
+}
+
+
+/* microseconds are rounded up to whole milliseconds, never down to 0 */
+static void
+test_gcra_reset_rounds_up(void **state)
+{
+    uint64_t             tat = 0;
+    waav_limit_result_t  r;
+
+    (void) state;
+
+    /* 3 r/s: 333333 us apart */
+    waav_gcra(&tat, 1000000, 333333, 1, &r);
+    assert_true(r.allowed);
+    assert_int_equal(r.reset_ms, 334);
+
+    waav_gcra(&tat, 1000000, 333333, 1, &r);
+    assert_false(r.allowed);
+    assert_int_equal(r.reset_ms, 334);
+
+    /* 1 us short of the next slot: 1 ms to wait */
+    waav_gcra(&tat, 1000000 + 333332, 333333, 1, &r);
+    assert_false(r.allowed);
+    assert_int_equal(r.reset_ms, 1);
 }
 
 
@@ -122,14 +148,15 @@ static void
 test_gcra_group(void **state)
 {
     uint64_t             tat, now, lead, k, j, n, seq_passed;
-    uint64_t             leads[] = { 0, 1, 499, 500, 2000, 2499, 2500, 9000 };
+    uint64_t             leads[] = { 0, 1, 499999, 500000, 2000000, 2499999,
+                                     2500000, 2500001, 9000000 };
     uint64_t             counts[] = { 1, 2, 5, 6, 40 };
     size_t               a, b;
     waav_limit_result_t  one, grp;
 
     (void) state;
 
-    now = 1000000;
+    now = 1000000000;
 
     for (a = 0; a < sizeof(leads) / sizeof(leads[0]); a++) {
         for (b = 0; b < sizeof(counts) / sizeof(counts[0]); b++) {
@@ -138,11 +165,11 @@ test_gcra_group(void **state)
             tat = now + lead;
             seq_passed = 0;
 
-            k = waav_gcra_admit(lead, 500, 5, n);
+            k = waav_gcra_admit(lead, 500000, 5, n);
 
             for (j = 1; j <= n; j++) {
-                waav_gcra(&tat, now, 500, 5, &one);
-                waav_gcra_nth(lead, 500, 5, k, j, &grp);
+                waav_gcra(&tat, now, 500000, 5, &one);
+                waav_gcra_nth(lead, 500000, 5, k, j, &grp);
 
                 seq_passed += one.allowed;
 
@@ -157,9 +184,9 @@ test_gcra_group(void **state)
     }
 
     /* a counter behind now: lead 0 is the same as a new one */
-    assert_int_equal(waav_gcra_admit(0, 500, 5, 100), 5);
-    assert_int_equal(waav_gcra_admit(2500, 500, 5, 100), 0);
-    assert_int_equal(waav_gcra_admit(9000, 500, 5, 100), 0);
+    assert_int_equal(waav_gcra_admit(0, 500000, 5, 100), 5);
+    assert_int_equal(waav_gcra_admit(2500000, 500000, 5, 100), 0);
+    assert_int_equal(waav_gcra_admit(9000000, 500000, 5, 100), 0);
 }
 
 
@@ -201,6 +228,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_gcra_burst_then_rate),
         cmocka_unit_test(test_gcra_remaining),
+        cmocka_unit_test(test_gcra_reset_rounds_up),
         cmocka_unit_test(test_gcra_group),
         cmocka_unit_test(test_quota_refund),
         cmocka_unit_test(test_quota),

@@ -8,6 +8,8 @@ package Waav::Redis;
 #   my @answers = parallel_requests($port, \@raw_requests, $meanwhile);
 #   my $n = redis_script_calls();
 #   my $held = redis_slots();      # concurrency slots held, all keys
+#   my $n = redis_clients();       # connections, not counting ours
+#   second_nginx_stop();
 
 use strict;
 use warnings;
@@ -18,7 +20,8 @@ use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(redis_start redis_stop redis_cmd redis_signal second_nginx
-                 parallel_requests redis_script_calls redis_slots);
+                 second_nginx_stop parallel_requests redis_script_calls
+                 redis_slots redis_clients);
 
 my ($RedisPid, $NginxPid);
 my $Port = free_port();
@@ -87,19 +90,32 @@ sub redis_slots {
     redis_cmd(q{EVAL "local s=0 for _,k in ipairs(redis.call('KEYS','waav:*:slots')) do s=s+redis.call('ZCARD',k) end return s" 0});
 }
 
-# how many scripts Redis ran (EVAL and EVALSHA) since CONFIG RESETSTAT
-sub redis_script_calls {
+# INFO's section, as text
+sub redis_info {
+    my ($section) = @_;
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $Port)
         or return undef;
-    print $s "INFO commandstats\r\n";
+    print $s "INFO $section\r\n";
     my $head = <$s>;
-    my ($len) = $head =~ /^\$(\d+)/ or return undef;
+    my ($len) = ($head // '') =~ /^\$(\d+)/ or return undef;
     my $info = '';
     read $s, $info, $len + 2;
     close $s;
+    return $info;
+}
+
+# how many scripts Redis ran (EVAL and EVALSHA) since CONFIG RESETSTAT
+sub redis_script_calls {
+    my $info = redis_info('commandstats') // return undef;
     my $calls = 0;
     $calls += $1 while $info =~ /^cmdstat_eval(?:sha)?:calls=(\d+)/mg;
     return $calls;
+}
+
+# clients connected to Redis besides the one asking (-1: no Redis)
+sub redis_clients {
+    my $info = redis_info('clients') // return -1;
+    return $info =~ /^connected_clients:(\d+)/m ? $1 - 1 : -1;
 }
 
 # Every request on its own connection, all written before any answer is
@@ -131,13 +147,16 @@ sub parallel_requests {
     return @answers;
 }
 
+sub second_nginx_stop {
+    return unless $NginxPid;
+    kill 'QUIT', $NginxPid;
+    waitpid $NginxPid, 0;
+    undef $NginxPid;
+}
+
 sub second_nginx {
     my ($http, $server) = @_;
-    if ($NginxPid) {
-        kill 'QUIT', $NginxPid;
-        waitpid $NginxPid, 0;
-        undef $NginxPid;
-    }
+    second_nginx_stop();
     my $dir = tempdir(CLEANUP => 1);
     my $port = free_port();
     mkdir "$dir/$_" for qw(conf logs);
@@ -179,10 +198,7 @@ END
 }
 
 END {
-    if ($NginxPid) {
-        kill 'QUIT', $NginxPid;
-        waitpid $NginxPid, 0;
-    }
+    second_nginx_stop();
     redis_stop();
 }
 
