@@ -59,6 +59,19 @@ subtest '20 sequential /speak: at most 2 connections (one per worker)' => sub {
     is $w->mock('/__mock/count'), 20, 'and 20 requests';
 };
 
+# --- a transcript too large for memory, through make run's buffer size ------
+subtest 'a 3 MB transcription answer: 502 PROVIDER_BAD_RESPONSE, then business as usual' => sub {
+    Waav::Run::mock_reset();
+    is $w->mock_behavior('{"json_pad":3000000}'), 204, 'the mock will answer 3 MB';
+    my $big = $w->request("POST /listen?provider=deepgram\n$wav", 'Content-Type: audio/wav');
+    is $big->{status}, 502, '502';
+    is $big->{body}, '{"error":"Provider deepgram returned an answer over 1048576 bytes '
+                   . '(subrequest_output_buffer_size)","code":"PROVIDER_BAD_RESPONSE"}', 'JSON';
+    is $w->request("POST /listen?provider=deepgram\n$wav", 'Content-Type: audio/wav')->{status},
+       200, 'the next call is answered';
+    cmp_ok connections($w, 'deepgram'), '<=', 2, 'on a kept connection';
+};
+
 # --- reloads under load --------------------------------------------------------
 subtest 'two reloads while 4 clients call /speak: every call answered 200' => sub {
     Waav::Run::mock_reset();

@@ -590,7 +590,7 @@ subtest 'connections: counted per TCP connection, per provider; HTTP version rec
   $t->get_ok('/__mock/connections')->content_is('0', 'reset clears the count');
 };
 
-subtest 'behaviour: json_pad, chunked' => sub {
+subtest 'behaviour: json_pad, chunked, content_type' => sub {
   $t->post_ok('/deepgram/v1/listen' => {%dg, 'Content-Type' => 'audio/wav', 'X-Mock-Behavior' => 'json_pad=3000000'} => wav(1))
     ->status_is(200)->content_type_is('application/json')->header_like('Content-Length' => qr/^\d+$/)
     ->json_is('/results/channels/0/alternatives/0/transcript' => 'hello world from the mock');
@@ -600,7 +600,17 @@ subtest 'behaviour: json_pad, chunked' => sub {
   my $te = watch_te($tx);
   $t->request_ok($tx)->status_is(200)->json_is('/results/channels/0/alternatives/0/transcript' => 'hello world from the mock');
   is $$te, 'chunked', 'chunked=1: JSON answers without Content-Length';
+  $t->get_ok('/deepgram/v1/models' => {'X-Mock-Behavior' => 'status=500;json_pad=10'})->status_is(500)
+    ->json_is('/mock_padding' => 'x' x 10)->json_is('/err_code' => 'INTERNAL_SERVER_ERROR');
   $t->get_ok('/deepgram/v1/models' => {'X-Mock-Behavior' => 'json_pad=x'})->status_is(400);
+  $t->post_ok($DG_SPEAK => {%dg, 'X-Mock-Behavior' => 'content_type=text/html'} => json => {text => 'Hi'})
+    ->status_is(200)->content_type_is('text/html');
+  is $t->tx->res->body, mock_audio('deepgram', 16000), 'content_type: the body unchanged';
+  $t->post_ok($DG_SPEAK => {%dg, 'X-Mock-Behavior' => 'content_type=none'} => json => {text => 'Hi'})
+    ->status_is(200)->header_is('Content-Type' => undef);
+  $t->post_ok($DG_SPEAK => {'X-Mock-Behavior' => 'content_type=text/html'} => json => {text => 'Hi'})
+    ->status_is(401)->content_type_is('application/json', 'content_type: errors keep theirs');
+  $t->get_ok('/deepgram/v1/models' => {'X-Mock-Behavior' => 'content_type=html'})->status_is(400);
 };
 
 done_testing;

@@ -124,7 +124,7 @@ my %BEHAVIOR = (
   status => qr/^(?:400|401|403|404|422|429|500|502|503)$/, retry_after => qr/^\d+$/,
   delay_ms => qr/^\d+$/, split => qr/^\d+$/, pause_ms => qr/^\d+$/, bytes => qr/^\d+$/,
   reset_after => qr/^\d+$/, malformed_json => qr/^[01]$/, assemblyai_final => qr/^(?:completed|error|never)$/,
-  json_pad => qr/^\d+$/, chunked => qr/^[01]$/,
+  json_pad => qr/^\d+$/, chunked => qr/^[01]$/, content_type => qr{^(?:none|[\w.+-]+/[\w.+-]+)$},
 );
 
 sub check_behavior ($h) {
@@ -209,6 +209,11 @@ sub write_part ($c, $data, $cb) { $c->write_chunk(length $data ? $data : undef, 
 
 sub deliver ($x, $status, $headers, $body, %opt) {
   my ($c, $beh, $tx) = @$x{qw(c beh tx)};
+  if ($status == 200 && defined $beh->{content_type}) {   # a captive portal, a wrong type
+    $headers = {%$headers};
+    delete $headers->{'Content-Type'};
+    $headers->{'Content-Type'} = $beh->{content_type} unless $beh->{content_type} eq 'none';
+  }
   $c->res->code($status);
   $c->res->headers->header($_ => $headers->{$_}) for sort keys %$headers;
   if (defined $beh->{reset_after}) {            # headers + N bytes, then hang up
@@ -255,6 +260,10 @@ sub reply_audio ($x, $ctype, $headers = {}, %opt) {
 # Provider error: the provider's builder returns (content-type, body, headers).
 sub fail ($x, $status, %o) {
   my ($ctype, $body, $hdr) = $x->{P}{error}->($x, $status, %o);
+  if ($x->{beh}{json_pad} && $ctype =~ /json/) {
+    my $d = eval { decode_json($body) };
+    $body = encode_json({%$d, mock_padding => 'x' x $x->{beh}{json_pad}}) if ref $d eq 'HASH';
+  }
   my $h = $x->{c}->res->headers;
   $h->content_type($ctype);
   $h->header($_ => $hdr->{$_}) for keys %{$hdr // {}};

@@ -703,6 +703,63 @@ test_content_types(void **state)
 }
 
 
+/* what a 200 of each provider may carry before its bytes reach the client */
+static void
+test_media_ok(void **state)
+{
+    size_t                     i;
+    const waav_tts_adapter_t  *dg, *el;
+    waav_tts_adapter_t         any;
+
+    static const char  *types[] = {
+        "deepgram", "elevenlabs", "openai", "openai-compatible", "cartesia"
+    };
+
+#define ok(ad, s)  waav_tts_media_ok(ad, s, sizeof(s) - 1)
+
+    (void) state;
+
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        dg = waav_tts_adapter(types[i], strlen(types[i]));
+        assert_non_null(dg);
+        assert_non_null(dg->media_types);
+
+        /* audio of any kind, parameters and case aside */
+        assert_true(ok(dg, "audio/mpeg"));
+        assert_true(ok(dg, "audio/L16; rate=24000"));
+        assert_true(ok(dg, "AUDIO/WAV"));
+        assert_true(ok(dg, " audio/ogg;codecs=opus"));
+
+        /* a captive portal, a JSON error with 200, nothing, garbage */
+        assert_false(ok(dg, "text/html"));
+        assert_false(ok(dg, "text/html; charset=utf-8"));
+        assert_false(ok(dg, "application/json"));
+        assert_false(ok(dg, ""));
+        assert_false(ok(dg, "audio"));
+        assert_false(ok(dg, "audio/"));
+        assert_false(ok(dg, "audio/x/y"));
+        assert_false(ok(dg, "audiox/mpeg"));
+        assert_false(ok(dg, "video/mp4"));
+        assert_false(waav_tts_media_ok(dg, "audio/mpeg", 5));
+    }
+
+    /* per adapter: raw bytes are octet-stream for some providers only */
+    dg = waav_tts_adapter("deepgram", 8);
+    el = waav_tts_adapter("elevenlabs", 10);
+    assert_true(ok(dg, "application/octet-stream"));
+    assert_false(ok(el, "application/octet-stream"));
+    assert_false(ok(dg, "application/octet-streamx"));
+    assert_false(ok(dg, "application/octet"));
+
+    /* an adapter without a list is not checked */
+    any = *el;
+    any.media_types = NULL;
+    assert_true(ok(&any, "text/html"));
+
+#undef ok
+}
+
+
 static void
 test_adapter_claims(void **state)
 {
@@ -802,6 +859,7 @@ main(void)
         cmocka_unit_test_teardown(test_openai_rejects, waav_arena_teardown),
         cmocka_unit_test_teardown(test_cartesia, waav_arena_teardown),
         cmocka_unit_test_teardown(test_content_types, waav_arena_teardown),
+        cmocka_unit_test(test_media_ok),
         cmocka_unit_test_teardown(test_adapter_claims, waav_arena_teardown),
         cmocka_unit_test_teardown(test_errmsg, waav_arena_teardown),
     };

@@ -111,6 +111,16 @@ sub mock {
 
 sub mock_reset { Waav::Blocks::mock_reset() }
 
+# queues a behaviour (JSON) for the mock's next provider request
+sub mock_behavior {
+    my ($self, $json) = @_;
+    my $res = Waav::Blocks::http_request('127.0.0.1', $ENV{TEST_NGINX_MOCK_PORT},
+        "POST /__mock/behavior HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n"
+        . "Content-Type: application/json\r\nContent-Length: " . length($json)
+        . "\r\n\r\n$json", 10);
+    return Waav::Blocks::parse_response($res->{raw})->{status};
+}
+
 sub workers {
     my ($self) = @_;
     my @pids = grep { /^\d+$/ } split ' ', `pgrep -P $self->{pid} 2>/dev/null`;
