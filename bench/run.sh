@@ -80,14 +80,15 @@ env -i PATH="$PATH" WAAV_CA_BUNDLE="$keys/ca.pem" \
 #                nginx) | baseline path | wrk lua script | target (empty:
 #                measured and shown, no target set by an issue) | request
 #                header (both sides) | the waav side's requests at the fake
-#                provider (a regex on their path: provider connections per
-#                1000 requests are counted, target <= 2) --------------------
+#                provider (a regex on their path: the provider connections
+#                opened per 1000 requests are counted) | the most of those
+#                per 1000 requests (empty: shown, no target) ----------------
 # Every issue adds its row here (and its locations to the config below).
 rows=(
     "GET / health (waav_health vs return 200)|/health|/baseline/health||0.95"
-    "GET / make run's config (access log buffered) vs return 200|run:/|/baseline/health||0.95"
-    "POST /speak 16 KiB audio (waav_tts vs proxy_pass, same fake provider)|/speak|/baseline/speak|speak.lua|0.85||^/v1/speak"
-    "POST /speak 16 KiB audio over verified TLS (waav_tts vs proxy_pass)|/speak|/baseline/speak-tls|speak-tls.lua|0.85||^/v1/audio/speech"
+    "GET / make run's config (access log ${ACCESS_LOG:-buffered}) vs return 200|run:/|/baseline/health||0.95"
+    "POST /speak 16 KiB audio (waav_tts vs proxy_pass, same fake provider)|/speak|/baseline/speak|speak.lua|0.85||^/v1/speak|2"
+    "POST /speak 16 KiB audio over verified TLS (waav_tts vs proxy_pass)|/speak|/baseline/speak-tls|speak-tls.lua|0.85||^/v1/audio/speech|2"
     "auth: API secret (waav_auth on vs off)|/auth/health|/health||0.90|Authorization: Bearer bench-secret-0123456789"
     "auth: HS256 JWT (waav_auth on vs off)|/auth/health|/health||0.90|Authorization: Bearer $hs_token"
     "auth: RS256 JWT (waav_auth on vs off)|/auth/health|/health||0.90|Authorization: Bearer $rs_token"
@@ -257,7 +258,8 @@ events { worker_connections 4096; }
 http {
     client_body_temp_path $prefix/temp;
     keepalive_requests 100000;
-    log_format conn '\$connection \$request_uri';
+    # its connection numbers are its own: tagged apart from the other's
+    log_format conn 'ext\$connection \$request_uri';
     server {
         listen 127.0.0.1:$EXT backlog=4096;
         access_log $prefix/logs/fake.log conn;
@@ -339,12 +341,12 @@ conns_per_1k() {
 
 echo "waav bench: nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||'), $WORKERS worker(s), wrk -t1 -c$CONNECTIONS, $ROUNDS x ${DURATION}s alternating, $(nproc) cores"
 echo
-echo "| case | waav req/s | baseline req/s | ratio | target | | provider connections opened per 1000 requests (target ≤ 2) |"
+echo "| case | waav req/s | baseline req/s | ratio | target | | provider connections opened per 1000 requests (target ≤ 2 for /speak) |"
 echo "|---|---:|---:|---:|---:|---|---:|"
 
 failed=0
 for row in "${rows[@]}"; do
-    IFS='|' read -r name path base script target header fake <<<"$row"
+    IFS='|' read -r name path base script target header fake most <<<"$row"
     [[ -n ${ONLY:-} && ! $name =~ $ONLY ]] && continue
     if [[ -n $fake ]]; then
         # fills the provider pools, as a server that has been up a while
@@ -370,7 +372,7 @@ for row in "${rows[@]}"; do
     if [[ -n $fake ]]; then
         read -r per1k k n < <(conns_per_1k "$mark" "$fake")
         conns="$per1k ($k in $n)"
-        if awk -v c="$per1k" 'BEGIN { exit !(c > 2) }'; then
+        if [[ -n $most ]] && awk -v c="$per1k" -v m="$most" 'BEGIN { exit !(c > m) }'; then
             verdict="CONNECTIONS ABOVE TARGET"
         fi
     fi

@@ -8,6 +8,7 @@ use Test::More;
 use lib 't/lib';
 use Waav::Run;
 use Waav::Mock qw(mock_audio);
+use Waav::Tls;
 use JSON::PP qw(decode_json);
 use File::Temp qw(tempdir);
 use POSIX ();
@@ -116,17 +117,9 @@ $w->finish;
 # --- over TLS: the same, counted at a TLS front for the mock -----------------
 subtest 'TLS: 20 sequential /speak over one verified connection per worker' => sub {
     my $dir = tempdir(CLEANUP => 1);
-    system("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=waav-test-ca"
-           . " -keyout $dir/ca.key -out $dir/ca.pem 2>/dev/null") == 0 or die 'ca';
-    system("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1"
-           . " -keyout $dir/server.key -out $dir/server.csr 2>/dev/null") == 0 or die 'csr';
-    open my $ext, '>', "$dir/ext.cnf" or die;
+    Waav::Tls::ca($dir, 'ca');
     # the generated location checks the URL's host (127.0.0.1) as a name
-    print $ext "subjectAltName=DNS:127.0.0.1,IP:127.0.0.1\n";
-    close $ext;
-    system("openssl x509 -req -in $dir/server.csr -CA $dir/ca.pem -CAkey $dir/ca.key"
-           . " -CAcreateserial -days 2 -extfile $dir/ext.cnf -out $dir/server.pem 2>/dev/null") == 0
-        or die 'sign';
+    Waav::Tls::cert($dir, 'server', 'ca', 'DNS:127.0.0.1,IP:127.0.0.1');
 
     # the TLS front: a plain nginx (no waav) logging each request's connection
     my $tls = Waav::Blocks::free_port();
