@@ -147,8 +147,8 @@ CONF
     my $front = fork // die;
     if ($front == 0) {
         open STDERR, '>', "$dir/logs/stderr.log";
-        exec $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx', '-p', "$dir/", '-c', "$dir/front.conf",
-             '-e', "$dir/logs/error.log", '-g', 'daemon off;';
+        { exec $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx', '-p', "$dir/", '-c', "$dir/front.conf",
+               '-e', "$dir/logs/error.log", '-g', 'daemon off;' }
         POSIX::_exit(127);
     }
     Waav::Blocks::wait_port($tls, 20) or die 'the TLS front did not start';

@@ -8,6 +8,8 @@ use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
 use Cwd qw(getcwd);
+use lib 't/lib';
+use Waav::Run;
 
 my $top = getcwd();
 my $gen = "$top/scripts/providers-conf.sh";
@@ -100,20 +102,17 @@ subtest 'no header list around the provider locations' => sub {
 };
 
 subtest 'nginx -t: make run\'s configuration with every provider' => sub {
-    my $prefix = tempdir(CLEANUP => 1);
-    my $out = do {
-        local %ENV = (PATH => $ENV{PATH}, %mine, OPENAI_COMPATIBLE_BASE_URL => 'http://127.0.0.1:8880/v1',
-                      GROQ_BASE_URL => 'http://127.0.0.1:9000/openai/v1',
-                      CARTESIA_API_KEY => 'k', ASSEMBLYAI_API_KEY => 'k',
-                      ELEVENLABS_BASE_URL => 'https://127.0.0.1:8443',
-                      OPENAI_BASE_URL => 'https://127.0.0.1:8444/v1',
-                      CARTESIA_BASE_URL => 'https://127.0.0.1:8445',
-                      ASSEMBLYAI_BASE_URL => 'https://127.0.0.1:8446',
-                      WAAV_RUN_PREFIX => $prefix, NGINX_BIN => $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx',
-                      MODULE => $ENV{TEST_NGINX_LOAD_MODULES} // "$top/build/ngx_http_waav_module.so");
-        `"$top/scripts/run.sh" --test 2>&1`;
-    };
-    is $?, 0, 'nginx -t passes' or diag $out;
+    my $c = Waav::Run->configure('016', env => {
+        %mine, OPENAI_COMPATIBLE_BASE_URL => 'http://127.0.0.1:8880/v1',
+        GROQ_BASE_URL => 'http://127.0.0.1:9000/openai/v1',
+        CARTESIA_API_KEY => 'k', ASSEMBLYAI_API_KEY => 'k',
+        ELEVENLABS_BASE_URL => 'https://127.0.0.1:8443',
+        OPENAI_BASE_URL => 'https://127.0.0.1:8444/v1',
+        CARTESIA_BASE_URL => 'https://127.0.0.1:8445',
+        ASSEMBLYAI_BASE_URL => 'https://127.0.0.1:8446',
+    });
+    my $out = $c->nginx('-t');
+    is $c->status, 0, 'nginx -t passes' or diag $out;
     like $out, qr/provider "deepgram" \(deepgram\) via \/_waav\/deepgram\/ usable/, 'providers usable';
 };
 

@@ -7,6 +7,8 @@ package Waav::Run;
 #
 #   use Waav::Run;
 #   my $w = Waav::Run->start('015', env => { Waav::Run::mock_env() });
+#   my $c = Waav::Run->configure('016', env => {...});  # written, not started
+#   my $out = $c->nginx('-t');
 #   my $res = $w->request("POST /speak\n{...}", 'Content-Type: application/json');
 #   $w->reload;                 # SIGHUP, returns once new workers serve
 #   $w->finish;                 # stops nginx, checks the logs (Test::More)
@@ -42,7 +44,9 @@ sub mock_env {
     );
 }
 
-sub start {
+# scripts/run.sh --write with the given environment (and nothing else of
+# the caller's, but the sanitizers' settings)
+sub configure {
     my ($class, $name, %opt) = @_;
     my $base = $ENV{TEST_NGINX_SERVROOT_BASE} || "$Top/t";
     my $self = bless {
@@ -59,6 +63,8 @@ sub start {
         MODULE => $ENV{TEST_NGINX_LOAD_MODULES} // "$Top/build/ngx_http_waav_module.so",
         # the provider path, not the per-IP limiter, is under test
         RATE_LIMIT_REQUESTS_PER_SECOND => 100000,
+        (map { defined $ENV{$_} ? ($_ => $ENV{$_}) : () }
+             qw(ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS)),
         %{$opt{env} // {}},
     );
     $self->{env} = \%env;
@@ -68,12 +74,39 @@ sub start {
         `"$Top/scripts/run.sh" --write 2>&1`;
     };
     die "scripts/run.sh --write failed: $out" if $?;
+    return $self;
+}
+
+# the environment nginx runs with: under SAN=1 (only nginx gets the
+# sanitizer runtimes) the preload too
+sub nginx_env {
+    my ($self) = @_;
+    my %env = %{$self->{env}};
+    $env{LD_PRELOAD} = $ENV{WAAV_SAN_PRELOAD} if $ENV{WAAV_SAN_PRELOAD};
+    return %env;
+}
+
+# runs nginx on the configuration with these arguments; its output
+sub nginx {
+    my ($self, @args) = @_;
+    my @cmd = ($self->{nginx}, '-p', "$self->{prefix}/", '-c', 'conf/waav.conf',
+               '-e', 'stderr', @args);
+    local %ENV = $self->nginx_env;
+    my $out = `@cmd 2>&1`;
+    $self->{status} = $?;
+    return $out;
+}
+
+sub status { $_[0]{status} }
+
+sub start {
+    my ($class, $name, %opt) = @_;
+    my $self = $class->configure($name, %opt);
+    my %env = $self->nginx_env;
 
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
         %ENV = %env;
-        # under SAN=1 only nginx gets the sanitizer runtimes
-        $ENV{LD_PRELOAD} = $ENV{WAAV_SAN_PRELOAD} if $ENV{WAAV_SAN_PRELOAD};
         open STDOUT, '>>', "$self->{prefix}/logs/stdout.log";
         open STDERR, '>>', "$self->{prefix}/logs/stderr.log";
         exec $self->{nginx}, '-p', "$self->{prefix}/", '-c', 'conf/waav.conf',
@@ -181,6 +214,7 @@ sub finish {
 sub DESTROY {
     my ($self) = @_;
     if (my $pid = $self->{pid}) { kill 'KILL', $pid; waitpid $pid, 0 }
+    remove_tree($self->{prefix}) unless $ENV{TEST_NGINX_KEEP_SERVROOT};
 }
 
 1;
