@@ -10,6 +10,8 @@
 # make run's own configuration (scripts/run.sh --write) in a second nginx.
 #
 #   ROUNDS (5)  DURATION seconds per run (3)  CONNECTIONS (50)
+#   (each round runs both sides back to back; a row's ratio is the median
+#   of the rounds' ratios, its req/s the medians of each side)
 #   WORKERS nginx workers (1; wrk gets the other core)
 #   BENCH_STRICT=1  exit 1 when a row misses its target
 #   ONLY=regex      run only the rows whose name matches
@@ -363,7 +365,11 @@ for row in "${rows[@]}"; do
     done
     mw=$(printf '%s\n' "${w[@]}" | median)
     mb=$(printf '%s\n' "${b[@]}" | median)
-    ratio=$(awk -v a="$mw" -v b="$mb" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }')
+    # the ratio of each round's two runs, side by side in time, then their
+    # median: steadier than the ratio of the medians on a shared machine
+    ratio=$(for ((i = 0; i < ROUNDS; i++)); do
+                awk -v a="${w[i]}" -v b="${b[i]}" 'BEGIN { print (b > 0) ? a / b : 0 }'
+            done | median | awk '{ printf "%.3f", $1 }')
     verdict=
     if [[ -n $target ]]; then
         verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r >= t) ? "ok" : "BELOW TARGET" }')

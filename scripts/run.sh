@@ -36,7 +36,7 @@ workers=${WORKER_PROCESSES:-auto}
 echo "worker_processes $workers;" >"$prefix/conf/run.d/main.conf"
 
 # the access log to stdout: by default written in 64 KiB blocks, at least
-# once a second, rather than one write(2) per request, which cost GET / 13 %
+# once a second, rather than one write(2) per request, which cost GET / ~10 %
 # at 50 connections (make bench); unbuffered: each line at once; off: none
 case ${ACCESS_LOG:-buffered} in
     buffered)   echo "access_log /dev/stdout combined buffer=64k flush=1s;" ;;
