@@ -9,12 +9,28 @@
 #                                    OpenAI-compatible one, a base URL), with
 #                                    *_BASE_URL overrides; prints the summary
 #
-# conf/waav/{upstreams,providers}.conf are this script's output without --env.
+# conf/waav/{upstreams,providers}.conf are this script's output without --env
+# (t/016-providers-conf.t checks it).
+#
+# Every proxy header a provider gets is written here, in each provider
+# location (location_headers below), never in an enclosing block: nginx
+# inherits proxy_set_header only into a location that sets none of its own,
+# so a header set around the provider locations is silently dropped in them.
+# Without `Connection ""` (and HTTP/1.1) nginx sends "Connection: close" to
+# the provider and every call pays a new TCP and TLS handshake.
+#
+#   WAAV_CA_BUNDLE       CA file the provider certificates are checked with
+#   WAAV_KEEPALIVE       idle connections kept per provider and worker (64)
 set -euo pipefail
 
 out=$1
 mode=${2:-all}
 ca=${WAAV_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+keepalive=${WAAV_KEEPALIVE:-64}
+[[ $keepalive =~ ^[1-9][0-9]*$ ]] || {
+    echo "waav: WAAV_KEEPALIVE=$keepalive is not a positive integer" >&2
+    exit 1
+}
 
 # name  type  key variable  base-URL variable  default base URL
 providers=(
@@ -39,10 +55,20 @@ cat >"$up" <<'EOF'
 EOF
 cat >"$loc" <<'EOF'
 # waav provider locations (server level), written by
-# scripts/providers-conf.sh.  The shared proxy settings are in the
-# enclosing `location /_waav/` of conf/waav.conf.
+# scripts/providers-conf.sh.  Each location carries every proxy header its
+# provider gets (a proxy_set_header outside it would not reach it); the
+# other shared settings (timeouts, buffers) are in waav/proxy.conf, which
+# the enclosing `location /_waav/` of conf/waav.conf includes.
 
 EOF
+
+# The headers of one provider location, all of them: HTTP/1.1 without
+# "Connection: close" keeps the upstream{} keepalive pool in use.
+location_headers() {   # host header
+    echo "    proxy_http_version 1.1;"
+    echo "    proxy_set_header Connection \"\";"
+    echo "    proxy_set_header Host $1;"
+}
 
 usable=() skipped=()
 
@@ -70,6 +96,10 @@ for p in "${providers[@]}"; do
     fi
     scheme=${BASH_REMATCH[1]} host=${BASH_REMATCH[2]}
     port=${BASH_REMATCH[4]:-$([[ $scheme == https ]] && echo 443 || echo 80)}
+    # the Host header names the port only when it is not the scheme's own
+    host_header=$host
+    [[ $port == "$([[ $scheme == https ]] && echo 443 || echo 80)" ]] ||
+        host_header=$host:$port
     path=${BASH_REMATCH[5]%/}
     up_name=waav_${name//-/_}
 
@@ -77,7 +107,7 @@ for p in "${providers[@]}"; do
         echo "waav_provider $name type=$type key=env:$keyvar;"
         echo "upstream $up_name {"
         echo "    server $host:$port;"
-        echo "    keepalive 16;"
+        echo "    keepalive $keepalive;"
         echo "    keepalive_timeout 60s;"
         echo "}"
         echo
@@ -86,7 +116,7 @@ for p in "${providers[@]}"; do
     {
         echo "location /_waav/$name/ {"
         echo "    proxy_pass $scheme://$up_name$path/;"
-        echo "    proxy_set_header Host $host;"
+        location_headers "$host_header"
         if [[ $scheme == https ]]; then
             echo "    proxy_ssl_server_name on;"
             echo "    proxy_ssl_name $host;"

@@ -8,7 +8,8 @@
  * module is built in or loaded.
  *
  * One filter of each kind, dispatching by request:
- *   - a provider subrequest: the TTS concern watches its answer;
+ *   - a provider subrequest: the TTS concern watches its answer (streamed),
+ *     the STT concern bounds it (in memory);
  *   - the main request: nginx's own error pages become JSON;
  *   - the client body, as it arrives: the STT concern keeps its first bytes.
  */
@@ -63,7 +64,8 @@ static ngx_int_t
 ngx_http_waav_header_filter(ngx_http_request_t *r)
 {
     if (r != r->main) {
-        return ngx_http_waav_tts_header_filter(r);
+        return r->subrequest_in_memory ? ngx_http_waav_stt_header_filter(r)
+                                       : ngx_http_waav_tts_header_filter(r);
     }
 
     return ngx_http_waav_error_header_filter(r);
@@ -74,7 +76,8 @@ static ngx_int_t
 ngx_http_waav_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
     if (r != r->main) {
-        return ngx_http_waav_tts_body_filter(r, in);
+        return r->subrequest_in_memory ? ngx_http_waav_stt_body_filter(r, in)
+                                       : ngx_http_waav_tts_body_filter(r, in);
     }
 
     return ngx_http_waav_error_body_filter(r, in);

@@ -50,7 +50,9 @@ typedef struct {
     uint64_t                   seconds;     /* charged before the call */
     uint64_t                   extra;       /* reported beyond that */
     waav_str_t                 answer;      /* normalized, to send */
+    off_t                      got;         /* the answer's bytes kept */
     unsigned                   done:1;
+    unsigned                   too_big:1;   /* the answer did not fit */
 } ngx_http_waav_stt_ctx_t;
 
 
@@ -68,6 +70,8 @@ static void ngx_http_waav_stt_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data,
     ngx_int_t rc);
 static void ngx_http_waav_stt_resume(ngx_http_request_t *r);
+static const char *ngx_http_waav_stt_too_big(ngx_http_request_t *r,
+    ngx_http_request_t *sr);
 static ngx_int_t ngx_http_waav_stt_next(ngx_http_request_t *r,
     ngx_http_waav_stt_ctx_t *ctx, waav_str_t answer, waav_str_t *done,
     waav_err_t *err);
@@ -939,9 +943,13 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
         f.body_len = sr->out->buf->last - sr->out->buf->pos;
     }
 
+    if (ctx->too_big) {
+        f.empty = ngx_http_waav_stt_too_big(r, sr);
+    }
+
     /* a 2xx that arrived whole: normalize it, or take the next step */
     if (f.status >= 200 && f.status < 300 && ctx->rc != NGX_ERROR
-        && ctx->provider->stt->flow)
+        && !ctx->too_big && ctx->provider->stt->flow)
     {
         ngx_memzero(&err, sizeof(waav_err_t));
 
@@ -966,7 +974,9 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
         return;
     }
 
-    if (f.status >= 200 && f.status < 300 && ctx->rc != NGX_ERROR) {
+    if (f.status >= 200 && f.status < 300 && ctx->rc != NGX_ERROR
+        && !ctx->too_big)
+    {
         ngx_http_waav_allocator(r->pool, &a);
         ngx_memzero(&err, sizeof(waav_err_t));
 
@@ -1257,4 +1267,127 @@ ngx_http_waav_stt_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     }
 
     return ngx_http_waav_next_request_body_filter(r, in);
+}
+
+
+/* --- the provider's answer, in memory ----------------------------------- */
+
+/*
+ * An in-memory subrequest's answer is kept by nginx's postpone filter, up
+ * to the provider location's subrequest_output_buffer_size; a larger one
+ * makes it fail the whole connection ("too big subrequest response"), and
+ * the client would get nothing.  These filters, before it, keep what fits
+ * and drop the rest, and the answer becomes 502 PROVIDER_BAD_RESPONSE (a
+ * 2xx) or the provider's error with the start of its message.
+ */
+
+static ngx_http_waav_stt_ctx_t *
+ngx_http_waav_stt_sr_ctx(ngx_http_request_t *r)
+{
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_stt_ctx_t  *ctx;
+
+    wctx = ngx_http_waav_find_ctx(r->main);
+    ctx = wctx ? wctx->stt : NULL;
+
+    return (ctx && ctx->sr == r) ? ctx : NULL;
+}
+
+
+static size_t
+ngx_http_waav_stt_room(ngx_http_request_t *sr)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(sr, ngx_http_core_module);
+
+    return clcf->subrequest_output_buffer_size;
+}
+
+
+ngx_int_t
+ngx_http_waav_stt_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_waav_stt_ctx_t  *ctx;
+
+    ctx = ngx_http_waav_stt_sr_ctx(r);
+
+    if (ctx != NULL) {
+        /* each step of a chained call is a subrequest of its own */
+        ctx->got = 0;
+        ctx->too_big = 0;
+
+        /* a length over the room: keep what fits rather than fail at once */
+        if (r->headers_out.content_length_n > (off_t) ngx_http_waav_stt_room(r))
+        {
+            r->headers_out.content_length_n = -1;
+        }
+    }
+
+    return ngx_http_waav_next_header_filter(r);
+}
+
+
+ngx_int_t
+ngx_http_waav_stt_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    off_t                     size;
+    ngx_chain_t              *cl;
+    ngx_http_waav_stt_ctx_t  *ctx;
+
+    ctx = ngx_http_waav_stt_sr_ctx(r);
+
+    if (ctx == NULL) {
+        return ngx_http_waav_next_body_filter(r, in);
+    }
+
+    size = 0;
+
+    for (cl = in; cl; cl = cl->next) {
+        size += ngx_buf_size(cl->buf);
+    }
+
+    if (!ctx->too_big
+        && ctx->got + size > (off_t) ngx_http_waav_stt_room(r))
+    {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "waav: provider \"%V\" answered more than %uz bytes "
+                      "(subrequest_output_buffer_size)",
+                      &ctx->provider->name, ngx_http_waav_stt_room(r));
+        ctx->too_big = 1;
+    }
+
+    if (!ctx->too_big) {
+        ctx->got += size;
+        return ngx_http_waav_next_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        cl->buf->pos = cl->buf->last;
+        cl->buf->file_pos = cl->buf->file_last;
+    }
+
+    return NGX_OK;
+}
+
+
+static const char *
+ngx_http_waav_stt_too_big(ngx_http_request_t *r, ngx_http_request_t *sr)
+{
+    u_char  *p;
+    size_t   len;
+
+    len = sizeof("an answer over  bytes (subrequest_output_buffer_size)")
+          + NGX_SIZE_T_LEN;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return "an answer that does not fit in memory";
+    }
+
+    (void) ngx_snprintf(p, len, "an answer over %uz bytes "
+                        "(subrequest_output_buffer_size)%Z",
+                        ngx_http_waav_stt_room(sr));
+
+    return (char *) p;
 }

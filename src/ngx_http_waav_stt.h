@@ -17,4 +17,11 @@ ngx_int_t ngx_http_waav_stt_request_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 
 
+/* bound the provider's in-memory answer (the filter module calls them for
+ * in-memory subrequests) */
+ngx_int_t ngx_http_waav_stt_header_filter(ngx_http_request_t *r);
+ngx_int_t ngx_http_waav_stt_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+
+
 #endif /* NGX_HTTP_WAAV_STT_H */

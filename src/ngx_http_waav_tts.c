@@ -31,6 +31,9 @@
 
 #define NGX_HTTP_WAAV_TTS_ERRBUF  4096
 
+/* the most of a provider's Content-Type an error message quotes */
+#define NGX_HTTP_WAAV_TTS_TYPE_MAX  64
+
 /* the largest body kept in memory (10,240 bytes of text, escaped, with
  * pronunciations fit); larger ones are refused with 413 */
 #define NGX_HTTP_WAAV_TTS_BODY_MAX  (64 * 1024)
@@ -47,6 +50,7 @@ typedef struct {
     ngx_uint_t                 status;         /* provider's status */
     off_t                      length;         /* provider's Content-Length */
     ngx_str_t                  retry_after;
+    ngx_str_t                  not_audio;      /* a 2xx's Content-Type */
 
     u_char                    *err;            /* provider error body */
     size_t                     err_len;
@@ -74,6 +78,8 @@ static void ngx_http_waav_tts_resume(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
     ngx_http_waav_tts_ctx_t *ctx);
 static ngx_int_t ngx_http_waav_tts_provider_error(ngx_http_request_t *r,
+    ngx_http_waav_tts_ctx_t *ctx);
+static ngx_int_t ngx_http_waav_tts_not_audio(ngx_http_request_t *r,
     ngx_http_waav_tts_ctx_t *ctx);
 static ngx_int_t ngx_http_waav_tts_cache_key_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -533,7 +539,7 @@ ngx_http_waav_tts_provider_error(ngx_http_request_t *r,
     f.retry_after = ctx->retry_after;
     f.body = ctx->err;
     f.body_len = ctx->err_len;
-    f.empty = "no audio";
+    f.empty = ctx->not_audio.len ? (char *) ctx->not_audio.data : "no audio";
 
     return ngx_http_waav_provider_error(r, ctx->provider, &f);
 }
@@ -580,7 +586,61 @@ ngx_http_waav_tts_header_filter(ngx_http_request_t *r)
 
     ctx->retry_after = ngx_http_waav_retry_after(r);
 
+    /* a 2xx that is not audio (a captive portal's page, an error in JSON)
+     * is a failure: none of it reaches the client */
+    if (ctx->ok
+        && !waav_tts_media_ok(ctx->provider->tts,
+                              (char *) r->headers_out.content_type.data,
+                              r->headers_out.content_type.len))
+    {
+        ctx->ok = 0;
+
+        if (ngx_http_waav_tts_not_audio(r, ctx) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
     return ngx_http_waav_next_header_filter(r);
+}
+
+
+/* "text/html, not audio" for the client's 502, the type bounded and in
+ * printable ASCII (it is the provider's, or a portal's) */
+static ngx_int_t
+ngx_http_waav_tts_not_audio(ngx_http_request_t *r,
+    ngx_http_waav_tts_ctx_t *ctx)
+{
+    u_char      *p;
+    size_t       i, n;
+    ngx_str_t   *ct;
+
+    ct = &r->headers_out.content_type;
+    n = ngx_min(ct->len, NGX_HTTP_WAAV_TTS_TYPE_MAX);
+
+    p = ngx_pnalloc(r->pool, sizeof("no Content-Type, not audio")
+                             + NGX_HTTP_WAAV_TTS_TYPE_MAX);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->not_audio.data = p;
+
+    if (n == 0) {
+        p = ngx_cpymem(p, "no Content-Type", sizeof("no Content-Type") - 1);
+    }
+
+    for (i = 0; i < n; i++) {
+        *p++ = (ct->data[i] >= 0x20 && ct->data[i] < 0x7f) ? ct->data[i] : '?';
+    }
+
+    p = ngx_cpymem(p, ", not audio", sizeof(", not audio"));
+    ctx->not_audio.len = p - ctx->not_audio.data - 1;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav tts: provider \"%V\" answered %V",
+                   &ctx->provider->name, &ctx->not_audio);
+
+    return NGX_OK;
 }
 
 

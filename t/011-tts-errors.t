@@ -523,3 +523,91 @@ header already sent
     '{"text":"Hello again"}',
     'authorization: Token test-deepgram-key',
     'content-type: application/json')]
+
+
+
+=== TEST 31: a 200 that is not audio (a captive portal's page) is 502, none of it sent
+--- request eval
+['POST /__mock/behavior
+{"content_type":"text/html"}',
+'POST /speak
+{"text":"Hello","tts_config":{"provider":"deepgram"}}',
+'GET /__mock/count']
+--- error_code eval
+[204, 502, 200]
+--- response_headers eval
+['', 'Content-Type: application/json', '']
+--- response_body eval
+['', '{"error":"Provider deepgram returned text/html, not audio","code":"PROVIDER_BAD_RESPONSE"}', '1']
+--- error_log
+waav: Provider deepgram returned text/html, not audio
+
+
+
+=== TEST 32: OpenAI's route too; a JSON body with 200 is not audio either
+--- request eval
+['POST /__mock/behavior
+{"content_type":"application/json"}',
+'POST /v1/audio/speech
+{"model":"tts-1","input":"Hello","voice":"alloy"}']
+--- error_code eval
+[204, 502]
+--- response_body eval
+['', '{"error":"Provider openai returned application/json, not audio","code":"PROVIDER_BAD_RESPONSE"}']
+
+
+
+=== TEST 33: per adapter: octet-stream is audio from Deepgram, not from ElevenLabs
+--- request eval
+['POST /__mock/behavior
+{"content_type":"application/octet-stream"}',
+'POST /speak
+{"text":"Hello","tts_config":{"provider":"deepgram"}}',
+'POST /__mock/behavior
+{"content_type":"application/octet-stream"}',
+'POST /speak
+{"text":"Hello","tts_config":{"provider":"elevenlabs"}}']
+--- error_code eval
+[204, 200, 204, 502]
+--- response_headers eval
+['', 'Content-Type: audio/pcm', '', 'Content-Type: application/json']
+--- response_body eval
+['', Waav::Mock::mock_audio('deepgram', 16000), '',
+ '{"error":"Provider elevenlabs returned application/octet-stream, not audio","code":"PROVIDER_BAD_RESPONSE"}']
+
+
+
+=== TEST 34: no Content-Type at all is not audio; the quota is given back
+--- http_config
+    waav_provider deepgram key=test-deepgram-key;
+    waav_limit_zone chars:1m key=$remote_addr;
+--- config
+    location = /quota/speak {
+        waav_limit zone=chars tts_chars=5/m;
+        waav_tts;
+    }
+--- request eval
+['POST /__mock/behavior
+{"content_type":"none"}',
+'POST /quota/speak
+{"text":"Hello","tts_config":{"provider":"deepgram"}}',
+'POST /quota/speak
+{"text":"Hello","tts_config":{"provider":"deepgram"}}']
+--- error_code eval
+[204, 502, 200]
+--- response_body eval
+['', '{"error":"Provider deepgram returned no Content-Type, not audio","code":"PROVIDER_BAD_RESPONSE"}',
+ Waav::Mock::mock_audio('deepgram', 16000)]
+
+
+
+=== TEST 35: audio types with parameters pass, whatever their case
+--- request eval
+['POST /__mock/behavior
+{"content_type":"AUDIO/L16"}',
+'POST /speak
+{"text":"Hello","tts_config":{"provider":"cartesia","voice_id":"694f9389-aac1-45b6-b726-9d9369183238"}}']
+--- error_code eval
+[204, 200]
+--- response_body eval
+['', Waav::Mock::mock_audio('cartesia', 16000)]

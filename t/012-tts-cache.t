@@ -84,6 +84,8 @@ Waav::Mock::mock_audio('deepgram', 16000),
 --- config
     location /_waav/deepgram/ {
         internal;
+        # the key as the "audio" (a 200 that is not audio would be refused)
+        default_type audio/pcm;
         return 200 $waav_tts_cache_key;
     }
 --- request eval

@@ -3,23 +3,14 @@
 use Waav::Blocks 'no_plan';
 use Waav::Mock qw(mock_audio);
 use Waav::Tts;
+use Waav::Tls;
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
 
 # a CA, a certificate for api.mock.test signed by it, and an unrelated CA
 my $dir = tempdir(CLEANUP => 1);
-for my $ca (qw(ca other)) {
-    system("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=waav-test-$ca"
-           . " -keyout $dir/$ca.key -out $dir/$ca.pem 2>/dev/null") == 0 or die "ca";
-}
-system("openssl req -newkey rsa:2048 -nodes -subj /CN=api.mock.test"
-       . " -keyout $dir/server.key -out $dir/server.csr 2>/dev/null") == 0 or die "csr";
-open my $ext, '>', "$dir/ext.cnf" or die;
-print $ext "subjectAltName=DNS:api.mock.test\n";
-close $ext;
-system("openssl x509 -req -in $dir/server.csr -CA $dir/ca.pem -CAkey $dir/ca.key"
-       . " -CAcreateserial -days 2 -extfile $dir/ext.cnf -out $dir/server.pem 2>/dev/null") == 0
-    or die "sign";
+Waav::Tls::ca($dir, $_) for qw(ca other);
+Waav::Tls::cert($dir, 'server', 'ca', 'DNS:api.mock.test');
 
 $ENV{TEST_NGINX_CERT_DIR} = $dir;
 $ENV{TEST_NGINX_TLS_PORT} = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1')->sockport;

@@ -356,3 +356,80 @@ a client request body is buffered to a temporary file
 [400, 200]
 --- response_body_like eval
 [qr/INVALID_AUDIO/, qr/^0$/]
+
+
+
+=== TEST 20: a 3 MB provider answer (over subrequest_output_buffer_size) is 502 PROVIDER_BAD_RESPONSE
+--- request eval
+['POST /__mock/behavior
+{"json_pad":3000000}',
+ "POST /listen\n" . ::wav(1)]
+--- more_headers eval
+["Content-Type: application/json", "Content-Type: audio/wav"]
+--- error_code eval
+[204, 502]
+--- response_headers eval
+["", "Content-Type: application/json"]
+--- response_body eval
+['', '{"error":"Provider deepgram returned an answer over 1048576 bytes (subrequest_output_buffer_size)","code":"PROVIDER_BAD_RESPONSE"}']
+--- error_log
+answered more than 1048576 bytes (subrequest_output_buffer_size)
+--- no_error_log
+too big subrequest response
+
+
+
+=== TEST 21: the same without Content-Length (chunked), and through OpenAI's form
+--- request eval
+['POST /__mock/behavior
+{"json_pad":3000000,"chunked":1}',
+ "POST /listen?provider=openai\n" . ::wav(1),
+ 'POST /__mock/behavior
+{"json_pad":1100000}',
+ "POST /v1/audio/transcriptions
+--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\n" . ::wav(1) . "\r\n--b--\r\n"]
+--- config
+    location = /v1/audio/transcriptions { waav_stt openai; }
+--- more_headers eval
+["Content-Type: application/json", "Content-Type: audio/wav", "Content-Type: application/json",
+ "Content-Type: multipart/form-data; boundary=b"]
+--- error_code eval
+[204, 502, 204, 502]
+--- response_body eval
+['', '{"error":"Provider openai returned an answer over 1048576 bytes (subrequest_output_buffer_size)","code":"PROVIDER_BAD_RESPONSE"}',
+ '', '{"error":"Provider openai returned an answer over 1048576 bytes (subrequest_output_buffer_size)","code":"PROVIDER_BAD_RESPONSE"}']
+--- no_error_log
+too big subrequest response
+
+
+
+=== TEST 22: a huge error answer keeps its status and the start of its message
+--- request eval
+['POST /__mock/behavior
+{"json_pad":2000000,"status":500}',
+ "POST /listen\n" . ::wav(1),
+ "POST /listen\n" . ::wav(1)]
+--- more_headers eval
+["Content-Type: application/json", "Content-Type: audio/wav", "Content-Type: audio/wav"]
+--- error_code eval
+[204, 502, 200]
+--- response_body_like eval
+[qr/^$/, qr/^\{"error":"Provider deepgram answered 500: .*","code":"PROVIDER_ERROR"\}$/, qr/"transcript":"hello world from the mock"/]
+--- no_error_log
+too big subrequest response
+
+
+
+=== TEST 23: an answer that just fits is transcribed
+--- config
+    location = /fit/listen { waav_stt deepgram; }
+--- request eval
+['POST /__mock/behavior
+{"json_pad":1000000}',
+ "POST /fit/listen\n" . ::wav(1)]
+--- more_headers eval
+["Content-Type: application/json", "Content-Type: audio/wav"]
+--- error_code eval
+[204, 200]
+--- response_body_like eval
+[qr/^$/, qr/^\{"transcript":"hello world from the mock",/]

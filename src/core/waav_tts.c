@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -106,6 +107,51 @@ waav_fmt_parse(const char *s, size_t len)
     }
 
     return WAAV_FMT_NONE;
+}
+
+
+int
+waav_tts_media_ok(const waav_tts_adapter_t *ad, const char *ct, size_t len)
+{
+    size_t        n, plen;
+    const char   *const *t;
+
+    if (ad->media_types == NULL) {
+        return 1;
+    }
+
+    /* the media type: up to parameters or white space */
+    while (len && (*ct == ' ' || *ct == '\t')) {
+        ct++;
+        len--;
+    }
+
+    for (n = 0; n < len && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t';
+         n++)
+    {
+        /* void */
+    }
+
+    for (t = ad->media_types; *t; t++) {
+        plen = strlen(*t);
+
+        if (plen >= 2 && (*t)[plen - 1] == '*' && (*t)[plen - 2] == '/') {
+            /* "type/" "*": the type, a slash and a subtype */
+            if (n > plen - 1 && strncasecmp(ct, *t, plen - 1) == 0
+                && memchr(ct + plen - 1, '/', n - (plen - 1)) == NULL)
+            {
+                return 1;
+            }
+
+            continue;
+        }
+
+        if (n == plen && strncasecmp(ct, *t, n) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

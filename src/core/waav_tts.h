@@ -94,6 +94,10 @@ struct waav_tts_adapter_s {
                          const waav_tts_req_t *req, waav_str_t key,
                          waav_http_req_t *out, waav_alloc_t *a,
                          waav_err_t *err);
+
+    /* the media types a 200 of the provider may carry, NULL-terminated;
+     * "audio/" "*" is any audio type; NULL: not checked */
+    const char  *const *media_types;
 };
 
 /* parse and validate a client body; 0 or -1 with err set (400/422) */
@@ -109,6 +113,11 @@ extern const char *const waav_tts_types[];
 /* applies defaults, checks what the provider supports, builds the request */
 int waav_tts_build(const waav_tts_adapter_t *ad, waav_tts_req_t *req,
     waav_str_t key, waav_http_req_t *out, waav_alloc_t *a, waav_err_t *err);
+
+/* 1 when a provider answer's Content-Type (parameters and all) is one of
+ * the adapter's media types, 0 when it is not (or is missing) */
+int waav_tts_media_ok(const waav_tts_adapter_t *ad, const char *ct,
+    size_t len);
 
 /* Content-Type for a format name, as WaaV's /speak maps it */
 const char *waav_tts_content_type(const char *name, size_t len);

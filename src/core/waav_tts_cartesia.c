@@ -131,5 +131,6 @@ const waav_tts_adapter_t  waav_tts_cartesia = {
     WAAV_FMT_LINEAR16,
     24000,
     waav_cartesia_claims,
-    waav_cartesia_build
+    waav_cartesia_build,
+    (const char *const []) { "audio/*", "application/octet-stream", NULL }
 };

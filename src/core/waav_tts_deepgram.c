@@ -161,5 +161,6 @@ const waav_tts_adapter_t  waav_tts_deepgram = {
     WAAV_FMT_LINEAR16,
     24000,
     waav_deepgram_claims,
-    waav_deepgram_build
+    waav_deepgram_build,
+    (const char *const []) { "audio/*", "application/octet-stream", NULL }
 };

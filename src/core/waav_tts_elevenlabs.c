@@ -174,5 +174,6 @@ const waav_tts_adapter_t  waav_tts_elevenlabs = {
     WAAV_FMT_LINEAR16,
     24000,
     waav_elevenlabs_claims,
-    waav_elevenlabs_build
+    waav_elevenlabs_build,
+    (const char *const []) { "audio/*", NULL }
 };

@@ -113,7 +113,8 @@ const waav_tts_adapter_t  waav_tts_openai = {
     WAAV_FMT_LINEAR16,
     24000,
     waav_openai_claims,
-    waav_openai_build
+    waav_openai_build,
+    (const char *const []) { "audio/*", "application/octet-stream", NULL }
 };
 
 
@@ -125,5 +126,6 @@ const waav_tts_adapter_t  waav_tts_openai_compatible = {
     WAAV_FMT_LINEAR16,
     24000,
     NULL,
-    waav_openai_build
+    waav_openai_build,
+    (const char *const []) { "audio/*", "application/octet-stream", NULL }
 };

@@ -1,6 +1,7 @@
 /*
  * libFuzzer target: client bodies through the TTS core (parse, then every
- * adapter's build).  First byte: the body shape.  `make fuzz`.
+ * adapter's build).  First byte: the body shape.  The whole input is also
+ * a provider's Content-Type for every adapter's media check.  `make fuzz`.
  *
  * fuzz-covers: waav_tts.c waav_tts_deepgram.c waav_tts_elevenlabs.c waav_tts_openai.c waav_tts_cartesia.c
  */
@@ -27,6 +28,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 1) {
         return 0;
+    }
+
+    /* the same bytes as a provider's Content-Type, for every adapter */
+    for (i = 0; waav_tts_types[i]; i++) {
+        ad = waav_tts_adapter(waav_tts_types[i], strlen(waav_tts_types[i]));
+        (void) waav_tts_media_ok(ad, (const char *) data, size);
     }
 
     if (waav_tts_parse(&req, data[0] & 1 ? WAAV_TTS_SHAPE_OPENAI

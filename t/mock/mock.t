@@ -569,4 +569,48 @@ subtest 'recording and control endpoints' => sub {
   $t->get_ok('/__mock/count')->content_is('1');
 };
 
+subtest 'connections: counted per TCP connection, per provider; HTTP version recorded' => sub {
+  reset_mock();
+  $t->get_ok('/__mock/connections')->status_is(200)->content_is('0');
+  # Test::Mojo's user agent keeps its connection: three requests, one connection
+  $t->get_ok('/deepgram/v1/models')->status_is(200) for 1 .. 3;
+  $t->get_ok('/__mock/connections')->content_is('1', 'keep-alive: one connection');
+  # "Connection: close" ends it: the next request opens another
+  $t->get_ok('/deepgram/v1/models' => {Connection => 'close'})->status_is(200);
+  $t->get_ok('/deepgram/v1/models')->status_is(200);
+  $t->get_ok('/__mock/connections')->content_is('2', 'a closed connection and a new one');
+  raw_http("GET /compat/v1/models HTTP/1.0\r\nHost: x\r\n\r\n");
+  $t->get_ok('/__mock/connections')->content_is('3', 'every provider counts');
+  $t->get_ok('/__mock/connections?provider=deepgram')->content_is('2');
+  $t->get_ok('/__mock/connections?provider=compat')->content_is('1');
+  $t->get_ok('/__mock/connections?provider=openai')->content_is('0');
+  $t->get_ok('/__mock/requests')->json_is('/0/version' => '1.1')->json_is('/3/headers/connection' => 'close')
+    ->json_is('/5/version' => '1.0');
+  reset_mock();
+  $t->get_ok('/__mock/connections')->content_is('0', 'reset clears the count');
+};
+
+subtest 'behaviour: json_pad, chunked, content_type' => sub {
+  $t->post_ok('/deepgram/v1/listen' => {%dg, 'Content-Type' => 'audio/wav', 'X-Mock-Behavior' => 'json_pad=3000000'} => wav(1))
+    ->status_is(200)->content_type_is('application/json')->header_like('Content-Length' => qr/^\d+$/)
+    ->json_is('/results/channels/0/alternatives/0/transcript' => 'hello world from the mock');
+  cmp_ok length $t->tx->res->body, '>', 3_000_000, 'a 3 MB answer';
+  is length $t->tx->res->json('/mock_padding'), 3_000_000, 'padded with a string field';
+  my $tx = $t->ua->build_tx(POST => '/deepgram/v1/listen' => {%dg, 'Content-Type' => 'audio/wav', 'X-Mock-Behavior' => 'chunked=1'} => wav(1));
+  my $te = watch_te($tx);
+  $t->request_ok($tx)->status_is(200)->json_is('/results/channels/0/alternatives/0/transcript' => 'hello world from the mock');
+  is $$te, 'chunked', 'chunked=1: JSON answers without Content-Length';
+  $t->get_ok('/deepgram/v1/models' => {'X-Mock-Behavior' => 'status=500;json_pad=10'})->status_is(500)
+    ->json_is('/mock_padding' => 'x' x 10)->json_is('/err_code' => 'INTERNAL_SERVER_ERROR');
+  $t->get_ok('/deepgram/v1/models' => {'X-Mock-Behavior' => 'json_pad=x'})->status_is(400);
+  $t->post_ok($DG_SPEAK => {%dg, 'X-Mock-Behavior' => 'content_type=text/html'} => json => {text => 'Hi'})
+    ->status_is(200)->content_type_is('text/html');
+  is $t->tx->res->body, mock_audio('deepgram', 16000), 'content_type: the body unchanged';
+  $t->post_ok($DG_SPEAK => {%dg, 'X-Mock-Behavior' => 'content_type=none'} => json => {text => 'Hi'})
+    ->status_is(200)->header_is('Content-Type' => undef);
+  $t->post_ok($DG_SPEAK => {'X-Mock-Behavior' => 'content_type=text/html'} => json => {text => 'Hi'})
+    ->status_is(401)->content_type_is('application/json', 'content_type: errors keep theirs');
+  $t->get_ok('/deepgram/v1/models' => {'X-Mock-Behavior' => 'content_type=html'})->status_is(400);
+};
+
 done_testing;

@@ -29,6 +29,7 @@ app->secrets(['waav-mock']);
 # State (process-local, cleared by POST /__mock/reset)
 # --------------------------------------------------------------------------
 my (@records, @queue, %uploads, %transcripts);
+my %conns;                                           # provider => {TCP connection id => requests}
 my $MAX_RECORDS = 1000;
 
 my @WORDS = qw(hello world from the mock);          # the fixed transcript
@@ -123,6 +124,7 @@ my %BEHAVIOR = (
   status => qr/^(?:400|401|403|404|422|429|500|502|503)$/, retry_after => qr/^\d+$/,
   delay_ms => qr/^\d+$/, split => qr/^\d+$/, pause_ms => qr/^\d+$/, bytes => qr/^\d+$/,
   reset_after => qr/^\d+$/, malformed_json => qr/^[01]$/, assemblyai_final => qr/^(?:completed|error|never)$/,
+  json_pad => qr/^\d+$/, chunked => qr/^[01]$/, content_type => qr{^(?:none|[\w.+-]+/[\w.+-]+)$},
 );
 
 sub check_behavior ($h) {
@@ -159,7 +161,7 @@ sub record_request ($c, $provider) {
   my %headers = map { lc($_) => join(', ', @{$req->headers->every_header($_)}) } @{$req->headers->names};
   my $body = raw_body($req);
   my %rec = (
-    provider => $provider, method => $req->method, path => $req->url->path->to_string,
+    provider => $provider, method => $req->method, version => $req->version, path => $req->url->path->to_string,
     query => $req->url->query->to_string, headers => \%headers,
     content_type => $req->headers->content_type // '', body_length => length $body,
   );
@@ -178,6 +180,7 @@ sub record_request ($c, $provider) {
   }
   push @records, \%rec;
   shift @records while @records > $MAX_RECORDS;
+  $conns{$provider}{$c->tx->connection // ''}++;      # one id per TCP connection
 }
 
 my %DUMP_SKIP = map { $_ => 1 } qw(host connection keep-alive te user-agent accept-encoding);
@@ -206,6 +209,11 @@ sub write_part ($c, $data, $cb) { $c->write_chunk(length $data ? $data : undef, 
 
 sub deliver ($x, $status, $headers, $body, %opt) {
   my ($c, $beh, $tx) = @$x{qw(c beh tx)};
+  if ($status == 200 && defined $beh->{content_type}) {   # a captive portal, a wrong type
+    $headers = {%$headers};
+    delete $headers->{'Content-Type'};
+    $headers->{'Content-Type'} = $beh->{content_type} unless $beh->{content_type} eq 'none';
+  }
   $c->res->code($status);
   $c->res->headers->header($_ => $headers->{$_}) for sort keys %$headers;
   if (defined $beh->{reset_after}) {            # headers + N bytes, then hang up
@@ -234,9 +242,10 @@ sub deliver ($x, $status, $headers, $body, %opt) {
 }
 
 sub reply_json ($x, $data, $status = 200, $headers = {}) {
+  $data = {%$data, mock_padding => 'x' x $x->{beh}{json_pad}} if ref $data eq 'HASH' && $x->{beh}{json_pad};
   my $json = encode_json($data);
   $json = substr($json, 0, max(1, int(length($json) / 2))) if $x->{beh}{malformed_json};
-  deliver($x, $status, {'Content-Type' => 'application/json', %$headers}, $json);
+  deliver($x, $status, {'Content-Type' => 'application/json', %$headers}, $json, stream => $x->{beh}{chunked});
 }
 
 sub reply_text ($x, $ctype, $text, $headers = {}) {
@@ -251,6 +260,10 @@ sub reply_audio ($x, $ctype, $headers = {}, %opt) {
 # Provider error: the provider's builder returns (content-type, body, headers).
 sub fail ($x, $status, %o) {
   my ($ctype, $body, $hdr) = $x->{P}{error}->($x, $status, %o);
+  if ($x->{beh}{json_pad} && $ctype =~ /json/) {
+    my $d = eval { decode_json($body) };
+    $body = encode_json({%$d, mock_padding => 'x' x $x->{beh}{json_pad}}) if ref $d eq 'HASH';
+  }
   my $h = $x->{c}->res->headers;
   $h->content_type($ctype);
   $h->header($_ => $hdr->{$_}) for keys %{$hdr // {}};
@@ -953,9 +966,14 @@ sub dispatch ($c) {
 # --------------------------------------------------------------------------
 # Control endpoints (never recorded)
 # --------------------------------------------------------------------------
-post '/__mock/reset' => sub ($c) { @records = @queue = (); %uploads = %transcripts = (); $c->rendered(204) };
+post '/__mock/reset' => sub ($c) { @records = @queue = (); %uploads = %transcripts = %conns = (); $c->rendered(204) };
 get '/__mock/requests' => sub ($c) { $c->render(json => \@records) };
 get '/__mock/count' => sub ($c) { $c->render(text => scalar @records) };
+get '/__mock/connections' => sub ($c) {
+  my $p = $c->param('provider');
+  my @ids = map { keys %{$conns{$_}} } defined $p ? ($p) : keys %conns;
+  $c->render(text => scalar @ids);
+};
 get '/__mock/last' => sub ($c) {
   my $n = $c->param('n') // 1;
   return $c->render(status => 400, text => "n must be a positive integer\n") unless $n =~ /^[1-9]\d*$/;

@@ -703,6 +703,68 @@ test_content_types(void **state)
 }
 
 
+/* what a 200 of each provider may carry before its bytes reach the client */
+static void
+test_media_ok(void **state)
+{
+    size_t                     i, j;
+    const waav_tts_adapter_t  *ad, *dg, *el;
+    waav_tts_adapter_t         any;
+
+    static const char  *types[] = {
+        "deepgram", "elevenlabs", "openai", "openai-compatible", "cartesia"
+    };
+
+    /* audio of any kind, parameters and case aside */
+    static const char  *audio[] = {
+        "audio/mpeg", "audio/L16; rate=24000", "AUDIO/WAV",
+        " audio/ogg;codecs=opus"
+    };
+
+    /* a captive portal, a JSON error with 200, nothing, garbage */
+    static const char  *other[] = {
+        "text/html", "text/html; charset=utf-8", "application/json", "",
+        "audio", "audio/", "audio/x/y", "audiox/mpeg", "video/mp4"
+    };
+
+#define ok(ad, s)  waav_tts_media_ok(ad, s, strlen(s))
+
+    (void) state;
+
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        ad = waav_tts_adapter(types[i], strlen(types[i]));
+        assert_non_null(ad);
+        assert_non_null(ad->media_types);
+
+        for (j = 0; j < sizeof(audio) / sizeof(audio[0]); j++) {
+            assert_true(ok(ad, audio[j]));
+        }
+
+        for (j = 0; j < sizeof(other) / sizeof(other[0]); j++) {
+            assert_false(ok(ad, other[j]));
+        }
+
+        /* the length bounds it, not a NUL */
+        assert_false(waav_tts_media_ok(ad, "audio/mpeg", 5));
+    }
+
+    /* per adapter: raw bytes are octet-stream for some providers only */
+    dg = waav_tts_adapter("deepgram", 8);
+    el = waav_tts_adapter("elevenlabs", 10);
+    assert_true(ok(dg, "application/octet-stream"));
+    assert_false(ok(el, "application/octet-stream"));
+    assert_false(ok(dg, "application/octet-streamx"));
+    assert_false(ok(dg, "application/octet"));
+
+    /* an adapter without a list is not checked */
+    any = *el;
+    any.media_types = NULL;
+    assert_true(ok(&any, "text/html"));
+
+#undef ok
+}
+
+
 static void
 test_adapter_claims(void **state)
 {
@@ -802,6 +864,7 @@ main(void)
         cmocka_unit_test_teardown(test_openai_rejects, waav_arena_teardown),
         cmocka_unit_test_teardown(test_cartesia, waav_arena_teardown),
         cmocka_unit_test_teardown(test_content_types, waav_arena_teardown),
+        cmocka_unit_test(test_media_ok),
         cmocka_unit_test_teardown(test_adapter_claims, waav_arena_teardown),
         cmocka_unit_test_teardown(test_errmsg, waav_arena_teardown),
     };

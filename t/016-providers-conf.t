@@ -1,0 +1,119 @@
+# The provider configuration: conf/waav/*.conf is what
+# scripts/providers-conf.sh writes, every generated provider location
+# carries all of its proxy headers itself (keepalive's Connection "" above
+# all), and nothing around the provider locations sets a header that nginx
+# would silently drop in them.
+use strict;
+use warnings;
+use Test::More;
+use File::Temp qw(tempdir);
+use Cwd qw(getcwd);
+use lib 't/lib';
+use Waav::Run;
+
+my $top = getcwd();
+my $gen = "$top/scripts/providers-conf.sh";
+
+sub slurp { open my $fh, '<', $_[0] or die "$_[0]: $!"; local $/; <$fh> }
+
+# runs the generator with only the given environment
+sub generate {
+    my ($mode, %env) = @_;
+    my $dir = tempdir(CLEANUP => 1);
+    my $out = do {
+        local %ENV = (PATH => $ENV{PATH}, %env);
+        `"$gen" "$dir" $mode 2>&1`;
+    };
+    is $?, 0, "providers-conf.sh $mode runs" or diag $out;
+    return ($dir, $out);
+}
+
+# location name => body, for each location block of a providers.conf
+sub locations {
+    my ($text) = @_;
+    my %loc;
+    while ($text =~ /^location\s+(\S+)\s*\{\n(.*?)^\}/msg) { $loc{$1} = $2 }
+    return %loc;
+}
+
+subtest 'conf/waav/{upstreams,providers}.conf are the generator\'s output' => sub {
+    my ($dir) = generate('');
+    for my $f (qw(upstreams.conf providers.conf)) {
+        is slurp("$dir/$f"), slurp("$top/conf/waav/$f"),
+           "conf/waav/$f equals what scripts/providers-conf.sh writes";
+    }
+};
+
+my %mine = (
+    DEEPGRAM_API_KEY => 'k', DEEPGRAM_BASE_URL => 'http://127.0.0.1:8080/dg',
+    ELEVENLABS_API_KEY => 'k', ELEVENLABS_BASE_URL => 'https://tts.example.com:8443',
+    OPENAI_API_KEY => 'k',
+    GROQ_API_KEY => 'k', GROQ_BASE_URL => 'http://[::1]:9000/openai/v1',
+    OPENAI_COMPATIBLE_BASE_URL => 'http://kokoro:80/v1',
+);
+my %host = (deepgram => '127.0.0.1:8080', elevenlabs => 'tts.example.com:8443',
+            openai => 'api.openai.com', groq => '[::1]:9000',
+            'openai-compatible' => 'kokoro');
+
+subtest 'every provider location sets every header itself' => sub {
+    for my $case (['default', ''], ['--env', '--env', %mine]) {
+        my ($label, $mode, %env) = @$case;
+        my ($dir) = generate($mode, %env);
+        my %loc = locations(slurp("$dir/providers.conf"));
+        ok scalar keys %loc, "$label: locations written";
+        for my $name (sort keys %loc) {
+            my $body = $loc{$name};
+            like $body, qr/^\s*proxy_http_version 1\.1;$/m, "$label $name: HTTP/1.1";
+            like $body, qr/^\s*proxy_set_header Connection "";$/m,
+                 "$label $name: Connection \"\" (keepalive)";
+            like $body, qr/^\s*proxy_set_header Host \S+;$/m, "$label $name: Host";
+            my ($p) = $name =~ m{^/_waav/([^/]+)/$};
+            is(($body =~ /proxy_set_header Host (\S+);/)[0], $host{$p},
+               "$label $name: Host names the port only when not the scheme's")
+                if $label eq '--env';
+            unlike $body, qr/\blocation\b/, "$label $name: no nested location";
+        }
+        like slurp("$dir/upstreams.conf"), qr/^\s*keepalive 64;$/m, "$label: keepalive 64";
+    }
+    my ($dir) = generate('--env', %mine, WAAV_KEEPALIVE => 8);
+    like slurp("$dir/upstreams.conf"), qr/^\s*keepalive 8;$/m, 'WAAV_KEEPALIVE sizes the pools';
+    my (undef, $out) = do {
+        local %ENV = (PATH => $ENV{PATH}, WAAV_KEEPALIVE => 'lots');
+        my $d = tempdir(CLEANUP => 1);
+        (undef, scalar `"$gen" "$d" 2>&1`);
+    };
+    isnt $?, 0, 'a bad WAAV_KEEPALIVE is refused';
+};
+
+# nginx inherits proxy_set_header (and the other header lists) only into a
+# location that sets none of its own: any around the provider locations
+# would never reach the providers
+subtest 'no header list around the provider locations' => sub {
+    my $lists = qr/^\s*(proxy_set_header|proxy_hide_header|proxy_pass_header)\b/m;
+    unlike slurp("$top/conf/waav/proxy.conf"), $lists, 'conf/waav/proxy.conf sets none';
+    my $conf = slurp("$top/conf/waav.conf");
+    my ($outer) = $conf =~ /(location \/_waav\/ \{.*?\n        \})/s;
+    ok $outer, 'conf/waav.conf has the /_waav/ location';
+    like $outer, qr/include waav\/proxy\.conf;/, 'it includes waav/proxy.conf';
+    like $outer, qr/include waav\/providers\.conf;/, 'and waav/providers.conf';
+    (my $server = $conf) =~ s/\Q$outer\E//;
+    unlike $outer, $lists, 'and sets no header list';
+    unlike $server, $lists, 'nor anywhere else in conf/waav.conf';
+};
+
+subtest 'nginx -t: make run\'s configuration with every provider' => sub {
+    my $c = Waav::Run->configure('016', env => {
+        %mine, OPENAI_COMPATIBLE_BASE_URL => 'http://127.0.0.1:8880/v1',
+        GROQ_BASE_URL => 'http://127.0.0.1:9000/openai/v1',
+        CARTESIA_API_KEY => 'k', ASSEMBLYAI_API_KEY => 'k',
+        ELEVENLABS_BASE_URL => 'https://127.0.0.1:8443',
+        OPENAI_BASE_URL => 'https://127.0.0.1:8444/v1',
+        CARTESIA_BASE_URL => 'https://127.0.0.1:8445',
+        ASSEMBLYAI_BASE_URL => 'https://127.0.0.1:8446',
+    });
+    my $out = $c->nginx('-t');
+    is $c->status, 0, 'nginx -t passes' or diag $out;
+    like $out, qr/provider "deepgram" \(deepgram\) via \/_waav\/deepgram\/ usable/, 'providers usable';
+};
+
+done_testing;
