@@ -316,6 +316,57 @@ test_rs256_and_kid(void **state)
 }
 
 
+/* issue 10 #4: identity providers put a kid in every token */
+static void
+test_kidless_key_takes_any_kid(void **state)
+{
+    waav_jwt_conf_t    c;
+    waav_jwt_claims_t  cl;
+    waav_err_t         err;
+    char              *t;
+    const char        *k = "s3cret-s3cret-s3cret-s3cret-0001";
+
+    (void) state;
+
+    conf_init(&c);
+    add_key(&c, WAAV_JWT_RS256, rsa_pub, "r1");
+    add_key(&c, WAAV_JWT_HS256, k, NULL);
+
+    t = make_token(JWT_ALG_HS256, k, "{\"sub\":\"idp\"}", "2026-key-7");
+    assert_int_equal(verify(&c, t, &cl, &err), 0);
+    assert_string_equal(cl.tenant, "idp");
+    free(t);
+
+    /* a kid'd key still selects by kid: RS256 has no kid-less key */
+    t = make_token(JWT_ALG_RS256, rsa_priv, "{\"sub\":\"x\"}", "r2");
+    expect_reject(&c, t, "unknown kid");
+    free(t);
+
+    t = make_token(JWT_ALG_RS256, rsa_priv, "{\"sub\":\"x\"}", "r1");
+    assert_int_equal(verify(&c, t, &cl, &err), 0);
+    free(t);
+
+    /* the kid-less key is tried, and refuses another secret's token */
+    t = make_token(JWT_ALG_HS256, "another-secret-another-secret-00",
+                   "{\"sub\":\"x\"}", "r1");
+    expect_reject(&c, t, "bad signature");
+    free(t);
+}
+
+
+static void
+test_ct_equal(void **state)
+{
+    (void) state;
+
+    assert_true(waav_ct_equal("abc", 3, "abc", 3));
+    assert_false(waav_ct_equal("abc", 3, "abd", 3));
+    assert_false(waav_ct_equal("abc", 3, "abcd", 4));
+    assert_false(waav_ct_equal("abcd", 4, "abc", 3));
+    assert_true(waav_ct_equal("", 0, "", 0));
+}
+
+
 static void
 test_iss_aud(void **state)
 {
@@ -498,6 +549,8 @@ main(void)
         cmocka_unit_test(test_alg_none_rejected),
         cmocka_unit_test(test_alg_confusion_rejected),
         cmocka_unit_test(test_rs256_and_kid),
+        cmocka_unit_test(test_kidless_key_takes_any_kid),
+        cmocka_unit_test(test_ct_equal),
         cmocka_unit_test(test_iss_aud),
         cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_api_secrets),
