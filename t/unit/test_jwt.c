@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/core/waav_jwt.c and waav_livekit.c (cmocka).
+ * Unit tests for src/core/waav_jwt.c (cmocka).
  * Tokens are made here with libjwt and OpenSSL; the RSA key is new each run.
  */
 
@@ -13,13 +13,11 @@
 #include <cmocka.h>
 
 #include <jwt.h>
-#include <cjson/cJSON.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #include "waav_jwt.h"
-#include "waav_livekit.h"
 #include "waav_arena.h"
 
 
@@ -463,83 +461,6 @@ test_b64url(void **state)
 }
 
 
-/* --- LiveKit ---------------------------------------------------------------- */
-
-
-static void
-test_livekit_room(void **state)
-{
-    waav_alloc_t  a = { waav_arena_alloc, NULL };
-    waav_str_t    out;
-    waav_str_t    t = { "acme", 4 }, none = { "", 0 };
-    waav_str_t    r1 = { "lobby", 5 }, r2 = { "acme_lobby", 10 };
-
-    (void) state;
-
-    assert_int_equal(waav_livekit_room(t, r1, &a, &out), 0);
-    assert_int_equal(out.len, 10);
-    assert_memory_equal(out.data, "acme_lobby", 10);
-
-    assert_int_equal(waav_livekit_room(t, r2, &a, &out), 0);
-    assert_ptr_equal(out.data, r2.data);
-
-    assert_int_equal(waav_livekit_room(none, r1, &a, &out), 0);
-    assert_ptr_equal(out.data, r1.data);
-}
-
-
-static void
-test_livekit_token(void **state)
-{
-    waav_alloc_t          a = { waav_arena_alloc, NULL };
-    waav_livekit_grant_t  g;
-    waav_str_t            tok;
-    waav_err_t            err;
-    jwt_t                *jwt;
-    char                 *s, *video;
-    cJSON                *v;
-
-    (void) state;
-
-    memset(&g, 0, sizeof(g));
-    g.api_key = (waav_str_t) { "APIkey123", 9 };
-    g.api_secret = (waav_str_t) { "lk-secret-lk-secret-lk-secret-12", 32 };
-    g.identity = (waav_str_t) { "user-1", 6 };
-    g.name = (waav_str_t) { "Ada \"L\"", 7 };
-    g.room = (waav_str_t) { "acme_lobby", 10 };
-    g.ttl = 3600;
-    g.now = NOW;
-
-    assert_int_equal(waav_livekit_token(&g, &a, &tok, &err), 0);
-
-    s = strndup(tok.data, tok.len);
-    assert_int_equal(jwt_decode(&jwt, s, (const unsigned char *)
-                                "lk-secret-lk-secret-lk-secret-12", 32), 0);
-    assert_int_equal(jwt_get_alg(jwt), JWT_ALG_HS256);
-    assert_string_equal(jwt_get_grant(jwt, "iss"), "APIkey123");
-    assert_string_equal(jwt_get_grant(jwt, "sub"), "user-1");
-    assert_string_equal(jwt_get_grant(jwt, "name"), "Ada \"L\"");
-    assert_int_equal(jwt_get_grant_int(jwt, "nbf"), NOW);
-    assert_int_equal(jwt_get_grant_int(jwt, "exp"), NOW + 3600);
-
-    video = jwt_get_grants_json(jwt, "video");
-    v = cJSON_Parse(video);
-    assert_string_equal(cJSON_GetObjectItem(v, "room")->valuestring,
-                        "acme_lobby");
-    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "roomJoin")));
-    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "canPublish")));
-    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "canSubscribe")));
-    cJSON_Delete(v);
-    free(video);
-    jwt_free(jwt);
-
-    /* a wrong secret does not verify it */
-    assert_int_not_equal(jwt_decode(&jwt, s, (const unsigned char *)
-                                    "wrong-secret-wrong-secret-wrong-", 32), 0);
-    free(s);
-}
-
-
 int
 main(void)
 {
@@ -555,8 +476,6 @@ main(void)
         cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_api_secrets),
         cmocka_unit_test(test_b64url),
-        cmocka_unit_test_teardown(test_livekit_room, waav_arena_teardown),
-        cmocka_unit_test_teardown(test_livekit_token, waav_arena_teardown),
     };
 
     make_rsa();
