@@ -21,6 +21,7 @@
 
 #include "waav_jwks.h"
 #include "waav_arena.h"
+#include "waav_b64url.h"
 
 
 #define NOW  1700000000L
@@ -33,37 +34,6 @@ typedef struct {
 } test_key_t;
 
 static test_key_t  rsa, ec, rsa1024;
-
-
-static void
-b64url(const unsigned char *in, size_t len, char *out)
-{
-    static const char  tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t    i, o;
-    unsigned  acc;
-    int       bits;
-
-    acc = 0;
-    bits = 0;
-    o = 0;
-
-    for (i = 0; i < len; i++) {
-        acc = (acc << 8) | in[i];
-        bits += 8;
-
-        while (bits >= 6) {
-            bits -= 6;
-            out[o++] = tab[(acc >> bits) & 63];
-        }
-    }
-
-    if (bits) {
-        out[o++] = tab[(acc << (6 - bits)) & 63];
-    }
-
-    out[o] = '\0';
-}
 
 
 static void
@@ -96,7 +66,7 @@ bn_b64(EVP_PKEY *k, const char *param, char *out, int pad)
     bn = NULL;
     assert_int_equal(EVP_PKEY_get_bn_param(k, param, &bn), 1);
     n = pad ? BN_bn2binpad(bn, buf, pad) : BN_bn2bin(bn, buf);
-    b64url(buf, (size_t) n, out);
+    waav_test_b64url(buf, (size_t) n, out);
     BN_free(bn);
 }
 
@@ -373,6 +343,7 @@ test_jwks_bounds(void **state)
     n = 0;
     assert_int_equal(parse(json, keys, 2, &n, &err), -1);
     assert_non_null(strstr(err.message, "more than 2 JWT keys"));
+    assert_int_equal(n, 0);         /* all or nothing */
     waav_arena_reset();
 
     /* more entries than a JWK Set may have, even of kinds skipped */
