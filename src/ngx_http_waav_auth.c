@@ -646,7 +646,8 @@ ngx_http_waav_auth_handler(ngx_http_request_t *r)
     ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "waav auth: no API secret matched, trying a JWT");
 
-    ngx_memzero(&err, sizeof(waav_err_t));
+    /* set by a refusal; not zeroed whole: a cache hit never reads it */
+    err.message[0] = '\0';
 
     if (ngx_http_waav_auth_jwt(r, wmcf, &token, ctx, &err) != NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
