@@ -376,8 +376,8 @@ int
 waav_jwks_parse(const char *json, size_t len, waav_jwt_key_t *keys,
     size_t max, size_t *n, waav_alloc_t *a, waav_err_t *err)
 {
-    int              rc, added;
-    size_t           i;
+    int              rc;
+    size_t           i, added;
     cJSON           *root;
     const cJSON     *list, *jwk;
     waav_jwt_key_t   k;
@@ -417,14 +417,13 @@ waav_jwks_parse(const char *json, size_t len, waav_jwt_key_t *keys,
         }
 
         if (rc == WAAV_JWK_TAKEN) {
-            if (*n == max) {
+            if (*n + added == max) {
                 rc = waav_err_set(err, 500, "config_error",
                                   "more than %zu JWT keys in all", max);
                 break;
             }
 
-            keys[(*n)++] = k;
-            added++;
+            keys[*n + added++] = k;
         }
     }
 
@@ -439,5 +438,8 @@ waav_jwks_parse(const char *json, size_t len, waav_jwt_key_t *keys,
                             "no RS256 or ES256 signature key in the JWK Set");
     }
 
-    return added;
+    /* all or nothing */
+    *n += added;
+
+    return (int) added;
 }

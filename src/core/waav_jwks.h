@@ -30,7 +30,7 @@
  * it takes (missing or non-base64url members, a wrong size, a point off
  * the curve), a private key ("d"), more keys than max, or no usable key.
  *
- * Returns the number of keys added.
+ * Returns the number of keys added; on -1, *n is unchanged.
  */
 int waav_jwks_parse(const char *json, size_t len, waav_jwt_key_t *keys,
     size_t max, size_t *n, waav_alloc_t *a, waav_err_t *err);

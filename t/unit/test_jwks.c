@@ -274,23 +274,27 @@ test_jwks_refused(void **state)
     expect_refused("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\","
                    "\"y\":\"AA\"}]}", "32 bytes each");
 
-    /* 1024 bits is too weak; e must be odd and sane */
-    snprintf(json, sizeof(json),
-             "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAB\"}]}",
-             rsa1024.a);
-    expect_refused(json, "2048 to 8192-bit");
+    /* 1024 bits is too weak; e must be odd and sane; n must be odd */
+    {
+        size_t  i;
 
-    snprintf(json, sizeof(json),
-             "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQAA\"}]}",
-             rsa.a);
-    expect_refused(json, "odd exponent");
+        const struct {
+            const char  *n;
+            const char  *e;
+            const char  *why;
+        } rsa_bad[] = {
+            { rsa1024.a, "AQAB", "2048 to 8192-bit" },
+            { rsa.a, "AQAA", "odd exponent" },
+            { rsa.a, "AQ", "odd exponent" },
+        };
 
-    snprintf(json, sizeof(json),
-             "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"AQ\"}]}",
-             rsa.a);
-    expect_refused(json, "odd exponent");
+        for (i = 0; i < sizeof(rsa_bad) / sizeof(rsa_bad[0]); i++) {
+            snprintf(json, sizeof(json), "{\"keys\":[{\"kty\":\"RSA\","
+                     "\"n\":\"%s\",\"e\":\"%s\"}]}", rsa_bad[i].n, rsa_bad[i].e);
+            expect_refused(json, rsa_bad[i].why);
+        }
+    }
 
-    /* an even modulus is no RSA key */
     snprintf(json, sizeof(json),
              "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"%.340sAA\",\"e\":\"AQAB\"}]}",
              rsa.a);
