@@ -156,13 +156,13 @@ ngx_http_waav_auth_secrets_json(ngx_conf_t *cf, ngx_command_t *cmd,
             break;
         }
 
+        /* cJSON's strings go with the list: copies in the pool */
         sid.len = ngx_strlen(id->valuestring);
-        sid.data = ngx_pstrdup(cf->pool, &(ngx_str_t) { sid.len,
-                                                        (u_char *) id->valuestring });
+        sid.data = (u_char *) id->valuestring;
+        sid.data = ngx_pstrdup(cf->pool, &sid);
         ssecret.len = ngx_strlen(secret->valuestring);
-        ssecret.data = ngx_pstrdup(cf->pool,
-                                   &(ngx_str_t) { ssecret.len,
-                                                  (u_char *) secret->valuestring });
+        ssecret.data = (u_char *) secret->valuestring;
+        ssecret.data = ngx_pstrdup(cf->pool, &ssecret);
 
         if (sid.data == NULL || ssecret.data == NULL) {
             rv = NGX_CONF_ERROR;
@@ -266,7 +266,8 @@ ngx_http_waav_auth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     {
         return alg == WAAV_JWT_RS256
                ? "needs an RSA public key in PEM (-----BEGIN PUBLIC KEY-----)"
-               : "needs a P-256 EC public key in PEM (-----BEGIN PUBLIC KEY-----)";
+               : "needs a P-256 EC public key in PEM "
+                 "(-----BEGIN PUBLIC KEY-----)";
     }
 
     if (wmcf->jwt.nkeys == WAAV_JWT_MAX_KEYS) {
@@ -348,7 +349,7 @@ ngx_http_waav_auth_jwt_jwks(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* --- the access phase ------------------------------------------------------ */
+/* --- the access phase -------------------------------------------------- */
 
 /* WaaV's shape: {"error": "<code>", "message": "<text>"} */
 static ngx_int_t
@@ -667,7 +668,7 @@ ngx_http_waav_auth_handler(ngx_http_request_t *r)
 }
 
 
-/* --- tokens nginx refuses before any phase -------------------------------- */
+/* --- tokens nginx refuses before any phase ------------------------------ */
 
 /*
  * nginx answers a header line that does not fit in a buffer of
@@ -821,8 +822,8 @@ ngx_http_waav_auth_init(ngx_conf_t *cf)
     wmcf->jwt.audience.len = wmcf->jwt_audience.len;
 
     if (wmcf->jwt_tenant_claim.len > 63) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "waav_auth_jwt_tenant_claim is longer than 63 bytes");
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "waav_auth_jwt_tenant_claim "
+                           "is longer than 63 bytes");
         return NGX_ERROR;
     }
 

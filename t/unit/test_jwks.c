@@ -269,7 +269,8 @@ test_jwks_refused(void **state)
                    "must be strings");
     expect_refused("{\"keys\":[{\"kty\":\"RSA\",\"e\":\"AQAB\"}]}",
                    "needs \"n\"");
-    expect_refused("{\"keys\":[{\"kty\":\"RSA\",\"n\":\"***\",\"e\":\"AQAB\"}]}",
+    expect_refused("{\"keys\":[{\"kty\":\"RSA\",\"n\":\"***\","
+                   "\"e\":\"AQAB\"}]}",
                    "needs \"n\"");
     expect_refused("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\","
                    "\"y\":\"AA\"}]}", "32 bytes each");
@@ -290,7 +291,8 @@ test_jwks_refused(void **state)
 
         for (i = 0; i < sizeof(rsa_bad) / sizeof(rsa_bad[0]); i++) {
             snprintf(json, sizeof(json), "{\"keys\":[{\"kty\":\"RSA\","
-                     "\"n\":\"%s\",\"e\":\"%s\"}]}", rsa_bad[i].n, rsa_bad[i].e);
+                     "\"n\":\"%s\",\"e\":\"%s\"}]}",
+                     rsa_bad[i].n, rsa_bad[i].e);
             expect_refused(json, rsa_bad[i].why);
         }
     }
