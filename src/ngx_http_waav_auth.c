@@ -4,13 +4,16 @@
  *   waav_auth_secret tenant-a env:TENANT_A_SECRET;   # WaaV's API secrets
  *   waav_auth_jwt_key hs256 env:AUTH_JWT_SECRET kid=2026-11;
  *   waav_auth_jwt_key rs256 file:/etc/waav/jwt.pub.pem;
+ *   waav_auth_jwt_jwks file:/etc/waav/jwks.json;     # an identity provider
  *   location /speak { waav_auth on; waav_tts; }
  *
  * An access-phase handler: the token comes from "Authorization: Bearer"
  * or, when that header is absent, ?token=.  API secrets are compared in
  * constant time; JWTs are verified (src/core/waav_jwt.c) and remembered
  * per worker until they expire, so the signature is not paid again.
- * Failures answer WaaV's 401 {"error": "...", "message": "..."}.
+ * Failures answer WaaV's 401 {"error": "...", "message": "..."}.  A token
+ * too large for nginx's header buffers never reaches the phase: the header
+ * filter turns nginx's refusal into the same 401.
  */
 
 #include <openssl/evp.h>
@@ -570,16 +573,48 @@ ngx_http_waav_auth_jwt(ngx_http_request_t *r, ngx_http_waav_main_conf_t *wmcf,
 }
 
 
+/* WaaV's API secrets: NGX_OK and the tenant, or NGX_DECLINED */
+static ngx_int_t
+ngx_http_waav_auth_secret_match(ngx_http_request_t *r,
+    ngx_http_waav_main_conf_t *wmcf, ngx_str_t *token,
+    ngx_http_waav_ctx_t *ctx)
+{
+    int                 i;
+    waav_api_secret_t  *secrets;
+
+    if (wmcf->secrets == NULL) {
+        return NGX_DECLINED;
+    }
+
+    secrets = wmcf->secrets->elts;
+    i = waav_api_secret_match(secrets, wmcf->secrets->nelts,
+                              (char *) token->data, token->len);
+
+    if (i < 0) {
+        return NGX_DECLINED;
+    }
+
+    ctx->tenant.data = (u_char *) secrets[i].id.data;
+    ctx->tenant.len = secrets[i].id.len;
+    ctx->auth_method = "api_secret";
+    ctx->auth_done = 1;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav auth: api_secret, tenant \"%V\"", &ctx->tenant);
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_waav_auth_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                   rc, i;
+    ngx_int_t                   rc;
     ngx_str_t                   token;
     waav_err_t                  err;
     ngx_http_waav_ctx_t        *ctx;
     ngx_http_waav_loc_conf_t   *wlcf;
     ngx_http_waav_main_conf_t  *wmcf;
-    waav_api_secret_t          *secrets;
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
 
@@ -621,27 +656,13 @@ ngx_http_waav_auth_handler(ngx_http_request_t *r)
                                        NGX_HTTP_WAAV_TOO_LARGE);
     }
 
-    if (wmcf->secrets) {
-        secrets = wmcf->secrets->elts;
-        i = waav_api_secret_match(secrets, wmcf->secrets->nelts,
-                                  (char *) token.data, token.len);
+    if (ngx_http_waav_auth_secret_match(r, wmcf, &token, ctx) == NGX_OK) {
+        return NGX_OK;
+    }
 
-        if (i >= 0) {
-            ctx->tenant.data = (u_char *) secrets[i].id.data;
-            ctx->tenant.len = secrets[i].id.len;
-            ctx->auth_method = "api_secret";
-            ctx->auth_done = 1;
-
-            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "waav auth: api_secret, tenant \"%V\"",
-                           &ctx->tenant);
-            return NGX_OK;
-        }
-
-        if (wmcf->jwt.nkeys == 0) {
-            return ngx_http_waav_auth_fail(r, "unauthorized",
+    if (wmcf->jwt.nkeys == 0) {
+        return ngx_http_waav_auth_fail(r, "unauthorized",
                                        "Unauthorized: Invalid API secret");
-        }
     }
 
     ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
