@@ -517,8 +517,8 @@ ngx_http_waav_auth_jwt(ngx_http_request_t *r, ngx_http_waav_main_conf_t *wmcf,
 
     if (t) {
         if (t->expires > now
-            && waav_ct_equal((char *) token->data, token->len,
-                             (char *) t->token, t->token_len))
+            && waav_token_equal((char *) token->data, token->len,
+                                (char *) t->token, t->token_len))
         {
             ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "waav auth: token from the worker's cache");

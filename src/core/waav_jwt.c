@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,37 @@ int
 waav_ct_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
     return alen == blen && CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+
+/*
+ * CRYPTO_memcmp goes byte by byte (about 0.5 us for an RS256 token, the
+ * cost the worker's token cache paid on every hit): a token is compared
+ * eight bytes at a time, still without a branch on its bytes.
+ */
+int
+waav_token_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t    i;
+    uint64_t  x, y, diff;
+
+    if (alen != blen) {
+        return 0;
+    }
+
+    diff = 0;
+
+    for (i = 0; i + 8 <= alen; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        diff |= x ^ y;
+    }
+
+    for ( /* void */ ; i < alen; i++) {
+        diff |= (uint64_t) ((unsigned char) a[i] ^ (unsigned char) b[i]);
+    }
+
+    return diff == 0;
 }
 
 

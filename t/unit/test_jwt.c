@@ -366,6 +366,37 @@ test_ct_equal(void **state)
 
 
 static void
+test_token_equal(void **state)
+{
+    size_t  i, n;
+    char    a[423], b[423];
+
+    (void) state;
+
+    memset(a, 'x', sizeof(a));
+
+    /* every length around the 8-byte steps, a difference at every place */
+    for (n = 0; n <= 40; n++) {
+        memcpy(b, a, n);
+        assert_true(waav_token_equal(a, n, b, n));
+        assert_false(waav_token_equal(a, n, b, n + 1));
+
+        for (i = 0; i < n; i++) {
+            b[i] ^= 0x80;
+            assert_false(waav_token_equal(a, n, b, n));
+            b[i] ^= 0x80;
+        }
+    }
+
+    memcpy(b, a, sizeof(b));
+    b[422] = 'y';
+    assert_false(waav_token_equal(a, 423, b, 423));
+    b[422] = 'x';
+    assert_true(waav_token_equal(a, 423, b, 423));
+}
+
+
+static void
 test_iss_aud(void **state)
 {
     waav_jwt_conf_t    c;
@@ -472,6 +503,7 @@ main(void)
         cmocka_unit_test(test_rs256_and_kid),
         cmocka_unit_test(test_kidless_key_takes_any_kid),
         cmocka_unit_test(test_ct_equal),
+        cmocka_unit_test(test_token_equal),
         cmocka_unit_test(test_iss_aud),
         cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_api_secrets),
