@@ -97,9 +97,9 @@ waav_jwks_bytes(const cJSON *jwk, const char *name, unsigned char *out,
 }
 
 
-/* the public key as PEM text in allocator memory; NULL on failure */
-static char *
-waav_jwks_pem(EVP_PKEY *pk, waav_alloc_t *a, size_t *len)
+/* the public key, checked, as PEM text into k (allocator memory); 0 or -1 */
+static int
+waav_jwks_pem(EVP_PKEY *pk, waav_jwt_key_t *k, waav_alloc_t *a)
 {
     int            ok;
     BIO           *bio;
@@ -111,53 +111,50 @@ waav_jwks_pem(EVP_PKEY *pk, waav_alloc_t *a, size_t *len)
     ok = check != NULL && EVP_PKEY_public_check(check) == 1;
     EVP_PKEY_CTX_free(check);
 
-    if (!ok) {
-        return NULL;
-    }
-
-    bio = BIO_new(BIO_s_mem());
-    if (bio == NULL) {
-        return NULL;
-    }
-
+    bio = ok ? BIO_new(BIO_s_mem()) : NULL;
     pem = NULL;
 
-    if (PEM_write_bio_PUBKEY(bio, pk) == 1) {
+    if (bio && PEM_write_bio_PUBKEY(bio, pk) == 1) {
         n = BIO_get_mem_data(bio, &data);
         pem = (n > 0) ? waav_alloc(a, (size_t) n) : NULL;
 
         if (pem) {
             memcpy(pem, data, (size_t) n);
-            *len = (size_t) n;
+            k->key.data = pem;
+            k->key.len = (size_t) n;
         }
     }
 
     BIO_free(bio);
 
-    return pem;
+    return pem ? 0 : -1;
 }
 
 
-/* an EVP_PKEY of type name ("RSA", "EC") from its public parameters */
-static EVP_PKEY *
-waav_jwks_fromdata(const char *name, OSSL_PARAM *params)
+/* a key of type name ("RSA", "EC") from its public parameters into k */
+static int
+waav_jwks_fromdata(const char *name, OSSL_PARAM *params, waav_jwt_key_t *k,
+    waav_alloc_t *a)
 {
+    int            rc;
     EVP_PKEY      *pk;
     EVP_PKEY_CTX  *ctx;
 
+    rc = -1;
     pk = NULL;
     ctx = EVP_PKEY_CTX_new_from_name(NULL, name, NULL);
 
-    if (ctx == NULL
-        || EVP_PKEY_fromdata_init(ctx) != 1
-        || EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    if (ctx != NULL
+        && EVP_PKEY_fromdata_init(ctx) == 1
+        && EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) == 1)
     {
-        pk = NULL;
+        rc = waav_jwks_pem(pk, k, a);
     }
 
+    EVP_PKEY_free(pk);
     EVP_PKEY_CTX_free(ctx);
 
-    return pk;
+    return rc;
 }
 
 
@@ -165,14 +162,12 @@ static int
 waav_jwks_rsa(const cJSON *jwk, size_t i, waav_jwt_key_t *k, waav_alloc_t *a,
     waav_err_t *err)
 {
+    int              rc;
     long             nlen, elen;
     BIGNUM          *bn_n, *bn_e;
-    EVP_PKEY        *pk;
     OSSL_PARAM      *params;
     OSSL_PARAM_BLD  *bld;
     unsigned char    n[WAAV_JWKS_RSA_MAX + 1], e[WAAV_JWKS_E_MAX + 1];
-    size_t           len;
-    char            *pem;
 
     nlen = waav_jwks_bytes(jwk, "n", n, sizeof(n), 1);
 
@@ -190,8 +185,7 @@ waav_jwks_rsa(const cJSON *jwk, size_t i, waav_jwt_key_t *k, waav_alloc_t *a,
                               "an odd exponent of at most 64 bits");
     }
 
-    pem = NULL;
-    pk = NULL;
+    rc = -1;
     params = NULL;
     bn_n = BN_bin2bn(n, (int) nlen, NULL);
     bn_e = BN_bin2bn(e, (int) elen, NULL);
@@ -200,25 +194,21 @@ waav_jwks_rsa(const cJSON *jwk, size_t i, waav_jwt_key_t *k, waav_alloc_t *a,
     if (bn_n && bn_e && bld
         && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) == 1
         && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) == 1
-        && (params = OSSL_PARAM_BLD_to_param(bld)) != NULL
-        && (pk = waav_jwks_fromdata("RSA", params)) != NULL)
+        && (params = OSSL_PARAM_BLD_to_param(bld)) != NULL)
     {
-        pem = waav_jwks_pem(pk, a, &len);
+        rc = waav_jwks_fromdata("RSA", params, k, a);
     }
 
-    EVP_PKEY_free(pk);
     OSSL_PARAM_free(params);
     OSSL_PARAM_BLD_free(bld);
     BN_free(bn_n);
     BN_free(bn_e);
 
-    if (pem == NULL) {
+    if (rc != 0) {
         return waav_jwks_fail(err, i, "OpenSSL refused the RSA key");
     }
 
     k->alg = WAAV_JWT_RS256;
-    k->key.data = pem;
-    k->key.len = len;
 
     return WAAV_JWK_TAKEN;
 }
@@ -228,9 +218,6 @@ static int
 waav_jwks_ec(const cJSON *jwk, size_t i, waav_jwt_key_t *k, waav_alloc_t *a,
     waav_err_t *err)
 {
-    char           *pem;
-    size_t          len;
-    EVP_PKEY       *pk;
     OSSL_PARAM      params[3];
     unsigned char   point[1 + 2 * WAAV_JWKS_P256];
     char            group[] = "prime256v1";
@@ -254,21 +241,11 @@ waav_jwks_ec(const cJSON *jwk, size_t i, waav_jwt_key_t *k, waav_alloc_t *a,
                                                   point, sizeof(point));
     params[2] = OSSL_PARAM_construct_end();
 
-    pem = NULL;
-    pk = waav_jwks_fromdata("EC", params);
-
-    if (pk) {
-        pem = waav_jwks_pem(pk, a, &len);
-        EVP_PKEY_free(pk);
-    }
-
-    if (pem == NULL) {
+    if (waav_jwks_fromdata("EC", params, k, a) != 0) {
         return waav_jwks_fail(err, i, "the point is not on the P-256 curve");
     }
 
     k->alg = WAAV_JWT_ES256;
-    k->key.data = pem;
-    k->key.len = len;
 
     return WAAV_JWK_TAKEN;
 }
