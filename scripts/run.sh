@@ -74,6 +74,8 @@ summary=$("$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
             echo "waav_auth_jwt_key rs256 file:$AUTH_JWT_PUBLIC_KEY_PATH;"
         fi
     fi
+    [[ -n ${AUTH_JWT_JWKS_PATH:-} ]] &&
+        echo "waav_auth_jwt_jwks \"file:$AUTH_JWT_JWKS_PATH\";"
     [[ -n ${AUTH_JWT_ISSUER:-} ]] && echo "waav_auth_jwt_issuer env:AUTH_JWT_ISSUER;"
     [[ -n ${AUTH_JWT_AUDIENCE:-} ]] && echo "waav_auth_jwt_audience env:AUTH_JWT_AUDIENCE;"
     [[ -n ${AUTH_JWT_TENANT_CLAIM:-} ]] &&

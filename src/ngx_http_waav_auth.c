@@ -1,16 +1,19 @@
 /*
- * waav: waav_auth, WaaV's bearer-token authentication, and /livekit/token.
+ * waav: waav_auth, WaaV's bearer-token authentication.
  *
  *   waav_auth_secret tenant-a env:TENANT_A_SECRET;   # WaaV's API secrets
  *   waav_auth_jwt_key hs256 env:AUTH_JWT_SECRET kid=2026-11;
  *   waav_auth_jwt_key rs256 file:/etc/waav/jwt.pub.pem;
+ *   waav_auth_jwt_jwks file:/etc/waav/jwks.json;     # an identity provider
  *   location /speak { waav_auth on; waav_tts; }
  *
  * An access-phase handler: the token comes from "Authorization: Bearer"
  * or, when that header is absent, ?token=.  API secrets are compared in
  * constant time; JWTs are verified (src/core/waav_jwt.c) and remembered
  * per worker until they expire, so the signature is not paid again.
- * Failures answer WaaV's 401 {"error": "...", "message": "..."}.
+ * Failures answer WaaV's 401 {"error": "...", "message": "..."}.  A token
+ * too large for nginx's header buffers never reaches the phase: the header
+ * filter turns nginx's refusal into the same 401.
  */
 
 #include <openssl/evp.h>
@@ -20,22 +23,24 @@
 
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_auth.h"
+#include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_util.h"
 #include "waav_jwt.h"
-#include "waav_livekit.h"
+#include "waav_jwks.h"
+#include "waav_jw.h"
 
 
 #define NGX_HTTP_WAAV_SECRET_MAX   4096
 #define NGX_HTTP_WAAV_PEM_MAX      16384
 #define NGX_HTTP_WAAV_NOEXP_TTL    300
 
+#define NGX_HTTP_WAAV_TOO_LARGE    "Unauthorized: token too large"
+
 
 static ngx_int_t ngx_http_waav_auth_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_auth_fail(ngx_http_request_t *r,
     const char *code, const char *message);
-static ngx_int_t ngx_http_waav_livekit_handler(ngx_http_request_t *r);
-static void ngx_http_waav_livekit_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_auth_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
@@ -154,13 +159,13 @@ ngx_http_waav_auth_secrets_json(ngx_conf_t *cf, ngx_command_t *cmd,
             break;
         }
 
+        /* cJSON's strings go with the list: copies in the pool */
         sid.len = ngx_strlen(id->valuestring);
-        sid.data = ngx_pstrdup(cf->pool, &(ngx_str_t) { sid.len,
-                                                        (u_char *) id->valuestring });
+        sid.data = (u_char *) id->valuestring;
+        sid.data = ngx_pstrdup(cf->pool, &sid);
         ssecret.len = ngx_strlen(secret->valuestring);
-        ssecret.data = ngx_pstrdup(cf->pool,
-                                   &(ngx_str_t) { ssecret.len,
-                                                  (u_char *) secret->valuestring });
+        ssecret.data = (u_char *) secret->valuestring;
+        ssecret.data = ngx_pstrdup(cf->pool, &ssecret);
 
         if (sid.data == NULL || ssecret.data == NULL) {
             rv = NGX_CONF_ERROR;
@@ -264,11 +269,14 @@ ngx_http_waav_auth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     {
         return alg == WAAV_JWT_RS256
                ? "needs an RSA public key in PEM (-----BEGIN PUBLIC KEY-----)"
-               : "needs a P-256 EC public key in PEM (-----BEGIN PUBLIC KEY-----)";
+               : "needs a P-256 EC public key in PEM "
+                 "(-----BEGIN PUBLIC KEY-----)";
     }
 
     if (wmcf->jwt.nkeys == WAAV_JWT_MAX_KEYS) {
-        return "takes at most 16 keys";
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "more than %d JWT keys in all", WAAV_JWT_MAX_KEYS);
+        return NGX_CONF_ERROR;
     }
 
     k = &wmcf->jwt.keys[wmcf->jwt.nkeys];
@@ -295,57 +303,117 @@ ngx_http_waav_auth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* --- the access phase ------------------------------------------------------ */
+/*
+ * waav_auth_jwt_jwks file:PATH|env:NAME|JSON; an identity provider's JWK
+ * Set (RS256 and ES256 keys, with their kids), read now, never in a worker.
+ */
+char *
+ngx_http_waav_auth_jwt_jwks(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_waav_main_conf_t  *wmcf = conf;
+
+    int            n;
+    ngx_str_t     *value, json;
+    waav_err_t     err;
+    waav_alloc_t   a;
+
+    ngx_http_waav_unused(cmd);
+
+    value = cf->args->elts;
+
+    if (ngx_http_waav_conf_value(cf, &value[1], WAAV_JWKS_MAX_SIZE, 1, &json)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    /* an unset variable is no key, as for waav_auth_jwt_key */
+    if (json.len == 0) {
+        return ngx_strncmp(value[1].data, "env:", 4) == 0
+               ? NGX_CONF_OK : "needs a JWK Set: {\"keys\": [...]}";
+    }
+
+    ngx_http_waav_allocator(cf->pool, &a);
+    ngx_memzero(&err, sizeof(waav_err_t));
+
+    n = waav_jwks_parse((char *) json.data, json.len, wmcf->jwt.keys,
+                        WAAV_JWT_MAX_KEYS, &wmcf->jwt.nkeys, &a, &err);
+
+    if (n < 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s in \"%V\"",
+                           err.message, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_log_error(NGX_LOG_INFO, cf, 0, "%d JWT key(s) from \"%V\"",
+                       n, &value[1]);
+
+    return NGX_CONF_OK;
+}
+
+
+/* --- the access phase -------------------------------------------------- */
 
 /* WaaV's shape: {"error": "<code>", "message": "<text>"} */
+static ngx_int_t
+ngx_http_waav_auth_body(ngx_http_request_t *r, const char *code,
+    const char *message, ngx_str_t *body)
+{
+    size_t     cap;
+    waav_jw_t  w;
+
+    cap = 6 * (ngx_strlen(code) + ngx_strlen(message)) + 32;
+
+    body->data = ngx_pnalloc(r->pool, cap);
+    if (body->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    waav_jw_init(&w, (char *) body->data, cap);
+    waav_jw_open(&w, NULL);
+    waav_jw_cstr(&w, "error", code);
+    waav_jw_cstr(&w, "message", message);
+    waav_jw_close(&w);
+
+    body->len = w.len;
+
+    return w.overflow ? NGX_ERROR : NGX_OK;
+}
+
+
+/* a 401 says how to authenticate: "WWW-Authenticate: Bearer" */
+static ngx_int_t
+ngx_http_waav_auth_challenge(ngx_http_request_t *r)
+{
+    static ngx_str_t  www = ngx_string("WWW-Authenticate");
+    static ngx_str_t  bearer = ngx_string("Bearer");
+
+    return ngx_http_waav_add_header(r, &www, &bearer);
+}
+
+
 static ngx_int_t
 ngx_http_waav_auth_fail(ngx_http_request_t *r, const char *code,
     const char *message)
 {
-    cJSON      *json;
-    char       *s;
-    u_char     *body;
-    size_t      len;
     ngx_int_t   rc;
+    ngx_str_t   body;
     ngx_uint_t  status;
 
-    static ngx_str_t  www = ngx_string("WWW-Authenticate");
-    static ngx_str_t  bearer = ngx_string("Bearer");
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav auth: refused: %s \"%s\"", code, message);
 
     status = ngx_strcmp(code, "config_error") == 0
              ? NGX_HTTP_INTERNAL_SERVER_ERROR : NGX_HTTP_UNAUTHORIZED;
 
-    json = cJSON_CreateObject();
-    if (json == NULL
-        || cJSON_AddStringToObject(json, "error", code) == NULL
-        || cJSON_AddStringToObject(json, "message", message) == NULL
-        || (s = cJSON_PrintUnformatted(json)) == NULL)
-    {
-        cJSON_Delete(json);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cJSON_Delete(json);
-
-    len = ngx_strlen(s);
-    body = ngx_pnalloc(r->pool, len);
-    if (body != NULL) {
-        ngx_memcpy(body, s, len);
-    }
-
-    cJSON_free(s);
-
-    if (body == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (status == NGX_HTTP_UNAUTHORIZED
-        && ngx_http_waav_add_header(r, &www, &bearer) != NGX_OK)
+    if (ngx_http_waav_auth_body(r, code, message, &body) != NGX_OK
+        || (status == NGX_HTTP_UNAUTHORIZED
+            && ngx_http_waav_auth_challenge(r) != NGX_OK))
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_http_waav_send_json(r, status, body, len);
+    rc = ngx_http_waav_send_json(r, status, body.data, body.len);
 
     /* answered here: finalize and stop the phases */
     ngx_http_finalize_request(r, rc);
@@ -379,6 +447,10 @@ ngx_http_waav_auth_token(ngx_http_request_t *r, ngx_str_t *token)
             }
         }
 
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "waav auth: token in Authorization, %uz bytes",
+                       token->len);
+
         return NGX_OK;
     }
 
@@ -402,6 +474,9 @@ ngx_http_waav_auth_token(ngx_http_request_t *r, ngx_str_t *token)
     dst = token->data;
     ngx_unescape_uri(&dst, &src, arg.len, 0);
     token->len = dst - token->data;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav auth: token in ?token=, %uz bytes", token->len);
 
     return token->len ? NGX_OK : NGX_DECLINED;
 }
@@ -442,11 +517,11 @@ ngx_http_waav_auth_jwt(ngx_http_request_t *r, ngx_http_waav_main_conf_t *wmcf,
 
     if (t) {
         if (t->expires > now
-            && waav_ct_equal((char *) token->data, token->len,
-                             (char *) t->token, t->token_len))
+            && waav_token_equal((char *) token->data, token->len,
+                                (char *) t->token, t->token_len))
         {
             ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "waav: token from the worker's cache");
+                           "waav auth: token from the worker's cache");
 
             /* the slot may be reused by another token: copy */
             ctx->tenant.data = ngx_pnalloc(r->pool, t->tenant_len);
@@ -460,6 +535,10 @@ ngx_http_waav_auth_jwt(ngx_http_request_t *r, ngx_http_waav_main_conf_t *wmcf,
             return NGX_OK;
         }
     }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav auth: not in the worker's cache%s, verifying",
+                   t ? "" : " (too long to cache)");
 
     if (waav_jwt_verify(&wmcf->jwt, (char *) token->data, token->len, now,
                         &claims, err)
@@ -494,16 +573,48 @@ ngx_http_waav_auth_jwt(ngx_http_request_t *r, ngx_http_waav_main_conf_t *wmcf,
 }
 
 
+/* WaaV's API secrets: NGX_OK and the tenant, or NGX_DECLINED */
+static ngx_int_t
+ngx_http_waav_auth_secret_match(ngx_http_request_t *r,
+    ngx_http_waav_main_conf_t *wmcf, ngx_str_t *token,
+    ngx_http_waav_ctx_t *ctx)
+{
+    int                 i;
+    waav_api_secret_t  *secrets;
+
+    if (wmcf->secrets == NULL) {
+        return NGX_DECLINED;
+    }
+
+    secrets = wmcf->secrets->elts;
+    i = waav_api_secret_match(secrets, wmcf->secrets->nelts,
+                              (char *) token->data, token->len);
+
+    if (i < 0) {
+        return NGX_DECLINED;
+    }
+
+    ctx->tenant.data = (u_char *) secrets[i].id.data;
+    ctx->tenant.len = secrets[i].id.len;
+    ctx->auth_method = "api_secret";
+    ctx->auth_done = 1;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav auth: api_secret, tenant \"%V\"", &ctx->tenant);
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_waav_auth_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                   rc, i;
+    ngx_int_t                   rc;
     ngx_str_t                   token;
     waav_err_t                  err;
     ngx_http_waav_ctx_t        *ctx;
     ngx_http_waav_loc_conf_t   *wlcf;
     ngx_http_waav_main_conf_t  *wmcf;
-    waav_api_secret_t          *secrets;
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
 
@@ -542,29 +653,23 @@ ngx_http_waav_auth_handler(ngx_http_request_t *r)
 
     if (token.len > WAAV_JWT_MAX_TOKEN) {
         return ngx_http_waav_auth_fail(r, "unauthorized",
-                                       "Unauthorized: token too large");
+                                       NGX_HTTP_WAAV_TOO_LARGE);
     }
 
-    if (wmcf->secrets) {
-        secrets = wmcf->secrets->elts;
-        i = waav_api_secret_match(secrets, wmcf->secrets->nelts,
-                                  (char *) token.data, token.len);
+    if (ngx_http_waav_auth_secret_match(r, wmcf, &token, ctx) == NGX_OK) {
+        return NGX_OK;
+    }
 
-        if (i >= 0) {
-            ctx->tenant.data = (u_char *) secrets[i].id.data;
-            ctx->tenant.len = secrets[i].id.len;
-            ctx->auth_method = "api_secret";
-            ctx->auth_done = 1;
-            return NGX_OK;
-        }
-
-        if (wmcf->jwt.nkeys == 0) {
-            return ngx_http_waav_auth_fail(r, "unauthorized",
+    if (wmcf->jwt.nkeys == 0) {
+        return ngx_http_waav_auth_fail(r, "unauthorized",
                                        "Unauthorized: Invalid API secret");
-        }
     }
 
-    ngx_memzero(&err, sizeof(waav_err_t));
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav auth: no API secret matched, trying a JWT");
+
+    /* set by a refusal; not zeroed whole: a cache hit never reads it */
+    err.message[0] = '\0';
 
     if (ngx_http_waav_auth_jwt(r, wmcf, &token, ctx, &err) != NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -577,7 +682,110 @@ ngx_http_waav_auth_handler(ngx_http_request_t *r)
 
     ctx->auth_done = 1;
 
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav auth: jwt, tenant \"%V\"", &ctx->tenant);
+
     return NGX_OK;
+}
+
+
+/* --- tokens nginx refuses before any phase ------------------------------ */
+
+/*
+ * nginx answers a header line that does not fit in a buffer of
+ * large_client_header_buffers with 400 ("Request Header Or Cookie Too
+ * Large"), a request line that does not with 414, while it reads them:
+ * the line is left unfinished in the buffer.  Is it a token?
+ */
+static ngx_flag_t
+ngx_http_waav_auth_oversized(ngx_http_request_t *r)
+{
+    u_char     *p, *last;
+    ngx_buf_t  *b;
+
+    if (r->err_status == NGX_HTTP_REQUEST_URI_TOO_LARGE) {
+        p = ngx_strlchr(r->request_line.data,
+                        r->request_line.data + r->request_line.len, '?');
+        last = r->request_line.data + r->request_line.len;
+
+        for ( /* void */ ; p && last - p > 6; p++) {
+            if ((*p == '?' || *p == '&')
+                && ngx_strncmp(p + 1, "token=", 6) == 0)
+            {
+                return 1;
+            }
+        }
+
+        return 0;
+    }
+
+    b = r->header_in;
+    p = r->header_name_start;
+
+    if (r->err_status != NGX_HTTP_BAD_REQUEST || b == NULL || p == NULL
+        || p < b->start || b->last - p < 14)
+    {
+        return 0;
+    }
+
+    return ngx_strncasecmp(p, (u_char *) "authorization:", 14) == 0
+           && ngx_strlchr(p, b->last, LF) == NULL;
+}
+
+
+/*
+ * The header filter's first look at the main request: such a token gets
+ * the 401 the access phase gives one over 4 KiB, with WWW-Authenticate.
+ * No location is chosen yet then: the server's waav_auth decides.
+ * NGX_DECLINED: not ours.
+ */
+ngx_int_t
+ngx_http_waav_auth_header_filter(ngx_http_request_t *r)
+{
+    ngx_str_t                  body;
+    ngx_http_waav_ctx_t       *ctx;
+    ngx_http_waav_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+
+    if (wlcf->auth != 1 || !ngx_http_waav_auth_oversized(r)) {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav auth: refused: nginx's %ui for an oversized token",
+                   r->err_status);
+
+    ctx = ngx_http_waav_get_ctx(r);
+
+    if (ctx == NULL
+        || ngx_http_waav_auth_body(r, "unauthorized", NGX_HTTP_WAAV_TOO_LARGE,
+                                   &body)
+           != NGX_OK
+        || ngx_http_waav_auth_challenge(r) != NGX_OK
+        || ngx_http_waav_set_nosniff(r) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* the error body filter sends this instead of nginx's page */
+    ctx->error_body = body;
+    ctx->error_json = 1;
+
+    r->headers_out.status = NGX_HTTP_UNAUTHORIZED;
+    r->err_status = NGX_HTTP_UNAUTHORIZED;
+
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.content_length_n = body.len;
+
+    if (r->headers_out.content_length) {
+        r->headers_out.content_length->hash = 0;
+        r->headers_out.content_length = NULL;
+    }
+
+    return ngx_http_waav_next_header_filter(r);
 }
 
 
@@ -611,340 +819,6 @@ ngx_http_waav_auth_variable(ngx_http_request_t *r,
 }
 
 
-/* --- /livekit/token ------------------------------------------------------ */
-
-/* waav_livekit api_key=... api_secret=... url=... [ttl=6h]; */
-char *
-ngx_http_waav_livekit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_waav_main_conf_t  *wmcf = conf;
-
-    size_t       plen;
-    ngx_str_t   *value, v;
-    ngx_uint_t   i, j;
-
-    /* the env:/file:/literal parameters */
-    struct {
-        const char  *name;
-        ngx_str_t   *field;
-        size_t       max;
-    } params[] = {
-        { "api_key=", &wmcf->livekit_key, 1024 },
-        { "api_secret=", &wmcf->livekit_secret, 1024 },
-        { "url=", &wmcf->livekit_url, 2048 },
-    };
-
-    ngx_http_waav_unused(cmd);
-
-    value = cf->args->elts;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-
-        for (j = 0; j < sizeof(params) / sizeof(params[0]); j++) {
-            plen = ngx_strlen(params[j].name);
-
-            if (ngx_strncmp(value[i].data, params[j].name, plen) == 0) {
-                break;
-            }
-        }
-
-        if (j < sizeof(params) / sizeof(params[0])) {
-            v.data = value[i].data + plen;
-            v.len = value[i].len - plen;
-
-            if (ngx_http_waav_conf_value(cf, &v, params[j].max, 1,
-                                         params[j].field)
-                != NGX_CONF_OK)
-            {
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "ttl=", 4) == 0) {
-            v.data = value[i].data + 4;
-            v.len = value[i].len - 4;
-
-            wmcf->livekit_ttl = ngx_parse_time(&v, 1);
-
-            if (wmcf->livekit_ttl == (time_t) NGX_ERROR
-                || wmcf->livekit_ttl <= 0)
-            {
-                return "has an invalid ttl";
-            }
-
-            continue;
-        }
-
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\"", &value[i]);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-char *
-ngx_http_waav_livekit_token(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_waav_unused(cmd);
-
-    return ngx_http_waav_set_handler(cf, conf, ngx_http_waav_livekit_handler);
-}
-
-
-static ngx_int_t
-ngx_http_waav_livekit_handler(ngx_http_request_t *r)
-{
-    ngx_int_t  rc;
-
-    if (r->method != NGX_HTTP_POST) {
-        return ngx_http_waav_not_allowed(r, "POST", "POST");
-    }
-
-    r->request_body_in_single_buf = 1;
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_waav_livekit_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
-}
-
-
-/* adds a string member; cJSON wants it NUL-terminated */
-static ngx_int_t
-ngx_http_waav_json_add(ngx_http_request_t *r, cJSON *obj, const char *name,
-    waav_str_t value)
-{
-    u_char  *p;
-
-    p = ngx_pnalloc(r->pool, value.len + 1);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(p, value.data, value.len);
-    p[value.len] = '\0';
-
-    return cJSON_AddStringToObject(obj, name, (char *) p) ? NGX_OK : NGX_ERROR;
-}
-
-
-/* a required non-blank string field of at most max bytes */
-static const char *
-ngx_http_waav_livekit_field(cJSON *root, const char *name, size_t max,
-    waav_str_t *out, char *msg, size_t size)
-{
-    cJSON       *item;
-    const char  *p;
-    size_t       len;
-
-    item = cJSON_GetObjectItemCaseSensitive(root, name);
-
-    if (!cJSON_IsString(item)) {
-        ngx_snprintf((u_char *) msg, size, "Invalid request: %s is required%Z",
-                     name);
-        return msg;
-    }
-
-    len = ngx_strlen(item->valuestring);
-
-    for (p = item->valuestring; *p == ' ' || *p == '\t' || *p == '\n'
-                                || *p == '\r'; p++) { /* void */ }
-
-    if (*p == '\0') {
-        ngx_snprintf((u_char *) msg, size,
-                     "Invalid request: %s cannot be empty%Z", name);
-        return msg;
-    }
-
-    if (len > max) {
-        ngx_snprintf((u_char *) msg, size,
-                     "Invalid request: %s exceeds maximum length of %uz "
-                     "characters%Z", name, max);
-        return msg;
-    }
-
-    out->data = item->valuestring;
-    out->len = len;
-
-    return NULL;
-}
-
-
-static void
-ngx_http_waav_livekit_body(ngx_http_request_t *r)
-{
-    char                       *s, msg[160];
-    cJSON                      *root, *resp;
-    u_char                     *body;
-    size_t                      len;
-    ngx_int_t                   rc;
-    ngx_chain_t                *cl;
-    const char                 *bad;
-    waav_err_t                  err;
-    waav_str_t                  room, tenant, token;
-    waav_alloc_t                a;
-    ngx_http_waav_ctx_t        *ctx;
-    waav_livekit_grant_t        g;
-    ngx_http_waav_main_conf_t  *wmcf;
-
-    wmcf = ngx_http_get_module_main_conf(r, ngx_http_waav_module);
-
-    /* WaaV checks the configuration before the fields */
-    if (wmcf->livekit_key.len == 0 || wmcf->livekit_secret.len == 0) {
-        rc = ngx_http_waav_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                 "Failed to generate LiveKit token: LiveKit "
-                                 "service not configured",
-                                 "LIVEKIT_NOT_CONFIGURED");
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
-
-    len = 0;
-    body = NULL;
-
-    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
-         cl = cl->next)
-    {
-        if (ngx_buf_size(cl->buf) == 0) {
-            continue;
-        }
-
-        if (cl->buf->in_file || body != NULL) {
-            rc = ngx_http_waav_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                     "Request body too large",
-                                     "PAYLOAD_TOO_LARGE");
-            ngx_http_finalize_request(r, rc);
-            return;
-        }
-
-        body = cl->buf->pos;
-        len = cl->buf->last - cl->buf->pos;
-    }
-
-    root = body ? cJSON_ParseWithLength((char *) body, len) : NULL;
-
-    if (root == NULL || !cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        rc = ngx_http_waav_error(r, NGX_HTTP_BAD_REQUEST,
-                                 "Failed to parse the request body as JSON",
-                                 "INVALID_JSON");
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
-
-    ngx_memzero(&g, sizeof(waav_livekit_grant_t));
-
-    bad = ngx_http_waav_livekit_field(root, "room_name", 256, &room,
-                                      msg, sizeof(msg));
-    if (bad == NULL) {
-        bad = ngx_http_waav_livekit_field(root, "participant_name", 128,
-                                          &g.name, msg, sizeof(msg));
-    }
-
-    if (bad == NULL) {
-        bad = ngx_http_waav_livekit_field(root, "participant_identity", 256,
-                                          &g.identity, msg, sizeof(msg));
-    }
-
-    if (bad) {
-        cJSON_Delete(root);
-        rc = ngx_http_waav_send_error(r, NGX_HTTP_BAD_REQUEST, bad,
-                                      ngx_strlen(bad), "INVALID_REQUEST");
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
-
-    ngx_http_waav_allocator(r->pool, &a);
-
-    ctx = ngx_http_waav_find_ctx(r);
-    tenant.data = (ctx && ctx->auth_done) ? (char *) ctx->tenant.data : "";
-    tenant.len = (ctx && ctx->auth_done) ? ctx->tenant.len : 0;
-
-    /*
-     * "<tenant>_<room>": with a '_' in tenant ids, tenant "a" asking for
-     * room "b_c" would get tenant "a_b"'s room "c".
-     */
-    if (ngx_strlchr((u_char *) tenant.data, (u_char *) tenant.data + tenant.len,
-                    '_'))
-    {
-        cJSON_Delete(root);
-        rc = ngx_http_waav_error(r, NGX_HTTP_FORBIDDEN,
-                                 "Tenant ids with '_' cannot have LiveKit "
-                                 "rooms: rename the tenant",
-                                 "INVALID_TENANT");
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
-
-    g.api_key.data = (char *) wmcf->livekit_key.data;
-    g.api_key.len = wmcf->livekit_key.len;
-    g.api_secret.data = (char *) wmcf->livekit_secret.data;
-    g.api_secret.len = wmcf->livekit_secret.len;
-    g.ttl = wmcf->livekit_ttl;
-    g.now = ngx_time();
-
-    ngx_memzero(&err, sizeof(waav_err_t));
-
-    if (waav_livekit_room(tenant, room, &a, &g.room) != 0
-        || waav_livekit_token(&g, &a, &token, &err) != 0)
-    {
-        cJSON_Delete(root);
-        rc = ngx_http_waav_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                 "Failed to generate LiveKit token: "
-                                 "signing failed", "LIVEKIT_TOKEN_ERROR");
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
-
-    resp = cJSON_CreateObject();
-    s = NULL;
-
-    if (resp == NULL
-        || ngx_http_waav_json_add(r, resp, "token", token) != NGX_OK
-        || ngx_http_waav_json_add(r, resp, "room_name", g.room) != NGX_OK
-        || ngx_http_waav_json_add(r, resp, "participant_identity", g.identity)
-           != NGX_OK
-        || ngx_http_waav_json_add(r, resp, "livekit_url",
-                                  (waav_str_t) { (char *) wmcf->livekit_url.data,
-                                                 wmcf->livekit_url.len })
-           != NGX_OK
-        || (s = cJSON_PrintUnformatted(resp)) == NULL)
-    {
-        cJSON_Delete(resp);
-        cJSON_Delete(root);
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    cJSON_Delete(resp);
-    cJSON_Delete(root);
-
-    len = ngx_strlen(s);
-    body = ngx_pnalloc(r->pool, len);
-
-    if (body) {
-        ngx_memcpy(body, s, len);
-    }
-
-    cJSON_free(s);
-
-    if (body == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_finalize_request(r, ngx_http_waav_send_json(r, NGX_HTTP_OK, body,
-                                                         len));
-}
-
-
 /* --- set-up ------------------------------------------------------------- */
 
 ngx_int_t
@@ -969,8 +843,8 @@ ngx_http_waav_auth_init(ngx_conf_t *cf)
     wmcf->jwt.audience.len = wmcf->jwt_audience.len;
 
     if (wmcf->jwt_tenant_claim.len > 63) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "waav_auth_jwt_tenant_claim is longer than 63 bytes");
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "waav_auth_jwt_tenant_claim "
+                           "is longer than 63 bytes");
         return NGX_ERROR;
     }
 
@@ -988,10 +862,6 @@ ngx_http_waav_auth_init(ngx_conf_t *cf)
 
     if (wmcf->token_cache_size == NGX_CONF_UNSET) {
         wmcf->token_cache_size = 1024;
-    }
-
-    if (wmcf->livekit_ttl == NGX_CONF_UNSET) {
-        wmcf->livekit_ttl = 6 * 3600;
     }
 
     /* one table per configuration, copied into each worker on fork */

@@ -1,6 +1,6 @@
 /*
  * waav: authentication (waav_auth), API secrets and JWTs, in the access
- * phase; and LiveKit access tokens.
+ * phase.
  */
 
 #ifndef NGX_HTTP_WAAV_AUTH_H
@@ -27,11 +27,13 @@ char *ngx_http_waav_auth_secrets_json(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_waav_auth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-char *ngx_http_waav_livekit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-char *ngx_http_waav_livekit_token(ngx_conf_t *cf, ngx_command_t *cmd,
+char *ngx_http_waav_auth_jwt_jwks(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_waav_auth_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_waav_auth_add_variables(ngx_conf_t *cf);
+
+/* a token nginx refused as too large: 401; NGX_DECLINED when not one */
+ngx_int_t ngx_http_waav_auth_header_filter(ngx_http_request_t *r);
 
 
 #endif /* NGX_HTTP_WAAV_AUTH_H */

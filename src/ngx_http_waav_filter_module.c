@@ -10,11 +10,13 @@
  * One filter of each kind, dispatching by request:
  *   - a provider subrequest: the TTS concern watches its answer (streamed),
  *     the STT concern bounds it (in memory);
- *   - the main request: nginx's own error pages become JSON;
+ *   - the main request: a token nginx refused as too large becomes the
+ *     auth 401, nginx's own error pages become JSON;
  *   - the client body, as it arrives: the STT concern keeps its first bytes.
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_auth.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_stt.h"
@@ -63,9 +65,17 @@ ngx_module_t  ngx_http_waav_filter_module = {
 static ngx_int_t
 ngx_http_waav_header_filter(ngx_http_request_t *r)
 {
+    ngx_int_t  rc;
+
     if (r != r->main) {
         return r->subrequest_in_memory ? ngx_http_waav_stt_header_filter(r)
                                        : ngx_http_waav_tts_header_filter(r);
+    }
+
+    rc = ngx_http_waav_auth_header_filter(r);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     return ngx_http_waav_error_header_filter(r);

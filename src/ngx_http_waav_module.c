@@ -7,6 +7,7 @@
 #include "ngx_http_waav_auth.h"
 #include "ngx_http_waav_health.h"
 #include "ngx_http_waav_limit.h"
+#include "ngx_http_waav_livekit.h"
 #include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_redis.h"
 #include "ngx_http_waav_stt.h"
@@ -101,6 +102,13 @@ static ngx_command_t  ngx_http_waav_commands[] = {
     { ngx_string("waav_auth_jwt_key"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE23,
       ngx_http_waav_auth_jwt_key,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_auth_jwt_jwks"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_waav_auth_jwt_jwks,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },

@@ -43,7 +43,27 @@ $tok{truncated} = substr $tok{hs}, 0, rindex($tok{hs}, '.');
 $tok{nonb64} = $tok{hs} =~ s/^(.{5})./$1*/r;
 length $tok{big} > 6000 && length $tok{big} < 6400 or die "the big token is not ~6 KiB";
 
+# an identity provider's JWK Set: keys with kids, and one for encryption
+write_file("$dir/jwks.json", '{"keys":[' . join(',',
+    jwk("$dir/rsa2.pub", kid => 'idp-enc', use => 'enc'),
+    jwk("$dir/rsa.pub", kid => 'idp-r', use => 'sig', alg => 'RS256'),
+    jwk("$dir/ec.pub", kid => 'idp-e')) . ']}');
+write_file("$dir/jwks-private.json",
+    '{"keys":[' . jwk("$dir/ec.pub", d => 'AAAA') . ']}');
+$tok{idp_rs} = jwt(alg => 'RS256', key => "$dir/rsa.pem", claims => claims(sub => 'idp-rsa'), kid => 'idp-r');
+$tok{idp_es} = jwt(alg => 'ES256', key => "$dir/ec.pem", claims => claims(sub => 'idp-ec'), kid => 'idp-e');
+$tok{idp_other} = jwt(alg => 'RS256', key => "$dir/rsa.pem", claims => claims(), kid => 'idp-x');
+$tok{idp_enc} = jwt(alg => 'RS256', key => "$dir/rsa2.pem", claims => claims(), kid => 'idp-enc');
+
+sub write_file {
+    my ($path, $text) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh;
+}
+
 $ENV{"TEST_NGINX_TOK_\U$_"} = $tok{$_} for keys %tok;
+$ENV{TEST_NGINX_HUGE} = 'a' x 10240;
 
 our $Http = <<'_EOC_';
     waav_auth_secret tenant-a secret-aaaa-0000-aaaa;
@@ -127,7 +147,10 @@ Authorization: Bearer $TEST_NGINX_TOK_RS
 --- response_headers eval
 ["X-Tenant: tenant-rsa", "X-Tenant: tenant-rsa"]
 --- error_log
-waav: token from the worker's cache
+waav auth: token in Authorization
+waav auth: not in the worker's cache, verifying
+waav auth: token from the worker's cache
+waav auth: jwt, tenant "tenant-rsa"
 
 
 
@@ -288,3 +311,136 @@ needs a P-256 EC public key in PEM
 --- must_die
 --- error_log
 needs an RSA public key in PEM
+
+
+
+=== TEST 19: keys without a kid take tokens that carry one (identity providers always send one)
+--- http_config
+    waav_auth_jwt_key hs256 $TEST_NGINX_HS_SECRET;
+    waav_auth_jwt_key rs256 file:$TEST_NGINX_KEYS/rsa.pub;
+    waav_auth_jwt_key es256 file:$TEST_NGINX_KEYS/ec.pub;
+--- request eval
+["GET /private?token=$ENV{TEST_NGINX_TOK_HS}",
+ "GET /private?token=$ENV{TEST_NGINX_TOK_RS}",
+ "GET /private?token=$ENV{TEST_NGINX_TOK_ES}",
+ "GET /private?token=$ENV{TEST_NGINX_TOK_RS2}"]
+--- error_code eval
+[200, 200, 200, 401]
+--- response_headers eval
+["X-Tenant: tenant-jwt", "X-Tenant: tenant-rsa", "X-Tenant: tenant-ec", "WWW-Authenticate: Bearer"]
+--- response_body_like eval
+["OK", "OK", "OK", "bad signature"]
+
+
+
+=== TEST 20: keys from a JWK Set, selected by kid; a key for encryption is not used
+--- http_config
+    waav_auth_jwt_jwks file:$TEST_NGINX_KEYS/jwks.json;
+--- request eval
+["GET /private?token=$ENV{TEST_NGINX_TOK_IDP_RS}",
+ "GET /private?token=$ENV{TEST_NGINX_TOK_IDP_ES}",
+ "GET /private?token=$ENV{TEST_NGINX_TOK_IDP_OTHER}",
+ "GET /private?token=$ENV{TEST_NGINX_TOK_IDP_ENC}"]
+--- error_code eval
+[200, 200, 401, 401]
+--- response_headers eval
+["X-Tenant: idp-rsa\nX-Auth-Method: jwt", "X-Tenant: idp-ec", "", ""]
+--- response_body_like eval
+["OK", "OK", "unknown kid", "unknown kid"]
+
+
+
+=== TEST 21: a JWK Set with a private key is refused at start
+--- http_config
+    waav_auth_jwt_jwks file:$TEST_NGINX_KEYS/jwks-private.json;
+--- must_die
+--- error_log
+JWKS key 0: a private key ("d"): publish only the public key
+
+
+
+=== TEST 22: a JWK Set that is not one is refused at start
+--- http_config
+    waav_auth_jwt_jwks '{"keys":"none"}';
+--- must_die
+--- error_log
+not a JWK Set
+
+
+
+=== TEST 23: a 10 KB bearer token: nginx refuses the header line, the answer is auth's 401
+--- config
+    waav_auth on;
+--- request
+GET /private
+--- more_headers
+Authorization: Bearer $TEST_NGINX_HUGE
+--- error_code: 401
+--- response_headers
+Content-Type: application/json
+WWW-Authenticate: Bearer
+--- response_body chomp
+{"error":"unauthorized","message":"Unauthorized: token too large"}
+--- error_log
+client sent too long header line
+waav auth: refused: nginx's 400 for an oversized token
+
+
+
+=== TEST 24: a 10 KB ?token=: nginx refuses the request line (414), the answer is auth's 401
+--- config
+    waav_auth on;
+--- request
+GET /private?a=1&token=$TEST_NGINX_HUGE
+--- error_code: 401
+--- response_headers
+Content-Type: application/json
+WWW-Authenticate: Bearer
+--- response_body chomp
+{"error":"unauthorized","message":"Unauthorized: token too large"}
+--- error_log
+client sent too long URI
+
+
+
+=== TEST 25: other oversized lines stay nginx's own answers (a cookie; a long URI without token)
+--- config
+    waav_auth on;
+    waav_json_errors on;
+--- request eval
+["GET /private", "GET /private?x=$ENV{TEST_NGINX_HUGE}"]
+--- more_headers eval
+["Cookie: c=$ENV{TEST_NGINX_HUGE}", ""]
+--- error_code eval
+[400, 414]
+--- response_headers eval
+["!WWW-Authenticate", "!WWW-Authenticate"]
+
+
+
+=== TEST 26: the limit: with waav_auth only in locations, nginx refuses before one is chosen
+--- config
+    waav_json_errors on;
+--- request
+GET /private
+--- more_headers
+Authorization: Bearer $TEST_NGINX_HUGE
+--- error_code: 400
+--- response_headers
+!WWW-Authenticate
+--- response_body chomp
+{"error":"Bad request","code":"BAD_REQUEST"}
+
+
+
+=== TEST 27: each step of the access phase is in the debug log
+--- request eval
+["GET /private?token=secret-aaaa-0000-aaaa", "GET /private?token=nope"]
+--- error_code eval
+[200, 401]
+--- error_log
+waav auth: token in ?token=, 21 bytes
+waav auth: api_secret, tenant "tenant-a"
+waav auth: no API secret matched, trying a JWT
+waav auth: refused: unauthorized "Unauthorized: malformed token"
+

@@ -1,5 +1,6 @@
 # POST /livekit/token: a LiveKit access token signed with the API secret,
-# the room scoped to the caller's tenant as WaaV does.
+# the room scoped to the caller's tenant as WaaV does.  Requests are
+# application/json unless a block says otherwise.
 use Waav::Blocks 'no_plan';
 use Waav::Jwt;
 use JSON::PP ();
@@ -44,6 +45,10 @@ _EOC_
 add_block_preprocessor(sub {
     my $block = shift;
     $block->set_value('http_config', $Http) unless defined $block->http_config;
+    # JSON bodies, as /speak takes them; a block naming its own type keeps it
+    my $h = $block->more_headers // '';
+    $block->set_value('more_headers', "Content-Type: application/json\n$h")
+        unless ref $h || $h =~ /Content-Type:/i;
     $block->set_value('config', <<'_EOC_') unless defined $block->config;
     location = /livekit/token { waav_auth on; waav_livekit_token; }
     location = /open/livekit/token { waav_livekit_token; }
@@ -150,3 +155,122 @@ Authorization: Bearer secret-acme-eu-0000
 --- error_code: 403
 --- response_body chomp
 {"error":"Tenant ids with '_' cannot have LiveKit rooms: rename the tenant","code":"INVALID_TENANT"}
+
+
+
+=== TEST 8: a body that is not application/json is 415, as on /speak
+--- request eval
+[
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"Ada","participant_identity":"ada-1"}',
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"Ada","participant_identity":"ada-1"}',
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"Ada","participant_identity":"ada-1"}',
+]
+--- more_headers eval
+["Content-Type: text/plain", "Content-Type: application/jsonx", "Content-Type: application/json ; charset=utf-8"]
+--- error_code eval
+[415, 415, 200]
+--- response_body_like eval
+[
+'^\{"error":"Expected request with Content-Type: application/json","code":"UNSUPPORTED_MEDIA_TYPE"\}$',
+'UNSUPPORTED_MEDIA_TYPE',
+'"room_name":"r"',
+]
+
+
+
+=== TEST 9: no Content-Type at all is 415
+--- raw_request eval
+"POST /open/livekit/token HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 72\r\n\r\n"
+. '{"room_name":"r","participant_name":"Ada","participant_identity":"ada-1"}'
+--- error_code: 415
+--- response_body chomp
+{"error":"Expected request with Content-Type: application/json","code":"UNSUPPORTED_MEDIA_TYPE"}
+
+
+
+=== TEST 10: invalid UTF-8 is 400 INVALID_REQUEST (it was a 500: libjwt refused to sign it)
+--- request eval
+[
+"POST /open/livekit/token\n{\"room_name\":\"r\xff\",\"participant_name\":\"Ada\",\"participant_identity\":\"ada-1\"}",
+"POST /open/livekit/token\n{\"room_name\":\"r\",\"participant_name\":\"\xc3\x28\",\"participant_identity\":\"ada-1\"}",
+"POST /open/livekit/token\n{\"room_name\":\"r\",\"participant_name\":\"Ada\",\"participant_identity\":\"\xc0\xaf\"}",
+]
+--- error_code eval
+[400, 400, 400]
+--- response_body eval
+[('{"error":"Invalid request: the body is not valid UTF-8","code":"INVALID_REQUEST"}') x 3]
+
+
+
+=== TEST 11: a NUL in a string is 400, not a name cut short ("a\u0000b" was "a")
+--- request eval
+[
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"Ada","participant_identity":"a\u0000b"}',
+'POST /open/livekit/token
+{"room_name":"\u0000","participant_name":"Ada","participant_identity":"a"}',
+"POST /open/livekit/token\n{\"room_name\":\"r\",\"participant_name\":\"A\0da\",\"participant_identity\":\"a\"}",
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"Ada","participant_identity":"a\\\\u0000b"}',
+]
+--- error_code eval
+[400, 400, 400, 200]
+--- response_body_like eval
+[
+'^\{"error":"Invalid request: strings must not contain NUL","code":"INVALID_REQUEST"\}$',
+'^\{"error":"Invalid request: strings must not contain NUL","code":"INVALID_REQUEST"\}$',
+'^\{"error":"Invalid request: strings must not contain NUL","code":"INVALID_REQUEST"\}$',
+'"participant_identity":"a\\\\\\\\u0000b"',
+]
+
+
+
+=== TEST 12: bytes after the JSON object, or not an object, are INVALID_JSON
+--- request eval
+[
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"Ada","participant_identity":"a"} x',
+'POST /open/livekit/token
+["room_name"]',
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"Ada","participant_identity":"a"}
+',
+]
+--- error_code eval
+[400, 400, 200]
+--- response_body_like eval
+[
+'^\{"error":"Failed to parse the request body as JSON","code":"INVALID_JSON"\}$',
+'^\{"error":"Failed to parse the request body as JSON","code":"INVALID_JSON"\}$',
+'"room_name":"r"',
+]
+
+
+
+=== TEST 13: the answer is JSON whatever the names hold (quotes, backslashes, non-ASCII)
+--- request
+POST /livekit/token
+{"room_name":"l\"o\\b\u00e9","participant_name":"Zoë \"Z\"","participant_identity":"id\"1"}
+--- more_headers
+Authorization: Bearer secret-acme-0000-acme
+--- error_code: 200
+--- response_body_filters eval
+sub { ::livekit_ok($_[0], "acme_l\"o\\b\x{e9}", 'id"1', "Zo\x{eb} \"Z\"") }
+--- response_body chomp
+ok
+
+
+
+=== TEST 14: a body nginx spools to a file is too large for a token request
+--- config
+    location = /open/livekit/token { client_body_buffer_size 1k; waav_livekit_token; }
+--- request eval
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"Ada","participant_identity":"a","pad":"' . ('x' x 2000) . '"}'
+--- error_code: 413
+--- response_body chomp
+{"error":"Request body too large","code":"PAYLOAD_TOO_LARGE"}
+

@@ -1,9 +1,14 @@
 /*
- * waav: LiveKit access tokens (see waav_livekit.h).
+ * waav: LiveKit access tokens and WaaV's POST /livekit/token (see
+ * waav_livekit.h).
  *
  * Claims as LiveKit's server SDKs write them: iss = API key, sub =
  * identity, name, nbf, exp, and the "video" grant
  * {room, roomJoin, canPublish, canSubscribe, canPublishData}.
+ *
+ * The body is refused unless it is UTF-8 without NUL (cJSON would read
+ * "a\u0000b" as "a", and libjwt refuses to sign invalid UTF-8), one JSON
+ * object and nothing after it.
  */
 
 #include <stdlib.h>
@@ -12,7 +17,17 @@
 #include <cjson/cJSON.h>
 #include <jwt.h>
 
+#include "waav_json.h"
+#include "waav_jw.h"
 #include "waav_livekit.h"
+
+
+/* the body's fields */
+typedef struct {
+    waav_str_t   room;
+    waav_str_t   name;
+    waav_str_t   identity;
+} waav_livekit_req_t;
 
 
 static char *
@@ -61,42 +76,56 @@ waav_livekit_room(waav_str_t tenant, waav_str_t room, waav_alloc_t *a,
 }
 
 
+/* {"video": {...}}: the grant, as libjwt takes extra claims (JSON text) */
+static char *
+waav_livekit_video(waav_str_t room, waav_alloc_t *a)
+{
+    char       *buf;
+    size_t      cap;
+    waav_jw_t   w;
+
+    cap = waav_json_escape(NULL, room.data, room.len) + 128;
+
+    buf = waav_alloc(a, cap);
+    if (buf == NULL) {
+        return NULL;
+    }
+
+    waav_jw_init(&w, buf, cap - 1);
+    waav_jw_open(&w, NULL);
+    waav_jw_open(&w, "video");
+    waav_jw_str(&w, "room", room.data, room.len);
+    waav_jw_bool(&w, "roomJoin", 1);
+    waav_jw_bool(&w, "canPublish", 1);
+    waav_jw_bool(&w, "canSubscribe", 1);
+    waav_jw_bool(&w, "canPublishData", 1);
+    waav_jw_close(&w);
+    waav_jw_close(&w);
+
+    if (w.overflow) {
+        return NULL;
+    }
+
+    buf[w.len] = '\0';
+
+    return buf;
+}
+
+
 int
 waav_livekit_token(const waav_livekit_grant_t *g, waav_alloc_t *a,
     waav_str_t *out, waav_err_t *err)
 {
     jwt_t   *jwt;
-    cJSON   *grants, *video;
-    char    *iss, *sub, *name, *room, *json, *tok;
+    char    *iss, *sub, *name, *video, *tok;
     int      rc;
 
     iss = waav_cstr(a, g->api_key);
     sub = waav_cstr(a, g->identity);
     name = waav_cstr(a, g->name);
-    room = waav_cstr(a, g->room);
+    video = waav_livekit_video(g->room, a);
 
-    if (iss == NULL || sub == NULL || name == NULL || room == NULL) {
-        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
-    }
-
-    grants = cJSON_CreateObject();
-    video = cJSON_AddObjectToObject(grants, "video");
-
-    if (video == NULL
-        || cJSON_AddStringToObject(video, "room", room) == NULL
-        || cJSON_AddTrueToObject(video, "roomJoin") == NULL
-        || cJSON_AddTrueToObject(video, "canPublish") == NULL
-        || cJSON_AddTrueToObject(video, "canSubscribe") == NULL
-        || cJSON_AddTrueToObject(video, "canPublishData") == NULL)
-    {
-        cJSON_Delete(grants);
-        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
-    }
-
-    json = cJSON_PrintUnformatted(grants);
-    cJSON_Delete(grants);
-
-    if (json == NULL) {
+    if (iss == NULL || sub == NULL || name == NULL || video == NULL) {
         return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
     }
 
@@ -109,12 +138,10 @@ waav_livekit_token(const waav_livekit_grant_t *g, waav_alloc_t *a,
          || jwt_add_grant(jwt, "name", name)
          || jwt_add_grant_int(jwt, "nbf", (long) g->now)
          || jwt_add_grant_int(jwt, "exp", (long) g->now + g->ttl)
-         || jwt_add_grants_json(jwt, json)
+         || jwt_add_grants_json(jwt, video)
          || jwt_set_alg(jwt, JWT_ALG_HS256,
                         (const unsigned char *) g->api_secret.data,
                         (int) g->api_secret.len);
-
-    free(json);
 
     if (rc == 0) {
         tok = jwt_encode_str(jwt);
@@ -141,4 +168,228 @@ waav_livekit_token(const waav_livekit_grant_t *g, waav_alloc_t *a,
     }
 
     return 0;
+}
+
+
+/* 1 when the JSON text has a \u0000 escape (a string with a NUL) */
+static int
+waav_livekit_nul_escape(const char *json, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i + 1 < len; i++) {
+        if (json[i] != '\\') {
+            continue;
+        }
+
+        /* an escape: "\\" must not be read as the start of another */
+        if (json[i + 1] == 'u' && len - i >= 6
+            && memcmp(json + i + 2, "0000", 4) == 0)
+        {
+            return 1;
+        }
+
+        i++;
+    }
+
+    return 0;
+}
+
+
+/* a required non-blank string member of at most max bytes */
+static int
+waav_livekit_field(const cJSON *root, const char *name, size_t max,
+    waav_str_t *out, waav_err_t *err)
+{
+    size_t        len, i;
+    const cJSON  *item;
+
+    item = cJSON_GetObjectItemCaseSensitive(root, name);
+
+    if (!cJSON_IsString(item)) {
+        return waav_err_set(err, 400, "INVALID_REQUEST",
+                            "Invalid request: %s is required", name);
+    }
+
+    len = strlen(item->valuestring);
+
+    for (i = 0; i < len && memchr(" \t\n\r", item->valuestring[i], 4); i++) {
+        /* void */
+    }
+
+    if (i == len) {
+        return waav_err_set(err, 400, "INVALID_REQUEST",
+                            "Invalid request: %s cannot be empty", name);
+    }
+
+    if (len > max) {
+        return waav_err_set(err, 400, "INVALID_REQUEST",
+                            "Invalid request: %s exceeds maximum length of "
+                            "%zu characters", name, max);
+    }
+
+    out->data = item->valuestring;
+    out->len = len;
+
+    return 0;
+}
+
+
+/* the body into req; its strings stay in root, which the caller frees */
+static int
+waav_livekit_parse(const char *body, size_t len, cJSON **root,
+    waav_livekit_req_t *req, waav_err_t *err)
+{
+    const char  *end;
+
+    if (len > WAAV_LIVEKIT_MAX_BODY) {
+        return waav_err_set(err, 413, "PAYLOAD_TOO_LARGE",
+                            "Request body too large");
+    }
+
+    if (!waav_utf8_valid(body, len)) {
+        return waav_err_set(err, 400, "INVALID_REQUEST",
+                            "Invalid request: the body is not valid UTF-8");
+    }
+
+    if (len && (memchr(body, '\0', len) || waav_livekit_nul_escape(body, len)))
+    {
+        return waav_err_set(err, 400, "INVALID_REQUEST",
+                            "Invalid request: strings must not contain NUL");
+    }
+
+    end = NULL;
+    *root = (len > 0) ? cJSON_ParseWithLengthOpts(body, len, &end, 0) : NULL;
+
+    while (end && end < body + len && memchr(" \t\r\n", *end, 4)) {
+        end++;
+    }
+
+    if (*root == NULL || end != body + len || !cJSON_IsObject(*root)) {
+        return waav_err_set(err, 400, "INVALID_JSON",
+                            "Failed to parse the request body as JSON");
+    }
+
+    if (waav_livekit_field(*root, "room_name", WAAV_LIVEKIT_MAX_ROOM,
+                           &req->room, err) != 0
+        || waav_livekit_field(*root, "participant_name",
+                              WAAV_LIVEKIT_MAX_NAME, &req->name, err) != 0
+        || waav_livekit_field(*root, "participant_identity",
+                              WAAV_LIVEKIT_MAX_IDENTITY, &req->identity, err)
+           != 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* {"token", "room_name", "participant_identity", "livekit_url"} */
+static int
+waav_livekit_write(const waav_livekit_conf_t *conf,
+    const waav_livekit_grant_t *g, waav_str_t token, waav_alloc_t *a,
+    waav_str_t *out, waav_err_t *err)
+{
+    char       *buf;
+    size_t      cap;
+    waav_jw_t   w;
+
+    cap = token.len + waav_json_escape(NULL, g->room.data, g->room.len)
+          + waav_json_escape(NULL, g->identity.data, g->identity.len)
+          + waav_json_escape(NULL, conf->url.data, conf->url.len) + 128;
+
+    buf = waav_alloc(a, cap);
+    if (buf == NULL) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    }
+
+    waav_jw_init(&w, buf, cap);
+    waav_jw_open(&w, NULL);
+    waav_jw_str(&w, "token", token.data, token.len);
+    waav_jw_str(&w, "room_name", g->room.data, g->room.len);
+    waav_jw_str(&w, "participant_identity", g->identity.data,
+                g->identity.len);
+    waav_jw_str(&w, "livekit_url", conf->url.data, conf->url.len);
+    waav_jw_close(&w);
+
+    if (w.overflow) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "answer too large");
+    }
+
+    out->data = buf;
+    out->len = w.len;
+
+    return 0;
+}
+
+
+/* the token for req, scoped to the tenant, and the answer */
+static int
+waav_livekit_grant(const waav_livekit_conf_t *conf, waav_str_t tenant,
+    const waav_livekit_req_t *req, time_t now, waav_alloc_t *a,
+    waav_str_t *out, waav_err_t *err)
+{
+    waav_str_t             token;
+    waav_livekit_grant_t   g;
+
+    /*
+     * "<tenant>_<room>": with a '_' in tenant ids, tenant "a" asking for
+     * room "b_c" would get tenant "a_b"'s room "c".
+     */
+    if (tenant.len && memchr(tenant.data, '_', tenant.len)) {
+        return waav_err_set(err, 403, "INVALID_TENANT",
+                            "Tenant ids with '_' cannot have LiveKit rooms: "
+                            "rename the tenant");
+    }
+
+    memset(&g, 0, sizeof(waav_livekit_grant_t));
+    g.api_key = conf->api_key;
+    g.api_secret = conf->api_secret;
+    g.identity = req->identity;
+    g.name = req->name;
+    g.ttl = conf->ttl;
+    g.now = now;
+
+    if (waav_livekit_room(tenant, req->room, a, &g.room) != 0) {
+        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    }
+
+    if (waav_livekit_token(&g, a, &token, err) != 0) {
+        return -1;
+    }
+
+    return waav_livekit_write(conf, &g, token, a, out, err);
+}
+
+
+int
+waav_livekit_answer(const waav_livekit_conf_t *conf, waav_str_t tenant,
+    const char *body, size_t len, time_t now, waav_alloc_t *a,
+    waav_str_t *out, waav_err_t *err)
+{
+    int                  rc;
+    cJSON               *root;
+    waav_livekit_req_t   req;
+
+    /* WaaV checks the configuration before the fields */
+    if (conf->api_key.len == 0 || conf->api_secret.len == 0) {
+        return waav_err_set(err, 500, "LIVEKIT_NOT_CONFIGURED",
+                            "Failed to generate LiveKit token: LiveKit "
+                            "service not configured");
+    }
+
+    root = NULL;
+    memset(&req, 0, sizeof(waav_livekit_req_t));
+
+    rc = waav_livekit_parse(body, len, &root, &req, err);
+
+    if (rc == 0) {
+        rc = waav_livekit_grant(conf, tenant, &req, now, a, out, err);
+    }
+
+    /* the request's strings live in root until here */
+    cJSON_Delete(root);
+
+    return rc;
 }

@@ -4,7 +4,8 @@ package Waav::Jwt;
 # HS256 with Digest::SHA, RS256 and ES256 with `openssl dgst -sign` (the
 # ES256 DER signature turned into JOSE's raw r||s).  Keys are made fresh in
 # a temporary directory: keys_dir() has rsa.pem/rsa.pub, ec.pem/ec.pub,
-# rsa2.pem/rsa2.pub.
+# rsa2.pem/rsa2.pub.  jwk() gives a public key as a JWK (JSON text), as
+# identity providers publish them in a JWK Set.
 
 use strict;
 use warnings;
@@ -13,7 +14,7 @@ use Digest::SHA qw(hmac_sha256);
 use MIME::Base64 qw(encode_base64);
 use File::Temp qw(tempdir);
 
-our @EXPORT = qw(jwt b64url keys_dir json_of);
+our @EXPORT = qw(jwt b64url keys_dir json_of jwk);
 
 my $Dir;
 
@@ -82,6 +83,25 @@ sub jwt {
         $sig = '';
     }
     return "$input." . b64url($sig);
+}
+
+# jwk("$dir/rsa.pub", kid => 'k1', use => 'sig', alg => 'RS256'): the
+# public key in PEM as a JWK, with any extra members given
+sub jwk {
+    my ($pub, @extra) = @_;
+    my $der = `openssl pkey -pubin -in $pub -outform DER 2>/dev/null`;
+    my @members;
+    if (`openssl pkey -pubin -in $pub -noout -text 2>/dev/null` =~ /prime256v1/) {
+        # SubjectPublicKeyInfo ends with the point 04 || x || y
+        my $pt = substr $der, -64;
+        @members = (kty => 'EC', crv => 'P-256',
+                    x => b64url(substr $pt, 0, 32), y => b64url(substr $pt, 32));
+    } else {
+        my ($hex) = `openssl rsa -pubin -in $pub -noout -modulus 2>/dev/null`
+                    =~ /Modulus=([0-9A-F]+)/ or die "no modulus in $pub";
+        @members = (kty => 'RSA', n => b64url(pack 'H*', $hex), e => 'AQAB');
+    }
+    return json_of(@members, @extra);
 }
 
 # ECDSA: SEQUENCE { INTEGER r, INTEGER s } -> r||s, 32 bytes each
