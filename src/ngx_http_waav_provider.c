@@ -65,7 +65,7 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_waav_main_conf_t  *wmcf = conf;
 
-    char                      *rv;
+    char                      *rv, types[512];
     ngx_str_t                 *value, key;
     ngx_uint_t                 i, have_key;
     ngx_http_waav_provider_t  *p, *q;
@@ -136,16 +136,19 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    p->tts = waav_tts_adapter((char *) p->type.data, p->type.len);
-    p->stt = waav_stt_adapter((char *) p->type.data, p->type.len);
+    p->ptype = waav_provider_type((char *) p->type.data, p->type.len);
 
-    if (p->tts == NULL && p->stt == NULL) {
+    if (p->ptype == NULL) {
+        (void) waav_provider_type_list(types, sizeof(types),
+                                       WAAV_REGISTRY_TTS|WAAV_REGISTRY_STT);
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "unknown waav provider type \"%V\" (deepgram, "
-                           "elevenlabs, openai, openai-compatible, cartesia, "
-                           "groq)", &p->type);
+                           "unknown waav provider type \"%V\" (%s)",
+                           &p->type, types);
         return NGX_CONF_ERROR;
     }
+
+    p->tts = p->ptype->tts;
+    p->stt = p->ptype->stt;
 
     if (p->location.len == 0) {
         p->location.len = sizeof("/_waav/") - 1 + p->name.len;
@@ -164,11 +167,8 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    /* a self-hosted OpenAI-compatible server may need no key */
-    p->usable = p->key.len > 0
-                || (p->type.len == sizeof("openai-compatible") - 1
-                    && ngx_strncmp(p->type.data, "openai-compatible",
-                                   p->type.len) == 0);
+    /* a self-hosted server may need no key */
+    p->usable = p->key.len > 0 || p->ptype->key_optional;
 
     return NGX_CONF_OK;
 }
@@ -193,6 +193,20 @@ ngx_http_waav_provider_find(ngx_http_request_t *r, waav_str_t name)
     }
 
     return NULL;
+}
+
+
+/* what a provider's credentials are made of (a token, once exchanged,
+ * will come from the shared-memory cache) */
+void
+ngx_http_waav_provider_secret(ngx_http_waav_provider_t *p,
+    waav_secret_t *secret)
+{
+    ngx_memzero(secret, sizeof(waav_secret_t));
+
+    secret->key.data = (char *) p->key.data;
+    secret->key.len = p->key.len;
+    secret->now = ngx_time();
 }
 
 

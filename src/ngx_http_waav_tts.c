@@ -40,7 +40,10 @@ typedef struct {
     ngx_http_request_t        *sr;
     ngx_http_waav_provider_t  *provider;
     waav_tts_req_t             req;
-    waav_http_req_t            preq;
+    waav_tts_out_t             preq;
+    void                      *xform;          /* the response hook's */
+    ngx_chain_t               *free;           /* its output buffers */
+    ngx_chain_t               *busy;
     ngx_str_t                  cache_key;
 
     ngx_int_t                  rc;             /* subrequest's rc */
@@ -181,6 +184,7 @@ ngx_http_waav_tts_body(ngx_http_request_t *r)
     ngx_str_t                 body;
     waav_err_t                err;
     waav_alloc_t              a;
+    waav_secret_t             secret;
     ngx_http_waav_ctx_t      *wctx;
     ngx_http_waav_loc_conf_t *wlcf;
     ngx_http_waav_tts_ctx_t  *ctx;
@@ -196,11 +200,17 @@ ngx_http_waav_tts_body(ngx_http_request_t *r)
     if (ngx_http_waav_tts_read_body(r, &body, &err) != NGX_OK
         || waav_tts_parse(&ctx->req, wlcf->tts_shape, (char *) body.data,
                        body.len, &a, &err) != 0
-        || ngx_http_waav_tts_provider(r, ctx, &err) != NGX_OK
-        || waav_tts_build(ctx->provider->tts, &ctx->req,
-                          (waav_str_t) { (char *) ctx->provider->key.data,
-                                         ctx->provider->key.len },
-                          &ctx->preq, &a, &err) != 0)
+        || ngx_http_waav_tts_provider(r, ctx, &err) != NGX_OK)
+    {
+        ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
+        return;
+    }
+
+    ngx_http_waav_provider_secret(ctx->provider, &secret);
+
+    if (waav_tts_build(ctx->provider->tts, &ctx->req, &secret, &ctx->preq,
+                       &a, &err)
+        != 0)
     {
         ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
         return;
@@ -395,9 +405,9 @@ ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->start = (u_char *) ctx->preq.body.data;
+    b->start = (u_char *) ctx->preq.http.body.data;
     b->pos = b->start;
-    b->last = b->start + ctx->preq.body.len;
+    b->last = b->start + ctx->preq.http.body.len;
     b->end = b->last;
     b->memory = 1;
     b->last_buf = 1;
@@ -405,8 +415,8 @@ ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
     cl->buf = b;
     cl->next = NULL;
 
-    return ngx_http_waav_call(r, ctx->provider, &ctx->preq, cl,
-                              (off_t) ctx->preq.body.len,
+    return ngx_http_waav_call(r, ctx->provider, &ctx->preq.http, cl,
+                              (off_t) ctx->preq.http.body.len,
                               ngx_http_waav_tts_done, ctx,
                               NGX_HTTP_SUBREQUEST_WAITED, &ctx->sr);
 }
@@ -477,7 +487,7 @@ ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
 {
     u_char           *p;
     ngx_str_t         value;
-    waav_http_req_t  *preq;
+    waav_tts_out_t   *preq;
 
     static ngx_str_t  audio_format = ngx_string("x-audio-format");
     static ngx_str_t  sample_rate = ngx_string("x-sample-rate");
@@ -485,7 +495,10 @@ ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
     preq = &ctx->preq;
 
     r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = ctx->length;
+
+    /* audio taken out of a wrapper is not as long as the wrapper */
+    r->headers_out.content_length_n = ctx->provider->tts->response
+                                      ? -1 : ctx->length;
 
     r->headers_out.content_type.data = (u_char *) preq->content_type;
     r->headers_out.content_type.len = ngx_strlen(preq->content_type);
@@ -584,6 +597,113 @@ ngx_http_waav_tts_header_filter(ngx_http_request_t *r)
 }
 
 
+/*
+ * The answer through the adapter's response hook (audio inside JSON): *in
+ * becomes the audio it carries, in buffers reused once sent.  NGX_DECLINED
+ * when the answer is not what the hook expects.
+ */
+static ngx_int_t
+ngx_http_waav_tts_xform(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
+    ngx_chain_t **in)
+{
+    size_t               size, n;
+    ngx_buf_t           *b;
+    ngx_chain_t         *cl, *ncl, *out, **ll;
+    const waav_xform_t  *x;
+
+    x = ctx->provider->tts->response;
+
+    if (ctx->xform == NULL) {
+        ctx->xform = ngx_palloc(r->pool, x->size);
+        if (ctx->xform == NULL) {
+            return NGX_ERROR;
+        }
+
+        x->init(x, ctx->xform);
+    }
+
+    out = NULL;
+    ll = &out;
+
+    for (cl = *in; cl; cl = cl->next) {
+        size = ngx_buf_in_memory(cl->buf) ? ngx_buf_size(cl->buf) : 0;
+
+        if (size == 0 && !cl->buf->flush && !cl->buf->last_buf
+            && !cl->buf->last_in_chain)
+        {
+            continue;
+        }
+
+        ncl = ngx_chain_get_free_buf(r->pool, &ctx->free);
+        if (ncl == NULL) {
+            return NGX_ERROR;
+        }
+
+        b = ncl->buf;
+
+        if ((size_t) (b->end - b->start) < size) {
+            b->start = ngx_palloc(r->pool, ngx_max(size, 4096));
+            if (b->start == NULL) {
+                return NGX_ERROR;
+            }
+
+            b->end = b->start + ngx_max(size, 4096);
+        }
+
+        b->pos = b->start;
+        b->last = b->start;
+        b->memory = 1;
+        b->tag = (ngx_buf_tag_t) &ngx_http_waav_module;
+        b->flush = cl->buf->flush;
+        b->last_buf = cl->buf->last_buf;
+        b->last_in_chain = cl->buf->last_in_chain;
+
+        if (size && x->feed(ctx->xform, (char *) cl->buf->pos, size,
+                            (char *) b->pos, &n)
+                    != 0)
+        {
+            return NGX_DECLINED;
+        }
+
+        cl->buf->pos = cl->buf->last;
+
+        if (size) {
+            b->last += n;
+        }
+
+        if ((b->last_buf || b->last_in_chain) && x->end(ctx->xform) != 0) {
+            return NGX_DECLINED;
+        }
+
+        *ll = ncl;
+        ll = &ncl->next;
+    }
+
+    *ll = NULL;
+    *in = out;
+
+    return NGX_OK;
+}
+
+
+/* passes the audio on; buffers of the response hook come back when sent */
+static ngx_int_t
+ngx_http_waav_tts_pass(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
+    ngx_chain_t *in)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_waav_next_body_filter(r, in);
+
+    if (ctx->provider->tts->response) {
+        ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &in,
+                                (ngx_buf_tag_t) &ngx_http_waav_module);
+    }
+
+    return rc;
+}
+
+
 ngx_int_t
 ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
@@ -599,20 +719,38 @@ ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_waav_next_body_filter(r, in);
     }
 
-    data = 0;
-
     for (cl = in; cl; cl = cl->next) {
         if (cl->buf->last_in_chain || cl->buf->last_buf) {
             ctx->complete = 1;
         }
+    }
 
+    if (ctx->ok && ctx->provider->tts->response) {
+        rc = ngx_http_waav_tts_xform(r, ctx, &in);
+
+        if (rc == NGX_ERROR || (rc == NGX_DECLINED && ctx->streaming)) {
+            return NGX_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            /* not the audio: 502 once the answer ends */
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "waav: provider \"%V\" answered without the "
+                          "audio its adapter expects", &ctx->provider->name);
+            ctx->ok = 0;
+        }
+    }
+
+    data = 0;
+
+    for (cl = in; cl; cl = cl->next) {
         if (ngx_buf_size(cl->buf) > 0) {
             data = 1;
         }
     }
 
     if (ctx->ok && ctx->streaming) {
-        return ngx_http_waav_next_body_filter(r, in);
+        return ngx_http_waav_tts_pass(r, ctx, in);
     }
 
     if (ctx->ok && data) {
@@ -622,7 +760,7 @@ ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             return NGX_ERROR;
         }
 
-        return ngx_http_waav_next_body_filter(r, in);
+        return ngx_http_waav_tts_pass(r, ctx, in);
     }
 
     /* an error answer (or nothing yet): keep a bounded copy, send nothing */

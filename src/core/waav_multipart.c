@@ -65,7 +65,8 @@ waav_mp_init(waav_mp_parser_t *p, const char *ct, size_t len)
     }
 
     if (blen == 0 || blen > WAAV_MP_MAX_BOUNDARY) {
-        return waav_mp_fail(p, "the multipart boundary must be 1-70 characters");
+        return waav_mp_fail(p, "the multipart boundary must be 1-70 "
+                               "characters");
     }
 
     memcpy(p->delim, "\r\n--", 4);

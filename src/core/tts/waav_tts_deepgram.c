@@ -57,7 +57,7 @@ waav_deepgram_claims(const char *model, size_t len)
 
 static int
 waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
-    waav_str_t key, waav_http_req_t *out, waav_alloc_t *a, waav_err_t *err)
+    waav_tts_out_t *out, waav_alloc_t *a, waav_err_t *err)
 {
     size_t                      i;
     unsigned                    rate;
@@ -86,13 +86,13 @@ waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     if (f->rates == NULL && req->sample_rate
         && req->sample_rate != f->default_rate)
     {
-        return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
                             "deepgram sends %s at %u Hz only", f->encoding,
                             f->default_rate);
     }
 
     if (f->rates && !waav_rate_in(rate, f->rates)) {
-        return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
                             "deepgram does not support sample_rate %u for %s",
                             rate, f->encoding);
     }
@@ -100,13 +100,13 @@ waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     if (req->speaking_rate_set
         && (req->speaking_rate < 0.7 || req->speaking_rate > 1.5))
     {
-        return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
                             "deepgram takes speaking_rate from 0.7 to 1.5");
     }
 
     /* Deepgram's own limit, checked here rather than paid for */
     if (waav_utf8_chars(req->text.data, req->text.len) > 2000) {
-        return waav_err_set(err, 400, "TEXT_TOO_LONG",
+        return waav_err_set(err, 400, WAAV_E_TEXT_TOO_LONG,
                             "deepgram takes at most 2000 characters of text");
     }
 
@@ -124,23 +124,21 @@ waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
                  req->speaking_rate);
     }
 
-    out->path.data = "/v1/speak";
-    out->path.len = sizeof("/v1/speak") - 1;
+    out->http.path.data = "/v1/speak";
+    out->http.path.len = sizeof("/v1/speak") - 1;
 
-    out->args.data = waav_sprintf(a, &out->args.len,
+    out->http.args.data = waav_sprintf(a, &out->http.args.len,
                                   "model=%.*s&encoding=%s%s%s%s",
                                   (int) model.len, model.data, f->encoding,
                                   f->container ? "&container=" : "",
                                   f->container ? f->container : "", extra);
-    if (out->args.data == NULL) {
-        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    if (out->http.args.data == NULL) {
+        return waav_err_nomem(err);
     }
 
     out->sample_rate = rate;
 
-    if (waav_tts_auth(out, "Authorization", "Token ", key, a, err) != 0
-        || waav_http_json(out, err) != 0)
-    {
+    if (waav_http_json(&out->http, err) != 0) {
         return -1;
     }
 
@@ -154,12 +152,20 @@ waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
 }
 
 
+static const waav_cred_t  waav_deepgram_cred = {
+    .place = WAAV_CRED_HEADER,
+    .name = "Authorization",
+    .prefix = "Token ",
+};
+
+
 const waav_tts_adapter_t  waav_tts_deepgram = {
-    "deepgram",
-    NULL,                           /* the voice is the model */
-    "aura-asteria-en",
-    WAAV_FMT_LINEAR16,
-    24000,
-    waav_deepgram_claims,
-    waav_deepgram_build
+    .type = "deepgram",
+    .default_model = NULL,          /* the voice is the model */
+    .default_voice = "aura-asteria-en",
+    .default_format = WAAV_FMT_LINEAR16,
+    .default_rate = 24000,
+    .cred = &waav_deepgram_cred,
+    .claims_model = waav_deepgram_claims,
+    .build = waav_deepgram_build,
 };

@@ -45,7 +45,7 @@ waav_elevenlabs_format(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
         r = r ? r : 24000;
 
         if (!waav_rate_in(r, waav_el_pcm_rates)) {
-            return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+            return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
                                 "elevenlabs does not support sample_rate %u "
                                 "for %s", r, waav_fmt_name(req->format));
         }
@@ -64,7 +64,7 @@ waav_elevenlabs_format(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     case WAAV_FMT_MULAW:
     case WAAV_FMT_ALAW:
         if (r && r != 8000) {
-            return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+            return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
                                 "elevenlabs sends mulaw and alaw at 8000 Hz "
                                 "only");
         }
@@ -79,17 +79,18 @@ waav_elevenlabs_format(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
         r = r ? r : 44100;
 
         if (r != 44100 && r != 22050) {
-            return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+            return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
                                 "elevenlabs sends mp3 at 22050 or 44100 Hz");
         }
 
-        snprintf(buf, size, "%s", r == 44100 ? "mp3_44100_128" : "mp3_22050_32");
+        snprintf(buf, size, "%s",
+                 r == 44100 ? "mp3_44100_128" : "mp3_22050_32");
         *accept = "audio/mpeg";
         break;
 
     case WAAV_FMT_OPUS:
         if (r && r != 48000) {
-            return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+            return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
                                 "elevenlabs sends opus at 48000 Hz only");
         }
 
@@ -112,7 +113,7 @@ waav_elevenlabs_format(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
 
 static int
 waav_elevenlabs_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
-    waav_str_t key, waav_http_req_t *out, waav_alloc_t *a, waav_err_t *err)
+    waav_tts_out_t *out, waav_alloc_t *a, waav_err_t *err)
 {
     char         fmt[32];
     const char  *accept;
@@ -129,22 +130,23 @@ waav_elevenlabs_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     if (req->speaking_rate_set
         && (req->speaking_rate < 0.7 || req->speaking_rate > 1.2))
     {
-        return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
                             "elevenlabs takes speaking_rate from 0.7 to 1.2");
     }
 
-    out->path.data = waav_sprintf(a, &out->path.len,
+    out->http.path.data = waav_sprintf(a, &out->http.path.len,
                                   "/v1/text-to-speech/%.*s/stream",
                                   (int) req->voice.len, req->voice.data);
-    out->args.data = waav_sprintf(a, &out->args.len, "output_format=%s", fmt);
+    out->http.args.data = waav_sprintf(a, &out->http.args.len,
+                                       "output_format=%s", fmt);
 
-    if (out->path.data == NULL || out->args.data == NULL) {
-        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
+    if (out->http.path.data == NULL || out->http.args.data == NULL) {
+        return waav_err_nomem(err);
     }
 
-    if (waav_tts_auth(out, "xi-api-key", "", key, a, err) != 0
-        || waav_http_json(out, err) != 0
-        || waav_http_add_header(out, "Accept", accept, strlen(accept), err)
+    if (waav_http_json(&out->http, err) != 0
+        || waav_http_add_header(&out->http, "Accept", accept, strlen(accept),
+                                err)
            != 0)
     {
         return -1;
@@ -167,12 +169,20 @@ waav_elevenlabs_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
 }
 
 
+static const waav_cred_t  waav_elevenlabs_cred = {
+    .place = WAAV_CRED_HEADER,
+    .name = "xi-api-key",
+    .prefix = "",
+};
+
+
 const waav_tts_adapter_t  waav_tts_elevenlabs = {
-    "elevenlabs",
-    "eleven_multilingual_v2",
-    "21m00Tcm4TlvDq8ikWAM",         /* "Rachel", ElevenLabs' own example */
-    WAAV_FMT_LINEAR16,
-    24000,
-    waav_elevenlabs_claims,
-    waav_elevenlabs_build
+    .type = "elevenlabs",
+    .default_model = "eleven_multilingual_v2",
+    .default_voice = "21m00Tcm4TlvDq8ikWAM",  /* "Rachel", their example */
+    .default_format = WAAV_FMT_LINEAR16,
+    .default_rate = 24000,
+    .cred = &waav_elevenlabs_cred,
+    .claims_model = waav_elevenlabs_claims,
+    .build = waav_elevenlabs_build,
 };

@@ -31,7 +31,7 @@ waav_cartesia_claims(const char *model, size_t len)
 
 static int
 waav_cartesia_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
-    waav_str_t key, waav_http_req_t *out, waav_alloc_t *a, waav_err_t *err)
+    waav_tts_out_t *out, waav_alloc_t *a, waav_err_t *err)
 {
     const char  *container, *encoding;
     unsigned     rate;
@@ -71,7 +71,7 @@ waav_cartesia_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     rate = rate ? rate : 24000;
 
     if (!waav_rate_in(rate, waav_cartesia_rates)) {
-        return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
                             "cartesia does not support sample_rate %u", rate);
     }
 
@@ -80,13 +80,12 @@ waav_cartesia_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     }
 
     out->sample_rate = rate;
-    out->path.data = "/tts/bytes";
-    out->path.len = sizeof("/tts/bytes") - 1;
+    out->http.path.data = "/tts/bytes";
+    out->http.path.len = sizeof("/tts/bytes") - 1;
 
-    if (waav_tts_auth(out, "Authorization", "Bearer ", key, a, err) != 0
-        || waav_http_add_header(out, "Cartesia-Version", "2025-04-16",
-                                sizeof("2025-04-16") - 1, err) != 0
-        || waav_http_json(out, err) != 0)
+    if (waav_http_add_header(&out->http, "Cartesia-Version", "2025-04-16",
+                             sizeof("2025-04-16") - 1, err) != 0
+        || waav_http_json(&out->http, err) != 0)
     {
         return -1;
     }
@@ -124,12 +123,20 @@ waav_cartesia_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
 }
 
 
+static const waav_cred_t  waav_cartesia_cred = {
+    .place = WAAV_CRED_HEADER,
+    .name = "Authorization",
+    .prefix = "Bearer ",
+};
+
+
 const waav_tts_adapter_t  waav_tts_cartesia = {
-    "cartesia",
-    "sonic-2",
-    NULL,
-    WAAV_FMT_LINEAR16,
-    24000,
-    waav_cartesia_claims,
-    waav_cartesia_build
+    .type = "cartesia",
+    .default_model = "sonic-2",
+    .default_voice = NULL,          /* the client names one */
+    .default_format = WAAV_FMT_LINEAR16,
+    .default_rate = 24000,
+    .cred = &waav_cartesia_cred,
+    .claims_model = waav_cartesia_claims,
+    .build = waav_cartesia_build,
 };

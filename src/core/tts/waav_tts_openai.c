@@ -27,7 +27,7 @@ waav_openai_claims(const char *model, size_t len)
 
 static int
 waav_openai_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
-    waav_str_t key, waav_http_req_t *out, waav_alloc_t *a, waav_err_t *err)
+    waav_tts_out_t *out, waav_alloc_t *a, waav_err_t *err)
 {
     const char  *fmt;
     waav_jw_t    w;
@@ -60,27 +60,20 @@ waav_openai_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     if (ad->claims_model && waav_utf8_chars(req->text.data, req->text.len)
                             > 4096)
     {
-        return waav_err_set(err, 400, "TEXT_TOO_LONG",
+        return waav_err_set(err, 400, WAAV_E_TEXT_TOO_LONG,
                             "openai takes at most 4096 characters of text");
     }
 
     if (req->sample_rate && req->sample_rate != 24000) {
-        return waav_err_set(err, 400, "UNSUPPORTED_OPTION",
+        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
                             "%s synthesizes at 24000 Hz only", ad->type);
     }
 
     out->sample_rate = 24000;
-    out->path.data = "/audio/speech";
-    out->path.len = sizeof("/audio/speech") - 1;
+    out->http.path.data = "/audio/speech";
+    out->http.path.len = sizeof("/audio/speech") - 1;
 
-    if (key.len
-        && waav_tts_auth(out, "Authorization", "Bearer ", key, a, err) != 0)
-    {
-        return -1;
-    }
-
-    if (waav_http_json(out, err) != 0)
-    {
+    if (waav_http_json(&out->http, err) != 0) {
         return -1;
     }
 
@@ -106,24 +99,33 @@ waav_openai_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
 }
 
 
+/* a compatible server without a key gets no Authorization at all */
+static const waav_cred_t  waav_openai_cred = {
+    .place = WAAV_CRED_HEADER,
+    .name = "Authorization",
+    .prefix = "Bearer ",
+};
+
+
 const waav_tts_adapter_t  waav_tts_openai = {
-    "openai",
-    "tts-1",
-    "alloy",
-    WAAV_FMT_LINEAR16,
-    24000,
-    waav_openai_claims,
-    waav_openai_build
+    .type = "openai",
+    .default_model = "tts-1",
+    .default_voice = "alloy",
+    .default_format = WAAV_FMT_LINEAR16,
+    .default_rate = 24000,
+    .cred = &waav_openai_cred,
+    .claims_model = waav_openai_claims,
+    .build = waav_openai_build,
 };
 
 
 /* same wire format; models and voices are the server's business */
 const waav_tts_adapter_t  waav_tts_openai_compatible = {
-    "openai-compatible",
-    "tts-1",
-    "alloy",
-    WAAV_FMT_LINEAR16,
-    24000,
-    NULL,
-    waav_openai_build
+    .type = "openai-compatible",
+    .default_model = "tts-1",
+    .default_voice = "alloy",
+    .default_format = WAAV_FMT_LINEAR16,
+    .default_rate = 24000,
+    .cred = &waav_openai_cred,
+    .build = waav_openai_build,
 };
