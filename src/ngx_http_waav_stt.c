@@ -92,7 +92,7 @@ ngx_http_waav_stt_handler(ngx_http_request_t *r)
         return ngx_http_waav_stt_form(r, ct);
     }
 
-    if (!waav_audio_type(ct, &au)) {
+    if (waav_audio_type(ct, &au) == 0) {
         return ngx_http_waav_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
                                    "Content-Type must be audio/wav, "
                                    "audio/x-wav, audio/mpeg, audio/ogg, "

@@ -207,7 +207,7 @@ ngx_http_waav_stt_form_read(ngx_http_request_t *r,
     ct.data = ctx->mp->file_type;
     ct.len = ngx_strlen(ctx->mp->file_type);
 
-    if (!waav_audio_type(ct, &au)) {
+    if (waav_audio_type(ct, &au) == 0) {
         type = waav_audio_ext_type(ctx->mp->file_name);
 
         if (type == NULL) {

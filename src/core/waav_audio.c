@@ -57,7 +57,8 @@ waav_audio_uint(const char *s, size_t len, unsigned max)
 }
 
 
-/* L16's parameters: rate (required) and channels; anything else ignored */
+/* L16's parameters: rate and channels (anything else ignored); 0 when one
+ * is given twice or is not a number in range */
 static int
 waav_audio_params(const char *p, const char *end, waav_audio_t *au)
 {
@@ -164,10 +165,15 @@ waav_audio_type(waav_str_t ct, waav_audio_t *au)
     }
 
     if (!waav_audio_params(ct.data + n, ct.data + ct.len, au)
-        || au->rate < 8000)
+        || (au->rate && au->rate < 8000))
     {
         au->kind = WAAV_AUDIO_NONE;
-        return 0;
+        return -1;
+    }
+
+    if (au->rate == 0) {
+        au->kind = WAAV_AUDIO_NONE;
+        return 0;                       /* headerless PCM needs its rate */
     }
 
     if (au->channels == 0) {

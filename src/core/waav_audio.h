@@ -39,8 +39,9 @@ typedef struct {
 /*
  * A Content-Type (audio/wav, audio/x-wav, audio/mpeg, audio/ogg,
  * audio/webm, audio/flac, audio/mp4, audio/L16;rate=N[;channels=C]) into
- * au; 0 when it is none of those, or not plain text, or L16 without a
- * usable rate (8000-192000) and channel count (1-8).
+ * au: 1; 0 when it is none of those, not plain text, or L16 without a
+ * rate (415); -1 for L16 with a rate (8000-192000) or a channel count
+ * (1-8) out of range, or given twice (400 INVALID_AUDIO).
  */
 int waav_audio_type(waav_str_t ct, waav_audio_t *au);
 

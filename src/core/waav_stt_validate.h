@@ -11,7 +11,8 @@
 /*
  * Checks model, language, keywords, temperature and prompt (400), and
  * makes req->audio of req->content_type (415 when it is no audio type
- * waav takes).  0, or -1 with err set.
+ * waav takes, 400 INVALID_AUDIO when its parameters are wrong).  0, or -1
+ * with err set.
  */
 int waav_stt_validate(waav_stt_req_t *req, waav_err_t *err);
 
