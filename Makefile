@@ -53,7 +53,7 @@ TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
 BENCH_PKGS  := wrk
 
 .PHONY: all build run test unit integration bench deps deps-test deps-bench \
-        clean nginx-t fuzz registry registry-check registry-readme
+        clean nginx-t fuzz registry registry-check registry-readme FORCE
 
 all: build
 
@@ -72,7 +72,17 @@ deps-bench:
 
 # --- the module ------------------------------------------------------------
 
-$(NGX_BUILD)/.configured: config Makefile scripts/configure.sh
+# config lists the adapters (src/core/tts, src/core/stt) by glob when nginx is
+# configured: a file added or removed there configures again
+ADAPTERS    := $(sort $(wildcard src/core/tts/*.c src/core/stt/*.c))
+
+$(BUILD)/.adapters: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(ADAPTERS)' | cmp -s - $@ || echo '$(ADAPTERS)' >$@
+
+FORCE:
+
+$(NGX_BUILD)/.configured: config Makefile scripts/configure.sh $(BUILD)/.adapters
 ifeq ($(STATIC),1)
 	@scripts/nginx-source.sh "$(NGINX_SRC)"
 endif

@@ -497,7 +497,7 @@ ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
     r->headers_out.status = NGX_HTTP_OK;
 
     /* audio taken out of a wrapper is not as long as the wrapper */
-    r->headers_out.content_length_n = ctx->provider->tts->response
+    r->headers_out.content_length_n = ctx->preq.response
                                       ? -1 : ctx->length;
 
     r->headers_out.content_type.data = (u_char *) preq->content_type;
@@ -611,7 +611,7 @@ ngx_http_waav_tts_xform(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
     ngx_chain_t         *cl, *ncl, *out, **ll;
     const waav_xform_t  *x;
 
-    x = ctx->provider->tts->response;
+    x = ctx->preq.response;
 
     if (ctx->xform == NULL) {
         ctx->xform = ngx_palloc(r->pool, x->size);
@@ -628,7 +628,7 @@ ngx_http_waav_tts_xform(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
     for (cl = *in; cl; cl = cl->next) {
         size = ngx_buf_in_memory(cl->buf) ? ngx_buf_size(cl->buf) : 0;
 
-        if (size == 0 && !cl->buf->flush && !cl->buf->last_buf
+        if (size == 0 && !ngx_buf_special(cl->buf)
             && !cl->buf->last_in_chain)
         {
             continue;
@@ -641,20 +641,21 @@ ngx_http_waav_tts_xform(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
 
         b = ncl->buf;
 
-        if ((size_t) (b->end - b->start) < size) {
-            b->start = ngx_palloc(r->pool, ngx_max(size, 4096));
+        if ((size_t) (b->end - b->start) < size + WAAV_XFORM_SLACK) {
+            b->start = ngx_palloc(r->pool,
+                                  ngx_max(size + WAAV_XFORM_SLACK, 4096));
             if (b->start == NULL) {
                 return NGX_ERROR;
             }
 
-            b->end = b->start + ngx_max(size, 4096);
+            b->end = b->start + ngx_max(size + WAAV_XFORM_SLACK, 4096);
         }
 
         b->pos = b->start;
         b->last = b->start;
-        b->memory = 1;
         b->tag = (ngx_buf_tag_t) &ngx_http_waav_module;
         b->flush = cl->buf->flush;
+        b->sync = cl->buf->sync;
         b->last_buf = cl->buf->last_buf;
         b->last_in_chain = cl->buf->last_in_chain;
 
@@ -671,8 +672,20 @@ ngx_http_waav_tts_xform(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
             b->last += n;
         }
 
+        /* memory only with audio in it: else a special buffer */
+        b->memory = (b->last > b->pos);
+
         if ((b->last_buf || b->last_in_chain) && x->end(ctx->xform) != 0) {
             return NGX_DECLINED;
+        }
+
+        /* a piece that was all wrapper: nothing to pass on */
+        if (!b->memory && !b->flush && !b->sync && !b->last_buf
+            && !b->last_in_chain)
+        {
+            ncl->next = ctx->free;
+            ctx->free = ncl;
+            continue;
         }
 
         *ll = ncl;
@@ -695,7 +708,7 @@ ngx_http_waav_tts_pass(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
 
     rc = ngx_http_waav_next_body_filter(r, in);
 
-    if (ctx->provider->tts->response) {
+    if (ctx->preq.response) {
         ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &in,
                                 (ngx_buf_tag_t) &ngx_http_waav_module);
     }
@@ -725,7 +738,7 @@ ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         }
     }
 
-    if (ctx->ok && ctx->provider->tts->response) {
+    if (ctx->ok && ctx->preq.response) {
         rc = ngx_http_waav_tts_xform(r, ctx, &in);
 
         if (rc == NGX_ERROR || (rc == NGX_DECLINED && ctx->streaming)) {

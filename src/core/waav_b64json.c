@@ -29,6 +29,57 @@ waav_b64json_init(const waav_xform_t *x, void *state)
     d->field = x->field;
     d->field_len = strlen(x->field);
     d->unum = -1;
+    d->flags = x->flags;
+}
+
+
+/*
+ * The n bytes just decoded into out, without a leading WAV header when
+ * asked: the first 4 are held until they tell; a RIFF file's first 44
+ * bytes are dropped.  out has room for WAAV_XFORM_SLACK more.
+ */
+static size_t
+waav_b64json_unwrap(waav_b64json_t *d, char *out, size_t n)
+{
+    size_t  i, o, at;
+
+    if (!(d->flags & WAAV_B64JSON_NO_WAV_HEADER)
+        || d->audio >= WAAV_B64JSON_WAV_HEADER)
+    {
+        d->audio += n;
+        return n;
+    }
+
+    o = 0;
+
+    for (i = 0; i < n; i++) {
+        at = d->audio++;
+
+        if (at < 4) {
+            d->held[at] = out[i];
+
+            if (at < 3) {
+                continue;
+            }
+
+            if (memcmp(d->held, "RIFF", 4) == 0) {
+                continue;
+            }
+
+            /* not a WAV: what was held goes out, and everything after */
+            d->flags &= ~WAAV_B64JSON_NO_WAV_HEADER;
+            memmove(out + 4, out + i + 1, n - i - 1);
+            memcpy(out, d->held, 4);
+
+            return 4 + (n - i - 1);
+        }
+
+        if (at >= WAAV_B64JSON_WAV_HEADER) {
+            out[o++] = out[i];
+        }
+    }
+
+    return o;
 }
 
 
@@ -373,7 +424,7 @@ waav_b64json_feed(void *state, const char *in, size_t len, char *out,
         }
     }
 
-    *out_len = n;
+    *out_len = waav_b64json_unwrap(d, out, n);
 
     return 0;
 }
@@ -384,5 +435,9 @@ waav_b64json_end(void *state)
 {
     waav_b64json_t  *d = state;
 
-    return (!d->error && d->found && d->state == WAAV_B64_DONE) ? 0 : -1;
+    /* fewer than 4 bytes of audio, still held: too short to be audio */
+    return (!d->error && d->found && d->state == WAAV_B64_DONE
+            && !((d->flags & WAAV_B64JSON_NO_WAV_HEADER) && d->audio
+                 && d->audio < 4))
+           ? 0 : -1;
 }

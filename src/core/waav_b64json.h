@@ -6,6 +6,8 @@
  * x->field must be a string of standard or URL-safe base64 (JSON escapes,
  * whitespace and line breaks in it allowed), present once; other members
  * are skipped whatever they hold.  Constant memory, any cut between pieces.
+ * With WAAV_B64JSON_NO_WAV_HEADER, audio that starts as a RIFF file loses
+ * its first 44 bytes (Google wraps raw PCM and G.711 in a WAV header).
  */
 
 #ifndef WAAV_B64JSON_H
@@ -16,7 +18,8 @@
 
 #include "waav_xform.h"
 
-#define WAAV_B64JSON_MAX_FIELD  64
+#define WAAV_B64JSON_NO_WAV_HEADER  1     /* flags */
+#define WAAV_B64JSON_WAV_HEADER     44
 
 typedef struct {
     const char  *field;
@@ -39,6 +42,10 @@ typedef struct {
     int          nbits;
     unsigned     chars;             /* base64 characters and padding */
     int          pad;
+
+    unsigned     flags;
+    unsigned     audio;             /* audio bytes decoded so far */
+    char         held[4];           /* the first, until RIFF or not */
 } waav_b64json_t;
 
 void waav_b64json_init(const waav_xform_t *x, void *state);
@@ -46,9 +53,9 @@ int waav_b64json_feed(void *state, const char *in, size_t len, char *out,
     size_t *out_len);
 int waav_b64json_end(void *state);
 
-/* an adapter's response hook: WAAV_B64JSON_XFORM("audioContent") */
-#define WAAV_B64JSON_XFORM(name)                                            \
-    { sizeof(waav_b64json_t), name, waav_b64json_init, waav_b64json_feed,   \
-      waav_b64json_end }
+/* an adapter's response hook: WAAV_B64JSON_XFORM("audioContent", 0) */
+#define WAAV_B64JSON_XFORM(name, flags)                                     \
+    { sizeof(waav_b64json_t), name, flags, waav_b64json_init,               \
+      waav_b64json_feed, waav_b64json_end }
 
 #endif /* WAAV_B64JSON_H */

@@ -67,6 +67,10 @@ waav_utf8_valid(const char *s, size_t len)
     const unsigned char  *p, *end;
     size_t                n;
 
+    if (len == 0) {
+        return 1;
+    }
+
     p = (const unsigned char *) s;
     end = p + len;
 

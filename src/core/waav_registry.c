@@ -16,6 +16,7 @@ extern const waav_tts_adapter_t  waav_tts_elevenlabs;
 extern const waav_tts_adapter_t  waav_tts_openai;
 extern const waav_tts_adapter_t  waav_tts_openai_compatible;
 extern const waav_tts_adapter_t  waav_tts_cartesia;
+extern const waav_tts_adapter_t  waav_tts_google;
 
 extern const waav_stt_adapter_t  waav_stt_deepgram;
 extern const waav_stt_adapter_t  waav_stt_elevenlabs;
@@ -51,6 +52,11 @@ const waav_provider_type_t  waav_provider_types[] = {
       .tts = &waav_tts_cartesia,
       .key_env = "CARTESIA_API_KEY", .url_env = "CARTESIA_BASE_URL",
       .base_url = "https://api.cartesia.ai" },
+
+    { .name = "google", .title = "Google Cloud Text-to-Speech (API key)",
+      .tts = &waav_tts_google,
+      .key_env = "GOOGLE_API_KEY", .url_env = "GOOGLE_BASE_URL",
+      .base_url = "https://texttospeech.googleapis.com/v1" },
 
     { .name = "groq", .title = "Groq",
       .stt = &waav_stt_groq,

@@ -64,10 +64,14 @@ typedef struct {
 
 /* the provider request, and what the client is told about the audio */
 typedef struct {
-    waav_http_req_t  http;
-    const char      *content_type;  /* for the client, by format */
-    waav_str_t       audio_format;  /* x-audio-format */
-    unsigned         sample_rate;   /* x-sample-rate */
+    waav_http_req_t      http;
+    const char          *content_type;  /* for the client, by format */
+    waav_str_t           audio_format;  /* x-audio-format */
+    unsigned             sample_rate;   /* x-sample-rate */
+
+    /* the response hook: NULL when the answer's body is the audio, else
+     * what turns the answer into it (the adapter's build sets it) */
+    const waav_xform_t  *response;
 } waav_tts_out_t;
 
 typedef struct waav_tts_adapter_s  waav_tts_adapter_t;
@@ -86,9 +90,6 @@ struct waav_tts_adapter_s {
 
     /* how the key travels (applied to the built request) */
     const waav_cred_t   *cred;
-
-    /* NULL: the answer's body is the audio; else run through this */
-    const waav_xform_t  *response;
 
     /* 1 when a bare model name (OpenAI shape) belongs to this provider */
     int                (*claims_model)(const char *model, size_t len);

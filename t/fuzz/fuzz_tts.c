@@ -1,6 +1,7 @@
 /*
  * libFuzzer target: client bodies through the TTS core (parse, then every
- * adapter's build).  First byte: the body shape.  `make fuzz`.
+ * adapter the registry links: the model it claims, the request it
+ * builds).  First byte: the body shape.  `make fuzz`.
  */
 
 #include <stdint.h>
@@ -35,6 +36,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (pt = waav_provider_types; pt->name; pt++) {
             if (pt->tts == NULL) {
                 continue;
+            }
+
+            /* which provider a bare model names (OpenAI's shape) */
+            if (pt->tts->claims_model) {
+                (void) pt->tts->claims_model(req.model.data, req.model.len);
             }
 
             copy = req;

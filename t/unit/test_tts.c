@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "waav_errmsg.h"
+#include "waav_b64json.h"
 #include "waav_tts.h"
 #include "waav_arena.h"
 
@@ -777,6 +778,69 @@ test_errmsg(void **state)
 }
 
 
+static void
+test_google(void **state)
+{
+    waav_err_t      err;
+    waav_tts_out_t  out;
+
+    (void) state;
+
+    build("google", "{\"text\":\"Hello\",\"tts_config\":{"
+          "\"provider\":\"g\"}}", WAAV_TTS_SHAPE_WAAV, &out);
+
+    assert_string_equal(out.http.method, "POST");
+    assert_str(out.http.path, "/text:synthesize");
+    assert_int_equal(out.http.args.len, 0);
+    assert_string_equal(header(&out.http, "X-Goog-Api-Key"), "KEY123");
+    assert_null(header(&out.http, "Authorization"));
+    assert_string_equal(header(&out.http, "Content-Type"), "application/json");
+    assert_str(out.http.body, "{\"input\":{\"text\":\"Hello\"},"
+               "\"voice\":{\"languageCode\":\"en-US\","
+               "\"name\":\"en-US-Standard-C\"},\"audioConfig\":{"
+               "\"audioEncoding\":\"LINEAR16\",\"sampleRateHertz\":24000}}");
+    assert_string_equal(out.content_type, "audio/pcm");
+    assert_int_equal(out.sample_rate, 24000);
+
+    /* the audio comes inside JSON: the response hook, without Google's
+     * WAV header for raw PCM, with it when the client asked for wav */
+    assert_non_null(out.response);
+    assert_string_equal(out.response->field, "audioContent");
+    assert_true(out.response->flags & WAAV_B64JSON_NO_WAV_HEADER);
+
+    build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
+          "\"voice_id\":\"cmn-CN-Wavenet-A\",\"audio_format\":\"wav\","
+          "\"sample_rate\":16000,\"speaking_rate\":1.25}}",
+          WAAV_TTS_SHAPE_WAAV, &out);
+    assert_str(out.http.body, "{\"input\":{\"text\":\"x\"},"
+               "\"voice\":{\"languageCode\":\"cmn-CN\","
+               "\"name\":\"cmn-CN-Wavenet-A\"},\"audioConfig\":{"
+               "\"audioEncoding\":\"LINEAR16\",\"sampleRateHertz\":16000,"
+               "\"speakingRate\":1.25}}");
+    assert_false(out.response->flags & WAAV_B64JSON_NO_WAV_HEADER);
+    assert_string_equal(out.content_type, "audio/wav");
+
+    /* a voice that does not name a language: en-US */
+    build("google", "{\"model\":\"google/x\",\"input\":\"Hi\","
+          "\"voice\":\"custom-voice\",\"response_format\":\"opus\"}",
+          WAAV_TTS_SHAPE_OPENAI, &out);
+    assert_non_null(strstr(out.http.body.data, "\"languageCode\":\"en-US\""));
+    assert_non_null(strstr(out.http.body.data,
+                           "\"audioEncoding\":\"OGG_OPUS\"}"));
+
+    build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
+          "\"voice_id\":\"en-GB\",\"audio_format\":\"ulaw\"}}",
+          WAAV_TTS_SHAPE_WAAV, &out);
+    assert_non_null(strstr(out.http.body.data, "\"languageCode\":\"en-GB\""));
+    assert_non_null(strstr(out.http.body.data, "\"audioEncoding\":\"MULAW\","
+                                               "\"sampleRateHertz\":8000"));
+
+    assert_true(build_fails("google", "{\"text\":\"x\",\"tts_config\":{"
+                "\"provider\":\"g\",\"audio_format\":\"flac\"}}", &err));
+    assert_string_equal(err.code, "UNSUPPORTED_OPTION");
+}
+
+
 int
 main(void)
 {
@@ -801,6 +865,7 @@ main(void)
         cmocka_unit_test_teardown(test_openai_compatible_without_key, waav_arena_teardown),
         cmocka_unit_test_teardown(test_openai_rejects, waav_arena_teardown),
         cmocka_unit_test_teardown(test_cartesia, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_google, waav_arena_teardown),
         cmocka_unit_test_teardown(test_content_types, waav_arena_teardown),
         cmocka_unit_test_teardown(test_adapter_claims, waav_arena_teardown),
         cmocka_unit_test_teardown(test_errmsg, waav_arena_teardown),
