@@ -60,6 +60,47 @@ ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
 }
 
 
+/* type=, key=, location= */
+static char *
+ngx_http_waav_provider_param(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
+    ngx_str_t *v, ngx_str_t *key, ngx_uint_t *have_key)
+{
+    if (ngx_strncmp(v->data, "type=", 5) == 0) {
+        p->type.data = v->data + 5;
+        p->type.len = v->len - 5;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(v->data, "key=", 4) == 0) {
+        key->data = v->data + 4;
+        key->len = v->len - 4;
+        *have_key = 1;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(v->data, "location=", 9) == 0) {
+        p->location.data = v->data + 9;
+        p->location.len = v->len - 9;
+
+        while (p->location.len
+               && p->location.data[p->location.len - 1] == '/')
+        {
+            p->location.len--;
+        }
+
+        if (p->location.len == 0 || p->location.data[0] != '/') {
+            return "needs location=/uri";
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", v);
+
+    return NGX_CONF_ERROR;
+}
+
+
 char *
 ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -100,40 +141,10 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     have_key = 0;
 
     for (i = 2; i < cf->args->nelts; i++) {
-
-        if (ngx_strncmp(value[i].data, "type=", 5) == 0) {
-            p->type.data = value[i].data + 5;
-            p->type.len = value[i].len - 5;
-            continue;
+        rv = ngx_http_waav_provider_param(cf, p, &value[i], &key, &have_key);
+        if (rv != NGX_CONF_OK) {
+            return rv;
         }
-
-        if (ngx_strncmp(value[i].data, "key=", 4) == 0) {
-            key.data = value[i].data + 4;
-            key.len = value[i].len - 4;
-            have_key = 1;
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "location=", 9) == 0) {
-            p->location.data = value[i].data + 9;
-            p->location.len = value[i].len - 9;
-
-            while (p->location.len
-                   && p->location.data[p->location.len - 1] == '/')
-            {
-                p->location.len--;
-            }
-
-            if (p->location.len == 0 || p->location.data[0] != '/') {
-                return "needs location=/uri";
-            }
-
-            continue;
-        }
-
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\"", &value[i]);
-        return NGX_CONF_ERROR;
     }
 
     p->ptype = waav_provider_type((char *) p->type.data, p->type.len);

@@ -384,6 +384,30 @@ ngx_http_waav_stt_chain(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
 }
 
 
+/* where the audio is in the client body: all of it, or the file part */
+static void
+ngx_http_waav_stt_audio(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
+    off_t *start, off_t *len)
+{
+    ngx_chain_t  *cl;
+
+    if (ctx->mp) {
+        *start = (off_t) ctx->mp->file_start;
+        *len = (off_t) (ctx->mp->file_end - ctx->mp->file_start);
+        return;
+    }
+
+    *start = 0;
+    *len = 0;
+
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+         cl = cl->next)
+    {
+        *len += ngx_buf_size(cl->buf);
+    }
+}
+
+
 void
 ngx_http_waav_stt_body(ngx_http_request_t *r)
 {
@@ -393,7 +417,6 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
     waav_err_t                  err;
     waav_alloc_t                a;
     waav_secret_t               secret;
-    ngx_chain_t                *cl;
     ngx_http_waav_ctx_t        *wctx;
     ngx_http_waav_stt_ctx_t    *ctx;
     ngx_http_waav_provider_t   *p;
@@ -417,20 +440,7 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
         goto nomem;
     }
 
-    if (ctx->mp) {
-        start = (off_t) ctx->mp->file_start;
-        audio = (off_t) (ctx->mp->file_end - ctx->mp->file_start);
-
-    } else {
-        start = 0;
-        audio = 0;
-
-        for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
-             cl = cl->next)
-        {
-            audio += ngx_buf_size(cl->buf);
-        }
-    }
+    ngx_http_waav_stt_audio(r, ctx, &start, &audio);
 
     if (audio == 0) {
         waav_err_set(&err, 400, "EMPTY_BODY",

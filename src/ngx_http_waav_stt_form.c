@@ -117,6 +117,67 @@ ngx_http_waav_stt_of_type(ngx_http_request_t *r, const char *type)
 }
 
 
+/* the audio's type: the file part's own, else its file name's */
+static ngx_int_t
+ngx_http_waav_stt_form_type(ngx_http_waav_stt_ctx_t *ctx, waav_err_t *err)
+{
+    waav_str_t     ct;
+    waav_audio_t   au;
+    const char    *type;
+
+    ct.data = ctx->mp->file_type;
+    ct.len = ngx_strlen(ctx->mp->file_type);
+
+    if (waav_audio_type(ct, &au) == 0) {
+        type = waav_audio_ext_type(ctx->mp->file_name);
+
+        if (type == NULL) {
+            waav_err_set(err, 415, "UNSUPPORTED_MEDIA_TYPE",
+                         "The file must be wav, mp3, mpeg, mpga, m4a, mp4, "
+                         "ogg, oga, opus, webm or flac");
+            return NGX_DECLINED;
+        }
+
+        ct.data = (char *) type;
+        ct.len = ngx_strlen(type);
+    }
+
+    ctx->req.content_type = ct;
+
+    return NGX_OK;
+}
+
+
+/* the provider serving the model's family; NULL: none configured */
+static ngx_int_t
+ngx_http_waav_stt_family(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
+    ngx_http_waav_provider_t **provider, waav_err_t *err)
+{
+    const char  *type;
+
+    type = waav_stt_model_type(ctx->req.model.data, ctx->req.model.len);
+
+    if (type == NULL) {
+        waav_err_set(err, 400, "INVALID_MODEL",
+                     "Unknown model '%.*s': name its provider too, as "
+                     "provider/model",
+                     (int) ngx_min(ctx->req.model.len, 64),
+                     ctx->req.model.data);
+        return NGX_DECLINED;
+    }
+
+    *provider = ngx_http_waav_stt_of_type(r, type);
+
+    /* a model of a provider not configured: the location's provider with
+     * its own default model, rather than a model it lacks */
+    if (*provider == NULL) {
+        ctx->req.model.len = 0;
+    }
+
+    return NGX_OK;
+}
+
+
 /*
  * OpenAI's form, parsed as it arrived: the provider is the "provider"
  * field, else the one serving the model's family, else the location's.
@@ -128,9 +189,7 @@ ngx_http_waav_stt_form_read(ngx_http_request_t *r,
 {
     u_char                    *slash;
     ngx_uint_t                 i, explicit;
-    waav_str_t                 fmt, ct;
-    waav_audio_t               au;
-    const char                *type;
+    waav_str_t                 fmt;
     const waav_mp_field_t     *f;
     ngx_http_waav_loc_conf_t  *wlcf;
 
@@ -203,45 +262,11 @@ ngx_http_waav_stt_form_read(ngx_http_request_t *r,
         }
     }
 
-    /* the audio's type: the part's own, else its file name's */
-    ct.data = ctx->mp->file_type;
-    ct.len = ngx_strlen(ctx->mp->file_type);
-
-    if (waav_audio_type(ct, &au) == 0) {
-        type = waav_audio_ext_type(ctx->mp->file_name);
-
-        if (type == NULL) {
-            waav_err_set(err, 415, "UNSUPPORTED_MEDIA_TYPE",
-                         "The file must be wav, mp3, mpeg, mpga, m4a, mp4, "
-                         "ogg, oga, opus, webm or flac");
-            return NGX_DECLINED;
-        }
-
-        ct.data = (char *) type;
-        ct.len = ngx_strlen(type);
-    }
-
-    ctx->req.content_type = ct;
-
-    if (!explicit && ctx->req.model.len) {
-        type = waav_stt_model_type(ctx->req.model.data, ctx->req.model.len);
-
-        if (type == NULL) {
-            waav_err_set(err, 400, "INVALID_MODEL",
-                         "Unknown model '%.*s': name its provider too, as "
-                         "provider/model",
-                         (int) ngx_min(ctx->req.model.len, 64),
-                         ctx->req.model.data);
-            return NGX_DECLINED;
-        }
-
-        *provider = ngx_http_waav_stt_of_type(r, type);
-
-        /* a model of a provider not configured: the location's provider
-         * with its own default model, rather than a model it lacks */
-        if (*provider == NULL) {
-            ctx->req.model.len = 0;
-        }
+    if (ngx_http_waav_stt_form_type(ctx, err) != NGX_OK
+        || (!explicit && ctx->req.model.len
+            && ngx_http_waav_stt_family(r, ctx, provider, err) != NGX_OK))
+    {
+        return NGX_DECLINED;
     }
 
     if (name->len == 0 && *provider == NULL) {

@@ -134,11 +134,21 @@ waav_stt_validate(waav_stt_req_t *req, waav_err_t *err)
                             WAAV_STT_MAX_PROMPT);
     }
 
-    if (!waav_audio_type(req->content_type, &req->audio)) {
+    switch (waav_audio_type(req->content_type, &req->audio)) {
+
+    case 1:
+        break;
+
+    case 0:
         return waav_err_set(err, 415, WAAV_E_UNSUPPORTED_MEDIA,
                             "Content-Type must be audio/wav, audio/x-wav, "
                             "audio/mpeg, audio/ogg, audio/webm, audio/flac, "
                             "audio/mp4 or audio/L16;rate=N[;channels=C]");
+
+    default:
+        return waav_err_set(err, 400, WAAV_E_INVALID_AUDIO,
+                            "audio/L16 takes rate=8000 to 192000 and "
+                            "channels=1 to 8, once each");
     }
 
     return 0;

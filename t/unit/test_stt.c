@@ -133,6 +133,16 @@ test_validate(void **state)
     req_init(&r, "audio/wav");
     r.keywords = S("waav:2, open ai,it's");
     assert_int_equal(waav_stt_validate(&r, &err), 0);
+
+    /* a type waav takes with parameters out of range: invalid audio */
+    req_init(&r, "audio/L16;channels=0");
+    assert_int_equal(waav_stt_validate(&r, &err), -1);
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.code, "INVALID_AUDIO");
+
+    req_init(&r, "audio/L16");
+    assert_int_equal(waav_stt_validate(&r, &err), -1);
+    assert_int_equal(err.status, 415);
 }
 
 
