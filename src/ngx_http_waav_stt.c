@@ -85,14 +85,23 @@ ngx_http_waav_stt_handler(ngx_http_request_t *r)
     ct.len = r->headers_in.content_type
              ? r->headers_in.content_type->value.len : 0;
 
+    wctx = ngx_http_waav_get_ctx(r);
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_stt_ctx_t));
+    if (wctx == NULL || ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* OpenAI's form (ngx_http_waav_stt_form.c), or the audio itself */
     if (ct.len >= sizeof("multipart/form-data") - 1
         && ngx_strncasecmp((u_char *) ct.data, (u_char *) "multipart/form-data",
                            sizeof("multipart/form-data") - 1) == 0)
     {
-        return ngx_http_waav_stt_form(r, ct);
-    }
+        rc = ngx_http_waav_stt_form(r, ctx, ct);
+        if (rc != NGX_OK) {
+            return rc;
+        }
 
-    if (waav_audio_type(ct, &au) == 0) {
+    } else if (waav_audio_type(ct, &au) == 0) {
         return ngx_http_waav_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
                                    "Content-Type must be audio/wav, "
                                    "audio/x-wav, audio/mpeg, audio/ogg, "
@@ -105,12 +114,6 @@ ngx_http_waav_stt_handler(ngx_http_request_t *r)
         return ngx_http_waav_error(r, NGX_HTTP_BAD_REQUEST,
                                    "The request body is empty: send the audio",
                                    "EMPTY_BODY");
-    }
-
-    wctx = ngx_http_waav_get_ctx(r);
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_stt_ctx_t));
-    if (wctx == NULL || ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     wctx->stt = ctx;

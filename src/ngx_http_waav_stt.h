@@ -46,7 +46,8 @@ typedef struct {
 
 
 /* OpenAI's form (ngx_http_waav_stt_form.c) */
-ngx_int_t ngx_http_waav_stt_form(ngx_http_request_t *r, waav_str_t ct);
+ngx_int_t ngx_http_waav_stt_form(ngx_http_request_t *r,
+    ngx_http_waav_stt_ctx_t *ctx, waav_str_t ct);
 ngx_int_t ngx_http_waav_stt_form_read(ngx_http_request_t *r,
     ngx_http_waav_stt_ctx_t *ctx, waav_str_t *name,
     ngx_http_waav_provider_t **provider, waav_err_t *err);

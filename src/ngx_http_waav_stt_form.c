@@ -16,21 +16,13 @@
  * OpenAI's POST /v1/audio/transcriptions: a multipart/form-data body with
  * "file", "model", and optionally "language", "prompt", "response_format"
  * (and our "provider").  The parser sees the body as it arrives (request
- * body filter) and keeps only the file part's byte range.
+ * body filter) and keeps only the file part's byte range.  NGX_OK, or the
+ * response to a Content-Type without a usable boundary.
  */
 ngx_int_t
-ngx_http_waav_stt_form(ngx_http_request_t *r, waav_str_t ct)
+ngx_http_waav_stt_form(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
+    waav_str_t ct)
 {
-    ngx_int_t                 rc;
-    ngx_http_waav_ctx_t      *wctx;
-    ngx_http_waav_stt_ctx_t  *ctx;
-
-    wctx = ngx_http_waav_get_ctx(r);
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_stt_ctx_t));
-    if (wctx == NULL || ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     ctx->mp = ngx_palloc(r->pool, sizeof(waav_mp_parser_t));
     if (ctx->mp == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -43,23 +35,9 @@ ngx_http_waav_stt_form(ngx_http_request_t *r, waav_str_t ct)
                                         "INVALID_REQUEST");
     }
 
-    if (r->headers_in.content_length_n == 0) {
-        return ngx_http_waav_error(r, NGX_HTTP_BAD_REQUEST,
-                                   "The request body is empty: send the form",
-                                   "EMPTY_BODY");
-    }
-
-    wctx->stt = ctx;
     ctx->fmt = WAAV_STT_FMT_JSON;
-    r->disable_not_modified = 1;
 
-    rc = ngx_http_read_client_request_body(r, ngx_http_waav_stt_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return NGX_OK;
 }
 
 

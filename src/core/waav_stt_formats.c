@@ -122,17 +122,9 @@ static int
 waav_stt_openai_json(const waav_stt_result_t *res, int verbose, int words,
     waav_alloc_t *a, waav_str_t *out, waav_err_t *err)
 {
-    size_t                  i, cap;
-    waav_jw_t               w;
-    const waav_stt_word_t  *word;
+    waav_jw_t  w;
 
-    cap = 256 + 6 * (res->transcript.len + res->language.len);
-
-    for (i = 0; i < res->nwords; i++) {
-        cap += 96 + 6 * res->words[i].word.len;
-    }
-
-    if (waav_jw_alloc(&w, cap, a, err) != 0) {
+    if (waav_jw_alloc(&w, waav_stt_result_cap(res), a, err) != 0) {
         return -1;
     }
 
@@ -153,27 +145,8 @@ waav_stt_openai_json(const waav_stt_result_t *res, int verbose, int words,
 
     waav_jw_str(&w, "text", res->transcript.data, res->transcript.len);
 
-    if (verbose && words && res->has_words) {
-        waav_jw_key_array(&w, "words");
-
-        for (i = 0; i < res->nwords; i++) {
-            word = &res->words[i];
-
-            waav_jw_open(&w, NULL);
-            waav_jw_str(&w, "word", word->word.data, word->word.len);
-
-            if (word->has_start) {
-                waav_jw_num(&w, "start", word->start);
-            }
-
-            if (word->has_end) {
-                waav_jw_num(&w, "end", word->end);
-            }
-
-            waav_jw_close(&w);
-        }
-
-        waav_jw_close_array(&w);
+    if (verbose && words) {
+        waav_stt_words_json(&w, res, 0);
     }
 
     waav_jw_close(&w);

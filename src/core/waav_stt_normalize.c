@@ -213,13 +213,10 @@ waav_stt_text_normalize(const char *json, size_t len,
 
 /* --- our JSON ------------------------------------------------------------- */
 
-int
-waav_stt_result_json(const waav_stt_result_t *res, waav_alloc_t *a,
-    waav_str_t *out, waav_err_t *err)
+size_t
+waav_stt_result_cap(const waav_stt_result_t *res)
 {
-    size_t                  i, cap;
-    waav_jw_t               w;
-    const waav_stt_word_t  *word;
+    size_t  i, cap;
 
     /* a byte escapes to at most 6 */
     cap = 1024 + 6 * (res->transcript.len + res->language.len
@@ -229,7 +226,55 @@ waav_stt_result_json(const waav_stt_result_t *res, waav_alloc_t *a,
         cap += 128 + 6 * res->words[i].word.len;
     }
 
-    if (waav_jw_alloc(&w, cap, a, err) != 0) {
+    return cap;
+}
+
+
+void
+waav_stt_words_json(waav_jw_t *w, const waav_stt_result_t *res,
+    int confidence)
+{
+    size_t                  i;
+    const waav_stt_word_t  *word;
+
+    if (!res->has_words) {
+        return;
+    }
+
+    waav_jw_key_array(w, "words");
+
+    for (i = 0; i < res->nwords; i++) {
+        word = &res->words[i];
+
+        waav_jw_open(w, NULL);
+        waav_jw_str(w, "word", word->word.data, word->word.len);
+
+        if (word->has_start) {
+            waav_jw_num(w, "start", word->start);
+        }
+
+        if (word->has_end) {
+            waav_jw_num(w, "end", word->end);
+        }
+
+        if (confidence && word->has_confidence) {
+            waav_jw_num(w, "confidence", word->confidence);
+        }
+
+        waav_jw_close(w);
+    }
+
+    waav_jw_close_array(w);
+}
+
+
+int
+waav_stt_result_json(const waav_stt_result_t *res, waav_alloc_t *a,
+    waav_str_t *out, waav_err_t *err)
+{
+    waav_jw_t  w;
+
+    if (waav_jw_alloc(&w, waav_stt_result_cap(res), a, err) != 0) {
         return -1;
     }
 
@@ -248,32 +293,7 @@ waav_stt_result_json(const waav_stt_result_t *res, waav_alloc_t *a,
         waav_jw_num(&w, "duration", res->duration);
     }
 
-    if (res->has_words) {
-        waav_jw_key_array(&w, "words");
-
-        for (i = 0; i < res->nwords; i++) {
-            word = &res->words[i];
-
-            waav_jw_open(&w, NULL);
-            waav_jw_str(&w, "word", word->word.data, word->word.len);
-
-            if (word->has_start) {
-                waav_jw_num(&w, "start", word->start);
-            }
-
-            if (word->has_end) {
-                waav_jw_num(&w, "end", word->end);
-            }
-
-            if (word->has_confidence) {
-                waav_jw_num(&w, "confidence", word->confidence);
-            }
-
-            waav_jw_close(&w);
-        }
-
-        waav_jw_close_array(&w);
-    }
+    waav_stt_words_json(&w, res, 1);
 
     waav_jw_str(&w, "provider", res->provider.data, res->provider.len);
     waav_jw_str(&w, "model", res->model.data, res->model.len);

@@ -23,6 +23,15 @@ uint64_t waav_stt_result_seconds(const waav_stt_result_t *res);
 /* where the audio ends: the duration, else the last timed word's end */
 double waav_stt_result_end(const waav_stt_result_t *res);
 
+struct waav_jw_s;
+
+/* bytes enough for a result written as JSON, whatever its escaping */
+size_t waav_stt_result_cap(const waav_stt_result_t *res);
+
+/* "words": [{"word", "start", "end"[, "confidence"]}] when it has any */
+void waav_stt_words_json(struct waav_jw_s *w, const waav_stt_result_t *res,
+    int confidence);
+
 /* --- for normalizers ------------------------------------------------------ */
 
 /* 502 PROVIDER_BAD_RESPONSE "Provider <name> returned <what>"; -1 */

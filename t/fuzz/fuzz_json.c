@@ -1,8 +1,9 @@
 /*
  * libFuzzer target: client JSON through waav_json_parse (duplicate keys,
  * \u0000, trailing bytes refused), against a plain cJSON parse and a
- * pairwise duplicate check: it accepts exactly what they accept.
- * `make fuzz`.
+ * pairwise duplicate check: it accepts exactly what they accept.  The
+ * same bytes, escaped as a JSON string and in an error body, must read
+ * back as valid JSON.  `make fuzz`.
  */
 
 #include <stdint.h>
@@ -35,6 +36,57 @@ waav_fuzz_dup(const cJSON *item)
     }
 
     return 0;
+}
+
+
+/* hostile bytes as a JSON string and in an error body: always JSON */
+static void
+waav_fuzz_escape(const uint8_t *data, size_t size)
+{
+    char    *buf;
+    size_t   n, m;
+    cJSON   *j;
+
+    n = waav_json_escape(NULL, (const char *) data, size);
+    buf = malloc(n + 3);
+    buf[0] = '"';
+
+    if (waav_json_escape(buf + 1, (const char *) data, size) != n) {
+        abort();
+    }
+
+    buf[n + 1] = '"';
+    buf[n + 2] = '\0';
+
+    j = cJSON_Parse(buf);
+
+    if (j == NULL || !cJSON_IsString(j)
+        || !waav_utf8_valid(buf, n + 2))
+    {
+        abort();
+    }
+
+    cJSON_Delete(j);
+    free(buf);
+
+    m = waav_json_error(NULL, 0, (const char *) data, size, "CODE");
+    buf = malloc(m + 1);
+
+    if (waav_json_error(buf, m, (const char *) data, size, "CODE") != m) {
+        abort();
+    }
+
+    buf[m] = '\0';
+    j = cJSON_Parse(buf);
+
+    if (j == NULL || !cJSON_IsObject(j)) {
+        abort();
+    }
+
+    cJSON_Delete(j);
+    free(buf);
+
+    (void) waav_utf8_chars((const char *) data, size);
 }
 
 
@@ -80,6 +132,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     cJSON_Delete(ref);
+    waav_fuzz_escape(data, size);
     waav_arena_reset();
 
     return 0;
