@@ -25,6 +25,7 @@
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_tts.h"
 #include "ngx_http_waav_util.h"
+#include "ngx_http_waav_xform.h"
 #include "waav_errmsg.h"
 #include "waav_json.h"
 
@@ -41,9 +42,7 @@ typedef struct {
     ngx_http_waav_provider_t  *provider;
     waav_tts_req_t             req;
     waav_tts_out_t             preq;
-    void                      *xform;          /* the response hook's */
-    ngx_chain_t               *free;           /* its output buffers */
-    ngx_chain_t               *busy;
+    ngx_http_waav_xform_t      xform;          /* the response hook's */
     ngx_str_t                  cache_key;
 
     ngx_int_t                  rc;             /* subrequest's rc */
@@ -597,109 +596,7 @@ ngx_http_waav_tts_header_filter(ngx_http_request_t *r)
 }
 
 
-/*
- * The answer through the adapter's response hook (audio inside JSON): *in
- * becomes the audio it carries, in buffers reused once sent.  NGX_DECLINED
- * when the answer is not what the hook expects.
- */
-static ngx_int_t
-ngx_http_waav_tts_xform(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
-    ngx_chain_t **in)
-{
-    size_t               size, n;
-    ngx_buf_t           *b;
-    ngx_chain_t         *cl, *ncl, *out, **ll;
-    const waav_xform_t  *x;
-
-    x = ctx->preq.response;
-
-    if (ctx->xform == NULL) {
-        ctx->xform = ngx_palloc(r->pool, x->size);
-        if (ctx->xform == NULL) {
-            return NGX_ERROR;
-        }
-
-        x->init(x, ctx->xform);
-    }
-
-    out = NULL;
-    ll = &out;
-
-    for (cl = *in; cl; cl = cl->next) {
-        size = ngx_buf_in_memory(cl->buf) ? ngx_buf_size(cl->buf) : 0;
-
-        if (size == 0 && !ngx_buf_special(cl->buf)
-            && !cl->buf->last_in_chain)
-        {
-            continue;
-        }
-
-        ncl = ngx_chain_get_free_buf(r->pool, &ctx->free);
-        if (ncl == NULL) {
-            return NGX_ERROR;
-        }
-
-        b = ncl->buf;
-
-        if ((size_t) (b->end - b->start) < size + WAAV_XFORM_SLACK) {
-            b->start = ngx_palloc(r->pool,
-                                  ngx_max(size + WAAV_XFORM_SLACK, 4096));
-            if (b->start == NULL) {
-                return NGX_ERROR;
-            }
-
-            b->end = b->start + ngx_max(size + WAAV_XFORM_SLACK, 4096);
-        }
-
-        b->pos = b->start;
-        b->last = b->start;
-        b->tag = (ngx_buf_tag_t) &ngx_http_waav_module;
-        b->flush = cl->buf->flush;
-        b->sync = cl->buf->sync;
-        b->last_buf = cl->buf->last_buf;
-        b->last_in_chain = cl->buf->last_in_chain;
-
-        if (size && x->feed(ctx->xform, (char *) cl->buf->pos, size,
-                            (char *) b->pos, &n)
-                    != 0)
-        {
-            return NGX_DECLINED;
-        }
-
-        cl->buf->pos = cl->buf->last;
-
-        if (size) {
-            b->last += n;
-        }
-
-        /* memory only with audio in it: else a special buffer */
-        b->memory = (b->last > b->pos);
-
-        if ((b->last_buf || b->last_in_chain) && x->end(ctx->xform) != 0) {
-            return NGX_DECLINED;
-        }
-
-        /* a piece that was all wrapper: nothing to pass on */
-        if (!b->memory && !b->flush && !b->sync && !b->last_buf
-            && !b->last_in_chain)
-        {
-            ncl->next = ctx->free;
-            ctx->free = ncl;
-            continue;
-        }
-
-        *ll = ncl;
-        ll = &ncl->next;
-    }
-
-    *ll = NULL;
-    *in = out;
-
-    return NGX_OK;
-}
-
-
-/* passes the audio on; buffers of the response hook come back when sent */
+/* passes the audio on; the response hook's buffers come back when sent */
 static ngx_int_t
 ngx_http_waav_tts_pass(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
     ngx_chain_t *in)
@@ -709,8 +606,7 @@ ngx_http_waav_tts_pass(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
     rc = ngx_http_waav_next_body_filter(r, in);
 
     if (ctx->preq.response) {
-        ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &in,
-                                (ngx_buf_tag_t) &ngx_http_waav_module);
+        ngx_http_waav_xform_sent(r, &ctx->xform, in);
     }
 
     return rc;
@@ -739,7 +635,8 @@ ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     }
 
     if (ctx->ok && ctx->preq.response) {
-        rc = ngx_http_waav_tts_xform(r, ctx, &in);
+        ctx->xform.x = ctx->preq.response;
+        rc = ngx_http_waav_xform(r, &ctx->xform, &in);
 
         if (rc == NGX_ERROR || (rc == NGX_DECLINED && ctx->streaming)) {
             return NGX_ERROR;

@@ -349,7 +349,7 @@ Waav::Mock::mock_audio('compat', 16000),
     waav_provider google key=test-google-key location=/_google;
 --- config eval
 # 2,400 bytes of "audio": a 44-byte RIFF header, then a pattern
-my $audio = 'RIFF' . ("\0" x 40) . join('', map { chr(($_ * 7) & 0xff) } 0 .. 2355);
+my $audio = 'RIFF' . ("\0" x 40) . pack('C*', map { ($_ * 7) & 0xff } 0 .. 2355);
 require MIME::Base64;
 my $b64 = MIME::Base64::encode_base64($audio, '');
 "    location /_google/ {
@@ -377,8 +377,8 @@ my $b64 = MIME::Base64::encode_base64($audio, '');
 ["Content-Type: audio/pcm\nx-audio-format: linear16\nx-sample-rate: 24000\n!Content-Length",
  "Content-Type: audio/wav\nx-audio-format: wav"]
 --- response_body eval
-[join('', map { chr(($_ * 7) & 0xff) } 0 .. 2355),
- 'RIFF' . ("\0" x 40) . join('', map { chr(($_ * 7) & 0xff) } 0 .. 2355)]
+[pack('C*', map { ($_ * 7) & 0xff } 0 .. 2355),
+ 'RIFF' . ("\0" x 40) . pack('C*', map { ($_ * 7) & 0xff } 0 .. 2355)]
 --- no_error_log
 [alert]
 [error]
