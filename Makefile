@@ -44,7 +44,7 @@ else
 MODULE      := $(BUILD)/ngx_http_waav_module.so
 LOAD_MODULE := $(MODULE)
 endif
-SOURCES     := $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h)
+SOURCES     := $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h src/*/*/*.c)
 
 BUILD_PKGS  := nginx nginx-dev gcc make libcjson-dev libjwt-dev \
                libhiredis-dev libssl-dev libpcre2-dev zlib1g-dev
@@ -53,7 +53,7 @@ TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
 BENCH_PKGS  := wrk
 
 .PHONY: all build run test unit integration bench deps deps-test deps-bench \
-        clean nginx-t fuzz
+        clean nginx-t fuzz registry registry-check registry-readme FORCE
 
 all: build
 
@@ -72,7 +72,17 @@ deps-bench:
 
 # --- the module ------------------------------------------------------------
 
-$(NGX_BUILD)/.configured: config Makefile scripts/configure.sh
+# config lists the adapters (src/core/tts, src/core/stt) by glob when nginx is
+# configured: a file added or removed there configures again
+ADAPTERS    := $(sort $(wildcard src/core/tts/*.c src/core/stt/*.c))
+
+$(BUILD)/.adapters: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(ADAPTERS)' | cmp -s - $@ || echo '$(ADAPTERS)' >$@
+
+FORCE:
+
+$(NGX_BUILD)/.configured: config Makefile scripts/configure.sh $(BUILD)/.adapters
 ifeq ($(STATIC),1)
 	@scripts/nginx-source.sh "$(NGINX_SRC)"
 endif
@@ -106,18 +116,37 @@ run: build
 # --- tests -----------------------------------------------------------------
 
 UNIT_TESTS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(wildcard t/unit/test_*.c))
-CORE_SRCS   := $(wildcard src/core/*.c)
+# the pure C core: src/core/*.c and the adapters (src/core/tts, src/core/stt)
+CORE_SRCS   := $(wildcard src/core/*.c src/core/tts/*.c src/core/stt/*.c)
+CORE_LIBS   := -lcjson -ljwt -lcrypto -lm
 
 $(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g $(SAN_FLAGS) \
-	    -Isrc/core -o $@ $< $(CORE_SRCS) -lcmocka -lcjson -ljwt -lcrypto -lm
+	    -Isrc/core -o $@ $< $(CORE_SRCS) -lcmocka $(CORE_LIBS)
 
 $(BUILD)/unit/test_limit_lua: src/ngx_http_waav_limit_lua.h \
                               src/ngx_http_waav_limit.lua
 
-unit: deps-test $(UNIT_TESTS)
+unit: deps-test $(UNIT_TESTS) registry-check
 	@set -e; for t in $(UNIT_TESTS); do echo "# $$t"; $$t; done
+
+# the provider registry as TSV (build/waav-registry --markdown: README's table)
+$(BUILD)/waav-registry: src/core/tools/waav-registry.c $(CORE_SRCS) \
+        $(wildcard src/core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g \
+	    -Isrc/core -o $@ $< $(CORE_SRCS) $(CORE_LIBS)
+
+registry: $(BUILD)/waav-registry
+	@$(BUILD)/waav-registry
+
+# README's provider table is what the registry says
+registry-check: $(BUILD)/waav-registry
+	@scripts/registry-readme.sh --check $(BUILD)/waav-registry
+
+registry-readme: $(BUILD)/waav-registry
+	@scripts/registry-readme.sh $(BUILD)/waav-registry
 
 integration: deps-test build
 	@BUILD=$(BUILD) SAN=$(SAN) NGINX_BIN=$(NGINX_BIN) MODULE=$(LOAD_MODULE) \
@@ -134,18 +163,17 @@ FUZZ_PKGS    := clang libclang-rt-14-dev llvm-14 libcmocka-dev libcjson-dev \
                 libjwt-dev libssl-dev
 FUZZ_TARGETS := $(patsubst t/fuzz/%.c,build/fuzz/%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_COV     := $(patsubst t/fuzz/%.c,build/fuzz-cov/%,$(wildcard t/fuzz/fuzz_*.c))
-FUZZ_LIBS    := -lcjson -ljwt -lcrypto -lm
 
 build/fuzz/%: t/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core -o $@ $< \
-	    $(CORE_SRCS) $(FUZZ_LIBS)
+	    $(CORE_SRCS) $(CORE_LIBS)
 
 # the same target built for llvm-cov: the coverage of its corpus
 build/fuzz-cov/%: t/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
 	clang -g -O0 -fsanitize=fuzzer -fprofile-instr-generate \
-	    -fcoverage-mapping -Isrc/core -o $@ $< $(CORE_SRCS) $(FUZZ_LIBS)
+	    -fcoverage-mapping -Isrc/core -o $@ $< $(CORE_SRCS) $(CORE_LIBS)
 
 # each target for FUZZ_SECONDS, then the line coverage of the files it
 # covers (scripts/fuzz.sh); a crash or a file under 80 % fails

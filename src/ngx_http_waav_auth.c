@@ -359,8 +359,9 @@ static ngx_int_t
 ngx_http_waav_auth_body(ngx_http_request_t *r, const char *code,
     const char *message, ngx_str_t *body)
 {
-    size_t     cap;
-    waav_jw_t  w;
+    size_t      cap;
+    waav_jw_t   w;
+    waav_str_t  out;
 
     cap = 6 * (ngx_strlen(code) + ngx_strlen(message)) + 32;
 
@@ -375,9 +376,13 @@ ngx_http_waav_auth_body(ngx_http_request_t *r, const char *code,
     waav_jw_cstr(&w, "message", message);
     waav_jw_close(&w);
 
-    body->len = w.len;
+    if (waav_jw_done(&w, &out) != 0) {
+        return NGX_ERROR;
+    }
 
-    return w.overflow ? NGX_ERROR : NGX_OK;
+    body->len = out.len;
+
+    return NGX_OK;
 }
 
 

@@ -298,12 +298,18 @@ ngx_http_waav_create_loc_conf(ngx_conf_t *cf)
  * enclosing one (location) or from nginx's default (server).
  */
 static void
-ngx_http_waav_stt_body(ngx_conf_t *cf, ngx_http_waav_loc_conf_t *conf)
+ngx_http_waav_stt_body_size(ngx_conf_t *cf, ngx_http_waav_loc_conf_t *conf)
 {
     ngx_http_core_loc_conf_t  *clcf, *sclcf, *hclcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     sclcf = conf->stt_srv_clcf;
+    hclcf = conf->stt_http_clcf;
+
+    if (sclcf == NULL || hclcf == NULL) {
+        /* not noted by waav_stt: leave nginx's bound alone */
+        return;
+    }
 
     if (conf->stt_loc_body_set
         || clcf->client_max_body_size != sclcf->client_max_body_size)
@@ -312,8 +318,6 @@ ngx_http_waav_stt_body(ngx_conf_t *cf, ngx_http_waav_loc_conf_t *conf)
     }
 
     if (!conf->stt_max_size_set) {
-        hclcf = conf->stt_http_clcf;
-
         if (conf->stt_srv_body_set
             || sclcf->client_max_body_size != 1024 * 1024
             || hclcf->client_max_body_size != NGX_CONF_UNSET)
@@ -390,7 +394,7 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     if (conf->stt == 1) {
-        ngx_http_waav_stt_body(cf, conf);
+        ngx_http_waav_stt_body_size(cf, conf);
     }
 
     if (conf->limits == NULL) {

@@ -64,7 +64,7 @@ typedef struct {
     ngx_flag_t   stt;
     ngx_str_t    stt_provider;
     size_t       stt_max_size;
-    /* what the user bounded uploads with (see ngx_http_waav_stt_body) */
+    /* what the user bounded uploads with (see ngx_http_waav_stt_body_size) */
     unsigned     stt_max_size_set:1;        /* waav_stt_max_size, any level */
     unsigned     stt_loc_body_set:1;        /* client_max_body_size ... */
     unsigned     stt_srv_body_set:1;        /* ... before waav_stt */

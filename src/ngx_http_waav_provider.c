@@ -60,12 +60,53 @@ ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
 }
 
 
+/* type=, key=, location= */
+static char *
+ngx_http_waav_provider_param(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
+    ngx_str_t *v, ngx_str_t *key, ngx_uint_t *have_key)
+{
+    if (ngx_strncmp(v->data, "type=", 5) == 0) {
+        p->type.data = v->data + 5;
+        p->type.len = v->len - 5;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(v->data, "key=", 4) == 0) {
+        key->data = v->data + 4;
+        key->len = v->len - 4;
+        *have_key = 1;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(v->data, "location=", 9) == 0) {
+        p->location.data = v->data + 9;
+        p->location.len = v->len - 9;
+
+        while (p->location.len
+               && p->location.data[p->location.len - 1] == '/')
+        {
+            p->location.len--;
+        }
+
+        if (p->location.len == 0 || p->location.data[0] != '/') {
+            return "needs location=/uri";
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", v);
+
+    return NGX_CONF_ERROR;
+}
+
+
 char *
 ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_waav_main_conf_t  *wmcf = conf;
 
-    char                      *rv;
+    char                      *rv, types[512];
     ngx_str_t                 *value, key;
     ngx_uint_t                 i, have_key;
     ngx_http_waav_provider_t  *p, *q;
@@ -100,52 +141,25 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     have_key = 0;
 
     for (i = 2; i < cf->args->nelts; i++) {
-
-        if (ngx_strncmp(value[i].data, "type=", 5) == 0) {
-            p->type.data = value[i].data + 5;
-            p->type.len = value[i].len - 5;
-            continue;
+        rv = ngx_http_waav_provider_param(cf, p, &value[i], &key, &have_key);
+        if (rv != NGX_CONF_OK) {
+            return rv;
         }
+    }
 
-        if (ngx_strncmp(value[i].data, "key=", 4) == 0) {
-            key.data = value[i].data + 4;
-            key.len = value[i].len - 4;
-            have_key = 1;
-            continue;
-        }
+    p->ptype = waav_provider_type((char *) p->type.data, p->type.len);
 
-        if (ngx_strncmp(value[i].data, "location=", 9) == 0) {
-            p->location.data = value[i].data + 9;
-            p->location.len = value[i].len - 9;
-
-            while (p->location.len
-                   && p->location.data[p->location.len - 1] == '/')
-            {
-                p->location.len--;
-            }
-
-            if (p->location.len == 0 || p->location.data[0] != '/') {
-                return "needs location=/uri";
-            }
-
-            continue;
-        }
-
+    if (p->ptype == NULL) {
+        (void) waav_provider_type_list(types, sizeof(types),
+                                       WAAV_REGISTRY_TTS|WAAV_REGISTRY_STT);
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\"", &value[i]);
+                           "unknown waav provider type \"%V\" (%s)",
+                           &p->type, types);
         return NGX_CONF_ERROR;
     }
 
-    p->tts = waav_tts_adapter((char *) p->type.data, p->type.len);
-    p->stt = waav_stt_adapter((char *) p->type.data, p->type.len);
-
-    if (p->tts == NULL && p->stt == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "unknown waav provider type \"%V\" (deepgram, "
-                           "elevenlabs, openai, openai-compatible, cartesia, "
-                           "groq)", &p->type);
-        return NGX_CONF_ERROR;
-    }
+    p->tts = p->ptype->tts;
+    p->stt = p->ptype->stt;
 
     if (p->location.len == 0) {
         p->location.len = sizeof("/_waav/") - 1 + p->name.len;
@@ -164,11 +178,8 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    /* a self-hosted OpenAI-compatible server may need no key */
-    p->usable = p->key.len > 0
-                || (p->type.len == sizeof("openai-compatible") - 1
-                    && ngx_strncmp(p->type.data, "openai-compatible",
-                                   p->type.len) == 0);
+    /* a self-hosted server may need no key */
+    p->usable = p->key.len > 0 || p->ptype->key_optional;
 
     return NGX_CONF_OK;
 }
@@ -193,6 +204,20 @@ ngx_http_waav_provider_find(ngx_http_request_t *r, waav_str_t name)
     }
 
     return NULL;
+}
+
+
+/* what a provider's credentials are made of (a token, once exchanged,
+ * will come from the shared-memory cache) */
+void
+ngx_http_waav_provider_secret(ngx_http_waav_provider_t *p,
+    waav_secret_t *secret)
+{
+    ngx_memzero(secret, sizeof(waav_secret_t));
+
+    secret->key.data = (char *) p->key.data;
+    secret->key.len = p->key.len;
+    secret->now = ngx_time();
 }
 
 

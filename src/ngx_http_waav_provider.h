@@ -7,19 +7,19 @@
 #define NGX_HTTP_WAAV_PROVIDER_H
 
 #include "ngx_http_waav_module.h"
-#include "waav_stt.h"
-#include "waav_tts.h"
+#include "waav_registry.h"
 
 
 /* a provider declared with waav_provider */
 typedef struct {
-    ngx_str_t                  name;       /* what clients call it */
-    ngx_str_t                  type;       /* which adapter speaks to it */
-    ngx_str_t                  key;        /* empty: none configured */
-    ngx_str_t                  location;   /* internal location, no '/' at end */
-    const waav_tts_adapter_t  *tts;        /* NULL: the type has no TTS */
-    const waav_stt_adapter_t  *stt;        /* NULL: the type has no STT */
-    unsigned                   usable:1;   /* has a key, or needs none */
+    ngx_str_t                    name;      /* what clients call it */
+    ngx_str_t                    type;      /* which adapter speaks to it */
+    const waav_provider_type_t  *ptype;     /* the type's registry row */
+    ngx_str_t                    key;       /* empty: none configured */
+    ngx_str_t                    location;  /* internal, no '/' at its end */
+    const waav_tts_adapter_t    *tts;       /* NULL: the type has no TTS */
+    const waav_stt_adapter_t    *stt;       /* NULL: the type has no STT */
+    unsigned                     usable:1;  /* has a key, or needs none */
 } ngx_http_waav_provider_t;
 
 
@@ -39,6 +39,8 @@ ngx_int_t ngx_http_waav_provider_init(ngx_conf_t *cf);
 
 ngx_http_waav_provider_t *ngx_http_waav_provider_find(ngx_http_request_t *r,
     waav_str_t name);
+void ngx_http_waav_provider_secret(ngx_http_waav_provider_t *p,
+    waav_secret_t *secret);
 ngx_int_t ngx_http_waav_provider_list(ngx_http_request_t *r,
     ngx_uint_t tts, u_char *buf, size_t size, size_t *len);
 

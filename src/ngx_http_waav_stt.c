@@ -9,7 +9,11 @@
  * temp file), wrapped by a multipart prefix and suffix for providers that
  * take a form.  The provider's JSON answer comes back in memory (an
  * in-memory subrequest, bounded by subrequest_output_buffer_size in the
- * provider location) and is normalized by the core (src/core/waav_stt.c).
+ * provider location) and is normalized by the core (src/core/waav_stt*.c);
+ * a provider that takes several calls (AssemblyAI's upload, create, poll)
+ * is walked through them by its adapter's multi-step hook
+ * (ngx_http_waav_stt_step.c).  OpenAI's multipart form:
+ * ngx_http_waav_stt_form.c.
  */
 
 #include "ngx_http_waav_module.h"
@@ -20,61 +24,20 @@
 #include "ngx_http_waav_stt.h"
 #include "ngx_http_waav_util.h"
 #include "waav_json.h"
-#include "waav_stt.h"
-#include "waav_multipart.h"
-
-
-#define NGX_HTTP_WAAV_STT_ONE     0        /* one call answers */
-#define NGX_HTTP_WAAV_STT_UPLOAD  1        /* AssemblyAI's steps */
-#define NGX_HTTP_WAAV_STT_CREATE  2
-#define NGX_HTTP_WAAV_STT_POLL    3
-
-
-typedef struct {
-    ngx_http_request_t        *r;
-    ngx_http_waav_provider_t  *provider;
-    waav_stt_req_t             req;
-    waav_http_req_t            preq;
-    ngx_http_request_t        *sr;
-    ngx_int_t                  rc;
-    ngx_uint_t                 step;
-    ngx_msec_t                 started;
-    waav_str_t                 id;          /* the transcript polled */
-    ngx_event_t                poll;
-    u_char                     head[256];   /* the body's first bytes */
-    size_t                     head_len;
-    waav_mp_parser_t          *mp;          /* OpenAI's form, or NULL */
-    waav_stt_fmt_e             fmt;         /* its response_format */
-    ngx_chain_t               *body;        /* to the provider */
-    off_t                      body_len;
-    uint64_t                   seconds;     /* charged before the call */
-    uint64_t                   extra;       /* reported beyond that */
-    waav_str_t                 answer;      /* normalized, to send */
-    off_t                      got;         /* the answer's bytes kept */
-    unsigned                   done:1;
-    unsigned                   too_big:1;   /* the answer did not fit */
-} ngx_http_waav_stt_ctx_t;
-
-
+#include "waav_stt_normalize.h"
+#include "waav_stt_validate.h"
 
 
 static ngx_int_t ngx_http_waav_stt_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_waav_stt_form(ngx_http_request_t *r, waav_str_t ct);
 static void ngx_http_waav_stt_go(ngx_http_request_t *r);
 static void ngx_http_waav_stt_reply(ngx_http_request_t *r,
-    ngx_http_waav_stt_ctx_t *ctx, waav_str_t out);
+    ngx_http_waav_stt_ctx_t *ctx);
 static void ngx_http_waav_stt_trued(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_stt_answer(ngx_http_request_t *r,
-    ngx_http_waav_stt_ctx_t *ctx, waav_str_t out);
-static void ngx_http_waav_stt_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data,
-    ngx_int_t rc);
+    ngx_http_waav_stt_ctx_t *ctx);
 static void ngx_http_waav_stt_resume(ngx_http_request_t *r);
 static const char *ngx_http_waav_stt_too_big(ngx_http_request_t *r,
     ngx_http_request_t *sr);
-static ngx_int_t ngx_http_waav_stt_next(ngx_http_request_t *r,
-    ngx_http_waav_stt_ctx_t *ctx, waav_str_t answer, waav_str_t *done,
-    waav_err_t *err);
 
 
 char *
@@ -103,64 +66,12 @@ ngx_http_waav_stt(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/*
- * OpenAI's POST /v1/audio/transcriptions: a multipart/form-data body with
- * "file", "model", and optionally "language", "prompt", "response_format"
- * (and our "provider").  The parser sees the body as it arrives (request
- * body filter) and keeps only the file part's byte range.
- */
-static ngx_int_t
-ngx_http_waav_stt_form(ngx_http_request_t *r, waav_str_t ct)
-{
-    ngx_int_t                 rc;
-    ngx_http_waav_ctx_t      *wctx;
-    ngx_http_waav_stt_ctx_t  *ctx;
-
-    wctx = ngx_http_waav_get_ctx(r);
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_stt_ctx_t));
-    if (wctx == NULL || ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->mp = ngx_palloc(r->pool, sizeof(waav_mp_parser_t));
-    if (ctx->mp == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (waav_mp_init(ctx->mp, ct.data, ct.len) != 0) {
-        return ngx_http_waav_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                        ctx->mp->error,
-                                        ngx_strlen(ctx->mp->error),
-                                        "INVALID_REQUEST");
-    }
-
-    if (r->headers_in.content_length_n == 0) {
-        return ngx_http_waav_error(r, NGX_HTTP_BAD_REQUEST,
-                                   "The request body is empty: send the form",
-                                   "EMPTY_BODY");
-    }
-
-    wctx->stt = ctx;
-    ctx->fmt = WAAV_STT_FMT_JSON;
-    r->disable_not_modified = 1;
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_waav_stt_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
-}
-
-
 static ngx_int_t
 ngx_http_waav_stt_handler(ngx_http_request_t *r)
 {
-    unsigned                  rate;
     ngx_int_t                 rc;
     waav_str_t                ct;
-    const char               *ext;
+    waav_audio_t              au;
     ngx_http_waav_ctx_t      *wctx;
     ngx_http_waav_stt_ctx_t  *ctx;
 
@@ -177,19 +88,28 @@ ngx_http_waav_stt_handler(ngx_http_request_t *r)
     ct.len = r->headers_in.content_type
              ? r->headers_in.content_type->value.len : 0;
 
+    wctx = ngx_http_waav_get_ctx(r);
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_stt_ctx_t));
+    if (wctx == NULL || ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* OpenAI's form (ngx_http_waav_stt_form.c), or the audio itself */
     if (ct.len >= sizeof("multipart/form-data") - 1
         && ngx_strncasecmp((u_char *) ct.data, (u_char *) "multipart/form-data",
                            sizeof("multipart/form-data") - 1) == 0)
     {
-        return ngx_http_waav_stt_form(r, ct);
-    }
+        rc = ngx_http_waav_stt_form(r, ctx, ct);
+        if (rc != NGX_OK) {
+            return rc;
+        }
 
-    if (!waav_stt_audio_type(ct, &rate, &ext)) {
+    } else if (waav_audio_type(ct, &au) == 0) {
         return ngx_http_waav_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
                                    "Content-Type must be audio/wav, "
                                    "audio/x-wav, audio/mpeg, audio/ogg, "
                                    "audio/webm, audio/flac, audio/mp4 or "
-                                   "audio/L16;rate=N",
+                                   "audio/L16;rate=N[;channels=C]",
                                    "UNSUPPORTED_MEDIA_TYPE");
     }
 
@@ -197,12 +117,6 @@ ngx_http_waav_stt_handler(ngx_http_request_t *r)
         return ngx_http_waav_error(r, NGX_HTTP_BAD_REQUEST,
                                    "The request body is empty: send the audio",
                                    "EMPTY_BODY");
-    }
-
-    wctx = ngx_http_waav_get_ctx(r);
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_stt_ctx_t));
-    if (wctx == NULL || ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     wctx->stt = ctx;
@@ -347,196 +261,6 @@ ngx_http_waav_stt_query(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
 }
 
 
-/* a form field's value, copied to the pool; empty when absent */
-static ngx_int_t
-ngx_http_waav_stt_field(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
-    const char *fname, waav_str_t *out)
-{
-    u_char                 *d;
-    const waav_mp_field_t  *f;
-
-    out->data = "";
-    out->len = 0;
-
-    f = waav_mp_get(ctx->mp, fname);
-    if (f == NULL || f->len == 0) {
-        return NGX_OK;
-    }
-
-    d = ngx_pnalloc(r->pool, f->len);
-    if (d == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(d, f->value, f->len);
-    out->data = (char *) d;
-    out->len = f->len;
-
-    return NGX_OK;
-}
-
-
-/* the first usable STT provider of a type */
-static ngx_http_waav_provider_t *
-ngx_http_waav_stt_of_type(ngx_http_request_t *r, const char *type)
-{
-    size_t                      n;
-    ngx_uint_t                  i;
-    ngx_http_waav_provider_t   *p;
-    ngx_http_waav_main_conf_t  *wmcf;
-
-    wmcf = ngx_http_get_module_main_conf(r, ngx_http_waav_module);
-    p = wmcf->providers.elts;
-    n = ngx_strlen(type);
-
-    for (i = 0; i < wmcf->providers.nelts; i++) {
-        if (p[i].stt && p[i].usable && p[i].type.len == n
-            && ngx_strncmp(p[i].type.data, type, n) == 0)
-        {
-            return &p[i];
-        }
-    }
-
-    return NULL;
-}
-
-
-/*
- * OpenAI's form, parsed as it arrived: the provider is the "provider"
- * field, else the one serving the model's family, else the location's.
- */
-static ngx_int_t
-ngx_http_waav_stt_form_read(ngx_http_request_t *r,
-    ngx_http_waav_stt_ctx_t *ctx, waav_str_t *name,
-    ngx_http_waav_provider_t **provider, waav_err_t *err)
-{
-    u_char                    *slash;
-    unsigned                   rate;
-    ngx_uint_t                 i, explicit;
-    waav_str_t                 fmt, ct;
-    const char                *type, *ext;
-    const waav_mp_field_t     *f;
-    ngx_http_waav_loc_conf_t  *wlcf;
-
-    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
-    *provider = NULL;
-
-    if (ctx->mp->error == NULL) {
-        (void) waav_mp_finish(ctx->mp);
-    }
-
-    if (ctx->mp->error) {
-        waav_err_set(err, 400, "INVALID_REQUEST",
-                     "The form is not valid multipart/form-data: %s",
-                     ctx->mp->error);
-        return NGX_DECLINED;
-    }
-
-    if (ngx_http_waav_stt_field(r, ctx, "provider", name) != NGX_OK
-        || ngx_http_waav_stt_field(r, ctx, "model", &ctx->req.model) != NGX_OK
-        || ngx_http_waav_stt_field(r, ctx, "language", &ctx->req.language)
-           != NGX_OK
-        || ngx_http_waav_stt_field(r, ctx, "prompt", &ctx->req.prompt)
-           != NGX_OK
-        || ngx_http_waav_stt_field(r, ctx, "response_format", &fmt) != NGX_OK
-        || ngx_http_waav_stt_field(r, ctx, "temperature",
-                                   &ctx->req.temperature) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    /* "provider/model" names both */
-    slash = ctx->req.model.len
-            ? ngx_strlchr((u_char *) ctx->req.model.data,
-                          (u_char *) ctx->req.model.data + ctx->req.model.len,
-                          '/')
-            : NULL;
-
-    if (slash && name->len == 0) {
-        name->data = ctx->req.model.data;
-        name->len = (char *) slash - ctx->req.model.data;
-        ctx->req.model.len -= name->len + 1;
-        ctx->req.model.data = (char *) slash + 1;
-        explicit = 1;
-
-    } else {
-        explicit = (name->len != 0);
-    }
-
-    ctx->fmt = waav_stt_fmt_parse(fmt.data, fmt.len);
-
-    if (ctx->fmt == WAAV_STT_FMT_WAAV) {
-        waav_err_set(err, 400, "INVALID_REQUEST",
-                     "response_format must be json, text, verbose_json, "
-                     "srt or vtt");
-        return NGX_DECLINED;
-    }
-
-    ctx->req.punctuate = -1;
-    ctx->req.diarize = -1;
-
-    /* word timings when verbose_json asks for them, as OpenAI does */
-    for (i = 0; i < ctx->mp->nfields; i++) {
-        f = &ctx->mp->fields[i];
-
-        if (ctx->fmt == WAAV_STT_FMT_VERBOSE
-            && ngx_strcmp(f->name, "timestamp_granularities[]") == 0
-            && f->len == 4 && ngx_strncmp(f->value, "word", 4) == 0)
-        {
-            ctx->req.words = 1;
-        }
-    }
-
-    /* the audio's type: the part's own, else its file name's */
-    ct.data = ctx->mp->file_type;
-    ct.len = ngx_strlen(ctx->mp->file_type);
-
-    if (!waav_stt_audio_type(ct, &rate, &ext)) {
-        type = waav_stt_ext_type(ctx->mp->file_name);
-
-        if (type == NULL) {
-            waav_err_set(err, 415, "UNSUPPORTED_MEDIA_TYPE",
-                         "The file must be wav, mp3, mpeg, mpga, m4a, mp4, "
-                         "ogg, oga, opus, webm or flac");
-            return NGX_DECLINED;
-        }
-
-        ct.data = (char *) type;
-        ct.len = ngx_strlen(type);
-    }
-
-    ctx->req.content_type = ct;
-
-    if (!explicit && ctx->req.model.len) {
-        type = waav_stt_model_type(ctx->req.model.data, ctx->req.model.len);
-
-        if (type == NULL) {
-            waav_err_set(err, 400, "INVALID_MODEL",
-                         "Unknown model '%.*s': name its provider too, as "
-                         "provider/model",
-                         (int) ngx_min(ctx->req.model.len, 64),
-                         ctx->req.model.data);
-            return NGX_DECLINED;
-        }
-
-        *provider = ngx_http_waav_stt_of_type(r, type);
-
-        /* a model of a provider not configured: the location's provider
-         * with its own default model, rather than a model it lacks */
-        if (*provider == NULL) {
-            ctx->req.model.len = 0;
-        }
-    }
-
-    if (name->len == 0 && *provider == NULL) {
-        name->data = (char *) wlcf->stt_provider.data;
-        name->len = wlcf->stt_provider.len;
-    }
-
-    return NGX_OK;
-}
-
-
 /* [start, start + len) of the client body, as buffers over its own memory
  * or temp file: nothing copied, nothing read back */
 static ngx_int_t
@@ -592,21 +316,115 @@ ngx_http_waav_stt_slice(ngx_http_request_t *r, off_t start, off_t len,
 }
 
 
+/* the provider a request names: 400 when unknown or without a key */
+static ngx_int_t
+ngx_http_waav_stt_provider(ngx_http_request_t *r, waav_str_t name,
+    ngx_http_waav_provider_t **pp, waav_err_t *err)
+{
+    u_char                     names[512];
+    size_t                     nlen;
+    ngx_http_waav_provider_t  *p;
+
+    p = *pp;
+
+    if (p == NULL && name.len) {
+        p = ngx_http_waav_provider_find(r, name);
+    }
+
+    if (p == NULL || p->stt == NULL) {
+        ngx_http_waav_provider_list(r, 2, names, sizeof(names), &nlen);
+        waav_err_set(err, 400, "INVALID_PROVIDER",
+                     "Unknown STT provider '%.*s' (configured providers: %.*s)",
+                     (int) name.len, name.data, (int) nlen, (char *) names);
+        return NGX_DECLINED;
+    }
+
+    if (!p->usable) {
+        waav_err_set(err, 400, "PROVIDER_NOT_CONFIGURED",
+                     "API key not configured for provider: %.*s",
+                     (int) p->name.len, p->name.data);
+        return NGX_DECLINED;
+    }
+
+    *pp = p;
+
+    return NGX_OK;
+}
+
+
+/* the provider's body: [prefix] the client's own buffers [suffix] */
+static ngx_int_t
+ngx_http_waav_stt_chain(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
+    off_t start, off_t audio, waav_str_t suffix)
+{
+    ngx_chain_t  *chain, **last, *tail;
+
+    chain = NULL;
+    last = &chain;
+    tail = NULL;
+    ctx->body_len = audio;
+
+    if (ctx->provider->stt->multipart) {
+        if (ngx_http_waav_stt_mem(r->pool, ctx->preq.body, &last) == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->body_len += ctx->preq.body.len + suffix.len;
+    }
+
+    if (ngx_http_waav_stt_slice(r, start, audio, &last, &tail) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->provider->stt->multipart) {
+        tail = ngx_http_waav_stt_mem(r->pool, suffix, &last);
+        if (tail == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    tail->buf->last_buf = 1;
+    ctx->body = chain;
+
+    return NGX_OK;
+}
+
+
+/* where the audio is in the client body: all of it, or the file part */
 static void
+ngx_http_waav_stt_audio(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
+    off_t *start, off_t *len)
+{
+    ngx_chain_t  *cl;
+
+    if (ctx->mp) {
+        *start = (off_t) ctx->mp->file_start;
+        *len = (off_t) (ctx->mp->file_end - ctx->mp->file_start);
+        return;
+    }
+
+    *start = 0;
+    *len = 0;
+
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+         cl = cl->next)
+    {
+        *len += ngx_buf_size(cl->buf);
+    }
+}
+
+
+void
 ngx_http_waav_stt_body(ngx_http_request_t *r)
 {
-    off_t                       len, audio, start;
+    off_t                       audio, start;
     ngx_int_t                   rc;
-    ngx_str_t                   list;
-    u_char                      names[512];
-    size_t                      nlen;
     waav_str_t                  suffix, name;
     waav_err_t                  err;
     waav_alloc_t                a;
-    ngx_chain_t                *cl, *chain, **last, *tail;
+    waav_secret_t               secret;
     ngx_http_waav_ctx_t        *wctx;
     ngx_http_waav_stt_ctx_t    *ctx;
-    const waav_stt_adapter_t   *ad;
     ngx_http_waav_provider_t   *p;
 
     wctx = ngx_http_waav_find_ctx(r);
@@ -628,20 +446,7 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
         goto nomem;
     }
 
-    if (ctx->mp) {
-        start = (off_t) ctx->mp->file_start;
-        audio = (off_t) (ctx->mp->file_end - ctx->mp->file_start);
-
-    } else {
-        start = 0;
-        audio = 0;
-
-        for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
-             cl = cl->next)
-        {
-            audio += ngx_buf_size(cl->buf);
-        }
-    }
+    ngx_http_waav_stt_audio(r, ctx, &start, &audio);
 
     if (audio == 0) {
         waav_err_set(&err, 400, "EMPTY_BODY",
@@ -649,99 +454,41 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
         goto failed;
     }
 
-    /* a WAV whose header lies about its size would mislead the provider
-     * and the duration: refused */
-    if (waav_stt_wav_check(ctx->head, ngx_min(ctx->head_len, (size_t) audio),
-                           (uint64_t) audio)
-        < 0)
+    /* the options, then the audio against what its type promises: what
+     * would mislead the provider (or the quota) never reaches it */
+    if (waav_stt_validate(&ctx->req, &err) != 0
+        || waav_audio_check(&ctx->req.audio, ctx->head, ctx->head_len,
+                            (uint64_t) audio, &err)
+           != 0
+        || ngx_http_waav_stt_provider(r, name, &p, &err) != NGX_OK)
     {
-        waav_err_set(&err, 400, "INVALID_AUDIO",
-                     "The WAV header does not match the body's length");
-        goto failed;
-    }
-
-    if (waav_stt_validate(&ctx->req, &err) != 0) {
-        goto failed;
-    }
-
-    /* the provider */
-
-    if (p == NULL && name.len) {
-        p = ngx_http_waav_provider_find(r, name);
-    }
-
-    if (p == NULL || p->stt == NULL) {
-        ngx_http_waav_provider_list(r, 2, names, sizeof(names), &nlen);
-        list.data = names;
-        list.len = nlen;
-        waav_err_set(&err, 400, "INVALID_PROVIDER",
-                     "Unknown STT provider '%.*s' (configured providers: %.*s)",
-                     (int) name.len, name.data, (int) list.len,
-                     (char *) list.data);
-        goto failed;
-    }
-
-    if (!p->usable) {
-        waav_err_set(&err, 400, "PROVIDER_NOT_CONFIGURED",
-                     "API key not configured for provider: %.*s",
-                     (int) p->name.len, p->name.data);
         goto failed;
     }
 
     ctx->provider = p;
-    ad = p->stt;
 
     /* the answer names the model used, the provider's default included */
     if (ctx->req.model.len == 0) {
-        ctx->req.model.data = ad->default_model;
-        ctx->req.model.len = ngx_strlen(ad->default_model);
+        ctx->req.model.data = p->stt->default_model;
+        ctx->req.model.len = ngx_strlen(p->stt->default_model);
     }
 
     ctx->req.audio_len = (uint64_t) audio;
 
-    ngx_memzero(&ctx->preq, sizeof(waav_http_req_t));
-    suffix.len = 0;
+    ngx_http_waav_provider_secret(p, &secret);
 
-    if (ad->build(ad, &ctx->req, (waav_str_t) { (char *) p->key.data,
-                                                p->key.len },
-                  &ctx->preq, &suffix, &a, &err)
+    if (waav_stt_build(p->stt, &ctx->req, &secret, &ctx->preq, &suffix, &a,
+                       &err)
         != 0)
     {
         goto failed;
     }
 
-    /* the body: [prefix] the client's own buffers [suffix], no copies */
-
-    chain = NULL;
-    last = &chain;
-    tail = NULL;
-    len = audio;
-
-    if (ad->multipart) {
-        if (ngx_http_waav_stt_mem(r->pool, ctx->preq.body, &last) == NULL) {
-            goto nomem;
-        }
-
-        len += ctx->preq.body.len + suffix.len;
-    }
-
-    if (ngx_http_waav_stt_slice(r, start, audio, &last, &tail) != NGX_OK) {
+    if (ngx_http_waav_stt_chain(r, ctx, start, audio, suffix) != NGX_OK) {
         goto nomem;
     }
 
-    if (ad->multipart) {
-        tail = ngx_http_waav_stt_mem(r->pool, suffix, &last);
-        if (tail == NULL) {
-            goto nomem;
-        }
-    }
-
-    tail->buf->last_buf = 1;
-
     ctx->r = r;
-    ctx->step = ad->flow ? NGX_HTTP_WAAV_STT_UPLOAD : NGX_HTTP_WAAV_STT_ONE;
-    ctx->body = chain;
-    ctx->body_len = len;
 
     ngx_http_waav_stt_go(r);
 
@@ -758,7 +505,7 @@ failed:
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 {
     ngx_http_waav_stt_ctx_t  *ctx = data;
@@ -778,11 +525,9 @@ ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 static void
 ngx_http_waav_stt_go(ngx_http_request_t *r)
 {
-    unsigned                  rate;
     uint64_t                  seconds;
     ngx_int_t                 rc;
     waav_err_t                err;
-    const char               *ext;
     ngx_http_waav_ctx_t      *wctx;
     ngx_http_waav_stt_ctx_t  *ctx;
 
@@ -796,11 +541,10 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
         return;
     }
 
-    (void) waav_stt_audio_type(ctx->req.content_type, &rate, &ext);
-    seconds = waav_stt_seconds(ctx->head,
-                               ngx_min(ctx->head_len,
-                                       (size_t) ctx->req.audio_len),
-                               ctx->req.audio_len, rate);
+    seconds = waav_audio_seconds(&ctx->req.audio, ctx->head,
+                                 ngx_min(ctx->head_len,
+                                         (size_t) ctx->req.audio_len),
+                                 ctx->req.audio_len);
 
     ngx_memzero(&err, sizeof(waav_err_t));
 
@@ -820,6 +564,10 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
 
     ctx->started = ngx_current_msec;
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav stt: %V step 0, %O bytes", &ctx->provider->name,
+                   ctx->body_len);
+
     rc = ngx_http_waav_call(r, ctx->provider, &ctx->preq, ctx->body,
                             ctx->body_len, ngx_http_waav_stt_done, ctx,
                             NGX_HTTP_SUBREQUEST_IN_MEMORY
@@ -835,14 +583,12 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
  * are charged too, or those below it given back (compressed audio is only
  * estimated before the call) */
 static void
-ngx_http_waav_stt_reply(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
-    waav_str_t out)
+ngx_http_waav_stt_reply(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx)
 {
     uint64_t  reported;
 
-    reported = waav_stt_answer_seconds(out.data, out.len);
+    reported = waav_stt_result_seconds(&ctx->res);
 
-    ctx->answer = out;
     ctx->extra = reported > ctx->seconds ? reported - ctx->seconds : 0;
 
     /* an estimate above what the provider reported is given back */
@@ -872,31 +618,24 @@ ngx_http_waav_stt_trued(ngx_http_request_t *r)
         return;
     }
 
-    ngx_http_finalize_request(r, ngx_http_waav_stt_answer(r, ctx,
-                                                          ctx->answer));
+    ngx_http_finalize_request(r, ngx_http_waav_stt_answer(r, ctx));
 }
 
 
 /* our normalized answer, or OpenAI's shape of it for OpenAI's form */
 static ngx_int_t
-ngx_http_waav_stt_answer(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
-    waav_str_t out)
+ngx_http_waav_stt_answer(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx)
 {
     waav_str_t     body;
     waav_err_t     err;
     waav_alloc_t   a;
     const char    *type;
 
-    if (ctx->fmt == WAAV_STT_FMT_WAAV) {
-        return ngx_http_waav_send_json(r, NGX_HTTP_OK, (u_char *) out.data,
-                                       out.len);
-    }
-
     ngx_http_waav_allocator(r->pool, &a);
     ngx_memzero(&err, sizeof(waav_err_t));
 
-    if (waav_stt_openai_answer(out.data, out.len, ctx->fmt, ctx->req.words,
-                               &a, &body, &type, &err)
+    if (waav_stt_format(&ctx->res, ctx->fmt, ctx->req.words, &a, &body, &type,
+                        &err)
         != 0)
     {
         return ngx_http_waav_send_err(r, &err);
@@ -910,11 +649,10 @@ ngx_http_waav_stt_answer(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
 static void
 ngx_http_waav_stt_resume(ngx_http_request_t *r)
 {
+    ngx_int_t                 rc;
     ngx_uint_t                status;
     ngx_http_request_t       *sr;
-    waav_str_t                out;
     waav_err_t                err;
-    waav_alloc_t              a;
     ngx_http_waav_ctx_t      *wctx;
     ngx_http_waav_stt_ctx_t  *ctx;
     ngx_http_waav_failure_t   f;
@@ -947,54 +685,26 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
         f.empty = ngx_http_waav_stt_too_big(r, sr);
     }
 
-    /* a 2xx that arrived whole: normalize it, or take the next step */
-    if (f.status >= 200 && f.status < 300 && ctx->rc != NGX_ERROR
-        && !ctx->too_big && ctx->provider->stt->flow)
-    {
-        ngx_memzero(&err, sizeof(waav_err_t));
-
-        switch (ngx_http_waav_stt_next(r, ctx,
-                                       (waav_str_t) { (char *) f.body,
-                                                      f.body_len },
-                                       &out, &err))
-        {
-        case NGX_OK:
-            break;
-
-        case NGX_DONE:
-            ngx_http_waav_stt_reply(r, ctx, out);
-            break;
-
-        default:
-            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s",
-                          err.message);
-            ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
-        }
-
-        return;
-    }
-
+    /* a 2xx that arrived whole: the result, or the next step */
     if (f.status >= 200 && f.status < 300 && ctx->rc != NGX_ERROR
         && !ctx->too_big)
     {
-        ngx_http_waav_allocator(r->pool, &a);
         ngx_memzero(&err, sizeof(waav_err_t));
 
-        if (ctx->provider->stt->normalize((char *) f.body, f.body_len,
-                                          &ctx->req,
-                                          (waav_str_t) {
-                                              (char *) ctx->provider->name.data,
-                                              ctx->provider->name.len },
-                                          &a, &out, &err)
-            != 0)
-        {
+        rc = ngx_http_waav_stt_step(r, ctx,
+                                    (waav_str_t) { (char *) f.body,
+                                                   f.body_len },
+                                    &err);
+
+        if (rc == NGX_DONE) {
+            ngx_http_waav_stt_reply(r, ctx);
+
+        } else if (rc != NGX_OK) {
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s",
                           err.message);
             ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
-            return;
         }
 
-        ngx_http_waav_stt_reply(r, ctx, out);
         return;
     }
 
@@ -1005,227 +715,6 @@ ngx_http_waav_stt_resume(ngx_http_request_t *r)
 
     ngx_http_finalize_request(r, ngx_http_waav_provider_error(r, ctx->provider,
                                                                &f));
-}
-
-
-/* --- AssemblyAI: upload, create, poll ------------------------------------ */
-
-static ngx_int_t
-ngx_http_waav_stt_send(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx)
-{
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    cl = NULL;
-
-    if (ctx->preq.body.len) {
-        b = ngx_calloc_buf(r->pool);
-        cl = ngx_alloc_chain_link(r->pool);
-        if (b == NULL || cl == NULL) {
-            return NGX_ERROR;
-        }
-
-        b->start = (u_char *) ctx->preq.body.data;
-        b->pos = b->start;
-        b->last = b->start + ctx->preq.body.len;
-        b->end = b->last;
-        b->memory = 1;
-        b->last_buf = 1;
-
-        cl->buf = b;
-        cl->next = NULL;
-    }
-
-    ctx->done = 0;
-
-    if (ngx_http_waav_call(r, ctx->provider, &ctx->preq, cl,
-                           (off_t) ctx->preq.body.len,
-                           ngx_http_waav_stt_done, ctx,
-                           NGX_HTTP_SUBREQUEST_IN_MEMORY
-                           |NGX_HTTP_SUBREQUEST_WAITED, &ctx->sr)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_waav_stt_poll_handler(ngx_event_t *ev)
-{
-    ngx_connection_t          *c;
-    ngx_http_request_t        *r;
-    ngx_http_waav_stt_ctx_t   *ctx = ev->data;
-    waav_err_t                 err;
-    waav_alloc_t               a;
-
-    r = ctx->r;
-    c = r->connection;
-
-    if (c->error) {
-        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
-        ngx_http_run_posted_requests(c);
-        return;
-    }
-
-    ngx_http_waav_allocator(r->pool, &a);
-    ngx_memzero(&ctx->preq, sizeof(waav_http_req_t));
-    ngx_memzero(&err, sizeof(waav_err_t));
-
-    if (waav_stt_aai_poll((waav_str_t) { (char *) ctx->provider->key.data,
-                                         ctx->provider->key.len },
-                          ctx->id, &ctx->preq, &a, &err) != 0)
-    {
-        ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
-
-    } else if (ngx_http_waav_stt_send(r, ctx) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-    }
-
-    ngx_http_run_posted_requests(c);
-}
-
-
-static void
-ngx_http_waav_stt_poll_cleanup(void *data)
-{
-    ngx_http_waav_stt_ctx_t  *ctx = data;
-
-    if (ctx->poll.timer_set) {
-        ngx_del_timer(&ctx->poll);
-    }
-}
-
-
-/*
- * The answer to the step just done: NGX_OK when the next call or timer is
- * on its way, NGX_DONE with the normalized answer, NGX_ERROR with err.
- */
-static ngx_int_t
-ngx_http_waav_stt_next(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
-    waav_str_t answer, waav_str_t *done, waav_err_t *err)
-{
-    int                        rc;
-    waav_str_t                 url, out, name, key;
-    waav_alloc_t               a;
-    ngx_pool_cleanup_t        *cln;
-    ngx_http_waav_loc_conf_t  *wlcf;
-
-    ngx_http_waav_allocator(r->pool, &a);
-    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
-
-    name.data = (char *) ctx->provider->name.data;
-    name.len = ctx->provider->name.len;
-    key.data = (char *) ctx->provider->key.data;
-    key.len = ctx->provider->key.len;
-
-    if (ctx->step == NGX_HTTP_WAAV_STT_UPLOAD) {
-        if (waav_stt_aai_upload_url(answer.data, answer.len, name, &a, &url,
-                                    err)
-            != 0)
-        {
-            return NGX_ERROR;
-        }
-
-        ngx_memzero(&ctx->preq, sizeof(waav_http_req_t));
-
-        if (waav_stt_aai_create(&ctx->req, key, url, &ctx->preq, &a, err) != 0)
-        {
-            return NGX_ERROR;
-        }
-
-        ctx->step = NGX_HTTP_WAAV_STT_CREATE;
-
-        if (ngx_http_waav_stt_send(r, ctx) != NGX_OK) {
-            waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
-            return NGX_ERROR;
-        }
-
-        return NGX_OK;
-    }
-
-    rc = waav_stt_aai_state(answer.data, answer.len, &ctx->req, name, &a,
-                            &ctx->id, &out, err);
-
-    if (rc < 0) {
-        return NGX_ERROR;
-    }
-
-    if (rc == 1) {
-        *done = out;
-        return NGX_DONE;
-    }
-
-    /* still working: ask again later, within the time allowed */
-    if (ngx_current_msec - ctx->started + wlcf->stt_poll_interval
-        > wlcf->stt_poll_timeout)
-    {
-        waav_err_set(err, NGX_HTTP_GATEWAY_TIME_OUT, "PROVIDER_TIMEOUT",
-                     "Provider %.*s did not finish in %lu ms",
-                     (int) name.len, name.data,
-                     (unsigned long) wlcf->stt_poll_timeout);
-        return NGX_ERROR;
-    }
-
-    if (ctx->poll.handler == NULL) {
-        cln = ngx_pool_cleanup_add(r->pool, 0);
-        if (cln == NULL) {
-            waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
-            return NGX_ERROR;
-        }
-
-        cln->handler = ngx_http_waav_stt_poll_cleanup;
-        cln->data = ctx;
-
-        ctx->poll.handler = ngx_http_waav_stt_poll_handler;
-        ctx->poll.data = ctx;
-        ctx->poll.log = r->connection->log;
-    }
-
-    ctx->step = NGX_HTTP_WAAV_STT_POLL;
-    ngx_add_timer(&ctx->poll, wlcf->stt_poll_interval);
-
-    return NGX_OK;
-}
-
-
-/* OpenAI's form through the parser; the file part's first bytes kept */
-static void
-ngx_http_waav_stt_feed(ngx_http_waav_stt_ctx_t *ctx, u_char *data, size_t len)
-{
-    size_t             n;
-    uint64_t           base, from;
-    waav_mp_parser_t  *mp;
-
-    mp = ctx->mp;
-
-    if (mp->error || len == 0) {
-        return;
-    }
-
-    base = mp->offset;
-
-    if (waav_mp_feed(mp, (const char *) data, len) != 0) {
-        return;
-    }
-
-    if (mp->files == 0 || ctx->head_len == sizeof(ctx->head)) {
-        return;
-    }
-
-    /* the next head byte is at file_start + head_len: within this piece? */
-    from = mp->file_start + ctx->head_len;
-
-    if (from < base || from >= base + len) {
-        return;
-    }
-
-    n = ngx_min(len - (size_t) (from - base),
-                sizeof(ctx->head) - ctx->head_len);
-    ngx_memcpy(ctx->head + ctx->head_len, data + (from - base), n);
-    ctx->head_len += n;
 }
 
 

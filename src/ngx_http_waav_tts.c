@@ -25,6 +25,7 @@
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_tts.h"
 #include "ngx_http_waav_util.h"
+#include "ngx_http_waav_xform.h"
 #include "waav_errmsg.h"
 #include "waav_json.h"
 
@@ -43,7 +44,8 @@ typedef struct {
     ngx_http_request_t        *sr;
     ngx_http_waav_provider_t  *provider;
     waav_tts_req_t             req;
-    waav_http_req_t            preq;
+    waav_tts_out_t             preq;
+    ngx_http_waav_xform_t      xform;          /* the response hook's */
     ngx_str_t                  cache_key;
 
     ngx_int_t                  rc;             /* subrequest's rc */
@@ -187,6 +189,7 @@ ngx_http_waav_tts_body(ngx_http_request_t *r)
     ngx_str_t                 body;
     waav_err_t                err;
     waav_alloc_t              a;
+    waav_secret_t             secret;
     ngx_http_waav_ctx_t      *wctx;
     ngx_http_waav_loc_conf_t *wlcf;
     ngx_http_waav_tts_ctx_t  *ctx;
@@ -202,11 +205,17 @@ ngx_http_waav_tts_body(ngx_http_request_t *r)
     if (ngx_http_waav_tts_read_body(r, &body, &err) != NGX_OK
         || waav_tts_parse(&ctx->req, wlcf->tts_shape, (char *) body.data,
                        body.len, &a, &err) != 0
-        || ngx_http_waav_tts_provider(r, ctx, &err) != NGX_OK
-        || waav_tts_build(ctx->provider->tts, &ctx->req,
-                          (waav_str_t) { (char *) ctx->provider->key.data,
-                                         ctx->provider->key.len },
-                          &ctx->preq, &a, &err) != 0)
+        || ngx_http_waav_tts_provider(r, ctx, &err) != NGX_OK)
+    {
+        ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
+        return;
+    }
+
+    ngx_http_waav_provider_secret(ctx->provider, &secret);
+
+    if (waav_tts_build(ctx->provider->tts, &ctx->req, &secret, &ctx->preq,
+                       &a, &err)
+        != 0)
     {
         ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
         return;
@@ -401,9 +410,9 @@ ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->start = (u_char *) ctx->preq.body.data;
+    b->start = (u_char *) ctx->preq.http.body.data;
     b->pos = b->start;
-    b->last = b->start + ctx->preq.body.len;
+    b->last = b->start + ctx->preq.http.body.len;
     b->end = b->last;
     b->memory = 1;
     b->last_buf = 1;
@@ -411,8 +420,8 @@ ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
     cl->buf = b;
     cl->next = NULL;
 
-    return ngx_http_waav_call(r, ctx->provider, &ctx->preq, cl,
-                              (off_t) ctx->preq.body.len,
+    return ngx_http_waav_call(r, ctx->provider, &ctx->preq.http, cl,
+                              (off_t) ctx->preq.http.body.len,
                               ngx_http_waav_tts_done, ctx,
                               NGX_HTTP_SUBREQUEST_WAITED, &ctx->sr);
 }
@@ -483,7 +492,7 @@ ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
 {
     u_char           *p;
     ngx_str_t         value;
-    waav_http_req_t  *preq;
+    waav_tts_out_t   *preq;
 
     static ngx_str_t  audio_format = ngx_string("x-audio-format");
     static ngx_str_t  sample_rate = ngx_string("x-sample-rate");
@@ -491,7 +500,10 @@ ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
     preq = &ctx->preq;
 
     r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = ctx->length;
+
+    /* audio taken out of a wrapper is not as long as the wrapper */
+    r->headers_out.content_length_n = ctx->preq.response
+                                      ? -1 : ctx->length;
 
     r->headers_out.content_type.data = (u_char *) preq->content_type;
     r->headers_out.content_type.len = ngx_strlen(preq->content_type);
@@ -644,6 +656,23 @@ ngx_http_waav_tts_not_audio(ngx_http_request_t *r,
 }
 
 
+/* passes the audio on; the response hook's buffers come back when sent */
+static ngx_int_t
+ngx_http_waav_tts_pass(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
+    ngx_chain_t *in)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_waav_next_body_filter(r, in);
+
+    if (ctx->preq.response) {
+        ngx_http_waav_xform_sent(r, &ctx->xform, in);
+    }
+
+    return rc;
+}
+
+
 ngx_int_t
 ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
@@ -659,20 +688,39 @@ ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_waav_next_body_filter(r, in);
     }
 
-    data = 0;
-
     for (cl = in; cl; cl = cl->next) {
         if (cl->buf->last_in_chain || cl->buf->last_buf) {
             ctx->complete = 1;
         }
+    }
 
+    if (ctx->ok && ctx->preq.response) {
+        ctx->xform.x = ctx->preq.response;
+        rc = ngx_http_waav_xform(r, &ctx->xform, &in);
+
+        if (rc == NGX_ERROR || (rc == NGX_DECLINED && ctx->streaming)) {
+            return NGX_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            /* not the audio: 502 once the answer ends */
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "waav: provider \"%V\" answered without the "
+                          "audio its adapter expects", &ctx->provider->name);
+            ctx->ok = 0;
+        }
+    }
+
+    data = 0;
+
+    for (cl = in; cl; cl = cl->next) {
         if (ngx_buf_size(cl->buf) > 0) {
             data = 1;
         }
     }
 
     if (ctx->ok && ctx->streaming) {
-        return ngx_http_waav_next_body_filter(r, in);
+        return ngx_http_waav_tts_pass(r, ctx, in);
     }
 
     if (ctx->ok && data) {
@@ -682,7 +730,7 @@ ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             return NGX_ERROR;
         }
 
-        return ngx_http_waav_next_body_filter(r, in);
+        return ngx_http_waav_tts_pass(r, ctx, in);
     }
 
     /* an error answer (or nothing yet): keep a bounded copy, send nothing */

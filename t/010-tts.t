@@ -341,3 +341,67 @@ Waav::Mock::mock_audio('compat', 16000),
     '{"model":"kokoro","input":"Hi","voice":"af_heart","response_format":"wav","speed":1.2}',
     'content-type: application/json'),
 ]
+
+
+
+=== TEST 17: audio inside JSON (Google): the response hook decodes it as it arrives, in pieces; raw PCM loses Google's WAV header, wav keeps it
+--- http_config
+    waav_provider google key=test-google-key location=/_google;
+--- config eval
+# 2,400 bytes of "audio": a 44-byte RIFF header, then a pattern
+my $audio = 'RIFF' . ("\0" x 40) . pack('C*', map { ($_ * 7) & 0xff } 0 .. 2355);
+require MIME::Base64;
+my $b64 = MIME::Base64::encode_base64($audio, '');
+"    location /_google/ {
+        internal;
+        proxy_pass http://127.0.0.1:\$TEST_NGINX_SERVER_PORT/fake-google/;
+        proxy_buffering off;
+        proxy_buffer_size 1k;
+    }
+    location = /fake-google/text:synthesize {
+        if (\$http_x_goog_api_key != test-google-key) {
+            return 401 '{\"error\":{\"message\":\"API key not valid\"}}';
+        }
+        default_type application/json;
+        return 200 '{\"timepoints\": [{\"markName\": \"a\"}],\\n \"audioContent\": \"$b64\"}';
+    }
+    location = /google-key-check { return 204; }"
+--- request eval
+['POST /speak
+{"text":"Hello","tts_config":{"provider":"google"}}',
+'POST /speak
+{"text":"Hello","tts_config":{"provider":"google","audio_format":"wav"}}']
+--- error_code eval
+[200, 200]
+--- response_headers eval
+["Content-Type: audio/pcm\nx-audio-format: linear16\nx-sample-rate: 24000\n!Content-Length",
+ "Content-Type: audio/wav\nx-audio-format: wav"]
+--- response_body eval
+[pack('C*', map { ($_ * 7) & 0xff } 0 .. 2355),
+ 'RIFF' . ("\0" x 40) . pack('C*', map { ($_ * 7) & 0xff } 0 .. 2355)]
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 18: a 200 without the audio the response hook expects is 502 PROVIDER_BAD_RESPONSE
+--- http_config
+    waav_provider google key=test-google-key location=/_google;
+--- config
+    location /_google/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/fake-google/;
+    }
+    location /fake-google/ {
+        default_type application/json;
+        return 200 '{"error": "no audio today"}';
+    }
+--- request
+POST /speak
+{"text":"Hello","tts_config":{"provider":"google"}}
+--- error_code: 502
+--- response_body chomp
+{"error":"Provider google returned no audio","code":"PROVIDER_BAD_RESPONSE"}
+--- error_log
+answered without the audio its adapter expects

@@ -611,3 +611,23 @@ waav: Provider deepgram returned text/html, not audio
 [204, 200]
 --- response_body eval
 ['', Waav::Mock::mock_audio('cartesia', 16000)]
+
+
+
+=== TEST 36: a key twice, at any depth, is 400 on both routes: no layer may read the first value while another reads the second
+--- request eval
+['POST /speak
+{"text":"hi","text":"","tts_config":{"provider":"deepgram"}}',
+'POST /speak
+{"text":"hi","tts_config":{"provider":"deepgram","provider":"openai"}}',
+'POST /speak
+{"text":"hi","tts_config":{"provider":"deepgram","pronunciations":[{"word":"hi","word":"ho","pronunciation":"x"}]}}',
+'POST /v1/audio/speech
+{"model":"tts-1","input":"Hi","voice":"alloy","input":"x"}',
+'POST /v1/audio/speech
+{"model":"tts-1","input":"Hi","voice":"alloy","\u0076oice":"nova"}',
+'GET /__mock/count']
+--- error_code eval
+[400, 400, 400, 400, 400, 200]
+--- response_body eval
+[('{"error":"A JSON object has the same key twice","code":"INVALID_REQUEST"}') x 5, '0']

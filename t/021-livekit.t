@@ -250,6 +250,24 @@ Authorization: Bearer secret-acme-eu-0000
 
 
 
+=== TEST 12b: a key twice is 400: no layer may read the first value while another reads the second
+--- request eval
+[
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"Ada","participant_identity":"a","participant_identity":"admin"}',
+'POST /open/livekit/token
+{"room_name":"r","participant_name":"Ada","participant_identity":"a","x":{"k":1,"k":2}}',
+]
+--- error_code eval
+[400, 400]
+--- response_body eval
+[
+'{"error":"A JSON object has the same key twice","code":"INVALID_REQUEST"}',
+'{"error":"A JSON object has the same key twice","code":"INVALID_REQUEST"}',
+]
+
+
+
 === TEST 13: the answer is JSON whatever the names hold (quotes, backslashes, non-ASCII)
 --- request
 POST /livekit/token

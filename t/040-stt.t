@@ -97,16 +97,20 @@ __DATA__
 
 
 
-=== TEST 3b: a long Content-Type (parameters up to nginx's header limit) still fits the provider's form
+=== TEST 3b: a long Content-Type (parameters up to nginx's header limit) is taken; the provider gets the type waav validated, never the client's parameters
 --- request eval
-["POST /listen?provider=openai\n" . ::wav(1), 'GET /__mock/last']
+["POST /listen?provider=openai\n" . ::wav(1), 'GET /__mock/last',
+ "POST /listen\n" . ::wav(1), 'GET /__mock/last']
 --- more_headers eval
-["Content-Type: audio/wav; x=" . ('a' x 3000), ""]
+["Content-Type: audio/x-wav; x=" . ('a' x 3000), "",
+ "Content-Type: audio/wave;codecs=1", ""]
 --- error_code eval
-[200, 200]
+[200, 200, 200, 200]
 --- response_body_like eval
 [qr/"provider":"openai"/,
- qr{name=file; filename=audio\.wav; content-type=audio/wav; x=a{3000}; length=32044\n$}]
+ qr{name=file; filename=audio\.wav; content-type=audio/wav; length=32044\n$},
+ qr/"provider":"deepgram"/,
+ qr{\ncontent-type: audio/wav\n}]
 
 
 
@@ -433,3 +437,71 @@ too big subrequest response
 [204, 200]
 --- response_body_like eval
 [qr/^$/, qr/^\{"transcript":"hello world from the mock",/]
+
+
+
+=== TEST 24: a NUL byte in an option never reaches the provider
+--- request eval
+["POST /listen?keywords=a%00b\n" . ::wav(1),
+ "POST /listen?language=en%00\n" . ::wav(1),
+ "POST /listen?provider=openai&prompt=say%00this\n" . ::wav(1),
+ 'GET /__mock/count']
+--- error_code eval
+[400, 400, 400, 200]
+--- response_body_like eval
+[qr/^\{"error":"keywords must be [^"]+","code":"INVALID_REQUEST"\}$/,
+ qr/^\{"error":"language must be [^"]+","code":"INVALID_REQUEST"\}$/,
+ qr/^\{"error":"prompt must be [^"]+","code":"INVALID_REQUEST"\}$/,
+ qr/^0$/]
+
+
+
+=== TEST 25: audio that is not what its Content-Type says is 400 INVALID_AUDIO and never reaches the provider
+--- request eval
+# a WAV header with the given channels, rate and data bytes
+sub wavh {
+    my ($ch, $rate, $n) = @_;
+    return 'RIFF' . pack('V', 36 + $n) . 'WAVE'
+         . 'fmt ' . pack('VvvVVvv', 16, 1, $ch, $rate, $rate * 2 * $ch, 2 * $ch, 16)
+         . 'data' . pack('V', $n) . ("\0" x $n);
+}
+["POST /listen\n" . ('ID3' . "\0" x 997),
+ "POST /listen\n" . wavh(0, 16000, 32000),
+ "POST /listen\n" . wavh(1, 0, 32000),
+ "POST /listen\n" . ::wav(0),
+ "POST /listen\n" . ("\0" x 32000),
+ "POST /listen\n" . ("\0" x 32000),
+ "POST /listen\n" . ("\0" x 32001),
+ "POST /listen\n" . ("\0" x 32002),
+ "POST /listen\n" . ('hello' x 200),
+ 'GET /__mock/count']
+--- more_headers eval
+["Content-Type: audio/wav", "Content-Type: audio/wav", "Content-Type: audio/x-wav",
+ "Content-Type: audio/wav", "Content-Type: audio/L16;channels=0",
+ "Content-Type: audio/L16;rate=16000;channels=0",
+ "Content-Type: audio/L16;rate=16000", "Content-Type: audio/L16;rate=16000;channels=4",
+ "Content-Type: audio/ogg", ""]
+--- error_code eval
+[400, 400, 400, 400, 400, 400, 400, 400, 400, 200]
+--- response_body eval
+['{"error":"audio/wav must be a RIFF/WAVE file","code":"INVALID_AUDIO"}',
+ '{"error":"The WAV header must say 1 to 16 channels","code":"INVALID_AUDIO"}',
+ '{"error":"The WAV header must say a sample rate from 1000 to 384000 Hz","code":"INVALID_AUDIO"}',
+ '{"error":"The WAV file holds no audio","code":"INVALID_AUDIO"}',
+ ('{"error":"audio/L16 takes rate=8000 to 192000 and channels=1 to 8, once each","code":"INVALID_AUDIO"}') x 2,
+ ('{"error":"Headerless 16-bit PCM must be whole samples of every channel","code":"INVALID_AUDIO"}') x 2,
+ '{"error":"The body is not audio/ogg audio","code":"INVALID_AUDIO"}',
+ '0']
+
+
+
+=== TEST 26: what is sent for headerless PCM is the type waav validated, channels included
+--- request eval
+["POST /listen\n" . ("\0" x 64000), 'GET /__mock/last']
+--- more_headers eval
+["Content-Type: audio/L16; channels=2; rate=16000; endianness=little", ""]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/"duration":1,/,
+ qr{^POST /deepgram/v1/listen\?model=nova-3&detect_language=true&encoding=linear16&sample_rate=16000&channels=2\nauthorization: Token test-deepgram-key\ncontent-length: 64000\ncontent-type: audio/L16;rate=16000;channels=2\n}]

@@ -289,3 +289,25 @@ a client request body is buffered to a temporary file
  qr{^POST /compat/v1/audio/transcriptions\ncontent-length: \d+\ncontent-type: multipart/form-data; boundary=\S+\n\nname=model; length=13; value=whisper-small\n.*length=32044\n$}s,
  qr/^WEBVTT\n\n00:00:00\.000 --> 00:00:01\.000\nHello world from the mock\.\n$/,
  qr{^(?=.*"body_length":32044,[^{]*\{[^}]*\},"method":"POST","path":"\\/assemblyai\\/v2\\/upload")(?=.*"method":"GET","path":"\\/assemblyai\\/v2\\/transcript\\/[-0-9a-f]+")}s]
+
+
+
+=== TEST 12: a NUL in a form field, or a file that is not the audio its type says, never reaches a provider
+--- request eval
+["POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1', language => "en\0"], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1', prompt => "a\0b"], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1'], ['a.wav', 'audio/wav', 'ID3' . ("\0" x 997)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1'], ['a.mp3', '', 'RIFF' . ("\0" x 996)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1'], ['a.pcm', 'audio/L16;rate=16000;channels=0', "\0" x 1000]),
+ 'GET /__mock/count']
+--- more_headers eval
+[$::CT, $::CT, $::CT, $::CT, $::CT, ""]
+--- error_code eval
+[400, 400, 400, 400, 400, 200]
+--- response_body_like eval
+[qr/^\{"error":"language must be [^"]+","code":"INVALID_REQUEST"\}$/,
+ qr/^\{"error":"prompt must be [^"]+","code":"INVALID_REQUEST"\}$/,
+ qr/^\{"error":"audio\/wav must be a RIFF\/WAVE file","code":"INVALID_AUDIO"\}$/,
+ qr/^\{"error":"audio\/mpeg must start with an ID3 tag or an MPEG frame","code":"INVALID_AUDIO"\}$/,
+ qr/"code":"INVALID_AUDIO"/,
+ qr/^0$/]

@@ -1,5 +1,5 @@
 /*
- * waav: the allocator the pure C code allocates from.
+ * waav: the allocator the pure C code allocates from, and its string.
  *
  * The nginx glue passes one that takes memory from the request pool (freed
  * with the request); unit tests and fuzzers pass one on malloc.  Nothing the
@@ -10,6 +10,9 @@
 #define WAAV_ALLOC_H
 
 #include <stddef.h>
+
+/* waav_jwt.h and waav_livekit.h still take waav_err_t from here */
+#include "waav_err.h"
 
 typedef struct {
     void   *(*alloc)(void *data, size_t size);
@@ -25,19 +28,5 @@ typedef struct {
 } waav_str_t;
 
 #define waav_str_lit(s)  { s, sizeof(s) - 1 }
-
-/* error the core reports; the glue sends it as JSON with that status */
-typedef struct {
-    int          status;
-    const char  *code;
-    char         message[256];
-} waav_err_t;
-
-int waav_err_set(waav_err_t *err, int status, const char *code,
-    const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
 
 #endif /* WAAV_ALLOC_H */

@@ -2,7 +2,10 @@
  * waav: JSON text helpers (see waav_json.h).
  */
 
+#include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "waav_json.h"
 
@@ -14,7 +17,7 @@ static const char  waav_hex[] = "0123456789abcdef";
  * Length of the valid UTF-8 sequence at s (at most len bytes), 0 if the
  * bytes there are not valid UTF-8.
  */
-static size_t
+size_t
 waav_utf8_seq(const unsigned char *s, size_t len)
 {
     unsigned int  c, min;
@@ -63,6 +66,10 @@ waav_utf8_valid(const char *s, size_t len)
 {
     const unsigned char  *p, *end;
     size_t                n;
+
+    if (len == 0) {
+        return 1;
+    }
 
     p = (const unsigned char *) s;
     end = p + len;
@@ -210,51 +217,178 @@ waav_json_error(char *dst, size_t cap, const char *message,
 }
 
 
-static const waav_status_info_t  waav_statuses[] = {
-    { 400, "Bad request", "BAD_REQUEST" },
-    { 401, "Unauthorized", "UNAUTHORIZED" },
-    { 403, "Forbidden", "FORBIDDEN" },
-    { 404, "Not found", "NOT_FOUND" },
-    { 405, "Method not allowed", "METHOD_NOT_ALLOWED" },
-    { 406, "Not acceptable", "NOT_ACCEPTABLE" },
-    { 408, "Request timeout", "REQUEST_TIMEOUT" },
-    { 409, "Conflict", "CONFLICT" },
-    { 411, "Length required", "LENGTH_REQUIRED" },
-    { 413, "Request body too large", "PAYLOAD_TOO_LARGE" },
-    { 414, "Request URI too long", "URI_TOO_LONG" },
-    { 415, "Unsupported media type", "UNSUPPORTED_MEDIA_TYPE" },
-    { 416, "Range not satisfiable", "RANGE_NOT_SATISFIABLE" },
-    { 421, "Misdirected request", "MISDIRECTED_REQUEST" },
-    { 422, "Unprocessable entity", "UNPROCESSABLE_ENTITY" },
-    { 429, "Too many requests", "RATE_LIMITED" },
-    { 494, "Request header too large", "HEADER_TOO_LARGE" },
-    { 500, "Internal server error", "INTERNAL_ERROR" },
-    { 501, "Not implemented", "NOT_IMPLEMENTED" },
-    { 502, "Bad gateway", "BAD_GATEWAY" },
-    { 503, "Service unavailable", "SERVICE_UNAVAILABLE" },
-    { 504, "Gateway timeout", "GATEWAY_TIMEOUT" },
-    { 505, "HTTP version not supported", "HTTP_VERSION_NOT_SUPPORTED" },
-    { 507, "Insufficient storage", "INSUFFICIENT_STORAGE" },
-};
+/* --- parsing ------------------------------------------------------------ */
+
+/*
+ * cJSON allocates through global hooks: for the length of one parse they
+ * point at the caller's allocator (a worker runs one parse at a time), and
+ * are put back to malloc and free right after, so any other cJSON user
+ * is unaffected.  Frees are no-ops meanwhile (the allocator's memory is
+ * freed with it).
+ */
+static waav_alloc_t  *waav_json_arena;
 
 
-static const waav_status_info_t  waav_client_error =
-    { 0, "Client error", "CLIENT_ERROR" };
-
-static const waav_status_info_t  waav_server_error =
-    { 0, "Server error", "SERVER_ERROR" };
-
-
-const waav_status_info_t *
-waav_status_info(int status)
+static void *
+waav_json_malloc(size_t size)
 {
-    size_t  i;
+    return waav_alloc(waav_json_arena, size);
+}
 
-    for (i = 0; i < sizeof(waav_statuses) / sizeof(waav_statuses[0]); i++) {
-        if (waav_statuses[i].status == status) {
-            return &waav_statuses[i];
+
+static void
+waav_json_free(void *p)
+{
+    (void) p;
+}
+
+
+int
+waav_json_has_nul(const char *json, size_t len)
+{
+    size_t  i, slashes;
+
+    if (memchr(json, '\0', len) != NULL) {
+        return 1;
+    }
+
+    for (i = 0; i + 6 <= len; i++) {
+        if (json[i] != '\\' || memcmp(json + i + 1, "u0000", 5) != 0) {
+            continue;
+        }
+
+        slashes = 0;
+
+        while (slashes < i && json[i - 1 - slashes] == '\\') {
+            slashes++;
+        }
+
+        if (slashes % 2 == 0) {
+            return 1;
         }
     }
 
-    return (status < 500) ? &waav_client_error : &waav_server_error;
+    return 0;
+}
+
+
+static int
+waav_json_key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+
+/* 1 when some object in the tree has a key twice */
+static int
+waav_json_has_dup(const cJSON *item, waav_alloc_t *a)
+{
+    size_t        n, i, j;
+    const char  **keys;
+    const cJSON  *c, *d;
+
+    n = 0;
+
+    for (c = item->child; c; c = c->next) {
+        if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && waav_json_has_dup(c, a))
+        {
+            return 1;
+        }
+
+        n++;
+    }
+
+    if (!cJSON_IsObject(item) || n < 2) {
+        return 0;
+    }
+
+    if (n <= 8) {
+        for (c = item->child; c; c = c->next) {
+            for (d = c->next; d; d = d->next) {
+                if (strcmp(c->string, d->string) == 0) {
+                    return 1;
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    /* many keys: sorted, so a hostile object costs n log n, not n^2 */
+    keys = waav_alloc(a, n * sizeof(const char *));
+    if (keys == NULL) {
+        return 1;
+    }
+
+    for (i = 0, c = item->child; c; c = c->next) {
+        keys[i++] = c->string;
+    }
+
+    qsort(keys, n, sizeof(const char *), waav_json_key_cmp);
+
+    for (j = 1; j < n; j++) {
+        if (strcmp(keys[j - 1], keys[j]) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+cJSON *
+waav_json_parse(const char *json, size_t len, unsigned flags, waav_alloc_t *a,
+    waav_err_t *err)
+{
+    cJSON        *root;
+    const char   *end;
+    cJSON_Hooks   hooks;
+
+    if ((flags & WAAV_JSON_NO_NUL) && waav_json_has_nul(json, len)) {
+        waav_err_set(err, 400, "INVALID_REQUEST",
+                     "JSON strings must not contain \\u0000");
+        return NULL;
+    }
+
+    hooks.malloc_fn = waav_json_malloc;
+    hooks.free_fn = waav_json_free;
+
+    waav_json_arena = a;
+    cJSON_InitHooks(&hooks);
+
+    end = NULL;
+    root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+
+    cJSON_InitHooks(NULL);
+    waav_json_arena = NULL;
+
+    if (root == NULL) {
+        waav_err_set(err, 400, "INVALID_JSON",
+                     "Failed to parse the request body as JSON");
+        return NULL;
+    }
+
+    if (flags & WAAV_JSON_WHOLE) {
+        while (end < json + len
+               && (*end == ' ' || *end == '\t' || *end == '\r'
+                   || *end == '\n'))
+        {
+            end++;
+        }
+
+        if (end != json + len) {
+            waav_err_set(err, 400, "INVALID_JSON",
+                         "Failed to parse the request body as JSON: "
+                         "trailing characters");
+            return NULL;
+        }
+    }
+
+    if ((flags & WAAV_JSON_UNIQUE) && waav_json_has_dup(root, a)) {
+        waav_err_set(err, 400, "INVALID_REQUEST",
+                     "A JSON object has the same key twice");
+        return NULL;
+    }
+
+    return root;
 }

@@ -2,69 +2,47 @@
  * waav: bounded JSON writer (see waav_jw.h).
  */
 
-#include <stdarg.h>
-#include <stdio.h>
+#include <math.h>
 #include <string.h>
 
-#include "waav_alloc.h"
 #include "waav_json.h"
 #include "waav_jw.h"
-
-
-int
-waav_err_set(waav_err_t *err, int status, const char *code,
-    const char *fmt, ...)
-{
-    va_list  ap;
-
-    err->status = status;
-    err->code = code;
-
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
-    va_end(ap);
-
-    return -1;
-}
 
 
 void
 waav_jw_init(waav_jw_t *w, char *buf, size_t cap)
 {
     memset(w, 0, sizeof(waav_jw_t));
-    w->buf = buf;
-    w->cap = cap;
+    waav_buf_init(&w->b, buf, cap);
 }
 
 
-static void
-waav_jw_raw(waav_jw_t *w, const char *s, size_t len)
+int
+waav_jw_alloc(waav_jw_t *w, size_t cap, waav_alloc_t *a, waav_err_t *err)
 {
-    if (w->overflow || len > w->cap - w->len) {
-        w->overflow = 1;
-        return;
-    }
+    memset(w, 0, sizeof(waav_jw_t));
 
-    memcpy(w->buf + w->len, s, len);
-    w->len += len;
+    return waav_buf_alloc(&w->b, cap, a, err);
 }
 
 
 static void
 waav_jw_quoted(waav_jw_t *w, const char *s, size_t len)
 {
-    size_t  n;
+    size_t       n;
+    waav_buf_t  *b;
 
+    b = &w->b;
     n = waav_json_escape(NULL, s, len);
 
-    if (w->overflow || n + 2 > w->cap - w->len) {
-        w->overflow = 1;
+    if (b->overflow || n + 2 > b->cap - b->len) {
+        b->overflow = 1;
         return;
     }
 
-    w->buf[w->len++] = '"';
-    w->len += waav_json_escape(w->buf + w->len, s, len);
-    w->buf[w->len++] = '"';
+    b->data[b->len++] = '"';
+    b->len += waav_json_escape(b->data + b->len, s, len);
+    b->data[b->len++] = '"';
 }
 
 
@@ -73,7 +51,7 @@ waav_jw_key(waav_jw_t *w, const char *key)
 {
     if (w->depth > 0) {
         if (!w->first[w->depth - 1]) {
-            waav_jw_raw(w, ",", 1);
+            waav_buf_byte(&w->b, ',');
         }
 
         w->first[w->depth - 1] = 0;
@@ -81,60 +59,62 @@ waav_jw_key(waav_jw_t *w, const char *key)
 
     if (key) {
         waav_jw_quoted(w, key, strlen(key));
-        waav_jw_raw(w, ":", 1);
+        waav_buf_byte(&w->b, ':');
     }
+}
+
+
+static void
+waav_jw_push(waav_jw_t *w, const char *key, char c)
+{
+    waav_jw_key(w, key);
+    waav_buf_byte(&w->b, c);
+
+    if (w->depth == WAAV_JW_MAX_DEPTH) {
+        w->b.overflow = 1;
+        return;
+    }
+
+    w->first[w->depth++] = 1;
+}
+
+
+static void
+waav_jw_pop(waav_jw_t *w, char c)
+{
+    if (w->depth > 0) {
+        w->depth--;
+    }
+
+    waav_buf_byte(&w->b, c);
 }
 
 
 void
 waav_jw_open(waav_jw_t *w, const char *key)
 {
-    waav_jw_key(w, key);
-    waav_jw_raw(w, "{", 1);
-
-    if (w->depth == WAAV_JW_MAX_DEPTH) {
-        w->overflow = 1;
-        return;
-    }
-
-    w->first[w->depth++] = 1;
+    waav_jw_push(w, key, '{');
 }
 
 
 void
 waav_jw_key_array(waav_jw_t *w, const char *key)
 {
-    waav_jw_key(w, key);
-    waav_jw_raw(w, "[", 1);
-
-    if (w->depth == WAAV_JW_MAX_DEPTH) {
-        w->overflow = 1;
-        return;
-    }
-
-    w->first[w->depth++] = 1;
+    waav_jw_push(w, key, '[');
 }
 
 
 void
 waav_jw_close_array(waav_jw_t *w)
 {
-    if (w->depth > 0) {
-        w->depth--;
-    }
-
-    waav_jw_raw(w, "]", 1);
+    waav_jw_pop(w, ']');
 }
 
 
 void
 waav_jw_close(waav_jw_t *w)
 {
-    if (w->depth > 0) {
-        w->depth--;
-    }
-
-    waav_jw_raw(w, "}", 1);
+    waav_jw_pop(w, '}');
 }
 
 
@@ -156,26 +136,29 @@ waav_jw_cstr(waav_jw_t *w, const char *key, const char *s)
 void
 waav_jw_int(waav_jw_t *w, const char *key, long v)
 {
-    char  tmp[32];
-    int   n;
-
     waav_jw_key(w, key);
-    n = snprintf(tmp, sizeof(tmp), "%ld", v);
-    waav_jw_raw(w, tmp, (size_t) n);
+
+    if (v < 0) {
+        waav_buf_byte(&w->b, '-');
+        waav_buf_uint(&w->b, (uint64_t) -(v + 1) + 1);
+        return;
+    }
+
+    waav_buf_uint(&w->b, (uint64_t) v);
 }
 
 
 void
 waav_jw_num(waav_jw_t *w, const char *key, double v)
 {
-    char  tmp[32];
-    int   n;
-
     waav_jw_key(w, key);
 
-    /* shortest form that reads back as the same value: 1, 1.25, 0.5 */
-    n = snprintf(tmp, sizeof(tmp), "%.15g", v);
-    waav_jw_raw(w, tmp, (size_t) n);
+    if (!isfinite(v)) {
+        waav_buf_cstr(&w->b, "null");
+        return;
+    }
+
+    waav_buf_num(&w->b, v);
 }
 
 
@@ -183,5 +166,12 @@ void
 waav_jw_bool(waav_jw_t *w, const char *key, int v)
 {
     waav_jw_key(w, key);
-    waav_jw_raw(w, v ? "true" : "false", v ? 4 : 5);
+    waav_buf_cstr(&w->b, v ? "true" : "false");
+}
+
+
+int
+waav_jw_done(waav_jw_t *w, waav_str_t *out)
+{
+    return waav_buf_done(&w->b, out);
 }

@@ -8,7 +8,7 @@
  *
  * The body is refused unless it is UTF-8 without NUL (cJSON would read
  * "a\u0000b" as "a", and libjwt refuses to sign invalid UTF-8), one JSON
- * object and nothing after it.
+ * object with no key twice and nothing after it.
  */
 
 #include <stdlib.h>
@@ -83,6 +83,7 @@ waav_livekit_video(waav_str_t room, waav_alloc_t *a)
     char       *buf;
     size_t      cap;
     waav_jw_t   w;
+    waav_str_t  json;
 
     cap = waav_json_escape(NULL, room.data, room.len) + 128;
 
@@ -102,11 +103,11 @@ waav_livekit_video(waav_str_t room, waav_alloc_t *a)
     waav_jw_close(&w);
     waav_jw_close(&w);
 
-    if (w.overflow) {
+    if (waav_jw_done(&w, &json) != 0) {
         return NULL;
     }
 
-    buf[w.len] = '\0';
+    buf[json.len] = '\0';
 
     return buf;
 }
@@ -171,31 +172,6 @@ waav_livekit_token(const waav_livekit_grant_t *g, waav_alloc_t *a,
 }
 
 
-/* 1 when the JSON text has a \u0000 escape (a string with a NUL) */
-static int
-waav_livekit_nul_escape(const char *json, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i + 1 < len; i++) {
-        if (json[i] != '\\') {
-            continue;
-        }
-
-        /* an escape: "\\" must not be read as the start of another */
-        if (json[i + 1] == 'u' && len - i >= 6
-            && memcmp(json + i + 2, "0000", 4) == 0)
-        {
-            return 1;
-        }
-
-        i++;
-    }
-
-    return 0;
-}
-
-
 /* a required non-blank string member of at most max bytes */
 static int
 waav_livekit_field(const cJSON *root, const char *name, size_t max,
@@ -235,12 +211,12 @@ waav_livekit_field(const cJSON *root, const char *name, size_t max,
 }
 
 
-/* the body into req; its strings stay in root, which the caller frees */
+/* the body into req; its strings stay in the allocator's memory */
 static int
-waav_livekit_parse(const char *body, size_t len, cJSON **root,
+waav_livekit_parse(const char *body, size_t len, waav_alloc_t *a,
     waav_livekit_req_t *req, waav_err_t *err)
 {
-    const char  *end;
+    cJSON  *root;
 
     if (len > WAAV_LIVEKIT_MAX_BODY) {
         return waav_err_set(err, 413, "PAYLOAD_TOO_LARGE",
@@ -252,29 +228,28 @@ waav_livekit_parse(const char *body, size_t len, cJSON **root,
                             "Invalid request: the body is not valid UTF-8");
     }
 
-    if (len && (memchr(body, '\0', len) || waav_livekit_nul_escape(body, len)))
-    {
+    if (waav_json_has_nul(body, len)) {
         return waav_err_set(err, 400, "INVALID_REQUEST",
                             "Invalid request: strings must not contain NUL");
     }
 
-    end = NULL;
-    *root = (len > 0) ? cJSON_ParseWithLengthOpts(body, len, &end, 0) : NULL;
+    /* a key twice is refused there (INVALID_REQUEST) */
+    root = waav_json_parse(body, len, WAAV_JSON_CLIENT, a, err);
 
-    while (end && end < body + len && memchr(" \t\r\n", *end, 4)) {
-        end++;
+    if (root == NULL && strcmp(err->code, "INVALID_JSON") != 0) {
+        return -1;
     }
 
-    if (*root == NULL || end != body + len || !cJSON_IsObject(*root)) {
+    if (root == NULL || !cJSON_IsObject(root)) {
         return waav_err_set(err, 400, "INVALID_JSON",
                             "Failed to parse the request body as JSON");
     }
 
-    if (waav_livekit_field(*root, "room_name", WAAV_LIVEKIT_MAX_ROOM,
+    if (waav_livekit_field(root, "room_name", WAAV_LIVEKIT_MAX_ROOM,
                            &req->room, err) != 0
-        || waav_livekit_field(*root, "participant_name",
+        || waav_livekit_field(root, "participant_name",
                               WAAV_LIVEKIT_MAX_NAME, &req->name, err) != 0
-        || waav_livekit_field(*root, "participant_identity",
+        || waav_livekit_field(root, "participant_identity",
                               WAAV_LIVEKIT_MAX_IDENTITY, &req->identity, err)
            != 0)
     {
@@ -313,12 +288,9 @@ waav_livekit_write(const waav_livekit_conf_t *conf,
     waav_jw_str(&w, "livekit_url", conf->url.data, conf->url.len);
     waav_jw_close(&w);
 
-    if (w.overflow) {
+    if (waav_jw_done(&w, out) != 0) {
         return waav_err_set(err, 500, "INTERNAL_ERROR", "answer too large");
     }
-
-    out->data = buf;
-    out->len = w.len;
 
     return 0;
 }
@@ -369,7 +341,6 @@ waav_livekit_answer(const waav_livekit_conf_t *conf, waav_str_t tenant,
     waav_str_t *out, waav_err_t *err)
 {
     int                  rc;
-    cJSON               *root;
     waav_livekit_req_t   req;
 
     /* WaaV checks the configuration before the fields */
@@ -379,17 +350,13 @@ waav_livekit_answer(const waav_livekit_conf_t *conf, waav_str_t tenant,
                             "service not configured");
     }
 
-    root = NULL;
     memset(&req, 0, sizeof(waav_livekit_req_t));
 
-    rc = waav_livekit_parse(body, len, &root, &req, err);
+    rc = waav_livekit_parse(body, len, a, &req, err);
 
     if (rc == 0) {
         rc = waav_livekit_grant(conf, tenant, &req, now, a, out, err);
     }
-
-    /* the request's strings live in root until here */
-    cJSON_Delete(root);
 
     return rc;
 }

@@ -65,7 +65,8 @@ waav_mp_init(waav_mp_parser_t *p, const char *ct, size_t len)
     }
 
     if (blen == 0 || blen > WAAV_MP_MAX_BOUNDARY) {
-        return waav_mp_fail(p, "the multipart boundary must be 1-70 characters");
+        return waav_mp_fail(p, "the multipart boundary must be 1-70 "
+                               "characters");
     }
 
     memcpy(p->delim, "\r\n--", 4);
@@ -259,6 +260,50 @@ waav_mp_part(waav_mp_parser_t *p)
 }
 
 
+/* a byte of a part's body: a field's value kept, the file's range noted */
+static int
+waav_mp_body(waav_mp_parser_t *p, char c)
+{
+    if (p->current) {
+        /* the delimiter's bytes come in too: cut below */
+        if (p->current->len < sizeof(p->current->value)) {
+            p->current->value[p->current->len] = c;
+        }
+
+        p->current->len++;
+
+        if (p->current->len > WAAV_MP_MAX_VALUE + p->dlen) {
+            return waav_mp_fail(p, "a multipart field is too long");
+        }
+    }
+
+    if (!waav_mp_match(p, c)) {
+        return 0;
+    }
+
+    if (p->current) {
+        p->current->len -= p->dlen;
+
+        if (p->current->len > WAAV_MP_MAX_VALUE - 1) {
+            return waav_mp_fail(p, "a multipart field is too long");
+        }
+
+        p->current->value[p->current->len] = '\0';
+        p->current = NULL;
+    }
+
+    if (p->in_file) {
+        p->file_end = p->offset - p->dlen;
+        p->in_file = 0;
+    }
+
+    p->state = WAAV_MP_AFTER;
+    p->after = 0;
+
+    return 0;
+}
+
+
 int
 waav_mp_feed(waav_mp_parser_t *p, const char *data, size_t len)
 {
@@ -324,38 +369,8 @@ waav_mp_feed(waav_mp_parser_t *p, const char *data, size_t len)
             break;
 
         case WAAV_MP_BODY:
-            if (p->current) {
-                /* the delimiter's bytes come in too: cut below */
-                if (p->current->len < sizeof(p->current->value)) {
-                    p->current->value[p->current->len] = c;
-                }
-
-                p->current->len++;
-
-                if (p->current->len > WAAV_MP_MAX_VALUE + p->dlen) {
-                    return waav_mp_fail(p, "a multipart field is too long");
-                }
-            }
-
-            if (waav_mp_match(p, c)) {
-                if (p->current) {
-                    p->current->len -= p->dlen;
-
-                    if (p->current->len > WAAV_MP_MAX_VALUE - 1) {
-                        return waav_mp_fail(p, "a multipart field is too long");
-                    }
-
-                    p->current->value[p->current->len] = '\0';
-                    p->current = NULL;
-                }
-
-                if (p->in_file) {
-                    p->file_end = p->offset - p->dlen;
-                    p->in_file = 0;
-                }
-
-                p->state = WAAV_MP_AFTER;
-                p->after = 0;
+            if (waav_mp_body(p, c) != 0) {
+                return -1;
             }
 
             break;

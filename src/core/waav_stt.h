@@ -5,10 +5,12 @@
  * method, path, query and headers, plus (for multipart providers) the
  * bytes that go before and after the client's audio, so the glue can wrap
  * the client body's buffer chain without copying it.  Provider answers are
- * normalized into one JSON shape:
+ * normalized (waav_stt_normalize.h) into one result, written as our JSON
  *   {"transcript", "confidence", "language", "duration",
  *    "words": [{"word", "start", "end", "confidence"}], "provider", "model"}
- * with fields a provider lacks omitted, not invented.  Pure C.
+ * or one of OpenAI's formats (waav_stt_formats.h), with fields a provider
+ * lacks omitted, not invented.  Adapters: src/core/stt/, one file each.
+ * Pure C.
  */
 
 #ifndef WAAV_STT_H
@@ -18,124 +20,134 @@
 #include <stdint.h>
 
 #include "waav_alloc.h"
-#include "waav_tts.h"
+#include "waav_audio.h"
+#include "waav_cred.h"
+#include "waav_http.h"
 
 #define WAAV_STT_MAX_PROMPT  2048
 
 typedef struct {
-    waav_str_t   model;             /* empty: the provider's default */
-    waav_str_t   language;          /* empty: detect */
-    waav_str_t   keywords;          /* comma-separated, Deepgram */
-    waav_str_t   prompt;            /* OpenAI-style */
-    waav_str_t   temperature;       /* OpenAI-style, "0" to "1" */
-    waav_str_t   content_type;      /* of the audio, as the client sent it */
-    uint64_t     audio_len;         /* bytes of audio */
-    int          punctuate;         /* -1 unset, 0, 1 */
-    int          diarize;
-    int          words;             /* ask for word timings */
+    waav_str_t    model;            /* empty: the provider's default */
+    waav_str_t    language;         /* empty: detect */
+    waav_str_t    keywords;         /* comma-separated, Deepgram */
+    waav_str_t    prompt;           /* OpenAI-style */
+    waav_str_t    temperature;      /* OpenAI-style, "0" to "1" */
+    waav_str_t    content_type;     /* of the audio, as the client sent it */
+    waav_audio_t  audio;            /* what waav_stt_validate made of it */
+    uint64_t      audio_len;        /* bytes of audio */
+    int           punctuate;        /* -1 unset, 0, 1 */
+    int           diarize;
+    int           words;            /* ask for word timings */
 } waav_stt_req_t;
+
+typedef struct {
+    waav_str_t    word;
+    double        start, end, confidence;
+    unsigned      has_start:1;
+    unsigned      has_end:1;
+    unsigned      has_confidence:1;
+} waav_stt_word_t;
+
+/* a transcription, whoever made it */
+typedef struct {
+    waav_str_t        transcript;
+    waav_str_t        language;     /* empty: none known */
+    double            confidence;
+    double            duration;     /* seconds */
+    waav_stt_word_t  *words;
+    size_t            nwords;
+    waav_str_t        provider;     /* as the client named it */
+    waav_str_t        model;
+    unsigned          has_confidence:1;
+    unsigned          has_duration:1;
+    unsigned          has_words:1;  /* the provider gave a words list */
+} waav_stt_result_t;
+
+/* where a multi-step transcription is, between its calls */
+typedef struct {
+    unsigned      step;             /* provider answers read so far */
+    waav_str_t    id;               /* what the adapter keeps (a job id) */
+} waav_stt_flow_t;
+
+/* what to do after a provider's answer (waav_stt_next) */
+#define WAAV_STT_DONE  0            /* the result is in */
+#define WAAV_STT_NEXT  1            /* send the next request now */
+#define WAAV_STT_WAIT  2            /* send it after the poll interval */
 
 typedef struct waav_stt_adapter_s  waav_stt_adapter_t;
 
+/*
+ * An STT adapter (src/core/stt/<provider>.c), linked to its provider type
+ * by the registry (waav_registry.c).  Fields are set by name.
+ */
 struct waav_stt_adapter_s {
-    const char   *type;
-    const char   *default_model;
-    int           multipart;        /* the audio goes as a "file" part */
-    int           flow;             /* upload, create, poll (AssemblyAI) */
+    const char         *type;
+    const char         *default_model;
+    int                 multipart;  /* the audio goes as a "file" part */
 
-    /* the provider request: path, args, headers; for multipart, body is
-     * what goes before the audio and suffix what goes after */
-    int         (*build)(const waav_stt_adapter_t *ad,
-                         const waav_stt_req_t *req, waav_str_t key,
-                         waav_http_req_t *out, waav_str_t *suffix,
-                         waav_alloc_t *a, waav_err_t *err);
+    /* how the key travels (applied to every request built) */
+    const waav_cred_t  *cred;
 
-    /* the provider's JSON answer to our shape */
-    int         (*normalize)(const char *json, size_t len,
-                             const waav_stt_req_t *req, waav_str_t provider,
-                             waav_alloc_t *a, waav_str_t *out,
-                             waav_err_t *err);
+    /* the first request, the one that carries the audio: path, args,
+     * headers; for multipart, body is what goes before the audio and
+     * suffix what goes after */
+    int               (*build)(const waav_stt_adapter_t *ad,
+                               const waav_stt_req_t *req,
+                               waav_http_req_t *out, waav_str_t *suffix,
+                               waav_alloc_t *a, waav_err_t *err);
+
+    /* a 2xx answer with the transcription into res (provider and model
+     * are set); -1 with err set (502 when it is not understood) */
+    int               (*normalize)(const waav_stt_adapter_t *ad,
+                                   const char *json, size_t len,
+                                   const waav_stt_req_t *req,
+                                   waav_stt_result_t *res, waav_alloc_t *a,
+                                   waav_err_t *err);
+
+    /* the multi-step hook: a 2xx answer to step flow->step (0: the audio
+     * request) into WAAV_STT_DONE (res set), WAAV_STT_NEXT or
+     * WAAV_STT_WAIT (out: the next request, without credentials), or -1
+     * with err set.  NULL: one call, its answer normalized. */
+    int               (*next)(const waav_stt_adapter_t *ad,
+                              waav_stt_flow_t *flow,
+                              const waav_stt_req_t *req, waav_str_t answer,
+                              waav_stt_result_t *res, waav_http_req_t *out,
+                              waav_alloc_t *a, waav_err_t *err);
 };
 
+/* the adapter for a provider type, NULL when it has none */
 const waav_stt_adapter_t *waav_stt_adapter(const char *type, size_t len);
 
-/* checks model, language, keywords, prompt and the content type */
-int waav_stt_validate(const waav_stt_req_t *req, waav_err_t *err);
-
-/* audio/wav ... -> 1; audio/L16;rate=16000 gives rate (else 0) */
-int waav_stt_audio_type(waav_str_t ct, unsigned *rate, const char **ext);
-
-/*
- * The first bytes of a WAV body against its real length: -1 when the
- * header claims more (or less) than is there, 0 when it fits or the body
- * is not a RIFF/WAVE file, 1 when it is too short to tell.
- */
-int waav_stt_wav_check(const unsigned char *head, size_t head_len,
-    uint64_t total);
-
-/* a multipart/form-data boundary made from 16 random-looking bytes */
-void waav_stt_boundary(char *out, size_t size, uint64_t seed);
-
-#endif /* WAAV_STT_H */
-
-/*
- * AssemblyAI takes three steps: upload the audio, create a transcript
- * from the upload's URL, poll it until it is done.
- */
-#ifndef WAAV_STT_AAI_H
-#define WAAV_STT_AAI_H
-
-int waav_stt_aai_create(const waav_stt_req_t *req, waav_str_t key,
-    waav_str_t upload_url, waav_http_req_t *out, waav_alloc_t *a,
-    waav_err_t *err);
-int waav_stt_aai_poll(waav_str_t key, waav_str_t id, waav_http_req_t *out,
+/* the first request, credentials added */
+int waav_stt_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
+    const waav_secret_t *secret, waav_http_req_t *out, waav_str_t *suffix,
     waav_alloc_t *a, waav_err_t *err);
 
-/* the upload's answer: its URL (http or https) */
-int waav_stt_aai_upload_url(const char *json, size_t len, waav_str_t provider,
-    waav_alloc_t *a, waav_str_t *url, waav_err_t *err);
-
-/* a transcript's answer: 0 still working (id set), 1 done (out set),
- * -1 failed or not understood (err set) */
-int waav_stt_aai_state(const char *json, size_t len,
-    const waav_stt_req_t *req, waav_str_t provider, waav_alloc_t *a,
-    waav_str_t *id, waav_str_t *out, waav_err_t *err);
-
-#endif
-
-#ifndef WAAV_STT_OPENAI_H
-#define WAAV_STT_OPENAI_H
-
-typedef enum {
-    WAAV_STT_FMT_WAAV = 0,
-    WAAV_STT_FMT_JSON,
-    WAAV_STT_FMT_TEXT,
-    WAAV_STT_FMT_VERBOSE,
-    WAAV_STT_FMT_SRT,
-    WAAV_STT_FMT_VTT
-} waav_stt_fmt_e;
-
-/* whole seconds of audio, for quotas, estimated before the call: exact
- * for a WAV (its byte rate) and headerless PCM (rate, 16-bit mono), at
- * 128 kbit/s for compressed formats; at least 1 */
-uint64_t waav_stt_seconds(const unsigned char *head, size_t head_len,
-    uint64_t audio_len, unsigned pcm_rate);
-
-/* a normalized answer's duration in whole seconds, rounded up; 0 if none */
-uint64_t waav_stt_answer_seconds(const char *json, size_t len);
-
-/* "json", "text", ... to the enum; 0 when unknown (len 0: json) */
-waav_stt_fmt_e waav_stt_fmt_parse(const char *s, size_t len);
-
-/* a normalized answer (ours) in one of OpenAI's response formats */
-int waav_stt_openai_answer(const char *json, size_t len, waav_stt_fmt_e fmt,
-    int words, waav_alloc_t *a, waav_str_t *out, const char **content_type,
-    waav_err_t *err);
+/*
+ * The provider's 2xx answer to the current step: WAAV_STT_DONE with res
+ * (named after provider), WAAV_STT_NEXT / WAAV_STT_WAIT with the next
+ * request in out (credentials added, flow->step advanced), -1 with err.
+ */
+int waav_stt_next(const waav_stt_adapter_t *ad, waav_stt_flow_t *flow,
+    const waav_stt_req_t *req, const waav_secret_t *secret,
+    waav_str_t provider, waav_str_t answer, waav_stt_result_t *res,
+    waav_http_req_t *out, waav_alloc_t *a, waav_err_t *err);
 
 /* the provider type a model name belongs to, NULL when nobody's */
 const char *waav_stt_model_type(const char *model, size_t len);
 
-/* the audio type for a file name's extension, NULL when unknown */
-const char *waav_stt_ext_type(const char *filename);
+/* for multipart adapters: the form around the audio (fields with an empty
+ * value are left out), and its Content-Type header */
+typedef struct {
+    const char   *name;
+    waav_str_t    value;
+} waav_stt_field_t;
 
-#endif
+int waav_stt_form(const waav_stt_req_t *req, const waav_stt_field_t *fields,
+    size_t n, waav_http_req_t *out, waav_str_t *suffix, waav_alloc_t *a,
+    waav_err_t *err);
+
+/* a multipart/form-data boundary made from 16 random bytes */
+void waav_stt_boundary(char *out, size_t size, uint64_t seed);
+
+#endif /* WAAV_STT_H */

@@ -2,8 +2,9 @@
  * waav: text-to-speech requests, provider-neutral.
  *
  * A client body (WaaV's POST /speak or OpenAI's /v1/audio/speech) is parsed
- * and validated into waav_tts_req_t; a provider adapter turns that into the
- * provider's HTTP request (waav_http_req_t).  Pure C: no nginx types.
+ * and validated into waav_tts_req_t (waav_tts_parse.c); a provider adapter
+ * (src/core/tts/, one file each) turns that into the provider's HTTP
+ * request.  Pure C: no nginx types.
  */
 
 #ifndef WAAV_TTS_H
@@ -12,12 +13,14 @@
 #include <stddef.h>
 
 #include "waav_alloc.h"
+#include "waav_cred.h"
+#include "waav_http.h"
+#include "waav_xform.h"
 
 #define WAAV_TTS_MAX_TEXT          10240
 #define WAAV_TTS_MAX_IDENT         256
 #define WAAV_TTS_MAX_PRONUNCIATIONS 100
 #define WAAV_TTS_MAX_INSTRUCTIONS  4096
-#define WAAV_HTTP_MAX_HEADERS      8
 
 typedef enum {
     WAAV_TTS_SHAPE_WAAV = 0,        /* {"text", "tts_config": {...}} */
@@ -46,7 +49,7 @@ typedef struct {
     waav_str_t    provider;         /* as the client named it; may be empty */
     waav_str_t    model;            /* empty: the provider's default */
     waav_str_t    voice;            /* empty: the provider's default */
-    waav_str_t    format_name;      /* as the client wrote it (x-audio-format) */
+    waav_str_t    format_name;      /* as the client wrote it */
     waav_fmt_e    format;
     unsigned      sample_rate;      /* 0: the provider's default */
     double        speaking_rate;
@@ -59,45 +62,48 @@ typedef struct {
     size_t        npron;
 } waav_tts_req_t;
 
+/* the provider request, and what the client is told about the audio */
 typedef struct {
-    const char   *name;
-    waav_str_t    value;
-} waav_header_t;
+    waav_http_req_t      http;
+    const char          *content_type;  /* for the client, by format */
+    waav_str_t           audio_format;  /* x-audio-format */
+    unsigned             sample_rate;   /* x-sample-rate */
 
-/* what the adapter wants sent, and what the client is told about it */
-typedef struct {
-    const char    *method;
-    waav_str_t     path;            /* relative to the provider's base URL */
-    waav_str_t     args;            /* query string without '?' */
-    waav_header_t  headers[WAAV_HTTP_MAX_HEADERS];
-    size_t         nheaders;
-    waav_str_t     body;
-
-    const char    *content_type;    /* for the client, by format */
-    waav_str_t     audio_format;    /* x-audio-format */
-    unsigned       sample_rate;     /* x-sample-rate */
-} waav_http_req_t;
+    /* the response hook: NULL when the answer's body is the audio, else
+     * what turns the answer into it (the adapter's build sets it) */
+    const waav_xform_t  *response;
+} waav_tts_out_t;
 
 typedef struct waav_tts_adapter_s  waav_tts_adapter_t;
 
+/*
+ * A TTS adapter (src/core/tts/<provider>.c), linked to its provider type by
+ * the registry (waav_registry.c).  Fields are set by name, so new ones
+ * default to 0/NULL in adapters that do not need them.
+ */
 struct waav_tts_adapter_s {
-    const char   *type;
-    const char   *default_model;
-    const char   *default_voice;    /* NULL: the client must name one */
-    waav_fmt_e    default_format;
-    unsigned      default_rate;
+    const char          *type;
+    const char          *default_model;
+    const char          *default_voice; /* NULL: the client must name one */
+    waav_fmt_e           default_format;
+    unsigned             default_rate;
+
+    /* how the key travels (applied to the built request) */
+    const waav_cred_t   *cred;
 
     /* 1 when a bare model name (OpenAI shape) belongs to this provider */
-    int         (*claims_model)(const char *model, size_t len);
+    int                (*claims_model)(const char *model, size_t len);
 
-    int         (*build)(const waav_tts_adapter_t *ad,
-                         const waav_tts_req_t *req, waav_str_t key,
-                         waav_http_req_t *out, waav_alloc_t *a,
-                         waav_err_t *err);
+    /* the provider request for a validated request with defaults applied;
+     * -1 with err set (400 for what the provider cannot do) */
+    int                (*build)(const waav_tts_adapter_t *ad,
+                                const waav_tts_req_t *req,
+                                waav_tts_out_t *out, waav_alloc_t *a,
+                                waav_err_t *err);
 
-    /* the media types a 200 of the provider may carry, NULL-terminated;
+    /* the media types a 2xx of the provider may carry, NULL-terminated;
      * "audio/" "*" is any audio type; NULL: not checked */
-    const char  *const *media_types;
+    const char *const   *media_types;
 };
 
 /* parse and validate a client body; 0 or -1 with err set (400/422) */
@@ -107,12 +113,11 @@ int waav_tts_parse(waav_tts_req_t *req, waav_tts_shape_e shape,
 /* the adapter for a provider type ("deepgram", "openai-compatible", ...) */
 const waav_tts_adapter_t *waav_tts_adapter(const char *type, size_t len);
 
-/* the adapter types, NULL-terminated, for messages and docs */
-extern const char *const waav_tts_types[];
-
-/* applies defaults, checks what the provider supports, builds the request */
+/* applies defaults, checks what the provider supports, builds the request
+ * and adds the credentials */
 int waav_tts_build(const waav_tts_adapter_t *ad, waav_tts_req_t *req,
-    waav_str_t key, waav_http_req_t *out, waav_alloc_t *a, waav_err_t *err);
+    const waav_secret_t *secret, waav_tts_out_t *out, waav_alloc_t *a,
+    waav_err_t *err);
 
 /* 1 when a provider answer's Content-Type (parameters and all) is one of
  * the adapter's media types, 0 when it is not (or is missing) */
@@ -122,36 +127,20 @@ int waav_tts_media_ok(const waav_tts_adapter_t *ad, const char *ct,
 /* Content-Type for a format name, as WaaV's /speak maps it */
 const char *waav_tts_content_type(const char *name, size_t len);
 
-/* identifiers that end up in provider URLs: [A-Za-z0-9._:@+-], no "..", 1-256 */
-int waav_ident_valid(const char *s, size_t len);
-
 /* whole-word replacement of each pronunciation in turn (like \bword\b) */
 int waav_tts_pronounce(waav_tts_req_t *req, waav_alloc_t *a, waav_err_t *err);
 
 /* helpers for adapters */
-int waav_http_add_header(waav_http_req_t *out, const char *name,
-    const char *value, size_t len, waav_err_t *err);
-char *waav_sprintf(waav_alloc_t *a, size_t *len, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
 const char *waav_fmt_name(waav_fmt_e fmt);
+waav_fmt_e waav_fmt_parse(const char *s, size_t len);
 
 struct waav_jw_s;
 
 /* a JSON body writer sized for the request's text */
 int waav_tts_body_begin(struct waav_jw_s *w, const waav_tts_req_t *req,
     waav_alloc_t *a, waav_err_t *err);
-int waav_tts_body_end(struct waav_jw_s *w, waav_http_req_t *out,
+int waav_tts_body_end(struct waav_jw_s *w, waav_tts_out_t *out,
     waav_err_t *err);
-
-/* Content-Type: application/json */
-int waav_http_json(waav_http_req_t *out, waav_err_t *err);
-
-/* "<name>: <prefix><key>" */
-int waav_tts_auth(waav_http_req_t *out, const char *name, const char *prefix,
-    waav_str_t key, waav_alloc_t *a, waav_err_t *err);
 
 /* 1 when rate is in the list (0-terminated) */
 int waav_rate_in(unsigned rate, const unsigned *list);

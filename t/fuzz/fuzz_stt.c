@@ -1,8 +1,10 @@
 /*
- * libFuzzer target: provider transcription answers (untrusted JSON) through
- * each adapter's normalizer; the result must be valid UTF-8.  `make fuzz`.
- *
- * fuzz-covers: waav_stt.c
+ * libFuzzer target: provider transcription answers (untrusted JSON)
+ * through every STT adapter the registry links (its normalizer, or its
+ * multi-step hook at step 0 and later), then into our JSON and each of
+ * OpenAI's formats; what comes out must be valid UTF-8, and a next
+ * request a proper one.  First byte: which adapter, step, format, options.
+ * `make fuzz`.
  */
 
 #include <stdint.h>
@@ -10,22 +12,50 @@
 #include <string.h>
 
 #include "waav_json.h"
-#include "waav_stt.h"
+#include "waav_registry.h"
+#include "waav_stt_formats.h"
+#include "waav_stt_normalize.h"
 #include "../unit/waav_arena.h"
+
+
+static const waav_stt_adapter_t *
+waav_fuzz_adapter(unsigned n)
+{
+    unsigned                     count;
+    const waav_provider_type_t  *pt;
+
+    count = 0;
+
+    for (pt = waav_provider_types; pt->name; pt++) {
+        count += (pt->stt != NULL);
+    }
+
+    n %= count;
+
+    for (pt = waav_provider_types; pt->name; pt++) {
+        if (pt->stt && n-- == 0) {
+            return pt->stt;
+        }
+    }
+
+    return NULL;
+}
 
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char         *types[] = { "deepgram", "openai", "elevenlabs" };
+    int                        rc;
+    const char                *ct;
     waav_alloc_t               a = { waav_arena_alloc, NULL };
     waav_stt_req_t             req;
-    waav_str_t                 out, provider = { "p", 1 };
+    waav_str_t                 out, answer, provider = { "p", 1 };
     waav_err_t                 err;
+    waav_secret_t              secret = { { "k", 1 }, { "", 0 }, 0 };
+    waav_http_req_t            next;
+    waav_stt_flow_t            flow;
+    waav_stt_result_t          res;
     const waav_stt_adapter_t  *ad;
-
-    waav_str_t   id, out2;
-    const char  *ct;
 
     if (size < 1) {
         return 0;
@@ -33,35 +63,42 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memset(&req, 0, sizeof(req));
     req.punctuate = data[0] & 4 ? 1 : -1;
+    req.diarize = -1;
+    req.language.data = "en-US";
+    req.language.len = (data[0] & 8) ? 5 : 0;
 
-    if (data[0] & 8) {
-        /* AssemblyAI's transcript states */
-        if (waav_stt_aai_state((const char *) data + 1, size - 1, &req,
-                               provider, &a, &id, &out, &err) == 1
+    memset(&flow, 0, sizeof(flow));
+    flow.step = (data[0] & 16) ? 1 : 0;
+
+    ad = waav_fuzz_adapter(data[0] & 3 ? data[0] & 7 : (data[0] >> 5));
+    answer.data = (const char *) data + 1;
+    answer.len = size - 1;
+
+    rc = waav_stt_next(ad, &flow, &req, &secret, provider, answer, &res,
+                       &next, &a, &err);
+
+    if (rc == WAAV_STT_NEXT || rc == WAAV_STT_WAIT) {
+        if (next.path.len == 0 || next.path.data[0] != '/'
+            || !waav_utf8_valid(next.body.data, next.body.len))
+        {
+            abort();
+        }
+
+    } else if (rc == WAAV_STT_DONE) {
+        if (waav_stt_result_json(&res, &a, &out, &err) == 0
             && !waav_utf8_valid(out.data, out.len))
         {
             abort();
         }
 
-    } else {
-        ad = waav_stt_adapter(types[data[0] % 3], strlen(types[data[0] % 3]));
-
-        if (ad->normalize((const char *) data + 1, size - 1, &req, provider,
-                          &a, &out, &err) == 0)
+        if (waav_stt_format(&res, (waav_stt_fmt_e) ((data[0] >> 2) % 6),
+                            data[0] & 1, &a, &out, &ct, &err) == 0
+            && !waav_utf8_valid(out.data, out.len))
         {
-            if (!waav_utf8_valid(out.data, out.len)) {
-                abort();
-            }
-
-            /* and on into each of OpenAI's shapes */
-            if (waav_stt_openai_answer(out.data, out.len,
-                                       (waav_stt_fmt_e) (1 + (data[0] >> 4) % 5),
-                                       data[0] & 16, &a, &out2, &ct, &err)
-                == 0 && !waav_utf8_valid(out2.data, out2.len))
-            {
-                abort();
-            }
+            abort();
         }
+
+        (void) waav_stt_result_seconds(&res);
     }
 
     waav_arena_reset();

@@ -1,9 +1,7 @@
 /*
  * libFuzzer target: client bodies through the TTS core (parse, then every
- * adapter's build).  First byte: the body shape.  The whole input is also
- * a provider's Content-Type for every adapter's media check.  `make fuzz`.
- *
- * fuzz-covers: waav_tts.c waav_tts_deepgram.c waav_tts_elevenlabs.c waav_tts_openai.c waav_tts_cartesia.c
+ * adapter the registry links: the model it claims, the request it
+ * builds).  First byte: the body shape.  `make fuzz`.
  */
 
 #include <stdint.h>
@@ -11,6 +9,7 @@
 #include <string.h>
 
 #include "waav_json.h"
+#include "waav_registry.h"
 #include "waav_tts.h"
 #include "../unit/waav_arena.h"
 
@@ -18,13 +17,12 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t                     i;
-    waav_alloc_t               a = { waav_arena_alloc, NULL };
-    waav_tts_req_t             req, copy;
-    waav_http_req_t            out;
-    waav_err_t                 err;
-    waav_str_t                 key = { "fuzz-key", 8 };
-    const waav_tts_adapter_t  *ad;
+    waav_alloc_t                 a = { waav_arena_alloc, NULL };
+    waav_tts_req_t               req, copy;
+    waav_tts_out_t               out;
+    waav_err_t                   err;
+    waav_secret_t                key = { { "fuzz-key", 8 }, { "", 0 }, 0 };
+    const waav_provider_type_t  *pt;
 
     if (size < 1) {
         return 0;
@@ -40,14 +38,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                           : WAAV_TTS_SHAPE_WAAV,
                        (const char *) data + 1, size - 1, &a, &err) == 0)
     {
-        for (i = 0; waav_tts_types[i]; i++) {
-            ad = waav_tts_adapter(waav_tts_types[i], strlen(waav_tts_types[i]));
+        /* every TTS adapter the registry links */
+        for (pt = waav_provider_types; pt->name; pt++) {
+            if (pt->tts == NULL) {
+                continue;
+            }
+
+            /* which provider a bare model names (OpenAI's shape) */
+            if (pt->tts->claims_model) {
+                (void) pt->tts->claims_model(req.model.data, req.model.len);
+            }
+
             copy = req;
 
-            if (waav_tts_build(ad, &copy, key, &out, &a, &err) == 0) {
+            if (waav_tts_build(pt->tts, &copy, &key, &out, &a, &err) == 0) {
                 /* what goes on the wire is valid and bounded */
-                if (!waav_utf8_valid(out.body.data, out.body.len)
-                    || out.path.len == 0 || out.path.data[0] != '/')
+                if (!waav_utf8_valid(out.http.body.data, out.http.body.len)
+                    || out.http.path.len == 0 || out.http.path.data[0] != '/')
                 {
                     abort();
                 }

@@ -1,6 +1,8 @@
 /*
- * Unit tests for src/core/waav_stt.c: provider requests (without the
- * audio) and normalized answers (cmocka).
+ * Unit tests for the STT core: request validation (waav_stt_validate.c),
+ * provider requests without the audio (src/core/stt/), answers through
+ * each adapter into one result (waav_stt_normalize.c), AssemblyAI's steps,
+ * and OpenAI's formats (waav_stt_formats.c) (cmocka).
  */
 
 #include <stdarg.h>
@@ -13,19 +15,50 @@
 #include <cmocka.h>
 
 #include "waav_stt.h"
+#include "waav_stt_formats.h"
+#include "waav_stt_normalize.h"
+#include "waav_stt_validate.h"
 #include "waav_arena.h"
 
 
 #define S(lit)  ((waav_str_t) { lit, sizeof(lit) - 1 })
 
+#define assert_str(s, lit)                                                   \
+    do {                                                                     \
+        waav_str_t  s_ = (s);                                                \
+        if (s_.len != strlen(lit) || memcmp(s_.data, lit, s_.len) != 0) {    \
+            fail_msg("got \"%.*s\", want \"%s\"", (int) s_.len, s_.data,     \
+                     lit);                                                   \
+        }                                                                    \
+    } while (0)
+
+
 static void
 req_init(waav_stt_req_t *r, const char *ct)
 {
+    waav_err_t  err;
+
     memset(r, 0, sizeof(*r));
     r->content_type.data = ct;
     r->content_type.len = strlen(ct);
     r->punctuate = -1;
     r->diarize = -1;
+
+    /* what the glue does before building: the audio's type */
+    (void) waav_stt_validate(r, &err);
+}
+
+
+static waav_secret_t
+secret(const char *key)
+{
+    waav_secret_t  s;
+
+    memset(&s, 0, sizeof(s));
+    s.key.data = key;
+    s.key.len = strlen(key);
+
+    return s;
 }
 
 
@@ -48,18 +81,37 @@ header(const waav_http_req_t *out, const char *name)
 }
 
 
+static int
+build(const char *type, const waav_stt_req_t *r, const char *key,
+    waav_http_req_t *out, waav_str_t *suffix)
+{
+    waav_err_t     err;
+    waav_secret_t  s;
+
+    s = secret(key);
+
+    if (waav_stt_build(waav_stt_adapter(type, strlen(type)), r, &s, out,
+                       suffix, &WAAV_ARENA, &err)
+        != 0)
+    {
+        fail_msg("build: %s", err.message);
+    }
+
+    return 0;
+}
+
+
 static void
 test_validate(void **state)
 {
     waav_stt_req_t  r;
     waav_err_t      err;
-    unsigned        rate;
-    const char     *ext;
 
     (void) state;
 
     req_init(&r, "audio/wav");
     assert_int_equal(waav_stt_validate(&r, &err), 0);
+    assert_int_equal(r.audio.kind, WAAV_AUDIO_WAV);
 
     req_init(&r, "text/plain");
     assert_int_equal(waav_stt_validate(&r, &err), -1);
@@ -78,39 +130,100 @@ test_validate(void **state)
     r.keywords = S("waav:2, nginx&x=y");
     assert_int_equal(waav_stt_validate(&r, &err), -1);
 
-    assert_true(waav_stt_audio_type(S("audio/L16;rate=16000;channels=1"),
-                                    &rate, &ext));
-    assert_int_equal(rate, 16000);
-    assert_false(waav_stt_audio_type(S("audio/L16"), &rate, &ext));
-    assert_true(waav_stt_audio_type(S("AUDIO/MPEG"), &rate, &ext));
-    assert_string_equal(ext, "mp3");
+    req_init(&r, "audio/wav");
+    r.keywords = S("waav:2, open ai,it's");
+    assert_int_equal(waav_stt_validate(&r, &err), 0);
+
+    /* a type waav takes with parameters out of range: invalid audio */
+    req_init(&r, "audio/L16;channels=0");
+    assert_int_equal(waav_stt_validate(&r, &err), -1);
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.code, "INVALID_AUDIO");
+
+    req_init(&r, "audio/L16");
+    assert_int_equal(waav_stt_validate(&r, &err), -1);
+    assert_int_equal(err.status, 415);
+}
+
+
+/* defect: strchr(extra, c) is true for c == 0, so a NUL passed */
+static void
+test_validate_nul(void **state)
+{
+    waav_stt_req_t  r;
+    waav_err_t      err;
+
+    (void) state;
+
+    assert_false(waav_stt_chars_ok(S("a\0b"), "-_", 16));
+    assert_false(waav_stt_chars_ok(S("\0"), " ,", 16));
+    assert_true(waav_stt_chars_ok(S("en-US"), "-_", 16));
+
+    req_init(&r, "audio/wav");
+    r.keywords = S("a\0b");
+    assert_int_equal(waav_stt_validate(&r, &err), -1);
+    assert_int_equal(err.status, 400);
+
+    req_init(&r, "audio/wav");
+    r.language = S("en\0");
+    assert_int_equal(waav_stt_validate(&r, &err), -1);
+    assert_string_equal(err.code, "INVALID_REQUEST");
+
+    req_init(&r, "audio/wav");
+    r.prompt = S("say\0this");
+    assert_int_equal(waav_stt_validate(&r, &err), -1);
+
+    req_init(&r, "audio/wav");
+    r.prompt = S("a prompt\nover two lines\twith a tab");
+    assert_int_equal(waav_stt_validate(&r, &err), 0);
+
+    req_init(&r, "audio/wav");
+    r.prompt = S("bell\x07");
+    assert_int_equal(waav_stt_validate(&r, &err), -1);
+}
+
+
+static void
+test_temperature(void **state)
+{
+    static const char  *ok[] = { "0", "1", "0.2", "1.0", "1.000", "0.05" };
+    static const char  *bad[] = { "2", "1.5", "01", ".5", "1.", "-0",
+                                  "0.2.1", "0x1", "1e0", "0.5 ", "",
+                                  "0.12345678901234567" };
+    size_t              i;
+
+    (void) state;
+
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        assert_true(waav_stt_temperature_ok((waav_str_t) { ok[i],
+                                                           strlen(ok[i]) }));
+    }
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_false(waav_stt_temperature_ok((waav_str_t) { bad[i],
+                                                            strlen(bad[i]) }));
+    }
 }
 
 
 static void
 test_deepgram_request(void **state)
 {
-    waav_stt_req_t             r;
-    waav_http_req_t            out;
-    waav_str_t                 suffix;
-    waav_err_t                 err;
-    const waav_stt_adapter_t  *ad;
+    waav_stt_req_t   r;
+    waav_http_req_t  out;
+    waav_str_t       suffix;
 
     (void) state;
 
-    ad = waav_stt_adapter("deepgram", 8);
-    assert_non_null(ad);
-    assert_false(ad->multipart);
+    assert_false(waav_stt_adapter("deepgram", 8)->multipart);
 
-    req_init(&r, "audio/wav");
-    memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &WAAV_ARENA, &err), 0);
-    assert_int_equal(out.path.len, 10);
-    assert_memory_equal(out.path.data, "/v1/listen", 10);
-    assert_int_equal(out.args.len, strlen("model=nova-3&detect_language=true"));
-    assert_memory_equal(out.args.data, "model=nova-3&detect_language=true",
-                        out.args.len);
+    req_init(&r, "audio/x-wav; foo=bar");
+    build("deepgram", &r, "KEY", &out, &suffix);
+    assert_str(out.path, "/v1/listen");
+    assert_str(out.args, "model=nova-3&detect_language=true");
     assert_string_equal(header(&out, "Authorization"), "Token KEY");
+
+    /* the type waav validated, never the client's parameters */
     assert_string_equal(header(&out, "Content-Type"), "audio/wav");
     assert_int_equal(suffix.len, 0);
 
@@ -120,45 +233,44 @@ test_deepgram_request(void **state)
     r.punctuate = 1;
     r.diarize = 0;
     r.keywords = S("waav:2,open ai");
-    memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &WAAV_ARENA, &err), 0);
-    assert_int_equal(out.args.len, strlen("model=nova-2&language=en-US"
-        "&encoding=linear16&sample_rate=16000&channels=1"
-        "&punctuate=true&diarize=false&keywords=waav:2&keywords=open%20ai"));
-    assert_memory_equal(out.args.data, "model=nova-2&language=en-US"
-        "&encoding=linear16&sample_rate=16000&channels=1"
-        "&punctuate=true&diarize=false&keywords=waav:2&keywords=open%20ai",
-        out.args.len);
+    build("deepgram", &r, "KEY", &out, &suffix);
+    assert_str(out.args, "model=nova-2&language=en-US"
+               "&encoding=linear16&sample_rate=16000&channels=1"
+               "&punctuate=true&diarize=false&keywords=waav:2"
+               "&keywords=open%20ai");
+    assert_string_equal(header(&out, "Content-Type"),
+                        "audio/L16;rate=16000;channels=1");
+
+    req_init(&r, "audio/l16; channels=2; rate=8000; x=1");
+    build("deepgram", &r, "KEY", &out, &suffix);
+    assert_str(out.args, "model=nova-3&detect_language=true"
+               "&encoding=linear16&sample_rate=8000&channels=2");
 
     req_init(&r, "audio/wav");
-    r.keywords = S("waav");
-    memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, S("KEY"), &out, &suffix, &WAAV_ARENA, &err), 0);
-    assert_non_null(strstr(out.args.data, "&keyterm=waav"));
+    r.keywords = S(",waav,,");
+    build("deepgram", &r, "KEY", &out, &suffix);
+    assert_str(out.args, "model=nova-3&detect_language=true&keyterm=waav");
 }
 
 
 static void
 test_openai_request(void **state)
 {
-    waav_stt_req_t             r;
-    waav_http_req_t            out;
-    waav_str_t                 suffix;
-    waav_err_t                 err;
-    char                       boundary[64], want[1024];
-    const char                *ct;
-    const waav_stt_adapter_t  *ad;
+    waav_stt_req_t   r;
+    waav_http_req_t  out;
+    waav_str_t       suffix;
+    char             boundary[64], want[1024];
+    const char      *ct;
 
     (void) state;
 
-    ad = waav_stt_adapter("openai", 6);
-    req_init(&r, "audio/mpeg");
+    req_init(&r, "audio/mp3; x=y");
     r.language = S("en");
     r.words = 1;
-    memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, S("sk"), &out, &suffix, &WAAV_ARENA, &err), 0);
+    build("openai", &r, "sk", &out, &suffix);
 
-    assert_memory_equal(out.path.data, "/audio/transcriptions", out.path.len);
+    assert_str(out.path, "/audio/transcriptions");
+    assert_string_equal(out.method, "POST");
     assert_string_equal(header(&out, "Authorization"), "Bearer sk");
 
     ct = header(&out, "Content-Type");
@@ -190,55 +302,81 @@ test_openai_request(void **state)
     req_init(&r, "audio/wav");
     r.model = S("gpt-4o-transcribe");
     r.words = 1;
-    memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, S("sk"), &out, &suffix, &WAAV_ARENA, &err), 0);
+    r.temperature = S("0.2");
+    build("openai", &r, "sk", &out, &suffix);
     assert_null(strstr(out.body.data, "timestamp_granularities"));
     assert_non_null(strstr(out.body.data, "\r\n\r\njson\r\n"));
+    assert_non_null(strstr(out.body.data, "name=\"temperature\"\r\n\r\n0.2"));
 
     /* no key, no Authorization (self-hosted) */
-    ad = waav_stt_adapter("openai-compatible", 17);
-    memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, (waav_str_t) { "", 0 }, &out, &suffix,
-                               &WAAV_ARENA, &err), 0);
+    build("openai-compatible", &r, "", &out, &suffix);
     assert_null(header(&out, "Authorization"));
+
+    /* headerless PCM goes as a WAV with its own header */
+    req_init(&r, "audio/L16;rate=8000;channels=2");
+    r.audio_len = 32000;
+    build("groq", &r, "gk", &out, &suffix);
+    assert_non_null(strstr(out.body.data, "filename=\"audio.wav\"\r\n"
+                                          "Content-Type: audio/wav\r\n\r\n"));
+    assert_memory_equal(out.body.data + out.body.len - 44,
+                        "RIFF\x24\x7d\0\0WAVEfmt \x10\0\0\0\x01\0\x02\0"
+                        "\x40\x1f\0\0\0\x7d\0\0\x04\0\x10\0data\0\x7d\0\0",
+                        44);
+    assert_non_null(strstr(out.body.data, "whisper-large-v3-turbo"));
 }
 
 
 static void
 test_elevenlabs_request(void **state)
 {
-    waav_stt_req_t             r;
-    waav_http_req_t            out;
-    waav_str_t                 suffix;
-    waav_err_t                 err;
-    const waav_stt_adapter_t  *ad;
+    waav_stt_req_t   r;
+    waav_http_req_t  out;
+    waav_str_t       suffix;
 
     (void) state;
 
-    ad = waav_stt_adapter("elevenlabs", 10);
     req_init(&r, "audio/wav");
     r.diarize = 1;
-    memset(&out, 0, sizeof(out));
-    assert_int_equal(ad->build(ad, &r, S("xk"), &out, &suffix, &WAAV_ARENA, &err), 0);
-    assert_memory_equal(out.path.data, "/v1/speech-to-text", out.path.len);
+    build("elevenlabs", &r, "xk", &out, &suffix);
+    assert_str(out.path, "/v1/speech-to-text");
     assert_string_equal(header(&out, "xi-api-key"), "xk");
-    assert_non_null(strstr(out.body.data, "name=\"model_id\"\r\n\r\nscribe_v1"));
+    assert_null(header(&out, "Authorization"));
+    assert_non_null(strstr(out.body.data,
+                           "name=\"model_id\"\r\n\r\nscribe_v1"));
     assert_non_null(strstr(out.body.data, "name=\"diarize\"\r\n\r\ntrue"));
     assert_non_null(strstr(out.body.data, "filename=\"audio.wav\""));
 }
 
 
+/* a one-call adapter's answer through waav_stt_next, as our JSON */
+static int
+answer(const char *type, const char *json, const waav_stt_req_t *r,
+    waav_stt_result_t *res, waav_err_t *err)
+{
+    waav_http_req_t   out;
+    waav_stt_flow_t   flow;
+    waav_secret_t     s;
+
+    memset(&flow, 0, sizeof(flow));
+    s = secret("k");
+
+    return waav_stt_next(waav_stt_adapter(type, strlen(type)), &flow, r, &s,
+                         S("prov"), (waav_str_t) { json, strlen(json) }, res,
+                         &out, &WAAV_ARENA, err);
+}
+
+
 static void
-normalize(const char *type, const char *json, waav_stt_req_t *r,
+normalize(const char *type, const char *json, const waav_stt_req_t *r,
     const char *want)
 {
-    waav_str_t                 out;
-    waav_err_t                 err;
-    const waav_stt_adapter_t  *ad;
+    waav_str_t         out;
+    waav_err_t         err;
+    waav_stt_result_t  res;
 
-    ad = waav_stt_adapter(type, strlen(type));
-
-    if (ad->normalize(json, strlen(json), r, S("prov"), &WAAV_ARENA, &out, &err) != 0) {
+    if (answer(type, json, r, &res, &err) != WAAV_STT_DONE
+        || waav_stt_result_json(&res, &WAAV_ARENA, &out, &err) != 0)
+    {
         fail_msg("normalize: %s", err.message);
     }
 
@@ -251,9 +389,9 @@ normalize(const char *type, const char *json, waav_stt_req_t *r,
 static void
 test_normalize(void **state)
 {
-    waav_stt_req_t  r;
-    waav_str_t      out;
-    waav_err_t      err;
+    waav_stt_req_t     r;
+    waav_err_t         err;
+    waav_stt_result_t  res;
 
     (void) state;
 
@@ -272,7 +410,20 @@ test_normalize(void **state)
         "{\"word\":\"world\",\"start\":0.6,\"end\":1,\"confidence\":0.97}],"
         "\"provider\":\"prov\",\"model\":\"nova-3\"}");
 
-    r.model = (waav_str_t) { "whisper-1", 9 };
+    /* punctuated words when punctuate=true; the language asked for when
+     * the provider does not say */
+    r.punctuate = 1;
+    r.language = S("en-GB");
+    normalize("deepgram",
+        "{\"results\":{\"channels\":[{\"alternatives\":[{\"transcript\":"
+        "\"Hi.\",\"words\":[{\"word\":\"hi\",\"punctuated_word\":"
+        "\"Hi.\"}]}]}]}}",
+        &r,
+        "{\"transcript\":\"Hi.\",\"language\":\"en-GB\",\"words\":["
+        "{\"word\":\"Hi.\"}],\"provider\":\"prov\",\"model\":\"nova-3\"}");
+
+    req_init(&r, "audio/wav");
+    r.model = S("whisper-1");
     normalize("openai",
         "{\"task\":\"transcribe\",\"language\":\"english\",\"duration\":1.5,"
         "\"text\":\"Hi.\",\"words\":[{\"word\":\"Hi\",\"start\":0,"
@@ -291,190 +442,153 @@ test_normalize(void **state)
         "{\"language_code\":\"eng\",\"text\":\"a b\",\"words\":["
         "{\"text\":\"a\",\"start\":0,\"end\":0.2,\"type\":\"word\"},"
         "{\"text\":\" \",\"start\":0.2,\"end\":0.3,\"type\":\"spacing\"},"
-        "{\"text\":\"b\",\"start\":0.3,\"end\":0.5,\"type\":\"word\"}]}", &r,
-        "{\"transcript\":\"a b\",\"language\":\"eng\",\"duration\":0.5,"
+        "{\"text\":\"b\",\"start\":0.3,\"end\":0.5,\"type\":\"word\"},"
+        "{\"text\":\"(laughs)\",\"start\":0.5,\"end\":0.75,"
+        "\"type\":\"audio_event\"}]}", &r,
+        "{\"transcript\":\"a b\",\"language\":\"eng\",\"duration\":0.75,"
         "\"words\":["
         "{\"word\":\"a\",\"start\":0,\"end\":0.2},{\"word\":\"b\","
         "\"start\":0.3,\"end\":0.5}],\"provider\":\"prov\",\"model\":"
         "\"scribe_v1\"}");
 
     /* not the expected JSON */
-    assert_int_equal(waav_stt_adapter("deepgram", 8)->normalize("{\"results\"",
-                     11, &r, S("prov"), &WAAV_ARENA, &out, &err), -1);
+    assert_int_equal(answer("deepgram", "{\"results\"", &r, &res, &err), -1);
     assert_int_equal(err.status, 502);
     assert_string_equal(err.code, "PROVIDER_BAD_RESPONSE");
+    assert_non_null(strstr(err.message, "prov"));
 
-    assert_int_equal(waav_stt_adapter("openai", 6)->normalize("[1]", 3, &r,
-                     S("prov"), &WAAV_ARENA, &out, &err), -1);
+    assert_int_equal(answer("openai", "[1]", &r, &res, &err), -1);
+    assert_int_equal(answer("elevenlabs", "{\"text\":1}", &r, &res, &err), -1);
+
+    /* numbers that are not finite, words that are not words: left out */
+    normalize("openai", "{\"text\":\"x\",\"duration\":\"9\",\"words\":["
+        "{\"word\":1},{\"word\":\"y\",\"start\":\"0\",\"end\":2}]}", &r,
+        "{\"transcript\":\"x\",\"words\":[{\"word\":\"y\",\"end\":2}],"
+        "\"provider\":\"prov\",\"model\":\"whisper-1\"}");
 }
 
 
+/* AssemblyAI through the multi-step hook: upload, create, poll, done */
 static void
 test_assemblyai(void **state)
 {
-    waav_stt_req_t   r;
-    waav_http_req_t  out;
-    waav_str_t       url, id, res;
-    waav_err_t       err;
+    int                rc;
+    waav_stt_req_t     r;
+    waav_http_req_t    out;
+    waav_str_t         suffix, json;
+    waav_err_t         err;
+    waav_secret_t      s;
+    waav_stt_flow_t    flow;
+    waav_stt_result_t  res;
+    const waav_stt_adapter_t  *ad;
 
     (void) state;
+
+    ad = waav_stt_adapter("assemblyai", 10);
+    s = secret("aaikey");
 
     req_init(&r, "audio/wav");
     r.language = S("en-US");
     r.punctuate = 1;
     r.model = S("best");
 
-    memset(&out, 0, sizeof(out));
-    assert_int_equal(waav_stt_aai_create(&r, S("aaikey"),
-                     S("https://cdn.example/u/1"), &out, &WAAV_ARENA, &err), 0);
-    assert_memory_equal(out.path.data, "/v2/transcript", out.path.len);
+    build("assemblyai", &r, "aaikey", &out, &suffix);
+    assert_str(out.path, "/v2/upload");
     assert_string_equal(header(&out, "Authorization"), "aaikey");
-    assert_int_equal(out.body.len, strlen("{\"audio_url\":\"https://cdn.example/u/1\","
-                     "\"language_code\":\"en_us\",\"punctuate\":true}"));
-    assert_memory_equal(out.body.data, "{\"audio_url\":\"https://cdn.example/u/1\","
-                        "\"language_code\":\"en_us\",\"punctuate\":true}",
-                        out.body.len);
+    assert_string_equal(header(&out, "Content-Type"),
+                        "application/octet-stream");
 
-    memset(&out, 0, sizeof(out));
-    assert_int_equal(waav_stt_aai_poll(S("aaikey"), S("abc-123"), &out, &WAAV_ARENA,
-                                       &err), 0);
+    memset(&flow, 0, sizeof(flow));
+
+#define step(j)                                                              \
+    (json = (waav_str_t) { j, strlen(j) },                                   \
+     waav_stt_next(ad, &flow, &r, &s, S("a"), json, &res, &out, &WAAV_ARENA, \
+                   &err))
+
+    /* the upload's answer: create the transcript */
+    rc = step("{\"upload_url\":\"https://cdn.example/u/1\"}");
+    assert_int_equal(rc, WAAV_STT_NEXT);
+    assert_int_equal(flow.step, 1);
+    assert_string_equal(out.method, "POST");
+    assert_str(out.path, "/v2/transcript");
+    assert_string_equal(header(&out, "Authorization"), "aaikey");
+    assert_string_equal(header(&out, "Content-Type"), "application/json");
+    assert_str(out.body, "{\"audio_url\":\"https://cdn.example/u/1\","
+               "\"language_code\":\"en_us\",\"punctuate\":true}");
+
+    /* queued: poll it after the interval */
+    rc = step("{\"id\":\"t1\",\"status\":\"queued\"}");
+    assert_int_equal(rc, WAAV_STT_WAIT);
     assert_string_equal(out.method, "GET");
-    assert_memory_equal(out.path.data, "/v2/transcript/abc-123", out.path.len);
-    assert_int_equal(waav_stt_aai_poll(S("aaikey"), S("../x"), &out, &WAAV_ARENA, &err),
-                     -1);
+    assert_str(out.path, "/v2/transcript/t1");
+    assert_string_equal(header(&out, "Authorization"), "aaikey");
+    assert_str(flow.id, "t1");
 
-    assert_int_equal(waav_stt_aai_upload_url("{\"upload_url\":\"https://u/1\"}",
-                     28, S("a"), &WAAV_ARENA, &url, &err), 0);
-    assert_int_equal(url.len, 11);
-    assert_int_equal(waav_stt_aai_upload_url("{\"upload_url\":\"ftp://x\"}",
-                     24, S("a"), &WAAV_ARENA, &url, &err), -1);
+    rc = step("{\"id\":\"t1\",\"status\":\"completed\",\"text\":"
+              "\"Hi.\",\"confidence\":0.9,\"audio_duration\":2,"
+              "\"language_code\":\"en_us\",\"words\":[{\"text\":"
+              "\"Hi.\",\"start\":250,\"end\":750,\"confidence\":0.9}]}");
+    assert_int_equal(rc, WAAV_STT_DONE);
+    assert_int_equal(waav_stt_result_json(&res, &WAAV_ARENA, &json, &err), 0);
+    assert_str(json, "{\"transcript\":\"Hi.\",\"confidence\":0.9,"
+               "\"language\":\"en_us\",\"duration\":2,\"words\":[{\"word\":"
+               "\"Hi.\",\"start\":0.25,\"end\":0.75,\"confidence\":0.9}],"
+               "\"provider\":\"a\",\"model\":\"best\"}");
 
-    assert_int_equal(waav_stt_aai_state("{\"id\":\"t1\",\"status\":\"queued\"}",
-                     31, &r, S("a"), &WAAV_ARENA, &id, &res, &err), 0);
-    assert_int_equal(id.len, 2);
+    /* the failures */
+    flow.step = 0;
+    assert_int_equal(step("{\"upload_url\":\"ftp://x\"}"), -1);
+    assert_string_equal(err.code, "PROVIDER_BAD_RESPONSE");
 
-    assert_int_equal(waav_stt_aai_state("{\"id\":\"t1\",\"status\":\"error\","
-                     "\"error\":\"Download error\"}", 55, &r, S("a"), &WAAV_ARENA, &id,
-                     &res, &err), -1);
+    flow.step = 2;
+    assert_int_equal(step("{\"id\":\"../x\",\"status\":\"processing\"}"), -1);
+    assert_int_equal(step("{\"id\":\"t1\"}"), -1);
+    assert_int_equal(step("{\"id\":\"t1\",\"status\":\"error\","
+                          "\"error\":\"Download error\"}"), -1);
     assert_string_equal(err.code, "PROVIDER_ERROR");
+    assert_non_null(strstr(err.message, "Download error"));
+    assert_int_equal(step("{\"id\":\"t1\",\"status\":\"weird\"}"), -1);
 
-    {
-        const char  *j = "{\"id\":\"t1\",\"status\":\"completed\",\"text\":"
-                         "\"Hi.\",\"confidence\":0.9,\"audio_duration\":2,"
-                         "\"language_code\":\"en_us\",\"words\":[{\"text\":"
-                         "\"Hi.\",\"start\":250,\"end\":750,"
-                         "\"confidence\":0.9}]}";
+#undef step
+}
 
-        assert_int_equal(waav_stt_aai_state(j, strlen(j), &r, S("a"), &WAAV_ARENA, &id,
-                                            &res, &err), 1);
-        assert_int_equal(res.len, strlen("{\"transcript\":\"Hi.\","
-            "\"confidence\":0.9,\"language\":\"en_us\",\"duration\":2,"
-            "\"words\":[{\"word\":\"Hi.\",\"start\":0.25,\"end\":0.75,"
-            "\"confidence\":0.9}],\"provider\":\"a\",\"model\":\"best\"}"));
+
+static waav_stt_result_t
+result(const char *json)
+{
+    waav_stt_req_t     r;
+    waav_err_t         err;
+    waav_stt_result_t  res;
+
+    req_init(&r, "audio/wav");
+    r.model = S("nova-3");
+
+    if (answer("deepgram", json, &r, &res, &err) != WAAV_STT_DONE) {
+        fail_msg("answer: %s", err.message);
     }
+
+    return res;
 }
 
 
-static void
-test_wav_check(void **state)
-{
-    unsigned char  h[44];
-    uint32_t       v;
-
-    (void) state;
-
-    memcpy(h, "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0"
-              "\x80\x3e\0\0\0\x7d\0\0\x02\0\x10\0data\0\0\0\0", 44);
-
-    v = 36 + 1000;
-    memcpy(h + 4, &v, 4);
-    v = 1000;
-    memcpy(h + 40, &v, 4);
-
-    assert_int_equal(waav_stt_wav_check(h, 44, 1044), 0);
-    assert_int_equal(waav_stt_wav_check(h, 44, 1043), -1);   /* RIFF size */
-    assert_int_equal(waav_stt_wav_check(h, 44, 2044), -1);
-    assert_int_equal(waav_stt_wav_check(h, 8, 1044), 1);     /* too short */
-    assert_int_equal(waav_stt_wav_check((const unsigned char *) "ID3....."
-                                        "........", 16, 100), 0);
-}
+#define format(res, fmt, words, want_ct, want)                               \
+    do {                                                                     \
+        waav_str_t   o_;                                                     \
+        waav_err_t   e_;                                                     \
+        const char  *ct_;                                                    \
+        assert_int_equal(waav_stt_format(&(res), fmt, words, &WAAV_ARENA,    \
+                                         &o_, &ct_, &e_), 0);                \
+        assert_string_equal(ct_, want_ct);                                   \
+        assert_str(o_, want);                                                \
+    } while (0)
 
 
 static void
-test_seconds(void **state)
+test_formats(void **state)
 {
-    unsigned char  h[44];
+    waav_stt_result_t  res;
 
     (void) state;
-
-    memcpy(h, "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0"
-              "\x80\x3e\0\0\0\x7d\0\0\x02\0\x10\0data\0\0\0\0", 44);
-
-    /* a WAV: its byte rate (32000), the header not counted */
-    assert_int_equal(waav_stt_seconds(h, 44, 44 + 32000, 0), 1);
-    assert_int_equal(waav_stt_seconds(h, 44, 44 + 32001, 0), 2);
-    assert_int_equal(waav_stt_seconds(h, 44, 44 + 64000 * 10, 0), 20);
-    assert_int_equal(waav_stt_seconds(h, 44, 10, 0), 1);
-
-    /* headerless PCM at 8 kHz: 16000 bytes a second */
-    assert_int_equal(waav_stt_seconds(NULL, 0, 48000, 8000), 3);
-
-    /* compressed: 128 kbit/s */
-    assert_int_equal(waav_stt_seconds((const unsigned char *) "ID3", 3,
-                                      160000, 0), 10);
-
-    /* what the provider reported, rounded up, bounded */
-    assert_int_equal(waav_stt_answer_seconds("{\"duration\":2.5}", 16), 3);
-    assert_int_equal(waav_stt_answer_seconds("{\"duration\":2}", 14), 2);
-    assert_int_equal(waav_stt_answer_seconds("{\"duration\":1e9}", 16), 86400);
-    assert_int_equal(waav_stt_answer_seconds("{\"duration\":-1}", 15), 0);
-    assert_int_equal(waav_stt_answer_seconds("{\"duration\":\"9\"}", 16), 0);
-    assert_int_equal(waav_stt_answer_seconds("nope", 4), 0);
-
-    /* a byte rate that makes no sense is not trusted */
-    h[28] = 1; h[29] = 0; h[30] = 0; h[31] = 0;
-    assert_int_equal(waav_stt_seconds(h, 44, 44 + 16000, 0), 1);
-
-    /* nor one that makes audio cheap: at most 192000 bytes a second */
-    h[28] = 0xff; h[29] = 0xff; h[30] = 0xff; h[31] = 0xff;
-    assert_int_equal(waav_stt_seconds(h, 44, 44 + 25 * 1024 * 1024, 0), 137);
-}
-
-
-static void
-test_openai_shapes(void **state)
-{
-    const char  *ans = "{\"transcript\":\"hi there\",\"language\":\"en\","
-                       "\"duration\":3661.25,\"words\":[{\"word\":\"hi\","
-                       "\"start\":0,\"end\":0.5,\"confidence\":0.9}],"
-                       "\"provider\":\"deepgram\",\"model\":\"nova-3\"}";
-    const char  *ct;
-    waav_str_t   out;
-    waav_err_t   err;
-
-    (void) state;
-
-    {
-        static const char  *ok[] = { "0", "1", "0.2", "1.0", "1.000", "0.05" };
-        static const char  *bad[] = { "2", "1.5", "01", ".5", "1.", "-0",
-                                      "0.2.1", "0x1", "1e0", "0.5 " };
-        waav_stt_req_t      req;
-        size_t              i;
-
-        for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-            req_init(&req, "audio/wav");
-            req.temperature.data = ok[i];
-            req.temperature.len = strlen(ok[i]);
-            assert_int_equal(waav_stt_validate(&req, &err), 0);
-        }
-
-        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-            req_init(&req, "audio/wav");
-            req.temperature.data = bad[i];
-            req.temperature.len = strlen(bad[i]);
-            assert_int_equal(waav_stt_validate(&req, &err), -1);
-        }
-    }
 
     assert_int_equal(waav_stt_fmt_parse("", 0), WAAV_STT_FMT_JSON);
     assert_int_equal(waav_stt_fmt_parse("verbose_json", 12),
@@ -482,81 +596,102 @@ test_openai_shapes(void **state)
     assert_int_equal(waav_stt_fmt_parse("vtt", 3), WAAV_STT_FMT_VTT);
     assert_int_equal(waav_stt_fmt_parse("json2", 5), WAAV_STT_FMT_WAAV);
     assert_int_equal(waav_stt_fmt_parse("jso", 3), WAAV_STT_FMT_WAAV);
+    assert_int_equal(waav_stt_fmt_parse("json\0", 5), WAAV_STT_FMT_WAAV);
+
+    res = result("{\"metadata\":{\"duration\":3661.25},\"results\":{"
+                 "\"channels\":[{\"detected_language\":\"en\","
+                 "\"alternatives\":[{\"transcript\":\"hi there\","
+                 "\"words\":[{\"word\":\"hi\",\"start\":0,\"end\":0.5,"
+                 "\"confidence\":0.9}]}]}]}}");
+
+    format(res, WAAV_STT_FMT_JSON, 0, "application/json",
+           "{\"text\":\"hi there\"}");
+    format(res, WAAV_STT_FMT_VERBOSE, 1, "application/json",
+           "{\"task\":\"transcribe\",\"language\":\"en\",\"duration\":3661.25,"
+           "\"text\":\"hi there\",\"words\":[{\"word\":\"hi\",\"start\":0,"
+           "\"end\":0.5}]}");
+    format(res, WAAV_STT_FMT_VERBOSE, 0, "application/json",
+           "{\"task\":\"transcribe\",\"language\":\"en\",\"duration\":3661.25,"
+           "\"text\":\"hi there\"}");
+    format(res, WAAV_STT_FMT_TEXT, 0, "text/plain; charset=utf-8",
+           "hi there\n");
+    format(res, WAAV_STT_FMT_SRT, 0, "application/x-subrip",
+           "1\n00:00:00,000 --> 01:01:01,250\nhi there\n");
+    format(res, WAAV_STT_FMT_WAAV, 0, "application/json",
+           "{\"transcript\":\"hi there\",\"language\":\"en\","
+           "\"duration\":3661.25,\"words\":[{\"word\":\"hi\",\"start\":0,"
+           "\"end\":0.5,\"confidence\":0.9}],\"provider\":\"prov\","
+           "\"model\":\"nova-3\"}");
+
+    /* a line break in the transcript cannot end the cue */
+    res = result("{\"results\":{\"channels\":[{\"alternatives\":[{"
+                 "\"transcript\":\"a\\n\\rb\"}]}]}}");
+    format(res, WAAV_STT_FMT_VTT, 0, "text/vtt",
+           "WEBVTT\n\n00:00:00.000 --> 00:00:00.000\na  b\n");
+
+    /* WebVTT: the text is never markup nor a timing arrow; no duration:
+     * the last word's end; a huge one: the clock's widest */
+    res = result("{\"results\":{\"channels\":[{\"alternatives\":[{"
+                 "\"transcript\":\"a --> <b> & c\",\"words\":[{\"word\":"
+                 "\"a\",\"end\":1.5},{\"word\":\"c\",\"end\":2.25}]}]}]}}");
+    format(res, WAAV_STT_FMT_VTT, 0, "text/vtt",
+           "WEBVTT\n\n00:00:00.000 --> 00:00:02.250\n"
+           "a --&gt; &lt;b&gt; &amp; c\n");
+
+    res = result("{\"metadata\":{\"duration\":1e12},\"results\":{"
+                 "\"channels\":[{\"alternatives\":[{\"transcript\":"
+                 "\"x\"}]}]}}");
+    format(res, WAAV_STT_FMT_SRT, 0, "application/x-subrip",
+           "1\n00:00:00,000 --> 99:59:59,999\nx\n");
+}
+
+
+static void
+test_result_seconds(void **state)
+{
+    waav_stt_result_t  res;
+
+    (void) state;
+
+    memset(&res, 0, sizeof(res));
+    assert_int_equal(waav_stt_result_seconds(&res), 0);
+
+    res.has_duration = 1;
+    res.duration = 2.5;
+    assert_int_equal(waav_stt_result_seconds(&res), 3);
+    res.duration = 2;
+    assert_int_equal(waav_stt_result_seconds(&res), 2);
+    res.duration = 1e9;
+    assert_int_equal(waav_stt_result_seconds(&res), 86400);
+    res.duration = -1;
+    assert_int_equal(waav_stt_result_seconds(&res), 0);
+}
+
+
+static void
+test_model_type(void **state)
+{
+    (void) state;
 
     assert_string_equal(waav_stt_model_type("whisper-1", 9), "openai");
     assert_null(waav_stt_model_type("whisper-10", 10));
     assert_string_equal(waav_stt_model_type("gpt-4o-transcribe", 17), "openai");
     assert_string_equal(waav_stt_model_type("whisper-large-v3-turbo", 22),
                         "groq");
+    assert_string_equal(waav_stt_model_type("distil-whisper-large-v3-en", 26),
+                        "groq");
     assert_string_equal(waav_stt_model_type("nova-3", 6), "deepgram");
     assert_string_equal(waav_stt_model_type("scribe_v1", 9), "elevenlabs");
     assert_string_equal(waav_stt_model_type("best", 4), "assemblyai");
+    assert_string_equal(waav_stt_model_type("nano", 4), "assemblyai");
+    assert_string_equal(waav_stt_model_type("slam-1", 6), "assemblyai");
     assert_null(waav_stt_model_type("bestest", 7));
     assert_null(waav_stt_model_type("", 0));
 
-    assert_string_equal(waav_stt_ext_type("a.b.MP3"), "audio/mpeg");
-    assert_string_equal(waav_stt_ext_type("x.opus"), "audio/ogg");
-    assert_null(waav_stt_ext_type("wav"));
-    assert_null(waav_stt_ext_type("a.txt"));
-
-    memset(&err, 0, sizeof(err));
-
-    assert_int_equal(waav_stt_openai_answer(ans, strlen(ans),
-                     WAAV_STT_FMT_JSON, 0, &WAAV_ARENA, &out, &ct, &err), 0);
-    assert_string_equal(ct, "application/json");
-    assert_int_equal(out.len, strlen("{\"text\":\"hi there\"}"));
-    assert_memory_equal(out.data, "{\"text\":\"hi there\"}", out.len);
-
-    assert_int_equal(waav_stt_openai_answer(ans, strlen(ans),
-                     WAAV_STT_FMT_VERBOSE, 1, &WAAV_ARENA, &out, &ct, &err), 0);
-    assert_memory_equal(out.data, "{\"task\":\"transcribe\",\"language\":"
-                        "\"en\",\"duration\":3661.25,\"text\":\"hi there\","
-                        "\"words\":[{\"word\":\"hi\",\"start\":0,\"end\":0.5}]}",
-                        out.len);
-
-    assert_int_equal(waav_stt_openai_answer(ans, strlen(ans),
-                     WAAV_STT_FMT_SRT, 0, &WAAV_ARENA, &out, &ct, &err), 0);
-    assert_string_equal(ct, "application/x-subrip");
-    assert_int_equal(out.len, strlen("1\n00:00:00,000 --> 01:01:01,250\n"
-                                     "hi there\n"));
-    assert_memory_equal(out.data, "1\n00:00:00,000 --> 01:01:01,250\n"
-                        "hi there\n", out.len);
-
-    /* a line break in the transcript cannot end the cue */
-    assert_int_equal(waav_stt_openai_answer("{\"transcript\":\"a\\n\\nb\"}",
-                     23, WAAV_STT_FMT_VTT, 0, &WAAV_ARENA, &out, &ct, &err), 0);
-    assert_string_equal(ct, "text/vtt");
-    assert_int_equal(out.len, strlen("WEBVTT\n\n00:00:00.000 --> "
-                                     "00:00:00.000\na  b\n"));
-    assert_memory_equal(out.data, "WEBVTT\n\n00:00:00.000 --> 00:00:00.000\n"
-                        "a  b\n", out.len);
-
-    /* WebVTT: the text is never markup nor a timing arrow; no duration:
-     * the last word's end; a huge one: the clock's widest */
-    {
-        const char  *j = "{\"transcript\":\"a --> <b> & c\","
-                         "\"words\":[{\"word\":\"a\",\"end\":1.5},"
-                         "{\"word\":\"c\",\"end\":2.25}]}";
-        const char  *want = "WEBVTT\n\n00:00:00.000 --> 00:00:02.250\n"
-                            "a --&gt; &lt;b&gt; &amp; c\n";
-
-        assert_int_equal(waav_stt_openai_answer(j, strlen(j),
-                         WAAV_STT_FMT_VTT, 0, &WAAV_ARENA, &out, &ct, &err), 0);
-        assert_int_equal(out.len, strlen(want));
-        assert_memory_equal(out.data, want, out.len);
-
-        j = "{\"transcript\":\"x\",\"duration\":1e12}";
-        want = "1\n00:00:00,000 --> 99:59:59,999\nx\n";
-        assert_int_equal(waav_stt_openai_answer(j, strlen(j),
-                         WAAV_STT_FMT_SRT, 0, &WAAV_ARENA, &out, &ct, &err), 0);
-        assert_int_equal(out.len, strlen(want));
-        assert_memory_equal(out.data, want, out.len);
-    }
-
-    assert_int_equal(waav_stt_openai_answer("{\"x\":1}", 7,
-                     WAAV_STT_FMT_TEXT, 0, &WAAV_ARENA, &out, &ct, &err), -1);
-    assert_int_equal(waav_stt_openai_answer("not json", 8,
-                     WAAV_STT_FMT_TEXT, 0, &WAAV_ARENA, &out, &ct, &err), -1);
+    /* every type a model names has an STT adapter */
+    assert_non_null(waav_stt_adapter("groq", 4));
+    assert_non_null(waav_stt_adapter("assemblyai", 10));
+    assert_null(waav_stt_adapter("cartesia", 8));
 }
 
 
@@ -565,14 +700,16 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test_teardown(test_validate, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_validate_nul, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_temperature, waav_arena_teardown),
         cmocka_unit_test_teardown(test_deepgram_request, waav_arena_teardown),
         cmocka_unit_test_teardown(test_openai_request, waav_arena_teardown),
         cmocka_unit_test_teardown(test_elevenlabs_request, waav_arena_teardown),
         cmocka_unit_test_teardown(test_normalize, waav_arena_teardown),
         cmocka_unit_test_teardown(test_assemblyai, waav_arena_teardown),
-        cmocka_unit_test_teardown(test_wav_check, waav_arena_teardown),
-        cmocka_unit_test_teardown(test_openai_shapes, waav_arena_teardown),
-        cmocka_unit_test_teardown(test_seconds, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_formats, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_result_seconds, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_model_type, waav_arena_teardown),
     };
 
     return cmocka_run_group_tests_name("waav_stt", tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "waav_errmsg.h"
+#include "waav_b64json.h"
 #include "waav_tts.h"
 #include "waav_arena.h"
 
@@ -393,19 +394,19 @@ test_pronunciations_limits(void **state)
 
 static void
 build(const char *type, const char *json, waav_tts_shape_e shape,
-    waav_http_req_t *out)
+    waav_tts_out_t *out)
 {
     waav_tts_req_t             req;
     waav_err_t                 err;
     const waav_tts_adapter_t  *ad;
-    waav_str_t                 key = waav_str_lit("KEY123");
+    waav_secret_t              key = { waav_str_lit("KEY123"), { "", 0 }, 0 };
 
     ad = waav_tts_adapter(type, strlen(type));
     assert_non_null(ad);
 
     assert_int_equal(parse(&req, shape, json, &err), 0);
 
-    if (waav_tts_build(ad, &req, key, out, &WAAV_ARENA, &err) != 0) {
+    if (waav_tts_build(ad, &req, &key, out, &WAAV_ARENA, &err) != 0) {
         fail_msg("build failed: %d %s %s", err.status, err.code, err.message);
     }
 }
@@ -415,14 +416,14 @@ static int
 build_fails(const char *type, const char *json, waav_err_t *err)
 {
     waav_tts_req_t             req;
-    waav_http_req_t            out;
+    waav_tts_out_t             out;
     const waav_tts_adapter_t  *ad;
-    waav_str_t                 key = waav_str_lit("KEY123");
+    waav_secret_t              key = { waav_str_lit("KEY123"), { "", 0 }, 0 };
 
     ad = waav_tts_adapter(type, strlen(type));
     assert_int_equal(parse(&req, WAAV_TTS_SHAPE_WAAV, json, err), 0);
 
-    return waav_tts_build(ad, &req, key, &out, &WAAV_ARENA, err) != 0;
+    return waav_tts_build(ad, &req, &key, &out, &WAAV_ARENA, err) != 0;
 }
 
 
@@ -447,20 +448,20 @@ header(const waav_http_req_t *out, const char *name)
 static void
 test_deepgram(void **state)
 {
-    waav_http_req_t  out;
+    waav_tts_out_t   out;
 
     (void) state;
 
     build("deepgram", "{\"text\":\"Hello \\\"world\\\"\",\"tts_config\":{"
           "\"provider\":\"deepgram\"}}", WAAV_TTS_SHAPE_WAAV, &out);
 
-    assert_string_equal(out.method, "POST");
-    assert_str(out.path, "/v1/speak");
-    assert_str(out.args, "model=aura-asteria-en&encoding=linear16"
+    assert_string_equal(out.http.method, "POST");
+    assert_str(out.http.path, "/v1/speak");
+    assert_str(out.http.args, "model=aura-asteria-en&encoding=linear16"
                          "&container=none&sample_rate=24000");
-    assert_string_equal(header(&out, "Authorization"), "Token KEY123");
-    assert_string_equal(header(&out, "Content-Type"), "application/json");
-    assert_str(out.body, "{\"text\":\"Hello \\\"world\\\"\"}");
+    assert_string_equal(header(&out.http, "Authorization"), "Token KEY123");
+    assert_string_equal(header(&out.http, "Content-Type"), "application/json");
+    assert_str(out.http.body, "{\"text\":\"Hello \\\"world\\\"\"}");
     assert_string_equal(out.content_type, "audio/pcm");
     assert_str(out.audio_format, "linear16");
     assert_int_equal(out.sample_rate, 24000);
@@ -468,27 +469,27 @@ test_deepgram(void **state)
     build("deepgram", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"d\","
           "\"model\":\"aura-2-thalia-en\",\"voice_id\":\"ignored\","
           "\"audio_format\":\"mp3\"}}", WAAV_TTS_SHAPE_WAAV, &out);
-    assert_str(out.args, "model=aura-2-thalia-en&encoding=mp3");
+    assert_str(out.http.args, "model=aura-2-thalia-en&encoding=mp3");
     assert_string_equal(out.content_type, "audio/mpeg");
     assert_int_equal(out.sample_rate, 22050);
 
     build("deepgram", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"d\","
           "\"audio_format\":\"ulaw\",\"sample_rate\":8000}}",
           WAAV_TTS_SHAPE_WAAV, &out);
-    assert_str(out.args, "model=aura-asteria-en&encoding=mulaw"
+    assert_str(out.http.args, "model=aura-asteria-en&encoding=mulaw"
                          "&container=none&sample_rate=8000");
     assert_str(out.audio_format, "ulaw");
 
     build("deepgram", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"d\","
           "\"audio_format\":\"wav\",\"sample_rate\":16000}}",
           WAAV_TTS_SHAPE_WAAV, &out);
-    assert_str(out.args, "model=aura-asteria-en&encoding=linear16"
+    assert_str(out.http.args, "model=aura-asteria-en&encoding=linear16"
                          "&container=wav&sample_rate=16000");
     assert_string_equal(out.content_type, "audio/wav");
 
     build("deepgram", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"d\","
           "\"speaking_rate\":1.25}}", WAAV_TTS_SHAPE_WAAV, &out);
-    assert_str(out.args, "model=aura-asteria-en&encoding=linear16"
+    assert_str(out.http.args, "model=aura-asteria-en&encoding=linear16"
                          "&container=none&sample_rate=24000&speed=1.25");
 }
 
@@ -519,19 +520,19 @@ test_deepgram_rejects(void **state)
 static void
 test_elevenlabs(void **state)
 {
-    waav_http_req_t  out;
+    waav_tts_out_t   out;
 
     (void) state;
 
     build("elevenlabs", "{\"text\":\"Hello\",\"tts_config\":{"
           "\"provider\":\"elevenlabs\"}}", WAAV_TTS_SHAPE_WAAV, &out);
 
-    assert_str(out.path, "/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM/stream");
-    assert_str(out.args, "output_format=pcm_24000");
-    assert_string_equal(header(&out, "xi-api-key"), "KEY123");
-    assert_string_equal(header(&out, "Accept"), "audio/pcm");
-    assert_null(header(&out, "Authorization"));
-    assert_str(out.body, "{\"text\":\"Hello\","
+    assert_str(out.http.path, "/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM/stream");
+    assert_str(out.http.args, "output_format=pcm_24000");
+    assert_string_equal(header(&out.http, "xi-api-key"), "KEY123");
+    assert_string_equal(header(&out.http, "Accept"), "audio/pcm");
+    assert_null(header(&out.http, "Authorization"));
+    assert_str(out.http.body, "{\"text\":\"Hello\","
                          "\"model_id\":\"eleven_multilingual_v2\"}");
     assert_int_equal(out.sample_rate, 24000);
 
@@ -539,22 +540,22 @@ test_elevenlabs(void **state)
           "\"voice_id\":\"pNInz6obpgDQGcFmaJgB\",\"model\":\"eleven_flash_v2_5\","
           "\"audio_format\":\"mp3\",\"speaking_rate\":1.1}}",
           WAAV_TTS_SHAPE_WAAV, &out);
-    assert_str(out.path, "/v1/text-to-speech/pNInz6obpgDQGcFmaJgB/stream");
-    assert_str(out.args, "output_format=mp3_44100_128");
-    assert_string_equal(header(&out, "Accept"), "audio/mpeg");
-    assert_str(out.body, "{\"text\":\"Hi\",\"model_id\":\"eleven_flash_v2_5\","
+    assert_str(out.http.path, "/v1/text-to-speech/pNInz6obpgDQGcFmaJgB/stream");
+    assert_str(out.http.args, "output_format=mp3_44100_128");
+    assert_string_equal(header(&out.http, "Accept"), "audio/mpeg");
+    assert_str(out.http.body, "{\"text\":\"Hi\",\"model_id\":\"eleven_flash_v2_5\","
                          "\"voice_settings\":{\"speed\":1.1}}");
     assert_int_equal(out.sample_rate, 44100);
 
     build("elevenlabs", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"e\","
           "\"audio_format\":\"mulaw\"}}", WAAV_TTS_SHAPE_WAAV, &out);
-    assert_str(out.args, "output_format=ulaw_8000");
+    assert_str(out.http.args, "output_format=ulaw_8000");
     assert_string_equal(out.content_type, "audio/basic");
 
     build("elevenlabs", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"e\","
           "\"audio_format\":\"wav\",\"sample_rate\":16000}}",
           WAAV_TTS_SHAPE_WAAV, &out);
-    assert_str(out.args, "output_format=wav_16000");
+    assert_str(out.http.args, "output_format=wav_16000");
     assert_string_equal(out.content_type, "audio/wav");
 }
 
@@ -578,17 +579,17 @@ test_elevenlabs_rejects(void **state)
 static void
 test_openai(void **state)
 {
-    waav_http_req_t  out;
+    waav_tts_out_t   out;
 
     (void) state;
 
     build("openai", "{\"model\":\"tts-1-hd\",\"input\":\"Hello\","
           "\"voice\":\"nova\",\"speed\":1.25}", WAAV_TTS_SHAPE_OPENAI, &out);
 
-    assert_str(out.path, "/audio/speech");
-    assert_int_equal(out.args.len, 0);
-    assert_string_equal(header(&out, "Authorization"), "Bearer KEY123");
-    assert_str(out.body, "{\"model\":\"tts-1-hd\",\"input\":\"Hello\","
+    assert_str(out.http.path, "/audio/speech");
+    assert_int_equal(out.http.args.len, 0);
+    assert_string_equal(header(&out.http, "Authorization"), "Bearer KEY123");
+    assert_str(out.http.body, "{\"model\":\"tts-1-hd\",\"input\":\"Hello\","
                          "\"voice\":\"nova\",\"response_format\":\"mp3\","
                          "\"speed\":1.25}");
     assert_string_equal(out.content_type, "audio/mpeg");
@@ -596,14 +597,14 @@ test_openai(void **state)
 
     build("openai", "{\"text\":\"Hi\",\"tts_config\":{\"provider\":\"openai\"}}",
           WAAV_TTS_SHAPE_WAAV, &out);
-    assert_str(out.body, "{\"model\":\"tts-1\",\"input\":\"Hi\","
+    assert_str(out.http.body, "{\"model\":\"tts-1\",\"input\":\"Hi\","
                          "\"voice\":\"alloy\",\"response_format\":\"pcm\"}");
     assert_string_equal(out.content_type, "audio/pcm");
 
     build("openai", "{\"model\":\"gpt-4o-mini-tts\",\"input\":\"Hi\","
           "\"voice\":\"coral\",\"response_format\":\"wav\","
           "\"instructions\":\"Cheerful\"}", WAAV_TTS_SHAPE_OPENAI, &out);
-    assert_str(out.body, "{\"model\":\"gpt-4o-mini-tts\",\"input\":\"Hi\","
+    assert_str(out.http.body, "{\"model\":\"gpt-4o-mini-tts\",\"input\":\"Hi\","
                          "\"voice\":\"coral\",\"response_format\":\"wav\","
                          "\"instructions\":\"Cheerful\"}");
 }
@@ -613,9 +614,9 @@ static void
 test_openai_compatible_without_key(void **state)
 {
     waav_tts_req_t             req;
-    waav_http_req_t            out;
+    waav_tts_out_t             out;
     waav_err_t                 err;
-    waav_str_t                 nokey = { "", 0 };
+    waav_secret_t              nokey = { { "", 0 }, { "", 0 }, 0 };
     const waav_tts_adapter_t  *ad;
 
     (void) state;
@@ -625,9 +626,9 @@ test_openai_compatible_without_key(void **state)
     assert_int_equal(parse(&req, WAAV_TTS_SHAPE_OPENAI,
         "{\"model\":\"kokoro\",\"input\":\"Hi\",\"voice\":\"af_heart\"}",
         &err), 0);
-    assert_int_equal(waav_tts_build(ad, &req, nokey, &out, &WAAV_ARENA, &err), 0);
-    assert_null(header(&out, "Authorization"));
-    assert_str(out.body, "{\"model\":\"kokoro\",\"input\":\"Hi\","
+    assert_int_equal(waav_tts_build(ad, &req, &nokey, &out, &WAAV_ARENA, &err), 0);
+    assert_null(header(&out.http, "Authorization"));
+    assert_str(out.http.body, "{\"model\":\"kokoro\",\"input\":\"Hi\","
                          "\"voice\":\"af_heart\",\"response_format\":\"mp3\"}");
 }
 
@@ -649,7 +650,7 @@ test_openai_rejects(void **state)
 static void
 test_cartesia(void **state)
 {
-    waav_http_req_t  out;
+    waav_tts_out_t   out;
     waav_err_t       err;
 
     (void) state;
@@ -659,10 +660,10 @@ test_cartesia(void **state)
           "\"a0e99841-438c-4a64-b679-ae501e7d6091\"}}",
           WAAV_TTS_SHAPE_WAAV, &out);
 
-    assert_str(out.path, "/tts/bytes");
-    assert_string_equal(header(&out, "Authorization"), "Bearer KEY123");
-    assert_string_equal(header(&out, "Cartesia-Version"), "2025-04-16");
-    assert_str(out.body, "{\"model_id\":\"sonic-2\",\"transcript\":\"Hello\","
+    assert_str(out.http.path, "/tts/bytes");
+    assert_string_equal(header(&out.http, "Authorization"), "Bearer KEY123");
+    assert_string_equal(header(&out.http, "Cartesia-Version"), "2025-04-16");
+    assert_str(out.http.body, "{\"model_id\":\"sonic-2\",\"transcript\":\"Hello\","
                "\"voice\":{\"mode\":\"id\","
                "\"id\":\"a0e99841-438c-4a64-b679-ae501e7d6091\"},"
                "\"output_format\":{\"container\":\"raw\","
@@ -672,7 +673,7 @@ test_cartesia(void **state)
     build("cartesia", "{\"text\":\"Hi\",\"tts_config\":{\"provider\":\"c\","
           "\"voice_id\":\"v1\",\"audio_format\":\"mp3\"}}",
           WAAV_TTS_SHAPE_WAAV, &out);
-    assert_str(out.body, "{\"model_id\":\"sonic-2\",\"transcript\":\"Hi\","
+    assert_str(out.http.body, "{\"model_id\":\"sonic-2\",\"transcript\":\"Hi\","
                "\"voice\":{\"mode\":\"id\",\"id\":\"v1\"},"
                "\"output_format\":{\"container\":\"mp3\","
                "\"sample_rate\":44100,\"bit_rate\":128000},"
@@ -839,6 +840,69 @@ test_errmsg(void **state)
 }
 
 
+static void
+test_google(void **state)
+{
+    waav_err_t      err;
+    waav_tts_out_t  out;
+
+    (void) state;
+
+    build("google", "{\"text\":\"Hello\",\"tts_config\":{"
+          "\"provider\":\"g\"}}", WAAV_TTS_SHAPE_WAAV, &out);
+
+    assert_string_equal(out.http.method, "POST");
+    assert_str(out.http.path, "/text:synthesize");
+    assert_int_equal(out.http.args.len, 0);
+    assert_string_equal(header(&out.http, "X-Goog-Api-Key"), "KEY123");
+    assert_null(header(&out.http, "Authorization"));
+    assert_string_equal(header(&out.http, "Content-Type"), "application/json");
+    assert_str(out.http.body, "{\"input\":{\"text\":\"Hello\"},"
+               "\"voice\":{\"languageCode\":\"en-US\","
+               "\"name\":\"en-US-Standard-C\"},\"audioConfig\":{"
+               "\"audioEncoding\":\"LINEAR16\",\"sampleRateHertz\":24000}}");
+    assert_string_equal(out.content_type, "audio/pcm");
+    assert_int_equal(out.sample_rate, 24000);
+
+    /* the audio comes inside JSON: the response hook, without Google's
+     * WAV header for raw PCM, with it when the client asked for wav */
+    assert_non_null(out.response);
+    assert_string_equal(out.response->field, "audioContent");
+    assert_true(out.response->flags & WAAV_B64JSON_NO_WAV_HEADER);
+
+    build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
+          "\"voice_id\":\"cmn-CN-Wavenet-A\",\"audio_format\":\"wav\","
+          "\"sample_rate\":16000,\"speaking_rate\":1.25}}",
+          WAAV_TTS_SHAPE_WAAV, &out);
+    assert_str(out.http.body, "{\"input\":{\"text\":\"x\"},"
+               "\"voice\":{\"languageCode\":\"cmn-CN\","
+               "\"name\":\"cmn-CN-Wavenet-A\"},\"audioConfig\":{"
+               "\"audioEncoding\":\"LINEAR16\",\"sampleRateHertz\":16000,"
+               "\"speakingRate\":1.25}}");
+    assert_false(out.response->flags & WAAV_B64JSON_NO_WAV_HEADER);
+    assert_string_equal(out.content_type, "audio/wav");
+
+    /* a voice that does not name a language: en-US */
+    build("google", "{\"model\":\"google/x\",\"input\":\"Hi\","
+          "\"voice\":\"custom-voice\",\"response_format\":\"opus\"}",
+          WAAV_TTS_SHAPE_OPENAI, &out);
+    assert_non_null(strstr(out.http.body.data, "\"languageCode\":\"en-US\""));
+    assert_non_null(strstr(out.http.body.data,
+                           "\"audioEncoding\":\"OGG_OPUS\"}"));
+
+    build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
+          "\"voice_id\":\"en-GB\",\"audio_format\":\"ulaw\"}}",
+          WAAV_TTS_SHAPE_WAAV, &out);
+    assert_non_null(strstr(out.http.body.data, "\"languageCode\":\"en-GB\""));
+    assert_non_null(strstr(out.http.body.data, "\"audioEncoding\":\"MULAW\","
+                                               "\"sampleRateHertz\":8000"));
+
+    assert_true(build_fails("google", "{\"text\":\"x\",\"tts_config\":{"
+                "\"provider\":\"g\",\"audio_format\":\"flac\"}}", &err));
+    assert_string_equal(err.code, "UNSUPPORTED_OPTION");
+}
+
+
 int
 main(void)
 {
@@ -863,6 +927,7 @@ main(void)
         cmocka_unit_test_teardown(test_openai_compatible_without_key, waav_arena_teardown),
         cmocka_unit_test_teardown(test_openai_rejects, waav_arena_teardown),
         cmocka_unit_test_teardown(test_cartesia, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_google, waav_arena_teardown),
         cmocka_unit_test_teardown(test_content_types, waav_arena_teardown),
         cmocka_unit_test(test_media_ok),
         cmocka_unit_test_teardown(test_adapter_claims, waav_arena_teardown),

@@ -1,0 +1,123 @@
+/*
+ * waav-registry: prints the provider registry (src/core/waav_registry.c),
+ * for what is generated from it.  `make registry` builds it.
+ *
+ *   waav-registry             TSV, one provider type a line, a # header:
+ *                             name, tts, stt, key (required|optional),
+ *                             key_env, url_env, base_url, example_url,
+ *                             aliases (comma-separated), title; "-" empty
+ *   waav-registry --markdown  the README's provider table
+ *   waav-registry --types tts|stt   the type names, one a line
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "waav_registry.h"
+
+
+static const char *
+waav_or_dash(const char *s)
+{
+    return (s && s[0]) ? s : "-";
+}
+
+
+static void
+waav_aliases(const waav_provider_type_t *pt, const char *sep,
+    const char *quote)
+{
+    const char *const  *al;
+
+    for (al = pt->aliases; al && *al; al++) {
+        printf("%s%s%s%s", al == pt->aliases ? "" : sep, quote, *al, quote);
+    }
+}
+
+
+static void
+waav_tsv(void)
+{
+    const waav_provider_type_t  *pt;
+
+    printf("# name\ttts\tstt\tkey\tkey_env\turl_env\tbase_url\texample_url"
+           "\taliases\ttitle\n");
+
+    for (pt = waav_provider_types; pt->name; pt++) {
+        printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t", pt->name,
+               pt->tts ? "yes" : "no", pt->stt ? "yes" : "no",
+               pt->key_optional ? "optional" : "required",
+               waav_or_dash(pt->key_env), waav_or_dash(pt->url_env),
+               waav_or_dash(pt->base_url), waav_or_dash(pt->example_url));
+
+        if (pt->aliases && pt->aliases[0]) {
+            waav_aliases(pt, ",", "");
+
+        } else {
+            printf("-");
+        }
+
+        printf("\t%s\n", waav_or_dash(pt->title));
+    }
+}
+
+
+static void
+waav_markdown(void)
+{
+    const waav_provider_type_t  *pt;
+
+    printf("| type | provider | text to speech | speech to text | key "
+           "| base URL |\n|---|---|---|---|---|---|\n");
+
+    for (pt = waav_provider_types; pt->name; pt++) {
+        printf("| `%s`", pt->name);
+
+        if (pt->aliases && pt->aliases[0]) {
+            printf(" (or ");
+            waav_aliases(pt, ", ", "`");
+            printf(")");
+        }
+
+        printf(" | %s | %s | %s | `%s`%s | `%s`, %s `%s` |\n",
+               waav_or_dash(pt->title), pt->tts ? "yes" : "",
+               pt->stt ? "yes" : "", waav_or_dash(pt->key_env),
+               pt->key_optional ? " (optional)" : "",
+               waav_or_dash(pt->url_env),
+               pt->base_url ? "default" : "none by default, e.g.",
+               pt->base_url ? pt->base_url : waav_or_dash(pt->example_url));
+    }
+}
+
+
+int
+main(int argc, char **argv)
+{
+    const waav_provider_type_t  *pt;
+
+    if (argc == 1) {
+        waav_tsv();
+        return 0;
+    }
+
+    if (argc == 2 && strcmp(argv[1], "--markdown") == 0) {
+        waav_markdown();
+        return 0;
+    }
+
+    if (argc == 3 && strcmp(argv[1], "--types") == 0
+        && (strcmp(argv[2], "tts") == 0 || strcmp(argv[2], "stt") == 0))
+    {
+        for (pt = waav_provider_types; pt->name; pt++) {
+            if (argv[2][0] == 't' ? pt->tts != NULL : pt->stt != NULL) {
+                printf("%s\n", pt->name);
+            }
+        }
+
+        return 0;
+    }
+
+    fprintf(stderr, "usage: %s [--markdown | --types tts|stt]\n", argv[0]);
+
+    return 2;
+}

@@ -1,0 +1,161 @@
+/*
+ * waav: Google Cloud Text-to-Speech, with an API key.
+ *
+ *   POST {base}/text:synthesize
+ *        (base = https://texttospeech.googleapis.com/v1)
+ *   X-Goog-Api-Key: <key>
+ *   {"input": {"text"}, "voice": {"languageCode", "name"},
+ *    "audioConfig": {"audioEncoding", "sampleRateHertz", "speakingRate"}}
+ *
+ * The answer is JSON: {"audioContent": "<base64>"}, decoded as it arrives
+ * by the response hook; LINEAR16, MULAW and ALAW come with a WAV header,
+ * dropped unless the client asked for wav.  The voice's language is the
+ * start of its name (en-US-Neural2-C: en-US).  Service-account (OAuth2)
+ * credentials will come through the credentials hook's token exchange.
+ */
+
+#include <string.h>
+
+#include "waav_b64json.h"
+#include "waav_jw.h"
+#include "waav_tts.h"
+
+
+#define WAAV_GOOGLE_MAX_TEXT  5000         /* bytes, Google's own limit */
+
+
+static const waav_xform_t  waav_google_audio =
+    WAAV_B64JSON_XFORM("audioContent", 0);
+
+static const waav_xform_t  waav_google_raw =
+    WAAV_B64JSON_XFORM("audioContent", WAAV_B64JSON_NO_WAV_HEADER);
+
+
+/* "en-US" of "en-US-Neural2-C", "cmn-CN" of "cmn-CN-Wavenet-A"; else en-US */
+static waav_str_t
+waav_google_language(waav_str_t voice)
+{
+    size_t  i, dash;
+
+    for (dash = 0; dash < voice.len && voice.data[dash] != '-'; dash++) {
+        /* void */
+    }
+
+    if (dash >= 2 && dash <= 3 && voice.len >= dash + 3
+        && voice.data[dash + 1] >= 'A' && voice.data[dash + 1] <= 'Z'
+        && voice.data[dash + 2] >= 'A' && voice.data[dash + 2] <= 'Z'
+        && (voice.len == dash + 3 || voice.data[dash + 3] == '-'))
+    {
+        for (i = 0; i < dash; i++) {
+            if (voice.data[i] < 'a' || voice.data[i] > 'z') {
+                return (waav_str_t) waav_str_lit("en-US");
+            }
+        }
+
+        return (waav_str_t) { voice.data, dash + 3 };
+    }
+
+    return (waav_str_t) waav_str_lit("en-US");
+}
+
+
+static int
+waav_google_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
+    waav_tts_out_t *out, waav_alloc_t *a, waav_err_t *err)
+{
+    unsigned     rate;
+    waav_jw_t    w;
+    waav_str_t   lang;
+    const char  *enc;
+
+    rate = req->sample_rate;
+
+    switch (req->format) {
+    case WAAV_FMT_LINEAR16:
+    case WAAV_FMT_WAV:
+        enc = "LINEAR16";
+        rate = rate ? rate : 24000;
+        break;
+    case WAAV_FMT_MULAW:
+        enc = "MULAW";
+        rate = rate ? rate : 8000;
+        break;
+    case WAAV_FMT_ALAW:
+        enc = "ALAW";
+        rate = rate ? rate : 8000;
+        break;
+    case WAAV_FMT_MP3:
+        enc = "MP3";
+        break;
+    case WAAV_FMT_OPUS:
+        enc = "OGG_OPUS";
+        break;
+    default:
+        return waav_tts_unsupported(err, ad->type, "this audio_format "
+                                    "(use linear16, wav, mulaw, alaw, mp3 "
+                                    "or opus)");
+    }
+
+    if (req->text.len > WAAV_GOOGLE_MAX_TEXT) {
+        return waav_err_set(err, 400, WAAV_E_TEXT_TOO_LONG,
+                            "google takes at most %d bytes of text",
+                            WAAV_GOOGLE_MAX_TEXT);
+    }
+
+    out->sample_rate = rate ? rate : 24000;
+    out->response = (req->format == WAAV_FMT_WAV) ? &waav_google_audio
+                                                  : &waav_google_raw;
+    out->http.path.data = "/text:synthesize";
+    out->http.path.len = sizeof("/text:synthesize") - 1;
+
+    if (waav_http_json(&out->http, err) != 0
+        || waav_tts_body_begin(&w, req, a, err) != 0)
+    {
+        return -1;
+    }
+
+    lang = waav_google_language(req->voice);
+
+    waav_jw_open(&w, "input");
+    waav_jw_str(&w, "text", req->text.data, req->text.len);
+    waav_jw_close(&w);
+
+    waav_jw_open(&w, "voice");
+    waav_jw_str(&w, "languageCode", lang.data, lang.len);
+    waav_jw_str(&w, "name", req->voice.data, req->voice.len);
+    waav_jw_close(&w);
+
+    waav_jw_open(&w, "audioConfig");
+    waav_jw_cstr(&w, "audioEncoding", enc);
+
+    if (rate) {
+        waav_jw_int(&w, "sampleRateHertz", (long) rate);
+    }
+
+    if (req->speaking_rate_set) {
+        waav_jw_num(&w, "speakingRate", req->speaking_rate);
+    }
+
+    waav_jw_close(&w);
+
+    return waav_tts_body_end(&w, out, err);
+}
+
+
+static const waav_cred_t  waav_google_cred = {
+    .place = WAAV_CRED_HEADER,
+    .name = "X-Goog-Api-Key",
+    .prefix = "",
+};
+
+
+const waav_tts_adapter_t  waav_tts_google = {
+    .type = "google",
+    .default_voice = "en-US-Standard-C",
+    .default_format = WAAV_FMT_LINEAR16,
+    .default_rate = 24000,
+    .cred = &waav_google_cred,
+    .build = waav_google_build,
+    /* the audio comes base64 inside a JSON answer (the response hook) */
+    .media_types = (const char *const []) { "application/json", NULL },
+};

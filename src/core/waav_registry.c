@@ -1,0 +1,151 @@
+/*
+ * waav: the provider registry (see waav_registry.h).
+ *
+ * Adding a provider: its adapter file(s) in src/core/tts/ or src/core/stt/
+ * and a row here; `make registry` then gives the configuration generator
+ * and the README what they list.
+ */
+
+#include <string.h>
+
+#include "waav_registry.h"
+
+
+extern const waav_tts_adapter_t  waav_tts_deepgram;
+extern const waav_tts_adapter_t  waav_tts_elevenlabs;
+extern const waav_tts_adapter_t  waav_tts_openai;
+extern const waav_tts_adapter_t  waav_tts_openai_compatible;
+extern const waav_tts_adapter_t  waav_tts_cartesia;
+extern const waav_tts_adapter_t  waav_tts_google;
+
+extern const waav_stt_adapter_t  waav_stt_deepgram;
+extern const waav_stt_adapter_t  waav_stt_elevenlabs;
+extern const waav_stt_adapter_t  waav_stt_openai;
+extern const waav_stt_adapter_t  waav_stt_groq;
+extern const waav_stt_adapter_t  waav_stt_openai_compatible;
+extern const waav_stt_adapter_t  waav_stt_assemblyai;
+
+
+static const char *const  waav_openai_compatible_aliases[] = {
+    "openai_compatible", NULL
+};
+
+
+const waav_provider_type_t  waav_provider_types[] = {
+
+    { .name = "deepgram", .title = "Deepgram",
+      .tts = &waav_tts_deepgram, .stt = &waav_stt_deepgram,
+      .key_env = "DEEPGRAM_API_KEY", .url_env = "DEEPGRAM_BASE_URL",
+      .base_url = "https://api.deepgram.com" },
+
+    { .name = "elevenlabs", .title = "ElevenLabs",
+      .tts = &waav_tts_elevenlabs, .stt = &waav_stt_elevenlabs,
+      .key_env = "ELEVENLABS_API_KEY", .url_env = "ELEVENLABS_BASE_URL",
+      .base_url = "https://api.elevenlabs.io" },
+
+    { .name = "openai", .title = "OpenAI",
+      .tts = &waav_tts_openai, .stt = &waav_stt_openai,
+      .key_env = "OPENAI_API_KEY", .url_env = "OPENAI_BASE_URL",
+      .base_url = "https://api.openai.com/v1" },
+
+    { .name = "cartesia", .title = "Cartesia",
+      .tts = &waav_tts_cartesia,
+      .key_env = "CARTESIA_API_KEY", .url_env = "CARTESIA_BASE_URL",
+      .base_url = "https://api.cartesia.ai" },
+
+    { .name = "google", .title = "Google Cloud Text-to-Speech (API key)",
+      .tts = &waav_tts_google,
+      .key_env = "GOOGLE_API_KEY", .url_env = "GOOGLE_BASE_URL",
+      .base_url = "https://texttospeech.googleapis.com/v1" },
+
+    { .name = "groq", .title = "Groq",
+      .stt = &waav_stt_groq,
+      .key_env = "GROQ_API_KEY", .url_env = "GROQ_BASE_URL",
+      .base_url = "https://api.groq.com/openai/v1" },
+
+    { .name = "assemblyai", .title = "AssemblyAI",
+      .stt = &waav_stt_assemblyai,
+      .key_env = "ASSEMBLYAI_API_KEY", .url_env = "ASSEMBLYAI_BASE_URL",
+      .base_url = "https://api.assemblyai.com" },
+
+    { .name = "openai-compatible",
+      .title = "a self-hosted OpenAI-compatible server (Kokoro-FastAPI, "
+               "speaches, LocalAI)",
+      .aliases = waav_openai_compatible_aliases,
+      .tts = &waav_tts_openai_compatible, .stt = &waav_stt_openai_compatible,
+      .key_optional = 1,
+      .key_env = "OPENAI_COMPATIBLE_API_KEY",
+      .url_env = "OPENAI_COMPATIBLE_BASE_URL",
+      .example_url = "http://127.0.0.1:8880/v1" },
+
+    { .name = NULL }
+};
+
+
+static int
+waav_registry_is(const char *name, const char *s, size_t len)
+{
+    return strlen(name) == len && memcmp(name, s, len) == 0;
+}
+
+
+const waav_provider_type_t *
+waav_provider_type(const char *name, size_t len)
+{
+    const char *const           *al;
+    const waav_provider_type_t  *pt;
+
+    for (pt = waav_provider_types; pt->name; pt++) {
+        if (waav_registry_is(pt->name, name, len)) {
+            return pt;
+        }
+
+        for (al = pt->aliases; al && *al; al++) {
+            if (waav_registry_is(*al, name, len)) {
+                return pt;
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
+size_t
+waav_provider_type_list(char *buf, size_t cap, unsigned kinds)
+{
+    size_t                       n, len;
+    const waav_provider_type_t  *pt;
+
+    n = 0;
+
+    if (cap == 0) {
+        return 0;
+    }
+
+    for (pt = waav_provider_types; pt->name; pt++) {
+        if (!(((kinds & WAAV_REGISTRY_TTS) && pt->tts)
+              || ((kinds & WAAV_REGISTRY_STT) && pt->stt)))
+        {
+            continue;
+        }
+
+        len = strlen(pt->name);
+
+        if (n + len + 3 > cap) {
+            break;
+        }
+
+        if (n) {
+            memcpy(buf + n, ", ", 2);
+            n += 2;
+        }
+
+        memcpy(buf + n, pt->name, len);
+        n += len;
+    }
+
+    buf[n] = '\0';
+
+    return n;
+}
