@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # make fuzz: each libFuzzer target in t/fuzz/ for FUZZ_SECONDS, from its
 # committed seeds (t/fuzz/seeds/<target>/), then the line coverage of the
-# core files it is responsible for, measured with llvm-cov over the
-# committed seeds alone (deterministic) and over seeds + this run's corpus.
+# core files the targets are responsible for, measured with llvm-cov over
+# the committed seeds alone (deterministic) and over seeds + this run's
+# corpus.
 #
 # A target names its files on a line of its own source:
-#     * fuzz-covers: waav_multipart.c
-# (paths under src/core/).  Each must reach FUZZ_MIN_COVERAGE percent of
-# lines from the committed seeds, or the run fails.
+#     * fuzz-covers: waav_multipart.c stt/waav_stt_deepgram.c
+# (paths under src/core/; there may be several such lines).  A file named
+# by several targets is measured over all of their corpora.  Each must
+# reach FUZZ_MIN_COVERAGE percent of lines from the committed seeds, or the
+# run fails.
 #
 #   fuzz.sh [TARGET...]      default: every t/fuzz/fuzz_*.c
 #   FUZZ_SECONDS (30)  FUZZ_MIN_COVERAGE (80)  FUZZ_MAX_LEN (16384)
@@ -41,44 +44,49 @@ covers() {
         sed '/^$/d'
 }
 
-# line coverage (percent) of each covered file: "file percent" lines (llvm-cov
-# names files by what follows their common prefix: compare by suffix)
-coverage() {
+# runs a coverage build over a corpus directory: PROF.profdata
+profile() {
     local bin=$1 dir=$2 prof=$3
-    local files=()
 
     rm -f "$prof".*.profraw
     LLVM_PROFILE_FILE="$prof.%p.profraw" "$bin" -runs=0 "$dir" \
         >/dev/null 2>&1 || true
     "$LLVM_PROFDATA" merge -sparse "$prof".*.profraw -o "$prof.profdata"
     rm -f "$prof".*.profraw
-
-    while read -r f; do files+=("src/core/$f"); done < <(covers "$target")
-    [[ ${#files[@]} -gt 0 ]] || return 0
-
-    "$LLVM_COV" report "$bin" -instr-profile="$prof.profdata" "${files[@]}" |
-        awk '$1 ~ /\.c$/ { sub(/^.*src\/core\//, "", $1); print $1, $10 }'
 }
 
-# the percent llvm-cov gave FILE (src/core-relative) on stdin's lines
-pct_of() {
-    awk -v f="$1" '{ n = length($1) }
-        $1 == f || (length(f) > n && substr(f, length(f) - n) == "/" $1) {
-            print $2; exit }'
+# the line coverage of FILE (src/core-relative) over the named profiles
+# (each "target.kind"), their binaries as llvm-cov's objects
+percent() {
+    local file=$1 kind=$2
+    shift 2
+    local objs=() profs=() t
+
+    for t in "$@"; do
+        # the first binary is llvm-cov's argument, the others -object
+        objs+=(${objs[0]+-object} "build/fuzz-cov/$t")
+        profs+=("build/fuzz-cov/$t.$kind.profdata")
+    done
+
+    "$LLVM_PROFDATA" merge -sparse "${profs[@]}" \
+        -o "build/fuzz-cov/merged.profdata"
+    "$LLVM_COV" report "${objs[@]}" \
+        -instr-profile="build/fuzz-cov/merged.profdata" "src/core/$file" |
+        awk '$1 ~ /\.c$/ { print $10; exit }'
 }
 
 status=0
 summary=()
+declare -A owners=()
 
 for target in "${targets[@]}"; do
     bin=build/fuzz/$target
-    cov=build/fuzz-cov/$target
     seeds=t/fuzz/seeds/$target
     corpus=build/fuzz/$target.corpus
 
     rm -rf "$corpus"
     mkdir -p "$corpus" "$seeds"
-    cp "$seeds"/. "$corpus"/ -r 2>/dev/null || true
+    cp -r "$seeds"/. "$corpus"/ 2>/dev/null || true
 
     echo "# $target: $FUZZ_SECONDS s from $(find "$seeds" -type f | wc -l) seeds"
     log=build/fuzz/$target.log
@@ -91,31 +99,42 @@ for target in "${targets[@]}"; do
         continue
     fi
 
-    execs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' "$log")
-    found=$(find "$corpus" -type f | wc -l)
-
     if [[ ${FUZZ_UPDATE_SEEDS:-0} == 1 ]]; then
         "$bin" -merge=1 -max_len="$FUZZ_MAX_LEN" "$seeds" "$corpus" \
             >/dev/null 2>&1
     fi
 
-    line="$target: ${execs:-?} executions, corpus $found inputs"
-    run=$(coverage "$cov" "$corpus" "build/fuzz-cov/$target.run")
-    seeded=$(coverage "$cov" "$seeds" "build/fuzz-cov/$target.seeds")
+    execs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' "$log")
+    summary+=("$target: ${execs:-?} executions, corpus $(find "$corpus" -type f | wc -l) inputs")
+
+    profile "build/fuzz-cov/$target" "$seeds" "build/fuzz-cov/$target.seeds"
+    profile "build/fuzz-cov/$target" "$corpus" "build/fuzz-cov/$target.run"
+
     while read -r file; do
-        seed_pct=$(pct_of "$file" <<<"$seeded")
-        run_pct=$(pct_of "$file" <<<"$run")
-        line+=$'\n'"    $file: lines ${seed_pct:-0%} from the seeds, ${run_pct:-?} with this run"
-        if awk -v p="${seed_pct%\%}" -v m="$FUZZ_MIN_COVERAGE" \
-               'BEGIN { exit !(p + 0 < m + 0) }'; then
-            line+="  << below ${FUZZ_MIN_COVERAGE}%"
-            status=1
-        fi
+        owners[$file]="${owners[$file]:-} $target"
     done < <(covers "$target")
-    summary+=("$line")
 done
 
 echo
-echo "# fuzzing summary (line coverage from the committed seeds, then with this run's finds)"
+echo "# fuzzing summary"
 printf '%s\n' "${summary[@]}"
+echo
+echo "# line coverage of each file from its targets' committed seeds, then with this run's finds"
+
+for file in $(printf '%s\n' "${!owners[@]}" | sort); do
+    # shellcheck disable=SC2086
+    seed_pct=$(percent "$file" seeds ${owners[$file]})
+    # shellcheck disable=SC2086
+    run_pct=$(percent "$file" run ${owners[$file]})
+    line="$file: ${seed_pct:-0%}, ${run_pct:-?} (${owners[$file]# })"
+
+    if awk -v p="${seed_pct%\%}" -v m="$FUZZ_MIN_COVERAGE" \
+           'BEGIN { exit !(p + 0 < m + 0) }'; then
+        line+="  << below ${FUZZ_MIN_COVERAGE}%"
+        status=1
+    fi
+
+    echo "    $line"
+done
+
 exit $status

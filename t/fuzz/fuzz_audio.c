@@ -3,6 +3,8 @@
  * body (the rest) through the audio checks and the seconds estimate.  A
  * body that passes as headerless PCM is whole samples; a WAV header waav
  * writes for PCM passes its own WAV check.  `make fuzz`.
+ *
+ * fuzz-covers: waav_audio.c
  */
 
 #include <stdint.h>

@@ -4,6 +4,8 @@
  * first two bytes say where to cut; the first's low bit: drop a WAV
  * header) must give the same verdict and the same audio, never more bytes
  * than came in.  `make fuzz`.
+ *
+ * fuzz-covers: waav_b64json.c
  */
 
 #include <stdint.h>

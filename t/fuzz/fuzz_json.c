@@ -4,6 +4,8 @@
  * pairwise duplicate check: it accepts exactly what they accept.  The
  * same bytes, escaped as a JSON string and in an error body, must read
  * back as valid JSON.  `make fuzz`.
+ *
+ * fuzz-covers: waav_json.c
  */
 
 #include <stdint.h>

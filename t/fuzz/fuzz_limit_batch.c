@@ -7,6 +7,8 @@
  * length byte (mod 16) and its bytes, and three 8-byte numbers (big
  * endian); the rest is the answer, 8 bytes an integer.  Whatever comes, the arguments stay
  * well-formed and each answer stays within what its check allows.
+ *
+ * fuzz-covers: waav_limit_batch.c
  */
 
 #include <stdint.h>

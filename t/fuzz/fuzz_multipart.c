@@ -3,6 +3,8 @@
  * says where to cut) must parse as they do whole.  When the second byte
  * is odd, the Content-Type the boundary is read from is the input's next
  * line, else a fixed one.  `make fuzz`.
+ *
+ * fuzz-covers: waav_multipart.c
  */
 
 #include <stdint.h>

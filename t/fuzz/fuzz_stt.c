@@ -5,6 +5,10 @@
  * OpenAI's formats; what comes out must be valid UTF-8, and a next
  * request a proper one.  First byte: which adapter, step, format, options.
  * `make fuzz`.
+ *
+ * fuzz-covers: waav_stt.c waav_stt_normalize.c waav_stt_formats.c
+ * fuzz-covers: stt/waav_stt_assemblyai.c stt/waav_stt_deepgram.c
+ * fuzz-covers: stt/waav_stt_elevenlabs.c stt/waav_stt_openai.c
  */
 
 #include <stdint.h>

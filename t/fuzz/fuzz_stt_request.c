@@ -9,6 +9,10 @@
  * byte: flags.  The prompt also goes through the query encoder (what a
  * credential in the query would).
  * `make fuzz`.
+ *
+ * fuzz-covers: waav_stt_validate.c waav_stt.c waav_http.c
+ * fuzz-covers: stt/waav_stt_assemblyai.c stt/waav_stt_deepgram.c
+ * fuzz-covers: stt/waav_stt_elevenlabs.c stt/waav_stt_openai.c
  */
 
 #include <stdint.h>

@@ -2,6 +2,10 @@
  * libFuzzer target: client bodies through the TTS core (parse, then every
  * adapter the registry links: the model it claims, the request it
  * builds).  First byte: the body shape.  `make fuzz`.
+ *
+ * fuzz-covers: waav_tts.c waav_tts_parse.c tts/waav_tts_cartesia.c
+ * fuzz-covers: tts/waav_tts_deepgram.c tts/waav_tts_elevenlabs.c
+ * fuzz-covers: tts/waav_tts_google.c tts/waav_tts_openai.c
  */
 
 #include <stdint.h>
@@ -29,9 +33,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* the same bytes as a provider's Content-Type, for every adapter */
-    for (i = 0; waav_tts_types[i]; i++) {
-        ad = waav_tts_adapter(waav_tts_types[i], strlen(waav_tts_types[i]));
-        (void) waav_tts_media_ok(ad, (const char *) data, size);
+    for (pt = waav_provider_types; pt->name; pt++) {
+        if (pt->tts) {
+            (void) waav_tts_media_ok(pt->tts, (const char *) data, size);
+        }
     }
 
     if (waav_tts_parse(&req, data[0] & 1 ? WAAV_TTS_SHAPE_OPENAI
