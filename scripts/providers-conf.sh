@@ -32,16 +32,15 @@ keepalive=${WAAV_KEEPALIVE:-64}
     exit 1
 }
 
-# name  type  key variable  base-URL variable  default base URL
-providers=(
-    "deepgram          deepgram          DEEPGRAM_API_KEY          DEEPGRAM_BASE_URL          https://api.deepgram.com"
-    "elevenlabs        elevenlabs        ELEVENLABS_API_KEY        ELEVENLABS_BASE_URL        https://api.elevenlabs.io"
-    "openai            openai            OPENAI_API_KEY            OPENAI_BASE_URL            https://api.openai.com/v1"
-    "cartesia          cartesia          CARTESIA_API_KEY          CARTESIA_BASE_URL          https://api.cartesia.ai"
-    "groq              groq              GROQ_API_KEY              GROQ_BASE_URL              https://api.groq.com/openai/v1"
-    "assemblyai        assemblyai        ASSEMBLYAI_API_KEY        ASSEMBLYAI_BASE_URL        https://api.assemblyai.com"
-    "openai-compatible openai-compatible OPENAI_COMPATIBLE_API_KEY OPENAI_COMPATIBLE_BASE_URL -"
-)
+# The providers: scripts/providers.tsv, the provider registry
+# (src/core/waav_registry.c) as build/waav-registry prints it; `make unit`
+# checks it is current, `make registry-readme` rewrites it.
+registry=${WAAV_REGISTRY:-$(dirname "$0")/providers.tsv}
+providers=()
+while IFS=$'\t' read -r name _tts _stt keyrule keyvar urlvar url example _; do
+    [[ -z $name || $name == \#* ]] && continue
+    providers+=("$name $keyrule $keyvar $urlvar $url $example")
+done <"$registry"
 
 mkdir -p "$out"
 up=$out/upstreams.conf
@@ -73,21 +72,27 @@ location_headers() {   # host header
 usable=() skipped=()
 
 for p in "${providers[@]}"; do
-    read -r name type keyvar urlvar url <<<"$p"
+    # a provider's type is its name; "-": no default base URL
+    read -r name keyrule keyvar urlvar url example <<<"$p"
+    type=$name
 
     if [[ $mode == --env ]]; then
         url=${!urlvar:-$url}
         key=${!keyvar:-}
-        if [[ $url == - || ( -z $key && $type != openai-compatible ) ]]; then
-            skipped+=("$name ($([[ $type == openai-compatible ]] && echo "$urlvar" || echo "$keyvar"))")
+        if [[ $url == - ]]; then
+            # nothing to reach without a base URL: not declared at all
+            skipped+=("$name ($urlvar)")
+            continue
+        fi
+        if [[ -z $key && $keyrule != optional ]]; then
+            skipped+=("$name ($keyvar)")
             # declared without a key, so clients get PROVIDER_NOT_CONFIGURED
             # (no upstream: nothing to resolve at start)
-            [[ $type == openai-compatible ]] ||
-                echo "waav_provider $name type=$type key=env:$keyvar;" >>"$up"
+            echo "waav_provider $name type=$type key=env:$keyvar;" >>"$up"
             continue
         fi
     elif [[ $url == - ]]; then
-        url=http://127.0.0.1:8880/v1    # e.g. Kokoro-FastAPI
+        url=$example    # e.g. Kokoro-FastAPI on its usual port
     fi
 
     if [[ ! $url =~ ^(https?)://([^/:]+|\[[0-9a-fA-F:.]+\])(:([0-9]+))?(/.*)?$ ]]; then

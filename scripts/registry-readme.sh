@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# README's provider table, from the provider registry (src/core/waav_registry.c):
+# What comes from the provider registry (src/core/waav_registry.c): README's
+# provider table, and scripts/providers.tsv, the table the configuration
+# generator (scripts/providers-conf.sh) reads.
 #
-#   registry-readme.sh BIN            rewrites the table between the markers
-#   registry-readme.sh --check BIN    fails when README.md's table differs
+#   registry-readme.sh BIN            rewrites both
+#   registry-readme.sh --check BIN    fails when either differs
 #
 # BIN is build/waav-registry (make registry); `make registry-readme` and
 # `make registry-check` (part of `make unit`) run this.
@@ -29,13 +31,21 @@ new=$(TABLE=$("$bin" --markdown) awk -v b="$begin" -v e="$end" '
     $0 == e { skip = 0 }
     !skip   { print }' "$readme")
 
+tsv=${PROVIDERS_TSV:-$(dirname "$0")/providers.tsv}
+
 if [[ $check == 1 ]]; then
     if ! diff -u "$readme" <(printf '%s\n' "$new") >&2; then
         echo "registry-readme: $readme's provider table is not the" \
              "registry's: run make registry-readme" >&2
         exit 1
     fi
+    if ! diff -u "$tsv" <("$bin") >&2; then
+        echo "registry-readme: $tsv is not the registry's:" \
+             "run make registry-readme" >&2
+        exit 1
+    fi
     exit 0
 fi
 
 printf '%s\n' "$new" >"$readme"
+"$bin" >"$tsv"
