@@ -127,6 +127,118 @@ ngx_http_waav_set_handler(ngx_conf_t *cf, ngx_http_waav_loc_conf_t *wlcf,
 }
 
 
+/* "env:NAME": the master's environment when the configuration is read */
+static char *
+ngx_http_waav_conf_env(ngx_conf_t *cf, ngx_str_t *value, size_t max,
+    ngx_str_t *out)
+{
+    u_char  *name, *data;
+    size_t   len;
+
+    name = ngx_pnalloc(cf->pool, value->len - 4 + 1);
+    if (name == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_cpystrn(name, value->data + 4, value->len - 4 + 1);
+
+    data = (u_char *) getenv((char *) name);
+
+    if (data == NULL || *data == '\0') {
+        return NGX_CONF_OK;
+    }
+
+    len = ngx_strlen(data);
+
+    if (len > max) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the value of $%s is longer than %uz bytes",
+                           name, max);
+        return NGX_CONF_ERROR;
+    }
+
+    out->data = ngx_pnalloc(cf->pool, len);
+    if (out->data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(out->data, data, len);
+    out->len = len;
+
+    return NGX_CONF_OK;
+}
+
+
+/* "file:PATH": at most max bytes, trailing blanks dropped when trim */
+static char *
+ngx_http_waav_conf_file(ngx_conf_t *cf, ngx_str_t *value, size_t max,
+    ngx_uint_t trim, ngx_str_t *out)
+{
+    u_char           *data;
+    size_t            len;
+    ssize_t           n;
+    ngx_fd_t          fd;
+    ngx_str_t         path;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    path.data = value->data + 5;
+    path.len = value->len - 5;
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%s\" failed", path.data);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || (size_t) ngx_file_size(&fi) > max)
+    {
+        ngx_close_file(fd);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" is unreadable or larger than %uz bytes",
+                           path.data, max);
+        return NGX_CONF_ERROR;
+    }
+
+    data = ngx_pnalloc(cf->pool, max + 1);
+    if (data == NULL) {
+        ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.fd = fd;
+    file.name = path;
+    file.log = cf->log;
+
+    n = ngx_read_file(&file, data, max, 0);
+    ngx_close_file(fd);
+
+    if (n == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
+    len = (size_t) n;
+
+    while (trim && len && (data[len - 1] == '\n' || data[len - 1] == '\r'
+                           || data[len - 1] == ' ' || data[len - 1] == '\t'))
+    {
+        len--;
+    }
+
+    out->data = data;
+    out->len = len;
+
+    return NGX_CONF_OK;
+}
+
+
 /*
  * A configured secret: "env:NAME" (the master's environment when the
  * configuration is read; unset or empty gives an empty value), "file:PATH"
@@ -137,105 +249,14 @@ char *
 ngx_http_waav_conf_value(ngx_conf_t *cf, ngx_str_t *value, size_t max,
     ngx_uint_t trim, ngx_str_t *out)
 {
-    u_char           *name, *data;
-    size_t            len;
-    ssize_t           n;
-    ngx_fd_t          fd;
-    ngx_str_t         path;
-    ngx_file_t        file;
-    ngx_file_info_t   fi;
-
     ngx_str_null(out);
 
     if (value->len > 4 && ngx_strncmp(value->data, "env:", 4) == 0) {
-        name = ngx_pnalloc(cf->pool, value->len - 4 + 1);
-        if (name == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_cpystrn(name, value->data + 4, value->len - 4 + 1);
-
-        data = (u_char *) getenv((char *) name);
-
-        if (data == NULL || *data == '\0') {
-            return NGX_CONF_OK;
-        }
-
-        len = ngx_strlen(data);
-
-        if (len > max) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "the value of $%s is longer than %uz bytes",
-                               name, max);
-            return NGX_CONF_ERROR;
-        }
-
-        out->data = ngx_pnalloc(cf->pool, len);
-        if (out->data == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memcpy(out->data, data, len);
-        out->len = len;
-
-        return NGX_CONF_OK;
+        return ngx_http_waav_conf_env(cf, value, max, out);
     }
 
     if (value->len > 5 && ngx_strncmp(value->data, "file:", 5) == 0) {
-        path.data = value->data + 5;
-        path.len = value->len - 5;
-
-        if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-            return NGX_CONF_ERROR;
-        }
-
-        fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-        if (fd == NGX_INVALID_FILE) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               ngx_open_file_n " \"%s\" failed", path.data);
-            return NGX_CONF_ERROR;
-        }
-
-        if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-            || (size_t) ngx_file_size(&fi) > max)
-        {
-            ngx_close_file(fd);
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%s\" is unreadable or larger than %uz bytes",
-                               path.data, max);
-            return NGX_CONF_ERROR;
-        }
-
-        data = ngx_pnalloc(cf->pool, max + 1);
-        if (data == NULL) {
-            ngx_close_file(fd);
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memzero(&file, sizeof(ngx_file_t));
-        file.fd = fd;
-        file.name = path;
-        file.log = cf->log;
-
-        n = ngx_read_file(&file, data, max, 0);
-        ngx_close_file(fd);
-
-        if (n == NGX_ERROR) {
-            return NGX_CONF_ERROR;
-        }
-
-        len = (size_t) n;
-
-        while (trim && len && (data[len - 1] == '\n' || data[len - 1] == '\r'
-                               || data[len - 1] == ' ' || data[len - 1] == '\t'))
-        {
-            len--;
-        }
-
-        out->data = data;
-        out->len = len;
-
-        return NGX_CONF_OK;
+        return ngx_http_waav_conf_file(cf, value, max, trim, out);
     }
 
     if (value->len > max) {
