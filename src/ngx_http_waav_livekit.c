@@ -107,33 +107,6 @@ ngx_http_waav_livekit_token(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* "application/json", parameters allowed: what POST /speak takes */
-static ngx_flag_t
-ngx_http_waav_livekit_json(ngx_http_request_t *r)
-{
-    u_char  *p, *last;
-
-    if (r->headers_in.content_type == NULL) {
-        return 0;
-    }
-
-    p = r->headers_in.content_type->value.data;
-    last = p + r->headers_in.content_type->value.len;
-
-    if (last - p < 16
-        || ngx_strncasecmp(p, (u_char *) "application/json", 16) != 0)
-    {
-        return 0;
-    }
-
-    for (p += 16; p < last && (*p == ' ' || *p == '\t'); p++) {
-        /* void */
-    }
-
-    return p == last || *p == ';';
-}
-
-
 static ngx_int_t
 ngx_http_waav_livekit_handler(ngx_http_request_t *r)
 {
@@ -143,14 +116,8 @@ ngx_http_waav_livekit_handler(ngx_http_request_t *r)
         return ngx_http_waav_not_allowed(r, "POST", "POST");
     }
 
-    if (!ngx_http_waav_livekit_json(r)) {
-        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "waav livekit: not application/json");
-
-        return ngx_http_waav_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                   "Expected request with Content-Type: "
-                                   "application/json",
-                                   "UNSUPPORTED_MEDIA_TYPE");
+    if (!ngx_http_waav_is_json(r)) {
+        return ngx_http_waav_not_json(r);
     }
 
     r->request_body_in_single_buf = 1;

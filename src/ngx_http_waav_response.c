@@ -153,6 +153,46 @@ ngx_http_waav_send_typed(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/* "application/json", then nothing, blanks or parameters */
+ngx_flag_t
+ngx_http_waav_is_json(ngx_http_request_t *r)
+{
+    u_char  *p, *last;
+
+    if (r->headers_in.content_type == NULL) {
+        return 0;
+    }
+
+    p = r->headers_in.content_type->value.data;
+    last = p + r->headers_in.content_type->value.len;
+
+    if (last - p < 16
+        || ngx_strncasecmp(p, (u_char *) "application/json", 16) != 0)
+    {
+        return 0;
+    }
+
+    for (p += 16; p < last && (*p == ' ' || *p == '\t'); p++) {
+        /* void */
+    }
+
+    return p == last || *p == ';';
+}
+
+
+ngx_int_t
+ngx_http_waav_not_json(ngx_http_request_t *r)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav: the body is not application/json");
+
+    return ngx_http_waav_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                               "Expected request with Content-Type: "
+                               "application/json",
+                               "UNSUPPORTED_MEDIA_TYPE");
+}
+
+
 ngx_int_t
 ngx_http_waav_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *message, size_t len, const char *code)

@@ -23,6 +23,11 @@ ngx_int_t ngx_http_waav_set_nosniff(ngx_http_request_t *r);
 ngx_int_t ngx_http_waav_not_allowed(ngx_http_request_t *r, const char *allow,
     const char *human);
 
+/* the request's Content-Type is application/json (parameters allowed);
+ * else the 415 JSON answer for a route that takes JSON */
+ngx_flag_t ngx_http_waav_is_json(ngx_http_request_t *r);
+ngx_int_t ngx_http_waav_not_json(ngx_http_request_t *r);
+
 /* the JSON error page filter (ngx_http_waav_filter_module.c calls them) */
 ngx_int_t ngx_http_waav_error_header_filter(ngx_http_request_t *r);
 ngx_int_t ngx_http_waav_error_body_filter(ngx_http_request_t *r,

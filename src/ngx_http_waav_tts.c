@@ -140,18 +140,8 @@ ngx_http_waav_tts_handler(ngx_http_request_t *r)
         return ngx_http_waav_not_allowed(r, "POST", "POST");
     }
 
-    if (r->headers_in.content_type == NULL
-        || r->headers_in.content_type->value.len < 16
-        || ngx_strncasecmp(r->headers_in.content_type->value.data,
-                           (u_char *) "application/json", 16) != 0
-        || (r->headers_in.content_type->value.len > 16
-            && r->headers_in.content_type->value.data[16] != ';'
-            && r->headers_in.content_type->value.data[16] != ' '))
-    {
-        return ngx_http_waav_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                   "Expected request with Content-Type: "
-                                   "application/json",
-                                   "UNSUPPORTED_MEDIA_TYPE");
+    if (!ngx_http_waav_is_json(r)) {
+        return ngx_http_waav_not_json(r);
     }
 
     wctx = ngx_http_waav_get_ctx(r);

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "waav_base64.h"
 #include "waav_b64json.h"
 
 
@@ -90,34 +91,6 @@ waav_b64json_ws(char c)
 }
 
 
-/* a base64 digit's value; -1 when it is none */
-static int
-waav_b64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-
-    if (c == '+' || c == '-') {
-        return 62;
-    }
-
-    if (c == '/' || c == '_') {
-        return 63;
-    }
-
-    return -1;
-}
-
-
 /* one character of the base64 text (JSON escapes already undone) */
 static int
 waav_b64json_digit(waav_b64json_t *d, char c, char *out, size_t *n)
@@ -138,7 +111,8 @@ waav_b64json_digit(waav_b64json_t *d, char c, char *out, size_t *n)
         return 0;
     }
 
-    v = waav_b64_value(c);
+    v = waav_base64_digit((unsigned char) c,
+                          WAAV_BASE64_STD | WAAV_BASE64_URL);
 
     if (v < 0 || d->pad) {
         return -1;

@@ -17,6 +17,7 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
+#include "waav_base64.h"
 #include "waav_jwks.h"
 
 

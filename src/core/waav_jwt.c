@@ -12,6 +12,7 @@
 #include <jwt.h>
 #include <openssl/crypto.h>
 
+#include "waav_base64.h"
 #include "waav_jwt.h"
 
 
@@ -100,79 +101,6 @@ waav_jwt_alg_parse(const char *s, size_t len)
     }
 
     return 0;
-}
-
-
-static int
-waav_b64url_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-
-    if (c == '-') {
-        return 62;
-    }
-
-    if (c == '_') {
-        return 63;
-    }
-
-    return -1;
-}
-
-
-long
-waav_b64url_decode(const char *in, size_t len, unsigned char *out, size_t cap)
-{
-    size_t    i, o;
-    unsigned  acc;
-    int       bits, v;
-
-    /* a lone character cannot encode a byte */
-    if (len % 4 == 1) {
-        return -1;
-    }
-
-    acc = 0;
-    bits = 0;
-    o = 0;
-
-    for (i = 0; i < len; i++) {
-        v = waav_b64url_value((unsigned char) in[i]);
-        if (v < 0) {
-            return -1;
-        }
-
-        acc = (acc << 6) | (unsigned) v;
-        bits += 6;
-
-        if (bits >= 8) {
-            bits -= 8;
-
-            if (o == cap) {
-                return -1;
-            }
-
-            out[o++] = (unsigned char) (acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-
-    /* the leftover bits must be zero (canonical encoding) */
-    if (acc != 0) {
-        return -1;
-    }
-
-    return (long) o;
 }
 
 
@@ -439,7 +367,7 @@ waav_jwt_shape(const char *token, size_t len, size_t *d1, size_t *d2)
             continue;
         }
 
-        if (waav_b64url_value((unsigned char) token[i]) < 0) {
+        if (waav_base64_digit((unsigned char) token[i], WAAV_BASE64_URL) < 0) {
             return -1;
         }
     }

@@ -66,10 +66,6 @@ int waav_api_secret_match(const waav_api_secret_t *secrets, size_t n,
 /* "HS256" etc. to the enum; 0 when unknown */
 waav_jwt_alg_e waav_jwt_alg_parse(const char *s, size_t len);
 
-/* base64url without padding; returns the decoded length or -1 */
-long waav_b64url_decode(const char *in, size_t len, unsigned char *out,
-    size_t cap);
-
 /*
  * Equality of two secrets: strings of different lengths are unequal at
  * once; equal lengths are compared in constant time (CRYPTO_memcmp).

@@ -5,7 +5,7 @@
  * header) must give the same verdict and the same audio, never more bytes
  * than came in.  `make fuzz`.
  *
- * fuzz-covers: waav_b64json.c
+ * fuzz-covers: waav_b64json.c waav_base64.c
  */
 
 #include <stdint.h>

@@ -3,7 +3,7 @@
  * (src/core/waav_jwks.c).  Every key it gives must be a PEM public key
  * OpenSSL reads back, of the type its algorithm says.  `make fuzz`.
  *
- * fuzz-covers: waav_jwks.c
+ * fuzz-covers: waav_jwks.c waav_base64.c
  */
 
 #include <stdint.h>

@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "waav_base64.h"
 #include "waav_jwt.h"
 #include "waav_arena.h"
 
