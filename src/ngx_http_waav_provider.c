@@ -460,6 +460,11 @@ ngx_http_waav_call(ngx_http_request_t *r, ngx_http_waav_provider_t *pv,
 
     *psr = sr;
 
+    ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav: provider \"%V\" subrequest %s %V%s%V",
+                   &pv->name, preq->method ? preq->method : "POST", &uri,
+                   args.len ? "?" : "", &args);
+
     if (preq->method && ngx_strcmp(preq->method, "GET") == 0) {
         sr->method = NGX_HTTP_GET;
         ngx_str_set(&sr->method_name, "GET");

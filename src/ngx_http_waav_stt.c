@@ -513,6 +513,11 @@ ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
     ctx->done = 1;
     ctx->rc = rc;
 
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
+                   "waav stt: provider \"%V\" done: rc %i, status %ui%s",
+                   &ctx->provider->name, rc, sr->headers_out.status,
+                   ctx->too_big ? ", answer too big" : "");
+
     sr->parent->write_event_handler = ngx_http_waav_stt_resume;
 
     /* the parent answers, never nginx's page for the subrequest */
@@ -588,6 +593,10 @@ ngx_http_waav_stt_reply(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx)
     uint64_t  reported;
 
     reported = waav_stt_result_seconds(&ctx->res);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav stt: \"%V\" transcribed: %uL s reported, %uL s "
+                   "charged", &ctx->provider->name, reported, ctx->seconds);
 
     ctx->extra = reported > ctx->seconds ? reported - ctx->seconds : 0;
 

@@ -218,6 +218,11 @@ ngx_http_waav_stt_form_read(ngx_http_request_t *r,
 
     ctx->fmt = waav_stt_fmt_parse(fmt.data, fmt.len);
 
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav stt: form read: %ui fields, provider \"%*s\", "
+                   "format %d", ctx->mp->nfields, name->len, name->data,
+                   (int) ctx->fmt);
+
     if (ctx->fmt == WAAV_STT_FMT_WAAV) {
         waav_err_set(err, 400, "INVALID_REQUEST",
                      "response_format must be json, text, verbose_json, "

@@ -425,6 +425,13 @@ ngx_http_waav_tts_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
     ctx->done = 1;
     ctx->rc = rc;
 
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
+                   "waav tts: provider \"%V\" done: rc %i, status %ui, %s",
+                   &ctx->provider->name, rc, ctx->status,
+                   ctx->streaming ? (ctx->complete ? "audio sent"
+                                                   : "audio cut short")
+                                  : "no audio sent");
+
     sr->parent->write_event_handler = ngx_http_waav_tts_resume;
 
     /*
@@ -523,6 +530,11 @@ ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
 
     ctx->streaming = 1;
 
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav tts: first audio from \"%V\": %s, %ui Hz",
+                   &ctx->provider->name, preq->content_type,
+                   (ngx_uint_t) preq->sample_rate);
+
     return ngx_http_send_header(r);
 }
 
@@ -583,6 +595,11 @@ ngx_http_waav_tts_header_filter(ngx_http_request_t *r)
 
     ctx->header = 1;
     ctx->status = r->headers_out.status;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav tts: provider \"%V\" answered %ui %V",
+                   &ctx->provider->name, ctx->status,
+                   &r->headers_out.content_type);
     ctx->ok = (ctx->status >= 200 && ctx->status < 300);
     ctx->length = r->headers_out.content_length_n;
 
