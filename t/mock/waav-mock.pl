@@ -1,6 +1,6 @@
 #!/usr/bin/env perl
 # waav-mock: a strict, non-blocking mock of the speech providers' HTTP APIs
-# (Deepgram, ElevenLabs, OpenAI, Groq, Cartesia, AssemblyAI and an
+# (Deepgram, ElevenLabs, OpenAI, Groq, Cartesia, Google, AssemblyAI and an
 # OpenAI-compatible self-hosted server), one URL prefix per provider.
 #
 #   perl t/mock/waav-mock.pl daemon -l http://127.0.0.1:PORT
