@@ -7,6 +7,7 @@ use warnings;
 use Test::More;
 use lib 't/lib';
 use Waav::Run;
+use Waav::Registry ();
 use Waav::Mock qw(mock_audio);
 use Waav::Tls;
 use JSON::PP qw(decode_json);
@@ -15,9 +16,13 @@ use POSIX ();
 use Time::HiRes qw(sleep time);
 
 my $JSON = 'Content-Type: application/json';
+# every TTS provider of the registry (a provider the mock cannot serve fails
+# here, it is not left out); what some need beyond the text
+my %needs = (cartesia => ',"voice_id":"694f9389-aac1-45b6-b726-9d9369183238"');
 my %speak = map { $_ => "POST /speak\n{\"text\":\"Hello\",\"tts_config\":{\"provider\":\"$_\""
-                       . ($_ eq 'cartesia' ? ',"voice_id":"694f9389-aac1-45b6-b726-9d9369183238"' : '') . '}}' }
-            qw(deepgram elevenlabs openai cartesia openai-compatible);
+                       . ($needs{$_} // '') . '}}' }
+            map { $_->{name} } Waav::Registry::tts_providers();
+my @stt = map { $_->{name} } Waav::Registry::stt_providers();
 my $wav = do {
     my $data = "\0\1" x 16000;
     pack('A4 V A4 A4 V v v V V v v A4 V', 'RIFF', 36 + length $data, 'WAVE', 'fmt ', 16,
@@ -33,17 +38,18 @@ my $w = Waav::Run->start('015', env => \%env);
 subtest 'every provider gets HTTP/1.1 and no Connection header' => sub {
     my @calls = (
         (map { [$_, $speak{$_}, $JSON] } sort keys %speak),
-        (map { ["$_ (stt)", "POST /listen?provider=$_\n$wav", 'Content-Type: audio/wav'] }
-             qw(deepgram openai groq elevenlabs openai-compatible assemblyai)),
+        (map { ["$_ (stt)", "POST /listen?provider=$_\n$wav", 'Content-Type: audio/wav'] } @stt),
     );
     for my $c (@calls) {
         my ($name, $req, $h) = @$c;
+        my ($p) = $name =~ /^(\S+)/;
         Waav::Run::mock_reset();
         my $res = $w->request($req, $h);
         is $res->{status}, 200, "$name: 200" or diag $res->{body};
         my $recs = decode_json($w->mock('/__mock/requests'));
         ok @$recs >= 1, "$name: the provider was called";
         for my $r (@$recs) {
+            like $r->{path}, qr{^/\Q$p\E/}, "$name: through make run's location for $p, to the mock";
             is $r->{version}, '1.1', "$name: $r->{method} $r->{path} over HTTP/1.1";
             is $r->{headers}{connection}, undef,
                "$name: $r->{path}: no Connection header (keepalive)";

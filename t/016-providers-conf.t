@@ -10,6 +10,7 @@ use File::Temp qw(tempdir);
 use Cwd qw(getcwd);
 use lib 't/lib';
 use Waav::Run;
+use Waav::Registry ();
 
 my $top = getcwd();
 my $gen = "$top/scripts/providers-conf.sh";
@@ -61,6 +62,10 @@ subtest 'every provider location sets every header itself' => sub {
         my ($dir) = generate($mode, %env);
         my %loc = locations(slurp("$dir/providers.conf"));
         ok scalar keys %loc, "$label: locations written";
+        is_deeply [sort keys %loc],
+                  [sort map { "/_waav/$_->{name}/" } Waav::Registry::providers()],
+                  'default: one location for each registry provider'
+            if $label eq 'default';
         for my $name (sort keys %loc) {
             my $body = $loc{$name};
             like $body, qr/^\s*proxy_http_version 1\.1;$/m, "$label $name: HTTP/1.1";
@@ -101,19 +106,23 @@ subtest 'no header list around the provider locations' => sub {
     unlike $server, $lists, 'nor anywhere else in conf/waav.conf';
 };
 
+# every registry provider with a key and a base URL of its own (https for
+# every other one, the verified TLS setup included): all declared, all usable
 subtest 'nginx -t: make run\'s configuration with every provider' => sub {
-    my $c = Waav::Run->configure('016', env => {
-        %mine, OPENAI_COMPATIBLE_BASE_URL => 'http://127.0.0.1:8880/v1',
-        GROQ_BASE_URL => 'http://127.0.0.1:9000/openai/v1',
-        CARTESIA_API_KEY => 'k', ASSEMBLYAI_API_KEY => 'k',
-        ELEVENLABS_BASE_URL => 'https://127.0.0.1:8443',
-        OPENAI_BASE_URL => 'https://127.0.0.1:8444/v1',
-        CARTESIA_BASE_URL => 'https://127.0.0.1:8445',
-        ASSEMBLYAI_BASE_URL => 'https://127.0.0.1:8446',
-    });
+    my @all = Waav::Registry::providers();
+    my $port = 8440;
+    my %env = map {
+        my $scheme = $port % 2 ? 'http' : 'https';
+        ($_->{key_env} => 'k',
+         $_->{url_env} => "$scheme://127.0.0.1:" . $port++ . Waav::Registry::url_path($_))
+    } @all;
+    my $c = Waav::Run->configure('016', env => \%env);
     my $out = $c->nginx('-t');
     is $c->status, 0, 'nginx -t passes' or diag $out;
-    like $out, qr/provider "deepgram" \(deepgram\) via \/_waav\/deepgram\/ usable/, 'providers usable';
+    for my $p (@all) {
+        like $out, qr{provider "\Q$p->{name}\E" \(\Q$p->{name}\E\) via /_waav/\Q$p->{name}\E/ usable},
+             "$p->{name}: declared and usable";
+    }
 };
 
 done_testing;

@@ -9,9 +9,10 @@ use Mojo::JSON qw(decode_json);
 use MIME::Base64 qw(decode_base64);
 use Time::HiRes qw(time);
 use Waav::Mock qw(mock_audio mock_key mock_seed);
+use Waav::Registry ();
 
 my $t = Test::Mojo->new(curfile->sibling('waav-mock.pl'));
-my %K = map { $_ => mock_key($_) } qw(deepgram elevenlabs openai cartesia groq assemblyai);
+my %K = map { $_ => mock_key($_) } qw(deepgram elevenlabs openai cartesia google groq assemblyai);
 my $BAD = 'wrong-key-0123456789abcdef';
 
 sub wav ($secs, $rate = 16000) {
@@ -49,6 +50,13 @@ my %ca = (Authorization => "Bearer $K{cartesia}", 'Cartesia-Version' => '2025-04
 my %aa = (Authorization => $K{assemblyai});
 my %ca_body = (model_id => 'sonic-3', transcript => 'Hello there', voice => {mode => 'id', id => '694f9389-aac1-45b6-b726-9d9369183238'},
   output_format => {container => 'wav', encoding => 'pcm_s16le', sample_rate => 24000}, language => 'en');
+my %gg = ('X-Goog-Api-Key' => $K{google});
+my $GG_TTS = '/google/v1/text:synthesize';
+my %gg_body = (input => {text => 'Hello there'}, voice => {languageCode => 'en-US', name => 'en-US-Neural2-C'},
+  audioConfig => {audioEncoding => 'LINEAR16', sampleRateHertz => 16000});
+sub gg_wav ($tag, $bits, $rate, $data) {
+  pack('A4 V A4 A4 V v v V V v v A4 V', 'RIFF', 36 + length $data, 'WAVE', 'fmt ', 16, $tag, 1, $rate, $rate * $bits / 8, $bits / 8, $bits, 'data', length $data) . $data;
+}
 sub oai_form (%f) { return {model => 'whisper-1', file => {content => wav(1), filename => 'audio.wav', 'Content-Type' => 'audio/wav'}, %f} }
 
 subtest 'Waav::Mock' => sub {
@@ -339,6 +347,120 @@ subtest 'Cartesia' => sub {
   $t->post_ok('/cartesia/tts/sse' => \%ca => json => \%ca_body)->status_is(404)->content_like(qr/^Not Found:/);
 };
 
+subtest 'Google Cloud Text-to-Speech' => sub {
+  reset_mock();
+  my $audio = mock_audio('google', 16000);
+  $t->post_ok($GG_TTS => \%gg => json => \%gg_body)->status_is(200)->content_type_is('application/json; charset=UTF-8')
+    ->content_like(qr/^\{\n  "audioContent": "[A-Za-z0-9+\/]+=*"\n\}\n\z/, 'pretty-printed, as Google answers by default');
+  is decode_base64($t->tx->res->json('/audioContent')), gg_wav(1, 16, 16000, $audio), 'LINEAR16: a WAV header, then the mock audio';
+  $t->get_ok('/__mock/last')->content_is("POST /google/v1/text:synthesize\ncontent-length: "
+    . length(Mojo::JSON::encode_json(\%gg_body)) . "\ncontent-type: application/json\nx-goog-api-key: $K{google}\n\n"
+    . Mojo::JSON::encode_json(\%gg_body), 'recorded');
+  my %enc = (MULAW => [7, 8, 24000], ALAW => [6, 8, 8000], MP3 => [0, 0, 24000], OGG_OPUS => [0, 0, 48000], PCM => [0, 0, 24000]);
+  for my $e (sort keys %enc) {
+    my ($tag, $bits, $rate) = @{$enc{$e}};
+    my %ac = (audioEncoding => $e, $rate == 24000 ? () : (sampleRateHertz => $rate));
+    $t->post_ok("$GG_TTS?key=$K{google}" => json => {%gg_body, audioConfig => \%ac})->status_is(200, "$e, key in the query");
+    is decode_base64($t->tx->res->json('/audioContent')), $tag ? gg_wav($tag, $bits, $rate, $audio) : $audio,
+      $tag ? "$e: a WAV header (format $tag, $bits bits, $rate Hz)" : "$e: no header added";
+  }
+  $t->post_ok("$GG_TTS?prettyPrint=false" => \%gg => json => {input => {text => 'Hi'}, voice => {language_code => 'en-GB'},
+    audio_config => {audio_encoding => 2, speaking_rate => '2.0'}})->status_is(200, 'snake_case names, an enum number, a number as a string')
+    ->content_like(qr/^\{"audioContent":"[^"]+"\}\z/, 'prettyPrint=false: compact');
+  is decode_base64($t->tx->res->json('/audioContent')), $audio, 'enum 2 is MP3';
+  $t->post_ok($GG_TTS => \%gg => json => {%gg_body, input => {ssml => '<speak>Hi</speak>'}})->status_is(200, 'ssml');
+  my $long = 'é' x 2500;                                   # 5000 bytes
+  $t->post_ok($GG_TTS => \%gg => json => {%gg_body, input => {text => $long}})->status_is(200, '5000 bytes of text');
+  $t->post_ok($GG_TTS => \%gg => json => {%gg_body, input => {text => "${long}a"}})->status_is(400, '5001 bytes (2501 characters)')
+    ->json_is('/error/status' => 'INVALID_ARGUMENT')->json_like('/error/message' => qr/^Either `input\.text` or `input\.ssml` is longer than the limit of 5000 bytes\./);
+
+  # keys
+  $t->post_ok($GG_TTS => {'X-Goog-Api-Key' => $BAD} => json => \%gg_body)->status_is(400)
+    ->json_is('/error/code' => 400)->json_is('/error/status' => 'INVALID_ARGUMENT')
+    ->json_is('/error/message' => 'API key not valid. Please pass a valid API key.')->json_is('/error/details/0/reason' => 'API_KEY_INVALID');
+  body_hides_key($BAD);
+  $t->post_ok("$GG_TTS?key=$BAD" => json => \%gg_body)->status_is(400)->json_is('/error/details/0/reason' => 'API_KEY_INVALID');
+  $t->post_ok($GG_TTS => json => \%gg_body)->status_is(403)->json_is('/error/status' => 'PERMISSION_DENIED')
+    ->json_like('/error/message' => qr/^Method doesn't allow unregistered callers/);
+  $t->post_ok($GG_TTS => {Authorization => "Bearer $K{google}"} => json => \%gg_body)->status_is(401)->json_is('/error/status' => 'UNAUTHENTICATED');
+
+  # what Google refuses
+  my @refused = (
+    [{%gg_body, voice => {languageCode => 'en-US', name => 'en-US-NoSuchVoice-Z'}}, "Voice 'en-US-NoSuchVoice-Z' does not exist. Is it misspelled?"],
+    [{%gg_body, voice => {languageCode => 'fr-FR', name => 'en-US-Neural2-C'}},
+      "Requested language code 'fr-FR' doesn't match the voice 'en-US-Neural2-C''s language code 'en-us'. Either pick a different voice, or change the requested language code to en-us."],
+    [{%gg_body, voice => {name => 'en-US-Neural2-C'}}, 'Voice language code is required.'],
+    [{%gg_body, audioConfig => {audioEncoding => 'WAV'}},
+      q{Invalid value at 'audio_config.audio_encoding' (type.googleapis.com/google.cloud.texttospeech.v1.AudioEncoding), "WAV"}, 'audio_config.audio_encoding'],
+    [{%gg_body, audioConfig => {}}, 'audio_config.audio_encoding must be specified.'],
+    [{%gg_body, audioConfig => {audioEncoding => 'MP3', bitRate => 64000}},
+      q{Invalid JSON payload received. Unknown name "bitRate" at 'audio_config': Cannot find field.}, 'audio_config'],
+    [{%gg_body, model => 'x'}, 'Invalid JSON payload received. Unknown name "model": Cannot find field.', ''],
+    [{%gg_body, input => {text => 5}}, q{Invalid value at 'input.text' (TYPE_STRING), 5}, 'input.text'],
+    [{%gg_body, input => 'Hi'}, q{Invalid value at 'input' (type.googleapis.com/google.cloud.texttospeech.v1.SynthesisInput), "Hi"}, 'input'],
+    [{%gg_body, audioConfig => {audioEncoding => 'LINEAR16', sampleRateHertz => 'fast'}},
+      q{Invalid value at 'audio_config.sample_rate_hertz' (TYPE_INT32), "fast"}, 'audio_config.sample_rate_hertz'],
+    [{%gg_body, input => {ssml => '<speak>a</speak>', text => 'a'}},
+      q{Invalid JSON payload received. Oneof field 'input_source' is already set. Cannot set 'text'}, 'input.text'],
+    [{%gg_body, input => {}}, 'Either `input.text` or `input.ssml` must be set.'],
+    [{voice => $gg_body{voice}, audioConfig => $gg_body{audioConfig}}, 'Either `input.text` or `input.ssml` must be set.'],
+    [{%gg_body, audioConfig => {audioEncoding => 'LINEAR16', speakingRate => 2.5}}, 'speaking_rate 2.5 is out of range: it must be in [0.25, 2.0].'],
+    [{%gg_body, audioConfig => {audioEncoding => 'LINEAR16', speakingRate => 0.2}}, 'speaking_rate 0.2 is out of range: it must be in [0.25, 2.0].'],
+    [{%gg_body, audioConfig => {audioEncoding => 'OGG_OPUS', sampleRateHertz => 22050}}, 'sample_rate_hertz 22050 is not supported for audio encoding OGG_OPUS.'],
+    [{%gg_body, audioConfig => {audioEncoding => 'MULAW', pitch => 21}}, 'pitch 21 is out of range: it must be in [-20.0, 20.0].'],
+  );
+  for my $r (@refused) {
+    my ($body, $msg, $field) = @$r;
+    $t->post_ok($GG_TTS => \%gg => json => $body)->status_is(400, $msg)->json_is('/error/code' => 400)
+      ->json_is('/error/status' => 'INVALID_ARGUMENT')->json_is('/error/message' => $msg);
+    if (defined $field) {
+      $t->json_is('/error/details/0/@type' => 'type.googleapis.com/google.rpc.BadRequest')->json_is('/error/details/0/fieldViolations/0/description' => $msg);
+      $t->json_is('/error/details/0/fieldViolations/0/field' => $field) if length $field;
+    } else { $t->json_hasnt('/error/details') }
+  }
+  $t->post_ok($GG_TTS => {%gg, 'Content-Type' => 'application/json'} => '{"input":')->status_is(400)
+    ->json_is('/error/message' => 'Invalid JSON payload received. Unexpected token.');
+  $t->post_ok("$GG_TTS?voice=x" => \%gg => json => \%gg_body)->status_is(400)
+    ->json_is('/error/message' => q{Invalid JSON payload received. Unknown name "voice": Cannot bind query parameter. Field 'voice' could not be found in request message.});
+  $t->get_ok($GG_TTS => \%gg)->status_is(404)->content_type_is('text/html; charset=UTF-8')->content_like(qr{<code>/v1/text:synthesize</code> was not found});
+  $t->post_ok('/google/v1beta1/text:synthesize' => \%gg => json => \%gg_body)->status_is(404);
+
+  $t->get_ok('/google/v1/voices?languageCode=en-GB' => \%gg)->status_is(200)->json_is('/voices/0/name' => 'en-GB-Neural2-B')
+    ->json_is('/voices/0/languageCodes' => ['en-GB'])->json_is('/voices/0/ssmlGender' => 'MALE')->json_hasnt('/voices/1');
+  $t->get_ok('/google/v1/voices' => \%gg)->status_is(200)->json_has('/voices/7/name');
+  $t->get_ok('/google/v1/voices')->status_is(403);
+
+  # behaviours reach the JSON that carries the audio
+  $t->post_ok($GG_TTS => {%gg, 'X-Mock-Behavior' => 'bytes=100'} => json => {%gg_body, audioConfig => {audioEncoding => 'MP3'}})->status_is(200);
+  is decode_base64($t->tx->res->json('/audioContent')), mock_audio('google', 100), 'bytes=100';
+  $t->post_ok($GG_TTS => {%gg, 'X-Mock-Behavior' => 'malformed_json=1'} => json => \%gg_body)->status_is(200);
+  ok !eval { decode_json($t->tx->res->body); 1 }, 'malformed_json';
+  $t->post_ok($GG_TTS => {%gg, 'X-Mock-Behavior' => 'json_pad=1000'} => json => \%gg_body)->status_is(200)
+    ->json_is('/mock_padding' => 'x' x 1000)->json_has('/audioContent');
+  my $tx = $t->ua->build_tx(POST => $GG_TTS => {%gg, 'X-Mock-Behavior' => 'split=100;pause_ms=300'} => json => \%gg_body);
+  my $te = watch_te($tx);
+  my $t0 = time;
+  $t->request_ok($tx)->status_is(200);
+  is $$te, 'chunked', 'split: chunked';
+  cmp_ok time - $t0, '>=', 0.28, 'split: paused after the first bytes';
+  is decode_base64($tx->res->json('/audioContent')), gg_wav(1, 16, 16000, $audio), 'split: the whole answer';
+  my $body = Mojo::JSON::encode_json(\%gg_body);
+  my $raw = raw_http("POST $GG_TTS HTTP/1.1\r\nHost: x\r\nX-Goog-Api-Key: $K{google}\r\nContent-Type: application/json\r\n"
+    . 'Content-Length: ' . length($body) . "\r\nX-Mock-Behavior: reset_after=10\r\n\r\n$body");
+  my (undef, $wire) = split /\r\n\r\n/, $raw, 2;
+  is $wire, "a\r\n{\n  \"audio", 'reset_after=10: ten bytes of the JSON, then EOF';
+};
+
+subtest 'every registry provider is served under /<name> + the path of its default base URL' => sub {
+  for my $p (Waav::Registry::providers()) {
+    my $base = "/$p->{name}" . Waav::Registry::url_path($p);
+    $t->get_ok("$base/__no_such_path")->status_is(404);
+    unlike $t->tx->res->body, qr/unknown provider prefix/, "$p->{name}: $base is one of the mock's providers";
+  }
+  $t->post_ok('/openai-compatible/v1/audio/speech' => json => {model => 'kokoro', voice => 'af_heart', input => 'Hi'})->status_is(200);
+  is $t->tx->res->body, mock_audio('compat', 16000), 'openai-compatible is compat under its registry name';
+};
+
 subtest 'AssemblyAI' => sub {
   my $audio = wav(3);
   $t->post_ok('/assemblyai/v2/upload' => {%aa, 'Content-Type' => 'application/octet-stream'} => $audio)->status_is(200)
@@ -414,6 +536,7 @@ subtest 'behaviour: status (real error bodies) and retry_after' => sub {
     [groq => '/groq/openai/v1/audio/speech', \%gq, json => {model => 'canopylabs/orpheus-v1-english', voice => 'autumn', input => 'Hi'}, '/error/type'],
     [assemblyai => '/assemblyai/v2/transcript', \%aa, json => {audio_url => 'https://example.com/a.wav'}, '/error'],
     [compat => '/compat/v1/audio/speech', {}, json => {model => 'x', voice => 'y', input => 'Hi'}, '/error/type'],
+    [google => $GG_TTS, \%gg, json => \%gg_body, '/error/status'],
   );
   for my $case (@cases) {
     my ($p, $url, $h, @body) = @$case;

@@ -1,6 +1,6 @@
 #!/usr/bin/env perl
 # waav-mock: a strict, non-blocking mock of the speech providers' HTTP APIs
-# (Deepgram, ElevenLabs, OpenAI, Groq, Cartesia, AssemblyAI and an
+# (Deepgram, ElevenLabs, OpenAI, Groq, Cartesia, Google, AssemblyAI and an
 # OpenAI-compatible self-hosted server), one URL prefix per provider.
 #
 #   perl t/mock/waav-mock.pl daemon -l http://127.0.0.1:PORT
@@ -241,11 +241,13 @@ sub deliver ($x, $status, $headers, $body, %opt) {
   $c->rendered($status);
 }
 
-sub reply_json ($x, $data, $status = 200, $headers = {}) {
+# %opt: encoder (a JSON::PP object other than the compact one), audio (the
+# JSON carries the audio, so split applies)
+sub reply_json ($x, $data, $status = 200, $headers = {}, %opt) {
   $data = {%$data, mock_padding => 'x' x $x->{beh}{json_pad}} if ref $data eq 'HASH' && $x->{beh}{json_pad};
-  my $json = encode_json($data);
+  my $json = ($opt{encoder} // $JSON)->encode($data);
   $json = substr($json, 0, max(1, int(length($json) / 2))) if $x->{beh}{malformed_json};
-  deliver($x, $status, {'Content-Type' => 'application/json', %$headers}, $json, stream => $x->{beh}{chunked});
+  deliver($x, $status, {'Content-Type' => 'application/json', %$headers}, $json, stream => $x->{beh}{chunked}, audio => $opt{audio});
 }
 
 sub reply_text ($x, $ctype, $text, $headers = {}) {
@@ -276,7 +278,7 @@ sub fail ($x, $status, %o) {
 # Run the provider's auth check; on failure answer its 401 and return false.
 sub authed ($x) {
   my $problem = $x->{P}{auth}->($x) // return 1;
-  fail($x, 401, %$problem);
+  fail($x, $problem->{http_status} // 401, %$problem);
   return 0;
 }
 
@@ -839,6 +841,196 @@ sub ca_tts ($x) {
 }
 
 # --------------------------------------------------------------------------
+# Google Cloud Text-to-Speech  (base https://texttospeech.googleapis.com/v1)
+# --------------------------------------------------------------------------
+# Google's JSON: pretty-printed (two spaces) unless ?prettyPrint=false
+my $GG_PRETTY = JSON::PP->new->utf8->canonical->indent->space_after->indent_length(2);
+my $GG_TYPE = 'type.googleapis.com/google.cloud.texttospeech.v1.';
+# proto3 JSON: each message's fields (lowerCamel; the snake_case name works too) and their types
+my %GG_MSG = (
+  SynthesizeSpeechRequest => {input => 'SynthesisInput', voice => 'VoiceSelectionParams', audioConfig => 'AudioConfig',
+    advancedVoiceOptions => 'AdvancedVoiceOptions'},
+  SynthesisInput => {text => 'TYPE_STRING', ssml => 'TYPE_STRING', markup => 'TYPE_STRING', prompt => 'TYPE_STRING',
+    multiSpeakerMarkup => 'MultiSpeakerMarkup', customPronunciations => 'CustomPronunciations'},
+  VoiceSelectionParams => {languageCode => 'TYPE_STRING', name => 'TYPE_STRING', modelName => 'TYPE_STRING',
+    ssmlGender => 'SsmlVoiceGender', customVoice => 'CustomVoiceParams', voiceClone => 'VoiceCloneParams'},
+  AudioConfig => {audioEncoding => 'AudioEncoding', speakingRate => 'TYPE_DOUBLE', pitch => 'TYPE_DOUBLE',
+    volumeGainDb => 'TYPE_DOUBLE', sampleRateHertz => 'TYPE_INT32', effectsProfileId => 'TYPE_STRING[]'},
+  AdvancedVoiceOptions => {lowLatencyJourneySynthesis => 'TYPE_BOOL'},
+);
+my %GG_ENUM = (
+  AudioEncoding => {AUDIO_ENCODING_UNSPECIFIED => 0, LINEAR16 => 1, MP3 => 2, OGG_OPUS => 3, MULAW => 5, ALAW => 6, PCM => 7, M4A => 8},
+  SsmlVoiceGender => {SSML_VOICE_GENDER_UNSPECIFIED => 0, MALE => 1, FEMALE => 2, NEUTRAL => 3},
+);
+my %GG_ONEOF = (SynthesisInput => ['input_source', qw(text ssml markup multiSpeakerMarkup)]);
+my %GG_SYSPARAMS = map { $_ => 1 } qw(key prettyPrint alt fields quotaUser $.xgafv access_token callback upload_protocol uploadType);
+my %GG_RATES = (OGG_OPUS => [8000, 12000, 16000, 24000, 48000], MP3 => [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]);
+my %GG_WAV = (LINEAR16 => [1, 16], MULAW => [7, 8], ALAW => [6, 8]);   # WAVE format tag, bits per sample
+my $GG_VOICE = qr/^([a-z]{2,3}-[A-Z]{2})-(?:Standard|Wavenet|Neural2|News|Studio|Polyglot|Journey|Casual|Chirp-HD|Chirp3-HD)-(?:[A-Z]|[A-Z][a-z]+)$/;
+my @GG_VOICES = (['en-US-Standard-C', 'FEMALE'], ['en-US-Standard-D', 'MALE'], ['en-US-Neural2-C', 'FEMALE'],
+  ['en-US-Wavenet-D', 'MALE'], ['en-US-Chirp3-HD-Kore', 'FEMALE'], ['en-GB-Neural2-B', 'MALE'], ['fr-FR-Neural2-A', 'FEMALE'],
+  ['cmn-CN-Wavenet-A', 'FEMALE']);
+my $GG_MAX_INPUT = 5000;                            # bytes of input.text / input.ssml / input.markup
+my $GG_NOKEY = "Method doesn't allow unregistered callers (callers without established identity). "
+  . 'Please use API Key or other form of API consumer identity to call this API.';
+my $GG_BADKEY = 'API key not valid. Please pass a valid API key.';
+my %GG_ERR = (
+  400 => [INVALID_ARGUMENT => 'Request contains an invalid argument.'],
+  401 => [UNAUTHENTICATED => 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or '
+    . 'other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.'],
+  403 => [PERMISSION_DENIED => 'The caller does not have permission'],
+  404 => [NOT_FOUND => 'Requested entity was not found.'],
+  422 => [INVALID_ARGUMENT => 'Request contains an invalid argument.'],
+  429 => [RESOURCE_EXHAUSTED => "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' of service "
+    . "'texttospeech.googleapis.com' for consumer 'project_number:000000000000'."],
+  500 => [INTERNAL => 'Internal error encountered.'],
+  502 => [UNAVAILABLE => 'Bad Gateway'],
+  503 => [UNAVAILABLE => 'The service is currently unavailable.'],
+);
+
+sub gg_snake ($n) { $n =~ s/([A-Z])/_\l$1/gr }
+sub gg_encoder ($x) { ($x->{c}->req->url->query->param('prettyPrint') // '') eq 'false' ? $JSON : $GG_PRETTY }
+sub gg_quote ($v) { ref $v || is_str($v) ? JSON::PP->new->allow_nonref->canonical->encode($v) : $v }
+
+sub gg_error ($x, $st, %o) {
+  if ($o{route}) {                                  # Google's front end, not the API, answers unknown URLs
+    my $path = Mojo::Util::xml_escape($x->{path});
+    return ('text/html; charset=UTF-8', encode('UTF-8', "<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n"
+      . "  <title>Error 404 (Not Found)!!1</title>\n  <p><b>404.</b> <ins>That\x{2019}s an error.</ins>\n"
+      . "  <p>The requested URL <code>$path</code> was not found on this server.  <ins>That\x{2019}s all we know.</ins>\n"));
+  }
+  my $d = $GG_ERR{$st} // $GG_ERR{500};
+  my %err = (code => 0 + $st, message => $o{message} // $d->[1], status => $d->[0], $o{details} ? (details => $o{details}) : ());
+  return ('application/json; charset=UTF-8', gg_encoder($x)->encode({error => \%err}));
+}
+
+# the key: X-Goog-Api-Key or ?key=; a bad one is 400, none 403 (401 for an OAuth token the mock does not know)
+sub gg_auth ($x) {
+  my $req = $x->{c}->req;
+  my $key = $req->headers->header('X-Goog-Api-Key') // $req->url->query->param('key');
+  return defined $req->headers->authorization ? {http_status => 401} : {http_status => 403, message => $GG_NOKEY} unless defined $key;
+  return undef if $key eq mock_key($x->{p});
+  return {http_status => 400, message => $GG_BADKEY, details => [
+    {'@type' => 'type.googleapis.com/google.rpc.ErrorInfo', reason => 'API_KEY_INVALID', domain => 'googleapis.com',
+      metadata => {service => 'texttospeech.googleapis.com'}},
+    {'@type' => 'type.googleapis.com/google.rpc.LocalizedMessage', locale => 'en-US', message => $GG_BADKEY}]};
+}
+
+# a request Google could not parse (with BadRequest details), or one it refuses
+sub gg_invalid ($x, $msg, $field = '') {
+  fail($x, 400, message => $msg, details => [{'@type' => 'type.googleapis.com/google.rpc.BadRequest',
+    fieldViolations => [{length $field ? (field => $field) : (), description => $msg}]}]);
+}
+sub gg_bad ($x, $msg) { fail($x, 400, message => $msg) }
+
+sub gg_query ($x, @more) {
+  my %ok = (%GG_SYSPARAMS, map { $_ => 1 } @more);
+  for my $n (@{$x->{c}->req->url->query->names}) {
+    next if $ok{$n};
+    gg_invalid($x, "Invalid JSON payload received. Unknown name \"$n\": Cannot bind query parameter. Field '$n' could not be found in request message.");
+    return 0;
+  }
+  return 1;
+}
+
+# proto3 JSON parsing of one message: (the fields by lowerCamel name, undef) or (undef, [message, field])
+sub gg_parse ($type, $obj, $path) {
+  my $fields = $GG_MSG{$type} or return ($obj, undef);        # not checked further
+  my (%out, %name);
+  $name{$_} = $name{gg_snake($_)} = $_ for keys %$fields;
+  my ($oneof, @members) = @{$GG_ONEOF{$type} // []};
+  for my $k (sort keys %$obj) {
+    my $f = $name{$k} // return (undef, ["Invalid JSON payload received. Unknown name \"$k\""
+      . (length $path ? " at '$path'" : '') . ': Cannot find field.', $path]);
+    my ($v, $ft) = ($obj->{$k}, $fields->{$f});
+    next unless defined $v;                                    # null: the default
+    my $fp = (length $path ? "$path." : '') . gg_snake($f);
+    my $bad = ["Invalid value at '$fp' (" . ($ft =~ /^TYPE_/ ? $ft =~ s/\[\]$//r : "$GG_TYPE$ft") . '), ' . gg_quote($v), $fp];
+    if ($ft eq 'TYPE_STRING') { return (undef, $bad) unless is_str($v) }
+    elsif ($ft eq 'TYPE_STRING[]') { return (undef, $bad) unless ref $v eq 'ARRAY' && !grep { !is_str($_) } @$v }
+    elsif ($ft eq 'TYPE_BOOL') { return (undef, $bad) unless is_bool($v) }
+    elsif ($ft eq 'TYPE_DOUBLE') {
+      return (undef, $bad) unless is_num($v) || (is_str($v) && $v =~ /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/);
+      $v += 0;
+    } elsif ($ft eq 'TYPE_INT32') {
+      return (undef, $bad) unless (is_num($v) || is_str($v)) && $v =~ /^-?\d+(?:\.0*)?$/ && abs($v) < 2**31;
+      $v = int $v;
+    } elsif (my $enum = $GG_ENUM{$ft}) {                        # a name or a number
+      my %by_num = reverse %$enum;
+      $v = is_num($v) ? $by_num{$v} : exists $enum->{$v} ? $v : undef;
+      return (undef, $bad) unless defined $v;
+    } else {
+      return (undef, $bad) unless ref $v eq 'HASH';
+      my $err;
+      ($v, $err) = gg_parse($ft, $v, $fp);
+      return (undef, $err) if $err;
+    }
+    if ($oneof && grep { $_ eq $f } @members) {
+      return (undef, ["Invalid JSON payload received. Oneof field '$oneof' is already set. Cannot set '" . gg_snake($f) . "'", $fp])
+        if grep { exists $out{$_} } @members;
+    }
+    $out{$f} = $v;
+  }
+  return (\%out, undef);
+}
+
+sub gg_synthesize ($x) {
+  my $c = $x->{c};
+  return unless authed($x) && gg_query($x);
+  my $raw = $c->req->body;
+  my $d = length $raw ? eval { decode_json($raw) } : {};       # no body: every field unset
+  return gg_invalid($x, 'Invalid JSON payload received. Unexpected token.') unless ref $d eq 'HASH';
+  my ($r, $err) = gg_parse('SynthesizeSpeechRequest', $d, '');
+  return gg_invalid($x, @$err) if $err;
+  my ($in, $voice, $ac) = map { $r->{$_} // {} } qw(input voice audioConfig);
+
+  my ($src) = grep { length($in->{$_} // '') } qw(text ssml markup);
+  return gg_bad($x, 'Either `input.text` or `input.ssml` must be set.') unless $src || $in->{multiSpeakerMarkup};
+  return gg_bad($x, 'Either `input.text` or `input.ssml` is longer than the limit of 5000 bytes. This limit is different '
+    . 'from quotas. To fix, reduce the byte length of the characters in this request, or consider using the Long Audio API: '
+    . 'https://cloud.google.com/text-to-speech/docs/create-audio-text-long-audio-synthesis.')
+    if $src && length(encode('UTF-8', $in->{$src})) > $GG_MAX_INPUT;
+
+  my ($lang, $name) = map { $voice->{$_} // '' } qw(languageCode name);
+  return gg_bad($x, 'Voice language code is required.') unless length $lang;
+  if (length $name) {
+    my ($vl) = $name =~ $GG_VOICE or return gg_bad($x, "Voice '$name' does not exist. Is it misspelled?");
+    $vl = lc $vl;
+    return gg_bad($x, "Requested language code '$lang' doesn't match the voice '$name''s language code '$vl'. "
+      . "Either pick a different voice, or change the requested language code to $vl.") unless lc $lang eq $vl;
+  }
+
+  my $enc = $ac->{audioEncoding} // 'AUDIO_ENCODING_UNSPECIFIED';
+  return gg_bad($x, 'audio_config.audio_encoding must be specified.') if $enc eq 'AUDIO_ENCODING_UNSPECIFIED';
+  my ($speed, $pitch, $gain, $rate) = map { $ac->{$_} // 0 } qw(speakingRate pitch volumeGainDb sampleRateHertz);
+  return gg_bad($x, "speaking_rate $speed is out of range: it must be in [0.25, 2.0].") if $speed && ($speed < 0.25 || $speed > 2);
+  return gg_bad($x, "pitch $pitch is out of range: it must be in [-20.0, 20.0].") if abs $pitch > 20;
+  return gg_bad($x, "volume_gain_db $gain is out of range: it must be in [-96.0, 16.0].") if $gain < -96 || $gain > 16;
+  if ($rate) {
+    my $ok = $GG_RATES{$enc} ? List::Util::any { $_ == $rate } @{$GG_RATES{$enc}} : $rate >= 8000 && $rate <= 48000;
+    return gg_bad($x, "sample_rate_hertz $rate is not supported for audio encoding $enc.") unless $ok;
+  }
+
+  my $audio = mock_audio($x->{p}, $x->{beh}{bytes} // 16000);
+  if (my $w = $GG_WAV{$enc}) {                                   # LINEAR16, MULAW, ALAW: a WAV file
+    my ($tag, $bits) = @$w;
+    my ($hz, $align) = ($rate || 24000, $bits / 8);
+    $audio = pack('A4 V A4 A4 V v v V V v v A4 V', 'RIFF', 36 + length $audio, 'WAVE', 'fmt ', 16, $tag, 1, $hz,
+      $hz * $align, $align, $bits, 'data', length $audio) . $audio;
+  }
+  reply_json($x, {audioContent => encode_base64($audio, '')}, 200, {'Content-Type' => 'application/json; charset=UTF-8'},
+    encoder => gg_encoder($x), audio => 1);
+}
+
+sub gg_voices ($x) {
+  return unless authed($x) && gg_query($x, 'languageCode');
+  my $lang = lc($x->{c}->req->url->query->param('languageCode') // '');
+  my @v = grep { lc(substr $_->[0], 0, length $lang) eq $lang } @GG_VOICES;
+  reply_json($x, {voices => [map { {languageCodes => [$_->[0] =~ /^([a-z]+-[A-Z]+)/], name => $_->[0], ssmlGender => $_->[1],
+    naturalSampleRateHertz => 24000} } @v]}, 200, {'Content-Type' => 'application/json; charset=UTF-8'}, encoder => gg_encoder($x));
+}
+
+# --------------------------------------------------------------------------
 # AssemblyAI  (base https://api.assemblyai.com)
 # --------------------------------------------------------------------------
 my %AAI_MODELS = map { $_ => 1 } qw(best nano slam-1 universal universal-2 universal-3-pro);
@@ -929,12 +1121,18 @@ my %PROVIDERS = (
   groq => {auth => \&groq_auth, error => \&groq_error, routes => [
     [POST => qr{^/openai/v1/audio/speech$}, \&oai_speech], [POST => qr{^/openai/v1/audio/transcriptions$}, \&oai_transcribe]]},
   cartesia => {auth => \&ca_auth, error => \&ca_error, routes => [[POST => qr{^/tts/bytes$}, \&ca_tts]]},
+  google => {auth => \&gg_auth, error => \&gg_error, routes => [
+    [POST => qr{^/v1/text:synthesize$}, \&gg_synthesize], [GET => qr{^/v1/voices$}, \&gg_voices]]},
   assemblyai => {auth => \&aai_auth, error => \&aai_error, routes => [
     [POST => qr{^/v2/upload$}, \&aai_upload], [POST => qr{^/v2/transcript$}, \&aai_create],
     [GET => qr{^/v2/transcript/([^/]+)$}, \&aai_get], [GET => qr{^/files/([^/]+)$}, \&aai_file]]},
   compat => {auth => sub {undef}, error => \&compat_error, routes => [
     [POST => qr{^/v1/audio/speech$}, \&oai_speech], [POST => qr{^/v1/audio/transcriptions$}, \&oai_transcribe]]},
 );
+
+# another prefix for a provider: the registry's name where the mock's differs
+# (/<name> + the path of its default base URL serves every registry provider)
+my %ALIAS = ('openai-compatible' => 'compat');
 
 sub handle ($x) {
   return fail($x, $x->{beh}{status}, forced => 1) if $x->{beh}{status};
@@ -948,6 +1146,7 @@ sub handle ($x) {
 
 sub dispatch ($c) {
   my ($prefix, $rest) = $c->req->url->path->to_string =~ m{^/([^/]+)(/.*)?$};
+  $prefix = $ALIAS{$prefix} // $prefix if defined $prefix;
   my $P = $PROVIDERS{$prefix // ''} or return $c->render(status => 404, text => "waav-mock: unknown provider prefix\n");
   record_request($c, $prefix);
   my ($beh, $err) = ({});

@@ -890,16 +890,71 @@ test_google(void **state)
     assert_non_null(strstr(out.http.body.data,
                            "\"audioEncoding\":\"OGG_OPUS\"}"));
 
+    /* a voice that is only a language: that language, no voice name (Google
+     * refuses "en-GB" as one) */
     build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
           "\"voice_id\":\"en-GB\",\"audio_format\":\"ulaw\"}}",
           WAAV_TTS_SHAPE_WAAV, &out);
-    assert_non_null(strstr(out.http.body.data, "\"languageCode\":\"en-GB\""));
-    assert_non_null(strstr(out.http.body.data, "\"audioEncoding\":\"MULAW\","
-                                               "\"sampleRateHertz\":8000"));
+    assert_str(out.http.body, "{\"input\":{\"text\":\"x\"},"
+               "\"voice\":{\"languageCode\":\"en-GB\"},\"audioConfig\":{"
+               "\"audioEncoding\":\"MULAW\",\"sampleRateHertz\":8000}}");
 
     assert_true(build_fails("google", "{\"text\":\"x\",\"tts_config\":{"
                 "\"provider\":\"g\",\"audio_format\":\"flac\"}}", &err));
     assert_string_equal(err.code, "UNSUPPORTED_OPTION");
+}
+
+
+/* what Google refuses is refused before the call */
+static void
+test_google_limits(void **state)
+{
+    char            json[6000];
+    waav_err_t      err;
+    waav_tts_out_t  out;
+
+    (void) state;
+
+    /* speakingRate: [0.25, 2.0] */
+    build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
+          "\"speaking_rate\":2}}", WAAV_TTS_SHAPE_WAAV, &out);
+    assert_non_null(strstr(out.http.body.data, "\"speakingRate\":2}"));
+    assert_true(build_fails("google", "{\"text\":\"x\",\"tts_config\":{"
+                "\"provider\":\"g\",\"speaking_rate\":2.01}}", &err));
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.code, "UNSUPPORTED_OPTION");
+    assert_string_equal(err.message, "google takes speaking_rate from 0.25 to 2");
+
+    /* OGG_OPUS: the rates Opus has; none given, none sent */
+    build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
+          "\"audio_format\":\"opus\",\"sample_rate\":16000}}",
+          WAAV_TTS_SHAPE_WAAV, &out);
+    assert_non_null(strstr(out.http.body.data, "\"audioEncoding\":\"OGG_OPUS\","
+                                               "\"sampleRateHertz\":16000}"));
+    assert_true(build_fails("google", "{\"text\":\"x\",\"tts_config\":{"
+                "\"provider\":\"g\",\"audio_format\":\"opus\","
+                "\"sample_rate\":44100}}", &err));
+    assert_string_equal(err.code, "UNSUPPORTED_OPTION");
+    assert_string_equal(err.message,
+                        "google does not support sample_rate 44100 for OGG_OPUS");
+    build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
+          "\"audio_format\":\"mp3\"}}", WAAV_TTS_SHAPE_WAAV, &out);
+    assert_non_null(strstr(out.http.body.data, "{\"audioEncoding\":\"MP3\"}"));
+    assert_string_equal(out.content_type, "audio/mpeg");
+
+    /* 5000 bytes of text, not characters */
+    memcpy(json, "{\"text\":\"", 9);
+    memset(json + 9, 'a', 5000);
+    strcpy(json + 9 + 5000, "\",\"tts_config\":{\"provider\":\"g\"}}");
+    build("google", json, WAAV_TTS_SHAPE_WAAV, &out);
+    memmove(json + 9 + 1, json + 9, strlen(json + 9) + 1);
+    assert_true(build_fails("google", json, &err));
+    assert_string_equal(err.code, "TEXT_TOO_LONG");
+    assert_string_equal(err.message, "google takes at most 5000 bytes of text");
+    json[9] = '\xc3';                         /* 5001 bytes, 5000 characters */
+    json[10] = '\xa9';
+    assert_true(build_fails("google", json, &err));
+    assert_string_equal(err.code, "TEXT_TOO_LONG");
 }
 
 
@@ -928,6 +983,7 @@ main(void)
         cmocka_unit_test_teardown(test_openai_rejects, waav_arena_teardown),
         cmocka_unit_test_teardown(test_cartesia, waav_arena_teardown),
         cmocka_unit_test_teardown(test_google, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_google_limits, waav_arena_teardown),
         cmocka_unit_test_teardown(test_content_types, waav_arena_teardown),
         cmocka_unit_test(test_media_ok),
         cmocka_unit_test_teardown(test_adapter_claims, waav_arena_teardown),

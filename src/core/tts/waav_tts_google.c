@@ -7,10 +7,15 @@
  *   {"input": {"text"}, "voice": {"languageCode", "name"},
  *    "audioConfig": {"audioEncoding", "sampleRateHertz", "speakingRate"}}
  *
+ * Google refuses a speakingRate outside [0.25, 2.0] and, for OGG_OPUS, a
+ * sample rate Opus lacks: both are refused here, before the call.
+ *
  * The answer is JSON: {"audioContent": "<base64>"}, decoded as it arrives
  * by the response hook; LINEAR16, MULAW and ALAW come with a WAV header,
  * dropped unless the client asked for wav.  The voice's language is the
- * start of its name (en-US-Neural2-C: en-US).  Service-account (OAuth2)
+ * start of its name (en-US-Neural2-C: en-US); a voice that is only a
+ * language (en-GB) is sent as the language, with no name, for Google to
+ * choose the voice (it refuses "en-GB" as a name).  Service-account (OAuth2)
  * credentials will come through the credentials hook's token exchange.
  */
 
@@ -22,6 +27,13 @@
 
 
 #define WAAV_GOOGLE_MAX_TEXT  5000         /* bytes, Google's own limit */
+#define WAAV_GOOGLE_MAX_SPEED 2.0          /* speakingRate: [0.25, 2.0] */
+
+
+/* the rates an Opus stream has; Google refuses any other for OGG_OPUS */
+static const unsigned  waav_google_opus_rates[] = {
+    8000, 12000, 16000, 24000, 48000, 0
+};
 
 
 static const waav_xform_t  waav_google_audio =
@@ -96,6 +108,23 @@ waav_google_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
                                     "or opus)");
     }
 
+    /* Google's own limits, checked here rather than paid for */
+    if (req->speaking_rate_set && (req->speaking_rate < 0.25
+                                   || req->speaking_rate
+                                      > WAAV_GOOGLE_MAX_SPEED))
+    {
+        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
+                            "google takes speaking_rate from 0.25 to 2");
+    }
+
+    if (req->format == WAAV_FMT_OPUS && rate
+        && !waav_rate_in(rate, waav_google_opus_rates))
+    {
+        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
+                            "google does not support sample_rate %u for %s",
+                            rate, enc);
+    }
+
     if (req->text.len > WAAV_GOOGLE_MAX_TEXT) {
         return waav_err_set(err, 400, WAAV_E_TEXT_TOO_LONG,
                             "google takes at most %d bytes of text",
@@ -122,7 +151,12 @@ waav_google_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
 
     waav_jw_open(&w, "voice");
     waav_jw_str(&w, "languageCode", lang.data, lang.len);
-    waav_jw_str(&w, "name", req->voice.data, req->voice.len);
+
+    /* a language alone ("en-GB") is no voice name: Google picks one */
+    if (req->voice.len != lang.len || req->voice.data != lang.data) {
+        waav_jw_str(&w, "name", req->voice.data, req->voice.len);
+    }
+
     waav_jw_close(&w);
 
     waav_jw_open(&w, "audioConfig");

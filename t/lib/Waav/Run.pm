@@ -26,22 +26,22 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 use Test::More ();
 use Waav::Blocks ();
+use Waav::Mock qw(mock_key);
+use Waav::Registry ();
 
 my $Top = dirname(dirname(dirname(dirname(abs_path(__FILE__)))));
 
-# every provider's key and base URL, at the mock (which it starts)
+# every registry provider's base URL at the mock, which serves each one under
+# /<name> + the path of its default base URL (t/mock/README.md), and the key
+# the mock takes for it (providers whose key is optional get none); the
+# mock is started
 sub mock_env {
     Waav::Blocks::start_mock();
     my $m = "http://127.0.0.1:$ENV{TEST_NGINX_MOCK_PORT}";
-    return (
-        DEEPGRAM_API_KEY   => 'test-deepgram-key',   DEEPGRAM_BASE_URL   => "$m/deepgram",
-        ELEVENLABS_API_KEY => 'test-elevenlabs-key', ELEVENLABS_BASE_URL => "$m/elevenlabs",
-        OPENAI_API_KEY     => 'test-openai-key',     OPENAI_BASE_URL     => "$m/openai/v1",
-        CARTESIA_API_KEY   => 'test-cartesia-key',   CARTESIA_BASE_URL   => "$m/cartesia",
-        GROQ_API_KEY       => 'test-groq-key',       GROQ_BASE_URL       => "$m/groq/openai/v1",
-        ASSEMBLYAI_API_KEY => 'test-assemblyai-key', ASSEMBLYAI_BASE_URL => "$m/assemblyai",
-        OPENAI_COMPATIBLE_BASE_URL => "$m/compat/v1",
-    );
+    return map {
+        ($_->{url_env} => "$m/$_->{name}" . Waav::Registry::url_path($_),
+         $_->{key} eq 'required' ? ($_->{key_env} => mock_key($_->{name})) : ())
+    } Waav::Registry::providers();
 }
 
 # scripts/run.sh --write with the given environment (and nothing else of
