@@ -35,26 +35,80 @@ waav_b64json_init(const waav_xform_t *x, void *state)
 
 
 /*
- * The n bytes just decoded into out, without a leading WAV header when
- * asked: the first 4 are held until they tell; a RIFF file's first 44
- * bytes are dropped.  out has room for WAAV_XFORM_SLACK more.
+ * A byte of a RIFF file's header, after "RIFF": the file's size and
+ * "WAVE" (to byte 12), then chunks (id, size, data padded to even) up to
+ * the "data" chunk, whose 8 header bytes end it.  -1: too long a header.
  */
-static size_t
+static int
+waav_b64json_wav_byte(waav_b64json_t *d, unsigned at, unsigned char c)
+{
+    uint32_t  size;
+
+    if (at >= WAAV_B64JSON_WAV_MAX) {
+        return -1;
+    }
+
+    if (at < 12) {
+        return 0;
+    }
+
+    if (d->chunk_left) {
+        d->chunk_left--;
+        return 0;
+    }
+
+    d->chunk[d->chunk_len++] = c;
+
+    if (d->chunk_len < 8) {
+        return 0;
+    }
+
+    d->chunk_len = 0;
+
+    if (memcmp(d->chunk, "data", 4) == 0) {
+        d->wav_done = 1;
+        return 0;
+    }
+
+    size = (uint32_t) d->chunk[4] | (uint32_t) d->chunk[5] << 8
+           | (uint32_t) d->chunk[6] << 16 | (uint32_t) d->chunk[7] << 24;
+
+    if (size >= WAAV_B64JSON_WAV_MAX) {
+        return -1;
+    }
+
+    d->chunk_left = size + (size & 1);
+
+    return 0;
+}
+
+
+/*
+ * The n bytes just decoded into out, without a leading WAV header when
+ * asked: the first 4 are held until they tell; a RIFF file's header is
+ * dropped up to its "data" chunk.  out has room for WAAV_XFORM_SLACK more.
+ * -1: a WAV header too long to be one.
+ */
+static long
 waav_b64json_unwrap(waav_b64json_t *d, char *out, size_t n)
 {
-    size_t  i, o, at;
+    size_t    i, o;
+    unsigned  at;
 
-    if (!(d->flags & WAAV_B64JSON_NO_WAV_HEADER)
-        || d->audio >= WAAV_B64JSON_WAV_HEADER)
-    {
+    if (!(d->flags & WAAV_B64JSON_NO_WAV_HEADER) || d->wav_done) {
         d->audio += n;
-        return n;
+        return (long) n;
     }
 
     o = 0;
 
     for (i = 0; i < n; i++) {
         at = d->audio++;
+
+        if (d->wav_done) {
+            out[o++] = out[i];
+            continue;
+        }
 
         if (at < 4) {
             d->held[at] = out[i];
@@ -71,16 +125,17 @@ waav_b64json_unwrap(waav_b64json_t *d, char *out, size_t n)
             d->flags &= ~WAAV_B64JSON_NO_WAV_HEADER;
             memmove(out + 4, out + i + 1, n - i - 1);
             memcpy(out, d->held, 4);
+            d->audio += (unsigned) (n - i - 1);
 
-            return 4 + (n - i - 1);
+            return (long) (4 + (n - i - 1));
         }
 
-        if (at >= WAAV_B64JSON_WAV_HEADER) {
-            out[o++] = out[i];
+        if (waav_b64json_wav_byte(d, at, (unsigned char) out[i]) != 0) {
+            return -1;
         }
     }
 
-    return o;
+    return (long) o;
 }
 
 
@@ -377,6 +432,7 @@ waav_b64json_feed(void *state, const char *in, size_t len, char *out,
     size_t *out_len)
 {
     waav_b64json_t  *d = state;
+    long             unwrapped;
     size_t           i, n;
     int              rc;
 
@@ -398,7 +454,14 @@ waav_b64json_feed(void *state, const char *in, size_t len, char *out,
         }
     }
 
-    *out_len = waav_b64json_unwrap(d, out, n);
+    unwrapped = waav_b64json_unwrap(d, out, n);
+
+    if (unwrapped < 0) {
+        d->error = 1;
+        return -1;
+    }
+
+    *out_len = (size_t) unwrapped;
 
     return 0;
 }
@@ -409,9 +472,17 @@ waav_b64json_end(void *state)
 {
     waav_b64json_t  *d = state;
 
-    /* fewer than 4 bytes of audio, still held: too short to be audio */
-    return (!d->error && d->found && d->state == WAAV_B64_DONE
-            && !((d->flags & WAAV_B64JSON_NO_WAV_HEADER) && d->audio
-                 && d->audio < 4))
-           ? 0 : -1;
+    if (d->error || !d->found || d->state != WAAV_B64_DONE) {
+        return -1;
+    }
+
+    /* audio still held (fewer than 4 bytes), or a WAV header that never
+     * reached its "data" chunk: no audio */
+    if ((d->flags & WAAV_B64JSON_NO_WAV_HEADER) && d->audio
+        && !d->wav_done)
+    {
+        return -1;
+    }
+
+    return 0;
 }

@@ -7,7 +7,9 @@
  * whitespace and line breaks in it allowed), present once; other members
  * are skipped whatever they hold.  Constant memory, any cut between pieces.
  * With WAAV_B64JSON_NO_WAV_HEADER, audio that starts as a RIFF file loses
- * its first 44 bytes (Google wraps raw PCM and G.711 in a WAV header).
+ * its header, every chunk up to and with the "data" chunk's own 8 bytes
+ * (Google wraps raw PCM in a 44-byte header, G.711 in a longer one); a
+ * header of more than WAAV_B64JSON_WAV_MAX bytes is an error.
  */
 
 #ifndef WAAV_B64JSON_H
@@ -19,7 +21,7 @@
 #include "waav_xform.h"
 
 #define WAAV_B64JSON_NO_WAV_HEADER  1     /* flags */
-#define WAAV_B64JSON_WAV_HEADER     44
+#define WAAV_B64JSON_WAV_MAX        4096
 
 typedef struct {
     const char  *field;
@@ -46,6 +48,10 @@ typedef struct {
     unsigned     flags;
     unsigned     audio;             /* audio bytes decoded so far */
     char         held[4];           /* the first, until RIFF or not */
+    unsigned     wav_done;          /* the WAV header is behind */
+    unsigned     chunk_len;         /* bytes of a chunk header read */
+    unsigned char chunk[8];         /* ... its id and size */
+    uint32_t     chunk_left;        /* bytes of a chunk still to skip */
 } waav_b64json_t;
 
 void waav_b64json_init(const waav_xform_t *x, void *state);

@@ -54,8 +54,12 @@ my %gg = ('X-Goog-Api-Key' => $K{google});
 my $GG_TTS = '/google/v1/text:synthesize';
 my %gg_body = (input => {text => 'Hello there'}, voice => {languageCode => 'en-US', name => 'en-US-Neural2-C'},
   audioConfig => {audioEncoding => 'LINEAR16', sampleRateHertz => 16000});
+# Google's WAV: PCM with the canonical 44 bytes; G.711 with an 18-byte fmt and a fact chunk (58 bytes)
 sub gg_wav ($tag, $bits, $rate, $data) {
-  pack('A4 V A4 A4 V v v V V v v A4 V', 'RIFF', 36 + length $data, 'WAVE', 'fmt ', 16, $tag, 1, $rate, $rate * $bits / 8, $bits / 8, $bits, 'data', length $data) . $data;
+  return pack('A4 V A4 A4 V v v V V v v A4 V', 'RIFF', 36 + length $data, 'WAVE', 'fmt ', 16, $tag, 1, $rate, $rate * $bits / 8,
+    $bits / 8, $bits, 'data', length $data) . $data if $tag == 1;
+  pack('A4 V A4 A4 V v v V V v v v A4 V V A4 V', 'RIFF', 50 + length $data, 'WAVE', 'fmt ', 18, $tag, 1, $rate, $rate * $bits / 8,
+    $bits / 8, $bits, 0, 'fact', 4, length($data) / ($bits / 8), 'data', length $data) . $data;
 }
 sub oai_form (%f) { return {model => 'whisper-1', file => {content => wav(1), filename => 'audio.wav', 'Content-Type' => 'audio/wav'}, %f} }
 

@@ -1015,8 +1015,13 @@ sub gg_synthesize ($x) {
   if (my $w = $GG_WAV{$enc}) {                                   # LINEAR16, MULAW, ALAW: a WAV file
     my ($tag, $bits) = @$w;
     my ($hz, $align) = ($rate || 24000, $bits / 8);
-    $audio = pack('A4 V A4 A4 V v v V V v v A4 V', 'RIFF', 36 + length $audio, 'WAVE', 'fmt ', 16, $tag, 1, $hz,
-      $hz * $align, $align, $bits, 'data', length $audio) . $audio;
+    # PCM: the canonical 44-byte header; G.711 (not PCM): an 18-byte fmt and a
+    # fact chunk, as WAV writers make it (58 bytes): a client must read the chunks
+    my $fmt = $tag == 1 ? pack('v v V V v v', $tag, 1, $hz, $hz * $align, $align, $bits)
+                        : pack('v v V V v v v', $tag, 1, $hz, $hz * $align, $align, $bits, 0);
+    my $fact = $tag == 1 ? '' : pack('A4 V V', 'fact', 4, length($audio) / $align);
+    my $chunks = pack('A4 V', 'fmt ', length $fmt) . $fmt . $fact . pack('A4 V', 'data', length $audio);
+    $audio = pack('A4 V A4', 'RIFF', 4 + length($chunks) + length($audio), 'WAVE') . $chunks . $audio;
   }
   reply_json($x, {audioContent => encode_base64($audio, '')}, 200, {'Content-Type' => 'application/json; charset=UTF-8'},
     encoder => gg_encoder($x), audio => 1);

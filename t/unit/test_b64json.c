@@ -136,28 +136,53 @@ test_refused(void **state)
 }
 
 
-/* Google wraps raw PCM in a WAV header: dropped when asked, however cut */
+/* Google wraps raw PCM (and G.711) in a WAV header: dropped when asked,
+ * up to its "data" chunk, however the answer is cut */
 static void
 test_unwrap(void **state)
 {
-    char        json[512], want[256], out[512];
-    size_t      len, step;
-    const char *b64;
+    char         json[512], want[256], out[512];
+    size_t       len, step, i;
+    const char  *b64;
+
+    static const struct {
+        const char  *b64;
+        size_t       whole;
+    } wavs[] = {
+        /* PCM: the 44-byte header + "audio!" */
+        { "UklGRioAAABXQVZFZm10IBAAAAABAAEAwF0AAIC7AAACABAAZGF0YQYAAABh"
+          "dWRpbyE=", 50 },
+        /* mu-law: fmt of 18 bytes and a "fact" chunk (58 bytes) */
+        { "UklGRjgAAABXQVZFZm10IBIAAAAHAAEAQB8AAEAfAAABAAgAAABmYWN0BAAA"
+          "AAYAAABkYXRhBgAAAGF1ZGlvIQ==", 64 },
+        /* a chunk of odd size, padded, before "data" */
+        { "UklGRgAAAABXQVZFTElTVAMAAABhYmMAZGF0YQYAAABhdWRpbyE=", 38 },
+    };
 
     (void) state;
 
-    /* "RIFF" + 40 header bytes + "audio!": the audio only */
-    b64 = "UklGRgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABhdWRpbyE=";
-    snprintf(json, sizeof(json), "{\"audioContent\":\"%s\"}", b64);
+    for (i = 0; i < sizeof(wavs) / sizeof(wavs[0]); i++) {
+        snprintf(json, sizeof(json), "{\"audioContent\":\"%s\"}",
+                 wavs[i].b64);
 
-    for (step = 1; step <= strlen(json); step++) {
-        assert_int_equal(decode_with(&unwrap, json, step, out, &len), 0);
-        assert_int_equal(len, 6);
-        assert_memory_equal(out, "audio!", 6);
+        for (step = 1; step <= strlen(json); step++) {
+            assert_int_equal(decode_with(&unwrap, json, step, out, &len), 0);
+            assert_int_equal(len, 6);
+            assert_memory_equal(out, "audio!", 6);
 
-        assert_int_equal(decode_with(&xform, json, step, out, &len), 0);
-        assert_int_equal(len, 50);
+            assert_int_equal(decode_with(&xform, json, step, out, &len), 0);
+            assert_int_equal(len, wavs[i].whole);
+        }
     }
+
+    /* a header that never reaches "data", or a chunk too long for one */
+    b64 = "UklGRgAAAABXQVZFZm10IBAAAAABAAEAwF0AAIC7AAACABAA";
+    snprintf(json, sizeof(json), "{\"audioContent\":\"%s\"}", b64);
+    assert_int_equal(decode_with(&unwrap, json, 5, out, &len), -1);
+
+    b64 = "UklGRgAAAABXQVZFanVua6CGAQB4eHh4eHh4eHh4";
+    snprintf(json, sizeof(json), "{\"audioContent\":\"%s\"}", b64);
+    assert_int_equal(decode_with(&unwrap, json, 5, out, &len), -1);
 
     /* not a WAV: all of it, held bytes included */
     snprintf(json, sizeof(json), "{\"audioContent\":\"aGVsbG8gd29ybGQ=\"}");

@@ -7,10 +7,9 @@ use strict;
 use warnings;
 use Exporter 'import';
 
-our @EXPORT_OK = qw(mock_audio mock_key mock_seed @MOCK_PROVIDERS);
+our @EXPORT_OK = qw(mock_audio mock_key mock_seed);
 our $VERSION   = '1.00';
 
-our @MOCK_PROVIDERS = qw(deepgram elevenlabs openai cartesia groq assemblyai compat);
 
 # seed = (sum of the ords of the provider name) & 0xff
 sub mock_seed {
