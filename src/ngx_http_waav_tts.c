@@ -705,7 +705,16 @@ ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         ctx->xform.x = ctx->preq.response;
         rc = ngx_http_waav_xform(r, &ctx->xform, &in);
 
-        if (rc == NGX_ERROR || (rc == NGX_DECLINED && ctx->streaming)) {
+        if (rc == NGX_DECLINED && ctx->streaming) {
+            /* the client has part of the audio: it sees the truncation */
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "waav: provider \"%V\" stopped mid-audio: its "
+                          "answer is not what its adapter expects",
+                          &ctx->provider->name);
+            return NGX_ERROR;
+        }
+
+        if (rc == NGX_ERROR) {
             return NGX_ERROR;
         }
 

@@ -324,6 +324,8 @@ provider "google" stopped mid-audio
 # 1044 bytes of WAV in 1392 base64 characters: the first 708 bytes of the
 # 1416-byte JSON carry 687 of them (515 bytes), 44 of which are the header
 ['', substr(Waav::Mock::mock_audio('google', 1000), 0, 515 - 44)]
+--- error_log
+provider "google" stopped mid-audio
 
 
 
