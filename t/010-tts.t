@@ -311,14 +311,14 @@ Waav::Mock::mock_audio('openai', 16000),
 --- request eval
 [
 'POST /__mock/behavior
-{"split":4096,"pause_ms":800}',
+{"split":4096,"pause_ms":1500}',
 'POST /speak
 {"text":"Hello","tts_config":{"provider":"elevenlabs"}}',
 ]
 --- error_code eval
 [204, 200]
---- first_body_bytes_within: 4096 0.1
---- min_duration: 0.8
+--- first_body_bytes_before_end: 4096 0.75
+--- min_duration: 1.5
 --- response_body eval
 ['', Waav::Mock::mock_audio('elevenlabs', 16000)]
 
@@ -348,8 +348,10 @@ Waav::Mock::mock_audio('compat', 16000),
 --- http_config
     waav_provider google key=test-google-key location=/_google;
 --- config eval
-# 2,400 bytes of "audio": a 44-byte RIFF header, then a pattern
-my $audio = 'RIFF' . ("\0" x 40) . pack('C*', map { ($_ * 7) & 0xff } 0 .. 2355);
+# 2,400 bytes of "audio": Google's 44-byte WAV header, then a pattern
+my $pcm = pack('C*', map { ($_ * 7) & 0xff } 0 .. 2355);
+my $audio = pack('A4 V A4 A4 V v v V V v v A4 V', 'RIFF', 36 + length $pcm, 'WAVE', 'fmt ', 16,
+                 1, 1, 24000, 48000, 2, 16, 'data', length $pcm) . $pcm;
 require MIME::Base64;
 my $b64 = MIME::Base64::encode_base64($audio, '');
 "    location /_google/ {
@@ -378,7 +380,8 @@ my $b64 = MIME::Base64::encode_base64($audio, '');
  "Content-Type: audio/wav\nx-audio-format: wav"]
 --- response_body eval
 [pack('C*', map { ($_ * 7) & 0xff } 0 .. 2355),
- 'RIFF' . ("\0" x 40) . pack('C*', map { ($_ * 7) & 0xff } 0 .. 2355)]
+ pack('A4 V A4 A4 V v v V V v v A4 V', 'RIFF', 36 + 2356, 'WAVE', 'fmt ', 16, 1, 1, 24000, 48000, 2, 16, 'data', 2356)
+ . pack('C*', map { ($_ * 7) & 0xff } 0 .. 2355)]
 --- no_error_log
 [alert]
 [error]

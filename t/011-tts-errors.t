@@ -432,7 +432,8 @@ client request body is buffered to a temporary file
 --- response_body eval
 ['', Waav::Mock::mock_audio('elevenlabs', 2048)]
 --- response_truncated
---- wait: 1.5
+--- error_log
+waav tts: provider "elevenlabs" done
 --- no_error_log
 [alert]
 [crit]

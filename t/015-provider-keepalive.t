@@ -32,7 +32,8 @@ my $wav = do {
 sub connections { $_[0]->mock('/__mock/connections' . ($_[1] ? "?provider=$_[1]" : '')) }
 
 my %env = Waav::Run::mock_env();
-my $w = Waav::Run->start('015', env => \%env);
+# two workers whatever the machine's cores: each keeps its own pool
+my $w = Waav::Run->start('015', env => {%env, WORKER_PROCESSES => 2});
 
 # --- every generated provider location: what the provider received --------
 subtest 'every provider gets HTTP/1.1 and no Connection header' => sub {
@@ -161,6 +162,7 @@ CONF
     # the wait's own probe connection is not a request: it logs nothing
 
     my $t = Waav::Run->start('015tls', env => {
+        WORKER_PROCESSES => 2,
         DEEPGRAM_API_KEY => 'test-deepgram-key',
         DEEPGRAM_BASE_URL => "https://127.0.0.1:$tls/deepgram",
         WAAV_CA_BUNDLE => "$dir/ca.pem",

@@ -273,14 +273,14 @@ Waav::Mock::mock_audio('google', 16000),
 --- request eval
 [
 'POST /__mock/behavior
-{"split":8192,"pause_ms":800}',
+{"split":8192,"pause_ms":1500}',
 'POST /speak
 {"text":"Hello","tts_config":{"provider":"google"}}',
 ]
 --- error_code eval
 [204, 200]
---- first_body_bytes_within: 4096 0.5
---- min_duration: 0.8
+--- first_body_bytes_before_end: 4096 0.75
+--- min_duration: 1.5
 --- response_body eval
 ['', Waav::Mock::mock_audio('google', 16000)]
 
