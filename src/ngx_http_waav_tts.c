@@ -605,6 +605,12 @@ ngx_http_waav_tts_header_filter(ngx_http_request_t *r)
 
     ctx->retry_after = ngx_http_waav_retry_after(r);
 
+    /* the response hook reads the answer's bytes: a cached or buffered
+     * answer comes in file buffers, which sendfile would pass unread */
+    if (ctx->preq.response) {
+        r->filter_need_in_memory = 1;
+    }
+
     /* a 2xx that is not audio (a captive portal's page, an error in JSON)
      * is a failure: none of it reaches the client */
     if (ctx->ok

@@ -8,6 +8,10 @@
 use Waav::Blocks 'no_plan';
 use Waav::Mock qw(mock_audio);
 use Waav::Tts ();
+use Cwd qw(getcwd);
+
+# the shipped configuration snippets (conf/waav/tts-cache.conf)
+$ENV{TEST_NGINX_WAAV_ROOT} = getcwd();
 
 # Google's LINEAR16 / MULAW / ALAW answer: a WAV file (format tag, bits)
 sub google_wav {
@@ -361,3 +365,35 @@ Waav::Mock::mock_audio('google', 16000),
     'content-type: application/json',
     'x-goog-api-key: test-google-key'),
 ]
+
+
+
+=== TEST 15: cached (the shipped tts-cache.conf) with sendfile on: the answer comes from a file, miss and hit, and is decoded all the same
+--- http_config
+    proxy_cache_path tts_cache levels=1:2 keys_zone=waav_tts:1m max_size=100m
+                     inactive=1d use_temp_path=off;
+    sendfile on;
+    waav_provider google key=test-google-key location=/_cached/google;
+--- config
+    location /_cached/ {
+        internal;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_buffering off;
+        location /_cached/google/ {
+            proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/google/v1/;
+            include $TEST_NGINX_WAAV_ROOT/conf/waav/tts-cache.conf;
+        }
+    }
+--- request eval
+[
+'POST /speak
+{"text":"Cache me","tts_config":{"provider":"google"}}',
+'POST /speak
+{"text":"Cache me","tts_config":{"provider":"google"}}',
+'GET /__mock/count',
+]
+--- error_code eval
+[200, 200, 200]
+--- response_body eval
+[Waav::Mock::mock_audio('google', 16000), Waav::Mock::mock_audio('google', 16000), '1']
