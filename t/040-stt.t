@@ -351,6 +351,20 @@ a client request body is buffered to a temporary file
 
 
 
+=== TEST 18b: a WAV written as it streams (sizes 0 or 0xffffffff: unknown) is transcribed, the header alone is not
+--- request eval
+["POST /listen\n" . do { my $w = ::wav(1); substr($w, 4, 4) = pack('V', 0xffffffff); substr($w, 40, 4) = pack('V', 0xffffffff); $w },
+ "POST /listen\n" . do { my $w = ::wav(1); substr($w, 4, 4) = pack('V', 0); substr($w, 40, 4) = pack('V', 0); $w },
+ "POST /listen\n" . do { my $w = substr(::wav(1), 0, 44); substr($w, 4, 4) = pack('V', 0xffffffff); substr($w, 40, 4) = pack('V', 0xffffffff); $w },
+ 'GET /__mock/count']
+--- error_code eval
+[200, 200, 400, 200]
+--- response_body_like eval
+[qr/"transcript":"hello world from the mock"/, qr/"transcript":"hello world from the mock"/,
+ qr/^\{"error":"The WAV file holds no audio","code":"INVALID_AUDIO"\}$/, qr/^2$/]
+
+
+
 === TEST 19: a lying header is caught in a body spooled to a temp file too
 --- config
     location = /big/listen { waav_stt deepgram; client_body_buffer_size 8k; }

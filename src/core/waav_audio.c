@@ -293,9 +293,10 @@ static int
 waav_audio_wav(const unsigned char *head, size_t head_len, uint64_t total,
     waav_err_t *err)
 {
+    int       fmt, known;
     size_t    off;
-    uint32_t  size;
-    int       fmt;
+    uint32_t  size, riff;
+    uint64_t  end;
 
     if (head_len < 12 || memcmp(head, "RIFF", 4) != 0
         || memcmp(head + 8, "WAVE", 4) != 0)
@@ -303,10 +304,23 @@ waav_audio_wav(const unsigned char *head, size_t head_len, uint64_t total,
         return waav_audio_bad(err, "audio/wav must be a RIFF/WAVE file");
     }
 
-    /* RIFF's size counts everything after its first 8 bytes */
-    if ((uint64_t) waav_rd32(head + 4) + 8 != total) {
-        return waav_audio_bad(err, "The WAV header does not match the "
-                                   "body's length");
+    /*
+     * RIFF's size counts everything after its first 8 bytes.  A WAV
+     * written as it streams (ffmpeg to a pipe, recorders) cannot know it
+     * and says 0 or 0xffffffff, in RIFF's size and the data chunk's:
+     * unknown, not a lie.  A known size must fit in the body (more is a
+     * cut upload), and the chunks in it.
+     */
+    riff = waav_rd32(head + 4);
+    end = total;
+
+    if (riff != 0 && riff != 0xffffffff) {
+        if ((uint64_t) riff + 8 > total) {
+            return waav_audio_bad(err, "The WAV header does not match the "
+                                       "body's length");
+        }
+
+        end = (uint64_t) riff + 8;
     }
 
     fmt = 0;
@@ -314,7 +328,10 @@ waav_audio_wav(const unsigned char *head, size_t head_len, uint64_t total,
     for (off = 12; off + 8 <= head_len; off += 8 + size + (size & 1)) {
         size = waav_rd32(head + off + 4);
 
-        if ((uint64_t) off + 8 + size > total) {
+        known = !(memcmp(head + off, "data", 4) == 0
+                  && (size == 0 || size == 0xffffffff));
+
+        if (known && (uint64_t) off + 8 + size > end) {
             return waav_audio_bad(err, "The WAV header does not match the "
                                        "body's length");
         }
@@ -340,7 +357,8 @@ waav_audio_wav(const unsigned char *head, size_t head_len, uint64_t total,
                                            "its fmt chunk");
             }
 
-            if (size == 0) {
+            /* the header alone (whatever the data chunk's size says) */
+            if ((uint64_t) off + 8 >= total) {
                 return waav_audio_bad(err, "The WAV file holds no audio");
             }
 

@@ -139,9 +139,10 @@ test_check_wav(void **state)
     wav(h, 1000, 16000, 1);
     assert_int_equal(check("audio/wav", h, 44, 1044), 0);
 
-    /* the sizes must match the body */
+    /* the sizes must fit in the body (less: a cut upload); bytes after
+     * the RIFF file are the provider's to ignore */
     assert_int_equal(check("audio/wav", h, 44, 1043), -1);
-    assert_int_equal(check("audio/wav", h, 44, 2044), -1);
+    assert_int_equal(check("audio/wav", h, 44, 2044), 0);
 
     /* not RIFF/WAVE */
     assert_int_equal(check("audio/wav", "ID3\4\0\0\0\0\0\0\0\0\0\0\0\0", 16,
@@ -283,11 +284,47 @@ test_wav_header(void **state)
 }
 
 
+/* a WAV written as it streams cannot know its sizes: 0 or 0xffffffff in
+ * RIFF's and the data chunk's is unknown, not a lie; the header alone is
+ * still no audio, and a known size still must fit */
+static void
+test_streamed_wav(void **state)
+{
+    unsigned char  h[44];
+    uint32_t       unknown[] = { 0, 0xffffffff };
+    size_t         i;
+
+    (void) state;
+
+    for (i = 0; i < 2; i++) {
+        wav(h, 0, 16000, 1);
+        le(h + 4, unknown[i], 4);
+        le(h + 40, unknown[i], 4);
+
+        assert_int_equal(check("audio/wav", h, 44, 44 + 32000), 0);
+        assert_int_equal(check("audio/wav", h, 44, 44), -1);
+
+        /* RIFF's size unknown, the data chunk's known and too long */
+        le(h + 40, 64000, 4);
+        assert_int_equal(check("audio/wav", h, 44, 44 + 32000), -1);
+
+        /* RIFF's known, the data chunk's unknown */
+        le(h + 4, 36 + 32000, 4);
+        le(h + 40, unknown[i], 4);
+        assert_int_equal(check("audio/wav", h, 44, 44 + 32000), 0);
+
+        /* RIFF's known and more than there is: a cut upload */
+        assert_int_equal(check("audio/wav", h, 44, 44 + 16000), -1);
+    }
+}
+
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test_teardown(test_types, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_streamed_wav, waav_arena_teardown),
         cmocka_unit_test_teardown(test_check_wav, waav_arena_teardown),
         cmocka_unit_test_teardown(test_check_others, waav_arena_teardown),
         cmocka_unit_test_teardown(test_seconds, waav_arena_teardown),
