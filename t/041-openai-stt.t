@@ -213,7 +213,7 @@ a client request body is buffered to a temporary file
 
 
 
-=== TEST 10: more bad forms: two files, a file over the limit, unknown provider or model, bad temperature
+=== TEST 10: more bad forms: two files, a file over the limit, unknown provider or model, bad temperature, a field twice (a [] list may repeat)
 --- config
     location = /small/transcriptions { waav_stt openai; waav_stt_max_size 1k; }
 --- request eval
@@ -230,18 +230,22 @@ a client request body is buffered to a temporary file
  "POST /v1/audio/transcriptions\n" . ::form([model => 'my-model'], ['a.wav', 'audio/wav', ::wav(1)]),
  "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1', temperature => '1.5'], ['a.wav', 'audio/wav', ::wav(1)]),
  "POST /v1/audio/transcriptions\n" . ::form([model => 'openai/whisper-1?x=1'], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1', language => 'en', language => 'fr'], ['a.wav', 'audio/wav', ::wav(1)]),
+ "POST /v1/audio/transcriptions\n" . ::form([model => 'whisper-1', response_format => 'verbose_json', 'timestamp_granularities[]' => 'word', 'timestamp_granularities[]' => 'segment'], ['a.wav', 'audio/wav', ::wav(1)]),
  'GET /__mock/count']
 --- more_headers eval
-[$::CT, $::CT, $::CT, $::CT, $::CT, $::CT, $::CT, ""]
+[$::CT, $::CT, $::CT, $::CT, $::CT, $::CT, $::CT, $::CT, $::CT, ""]
 --- error_code eval
-[400, 413, 400, 400, 400, 400, 400, 200]
+[400, 413, 400, 400, 400, 400, 400, 400, 200, 200]
 --- response_body_like eval
 [qr/^\{"error":"The form is not valid multipart\/form-data: there must be one file part, not two","code":"INVALID_REQUEST"\}$/,
  qr/"code":"PAYLOAD_TOO_LARGE"/,
  qr/"code":"INVALID_PROVIDER"/, qr/"code":"INVALID_PROVIDER"/,
  qr/^\{"error":"Unknown model 'my-model': name its provider too, as provider\/model","code":"INVALID_MODEL"\}$/,
  qr/^\{"error":"temperature must be a number from 0 to 1","code":"INVALID_REQUEST"\}$/,
- qr/"code":"INVALID_REQUEST"/, qr/^0$/]
+ qr/"code":"INVALID_REQUEST"/,
+ qr/^\{"error":"The form is not valid multipart\/form-data: a multipart field is there twice","code":"INVALID_REQUEST"\}$/,
+ qr/"words":\[/, qr/^1$/]
 
 
 

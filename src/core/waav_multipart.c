@@ -252,6 +252,16 @@ waav_mp_part(waav_mp_parser_t *p)
         return waav_mp_fail(p, "too many multipart fields");
     }
 
+    /* a field twice: no layer may read the first value while another
+     * reads the second (a "name[]" list may repeat) */
+    n = strlen(name);
+
+    if (!(n > 2 && name[n - 2] == '[' && name[n - 1] == ']')
+        && waav_mp_get(p, name) != NULL)
+    {
+        return waav_mp_fail(p, "a multipart field is there twice");
+    }
+
     p->current = &p->fields[p->nfields++];
     memcpy(p->current->name, name, sizeof(name));
     p->current->len = 0;

@@ -145,6 +145,12 @@ test_malformed(void **state)
     fails(CT, "--XyZ123\r\nContent-Disposition: form-data\r\n\r\nx\r\n"
           "--XyZ123--\r\n", "no name");
 
+    /* a field twice (the first read by one layer, the second by another) */
+    fails(CT, "--XyZ123\r\nContent-Disposition: form-data; name=\"model\""
+          "\r\n\r\nwhisper-1\r\n--XyZ123\r\nContent-Disposition: "
+          "form-data; name=\"model\"\r\n\r\nother\r\n--XyZ123--\r\n",
+          "twice");
+
     {
         static const char  head[] = "--XyZ123\r\nContent-Disposition: "
                                     "form-data; name=\"prompt\"\r\n\r\n";
