@@ -96,35 +96,39 @@ waav_stt_next(const waav_stt_adapter_t *ad, waav_stt_flow_t *flow,
 }
 
 
+/* 1 when a model name matches a pattern ("nova*": a prefix) */
+static int
+waav_stt_model_match(const char *m, size_t len, const char *pattern)
+{
+    size_t  n;
+
+    n = strlen(pattern);
+
+    if (n && pattern[n - 1] == '*') {
+        return len >= n - 1 && memcmp(m, pattern, n - 1) == 0;
+    }
+
+    return len == n && memcmp(m, pattern, n) == 0;
+}
+
+
 const char *
 waav_stt_model_type(const char *m, size_t len)
 {
-#define waav_pre(p)  (len >= sizeof(p) - 1 && memcmp(m, p, sizeof(p) - 1) == 0)
+    const char *const           *pat;
+    const waav_provider_type_t  *pt;
 
-    if (waav_pre("whisper-large-v3") || waav_pre("distil-whisper")) {
-        return "groq";
+    for (pt = waav_provider_types; pt->name; pt++) {
+        if (pt->stt == NULL || pt->stt->models == NULL) {
+            continue;
+        }
+
+        for (pat = pt->stt->models; *pat; pat++) {
+            if (waav_stt_model_match(m, len, *pat)) {
+                return pt->name;
+            }
+        }
     }
-
-    if ((len == 9 && memcmp(m, "whisper-1", 9) == 0) || waav_pre("gpt-4o")) {
-        return "openai";
-    }
-
-    if (waav_pre("nova") || waav_pre("enhanced") || waav_pre("base")) {
-        return "deepgram";
-    }
-
-    if (waav_pre("scribe")) {
-        return "elevenlabs";
-    }
-
-    if ((len == 4 && memcmp(m, "best", 4) == 0)
-        || (len == 4 && memcmp(m, "nano", 4) == 0)
-        || waav_pre("universal") || waav_pre("slam-1"))
-    {
-        return "assemblyai";
-    }
-
-#undef waav_pre
 
     return NULL;
 }

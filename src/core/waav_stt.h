@@ -85,6 +85,10 @@ struct waav_stt_adapter_s {
     const char         *default_model;
     int                 multipart;  /* the audio goes as a "file" part */
 
+    /* the model names (OpenAI's form) that belong to this provider,
+     * NULL-terminated; a trailing '*' is any name so starting */
+    const char *const  *models;
+
     /* how the key travels (applied to every request built) */
     const waav_cred_t  *cred;
 

@@ -231,6 +231,8 @@ static const waav_cred_t  waav_assemblyai_cred = {
 
 const waav_stt_adapter_t  waav_stt_assemblyai = {
     .type = "assemblyai",
+    .models = (const char *const []) { "best", "nano", "universal*",
+                                       "slam-1*", NULL },
     .default_model = "best",
     .cred = &waav_assemblyai_cred,
     .build = waav_stt_aai_upload,

@@ -173,6 +173,7 @@ static const waav_cred_t  waav_deepgram_cred = {
 
 const waav_stt_adapter_t  waav_stt_deepgram = {
     .type = "deepgram",
+    .models = (const char *const []) { "nova*", "enhanced*", "base*", NULL },
     .default_model = "nova-3",
     .cred = &waav_deepgram_cred,
     .build = waav_stt_deepgram_build,

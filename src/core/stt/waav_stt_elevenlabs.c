@@ -68,6 +68,7 @@ static const waav_cred_t  waav_elevenlabs_cred = {
 
 const waav_stt_adapter_t  waav_stt_elevenlabs = {
     .type = "elevenlabs",
+    .models = (const char *const []) { "scribe*", NULL },
     .default_model = "scribe_v1",
     .multipart = 1,
     .cred = &waav_elevenlabs_cred,

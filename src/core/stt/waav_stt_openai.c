@@ -80,6 +80,7 @@ static const waav_cred_t  waav_openai_cred = {
 
 const waav_stt_adapter_t  waav_stt_openai = {
     .type = "openai",
+    .models = (const char *const []) { "whisper-1", "gpt-4o*", NULL },
     .default_model = "whisper-1",
     .multipart = 1,
     .cred = &waav_openai_cred,
@@ -90,6 +91,8 @@ const waav_stt_adapter_t  waav_stt_openai = {
 
 const waav_stt_adapter_t  waav_stt_groq = {
     .type = "groq",
+    .models = (const char *const []) { "whisper-large-v3*",
+                                       "distil-whisper*", NULL },
     .default_model = "whisper-large-v3-turbo",
     .multipart = 1,
     .cred = &waav_openai_cred,

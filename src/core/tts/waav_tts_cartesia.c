@@ -139,5 +139,7 @@ const waav_tts_adapter_t  waav_tts_cartesia = {
     .cred = &waav_cartesia_cred,
     .claims_model = waav_cartesia_claims,
     .build = waav_cartesia_build,
-    .media_types = (const char *const []) { "audio/*", "application/octet-stream", NULL },
+    .media_types = (const char *const []) { "audio/*",
+                                            "application/octet-stream",
+                                            NULL },
 };

@@ -168,5 +168,7 @@ const waav_tts_adapter_t  waav_tts_deepgram = {
     .cred = &waav_deepgram_cred,
     .claims_model = waav_deepgram_claims,
     .build = waav_deepgram_build,
-    .media_types = (const char *const []) { "audio/*", "application/octet-stream", NULL },
+    .media_types = (const char *const []) { "audio/*",
+                                            "application/octet-stream",
+                                            NULL },
 };

@@ -116,7 +116,9 @@ const waav_tts_adapter_t  waav_tts_openai = {
     .cred = &waav_openai_cred,
     .claims_model = waav_openai_claims,
     .build = waav_openai_build,
-    .media_types = (const char *const []) { "audio/*", "application/octet-stream", NULL },
+    .media_types = (const char *const []) { "audio/*",
+                                            "application/octet-stream",
+                                            NULL },
 };
 
 
@@ -129,5 +131,7 @@ const waav_tts_adapter_t  waav_tts_openai_compatible = {
     .default_rate = 24000,
     .cred = &waav_openai_cred,
     .build = waav_openai_build,
-    .media_types = (const char *const []) { "audio/*", "application/octet-stream", NULL },
+    .media_types = (const char *const []) { "audio/*",
+                                            "application/octet-stream",
+                                            NULL },
 };
