@@ -53,7 +53,7 @@ TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
 BENCH_PKGS  := wrk
 
 .PHONY: all build run test unit integration bench deps deps-test deps-bench \
-        clean nginx-t fuzz registry registry-check registry-readme FORCE
+        clean nginx-t fuzz registry registry-check registry-readme registry-files FORCE
 
 all: build
 
@@ -145,8 +145,11 @@ registry: $(BUILD)/waav-registry
 registry-check: $(BUILD)/waav-registry
 	@scripts/registry-readme.sh --check $(BUILD)/waav-registry
 
-registry-readme: $(BUILD)/waav-registry
+# everything made from the registry: README's table, scripts/providers.tsv,
+# and conf/waav/{upstreams,providers}.conf from it
+registry-readme registry-files: $(BUILD)/waav-registry
 	@scripts/registry-readme.sh $(BUILD)/waav-registry
+	@scripts/providers-conf.sh conf/waav
 
 integration: deps-test build
 	@BUILD=$(BUILD) SAN=$(SAN) NGINX_BIN=$(NGINX_BIN) MODULE=$(LOAD_MODULE) \
