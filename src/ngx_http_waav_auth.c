@@ -741,7 +741,8 @@ ngx_http_waav_auth_oversized(ngx_http_request_t *r)
 /*
  * The header filter's first look at the main request: such a token gets
  * the 401 the access phase gives one over 4 KiB, with WWW-Authenticate.
- * No location is chosen yet then: the server's waav_auth decides.
+ * No location is chosen yet then: waav_auth on in the server, or in any
+ * of its locations, answers.
  * NGX_DECLINED: not ours.
  */
 ngx_int_t
@@ -753,7 +754,9 @@ ngx_http_waav_auth_header_filter(ngx_http_request_t *r)
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
 
-    if (wlcf->auth != 1 || !ngx_http_waav_auth_oversized(r)) {
+    if ((wlcf->auth != 1 && !wlcf->auth_in_server)
+        || !ngx_http_waav_auth_oversized(r))
+    {
         return NGX_DECLINED;
     }
 

@@ -381,6 +381,10 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_value(conf->auth, prev->auth, 0);
 
+    if (conf->auth == 1) {
+        ngx_http_waav_note_auth(cf);
+    }
+
     /* uploads up to waav_stt_max_size (OpenAI's 25 MB by default) */
     ngx_conf_merge_size_value(conf->stt_max_size, prev->stt_max_size,
                               25 * 1024 * 1024);

@@ -73,8 +73,10 @@ typedef struct {
     ngx_msec_t   stt_poll_interval;         /* AssemblyAI's polling */
     ngx_msec_t   stt_poll_timeout;
 
-    /* waav_auth on|off */
+    /* waav_auth on|off; in a server's own conf: on in some location of it
+     * (nginx refuses an oversized token before a location is chosen) */
     ngx_flag_t   auth;
+    unsigned     auth_in_server:1;
 
     /* waav_limit lines (ngx_http_waav_limit_t), inherited when none */
     ngx_array_t *limits;

@@ -312,3 +312,25 @@ ngx_http_waav_note_body_size(ngx_conf_t *cf, ngx_http_waav_loc_conf_t *wlcf)
     wlcf->stt_srv_clcf = sclcf;
     wlcf->stt_http_clcf = hctx->loc_conf[ngx_http_core_module.ctx_index];
 }
+
+
+/*
+ * While a location (or the server) is merged: waav_auth is on in this
+ * server, noted in the server's own conf, which is what a request has
+ * when nginx refuses it before choosing a location.
+ */
+void
+ngx_http_waav_note_auth(ngx_conf_t *cf)
+{
+    ngx_http_core_srv_conf_t  *cscf;
+    ngx_http_waav_loc_conf_t  *swlcf;
+
+    cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
+
+    if (cscf == NULL || cscf->ctx == NULL) {
+        return;
+    }
+
+    swlcf = cscf->ctx->loc_conf[ngx_http_waav_module.ctx_index];
+    swlcf->auth_in_server = 1;
+}

@@ -418,13 +418,34 @@ client sent too long URI
 
 
 
-=== TEST 26: the limit: with waav_auth only in locations, nginx refuses before one is chosen
+=== TEST 26: waav_auth only in a location: nginx refuses before one is chosen, the server answers auth's 401 all the same
 --- config
     waav_json_errors on;
 --- request
 GET /private
 --- more_headers
 Authorization: Bearer $TEST_NGINX_HUGE
+--- error_code: 401
+--- response_headers
+WWW-Authenticate: Bearer
+--- response_body chomp
+{"error":"unauthorized","message":"Unauthorized: token too large"}
+
+
+
+=== TEST 26b: a server with no waav_auth anywhere keeps nginx's answer (JSON 400)
+--- http_config eval
+$::Http . '
+    server {
+        listen 127.0.0.1:$TEST_NGINX_SERVER_PORT;
+        server_name open.test;
+        waav_json_errors on;
+        location / { waav_health; }
+    }'
+--- request
+GET /
+--- more_headers eval
+"Host: open.test\nAuthorization: Bearer $ENV{TEST_NGINX_HUGE}"
 --- error_code: 400
 --- response_headers
 !WWW-Authenticate

@@ -447,14 +447,16 @@ sub build_request {
         undef $body if $body eq '' && $method =~ /^(GET|HEAD|DELETE)$/;
     }
 
-    my @headers = ("Host: localhost", "Connection: close");
-    my %have;
+    my (@headers, %have);
     for my $h (split /\n/, $more_headers // '') {
         next unless $h =~ /\S/;
         push @headers, $h;
         my ($k) = $h =~ /^([^:]+):/;
         $have{lc $k} = 1 if defined $k;
     }
+    # the block's own Host, if it names one, replaces the default
+    unshift @headers, 'Connection: close';
+    unshift @headers, 'Host: localhost' unless $have{host};
     if (defined $body && !$have{'content-length'}
         && !$have{'transfer-encoding'})
     {
