@@ -13,7 +13,7 @@ Waav::Tls::ca($dir, $_) for qw(ca other);
 Waav::Tls::cert($dir, 'server', 'ca', 'DNS:api.mock.test');
 
 $ENV{TEST_NGINX_CERT_DIR} = $dir;
-$ENV{TEST_NGINX_TLS_PORT} = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1')->sockport;
+$ENV{TEST_NGINX_TLS_PORT} = Waav::Blocks::free_port();
 
 our $Front = <<'_EOC_';
     waav_provider deepgram key=test-deepgram-key location=/_tls/deepgram;

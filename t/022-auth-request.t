@@ -3,7 +3,7 @@
 use Waav::Blocks 'no_plan';
 use IO::Socket::INET;
 
-$ENV{TEST_NGINX_AUTH_PORT} = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1')->sockport;
+$ENV{TEST_NGINX_AUTH_PORT} = Waav::Blocks::free_port();
 
 no_root_location();
 run_tests();

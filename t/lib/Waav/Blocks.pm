@@ -34,6 +34,7 @@ use File::Basename qw(basename dirname);
 use File::Path qw(make_path remove_tree);
 use IO::Socket::INET;
 use IO::Select;
+use Waav::Port;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 
@@ -99,14 +100,8 @@ sub mock_port { $ENV{TEST_NGINX_MOCK_PORT} }
 
 # --- processes -----------------------------------------------------------
 
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, Proto => 'tcp', ReuseAddr => 1)
-        or die "cannot find a free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
+# a port reserved for this process (t/lib/Waav/Port.pm)
+sub free_port { Waav::Port::free_port() }
 
 sub wait_port {
     my ($port, $secs) = @_;

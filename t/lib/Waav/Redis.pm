@@ -18,6 +18,7 @@ use IO::Socket::INET;
 use POSIX ();
 use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep time);
+use Waav::Port;
 
 our @EXPORT = qw(redis_start redis_stop redis_cmd redis_signal second_nginx
                  second_nginx_stop parallel_requests redis_script_calls
@@ -27,9 +28,7 @@ my ($RedisPid, $NginxPid);
 my $Port = free_port();
 $ENV{TEST_NGINX_REDIS_PORT} = $Port;
 
-sub free_port {
-    IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1')->sockport;
-}
+sub free_port { Waav::Port::free_port() }
 
 sub wait_port {
     my ($port, $up) = @_;
@@ -54,6 +53,9 @@ sub redis_start {
     }
     $RedisPid = $pid;
     wait_port($Port, 1) or die "redis-server did not start on $Port\n";
+    # the port answers: make sure it is ours, not a server that held it
+    die "redis-server exited: port $Port is someone else's\n"
+        if waitpid($pid, POSIX::WNOHANG()) == $pid;
 }
 
 sub redis_stop {
