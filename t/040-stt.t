@@ -314,6 +314,30 @@ a client request body is buffered to a temporary file
 
 
 
+=== TEST 16b: assemblyai: an error message that quotes the key reaches the client with the key redacted
+--- http_config
+    waav_provider assemblyai key=test-assemblyai-key;
+--- config
+    location = /aai/listen { waav_stt assemblyai; waav_stt_poll_interval 100ms; }
+    location /_waav/assemblyai/ {
+        internal;
+        subrequest_output_buffer_size 1m;
+        client_max_body_size 0;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/assemblyai/;
+    }
+--- request eval
+['POST /__mock/behavior
+{"assemblyai_final":"error","echo_key":1}', 'POST /__mock/behavior
+{"assemblyai_final":"error","echo_key":1}', "POST /aai/listen\n" . ::wav(1)]
+--- more_headers eval
+["Content-Type: application/json", "Content-Type: application/json", "Content-Type: audio/wav"]
+--- error_code eval
+[204, 204, 502]
+--- response_body eval
+['', '', '{"error":"Provider assemblyai could not transcribe: Transcoding failed for the request authorized with [redacted]","code":"PROVIDER_ERROR"}']
+
+
+
 === TEST 17: assemblyai: a transcript that never finishes is 504 after waav_stt_poll_timeout
 --- http_config
     waav_provider assemblyai key=test-assemblyai-key;

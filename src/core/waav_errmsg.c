@@ -58,47 +58,15 @@ waav_key_run(const char *msg, size_t len, size_t i, const char *key,
 
 
 size_t
-waav_provider_message(const char *body, size_t len, const char *key,
-    size_t key_len, char *out, size_t cap)
+waav_scrub(const char *msg, size_t mlen, const char *key, size_t key_len,
+    char *out, size_t cap)
 {
     static const char   redacted[] = "[redacted]";
-    static const char  *paths[][2] = {
-        { "error", "message" },     /* OpenAI, Groq */
-        { "detail", "message" },    /* ElevenLabs */
-        { "detail", NULL },         /* FastAPI-style */
-        { "err_msg", NULL },        /* Deepgram */
-        { "message", NULL },
-        { "error", NULL },
-        { "title", NULL },
-    };
-    cJSON        *root;
-    const char   *msg;
-    size_t        i, n, mlen, o, run;
-    unsigned char c;
+    size_t              i, n, o, run;
+    unsigned char       c;
 
     if (cap == 0) {
         return 0;
-    }
-
-    root = NULL;
-    msg = NULL;
-
-    if (len && len < 65536) {
-        root = cJSON_ParseWithLength(body, len);
-    }
-
-    if (root && cJSON_IsObject(root)) {
-        for (i = 0; msg == NULL && i < sizeof(paths) / sizeof(paths[0]); i++) {
-            msg = waav_json_path(root, paths[i][0], paths[i][1]);
-        }
-    }
-
-    if (msg) {
-        mlen = strlen(msg);
-
-    } else {
-        msg = body;
-        mlen = len;
     }
 
     if (key_len > 256) {
@@ -147,6 +115,54 @@ waav_provider_message(const char *body, size_t len, const char *key,
     }
 
     out[o] = '\0';
+
+    return o;
+}
+
+
+size_t
+waav_provider_message(const char *body, size_t len, const char *key,
+    size_t key_len, char *out, size_t cap)
+{
+    static const char  *paths[][2] = {
+        { "error", "message" },     /* OpenAI, Groq */
+        { "detail", "message" },    /* ElevenLabs */
+        { "detail", NULL },         /* FastAPI-style */
+        { "err_msg", NULL },        /* Deepgram */
+        { "message", NULL },
+        { "error", NULL },
+        { "title", NULL },
+    };
+    cJSON        *root;
+    const char   *msg;
+    size_t        i, mlen, o;
+
+    if (cap == 0) {
+        return 0;
+    }
+
+    root = NULL;
+    msg = NULL;
+
+    if (len && len < 65536) {
+        root = cJSON_ParseWithLength(body, len);
+    }
+
+    if (root && cJSON_IsObject(root)) {
+        for (i = 0; msg == NULL && i < sizeof(paths) / sizeof(paths[0]); i++) {
+            msg = waav_json_path(root, paths[i][0], paths[i][1]);
+        }
+    }
+
+    if (msg) {
+        mlen = strlen(msg);
+
+    } else {
+        msg = body;
+        mlen = len;
+    }
+
+    o = waav_scrub(msg, mlen, key, key_len, out, cap);
 
     if (root) {
         cJSON_Delete(root);

@@ -66,6 +66,7 @@ waav_stt_next(const waav_stt_adapter_t *ad, waav_stt_flow_t *flow,
     }
 
     if (ad->next) {
+        flow->key = secret->key;
         rc = ad->next(ad, flow, req, answer, res, out, a, err);
 
     } else {

@@ -67,6 +67,8 @@ typedef struct {
 typedef struct {
     unsigned      step;             /* provider answers read so far */
     waav_str_t    id;               /* what the adapter keeps (a job id) */
+    waav_str_t    key;              /* set by waav_stt_next: to redact from
+                                     * provider text an adapter quotes */
 } waav_stt_flow_t;
 
 /* what to do after a provider's answer (waav_stt_next) */

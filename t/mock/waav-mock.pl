@@ -124,7 +124,7 @@ my %BEHAVIOR = (
   status => qr/^(?:400|401|403|404|422|429|500|502|503)$/, retry_after => qr/^\d+$/,
   delay_ms => qr/^\d+$/, split => qr/^\d+$/, pause_ms => qr/^\d+$/, bytes => qr/^\d+$/,
   reset_after => qr/^\d+$/, malformed_json => qr/^[01]$/, assemblyai_final => qr/^(?:completed|error|never)$/,
-  json_pad => qr/^\d+$/, chunked => qr/^[01]$/, content_type => qr{^(?:none|[\w.+-]+/[\w.+-]+)$},
+  echo_key => qr/^[01]$/, json_pad => qr/^\d+$/, chunked => qr/^[01]$/, content_type => qr{^(?:none|[\w.+-]+/[\w.+-]+)$},
 );
 
 sub check_behavior ($h) {
@@ -1096,6 +1096,8 @@ sub aai_create ($x) {
     if (exists $uploads{$uid}) { $duration = audio_duration($uploads{$uid}) }
     else { ($final, $error) = ('error', "Download error, unable to download $d->{audio_url}. Please make sure the file exists and is accessible from the internet.") }
   }
+  $error //= 'Transcoding failed for the request authorized with ' . ($x->{c}->req->headers->authorization // '')
+    if $x->{beh}{echo_key};
   my $t = {id => uuid4(), status => 'queued', polls => 0, final => $final, params => $d, duration => $duration,
     error => $error // 'Transcoding failed. File does not appear to contain audio. File type is application/octet-stream (data).'};
   $transcripts{$t->{id}} = $t;

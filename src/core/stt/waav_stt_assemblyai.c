@@ -19,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "waav_errmsg.h"
 #include "waav_jw.h"
 #include "waav_stt.h"
 #include "waav_stt_normalize.h"
@@ -160,6 +161,7 @@ waav_stt_aai_state(waav_stt_flow_t *flow, waav_str_t answer,
     waav_stt_result_t *res, waav_http_req_t *out, waav_alloc_t *a,
     waav_err_t *err)
 {
+    char          quoted[201];
     waav_str_t    st, id, e;
     const cJSON  *root;
 
@@ -192,10 +194,15 @@ waav_stt_aai_state(waav_stt_flow_t *flow, waav_str_t answer,
             e.len = 5;
         }
 
+        /* the provider's words, without the key should they quote it */
+        e.len = waav_scrub(e.data, e.len, flow->key.data, flow->key.len,
+                           quoted, sizeof(quoted));
+        e.data = quoted;
+
         return waav_err_set(err, 502, WAAV_E_PROVIDER_ERROR,
                             "Provider %.*s could not transcribe: %.*s",
                             (int) res->provider.len, res->provider.data,
-                            (int) (e.len > 200 ? 200 : e.len), e.data);
+                            (int) e.len, e.data);
     }
 
     if (strcmp(st.data, "completed") != 0) {
