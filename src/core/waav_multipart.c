@@ -157,6 +157,38 @@ waav_mp_param(const char *line, size_t len, const char *param, char *out,
 }
 
 
+/* a form field's part begins: where its value goes */
+static int
+waav_mp_field(waav_mp_parser_t *p, const char *name)
+{
+    size_t  n;
+
+    if (p->nfields == WAAV_MP_MAX_FIELDS) {
+        return waav_mp_fail(p, "too many multipart fields");
+    }
+
+    /* a field twice: no layer may read the first value while another
+     * reads the second (a "name[]" list may repeat) */
+    n = strlen(name);
+
+    if (!(n > 2 && name[n - 2] == '[' && name[n - 1] == ']')
+        && waav_mp_get(p, name) != NULL)
+    {
+        return waav_mp_fail(p, "a multipart field is there twice");
+    }
+
+    if (n >= sizeof(p->fields[0].name)) {
+        return waav_mp_fail(p, "a multipart part name is too long");
+    }
+
+    p->current = &p->fields[p->nfields++];
+    memcpy(p->current->name, name, n + 1);
+    p->current->len = 0;
+
+    return 0;
+}
+
+
 static int
 waav_mp_part(waav_mp_parser_t *p)
 {
@@ -248,25 +280,7 @@ waav_mp_part(waav_mp_parser_t *p)
         return 0;
     }
 
-    if (p->nfields == WAAV_MP_MAX_FIELDS) {
-        return waav_mp_fail(p, "too many multipart fields");
-    }
-
-    /* a field twice: no layer may read the first value while another
-     * reads the second (a "name[]" list may repeat) */
-    n = strlen(name);
-
-    if (!(n > 2 && name[n - 2] == '[' && name[n - 1] == ']')
-        && waav_mp_get(p, name) != NULL)
-    {
-        return waav_mp_fail(p, "a multipart field is there twice");
-    }
-
-    p->current = &p->fields[p->nfields++];
-    memcpy(p->current->name, name, sizeof(name));
-    p->current->len = 0;
-
-    return 0;
+    return waav_mp_field(p, name);
 }
 
 
