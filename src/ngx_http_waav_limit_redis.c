@@ -291,9 +291,19 @@ ngx_http_waav_limit_redis_unwaited(ngx_http_waav_limit_redis_t *lr,
     }
 
     op = ngx_http_waav_limit_op(lr, key, check);
-    if (op != NULL) {
-        ngx_http_waav_limit_enqueue(op);
+    if (op == NULL) {
+        return;
     }
+
+    /* nobody waits, but a worker that exits (reload, stop) stays until
+     * Redis has it or redis_timeout passes: a release sent as the worker
+     * quits is not lost */
+    op->timer.handler = ngx_http_waav_limit_redis_timeout;
+    op->timer.data = op;
+    op->timer.log = ngx_cycle->log;
+    ngx_add_timer(&op->timer, lr->conn->timeout);
+
+    ngx_http_waav_limit_enqueue(op);
 }
 
 
@@ -401,6 +411,10 @@ ngx_http_waav_limit_deliver(ngx_http_waav_limit_op_t *op,
     void                           *data;
     ngx_http_waav_limit_answer_pt   answer;
 
+    if (op->timer.timer_set) {
+        ngx_del_timer(&op->timer);
+    }
+
     if (res == NULL && op->check.kind == WAAV_LIMIT_CHECK_ACQUIRE
         && op->written)
     {
@@ -415,10 +429,6 @@ ngx_http_waav_limit_deliver(ngx_http_waav_limit_op_t *op,
     answer = op->answer;
     data = op->data;
     op->answer = NULL;
-
-    if (op->timer.timer_set) {
-        ngx_del_timer(&op->timer);
-    }
 
     answer(data, res);
 }
@@ -454,8 +464,13 @@ ngx_http_waav_limit_call_results(ngx_http_waav_limit_call_t *lc,
     size_t  i;
 
     if (rep == NULL) {
-        ngx_http_waav_redis_failure(lc->lr->conn, "check failed",
-                                    "connection lost");
+        /* the worker exits with calls Redis did not answer in time: the
+         * slots' leases cover them, nothing else is lost */
+        if (!lc->lr->conn->closed) {
+            ngx_http_waav_redis_failure(lc->lr->conn, "check failed",
+                                        "connection lost");
+        }
+
         return NGX_ERROR;
     }
 
@@ -767,7 +782,10 @@ ngx_http_waav_limit_redis_timeout(ngx_event_t *ev)
                                       "time");
     }
 
-    answer(data, NULL);
+    /* a release or a refund: nobody to answer */
+    if (answer) {
+        answer(data, NULL);
+    }
 }
 
 

@@ -4,6 +4,7 @@
 use Waav::Blocks 'no_plan';
 use Waav::Redis;
 use Waav::Limits;
+use Time::HiRes ();
 
 master_on();
 redis_start();
@@ -20,7 +21,7 @@ __DATA__
 Waav::Redis::redis_cmd('FLUSHALL');
 --- http_config
     waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
-                    redis_timeout=2s;
+                    redis_timeout=10s;
 --- config
     location /slow {
         waav_limit zone=fleet concurrency=1000;
@@ -54,12 +55,18 @@ Waav::Redis::redis_cmd('FLUSHALL');
          });
      Test::More::is(CORE::join(',', map { $_->[0] } @a), '200,200',
                     'the old worker finished both requests');
-     # both releases went out to the paused Redis, and the worker exits
+     # both releases went out to the paused Redis; the old worker stays
+     # until Redis has them (up to redis_timeout), then exits
      Waav::Limits::wait_until('both slots released by the old worker',
          sub { Waav::Limits::error_log_count(qr/slot \d+ released in redis/) >= 3 });
+     my $log = Waav::Blocks::read_file(Waav::Blocks::server_root() . '/logs/error.log');
+     my ($old) = $log =~ /(\d+)#\d+: gracefully shutting down/;
+     Time::HiRes::sleep(0.5);
+     Test::More::ok(kill(0, $old), 'the old worker waits for Redis\'s answer');
      Waav::Redis::redis_signal('CONT');
      Waav::Limits::wait_until('both slots given back',
                               sub { main::slots() eq ':0' });
+     Waav::Limits::wait_until('the old worker gone', sub { !kill 0, $old });
  },
  'GET /slow']
 --- error_code eval
@@ -67,3 +74,4 @@ Waav::Redis::redis_cmd('FLUSHALL');
 --- no_error_log
 open socket
 [alert]
+waav: redis
