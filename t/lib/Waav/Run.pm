@@ -156,7 +156,15 @@ sub mock_behavior {
 
 sub workers {
     my ($self) = @_;
-    my @pids = grep { /^\d+$/ } split ' ', `pgrep -P $self->{pid} 2>/dev/null`;
+    # the master's children, from /proc (a fresh Debian has no pgrep)
+    my @pids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh> // next;
+        # pid (comm) state ppid ...: comm may hold spaces and parentheses
+        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+) /s or next;
+        push @pids, $pid if $ppid == $self->{pid};
+    }
     # the cache manager / loader are not workers; waav.conf has none
     return sort @pids;
 }
