@@ -18,8 +18,7 @@ MODULE=${MODULE-build/ngx_http_waav_module.so}
 prefix=${WAAV_RUN_PREFIX:-$top/build/run}
 
 rm -rf "$prefix/conf"
-mkdir -p "$prefix"/{conf,logs,modules} \
-         "$prefix"/temp/{client_body,proxy,fastcgi,uwsgi,scgi}
+mkdir -p "$prefix"/{conf,logs,modules}
 cp -a "$top/conf/." "$prefix/conf/"
 mkdir -p "$prefix/conf/run.d"
 if [[ -n $MODULE ]]; then
@@ -34,6 +33,30 @@ workers=${WORKER_PROCESSES:-auto}
     exit 1
 }
 echo "worker_processes $workers;" >"$prefix/conf/run.d/main.conf"
+
+# where nginx spools request bodies and provider answers.  Started as root,
+# nginx runs its workers as nobody, who must reach these directories: when
+# the prefix is out of nobody's reach (a checkout under /root), they live in
+# a directory of their own in /tmp (kept for the next start), nobody's.
+temp=$prefix/temp
+if ((EUID == 0)); then
+    echo "user nobody nogroup;" >>"$prefix/conf/run.d/main.conf"
+    if ! runuser -u nobody -- test -x "$prefix" 2>/dev/null; then
+        temp=$(cat "$prefix/temp.dir" 2>/dev/null || true)
+        if [[ -z $temp || -L $temp || ! -d $temp
+              || $(stat -c %u "$temp") != 0 ]]; then
+            temp=$(mktemp -d "${TMPDIR:-/tmp}/waav-temp.XXXXXX")
+            echo "$temp" >"$prefix/temp.dir"
+        fi
+        chmod 711 "$temp"
+    fi
+fi
+temps=(client_body proxy fastcgi uwsgi scgi)
+for t in "${temps[@]}"; do
+    mkdir -p "$temp/$t"
+    ((EUID != 0)) || chown nobody:nogroup "$temp/$t"
+    echo "${t}_temp_path $temp/$t;"
+done >"$prefix/conf/run.d/temp.conf"
 
 # the access log to stdout: by default written in 4 KiB blocks, at least
 # once a second, rather than one write(2) per request, which cost GET / ~10 %
