@@ -63,8 +63,10 @@ subtest 'every provider location sets every header itself' => sub {
         my %loc = locations(slurp("$dir/providers.conf"));
         ok scalar keys %loc, "$label: locations written";
         is_deeply [sort keys %loc],
-                  [sort map { "/_waav/$_->{name}/" } Waav::Registry::providers()],
-                  'default: one location for each registry provider'
+                  [sort map { ("/_waav/$_->{name}/",
+                               $_->{token_url} ? "/_waav/$_->{name}-token/" : ()) }
+                        Waav::Registry::providers()],
+                  'default: one location for each registry provider (and its token host)'
             if $label eq 'default';
         for my $name (sort keys %loc) {
             my $body = $loc{$name};
@@ -72,7 +74,7 @@ subtest 'every provider location sets every header itself' => sub {
             like $body, qr/^\s*proxy_set_header Connection "";$/m,
                  "$label $name: Connection \"\" (keepalive)";
             like $body, qr/^\s*proxy_set_header Host \S+;$/m, "$label $name: Host";
-            my ($p) = $name =~ m{^/_waav/([^/]+)/$};
+            my ($p) = $name =~ m{^/_waav/([^/]+?)(?:-token)?/$};
             is(($body =~ /proxy_set_header Host (\S+);/)[0], $host{$p},
                "$label $name: Host names the port only when not the scheme's")
                 if $label eq '--env';
@@ -114,7 +116,8 @@ subtest 'nginx -t: make run\'s configuration with every provider' => sub {
     my %env = map {
         my $scheme = $port % 2 ? 'http' : 'https';
         ($_->{key_env} => 'k',
-         $_->{url_env} => "$scheme://127.0.0.1:" . $port++ . Waav::Registry::url_path($_))
+         $_->{url_env} => "$scheme://127.0.0.1:" . $port++ . Waav::Registry::url_path($_),
+         $_->{token_url_env} ? ($_->{token_url_env} => "$scheme://127.0.0.1:" . $port++) : ())
     } @all;
     my $c = Waav::Run->configure('016', env => \%env);
     my $out = $c->nginx('-t');
