@@ -76,9 +76,6 @@ typedef struct {
 } ngx_http_waav_cred_ctx_t;
 
 
-static ngx_http_waav_cred_zone_t  *ngx_http_waav_cred_zone;
-
-
 static ngx_int_t
 ngx_http_waav_cred_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
@@ -138,8 +135,6 @@ ngx_http_waav_cred_init(ngx_conf_t *cf)
         ngx_crc32_final(p[i].cred_id);
     }
 
-    ngx_http_waav_cred_zone = NULL;
-
     if (n == 0) {
         return NGX_OK;
     }
@@ -169,7 +164,9 @@ ngx_http_waav_cred_init(ngx_conf_t *cf)
     shm_zone->init = ngx_http_waav_cred_init_zone;
     shm_zone->data = zone;
 
-    ngx_http_waav_cred_zone = zone;
+    for (i = 0; i < wmcf->providers.nelts; i++) {
+        p[i].cred_zone = p[i].cred ? zone : NULL;
+    }
 
     return NGX_OK;
 }
@@ -246,6 +243,17 @@ ngx_http_waav_cred_ctx(ngx_http_request_t *r, ngx_http_waav_provider_t *p)
 }
 
 
+static ngx_http_waav_cred_slot_t *
+ngx_http_waav_cred_slot(ngx_http_waav_provider_t *p, ngx_slab_pool_t **shpool)
+{
+    ngx_http_waav_cred_zone_t  *zone = p->cred_zone;
+
+    *shpool = zone->shpool;
+
+    return &zone->slots[p->cred_slot];
+}
+
+
 /* the slot's token for this request, copied out of the zone (locked) */
 static ngx_int_t
 ngx_http_waav_cred_take(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx,
@@ -278,12 +286,13 @@ ngx_http_waav_cred_lookup(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx)
     time_t                      now;
     ngx_int_t                   rc;
     ngx_uint_t                  valid, fresh;
+    ngx_slab_pool_t            *shpool;
     ngx_http_waav_cred_slot_t  *slot;
 
-    slot = &ngx_http_waav_cred_zone->slots[ctx->provider->cred_slot];
+    slot = ngx_http_waav_cred_slot(ctx->provider, &shpool);
     now = ngx_time();
 
-    ngx_shmtx_lock(&ngx_http_waav_cred_zone->shpool->mutex);
+    ngx_shmtx_lock(&shpool->mutex);
 
     valid = slot->id == ctx->provider->cred_id && slot->len
             && now < slot->expires;
@@ -301,7 +310,7 @@ ngx_http_waav_cred_lookup(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx)
         rc = NGX_DECLINED;
     }
 
-    ngx_shmtx_unlock(&ngx_http_waav_cred_zone->shpool->mutex);
+    ngx_shmtx_unlock(&shpool->mutex);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "waav cred: \"%V\" %s%s", &ctx->provider->name,
@@ -329,7 +338,7 @@ ngx_http_waav_cred_secret(ngx_http_request_t *r, ngx_http_waav_provider_t *p,
     }
 
     ctx = ngx_http_waav_cred_ctx(r, p);
-    if (ctx == NULL || ngx_http_waav_cred_zone == NULL) {
+    if (ctx == NULL || p->cred_zone == NULL) {
         waav_err_nomem(err);
         return NGX_ERROR;
     }
@@ -409,17 +418,32 @@ ngx_http_waav_cred_exchange(ngx_http_request_t *r,
 }
 
 
-/* the slot is free for another exchange (this one failed) */
-static void
-ngx_http_waav_cred_release(ngx_http_waav_cred_ctx_t *ctx)
+/* the slot is free for another exchange (this one failed); NGX_OK when
+ * the token it holds is still valid, and this request takes it */
+static ngx_int_t
+ngx_http_waav_cred_release(ngx_http_request_t *r,
+    ngx_http_waav_cred_ctx_t *ctx)
 {
+    ngx_int_t                   rc;
+    ngx_slab_pool_t            *shpool;
     ngx_http_waav_cred_slot_t  *slot;
 
-    slot = &ngx_http_waav_cred_zone->slots[ctx->provider->cred_slot];
+    slot = ngx_http_waav_cred_slot(ctx->provider, &shpool);
+    rc = NGX_DECLINED;
 
-    ngx_shmtx_lock(&ngx_http_waav_cred_zone->shpool->mutex);
+    ngx_shmtx_lock(&shpool->mutex);
+
     slot->exchanging = 0;
-    ngx_shmtx_unlock(&ngx_http_waav_cred_zone->shpool->mutex);
+
+    if (slot->id == ctx->provider->cred_id && slot->len
+        && ngx_time() < slot->expires)
+    {
+        rc = ngx_http_waav_cred_take(r, ctx, slot);
+    }
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    return rc;
 }
 
 
@@ -429,9 +453,10 @@ ngx_http_waav_cred_store(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx,
     waav_str_t token, unsigned ttl)
 {
     time_t                      now, margin;
+    ngx_slab_pool_t            *shpool;
     ngx_http_waav_cred_slot_t  *slot;
 
-    slot = &ngx_http_waav_cred_zone->slots[ctx->provider->cred_slot];
+    slot = ngx_http_waav_cred_slot(ctx->provider, &shpool);
     now = ngx_time();
     margin = ngx_max((time_t) ttl / 10, 1);
 
@@ -443,7 +468,7 @@ ngx_http_waav_cred_store(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx,
     ngx_memcpy(ctx->token.data, token.data, token.len);
     ctx->token.len = token.len;
 
-    ngx_shmtx_lock(&ngx_http_waav_cred_zone->shpool->mutex);
+    ngx_shmtx_lock(&shpool->mutex);
 
     ngx_memcpy(slot->token, token.data, token.len);
     slot->len = token.len;
@@ -452,7 +477,7 @@ ngx_http_waav_cred_store(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx,
     slot->expires = now + (time_t) ttl - 1;
     slot->exchanging = 0;
 
-    ngx_shmtx_unlock(&ngx_http_waav_cred_zone->shpool->mutex);
+    ngx_shmtx_unlock(&shpool->mutex);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "waav cred: \"%V\" token stored: %uz bytes, %ui s",
@@ -482,10 +507,19 @@ ngx_http_waav_cred_answer(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx)
                      "Could not reach the token service of provider %.*s",
                      (int) name->len, name->data);
 
-    } else if (ctx->status < 200 || ctx->status >= 300) {
+    } else if (ctx->status == NGX_HTTP_UNAUTHORIZED
+               || ctx->status == NGX_HTTP_FORBIDDEN)
+    {
         waav_err_set(&ctx->err, NGX_HTTP_BAD_GATEWAY,
                      WAAV_E_PROVIDER_AUTH_FAILED,
                      "Provider %.*s refused its key for a token (%lu)",
+                     (int) name->len, name->data,
+                     (unsigned long) ctx->status);
+
+    } else if (ctx->status < 200 || ctx->status >= 300) {
+        waav_err_set(&ctx->err, NGX_HTTP_BAD_GATEWAY,
+                     WAAV_E_PROVIDER_AUTH_FAILED,
+                     "The token service of provider %.*s answered %lu",
                      (int) name->len, name->data,
                      (unsigned long) ctx->status);
 
@@ -516,12 +550,18 @@ ngx_http_waav_cred_answer(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx)
         }
     }
 
-    ctx->failed = 1;
-    ngx_http_waav_cred_release(ctx);
-
     /* the key is in no message: only the provider's name and status */
     ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s",
                   ctx->err.message);
+
+    /* a refresh that failed: the old token serves while it is valid */
+    if (ngx_http_waav_cred_release(r, ctx) == NGX_OK) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "waav cred: \"%V\" keeps its old token", name);
+        return;
+    }
+
+    ctx->failed = 1;
 }
 
 
@@ -568,6 +608,7 @@ ngx_http_waav_cred_sent(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 void
 ngx_http_waav_cred_refused(ngx_http_request_t *r, ngx_http_waav_provider_t *p)
 {
+    ngx_slab_pool_t            *shpool;
     ngx_http_waav_ctx_t        *wctx;
     ngx_http_waav_cred_ctx_t   *ctx;
     ngx_http_waav_cred_slot_t  *slot;
@@ -576,14 +617,14 @@ ngx_http_waav_cred_refused(ngx_http_request_t *r, ngx_http_waav_provider_t *p)
     ctx = wctx ? wctx->cred : NULL;
 
     if (ctx == NULL || ctx->provider != p || ctx->token.len == 0
-        || ngx_http_waav_cred_zone == NULL)
+        || p->cred_zone == NULL)
     {
         return;
     }
 
-    slot = &ngx_http_waav_cred_zone->slots[p->cred_slot];
+    slot = ngx_http_waav_cred_slot(p, &shpool);
 
-    ngx_shmtx_lock(&ngx_http_waav_cred_zone->shpool->mutex);
+    ngx_shmtx_lock(&shpool->mutex);
 
     /* only the token this request sent: a newer one may be there */
     if (slot->len == ctx->token.len
@@ -593,7 +634,7 @@ ngx_http_waav_cred_refused(ngx_http_request_t *r, ngx_http_waav_provider_t *p)
         slot->expires = 0;
     }
 
-    ngx_shmtx_unlock(&ngx_http_waav_cred_zone->shpool->mutex);
+    ngx_shmtx_unlock(&shpool->mutex);
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "waav cred: \"%V\" token refused, dropped", &p->name);

@@ -24,7 +24,8 @@ typedef struct {
     /* a token exchange (an adapter's cred has exchange()) */
     const waav_cred_t           *cred;      /* NULL: none */
     ngx_str_t                    token_location;    /* its requests' */
-    ngx_uint_t                   cred_slot; /* its token in "waav_cred" */
+    void                        *cred_zone; /* the "waav_cred" zone */
+    ngx_uint_t                   cred_slot; /* its token's slot there */
     uint32_t                     cred_id;   /* name and key, hashed */
 } ngx_http_waav_provider_t;
 
