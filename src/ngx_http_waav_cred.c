@@ -172,13 +172,24 @@ ngx_http_waav_cred_init(ngx_conf_t *cf)
 }
 
 
+static ngx_int_t ngx_http_waav_cred_release(ngx_http_request_t *r,
+    ngx_http_waav_cred_ctx_t *ctx);
+
+
+/* the request ends: its timer goes, and an exchange it left unanswered
+ * (the client went away) no longer holds the others back */
 static void
-ngx_http_waav_cred_wait_cleanup(void *data)
+ngx_http_waav_cred_cleanup(void *data)
 {
     ngx_http_waav_cred_ctx_t  *ctx = data;
 
     if (ctx->wait.timer_set) {
         ngx_del_timer(&ctx->wait);
+    }
+
+    if (ctx->sr) {
+        ctx->sr = NULL;
+        (void) ngx_http_waav_cred_release(NULL, ctx);
     }
 }
 
@@ -228,7 +239,7 @@ ngx_http_waav_cred_ctx(ngx_http_request_t *r, ngx_http_waav_provider_t *p)
         return NULL;
     }
 
-    cln->handler = ngx_http_waav_cred_wait_cleanup;
+    cln->handler = ngx_http_waav_cred_cleanup;
     cln->data = ctx;
 
     ctx->r = r;
@@ -419,7 +430,7 @@ ngx_http_waav_cred_exchange(ngx_http_request_t *r,
 
 
 /* the slot is free for another exchange (this one failed); NGX_OK when
- * the token it holds is still valid, and this request takes it */
+ * the token it holds is still valid, and this request (r, if any) takes it */
 static ngx_int_t
 ngx_http_waav_cred_release(ngx_http_request_t *r,
     ngx_http_waav_cred_ctx_t *ctx)
@@ -435,7 +446,7 @@ ngx_http_waav_cred_release(ngx_http_request_t *r,
 
     slot->exchanging = 0;
 
-    if (slot->id == ctx->provider->cred_id && slot->len
+    if (r && slot->id == ctx->provider->cred_id && slot->len
         && ngx_time() < slot->expires)
     {
         rc = ngx_http_waav_cred_take(r, ctx, slot);
