@@ -17,6 +17,7 @@
 #include "waav_cred.h"
 #include "waav_tts.h"
 #include "waav_arena.h"
+#include "waav_header.h"
 
 
 #define NOW  1700000000
@@ -35,24 +36,6 @@ azure(void)
     return ad;
 }
 
-
-static const char *
-header(const waav_http_req_t *out, const char *name)
-{
-    size_t       i;
-    static char  buf[256];
-
-    for (i = 0; i < out->nheaders; i++) {
-        if (strcmp(out->headers[i].name, name) == 0) {
-            snprintf(buf, sizeof(buf), "%.*s",
-                     (int) out->headers[i].value.len,
-                     out->headers[i].value.data);
-            return buf;
-        }
-    }
-
-    return NULL;
-}
 
 
 /* a WaaV body through Azure's adapter with a token; 0 or -1 with err */
