@@ -14,6 +14,7 @@ use Waav::Run;
 use Waav::Mock qw(mock_audio mock_key);
 use JSON::PP qw(decode_json);
 use Time::HiRes qw(sleep time);
+use POSIX ();
 
 my $JSON = 'Content-Type: application/json';
 my $KEY = mock_key('azure');
@@ -184,6 +185,24 @@ subtest 'the exchange refused: 502 PROVIDER_AUTH_FAILED, no speech call' => sub 
               'only the exchange reached the mock';
     is speak($w, '')->{status}, 200, 'the next call exchanges again: 200';
     is count($w, 'azure-token'), 2, 'two exchanges';
+};
+
+subtest 'calls during an exchange wait for it: one exchange' => sub {
+    Waav::Run::mock_reset();
+    $w->mock_behavior('{"status":401}');
+    is speak($w, '')->{status}, 502, 'the cached token refused, dropped';
+    # the exchange takes a second; calls that come meanwhile wait for it
+    # (and those that come after it use its token: one exchange either way)
+    $w->mock_behavior('{"delay_ms":1000}');
+    my @pids = map {
+        my $pid = fork // die "fork: $!";
+        POSIX::_exit(speak($w, '')->{status} == 200 ? 0 : 1) unless $pid;
+        $pid;
+    } 1 .. 6;
+    my @st = map { waitpid($_, 0); $? >> 8 } @pids;
+    is_deeply \@st, [(0) x 6], 'six concurrent calls: all 200';
+    is count($w, 'azure-token'), 1, 'one exchange';
+    is count($w, 'azure'), 7, 'and the six calls (after the refused one)';
 };
 
 subtest 'the key is in no log' => sub {
