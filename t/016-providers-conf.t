@@ -92,6 +92,35 @@ subtest 'every provider location sets every header itself' => sub {
     isnt $?, 0, 'a bad WAAV_KEEPALIVE is refused';
 };
 
+# a region names both of Azure's hosts (the speech host and the token
+# host); it reaches URLs and Host headers, so only [a-z0-9]+ is taken
+subtest 'AZURE_SPEECH_REGION names both Azure hosts' => sub {
+    my ($dir) = generate('--env', AZURE_SPEECH_KEY => 'k', AZURE_SPEECH_REGION => 'westeurope');
+    my %loc = locations(slurp("$dir/providers.conf"));
+    like $loc{'/_waav/azure/'}, qr/^\s*proxy_set_header Host westeurope\.tts\.speech\.microsoft\.com;$/m,
+         'the speech host';
+    like $loc{'/_waav/azure-token/'}, qr/^\s*proxy_pass https:\/\/waav_azure_token\/sts\/v1\.0\/;$/m,
+         'the token location';
+    like slurp("$dir/upstreams.conf"), qr/^\s*server westeurope\.api\.cognitive\.microsoft\.com:443;$/m,
+         'the token host';
+    ($dir) = generate('--env', AZURE_SPEECH_KEY => 'k');
+    like slurp("$dir/upstreams.conf"), qr/^\s*server eastus\.tts\.speech\.microsoft\.com:443;$/m,
+         'eastus by default';
+    for my $bad ('evil.com/x', 'East-US', '') {
+        my $d = tempdir(CLEANUP => 1);
+        my $out = do {
+            local %ENV = (PATH => $ENV{PATH}, AZURE_SPEECH_KEY => 'k', AZURE_SPEECH_REGION => $bad);
+            `"$gen" "$d" --env 2>&1`;
+        };
+        if ($bad eq '') {
+            is $?, 0, 'an empty region: the default';
+        } else {
+            isnt $?, 0, "region '$bad' refused";
+            like $out, qr/AZURE_SPEECH_REGION=.* is not a region/, 'with a message';
+        }
+    }
+};
+
 # nginx inherits proxy_set_header (and the other header lists) only into a
 # location that sets none of its own: any around the provider locations
 # would never reach the providers

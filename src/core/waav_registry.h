@@ -6,7 +6,8 @@
  * what configuring it takes: whether a key is needed, the environment
  * variables `make run` reads for its key and base URL, and the default
  * base URL (and, for a provider that exchanges its key for a token, the
- * token host's; for one whose hosts name a region, the region's).  Everything else that lists providers comes from here: the
+ * token host's; for one whose hosts name a region, the region's).
+ * Everything else that lists providers comes from here: the
  * configuration errors, the fuzzers, `make registry` (build/waav-registry
  * prints the table for the configuration generator and the README).
  */
