@@ -37,9 +37,10 @@ keepalive=${WAAV_KEEPALIVE:-64}
 # checks it is current, `make registry-readme` rewrites it.
 registry=${WAAV_REGISTRY:-$(dirname "$0")/providers.tsv}
 providers=()
-while IFS=$'\t' read -r name _tts _stt keyrule keyvar urlvar url example _; do
+while IFS=$'\t' read -r name _tts _stt keyrule keyvar urlvar url example _al \
+        _title tokvar tokurl regionvar region; do
     [[ -z $name || $name == \#* ]] && continue
-    providers+=("$name $keyrule $keyvar $urlvar $url $example")
+    providers+=("$name $keyrule $keyvar $urlvar $url $example $tokvar $tokurl $regionvar $region")
 done <"$registry"
 
 mkdir -p "$out"
@@ -69,11 +70,55 @@ location_headers() {   # host header
     echo "    proxy_set_header Host $1;"
 }
 
+# an upstream{} pool and an internal location for one host:
+# provider_location NAME URL VARIABLE (the one the URL comes from)
+provider_location() {
+    local url=$2 scheme host port host_header path up_name
+    if [[ ! $url =~ ^(https?)://([^/:]+|\[[0-9a-fA-F:.]+\])(:([0-9]+))?(/.*)?$ ]]; then
+        echo "waav: $3=$url is not an http(s) URL" >&2
+        exit 1
+    fi
+    scheme=${BASH_REMATCH[1]} host=${BASH_REMATCH[2]}
+    port=${BASH_REMATCH[4]:-$([[ $scheme == https ]] && echo 443 || echo 80)}
+    # the Host header names the port only when it is not the scheme's own
+    host_header=$host
+    [[ $port == "$([[ $scheme == https ]] && echo 443 || echo 80)" ]] ||
+        host_header=$host:$port
+    path=${BASH_REMATCH[5]%/}
+    up_name=waav_${1//-/_}
+
+    {
+        echo "upstream $up_name {"
+        echo "    server $host:$port;"
+        echo "    keepalive $keepalive;"
+        echo "    keepalive_timeout 60s;"
+        echo "}"
+        echo
+    } >>"$up"
+
+    {
+        echo "location /_waav/$1/ {"
+        echo "    proxy_pass $scheme://$up_name$path/;"
+        location_headers "$host_header"
+        if [[ $scheme == https ]]; then
+            echo "    proxy_ssl_server_name on;"
+            echo "    proxy_ssl_name $host;"
+            echo "    proxy_ssl_verify on;"
+            echo "    proxy_ssl_verify_depth 4;"
+            echo "    proxy_ssl_trusted_certificate $ca;"
+            echo "    proxy_ssl_session_reuse on;"
+        fi
+        echo "}"
+        echo
+    } >>"$loc"
+}
+
 usable=() skipped=()
 
 for p in "${providers[@]}"; do
     # a provider's type is its name; "-": no default base URL
-    read -r name keyrule keyvar urlvar url example <<<"$p"
+    read -r name keyrule keyvar urlvar url example tokvar tokurl regionvar \
+        region <<<"$p"
     type=$name
 
     if [[ $mode == --env ]]; then
@@ -95,44 +140,26 @@ for p in "${providers[@]}"; do
         url=$example    # e.g. Kokoro-FastAPI on its usual port
     fi
 
-    if [[ ! $url =~ ^(https?)://([^/:]+|\[[0-9a-fA-F:.]+\])(:([0-9]+))?(/.*)?$ ]]; then
-        echo "waav: $urlvar=$url is not an http(s) URL" >&2
-        exit 1
-    fi
-    scheme=${BASH_REMATCH[1]} host=${BASH_REMATCH[2]}
-    port=${BASH_REMATCH[4]:-$([[ $scheme == https ]] && echo 443 || echo 80)}
-    # the Host header names the port only when it is not the scheme's own
-    host_header=$host
-    [[ $port == "$([[ $scheme == https ]] && echo 443 || echo 80)" ]] ||
-        host_header=$host:$port
-    path=${BASH_REMATCH[5]%/}
-    up_name=waav_${name//-/_}
-
-    {
-        echo "waav_provider $name type=$type key=env:$keyvar;"
-        echo "upstream $up_name {"
-        echo "    server $host:$port;"
-        echo "    keepalive $keepalive;"
-        echo "    keepalive_timeout 60s;"
-        echo "}"
-        echo
-    } >>"$up"
-
-    {
-        echo "location /_waav/$name/ {"
-        echo "    proxy_pass $scheme://$up_name$path/;"
-        location_headers "$host_header"
-        if [[ $scheme == https ]]; then
-            echo "    proxy_ssl_server_name on;"
-            echo "    proxy_ssl_name $host;"
-            echo "    proxy_ssl_verify on;"
-            echo "    proxy_ssl_verify_depth 4;"
-            echo "    proxy_ssl_trusted_certificate $ca;"
-            echo "    proxy_ssl_session_reuse on;"
+    # "{region}" in a URL: the provider's region (e.g. AZURE_SPEECH_REGION)
+    if [[ $regionvar != - ]]; then
+        reg=$region
+        [[ $mode == --env ]] && reg=${!regionvar:-$region}
+        if [[ ! $reg =~ ^[a-z0-9]+$ ]]; then
+            echo "waav: $regionvar=$reg is not a region ([a-z0-9]+)" >&2
+            exit 1
         fi
-        echo "}"
-        echo
-    } >>"$loc"
+        url=${url//\{region\}/$reg}
+        tokurl=${tokurl//\{region\}/$reg}
+    fi
+
+    echo "waav_provider $name type=$type key=env:$keyvar;" >>"$up"
+    provider_location "$name" "$url" "$urlvar"
+
+    # a token exchange: the token host's location, /_waav/NAME-token/
+    if [[ $tokvar != - ]]; then
+        [[ $mode == --env ]] && tokurl=${!tokvar:-$tokurl}
+        provider_location "$name-token" "$tokurl" "$tokvar"
+    fi
 
     usable+=("$name ($url)")
 done

@@ -17,6 +17,7 @@
 
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_auth.h"
+#include "ngx_http_waav_cred.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_stt.h"
@@ -68,6 +69,12 @@ ngx_http_waav_header_filter(ngx_http_request_t *r)
     ngx_int_t  rc;
 
     if (r != r->main) {
+        rc = ngx_http_waav_cred_header_filter(r);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
         return r->subrequest_in_memory ? ngx_http_waav_stt_header_filter(r)
                                        : ngx_http_waav_tts_header_filter(r);
     }
@@ -85,7 +92,15 @@ ngx_http_waav_header_filter(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_waav_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
+    ngx_int_t  rc;
+
     if (r != r->main) {
+        rc = ngx_http_waav_cred_body_filter(r, in);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
         return r->subrequest_in_memory ? ngx_http_waav_stt_body_filter(r, in)
                                        : ngx_http_waav_tts_body_filter(r, in);
     }

@@ -92,6 +92,7 @@ typedef struct {
 
     void        *tts;                       /* ngx_http_waav_tts_ctx_t */
     void        *stt;                       /* ngx_http_waav_stt_ctx_t */
+    void        *cred;                      /* ngx_http_waav_cred_ctx_t */
 
     ngx_str_t    tenant;                    /* $waav_tenant */
     const char  *auth_method;               /* $waav_auth_method */

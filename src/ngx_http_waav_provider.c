@@ -12,6 +12,7 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_cred.h"
 #include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_util.h"
@@ -60,7 +61,35 @@ ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
 }
 
 
-/* type=, key=, location= */
+/* a key exchanged for tokens: they come from token_location, by default
+ * the provider's location with "-token" (/_waav/azure-token) */
+static ngx_int_t
+ngx_http_waav_provider_exchange(ngx_conf_t *cf, ngx_http_waav_provider_t *p)
+{
+    if (p->tts && p->tts->cred && p->tts->cred->exchange) {
+        p->cred = p->tts->cred;
+
+    } else if (p->stt && p->stt->cred && p->stt->cred->exchange) {
+        p->cred = p->stt->cred;
+    }
+
+    if (p->cred == NULL || p->token_location.len) {
+        return NGX_OK;
+    }
+
+    p->token_location.len = p->location.len + sizeof("-token") - 1;
+    p->token_location.data = ngx_pnalloc(cf->pool, p->token_location.len);
+    if (p->token_location.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(p->token_location.data, "%V-token", &p->location);
+
+    return NGX_OK;
+}
+
+
+/* type=, key=, location=, token_location= */
 static char *
 ngx_http_waav_provider_param(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
     ngx_str_t *v, ngx_str_t *key, ngx_uint_t *have_key)
@@ -75,6 +104,17 @@ ngx_http_waav_provider_param(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
         key->data = v->data + 4;
         key->len = v->len - 4;
         *have_key = 1;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(v->data, "token_location=", 15) == 0) {
+        p->token_location.data = v->data + 15;
+        p->token_location.len = v->len - 15;
+
+        if (p->token_location.len == 0 || p->token_location.data[0] != '/') {
+            return "needs token_location=/uri";
+        }
+
         return NGX_CONF_OK;
     }
 
@@ -169,6 +209,10 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         ngx_sprintf(p->location.data, "/_waav/%V", &p->name);
+    }
+
+    if (ngx_http_waav_provider_exchange(cf, p) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     if (have_key) {
@@ -267,6 +311,10 @@ ngx_http_waav_provider_init(ngx_conf_t *cf)
     wmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_waav_module);
     p = wmcf->providers.elts;
 
+    if (ngx_http_waav_cred_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     for (i = 0; i < wmcf->providers.nelts; i++) {
         ngx_log_error(NGX_LOG_NOTICE, cf->log, 0,
                       "waav: provider \"%V\" (%V) via %V/ %s", &p[i].name,
@@ -353,6 +401,11 @@ ngx_http_waav_provider_error(ngx_http_request_t *r, ngx_http_waav_provider_t *p,
                      f->empty);
 
     } else {
+        if (f->status == NGX_HTTP_UNAUTHORIZED) {
+            /* an exchanged token refused: the next call gets a new one */
+            ngx_http_waav_cred_refused(r, p);
+        }
+
         len = waav_provider_message((char *) f->body, f->body_len,
                                     (char *) p->key.data, p->key.len, msg,
                                     sizeof(msg));

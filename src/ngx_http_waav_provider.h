@@ -20,6 +20,13 @@ typedef struct {
     const waav_tts_adapter_t    *tts;       /* NULL: the type has no TTS */
     const waav_stt_adapter_t    *stt;       /* NULL: the type has no STT */
     unsigned                     usable:1;  /* has a key, or needs none */
+
+    /* a token exchange (an adapter's cred has exchange()) */
+    const waav_cred_t           *cred;      /* NULL: none */
+    ngx_str_t                    token_location;    /* its requests' */
+    void                        *cred_zone; /* the "waav_cred" zone */
+    ngx_uint_t                   cred_slot; /* its token's slot there */
+    uint32_t                     cred_id;   /* name and key, hashed */
 } ngx_http_waav_provider_t;
 
 

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_cred.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_provider.h"
@@ -85,8 +86,6 @@ static ngx_int_t ngx_http_waav_tts_not_audio(ngx_http_request_t *r,
     ngx_http_waav_tts_ctx_t *ctx);
 static ngx_int_t ngx_http_waav_tts_cache_key_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-
-
 
 
 static ngx_http_variable_t  ngx_http_waav_tts_vars[] = {
@@ -173,13 +172,41 @@ ngx_http_waav_tts_handler(ngx_http_request_t *r)
 }
 
 
+/* the provider's credentials (a token may be fetched first), its request */
+static void
+ngx_http_waav_tts_build(ngx_http_request_t *r)
+{
+    ngx_int_t                 rc;
+    waav_err_t                err;
+    waav_alloc_t              a;
+    waav_secret_t             secret;
+    ngx_http_waav_tts_ctx_t  *ctx;
+
+    ctx = ngx_http_waav_find_ctx(r)->tts;
+    ngx_http_waav_allocator(r->pool, &a);
+
+    rc = ngx_http_waav_cred_secret(r, ctx->provider, ctx->provider->tts->cred,
+                                   &secret, ngx_http_waav_tts_build, &err);
+
+    if (rc == NGX_OK
+        && waav_tts_build(ctx->provider->tts, &ctx->req, &secret, &ctx->preq,
+                          &a, &err)
+           == 0)
+    {
+        ngx_http_waav_tts_go(r);
+
+    } else if (rc != NGX_AGAIN) {
+        ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
+    }
+}
+
+
 static void
 ngx_http_waav_tts_body(ngx_http_request_t *r)
 {
     ngx_str_t                 body;
     waav_err_t                err;
     waav_alloc_t              a;
-    waav_secret_t             secret;
     ngx_http_waav_ctx_t      *wctx;
     ngx_http_waav_loc_conf_t *wlcf;
     ngx_http_waav_tts_ctx_t  *ctx;
@@ -201,17 +228,7 @@ ngx_http_waav_tts_body(ngx_http_request_t *r)
         return;
     }
 
-    ngx_http_waav_provider_secret(ctx->provider, &secret);
-
-    if (waav_tts_build(ctx->provider->tts, &ctx->req, &secret, &ctx->preq,
-                       &a, &err)
-        != 0)
-    {
-        ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
-        return;
-    }
-
-    ngx_http_waav_tts_go(r);
+    ngx_http_waav_tts_build(r);
 }
 
 

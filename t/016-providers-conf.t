@@ -63,8 +63,10 @@ subtest 'every provider location sets every header itself' => sub {
         my %loc = locations(slurp("$dir/providers.conf"));
         ok scalar keys %loc, "$label: locations written";
         is_deeply [sort keys %loc],
-                  [sort map { "/_waav/$_->{name}/" } Waav::Registry::providers()],
-                  'default: one location for each registry provider'
+                  [sort map { ("/_waav/$_->{name}/",
+                               $_->{token_url} ? "/_waav/$_->{name}-token/" : ()) }
+                        Waav::Registry::providers()],
+                  'default: one location for each registry provider (and its token host)'
             if $label eq 'default';
         for my $name (sort keys %loc) {
             my $body = $loc{$name};
@@ -72,7 +74,7 @@ subtest 'every provider location sets every header itself' => sub {
             like $body, qr/^\s*proxy_set_header Connection "";$/m,
                  "$label $name: Connection \"\" (keepalive)";
             like $body, qr/^\s*proxy_set_header Host \S+;$/m, "$label $name: Host";
-            my ($p) = $name =~ m{^/_waav/([^/]+)/$};
+            my ($p) = $name =~ m{^/_waav/([^/]+?)(?:-token)?/$};
             is(($body =~ /proxy_set_header Host (\S+);/)[0], $host{$p},
                "$label $name: Host names the port only when not the scheme's")
                 if $label eq '--env';
@@ -88,6 +90,35 @@ subtest 'every provider location sets every header itself' => sub {
         (undef, scalar `"$gen" "$d" 2>&1`);
     };
     isnt $?, 0, 'a bad WAAV_KEEPALIVE is refused';
+};
+
+# a region names both of Azure's hosts (the speech host and the token
+# host); it reaches URLs and Host headers, so only [a-z0-9]+ is taken
+subtest 'AZURE_SPEECH_REGION names both Azure hosts' => sub {
+    my ($dir) = generate('--env', AZURE_SPEECH_KEY => 'k', AZURE_SPEECH_REGION => 'westeurope');
+    my %loc = locations(slurp("$dir/providers.conf"));
+    like $loc{'/_waav/azure/'}, qr/^\s*proxy_set_header Host westeurope\.tts\.speech\.microsoft\.com;$/m,
+         'the speech host';
+    like $loc{'/_waav/azure-token/'}, qr/^\s*proxy_pass https:\/\/waav_azure_token\/sts\/v1\.0\/;$/m,
+         'the token location';
+    like slurp("$dir/upstreams.conf"), qr/^\s*server westeurope\.api\.cognitive\.microsoft\.com:443;$/m,
+         'the token host';
+    ($dir) = generate('--env', AZURE_SPEECH_KEY => 'k');
+    like slurp("$dir/upstreams.conf"), qr/^\s*server eastus\.tts\.speech\.microsoft\.com:443;$/m,
+         'eastus by default';
+    for my $bad ('evil.com/x', 'East-US', '') {
+        my $d = tempdir(CLEANUP => 1);
+        my $out = do {
+            local %ENV = (PATH => $ENV{PATH}, AZURE_SPEECH_KEY => 'k', AZURE_SPEECH_REGION => $bad);
+            `"$gen" "$d" --env 2>&1`;
+        };
+        if ($bad eq '') {
+            is $?, 0, 'an empty region: the default';
+        } else {
+            isnt $?, 0, "region '$bad' refused";
+            like $out, qr/AZURE_SPEECH_REGION=.* is not a region/, 'with a message';
+        }
+    }
 };
 
 # nginx inherits proxy_set_header (and the other header lists) only into a
@@ -114,7 +145,8 @@ subtest 'nginx -t: make run\'s configuration with every provider' => sub {
     my %env = map {
         my $scheme = $port % 2 ? 'http' : 'https';
         ($_->{key_env} => 'k',
-         $_->{url_env} => "$scheme://127.0.0.1:" . $port++ . Waav::Registry::url_path($_))
+         $_->{url_env} => "$scheme://127.0.0.1:" . $port++ . Waav::Registry::url_path($_),
+         $_->{token_url_env} ? ($_->{token_url_env} => "$scheme://127.0.0.1:" . $port++) : ())
     } @all;
     my $c = Waav::Run->configure('016', env => \%env);
     my $out = $c->nginx('-t');

@@ -2,7 +2,13 @@
  * waav: provider credentials (see waav_cred.h).
  */
 
+#include <math.h>
+
+#include <cjson/cJSON.h>
+
+#include "waav_base64.h"
 #include "waav_cred.h"
+#include "waav_json.h"
 
 
 int
@@ -42,4 +48,89 @@ waav_cred_apply(const waav_cred_t *cred, const waav_secret_t *secret,
     }
 
     return rc;
+}
+
+
+static int
+waav_cred_bad_token(waav_err_t *err, const char *why)
+{
+    return waav_err_set(err, 502, WAAV_E_PROVIDER_AUTH_FAILED,
+                        "the provider's token exchange answered %s", why);
+}
+
+
+int
+waav_cred_jwt_ttl(const char *token, size_t len, time_t now, unsigned max,
+    unsigned *ttl, waav_alloc_t *a, waav_err_t *err)
+{
+    long            n;
+    size_t          i, dot1, dot2, dots;
+    double          exp;
+    cJSON          *claims, *item;
+    unsigned char  *buf;
+
+    dot1 = dot2 = dots = 0;
+
+    for (i = 0; i < len; i++) {
+        if (token[i] == '.') {
+            if (dots == 0) {
+                dot1 = i;
+
+            } else {
+                dot2 = i;
+            }
+
+            dots++;
+
+        } else if (waav_base64_digit((unsigned char) token[i],
+                                     WAAV_BASE64_URL) < 0)
+        {
+            return waav_cred_bad_token(err, "a token that is not a JWT");
+        }
+    }
+
+    if (dots != 2 || dot1 == 0 || dot2 == dot1 + 1 || dot2 + 1 == len) {
+        return waav_cred_bad_token(err, "a token that is not a JWT");
+    }
+
+    /* the claims: base64url of at most 3/4 of their length */
+    buf = waav_alloc(a, dot2 - dot1);
+    if (buf == NULL) {
+        return waav_err_nomem(err);
+    }
+
+    n = waav_b64url_decode(token + dot1 + 1, dot2 - dot1 - 1, buf,
+                           dot2 - dot1);
+
+    claims = (n > 0) ? waav_json_parse((char *) buf, (size_t) n,
+                                       WAAV_JSON_NO_NUL|WAAV_JSON_WHOLE, a,
+                                       err)
+                     : NULL;
+
+    if (claims == NULL || !cJSON_IsObject(claims)) {
+        return waav_cred_bad_token(err, "a JWT without JSON claims");
+    }
+
+    *ttl = max;
+    item = cJSON_GetObjectItemCaseSensitive(claims, "exp");
+
+    if (item == NULL) {
+        return 0;
+    }
+
+    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble)) {
+        return waav_cred_bad_token(err, "a JWT whose exp is not a number");
+    }
+
+    exp = item->valuedouble;
+
+    if (exp <= (double) now) {
+        return waav_cred_bad_token(err, "a JWT that has expired");
+    }
+
+    if (exp - (double) now < (double) max) {
+        *ttl = (unsigned) (exp - (double) now);
+    }
+
+    return 0;
 }

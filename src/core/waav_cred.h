@@ -3,19 +3,22 @@
  *
  * Every adapter names a waav_cred_t; the core applies it to each request
  * the adapter builds (waav_cred_apply), so adapters never handle keys.
- * Today's providers take a static key, in a header (Deepgram's
- * "Authorization: Token <key>", ElevenLabs' "xi-api-key") or in the query
- * (Cartesia's STT "?api_key=").  The hooks below are the interface for the
- * providers that need more:
+ * Most providers take the key as it is, in a header (Deepgram's
+ * "Authorization: Token <key>", ElevenLabs' "xi-api-key", Google's
+ * "X-Goog-Api-Key"); WAAV_CRED_QUERY puts it in the query instead.  The
+ * hooks are for the providers that need more:
  *
- *   - a token exchange (Google's service account -> OAuth2 bearer, Azure's
- *     issueToken, IBM's IAM): exchange() builds the request that turns the
- *     key into a token, exchanged() reads the answer (token and lifetime).
- *     The glue makes that call, keeps the token until it expires (shared
- *     memory, so every worker uses one) and passes it in secret->token;
+ *   - a token exchange (Azure's issueToken, in src/core/tts/
+ *     waav_tts_azure.c; Google's service accounts and IBM's IAM would be
+ *     next): exchange() builds the request that turns the key into a
+ *     token, exchanged() reads the answer (token and lifetime).  The nginx
+ *     glue (src/ngx_http_waav_cred.c) sends that request to the provider's
+ *     token location, keeps the token in shared memory (every worker uses
+ *     one), refreshes it ahead of expiry and passes it in secret->token;
  *     the token is then sent where the key would be;
  *   - a signature over the finished request (AWS SigV4): sign() runs last,
  *     on the method, path, query, headers and body as they will be sent.
+ *     No adapter signs yet.
  */
 
 #ifndef WAAV_CRED_H
@@ -26,6 +29,9 @@
 
 #include "waav_alloc.h"
 #include "waav_http.h"
+
+/* the largest token kept; a larger answer is refused */
+#define WAAV_CRED_TOKEN_MAX  8192
 
 typedef enum {
     WAAV_CRED_HEADER = 0,           /* name: prefix + value */
@@ -51,10 +57,14 @@ struct waav_cred_s {
                                  const waav_secret_t *secret,
                                  waav_http_req_t *out, waav_alloc_t *a,
                                  waav_err_t *err);
-    int              (*exchanged)(const waav_cred_t *cred, const char *body,
-                                  size_t len, waav_str_t *token,
-                                  unsigned *ttl, waav_alloc_t *a,
-                                  waav_err_t *err);
+    /* the token (at most WAAV_CRED_TOKEN_MAX bytes, visible ASCII: it
+     * goes into a header) and its lifetime in seconds, from a 2xx answer;
+     * -1 with err set when the answer is not one */
+    int              (*exchanged)(const waav_cred_t *cred,
+                                  const waav_secret_t *secret,
+                                  const char *body, size_t len,
+                                  waav_str_t *token, unsigned *ttl,
+                                  waav_alloc_t *a, waav_err_t *err);
 
     /* NULL: no signature */
     int              (*sign)(const waav_cred_t *cred,
@@ -70,5 +80,14 @@ struct waav_cred_s {
  */
 int waav_cred_apply(const waav_cred_t *cred, const waav_secret_t *secret,
     waav_http_req_t *req, waav_alloc_t *a, waav_err_t *err);
+
+/*
+ * A token that is a JWT (three base64url parts): 0 with *ttl the seconds
+ * its "exp" leaves after secret->now, at most max (max too when it has no
+ * "exp"); -1 with err set (502 PROVIDER_AUTH_FAILED) when it is not a JWT,
+ * or has expired.  The token's bytes must be visible ASCII.
+ */
+int waav_cred_jwt_ttl(const char *token, size_t len, time_t now,
+    unsigned max, unsigned *ttl, waav_alloc_t *a, waav_err_t *err);
 
 #endif /* WAAV_CRED_H */

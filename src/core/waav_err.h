@@ -31,6 +31,7 @@ typedef struct {
 #define WAAV_E_PROVIDER_ERROR        "PROVIDER_ERROR"
 #define WAAV_E_PROVIDER_BAD_RESPONSE "PROVIDER_BAD_RESPONSE"
 #define WAAV_E_PROVIDER_TIMEOUT      "PROVIDER_TIMEOUT"
+#define WAAV_E_PROVIDER_AUTH_FAILED  "PROVIDER_AUTH_FAILED"
 
 /* fills err (message printf-style, cut at 255 bytes); returns -1 */
 int waav_err_set(waav_err_t *err, int status, const char *code,

@@ -17,6 +17,7 @@ extern const waav_tts_adapter_t  waav_tts_openai;
 extern const waav_tts_adapter_t  waav_tts_openai_compatible;
 extern const waav_tts_adapter_t  waav_tts_cartesia;
 extern const waav_tts_adapter_t  waav_tts_google;
+extern const waav_tts_adapter_t  waav_tts_azure;
 
 extern const waav_stt_adapter_t  waav_stt_deepgram;
 extern const waav_stt_adapter_t  waav_stt_elevenlabs;
@@ -57,6 +58,14 @@ const waav_provider_type_t  waav_provider_types[] = {
       .tts = &waav_tts_google,
       .key_env = "GOOGLE_API_KEY", .url_env = "GOOGLE_BASE_URL",
       .base_url = "https://texttospeech.googleapis.com/v1" },
+
+    { .name = "azure", .title = "Microsoft Azure Speech (key for a token)",
+      .tts = &waav_tts_azure,
+      .key_env = "AZURE_SPEECH_KEY", .url_env = "AZURE_BASE_URL",
+      .base_url = "https://{region}.tts.speech.microsoft.com",
+      .token_url_env = "AZURE_TOKEN_URL",
+      .token_url = "https://{region}.api.cognitive.microsoft.com/sts/v1.0",
+      .region_env = "AZURE_SPEECH_REGION", .region = "eastus" },
 
     { .name = "groq", .title = "Groq",
       .stt = &waav_stt_groq,

@@ -5,7 +5,9 @@
  * it to its TTS and/or STT adapter (src/core/tts/, src/core/stt/), with
  * what configuring it takes: whether a key is needed, the environment
  * variables `make run` reads for its key and base URL, and the default
- * base URL.  Everything else that lists providers comes from here: the
+ * base URL (and, for a provider that exchanges its key for a token, the
+ * token host's; for one whose hosts name a region, the region's).
+ * Everything else that lists providers comes from here: the
  * configuration errors, the fuzzers, `make registry` (build/waav-registry
  * prints the table for the configuration generator and the README).
  */
@@ -29,6 +31,16 @@ typedef struct {
     const char                *base_url;    /* NULL: none (self-hosted) */
     const char                *example_url; /* where one usually is, then */
     const char                *title;       /* for people: "Deepgram" */
+
+    /* a token exchange (the adapter's cred has exchange()): where its
+     * requests go, a location of their own (the host differs) */
+    const char                *token_url_env;   /* e.g. AZURE_TOKEN_URL */
+    const char                *token_url;       /* its default */
+
+    /* "{region}" in base_url and token_url: the value of region_env,
+     * [a-z0-9]+, default region */
+    const char                *region_env;      /* AZURE_SPEECH_REGION */
+    const char                *region;          /* "eastus" */
 } waav_provider_type_t;
 
 /* the table, ended by a row with a NULL name */

@@ -237,6 +237,33 @@ waav_tts_body_end(waav_jw_t *w, waav_tts_out_t *out, waav_err_t *err)
 }
 
 
+waav_str_t
+waav_tts_locale(waav_str_t voice)
+{
+    size_t  i, dash;
+
+    for (dash = 0; dash < voice.len && voice.data[dash] != '-'; dash++) {
+        /* void */
+    }
+
+    if (dash >= 2 && dash <= 3 && voice.len >= dash + 3
+        && voice.data[dash + 1] >= 'A' && voice.data[dash + 1] <= 'Z'
+        && voice.data[dash + 2] >= 'A' && voice.data[dash + 2] <= 'Z'
+        && (voice.len == dash + 3 || voice.data[dash + 3] == '-'))
+    {
+        for (i = 0; i < dash; i++) {
+            if (voice.data[i] < 'a' || voice.data[i] > 'z') {
+                return (waav_str_t) waav_str_lit("en-US");
+            }
+        }
+
+        return (waav_str_t) { voice.data, dash + 3 };
+    }
+
+    return (waav_str_t) waav_str_lit("en-US");
+}
+
+
 int
 waav_rate_in(unsigned rate, const unsigned *list)
 {

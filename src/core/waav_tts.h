@@ -142,6 +142,11 @@ int waav_tts_body_begin(struct waav_jw_s *w, const waav_tts_req_t *req,
 int waav_tts_body_end(struct waav_jw_s *w, waav_tts_out_t *out,
     waav_err_t *err);
 
+/* a voice's locale: "en-US" of "en-US-Neural2-C" or "en-US-JennyNeural",
+ * "cmn-CN" of "cmn-CN-Wavenet-A" (2-3 lower-case letters, a dash, 2
+ * upper-case letters, then a dash or the end); else "en-US" */
+waav_str_t waav_tts_locale(waav_str_t voice);
+
 /* 1 when rate is in the list (0-terminated) */
 int waav_rate_in(unsigned rate, const unsigned *list);
 

@@ -6,6 +6,7 @@
  * fuzz-covers: waav_tts.c waav_tts_parse.c tts/waav_tts_cartesia.c
  * fuzz-covers: tts/waav_tts_deepgram.c tts/waav_tts_elevenlabs.c
  * fuzz-covers: tts/waav_tts_google.c tts/waav_tts_openai.c
+ * fuzz-covers: tts/waav_tts_azure.c
  */
 
 #include <stdint.h>
@@ -25,7 +26,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     waav_tts_req_t               req, copy;
     waav_tts_out_t               out;
     waav_err_t                   err;
-    waav_secret_t                key = { { "fuzz-key", 8 }, { "", 0 }, 0 };
+    /* a token too, for the adapters that exchange the key for one */
+    waav_secret_t                key = { { "fuzz-key", 8 },
+                                         { "fuzz-token", 10 }, 0 };
     const waav_provider_type_t  *pt;
 
     if (size < 1) {

@@ -740,4 +740,52 @@ subtest 'behaviour: json_pad, chunked, content_type' => sub {
   $t->get_ok('/deepgram/v1/models' => {'X-Mock-Behavior' => 'content_type=html'})->status_is(400);
 };
 
+# last: its requests would move where the in-process server closes the
+# keep-alive connection (after 100 requests) that the connection-count
+# subtest above watches
+subtest 'Azure: issueToken, then the speech host with the token' => sub {
+  my %key = ('Ocp-Apim-Subscription-Key' => mock_key('azure'));
+  my $ssml = "<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xml:lang='en-US'>"
+    . "<voice name='en-US-JennyNeural'>Tom &amp; Jerry</voice></speak>";
+  my %tts = ('Content-Type' => 'application/ssml+xml', 'X-Microsoft-OutputFormat' => 'raw-24khz-16bit-mono-pcm');
+  $t->post_ok('/azure-token/sts/v1.0/issueToken' => {'Ocp-Apim-Subscription-Key' => 'wrong'})->status_is(401)
+    ->json_is('/error/code' => '401');
+  $t->post_ok('/azure-token/sts/v1.0/issueToken' => \%key => 'x')->status_is(400);
+  $t->post_ok('/azure-token/sts/v1.0/issueToken' => \%key)->status_is(200)
+    ->header_like('Content-Type' => qr{^application/jwt})->content_like(qr/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  my $token = $t->tx->res->body;
+  my ($claims) = $token =~ /^[^.]+\.([^.]+)\./;
+  my $exp = Mojo::JSON::decode_json(MIME::Base64::decode_base64url($claims))->{exp};
+  cmp_ok $exp - time, '>', 590, 'valid 10 minutes';
+  $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => "Bearer $token"} => $ssml)->status_is(200)
+    ->content_type_is('audio/x-wav')->content_is(mock_audio('azure', 16000));
+  $t->post_ok('/azure/cognitiveservices/v1' => {%tts, %key} => $ssml)->status_is(200, 'the key works too');
+  $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => 'Bearer x.y.z'} => $ssml)->status_is(401);
+  $t->post_ok('/azure/cognitiveservices/v1' => \%tts => $ssml)->status_is(401);
+  my %bad = ('Tom & Jerry' => 'a raw &', 'Tom <b>' => 'markup', 'Tom &nbsp;' => 'an HTML entity', "a\x01" => 'a control');
+  for my $text (sort keys %bad) {
+    (my $body = $ssml) =~ s/Tom &amp; Jerry/$text/;
+    $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => "Bearer $token"} => $body)
+      ->status_is(400, "$bad{$text}: 400");
+  }
+  $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => "Bearer $token",
+    'X-Microsoft-OutputFormat' => 'raw-32khz-16bit-mono-pcm'} => $ssml)->status_is(400);
+  $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => "Bearer $token", 'Content-Type' => 'text/plain'} => $ssml)
+    ->status_is(400);
+  (my $rate = $ssml) =~ s{(Tom &amp; Jerry)}{<prosody rate='1.50'>$1</prosody>};
+  $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => "Bearer $token"} => $rate)->status_is(200);
+
+  # behaviours: a short-lived token expires; an invalid one is refused
+  $t->post_ok('/azure-token/sts/v1.0/issueToken' => {%key, 'X-Mock-Behavior' => 'token_ttl=1'})->status_is(200);
+  my $short = $t->tx->res->body;
+  my ($sc) = $short =~ /^[^.]+\.([^.]+)\./;
+  my $sexp = Mojo::JSON::decode_json(MIME::Base64::decode_base64url($sc))->{exp};
+  select undef, undef, undef, 0.05 while time < $sexp;   # the token lives a second
+  $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => "Bearer $short"} => $ssml);
+  $t->status_is(401, 'an expired token: 401');
+  $t->post_ok('/azure-token/sts/v1.0/issueToken' => {%key, 'X-Mock-Behavior' => 'token=invalid'})->status_is(200);
+  $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => 'Bearer ' . $t->tx->res->body} => $ssml)
+    ->status_is(401, 'token=invalid: one the speech host refuses');
+};
+
 done_testing;

@@ -125,6 +125,7 @@ my %BEHAVIOR = (
   delay_ms => qr/^\d+$/, split => qr/^\d+$/, pause_ms => qr/^\d+$/, bytes => qr/^\d+$/,
   reset_after => qr/^\d+$/, malformed_json => qr/^[01]$/, assemblyai_final => qr/^(?:completed|error|never)$/,
   echo_key => qr/^[01]$/, json_pad => qr/^\d+$/, chunked => qr/^[01]$/, content_type => qr{^(?:none|[\w.+-]+/[\w.+-]+)$},
+  token_ttl => qr/^\d+$/, token => qr/^invalid$/,
 );
 
 sub check_behavior ($h) {
@@ -1036,6 +1037,94 @@ sub gg_voices ($x) {
 }
 
 # --------------------------------------------------------------------------
+# Microsoft Azure Speech  (TTS https://<region>.tts.speech.microsoft.com,
+# tokens https://<region>.api.cognitive.microsoft.com/sts/v1.0)
+# --------------------------------------------------------------------------
+my %az_tokens;                                       # token => expiry (epoch seconds)
+my $AZ_SECRET = 'waav-mock-azure';
+my $AZ_DENIED = 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid '
+  . 'key for an active subscription and use a correct regional API endpoint for your resource.';
+my %AZ_FORMATS = (
+  (map { ("raw-$_-16bit-mono-pcm" => 'audio/x-wav', "riff-$_-16bit-mono-pcm" => 'audio/x-wav') }
+   qw(8khz 16khz 22050hz 24khz 44100hz 48khz)),
+  'raw-8khz-8bit-mono-mulaw' => 'audio/x-wav', 'raw-8khz-8bit-mono-alaw' => 'audio/x-wav',
+  (map { ($_ => 'audio/mpeg') } qw(audio-16khz-32kbitrate-mono-mp3 audio-16khz-64kbitrate-mono-mp3
+    audio-24khz-48kbitrate-mono-mp3 audio-24khz-96kbitrate-mono-mp3 audio-48khz-96kbitrate-mono-mp3
+    audio-48khz-192kbitrate-mono-mp3)),
+  (map { ("ogg-$_-16bit-mono-opus" => 'audio/ogg') } qw(16khz 24khz 48khz)),
+);
+
+sub b64url ($s) { encode_base64($s, "") =~ tr{+/}{-_}r =~ s/=+$//r }
+
+# an HS256 JWT as Azure's would read (region, exp...), signed with the mock's secret
+sub az_jwt ($ttl, $secret = $AZ_SECRET) {
+  my $claims = {region => 'eastus', 'subscription-id' => hexid(32), 'product-id' => 'SpeechServices.S0',
+    'cognitive-services-endpoint' => 'https://api.cognitive.microsoft.com/internal/v1.0/', scope => 'speechservices',
+    aud => 'urn:ms.speechservices.eastus', exp => int(time) + $ttl, iss => 'urn:ms.cognitiveservices'};
+  my $hp = b64url(encode_json({alg => 'HS256', typ => 'JWT'})) . '.' . b64url(encode_json($claims));
+  return ($hp . '.' . b64url(Digest::SHA::hmac_sha256($hp, $secret)), $claims->{exp});
+}
+
+sub az_error ($x, $st, %o) {
+  return ('application/json', encode_json({error => {code => "$st", message => $o{message} // $AZ_DENIED}}))
+    if $x->{p} eq 'azure-token' && ($st == 401 || $st == 403);
+  return ('text/plain', $o{message} // '');         # the speech host answers errors without a body
+}
+
+sub az_key_auth ($x) {
+  my $key = $x->{c}->req->headers->header('Ocp-Apim-Subscription-Key');
+  return defined $key && $key eq mock_key('azure') ? undef : {auth => defined $key ? 'invalid' : 'missing'};
+}
+
+# the speech host: a token it issued and that has not expired, or the key itself
+sub az_auth ($x) {
+  my $h = $x->{c}->req->headers;
+  return az_key_auth($x) if defined $h->header('Ocp-Apim-Subscription-Key');
+  my $token = bearer($x->{c}) // return {auth => 'missing'};
+  my $exp = $az_tokens{$token} // return {auth => 'invalid'};
+  return $exp > time ? undef : {auth => 'expired'};
+}
+
+# POST /sts/v1.0/issueToken: the key for a JWT (text), valid 10 minutes;
+# behaviours token_ttl (another lifetime) and token=invalid (one nobody knows)
+sub az_issue_token ($x) {
+  return unless authed($x);
+  my $c = $x->{c};
+  return fail($x, 400, message => 'The body must be empty') if length $c->req->body;
+  return fail($x, 411, message => 'Length Required') unless defined $c->req->headers->content_length;
+  my ($token, $exp) = az_jwt($x->{beh}{token_ttl} // 600, ($x->{beh}{token} // '') eq 'invalid' ? 'not-the-mock' : $AZ_SECRET);
+  $az_tokens{$token} = $exp unless ($x->{beh}{token} // '') eq 'invalid';
+  deliver($x, 200, {'Content-Type' => 'application/jwt; charset=us-ascii'}, $token);
+}
+
+# POST /cognitiveservices/v1: SSML as the speech host reads it
+sub az_speak ($x) {
+  return unless authed($x);
+  my $c = $x->{c};
+  my $h = $c->req->headers;
+  return fail($x, 400, message => 'Content-Type must be application/ssml+xml')
+    unless ($h->content_type // '') =~ m{^application/ssml\+xml\b};
+  my $fmt = $h->header('X-Microsoft-OutputFormat') // 'riff-24khz-16bit-mono-pcm';
+  return fail($x, 400, message => "Unsupported output format: $fmt") unless $AZ_FORMATS{$fmt};
+  my $ssml = decode('UTF-8', $c->req->body) // return fail($x, 400, message => 'SSML is not UTF-8');
+  my ($lang, $voice, $inner) = $ssml =~ m{^<speak version='1\.0' xmlns='http://www\.w3\.org/2001/10/synthesis' xml:lang='([^'<&]+)'>\s*<voice name='([^'<&]+)'>(.*)</voice>\s*</speak>$}s
+    or return fail($x, 400, message => 'Invalid SSML');
+  return fail($x, 400, message => "Unknown xml:lang '$lang'") unless $lang =~ /^[a-z]{2,3}-[A-Z]{2}$/;
+  return fail($x, 400, message => "Unknown voice '$voice'") unless $voice =~ /^[a-z]{2,3}-[A-Z]{2}-[A-Za-z]+Neural$/;
+  if ($inner =~ m{^<prosody rate='([^']*)'>(.*)</prosody>$}s) {
+    my $rate = $1;
+    $inner = $2;
+    return fail($x, 400, message => "Invalid prosody rate '$rate'") unless $rate =~ /^\d+(?:\.\d+)?$/ && $rate >= 0.5 && $rate <= 2;
+  }
+  # the text: no markup, and only XML's entities
+  return fail($x, 400, message => 'Invalid SSML: markup in the text') if $inner =~ /[<>]/;
+  return fail($x, 400, message => 'Invalid SSML: an unknown entity')
+    if $inner =~ /&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/;
+  return fail($x, 400, message => 'Invalid SSML: a character XML cannot carry') if $inner =~ /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
+  reply_audio($x, $AZ_FORMATS{$fmt});
+}
+
+# --------------------------------------------------------------------------
 # AssemblyAI  (base https://api.assemblyai.com)
 # --------------------------------------------------------------------------
 my %AAI_MODELS = map { $_ => 1 } qw(best nano slam-1 universal universal-2 universal-3-pro);
@@ -1130,6 +1219,8 @@ my %PROVIDERS = (
   cartesia => {auth => \&ca_auth, error => \&ca_error, routes => [[POST => qr{^/tts/bytes$}, \&ca_tts]]},
   google => {auth => \&gg_auth, error => \&gg_error, routes => [
     [POST => qr{^/v1/text:synthesize$}, \&gg_synthesize], [GET => qr{^/v1/voices$}, \&gg_voices]]},
+  azure => {auth => \&az_auth, error => \&az_error, routes => [[POST => qr{^/cognitiveservices/v1$}, \&az_speak]]},
+  'azure-token' => {auth => \&az_key_auth, error => \&az_error, routes => [[POST => qr{^/sts/v1\.0/issueToken$}, \&az_issue_token]]},
   assemblyai => {auth => \&aai_auth, error => \&aai_error, routes => [
     [POST => qr{^/v2/upload$}, \&aai_upload], [POST => qr{^/v2/transcript$}, \&aai_create],
     [GET => qr{^/v2/transcript/([^/]+)$}, \&aai_get], [GET => qr{^/files/([^/]+)$}, \&aai_file]]},
@@ -1174,7 +1265,10 @@ sub dispatch ($c) {
 # --------------------------------------------------------------------------
 post '/__mock/reset' => sub ($c) { @records = @queue = (); %uploads = %transcripts = %conns = (); $c->rendered(204) };
 get '/__mock/requests' => sub ($c) { $c->render(json => \@records) };
-get '/__mock/count' => sub ($c) { $c->render(text => scalar @records) };
+get '/__mock/count' => sub ($c) {
+  my $p = $c->param('provider');
+  $c->render(text => scalar grep { !defined $p || $_->{provider} eq $p } @records);
+};
 get '/__mock/connections' => sub ($c) {
   my $p = $c->param('provider');
   my @ids = map { keys %{$conns{$_}} } defined $p ? ($p) : keys %conns;

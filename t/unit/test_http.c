@@ -209,7 +209,7 @@ test_registry(void **state)
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_TTS);
     assert_int_equal(n, strlen(buf));
     assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, "
-                             "google, openai-compatible");
+                             "google, azure, openai-compatible");
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_STT);
     assert_string_equal(buf, "deepgram, elevenlabs, openai, groq, assemblyai, "

@@ -19,6 +19,7 @@
 #include "waav_stt_normalize.h"
 #include "waav_stt_validate.h"
 #include "waav_arena.h"
+#include "waav_header.h"
 
 
 #define S(lit)  ((waav_str_t) { lit, sizeof(lit) - 1 })
@@ -61,24 +62,6 @@ secret(const char *key)
     return s;
 }
 
-
-static const char *
-header(const waav_http_req_t *out, const char *name)
-{
-    size_t       i;
-    static char  buf[256];
-
-    for (i = 0; i < out->nheaders; i++) {
-        if (strcmp(out->headers[i].name, name) == 0) {
-            snprintf(buf, sizeof(buf), "%.*s",
-                     (int) out->headers[i].value.len,
-                     out->headers[i].value.data);
-            return buf;
-        }
-    }
-
-    return NULL;
-}
 
 
 static int

@@ -16,6 +16,7 @@
 #include "waav_b64json.h"
 #include "waav_tts.h"
 #include "waav_arena.h"
+#include "waav_header.h"
 
 
 static int
@@ -426,23 +427,6 @@ build_fails(const char *type, const char *json, waav_err_t *err)
     return waav_tts_build(ad, &req, &key, &out, &WAAV_ARENA, err) != 0;
 }
 
-
-static const char *
-header(const waav_http_req_t *out, const char *name)
-{
-    size_t       i;
-    static char  buf[256];
-
-    for (i = 0; i < out->nheaders; i++) {
-        if (strcmp(out->headers[i].name, name) == 0) {
-            snprintf(buf, sizeof(buf), "%.*s", (int) out->headers[i].value.len,
-                     out->headers[i].value.data);
-            return buf;
-        }
-    }
-
-    return NULL;
-}
 
 
 static void

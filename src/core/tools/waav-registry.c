@@ -5,7 +5,9 @@
  *   waav-registry             TSV, one provider type a line, a # header:
  *                             name, tts, stt, key (required|optional),
  *                             key_env, url_env, base_url, example_url,
- *                             aliases (comma-separated), title; "-" empty
+ *                             aliases (comma-separated), title,
+ *                             token_url_env, token_url, region_env,
+ *                             region; "-" empty
  *   waav-registry --markdown  the README's provider table
  *   waav-registry --types tts|stt   the type names, one a line
  */
@@ -41,7 +43,8 @@ waav_tsv(void)
     const waav_provider_type_t  *pt;
 
     printf("# name\ttts\tstt\tkey\tkey_env\turl_env\tbase_url\texample_url"
-           "\taliases\ttitle\n");
+           "\taliases\ttitle\ttoken_url_env\ttoken_url\tregion_env\tregion"
+           "\n");
 
     for (pt = waav_provider_types; pt->name; pt++) {
         printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t", pt->name,
@@ -57,7 +60,9 @@ waav_tsv(void)
             printf("-");
         }
 
-        printf("\t%s\n", waav_or_dash(pt->title));
+        printf("\t%s\t%s\t%s\t%s\t%s\n", waav_or_dash(pt->title),
+               waav_or_dash(pt->token_url_env), waav_or_dash(pt->token_url),
+               waav_or_dash(pt->region_env), waav_or_dash(pt->region));
     }
 }
 
@@ -79,13 +84,25 @@ waav_markdown(void)
             printf(")");
         }
 
-        printf(" | %s | %s | %s | `%s`%s | `%s`, %s `%s` |\n",
+        printf(" | %s | %s | %s | `%s`%s | `%s`, %s `%s`",
                waav_or_dash(pt->title), pt->tts ? "yes" : "",
                pt->stt ? "yes" : "", waav_or_dash(pt->key_env),
                pt->key_optional ? " (optional)" : "",
                waav_or_dash(pt->url_env),
                pt->base_url ? "default" : "none by default, e.g.",
                pt->base_url ? pt->base_url : waav_or_dash(pt->example_url));
+
+        if (pt->token_url) {
+            printf("; tokens: `%s`, default `%s`", pt->token_url_env,
+                   pt->token_url);
+        }
+
+        if (pt->region) {
+            printf("; `{region}`: `%s`, default `%s`", pt->region_env,
+                   pt->region);
+        }
+
+        printf(" |\n");
     }
 }
 

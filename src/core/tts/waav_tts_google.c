@@ -43,34 +43,6 @@ static const waav_xform_t  waav_google_raw =
     WAAV_B64JSON_XFORM("audioContent", WAAV_B64JSON_NO_WAV_HEADER);
 
 
-/* "en-US" of "en-US-Neural2-C", "cmn-CN" of "cmn-CN-Wavenet-A"; else en-US */
-static waav_str_t
-waav_google_language(waav_str_t voice)
-{
-    size_t  i, dash;
-
-    for (dash = 0; dash < voice.len && voice.data[dash] != '-'; dash++) {
-        /* void */
-    }
-
-    if (dash >= 2 && dash <= 3 && voice.len >= dash + 3
-        && voice.data[dash + 1] >= 'A' && voice.data[dash + 1] <= 'Z'
-        && voice.data[dash + 2] >= 'A' && voice.data[dash + 2] <= 'Z'
-        && (voice.len == dash + 3 || voice.data[dash + 3] == '-'))
-    {
-        for (i = 0; i < dash; i++) {
-            if (voice.data[i] < 'a' || voice.data[i] > 'z') {
-                return (waav_str_t) waav_str_lit("en-US");
-            }
-        }
-
-        return (waav_str_t) { voice.data, dash + 3 };
-    }
-
-    return (waav_str_t) waav_str_lit("en-US");
-}
-
-
 static int
 waav_google_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     waav_tts_out_t *out, waav_alloc_t *a, waav_err_t *err)
@@ -143,7 +115,7 @@ waav_google_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
         return -1;
     }
 
-    lang = waav_google_language(req->voice);
+    lang = waav_tts_locale(req->voice);
 
     waav_jw_open(&w, "input");
     waav_jw_str(&w, "text", req->text.data, req->text.len);

@@ -12,7 +12,9 @@ package Waav::Registry;
 #
 # Each provider is a hash of the file's columns: name, tts and stt (1 or 0),
 # key (required|optional), key_env, url_env, base_url and example_url (undef
-# for "-"), aliases (a list), title.  Pure Perl, no Mojolicious: the mock
+# for "-"), aliases (a list), title, token_url_env and token_url (a token
+# exchange's host), region_env and region (what "{region}" in the URLs
+# becomes by default).  Pure Perl, no Mojolicious: the mock
 # uses it too.
 
 use strict;
@@ -25,7 +27,7 @@ our @EXPORT_OK = qw(providers provider tts_providers stt_providers url_path);
 
 my $Top  = dirname(dirname(dirname(dirname(abs_path(__FILE__)))));
 my @Cols = qw(name tts stt key key_env url_env base_url example_url aliases
-              title);
+              title token_url_env token_url region_env region);
 my @Providers;
 
 sub file { $ENV{WAAV_REGISTRY} || "$Top/scripts/providers.tsv" }

@@ -40,7 +40,12 @@ sub mock_env {
     my $m = "http://127.0.0.1:$ENV{TEST_NGINX_MOCK_PORT}";
     return map {
         ($_->{url_env} => "$m/$_->{name}" . Waav::Registry::url_path($_),
-         $_->{key} eq 'required' ? ($_->{key_env} => mock_key($_->{name})) : ())
+         $_->{key} eq 'required' ? ($_->{key_env} => mock_key($_->{name})) : (),
+         # a token host: /<name>-token + the path of its default URL
+         $_->{token_url_env}
+             ? ($_->{token_url_env} => "$m/$_->{name}-token"
+                . Waav::Registry::url_path({%$_, base_url => $_->{token_url}}))
+             : ())
     } Waav::Registry::providers();
 }
 

@@ -1,0 +1,79 @@
+/*
+ * libFuzzer target: a token exchange's answer through every adapter that
+ * exchanges a key (exchanged(): the token, a JWT's lifetime), then the
+ * token applied to a request.  `make fuzz`.
+ *
+ * fuzz-covers: waav_cred.c tts/waav_tts_azure.c
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "waav_registry.h"
+#include "../unit/waav_arena.h"
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    size_t                       i;
+    unsigned                     ttl;
+    waav_err_t                   err;
+    waav_str_t                   token;
+    waav_http_req_t              req;
+    waav_alloc_t                 a = { waav_arena_alloc, NULL };
+    const waav_cred_t           *cred;
+    const waav_provider_type_t  *pt;
+    waav_secret_t                s = { { "fuzz-key", 8 }, { "", 0 },
+                                       1700000000 };
+
+    for (pt = waav_provider_types; pt->name; pt++) {
+        cred = pt->tts ? pt->tts->cred : NULL;
+
+        if (cred == NULL || cred->exchanged == NULL) {
+            continue;
+        }
+
+        /* the request: the key in it, bounded */
+        if (cred->exchange(cred, &s, &req, &a, &err) != 0
+            || req.nheaders != 1)
+        {
+            abort();
+        }
+
+        if (cred->exchanged(cred, &s, (const char *) data, size, &token,
+                            &ttl, &a, &err)
+            != 0)
+        {
+            continue;
+        }
+
+        /* a token is bounded, visible ASCII (it goes into a header) and
+         * never outlives what the provider grants */
+        if (token.len == 0 || token.len > WAAV_CRED_TOKEN_MAX || ttl > 3600) {
+            abort();
+        }
+
+        for (i = 0; i < token.len; i++) {
+            if (token.data[i] <= 0x20 || token.data[i] >= 0x7f) {
+                abort();
+            }
+        }
+
+        memset(&req, 0, sizeof(req));
+        s.token = token;
+
+        if (waav_cred_apply(cred, &s, &req, &a, &err) != 0
+            || req.nheaders != 1)
+        {
+            abort();
+        }
+
+        s.token.len = 0;
+    }
+
+    waav_arena_reset();
+
+    return 0;
+}

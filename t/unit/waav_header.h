@@ -1,0 +1,33 @@
+/*
+ * waav tests: a provider request's header, as unit tests read it.
+ */
+
+#ifndef WAAV_HEADER_H
+#define WAAV_HEADER_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "waav_http.h"
+
+/* the value of the header called name (NUL-terminated, cut at 255
+ * bytes, valid until the next call), or NULL when there is none */
+static __attribute__((unused)) const char *
+header(const waav_http_req_t *out, const char *name)
+{
+    size_t       i;
+    static char  buf[256];
+
+    for (i = 0; i < out->nheaders; i++) {
+        if (strcmp(out->headers[i].name, name) == 0) {
+            snprintf(buf, sizeof(buf), "%.*s",
+                     (int) out->headers[i].value.len,
+                     out->headers[i].value.data);
+            return buf;
+        }
+    }
+
+    return NULL;
+}
+
+#endif /* WAAV_HEADER_H */
