@@ -71,7 +71,8 @@ location_headers() {   # host header
 }
 
 # an upstream{} pool and an internal location for one host:
-# provider_location NAME URL VARIABLE (the one the URL comes from)
+# provider_location NAME URL VARIABLE (the one the URL comes from) [LINES]
+# (LINES: more directives for the location)
 provider_location() {
     local url=$2 scheme host port host_header path up_name
     if [[ ! $url =~ ^(https?)://([^/:]+|\[[0-9a-fA-F:.]+\])(:([0-9]+))?(/.*)?$ ]]; then
@@ -108,6 +109,7 @@ provider_location() {
             echo "    proxy_ssl_trusted_certificate $ca;"
             echo "    proxy_ssl_session_reuse on;"
         fi
+        [[ -z ${4:-} ]] || printf '%s\n' "$4"
         echo "}"
         echo
     } >>"$loc"
@@ -140,6 +142,8 @@ for p in "${providers[@]}"; do
         url=$example    # e.g. Kokoro-FastAPI on its usual port
     fi
 
+    [[ $mode == --env && $tokvar != - ]] && tokurl=${!tokvar:-$tokurl}
+
     # "{region}" in a URL: the provider's region (e.g. AZURE_SPEECH_REGION)
     if [[ $regionvar != - ]]; then
         reg=$region
@@ -155,10 +159,14 @@ for p in "${providers[@]}"; do
     echo "waav_provider $name type=$type key=env:$keyvar;" >>"$up"
     provider_location "$name" "$url" "$urlvar"
 
-    # a token exchange: the token host's location, /_waav/NAME-token/
+    # a token exchange: the token host's location, /_waav/NAME-token/; its
+    # timeouts together stay under the 15 s an exchange may be in flight
+    # (src/ngx_http_waav_cred.c), so waiting calls always see it end
     if [[ $tokvar != - ]]; then
-        [[ $mode == --env ]] && tokurl=${!tokvar:-$tokurl}
-        provider_location "$name-token" "$tokurl" "$tokvar"
+        provider_location "$name-token" "$tokurl" "$tokvar" \
+"    proxy_connect_timeout 2s;
+    proxy_send_timeout 5s;
+    proxy_read_timeout 5s;"
     fi
 
     usable+=("$name ($url)")

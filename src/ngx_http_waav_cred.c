@@ -15,8 +15,12 @@
  * calls meanwhile send the old token while it is valid, or wait for the
  * new one (polling the slot) rather than exchange again.  A token is
  * refreshed a tenth of its lifetime (at least a second) before it expires.
- * A failed exchange is 502 PROVIDER_AUTH_FAILED; the key is never logged,
- * nor is the token.
+ * A failed exchange is 502 PROVIDER_AUTH_FAILED, for its own call and for
+ * every call that waited for it (the failure is kept in the slot with the
+ * exchange's number: waiters do not each try the key again in turn); a
+ * failed refresh keeps the old token and tries again only after
+ * NGX_HTTP_WAAV_CRED_RETRY.  Only the call that marked the slot clears the
+ * mark.  The key is never logged, nor is the token.
  */
 
 #include "ngx_http_waav_module.h"
@@ -26,8 +30,14 @@
 #include "ngx_http_waav_util.h"
 
 
-/* how long an exchange may be in flight before another may start */
+/* how long an exchange may be in flight before another may start: more
+ * than the token locations' timeouts together (scripts/providers-conf.sh:
+ * connect 2 s, send 5 s, read 5 s), so an exchange always ends first */
 #define NGX_HTTP_WAAV_CRED_EXCHANGE_TIME  15
+
+/* after a failed refresh, the old token serves this long before the next
+ * try (s) */
+#define NGX_HTTP_WAAV_CRED_RETRY  3
 
 /* how often a call waiting for another's exchange looks again (ms) */
 #define NGX_HTTP_WAAV_CRED_POLL  20
@@ -41,6 +51,9 @@ typedef struct {
     time_t                      refresh;    /* a new token from then on */
     time_t                      expires;    /* not sent from then on */
     time_t                      exchanging; /* one in flight until then */
+    ngx_uint_t                  number;     /* the last exchange's */
+    ngx_uint_t                  failed;     /* the last failed one's */
+    u_char                      why[sizeof(((waav_err_t *) 0)->message)];
     size_t                      len;
     u_char                      token[WAAV_CRED_TOKEN_MAX];
 } ngx_http_waav_cred_slot_t;
@@ -69,6 +82,7 @@ typedef struct {
     size_t                      len;
 
     ngx_event_t                 wait;       /* for another's exchange */
+    ngx_uint_t                  number;     /* the exchange made or awaited */
 
     unsigned                    failed:1;
     unsigned                    too_big:1;
@@ -309,15 +323,26 @@ ngx_http_waav_cred_lookup(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx)
             && now < slot->expires;
     fresh = valid && now < slot->refresh;
 
-    if (fresh || (valid && slot->exchanging > now)) {
+    if (ctx->number && slot->failed == ctx->number) {
+        /* the exchange this call waited for failed: so does this call */
+        ngx_memcpy(ctx->err.message, slot->why, sizeof(slot->why));
+        rc = NGX_DONE;
+
+    } else if (fresh || (valid && slot->exchanging > now)) {
         rc = ngx_http_waav_cred_take(r, ctx, slot);
 
     } else if (slot->exchanging > now) {
+        ctx->number = slot->number;
         rc = NGX_AGAIN;
 
     } else {
         /* this call exchanges; the others wait or use the old token */
         slot->exchanging = now + NGX_HTTP_WAAV_CRED_EXCHANGE_TIME;
+        if (++slot->number == 0) {
+            slot->number = 1;
+        }
+
+        ctx->number = slot->number;
         rc = NGX_DECLINED;
     }
 
@@ -327,7 +352,9 @@ ngx_http_waav_cred_lookup(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx)
                    "waav cred: \"%V\" %s%s", &ctx->provider->name,
                    rc == NGX_OK ? "token cached"
                    : rc == NGX_AGAIN ? "waits for another's exchange"
-                   : rc == NGX_DECLINED ? "exchanges its key" : "error",
+                   : rc == NGX_DECLINED ? "exchanges its key"
+                   : rc == NGX_DONE ? "the exchange it waited for failed"
+                   : "error",
                    (rc == NGX_OK && !fresh) ? " (a refresh in flight)" : "");
 
     return rc;
@@ -377,6 +404,13 @@ ngx_http_waav_cred_secret(ngx_http_request_t *r, ngx_http_waav_provider_t *p,
 
     case NGX_DECLINED:
         return ngx_http_waav_cred_exchange(r, ctx, secret, err);
+
+    case NGX_DONE:
+        ctx->err.status = NGX_HTTP_BAD_GATEWAY;
+        ctx->err.code = WAAV_E_PROVIDER_AUTH_FAILED;
+        ctx->failed = 1;
+        *err = ctx->err;
+        return NGX_ERROR;
 
     default:
         waav_err_nomem(err);
@@ -429,27 +463,46 @@ ngx_http_waav_cred_exchange(ngx_http_request_t *r,
 }
 
 
-/* the slot is free for another exchange (this one failed); NGX_OK when
- * the token it holds is still valid, and this request (r, if any) takes it */
+/*
+ * This call's exchange is over without a token: the slot is free for
+ * another.  With r (the exchange failed): NGX_OK when the old token is still
+ * valid (this request takes it, the next try waits NGX_HTTP_WAAV_CRED_RETRY),
+ * else the failure is kept for the calls that waited.  Without r (the
+ * request ended first): the mark goes, the waiters try themselves.  Only
+ * the call that marked the slot clears the mark.
+ */
 static ngx_int_t
 ngx_http_waav_cred_release(ngx_http_request_t *r,
     ngx_http_waav_cred_ctx_t *ctx)
 {
+    time_t                      now;
     ngx_int_t                   rc;
     ngx_slab_pool_t            *shpool;
     ngx_http_waav_cred_slot_t  *slot;
 
     slot = ngx_http_waav_cred_slot(ctx->provider, &shpool);
+    now = ngx_time();
     rc = NGX_DECLINED;
 
     ngx_shmtx_lock(&shpool->mutex);
 
-    slot->exchanging = 0;
+    if (slot->number == ctx->number) {
+        slot->exchanging = 0;
+    }
 
     if (r && slot->id == ctx->provider->cred_id && slot->len
-        && ngx_time() < slot->expires)
+        && now < slot->expires)
     {
         rc = ngx_http_waav_cred_take(r, ctx, slot);
+
+        if (slot->number == ctx->number) {
+            slot->exchanging = ngx_min(now + NGX_HTTP_WAAV_CRED_RETRY,
+                                       slot->expires);
+        }
+
+    } else if (r) {
+        slot->failed = ctx->number;
+        ngx_memcpy(slot->why, ctx->err.message, sizeof(slot->why));
     }
 
     ngx_shmtx_unlock(&shpool->mutex);

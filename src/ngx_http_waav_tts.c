@@ -14,10 +14,6 @@
  * becomes a JSON error; a failure after it cuts the response short.
  */
 
-#include <stdio.h>
-
-#include <openssl/evp.h>
-
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_cred.h"
 #include "ngx_http_waav_filter.h"
@@ -29,6 +25,7 @@
 #include "ngx_http_waav_xform.h"
 #include "waav_errmsg.h"
 #include "waav_json.h"
+#include "waav_tts_cache.h"
 
 
 #define NGX_HTTP_WAAV_TTS_ERRBUF  4096
@@ -69,6 +66,7 @@ typedef struct {
 static ngx_int_t ngx_http_waav_tts_handler(ngx_http_request_t *r);
 static void ngx_http_waav_tts_body(ngx_http_request_t *r);
 static void ngx_http_waav_tts_go(ngx_http_request_t *r);
+static void ngx_http_waav_tts_cred(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_tts_read_body(ngx_http_request_t *r,
     ngx_str_t *body, waav_err_t *err);
 static ngx_int_t ngx_http_waav_tts_provider(ngx_http_request_t *r,
@@ -172,32 +170,67 @@ ngx_http_waav_tts_handler(ngx_http_request_t *r)
 }
 
 
-/* the provider's credentials (a token may be fetched first), its request */
+/* the provider's request, credentials aside: a bad request ends here,
+ * before any quota is charged or any key is exchanged */
 static void
 ngx_http_waav_tts_build(ngx_http_request_t *r)
 {
-    ngx_int_t                 rc;
     waav_err_t                err;
     waav_alloc_t              a;
-    waav_secret_t             secret;
     ngx_http_waav_tts_ctx_t  *ctx;
 
     ctx = ngx_http_waav_find_ctx(r)->tts;
     ngx_http_waav_allocator(r->pool, &a);
 
-    rc = ngx_http_waav_cred_secret(r, ctx->provider, ctx->provider->tts->cred,
-                                   &secret, ngx_http_waav_tts_build, &err);
+    if (waav_tts_build(ctx->provider->tts, &ctx->req, NULL, &ctx->preq, &a,
+                       &err)
+        != 0)
+    {
+        ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
+        return;
+    }
+
+    ngx_http_waav_tts_go(r);
+}
+
+
+/* the provider's credentials (a token may be fetched first), then the
+ * call; what was charged goes back when there are none */
+static void
+ngx_http_waav_tts_cred(ngx_http_request_t *r)
+{
+    ngx_int_t                 rc;
+    waav_err_t                err;
+    waav_alloc_t              a;
+    waav_secret_t             secret;
+    const waav_cred_t        *cred;
+    ngx_http_waav_tts_ctx_t  *ctx;
+
+    ctx = ngx_http_waav_find_ctx(r)->tts;
+    cred = ctx->provider->tts->cred;
+    ngx_http_waav_allocator(r->pool, &a);
+
+    rc = ngx_http_waav_cred_secret(r, ctx->provider, cred, &secret,
+                                   ngx_http_waav_tts_cred, &err);
+
+    if (rc == NGX_AGAIN) {
+        return;
+    }
 
     if (rc == NGX_OK
-        && waav_tts_build(ctx->provider->tts, &ctx->req, &secret, &ctx->preq,
-                          &a, &err)
-           == 0)
+        && waav_cred_apply(cred, &secret, &ctx->preq.http, &a, &err) == 0)
     {
-        ngx_http_waav_tts_go(r);
+        rc = ngx_http_waav_tts_subrequest(r, ctx);
 
-    } else if (rc != NGX_AGAIN) {
-        ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
+        if (rc != NGX_OK) {
+            ngx_http_finalize_request(r, rc);
+        }
+
+        return;
     }
+
+    ngx_http_waav_limit_refund(r, (uint64_t) -1);
+    ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
 }
 
 
@@ -266,11 +299,7 @@ ngx_http_waav_tts_go(ngx_http_request_t *r)
         return;
     }
 
-    rc = ngx_http_waav_tts_subrequest(r, ctx);
-
-    if (rc != NGX_OK) {
-        ngx_http_finalize_request(r, rc);
-    }
+    ngx_http_waav_tts_cred(r);
 }
 
 
@@ -799,27 +828,10 @@ ngx_http_waav_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
 /* --- $waav_tts_cache_key ------------------------------------------------ */
 
-static void
-ngx_http_waav_sha_str(EVP_MD_CTX *md, const char *s, size_t len)
-{
-    /* length-prefixed, so no two different fields read the same */
-    uint32_t  n;
-
-    n = (uint32_t) len;
-    EVP_DigestUpdate(md, &n, sizeof(n));
-    EVP_DigestUpdate(md, s, len);
-}
-
-
 static ngx_int_t
 ngx_http_waav_tts_cache_key_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    size_t                    i;
-    u_char                    buf[64], hash[EVP_MAX_MD_SIZE];
-    unsigned                  hlen;
-    EVP_MD_CTX               *md;
-    waav_tts_req_t           *q;
     ngx_http_waav_ctx_t      *wctx;
     ngx_http_waav_tts_ctx_t  *ctx;
 
@@ -834,50 +846,19 @@ ngx_http_waav_tts_cache_key_variable(ngx_http_request_t *r,
     }
 
     if (ctx->cache_key.len == 0) {
-        q = &ctx->req;
-
-        md = EVP_MD_CTX_new();
-        if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-            EVP_MD_CTX_free(md);
+        ctx->cache_key.data = ngx_pnalloc(r->main->pool,
+                                          WAAV_TTS_CACHE_KEY_LEN);
+        if (ctx->cache_key.data == NULL
+            || waav_tts_cache_key((char *) ctx->provider->name.data,
+                                  ctx->provider->name.len, &ctx->req,
+                                  ctx->preq.sample_rate,
+                                  (char *) ctx->cache_key.data)
+               != 0)
+        {
             return NGX_ERROR;
         }
 
-        ngx_http_waav_sha_str(md, (char *) ctx->provider->name.data,
-                              ctx->provider->name.len);
-        ngx_http_waav_sha_str(md, q->model.data, q->model.len);
-        ngx_http_waav_sha_str(md, q->voice.data, q->voice.len);
-        ngx_http_waav_sha_str(md, q->format_name.data, q->format_name.len);
-
-        /* the rate at full precision: 1.0004 is not 1 */
-        i = (size_t) snprintf((char *) buf, sizeof(buf), "%u|%.17g",
-                              ctx->preq.sample_rate,
-                              q->speaking_rate_set ? q->speaking_rate : 1.0);
-        ngx_http_waav_sha_str(md, (char *) buf, i);
-        ngx_http_waav_sha_str(md, q->instructions.data, q->instructions.len);
-
-        for (i = 0; i < q->npron; i++) {
-            ngx_http_waav_sha_str(md, q->pron[i].word.data,
-                                  q->pron[i].word.len);
-            ngx_http_waav_sha_str(md, q->pron[i].pronunciation.data,
-                                  q->pron[i].pronunciation.len);
-        }
-
-        ngx_http_waav_sha_str(md, q->text.data, q->text.len);
-
-        if (EVP_DigestFinal_ex(md, hash, &hlen) != 1) {
-            EVP_MD_CTX_free(md);
-            return NGX_ERROR;
-        }
-
-        EVP_MD_CTX_free(md);
-
-        ctx->cache_key.data = ngx_pnalloc(r->main->pool, 2 * hlen);
-        if (ctx->cache_key.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ctx->cache_key.len = ngx_hex_dump(ctx->cache_key.data, hash, hlen)
-                             - ctx->cache_key.data;
+        ctx->cache_key.len = WAAV_TTS_CACHE_KEY_LEN;
     }
 
     v->data = ctx->cache_key.data;

@@ -187,6 +187,47 @@ subtest 'the exchange refused: 502 PROVIDER_AUTH_FAILED, no speech call' => sub 
     is count($w, 'azure-token'), 2, 'two exchanges';
 };
 
+subtest 'a bad request exchanges nothing: it is refused before any token' => sub {
+    Waav::Run::mock_reset();
+    $w->mock_behavior('{"status":401}');
+    is speak($w, '')->{status}, 502, 'the cached token refused, dropped';
+    Waav::Run::mock_reset();
+    for my $bad ('"audio_format":"linear16","sample_rate":32000',
+                 '"speaking_rate":3') {
+        my $res = speak($w, ",$bad");
+        is $res->{status}, 400, "$bad: 400" or diag $res->{body};
+    }
+    is count($w, 'azure-token'), 0, 'the key went nowhere';
+    is count($w, 'azure'), 0, 'nor did the call';
+};
+
+subtest 'calls that wait for a refused exchange fail with it: one exchange' => sub {
+    Waav::Run::mock_reset();
+    $w->mock_behavior('{"status":401}');
+    is speak($w, '')->{status}, 502, 'the cached token refused, dropped';
+    Waav::Run::mock_reset();
+    # the exchange is refused after 4 s; five calls come while it is out
+    # (they wait for it, and fail with it rather than each trying the key)
+    $w->mock_behavior('{"status":401,"delay_ms":4000}');
+    my $call = sub {
+        my $pid = fork // die "fork: $!";
+        return $pid if $pid;
+        my $res = speak($w, '');
+        POSIX::_exit($res->{status} == 502
+                     && $res->{body} =~ /"code":"PROVIDER_AUTH_FAILED"/ ? 0 : 1);
+    };
+    my @pids = ($call->());
+    my $until = time + 10;
+    sleep 0.02 while count($w, 'azure-token') < 1 && time < $until;
+    is count($w, 'azure-token'), 1, 'the exchange is out';
+    push @pids, $call->() for 1 .. 5;
+    my @st = map { waitpid($_, 0); $? >> 8 } @pids;
+    is_deeply \@st, [(0) x 6], 'six calls: 502 PROVIDER_AUTH_FAILED';
+    is count($w, 'azure-token'), 1, 'one exchange';
+    is count($w, 'azure'), 0, 'no speech call';
+    is speak($w, '')->{status}, 200, 'the next call exchanges again: 200';
+};
+
 subtest 'calls during an exchange wait for it: one exchange' => sub {
     Waav::Run::mock_reset();
     $w->mock_behavior('{"status":401}');

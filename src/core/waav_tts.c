@@ -200,7 +200,7 @@ waav_tts_build(const waav_tts_adapter_t *ad, waav_tts_req_t *req,
         return -1;
     }
 
-    return waav_cred_apply(ad->cred, secret, &out->http, a, err);
+    return secret ? waav_cred_apply(ad->cred, secret, &out->http, a, err) : 0;
 }
 
 

@@ -114,7 +114,8 @@ int waav_tts_parse(waav_tts_req_t *req, waav_tts_shape_e shape,
 const waav_tts_adapter_t *waav_tts_adapter(const char *type, size_t len);
 
 /* applies defaults, checks what the provider supports, builds the request
- * and adds the credentials */
+ * and adds the credentials (secret NULL: none yet; waav_cred_apply adds
+ * them to out->http later, once the request is known to be good) */
 int waav_tts_build(const waav_tts_adapter_t *ad, waav_tts_req_t *req,
     const waav_secret_t *secret, waav_tts_out_t *out, waav_alloc_t *a,
     waav_err_t *err);

@@ -6,7 +6,7 @@
  * fuzz-covers: waav_tts.c waav_tts_parse.c tts/waav_tts_cartesia.c
  * fuzz-covers: tts/waav_tts_deepgram.c tts/waav_tts_elevenlabs.c
  * fuzz-covers: tts/waav_tts_google.c tts/waav_tts_openai.c
- * fuzz-covers: tts/waav_tts_azure.c
+ * fuzz-covers: tts/waav_tts_azure.c waav_tts_cache.c
  */
 
 #include <stdint.h>
@@ -16,6 +16,7 @@
 #include "waav_json.h"
 #include "waav_registry.h"
 #include "waav_tts.h"
+#include "waav_tts_cache.h"
 #include "../unit/waav_arena.h"
 
 
@@ -26,6 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     waav_tts_req_t               req, copy;
     waav_tts_out_t               out;
     waav_err_t                   err;
+    char                         hex[WAAV_TTS_CACHE_KEY_LEN + 1] = "";
     /* a token too, for the adapters that exchange the key for one */
     waav_secret_t                key = { { "fuzz-key", 8 },
                                          { "fuzz-token", 10 }, 0 };
@@ -63,6 +65,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 /* what goes on the wire is valid and bounded */
                 if (!waav_utf8_valid(out.http.body.data, out.http.body.len)
                     || out.http.path.len == 0 || out.http.path.data[0] != '/')
+                {
+                    abort();
+                }
+
+                /* the cache key: 64 hex digits, whatever the request */
+                if (waav_tts_cache_key(pt->name, strlen(pt->name), &copy,
+                                       copy.sample_rate, hex)
+                    != 0
+                    || strspn(hex, "0123456789abcdef") != sizeof(hex) - 1)
                 {
                     abort();
                 }
