@@ -119,6 +119,46 @@ ngx_http_waav_cred_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
+/* token_location= only where a key is exchanged, and no other provider's
+ * location (a provider named "azure-token" would take azure's tokens) */
+static ngx_int_t
+ngx_http_waav_cred_check(ngx_conf_t *cf, ngx_http_waav_main_conf_t *wmcf,
+    ngx_http_waav_provider_t *p)
+{
+    ngx_uint_t                 i;
+    ngx_http_waav_provider_t  *o;
+
+    if (p->cred == NULL) {
+        if (p->token_location.len) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "waav_provider \"%V\": token_location= is for "
+                               "a provider that exchanges its key", &p->name);
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    o = wmcf->providers.elts;
+
+    for (i = 0; i < wmcf->providers.nelts; i++) {
+        if (o[i].location.len == p->token_location.len
+            && ngx_strncmp(o[i].location.data, p->token_location.data,
+                           p->token_location.len)
+               == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "waav_provider \"%V\": its token location "
+                               "\"%V\" is provider \"%V\"'s location",
+                               &p->name, &p->token_location, &o[i].name);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_waav_cred_init(ngx_conf_t *cf)
 {
@@ -135,6 +175,10 @@ ngx_http_waav_cred_init(ngx_conf_t *cf)
     n = 0;
 
     for (i = 0; i < wmcf->providers.nelts; i++) {
+        if (ngx_http_waav_cred_check(cf, wmcf, &p[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         if (p[i].cred == NULL) {
             continue;
         }

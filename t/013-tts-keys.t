@@ -69,3 +69,22 @@ def";
 --- must_die
 --- error_log
 the key of waav provider "deepgram" must be visible ASCII
+
+
+
+=== TEST 5: token_location= on a provider that does not exchange its key is refused
+--- http_config
+    waav_provider deepgram key=k token_location=/_waav/dg-token;
+--- must_die
+--- error_log
+waav_provider "deepgram": token_location= is for a provider that exchanges its key
+
+
+
+=== TEST 6: a token location that is another provider's location is refused
+--- http_config
+    waav_provider azure key=k;
+    waav_provider azure-token type=openai-compatible;
+--- must_die
+--- error_log
+waav_provider "azure": its token location "/_waav/azure-token" is provider "azure-token"'s location
