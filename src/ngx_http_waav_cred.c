@@ -59,6 +59,18 @@ typedef struct {
 } ngx_http_waav_cred_slot_t;
 
 
+/* the zone's head: what the slots after it look like, so a reload with a
+ * rebuilt module of another slot layout starts afresh rather than misread
+ * them */
+typedef struct {
+    uint32_t                    magic;
+    uint32_t                    slot_size;
+    ngx_uint_t                  n;
+} ngx_http_waav_cred_head_t;
+
+#define NGX_HTTP_WAAV_CRED_MAGIC  0x77637264    /* "wcrd" */
+
+
 typedef struct {
     ngx_slab_pool_t            *shpool;
     ngx_http_waav_cred_slot_t  *slots;
@@ -93,34 +105,45 @@ typedef struct {
 static ngx_int_t
 ngx_http_waav_cred_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
-    ngx_http_waav_cred_zone_t  *old = data;
+    ngx_http_waav_cred_head_t  *head;
     ngx_http_waav_cred_zone_t  *zone = shm_zone->data;
 
-    if (old) {
-        /* a reload with as many slots: the tokens carry on (each slot's
-         * id says whose it is, and with which key) */
-        zone->shpool = old->shpool;
-        zone->slots = old->slots;
+    zone->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+    head = data ? zone->shpool->data : NULL;
+
+    if (head && head->magic == NGX_HTTP_WAAV_CRED_MAGIC
+        && head->slot_size == sizeof(ngx_http_waav_cred_slot_t)
+        && head->n == zone->n)
+    {
+        /* a reload with as many slots of this layout: the tokens carry
+         * on (each slot's id says whose it is, and with which key) */
+        zone->slots = (ngx_http_waav_cred_slot_t *) (head + 1);
         return NGX_OK;
     }
 
-    zone->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    zone->slots = ngx_slab_calloc(zone->shpool,
-                                  zone->n * sizeof(ngx_http_waav_cred_slot_t));
-    if (zone->slots == NULL) {
+    /* another layout (its size is the same only by chance): new slots;
+     * the old ones stay for the old workers */
+    head = ngx_slab_calloc(zone->shpool, sizeof(ngx_http_waav_cred_head_t)
+                           + zone->n * sizeof(ngx_http_waav_cred_slot_t));
+    if (head == NULL) {
         return NGX_ERROR;
     }
 
-    zone->shpool->data = zone->slots;
+    head->magic = NGX_HTTP_WAAV_CRED_MAGIC;
+    head->slot_size = sizeof(ngx_http_waav_cred_slot_t);
+    head->n = zone->n;
+
+    zone->slots = (ngx_http_waav_cred_slot_t *) (head + 1);
+    zone->shpool->data = head;
     zone->shpool->log_nomem = 0;
 
     return NGX_OK;
 }
 
 
-/* token_location= only where a key is exchanged, and no other provider's
- * location (a provider named "azure-token" would take azure's tokens) */
+/* token_location= only where a key is exchanged, and neither a provider's
+ * location nor under one (a provider named "azure-token", or
+ * token_location=/_waav/deepgram/x, would send the key to another host) */
 static ngx_int_t
 ngx_http_waav_cred_check(ngx_conf_t *cf, ngx_http_waav_main_conf_t *wmcf,
     ngx_http_waav_provider_t *p)
@@ -142,14 +165,16 @@ ngx_http_waav_cred_check(ngx_conf_t *cf, ngx_http_waav_main_conf_t *wmcf,
     o = wmcf->providers.elts;
 
     for (i = 0; i < wmcf->providers.nelts; i++) {
-        if (o[i].location.len == p->token_location.len
+        if (o[i].location.len <= p->token_location.len
             && ngx_strncmp(o[i].location.data, p->token_location.data,
-                           p->token_location.len)
-               == 0)
+                           o[i].location.len)
+               == 0
+            && (o[i].location.len == p->token_location.len
+                || p->token_location.data[o[i].location.len] == '/'))
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "waav_provider \"%V\": its token location "
-                               "\"%V\" is provider \"%V\"'s location",
+                               "\"%V\" is in provider \"%V\"'s location",
                                &p->name, &p->token_location, &o[i].name);
             return NGX_ERROR;
         }
@@ -204,9 +229,10 @@ ngx_http_waav_cred_init(ngx_conf_t *cf)
 
     zone->n = n;
 
-    /* the slab's own pages, and whole pages for the slots */
-    size = 8 * ngx_pagesize
-           + ngx_align(n * sizeof(ngx_http_waav_cred_slot_t), ngx_pagesize);
+    /* the slab's own pages and the slots, to the byte: a rebuilt module
+     * whose slots differ in size gets a new zone at reload */
+    size = 8 * ngx_pagesize + sizeof(ngx_http_waav_cred_head_t)
+           + n * sizeof(ngx_http_waav_cred_slot_t);
 
     shm_zone = ngx_shared_memory_add(cf, &name, size, &ngx_http_waav_module);
     if (shm_zone == NULL) {
@@ -479,6 +505,7 @@ ngx_http_waav_cred_exchange(ngx_http_request_t *r,
     ngx_http_waav_allocator(r->pool, &a);
 
     if (ctx->cred->exchange(ctx->cred, secret, &req, &a, err) != 0) {
+        (void) ngx_http_waav_cred_release(NULL, ctx);
         return NGX_ERROR;
     }
 
@@ -496,6 +523,7 @@ ngx_http_waav_cred_exchange(ngx_http_request_t *r,
                            |NGX_HTTP_SUBREQUEST_WAITED, &ctx->sr)
         != NGX_OK)
     {
+        (void) ngx_http_waav_cred_release(NULL, ctx);
         waav_err_nomem(err);
         return NGX_ERROR;
     }
@@ -544,7 +572,7 @@ ngx_http_waav_cred_release(ngx_http_request_t *r,
                                        slot->expires);
         }
 
-    } else if (r) {
+    } else if (r && slot->number == ctx->number) {
         slot->failed = ctx->number;
         ngx_memcpy(slot->why, ctx->err.message, sizeof(slot->why));
     }

@@ -111,6 +111,12 @@ ngx_http_waav_provider_param(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
         p->token_location.data = v->data + 15;
         p->token_location.len = v->len - 15;
 
+        while (p->token_location.len
+               && p->token_location.data[p->token_location.len - 1] == '/')
+        {
+            p->token_location.len--;
+        }
+
         if (p->token_location.len == 0 || p->token_location.data[0] != '/') {
             return "needs token_location=/uri";
         }

@@ -60,6 +60,7 @@ typedef struct {
     unsigned                   streaming:1;    /* client headers sent */
     unsigned                   complete:1;     /* provider body ended */
     unsigned                   done:1;         /* subrequest finalized */
+    unsigned                   cred_wait:1;    /* a token awaited once */
 } ngx_http_waav_tts_ctx_t;
 
 
@@ -67,8 +68,6 @@ static ngx_int_t ngx_http_waav_tts_handler(ngx_http_request_t *r);
 static void ngx_http_waav_tts_body(ngx_http_request_t *r);
 static void ngx_http_waav_tts_go(ngx_http_request_t *r);
 static void ngx_http_waav_tts_cred(ngx_http_request_t *r);
-static ngx_int_t ngx_http_waav_tts_read_body(ngx_http_request_t *r,
-    ngx_str_t *body, waav_err_t *err);
 static ngx_int_t ngx_http_waav_tts_provider(ngx_http_request_t *r,
     ngx_http_waav_tts_ctx_t *ctx, waav_err_t *err);
 static ngx_int_t ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
@@ -194,6 +193,25 @@ ngx_http_waav_tts_build(ngx_http_request_t *r)
 }
 
 
+/* the request ended while its token was awaited (the client left): the
+ * provider was never called, what was charged goes back */
+static void
+ngx_http_waav_tts_cred_cleanup(void *data)
+{
+    ngx_http_request_t  *r = data;
+
+    ngx_http_waav_ctx_t      *wctx;
+    ngx_http_waav_tts_ctx_t  *ctx;
+
+    wctx = ngx_http_waav_find_ctx(r);
+    ctx = wctx ? wctx->tts : NULL;
+
+    if (ctx && ctx->sr == NULL) {
+        ngx_http_waav_limit_refund(r, (uint64_t) -1);
+    }
+}
+
+
 /* the provider's credentials (a token may be fetched first), then the
  * call; what was charged goes back when there are none */
 static void
@@ -204,6 +222,7 @@ ngx_http_waav_tts_cred(ngx_http_request_t *r)
     waav_alloc_t              a;
     waav_secret_t             secret;
     const waav_cred_t        *cred;
+    ngx_http_cleanup_t       *cln;
     ngx_http_waav_tts_ctx_t  *ctx;
 
     ctx = ngx_http_waav_find_ctx(r)->tts;
@@ -214,6 +233,18 @@ ngx_http_waav_tts_cred(ngx_http_request_t *r)
                                    ngx_http_waav_tts_cred, &err);
 
     if (rc == NGX_AGAIN) {
+        if (!ctx->cred_wait) {
+            cln = ngx_http_cleanup_add(r, 0);
+            if (cln == NULL) {
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return;
+            }
+
+            cln->handler = ngx_http_waav_tts_cred_cleanup;
+            cln->data = r;
+            ctx->cred_wait = 1;
+        }
+
         return;
     }
 
@@ -252,7 +283,8 @@ ngx_http_waav_tts_body(ngx_http_request_t *r)
     ngx_http_waav_allocator(r->pool, &a);
     ngx_memzero(&err, sizeof(waav_err_t));
 
-    if (ngx_http_waav_tts_read_body(r, &body, &err) != NGX_OK
+    if (ngx_http_waav_read_body(r, NGX_HTTP_WAAV_TTS_BODY_MAX, &body,
+                                &err) != NGX_OK
         || waav_tts_parse(&ctx->req, wlcf->tts_shape, (char *) body.data,
                        body.len, &a, &err) != 0
         || ngx_http_waav_tts_provider(r, ctx, &err) != NGX_OK)
@@ -300,72 +332,6 @@ ngx_http_waav_tts_go(ngx_http_request_t *r)
     }
 
     ngx_http_waav_tts_cred(r);
-}
-
-
-/* the body as one piece of memory; 413 when nginx had to spill it */
-static ngx_int_t
-ngx_http_waav_tts_read_body(ngx_http_request_t *r, ngx_str_t *body,
-    waav_err_t *err)
-{
-    u_char       *p;
-    size_t        len;
-    ngx_uint_t    pieces;
-    ngx_chain_t  *cl, *one;
-
-    len = 0;
-    pieces = 0;
-    one = NULL;
-
-    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
-         cl = cl->next)
-    {
-        if (ngx_buf_size(cl->buf) == 0) {
-            continue;
-        }
-
-        if (cl->buf->in_file || !ngx_buf_in_memory(cl->buf)) {
-            waav_err_set(err, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                         "PAYLOAD_TOO_LARGE",
-                         "Request body larger than %zu bytes",
-                         (size_t) NGX_HTTP_WAAV_TTS_BODY_MAX);
-            return NGX_ERROR;
-        }
-
-        len += cl->buf->last - cl->buf->pos;
-        pieces++;
-        one = cl;
-    }
-
-    if (len == 0) {
-        waav_err_set(err, NGX_HTTP_BAD_REQUEST, "INVALID_JSON",
-                     "Failed to parse the request body as JSON: empty body");
-        return NGX_ERROR;
-    }
-
-    if (pieces == 1) {
-        body->data = one->buf->pos;
-        body->len = len;
-        return NGX_OK;
-    }
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
-        waav_err_set(err, NGX_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
-                     "out of memory");
-        return NGX_ERROR;
-    }
-
-    body->data = p;
-    body->len = len;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        if (ngx_buf_size(cl->buf) > 0) {
-            p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
-        }
-    }
-
-    return NGX_OK;
 }
 
 

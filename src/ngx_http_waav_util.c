@@ -334,3 +334,70 @@ ngx_http_waav_note_auth(ngx_conf_t *cf)
     swlcf = cscf->ctx->loc_conf[ngx_http_waav_module.ctx_index];
     swlcf->auth_in_server = 1;
 }
+
+
+/* the body as one piece of memory; 413 when nginx had to spill it (over
+ * max, client_body_buffer_size) */
+ngx_int_t
+ngx_http_waav_read_body(ngx_http_request_t *r, size_t max, ngx_str_t *body,
+    waav_err_t *err)
+{
+    u_char       *p;
+    size_t        len;
+    ngx_uint_t    pieces;
+    ngx_chain_t  *cl, *one;
+
+    len = 0;
+    pieces = 0;
+    one = NULL;
+
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+         cl = cl->next)
+    {
+        if (ngx_buf_size(cl->buf) == 0) {
+            continue;
+        }
+
+        if (cl->buf->in_file || !ngx_buf_in_memory(cl->buf)) {
+            waav_err_set(err, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                         "PAYLOAD_TOO_LARGE",
+                         "Request body larger than %zu bytes",
+                         max);
+            return NGX_ERROR;
+        }
+
+        len += cl->buf->last - cl->buf->pos;
+        pieces++;
+        one = cl;
+    }
+
+    if (len == 0) {
+        waav_err_set(err, NGX_HTTP_BAD_REQUEST, "INVALID_JSON",
+                     "Failed to parse the request body as JSON: empty body");
+        return NGX_ERROR;
+    }
+
+    if (pieces == 1) {
+        body->data = one->buf->pos;
+        body->len = len;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        waav_err_set(err, NGX_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
+                     "out of memory");
+        return NGX_ERROR;
+    }
+
+    body->data = p;
+    body->len = len;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        if (ngx_buf_size(cl->buf) > 0) {
+            p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+        }
+    }
+
+    return NGX_OK;
+}

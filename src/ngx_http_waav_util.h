@@ -23,6 +23,8 @@ void ngx_http_waav_allocator(ngx_pool_t *pool, waav_alloc_t *a);
 void ngx_http_waav_note_body_size(ngx_conf_t *cf,
     ngx_http_waav_loc_conf_t *wlcf);
 void ngx_http_waav_note_auth(ngx_conf_t *cf);
+ngx_int_t ngx_http_waav_read_body(ngx_http_request_t *r, size_t max,
+    ngx_str_t *body, waav_err_t *err);
 
 
 #endif /* NGX_HTTP_WAAV_UTIL_H */

@@ -87,4 +87,25 @@ waav_provider "deepgram": token_location= is for a provider that exchanges its k
     waav_provider azure-token type=openai-compatible;
 --- must_die
 --- error_log
-waav_provider "azure": its token location "/_waav/azure-token" is provider "azure-token"'s location
+waav_provider "azure": its token location "/_waav/azure-token" is in provider "azure-token"'s location
+
+
+
+=== TEST 7: a token location under another provider's location is refused, with or without a trailing slash
+--- http_config
+    waav_provider deepgram key=k;
+    waav_provider azure key=k token_location=/_waav/deepgram/;
+--- must_die
+--- error_log
+waav_provider "azure": its token location "/_waav/deepgram" is in provider "deepgram"'s location
+
+
+
+=== TEST 7b: a token location below another provider's location is refused
+--- http_config
+    waav_provider deepgram key=k;
+    waav_provider azure key=k token_location=/_waav/deepgram/x;
+--- must_die
+--- error_log
+waav_provider "azure": its token location "/_waav/deepgram/x" is in provider "deepgram"'s location
+

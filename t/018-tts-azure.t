@@ -204,7 +204,7 @@ subtest 'a bad request exchanges nothing: it is refused before any token' => sub
 subtest 'calls that wait for a refused exchange fail with it: one exchange' => sub {
     Waav::Run::mock_reset();
     $w->mock_behavior('{"status":401}');
-    is speak($w, '')->{status}, 502, 'the cached token refused, dropped';
+    is speak($w, '')->{status}, 502, 'no token cached (the provider refused it, or none was)';
     Waav::Run::mock_reset();
     # the exchange is refused after 4 s; five calls come while it is out
     # (they wait for it, and fail with it rather than each trying the key)
