@@ -249,9 +249,16 @@ sub stop_nginx {
     if ($gone) {
         $complaint = "nginx exited by itself (status $status)";
     } else {
-        kill 'QUIT', $pid;
+        # QUIT again every second: without a master, nginx sees a signal
+        # only when it interrupts epoll_wait, and one that comes just
+        # before the call is not seen until an event or a timer wakes it
         my $until = time + 10;
+        my $next = 0;
         while (time < $until) {
+            if (time >= $next) {
+                kill 'QUIT', $pid;
+                $next = time + 1;
+            }
             last if waitpid($pid, WNOHANG) == $pid;
             sleep 0.005;
         }
