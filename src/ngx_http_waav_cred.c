@@ -354,6 +354,10 @@ static ngx_int_t
 ngx_http_waav_cred_take(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx,
     ngx_http_waav_cred_slot_t *slot)
 {
+    if (slot->len > WAAV_CRED_TOKEN_MAX) {
+        return NGX_ERROR;               /* never stored so: not ours */
+    }
+
     ctx->token.data = ngx_pnalloc(r->pool, slot->len);
     if (ctx->token.data == NULL) {
         return NGX_ERROR;
@@ -393,13 +397,14 @@ ngx_http_waav_cred_lookup(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx)
             && now < slot->expires;
     fresh = valid && now < slot->refresh;
 
-    if (ctx->number && slot->failed == ctx->number) {
-        /* the exchange this call waited for failed: so does this call */
+    if (fresh || (valid && slot->exchanging > now)) {
+        rc = ngx_http_waav_cred_take(r, ctx, slot);
+
+    } else if (ctx->number && slot->failed == ctx->number) {
+        /* the exchange this call waited for failed (and no later one has
+         * a token yet): so does this call */
         ngx_memcpy(ctx->err.message, slot->why, sizeof(slot->why));
         rc = NGX_DONE;
-
-    } else if (fresh || (valid && slot->exchanging > now)) {
-        rc = ngx_http_waav_cred_take(r, ctx, slot);
 
     } else if (slot->exchanging > now) {
         ctx->number = slot->number;
