@@ -49,7 +49,7 @@ SOURCES     := $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h src/*/*/*.c)
 BUILD_PKGS  := nginx nginx-dev gcc make libcjson-dev libjwt-dev \
                libhiredis-dev libssl-dev libpcre2-dev zlib1g-dev
 TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
-               redis-server curl openssl
+               redis-server curl openssl python3-websockets
 BENCH_PKGS  := wrk
 
 .PHONY: all build run test unit integration bench deps deps-test deps-bench \

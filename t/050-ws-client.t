@@ -10,6 +10,7 @@ use lib 't/lib';
 use Waav::WS;
 use Waav::Port;
 use IO::Socket::INET;
+use JSON::PP qw(decode_json);
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 
@@ -319,6 +320,54 @@ subtest 'a client that never reads: the server closing is seen without reading' 
     # the client vanishes
     $idle->abort(rst => 1);
     ok !$idle->sock, 'abort: the socket is gone';
+};
+
+# --- t/ws/session.py (python3-websockets) against the fake /ws ---------------
+
+# runs the session script; (exit status, its JSON summary)
+sub session_py {
+    my @args = @_;
+    my $out = `/usr/bin/python3 t/ws/session.py --url ws://127.0.0.1:$port/ws --timeout 30 @args 2>&1`;
+    my $st = $? >> 8;
+    my $sum = eval { decode_json($out) } or diag "session.py: $out";
+    return ($st, $sum // {});
+}
+
+subtest 't/ws/session.py: a full session, its summary and exit status' => sub {
+    my ($st, $s) = session_py('--token good');
+    is $st, 0, 'token in the query: exit 0';
+    is_deeply [@$s{qw(ok status close_code)}], [JSON::PP::true, 101, 1000], 'ok, 101, close 1000';
+    is_deeply $s->{sequence}, ['ready', 'binary*5', 'tts_playback_complete'], 'sequence';
+    is_deeply $s->{binary_sizes}, [(480) x 5], '10 ms frames at 24 kHz';
+    is $s->{binary_bytes}, 2400, 'total bytes';
+    is $s->{ready}{stream_id}, 'fake', 'the ready message';
+
+    ($st, $s) = session_py(qw(--token good --token-via header --ping --audio-bytes 32000
+                              --flush --text one --text two --sample-rate 16000 --stream-id s1));
+    is $st, 0, 'header, ping, audio, flush, two speaks: exit 0' or diag explain $s;
+    is_deeply $s->{sequence}, ['ready', 'pong', 'stt_result', 'binary*5',
+                               'tts_playback_complete', 'binary*5', 'tts_playback_complete'],
+              'sequence';
+    is $s->{stt_results}[0]{transcript}, '32000 bytes', 'the audio reached the server';
+    is_deeply [map { $_->{binary_bytes} } @{$s->{speaks}}], [1600, 1600], 'per speak: bytes';
+    is $s->{ready}{stream_id}, 's1', 'stream_id sent';
+
+    ($st, $s) = session_py(qw(--token good --token-via message));
+    is $st, 0, 'auth message: exit 0';
+    is_deeply [map { $_->{type} } @{$s->{auth}}], ['auth_required', 'authenticated'], 'auth flow';
+
+    ($st, $s) = session_py(qw(--token bad));
+    is $st, 1, 'a wrong token: exit 1';
+    is $s->{status}, 401, 'the refusal status';
+
+    ($st, $s) = session_py(qw(--token bad --token-via message));
+    is $st, 1, 'a wrong token in the auth message: exit 1';
+    like $s->{error}, qr/Invalid authentication token/, 'the error';
+
+    ($st, $s) = session_py(qw(--token good --stt-config null));
+    is $st, 1, 'a config without stt_config: exit 1';
+    like $s->{error}, qr/^config: .*STT configuration is required/, 'the error';
+    is $s->{ready}, undef, 'no ready';
 };
 
 # --- canned answers (what Mojolicious would not send) -------------------------

@@ -16,6 +16,11 @@
 #            (for a client that never reads)
 #   /refuse?status=N  (any method, no upgrade) N with a JSON error body
 #   /headers (no upgrade) 400 with the request's method and headers as JSON
+#   /ws      a fake of waav's /ws, just enough for t/ws/session.py's happy
+#            path: token "good" (?token= or Bearer; another one: 401; none:
+#            auth_required, then an auth message), config → ready, speak →
+#            5 binary frames (10 ms at the TTS rate) → tts_playback_complete,
+#            ping → pong, binary audio + flush → stt_result
 use Mojolicious::Lite -signatures;
 use Mojo::IOLoop;
 
@@ -73,6 +78,50 @@ websocket '/stall' => sub ($c) {
         my $s = Mojo::IOLoop->stream($id);
         $s->close if $s;
     });
+};
+
+websocket '/ws' => sub ($c) {
+    my ($token) = ($c->req->headers->authorization // '') =~ /^Bearer (.+)$/;
+    $token //= $c->param('token');
+    if (defined $token && $token ne 'good') {
+        return $c->render(status => 401,
+                          json => {error => 'unauthorized', message => 'Unauthorized'});
+    }
+    keep($c);
+    my %s = (authed => defined $token, audio => 0);
+    my $send = sub ($m) { $c->send({json => $m}) };
+    $c->on(binary => sub ($c, $bytes) { $s{audio} += length $bytes });
+    $c->on(json => sub ($c, $m = undef) {
+        return unless defined $m;    # binary audio
+        my $type = ref $m eq 'HASH' ? $m->{type} // '' : '';
+        unless ($s{authed}) {
+            if ($type eq 'auth' && ($m->{token} // '') eq 'good') {
+                $s{authed} = 1;
+                return $send->({type => 'authenticated', id => 'default'});
+            }
+            $send->({type => 'error', message => 'Invalid authentication token'});
+            return $c->finish;
+        }
+        if ($type eq 'config') {
+            return $send->({type => 'error', message =>
+                            'STT configuration is required when audio=true'})
+                unless $m->{stt_config} && $m->{tts_config};
+            $s{rate} = $m->{tts_config}{sample_rate} // 24000;
+            return $send->({type => 'ready', stream_id => $m->{stream_id} // 'fake',
+                            livekit_url => 'http://localhost:7880'});
+        }
+        if ($type eq 'speak') {
+            $c->send({binary => "\0" x ($s{rate} / 100 * 2)}) for 1 .. 5;
+            return $send->({type => 'tts_playback_complete', timestamp => int(time * 1000)});
+        }
+        return $send->({type => 'pong', timestamp => $m->{timestamp}}) if $type eq 'ping';
+        if ($type eq 'flush') {
+            return $send->({type => 'stt_result', transcript => "$s{audio} bytes",
+                            is_final => \1, is_speech_final => \1, confidence => 1.0});
+        }
+        $send->({type => 'error', message => "Invalid message format: $type"});
+    });
+    $send->({type => 'auth_required'}) unless $s{authed};
 };
 
 any '/refuse' => sub ($c) {
