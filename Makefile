@@ -5,6 +5,7 @@
 #   make test SAN=1      the same with AddressSanitizer + UBSan
 #   make test STATIC=1   the suite against an nginx with waav built in
 #                        (--add-module; fetches nginx's source into /tmp)
+#   make test-sdk WAAV_SDK=path   WaaV's TypeScript SDK's /ws tests
 #   make bench           wrk: waav vs plain nginx, markdown table
 #   make NGINX_SRC=/path/to/nginx-x.y.z    build against an upstream tree
 #
@@ -53,7 +54,7 @@ TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
 BENCH_PKGS  := wrk
 
 .PHONY: all build run test unit integration bench deps deps-test deps-bench \
-        clean nginx-t fuzz registry registry-check registry-readme registry-files FORCE
+        clean nginx-t fuzz test-sdk registry registry-check registry-readme registry-files FORCE
 
 all: build
 
@@ -158,6 +159,12 @@ integration: deps-test build
 test: deps-test build
 	@$(MAKE) --no-print-directory unit SAN=$(SAN)
 	@$(MAKE) --no-print-directory integration SAN=$(SAN)
+
+# WaaV's TypeScript SDK: its /ws tests (tests/integration/websocket.test.ts)
+# against make run on port 3001, providers at the mock (scripts/sdk-test.sh);
+# WAAV_SDK = its clients_sdk/typescript, or a WaaV checkout
+test-sdk: deps-test build
+	@scripts/sdk-test.sh "$(WAAV_SDK)"
 
 # --- fuzzing (libFuzzer, clang) ----------------------------------------------
 

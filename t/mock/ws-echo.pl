@@ -18,7 +18,8 @@
 #   /headers (no upgrade) 400 with the request's method and headers as JSON
 #   /ws      a fake of waav's /ws, just enough for t/ws/session.py's happy
 #            path: token "good" (?token= or Bearer; another one: 401; none:
-#            auth_required, then an auth message), config → ready, speak →
+#            auth_required, then an auth message; WS_FAKE_AUTH=off: none
+#            needed), config → ready, speak →
 #            5 binary frames (10 ms at the TTS rate) → tts_playback_complete,
 #            ping → pong, binary audio + flush → stt_result
 use Mojolicious::Lite -signatures;
@@ -88,7 +89,8 @@ websocket '/ws' => sub ($c) {
                           json => {error => 'unauthorized', message => 'Unauthorized'});
     }
     keep($c);
-    my %s = (authed => defined $token, audio => 0);
+    # WS_FAKE_AUTH=off: AUTH_REQUIRED off, no token needed
+    my %s = (authed => defined $token || ($ENV{WS_FAKE_AUTH} // '') eq 'off', audio => 0);
     my $send = sub ($m) { $c->send({json => $m}) };
     $c->on(binary => sub ($c, $bytes) { $s{audio} += length $bytes });
     $c->on(json => sub ($c, $m = undef) {
