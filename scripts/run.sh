@@ -63,9 +63,18 @@ done >"$prefix/conf/run.d/temp.conf"
 # at 50 connections (make bench).  4 KiB is PIPE_BUF: when stdout is a pipe
 # (a supervisor, docker logs), each block is written at once, so lines from
 # several workers never interleave.  unbuffered: each line at once; off: none
+# The format is nginx's combined, then the tenant and, for a /ws session,
+# its duration, frames and bytes in and out ("-" for other requests).
+log_format='log_format waav '\''$remote_addr - $remote_user [$time_local] '\''
+    '\''"$request" $status $body_bytes_sent "$http_referer" '\''
+    '\''"$http_user_agent" tenant="$waav_tenant" ws=$waav_ws_duration '\''
+    '\''$waav_ws_frames_in/$waav_ws_frames_out '\''
+    '\''$waav_ws_bytes_in/$waav_ws_bytes_out'\'';'
 case ${ACCESS_LOG:-buffered} in
-    buffered)   echo "access_log /dev/stdout combined buffer=4k flush=1s;" ;;
-    unbuffered) echo "access_log /dev/stdout combined;" ;;
+    buffered)   echo "$log_format"
+                echo "access_log /dev/stdout waav buffer=4k flush=1s;" ;;
+    unbuffered) echo "$log_format"
+                echo "access_log /dev/stdout waav;" ;;
     off)        echo "access_log off;" ;;
     *)          echo "waav: ACCESS_LOG must be buffered, unbuffered or off" >&2
                 exit 1 ;;

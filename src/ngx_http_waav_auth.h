@@ -32,6 +32,10 @@ char *ngx_http_waav_auth_jwt_jwks(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_waav_auth_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_waav_auth_add_variables(ngx_conf_t *cf);
 
+/* a token from a /ws auth message (see ngx_http_waav_auth.c) */
+ngx_int_t ngx_http_waav_auth_check(ngx_http_request_t *r, ngx_str_t *token,
+    const char **message);
+
 /* a token nginx refused as too large: 401; NGX_DECLINED when not one */
 ngx_int_t ngx_http_waav_auth_header_filter(ngx_http_request_t *r);
 

@@ -9,7 +9,8 @@
  *
  * One filter of each kind, dispatching by request:
  *   - a provider subrequest: the TTS concern watches its answer (streamed),
- *     the STT concern bounds it (in memory);
+ *     a /ws session takes a speak's audio into frames, the STT concern
+ *     bounds an answer kept in memory;
  *   - the main request: a token nginx refused as too large becomes the
  *     auth 401, nginx's own error pages become JSON;
  *   - the client body, as it arrives: the STT concern keeps its first bytes.
@@ -22,6 +23,7 @@
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_stt.h"
 #include "ngx_http_waav_tts.h"
+#include "ngx_http_waav_ws.h"
 
 
 static ngx_int_t ngx_http_waav_filter_init(ngx_conf_t *cf);
@@ -75,6 +77,12 @@ ngx_http_waav_header_filter(ngx_http_request_t *r)
             return rc;
         }
 
+        rc = ngx_http_waav_ws_tts_header_filter(r);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
         return r->subrequest_in_memory ? ngx_http_waav_stt_header_filter(r)
                                        : ngx_http_waav_tts_header_filter(r);
     }
@@ -96,6 +104,12 @@ ngx_http_waav_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     if (r != r->main) {
         rc = ngx_http_waav_cred_body_filter(r, in);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        rc = ngx_http_waav_ws_tts_body_filter(r, in);
 
         if (rc != NGX_DECLINED) {
             return rc;

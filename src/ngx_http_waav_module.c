@@ -13,6 +13,7 @@
 #include "ngx_http_waav_stt.h"
 #include "ngx_http_waav_tts.h"
 #include "ngx_http_waav_util.h"
+#include "ngx_http_waav_ws.h"
 
 
 static ngx_int_t ngx_http_waav_preconfiguration(ngx_conf_t *cf);
@@ -55,6 +56,20 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       ngx_http_waav_stt,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("waav_ws"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_waav_ws,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_ws_idle_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_waav_loc_conf_t, ws_idle_timeout),
       NULL },
 
     { ngx_string("waav_stt_max_size"),
@@ -230,7 +245,8 @@ ngx_http_waav_preconfiguration(ngx_conf_t *cf)
 {
     if (ngx_http_waav_tts_add_variables(cf) != NGX_OK
         || ngx_http_waav_auth_add_variables(cf) != NGX_OK
-        || ngx_http_waav_limit_add_variables(cf) != NGX_OK)
+        || ngx_http_waav_limit_add_variables(cf) != NGX_OK
+        || ngx_http_waav_ws_add_variables(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -280,6 +296,7 @@ ngx_http_waav_create_loc_conf(ngx_conf_t *cf)
     conf->stt_max_size = NGX_CONF_UNSET_SIZE;
     conf->stt_poll_interval = NGX_CONF_UNSET_MSEC;
     conf->stt_poll_timeout = NGX_CONF_UNSET_MSEC;
+    conf->ws_idle_timeout = NGX_CONF_UNSET_MSEC;
     conf->auth = NGX_CONF_UNSET;
     conf->limit_log_level = NGX_CONF_UNSET_UINT;
 
@@ -380,6 +397,10 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     ngx_conf_merge_value(conf->auth, prev->auth, 0);
+
+    /* WaaV closes a session after 300 s without a frame from the client */
+    ngx_conf_merge_msec_value(conf->ws_idle_timeout, prev->ws_idle_timeout,
+                              300000);
 
     if (conf->auth == 1) {
         ngx_http_waav_note_auth(cf);

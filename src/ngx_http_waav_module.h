@@ -73,6 +73,10 @@ typedef struct {
     ngx_msec_t   stt_poll_interval;         /* AssemblyAI's polling */
     ngx_msec_t   stt_poll_timeout;
 
+    /* waav_ws; its idle timeout */
+    ngx_flag_t   ws;
+    ngx_msec_t   ws_idle_timeout;
+
     /* waav_auth on|off; in a server's own conf: on in some location of it
      * (nginx refuses an oversized token before a location is chosen) */
     ngx_flag_t   auth;
@@ -93,10 +97,12 @@ typedef struct {
     void        *tts;                       /* ngx_http_waav_tts_ctx_t */
     void        *stt;                       /* ngx_http_waav_stt_ctx_t */
     void        *cred;                      /* ngx_http_waav_cred_ctx_t */
+    void        *ws;                        /* ngx_http_waav_ws_t */
 
     ngx_str_t    tenant;                    /* $waav_tenant */
     const char  *auth_method;               /* $waav_auth_method */
     unsigned     auth_done:1;
+    unsigned     auth_pending:1;            /* /ws: an auth message due */
 
     unsigned     limit_done:1;
     unsigned     limit_status:2;            /* $waav_limit_status */

@@ -375,34 +375,30 @@ ngx_http_waav_retry_after(ngx_http_request_t *sr)
  * Retry-After; any other status, 502 PROVIDER_ERROR with the provider's
  * message, the key redacted.
  */
-ngx_int_t
-ngx_http_waav_provider_error(ngx_http_request_t *r, ngx_http_waav_provider_t *p,
-    ngx_http_waav_failure_t *f)
+void
+ngx_http_waav_provider_failure(ngx_http_request_t *r,
+    ngx_http_waav_provider_t *p, ngx_http_waav_failure_t *f, waav_err_t *err)
 {
     char        msg[WAAV_ERRMSG_MAX + 1];
     size_t      len;
     ngx_str_t  *name;
-    waav_err_t  err;
-
-    static ngx_str_t  retry_after = ngx_string("Retry-After");
-    static ngx_str_t  one = ngx_string("1");
 
     name = &p->name;
 
     if (f->status == 0) {
         if (f->rc == NGX_HTTP_GATEWAY_TIME_OUT) {
-            waav_err_set(&err, NGX_HTTP_GATEWAY_TIME_OUT, "PROVIDER_TIMEOUT",
+            waav_err_set(err, NGX_HTTP_GATEWAY_TIME_OUT, "PROVIDER_TIMEOUT",
                          "Provider %.*s did not answer in time",
                          (int) name->len, name->data);
 
         } else {
-            waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_ERROR",
+            waav_err_set(err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_ERROR",
                          "Could not reach provider %.*s",
                          (int) name->len, name->data);
         }
 
     } else if (f->status >= 200 && f->status < 300) {
-        waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_BAD_RESPONSE",
+        waav_err_set(err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_BAD_RESPONSE",
                      "Provider %.*s returned %s", (int) name->len, name->data,
                      f->empty);
 
@@ -417,28 +413,43 @@ ngx_http_waav_provider_error(ngx_http_request_t *r, ngx_http_waav_provider_t *p,
                                     sizeof(msg));
 
         if (f->status == NGX_HTTP_TOO_MANY_REQUESTS) {
-            if (ngx_http_waav_add_header(r, &retry_after,
-                                         f->retry_after.len
-                                         ? &f->retry_after : &one)
-                != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            waav_err_set(&err, NGX_HTTP_TOO_MANY_REQUESTS,
+            waav_err_set(err, NGX_HTTP_TOO_MANY_REQUESTS,
                          "PROVIDER_RATE_LIMITED",
                          "Provider %.*s is rate limiting: %.*s",
                          (int) name->len, name->data, (int) len, msg);
 
         } else {
-            waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_ERROR",
+            waav_err_set(err, NGX_HTTP_BAD_GATEWAY, "PROVIDER_ERROR",
                          "Provider %.*s answered %lu: %.*s",
                          (int) name->len, name->data,
                          (unsigned long) f->status, (int) len, msg);
         }
     }
 
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s", err.message);
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "waav: %s",
+                  err->message);
+}
+
+
+ngx_int_t
+ngx_http_waav_provider_error(ngx_http_request_t *r, ngx_http_waav_provider_t *p,
+    ngx_http_waav_failure_t *f)
+{
+    waav_err_t  err;
+
+    static ngx_str_t  retry_after = ngx_string("Retry-After");
+    static ngx_str_t  one = ngx_string("1");
+
+    ngx_http_waav_provider_failure(r, p, f, &err);
+
+    if (err.status == NGX_HTTP_TOO_MANY_REQUESTS
+        && ngx_http_waav_add_header(r, &retry_after,
+                                    f->retry_after.len ? &f->retry_after
+                                                       : &one)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return ngx_http_waav_send_err(r, &err);
 }

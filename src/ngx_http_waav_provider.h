@@ -55,6 +55,9 @@ ngx_int_t ngx_http_waav_call(ngx_http_request_t *r,
     ngx_http_waav_provider_t *pv, waav_http_req_t *preq, ngx_chain_t *body,
     off_t len, ngx_http_post_subrequest_pt handler, void *data,
     ngx_uint_t flags, ngx_http_request_t **psr);
+/* what a failed call tells the client (logged; a refused token dropped) */
+void ngx_http_waav_provider_failure(ngx_http_request_t *r,
+    ngx_http_waav_provider_t *p, ngx_http_waav_failure_t *f, waav_err_t *err);
 ngx_int_t ngx_http_waav_provider_error(ngx_http_request_t *r,
     ngx_http_waav_provider_t *p, ngx_http_waav_failure_t *f);
 ngx_str_t ngx_http_waav_retry_after(ngx_http_request_t *sr);

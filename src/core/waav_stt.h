@@ -87,6 +87,11 @@ struct waav_stt_adapter_s {
     const char         *default_model;
     int                 multipart;  /* the audio goes as a "file" part */
 
+    /* 1: WaaV's /ws transcribes with this REST API, the session's audio
+     * buffered and sent at once (openai, groq); 0: /ws needs a streaming
+     * connection to the provider */
+    int                 ws_buffered;
+
     /* the model names (OpenAI's form) that belong to this provider,
      * NULL-terminated; a trailing '*' is any name so starting */
     const char *const  *models;

@@ -1,0 +1,948 @@
+/*
+ * waav: waav_ws, the WebSocket of WaaV's real-time voice API.
+ *
+ *   location = /ws { waav_ws; }
+ *
+ * The content handler checks the upgrade (GET over HTTP/1.1, Upgrade:
+ * websocket, Connection: upgrade, Sec-WebSocket-Version: 13, a valid
+ * Sec-WebSocket-Key), answers 101 and keeps the request for the whole
+ * session, as nginx's upstream does with an upgraded connection: the
+ * connection's read and write events come here, frames are read and
+ * written by the core's wslay framing (src/core/waav_ws_conn.c) through
+ * the connection's own recv and send, never blocking.  Auth and limits ran
+ * before, in their phases, as for every route: a concurrency slot is held
+ * as long as the session.
+ *
+ * A session ends when the client closes (or vanishes), on a fatal error
+ * (an error message and a close), after waav_ws_idle_timeout without a
+ * frame from the client, or when a stopping worker's
+ * worker_shutdown_timeout expires (close 1001).  Provider calls in flight
+ * are then cancelled and what they were charged is refunded.
+ */
+
+#include "ngx_http_waav_module.h"
+#include "ngx_http_waav_response.h"
+#include "ngx_http_waav_util.h"
+#include "ngx_http_waav_ws.h"
+
+
+#define NGX_HTTP_UPGRADE_REQUIRED    426
+
+/* how long a close waits for the client's */
+#define NGX_HTTP_WAAV_WS_CLOSE_WAIT  5000
+
+
+static ngx_int_t ngx_http_waav_ws_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_waav_ws_check(ngx_http_request_t *r,
+    ngx_str_t *key);
+static ngx_int_t ngx_http_waav_ws_upgrade(ngx_http_request_t *r,
+    ngx_http_waav_ws_t *ws, ngx_str_t *key);
+static void ngx_http_waav_ws_read_handler(ngx_event_t *rev);
+static void ngx_http_waav_ws_write_handler(ngx_event_t *wev);
+static void ngx_http_waav_ws_wake(ngx_http_request_t *r);
+static void ngx_http_waav_ws_write(ngx_http_waav_ws_t *ws);
+static void ngx_http_waav_ws_end(ngx_http_waav_ws_t *ws);
+static void ngx_http_waav_ws_cleanup(void *data);
+static ngx_int_t ngx_http_waav_ws_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_http_variable_t  ngx_http_waav_ws_vars[] = {
+
+    { ngx_string("waav_ws_duration"), NULL, ngx_http_waav_ws_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("waav_ws_frames_in"), NULL, ngx_http_waav_ws_variable, 1,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("waav_ws_frames_out"), NULL, ngx_http_waav_ws_variable, 2,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("waav_ws_bytes_in"), NULL, ngx_http_waav_ws_variable, 3,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("waav_ws_bytes_out"), NULL, ngx_http_waav_ws_variable, 4,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+char *
+ngx_http_waav_ws(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_waav_loc_conf_t  *wlcf = conf;
+
+    ngx_http_waav_unused(cmd);
+
+    wlcf->ws = 1;
+
+    return ngx_http_waav_set_handler(cf, wlcf, ngx_http_waav_ws_handler);
+}
+
+
+ngx_http_waav_ws_t *
+ngx_http_waav_ws_get(ngx_http_request_t *r)
+{
+    ngx_http_waav_ctx_t  *ctx;
+
+    ctx = ngx_http_waav_find_ctx(r->main);
+
+    return ctx ? ctx->ws : NULL;
+}
+
+
+/* --- the upgrade --------------------------------------------------------- */
+
+static ngx_int_t
+ngx_http_waav_ws_handler(ngx_http_request_t *r)
+{
+    ngx_int_t             rc;
+    ngx_str_t             key;
+    ngx_pool_cleanup_t   *cln;
+    ngx_http_waav_ws_t   *ws;
+    ngx_http_waav_ctx_t  *ctx;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    if (r->method != NGX_HTTP_GET) {
+        return ngx_http_waav_not_allowed(r, "GET", "GET");
+    }
+
+    ngx_str_null(&key);
+
+    rc = ngx_http_waav_ws_check(r, &key);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ctx = ngx_http_waav_get_ctx(r);
+    ws = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_ws_t));
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+
+    if (ctx == NULL || ws == NULL || cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ws->request = r;
+    ws->start = ngx_current_msec;
+    ngx_queue_init(&ws->speaks);
+
+    cln->handler = ngx_http_waav_ws_cleanup;
+    cln->data = ws;
+
+    ctx->ws = ws;
+
+    return ngx_http_waav_ws_upgrade(r, ws, &key);
+}
+
+
+/* 1 when the comma-separated header value has the token (any case) */
+static ngx_flag_t
+ngx_http_waav_ws_has_token(ngx_table_elt_t *h, const char *token)
+{
+    size_t   len;
+    u_char  *p, *last, *start;
+
+    if (h == NULL) {
+        return 0;
+    }
+
+    len = ngx_strlen(token);
+    p = h->value.data;
+    last = p + h->value.len;
+
+    while (p < last) {
+        while (p < last && (*p == ' ' || *p == '\t' || *p == ',')) {
+            p++;
+        }
+
+        start = p;
+
+        while (p < last && *p != ',' && *p != ' ' && *p != '\t') {
+            p++;
+        }
+
+        if ((size_t) (p - start) == len
+            && ngx_strncasecmp(start, (u_char *) token, len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static ngx_table_elt_t *
+ngx_http_waav_ws_header(ngx_http_request_t *r, const char *name)
+{
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_waav_ws_refuse(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message)
+{
+    static ngx_str_t  version = ngx_string("Sec-WebSocket-Version");
+    static ngx_str_t  thirteen = ngx_string("13");
+    static ngx_str_t  upgrade = ngx_string("Upgrade");
+    static ngx_str_t  websocket = ngx_string("websocket");
+
+    if (status == NGX_HTTP_UPGRADE_REQUIRED
+        && (ngx_http_waav_add_header(r, &version, &thirteen) != NGX_OK
+            || ngx_http_waav_add_header(r, &upgrade, &websocket) != NGX_OK))
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_waav_send_error(r, status, message, ngx_strlen(message),
+                                    status == NGX_HTTP_UPGRADE_REQUIRED
+                                    ? "UPGRADE_REQUIRED" : "INVALID_REQUEST");
+}
+
+
+/* RFC 6455 4.2.1: what an opening handshake must carry */
+static ngx_int_t
+ngx_http_waav_ws_check(ngx_http_request_t *r, ngx_str_t *key)
+{
+    ngx_table_elt_t  *h;
+
+    if (r->http_version != NGX_HTTP_VERSION_11
+#if (NGX_HTTP_V2)
+        || r->stream
+#endif
+       )
+    {
+        return ngx_http_waav_ws_refuse(r, NGX_HTTP_UPGRADE_REQUIRED,
+                   "A WebSocket needs an HTTP/1.1 upgrade");
+    }
+
+    if (!ngx_http_waav_ws_has_token(r->headers_in.upgrade, "websocket")) {
+        return ngx_http_waav_ws_refuse(r, NGX_HTTP_UPGRADE_REQUIRED,
+                   "Expected a WebSocket upgrade (Upgrade: websocket)");
+    }
+
+    if (!ngx_http_waav_ws_has_token(r->headers_in.connection, "upgrade")) {
+        return ngx_http_waav_ws_refuse(r, NGX_HTTP_BAD_REQUEST,
+                   "Expected Connection: upgrade");
+    }
+
+    h = ngx_http_waav_ws_header(r, "Sec-WebSocket-Version");
+
+    if (h == NULL || h->value.len != 2
+        || ngx_strncmp(h->value.data, "13", 2) != 0)
+    {
+        return ngx_http_waav_ws_refuse(r, NGX_HTTP_UPGRADE_REQUIRED,
+                   "Sec-WebSocket-Version must be 13");
+    }
+
+    h = ngx_http_waav_ws_header(r, "Sec-WebSocket-Key");
+
+    if (h == NULL || !waav_ws_key_valid((char *) h->value.data, h->value.len))
+    {
+        return ngx_http_waav_ws_refuse(r, NGX_HTTP_BAD_REQUEST,
+                   "Sec-WebSocket-Key must be 16 bytes in base64");
+    }
+
+    /* a request body would be read as frames */
+    if (r->headers_in.content_length_n > 0 || r->headers_in.chunked) {
+        return ngx_http_waav_ws_refuse(r, NGX_HTTP_BAD_REQUEST,
+                   "A WebSocket upgrade has no body");
+    }
+
+    *key = h->value;
+
+    return NGX_OK;
+}
+
+
+/* --- the transport ------------------------------------------------------- */
+
+static ssize_t
+ngx_http_waav_ws_recv(void *data, uint8_t *buf, size_t len)
+{
+    ngx_http_waav_ws_t *ws = data;
+
+    size_t               n;
+    ssize_t              rc;
+    ngx_buf_t           *b;
+    ngx_connection_t    *c;
+
+    c = ws->request->connection;
+    b = ws->request->header_in;
+
+    /* frames the client sent right behind its handshake */
+    if (b && b->pos < b->last) {
+        n = ngx_min(len, (size_t) (b->last - b->pos));
+        ngx_memcpy(buf, b->pos, n);
+        b->pos += n;
+        ws->bytes_in += n;
+        return n;
+    }
+
+    rc = c->recv(c, buf, len);
+
+    if (rc == NGX_AGAIN) {
+        return WAAV_WS_IO_AGAIN;
+    }
+
+    if (rc == NGX_ERROR) {
+        return WAAV_WS_IO_ERROR;
+    }
+
+    ws->bytes_in += rc;
+
+    return rc;
+}
+
+
+static ssize_t
+ngx_http_waav_ws_send(void *data, const uint8_t *buf, size_t len)
+{
+    ngx_http_waav_ws_t *ws = data;
+
+    ssize_t             rc;
+    ngx_connection_t   *c;
+
+    c = ws->request->connection;
+
+    rc = c->send(c, (u_char *) buf, len);
+
+    if (rc == NGX_AGAIN) {
+        return WAAV_WS_IO_AGAIN;
+    }
+
+    if (rc == NGX_ERROR) {
+        return WAAV_WS_IO_ERROR;
+    }
+
+    ws->bytes_out += rc;
+
+    return rc;
+}
+
+
+static void
+ngx_http_waav_ws_on_text(void *data, const char *msg, size_t len)
+{
+    ngx_http_waav_ws_t *ws = data;
+
+    ws->frames_in++;
+    ngx_http_waav_ws_message(ws, msg, len);
+}
+
+
+static void
+ngx_http_waav_ws_on_text_too_large(void *data, uint64_t len)
+{
+    ngx_http_waav_ws_t *ws = data;
+
+    char  msg[128];
+
+    ws->frames_in++;
+
+    ngx_snprintf((u_char *) msg, sizeof(msg),
+                 "Message too large: %uL bytes (max %d bytes)%Z",
+                 len, WAAV_WS_TEXT_MAX);
+
+    (void) ngx_http_waav_ws_send_error(ws, msg);
+}
+
+
+static int
+ngx_http_waav_ws_on_binary(void *data, const uint8_t *p, size_t len,
+    int first)
+{
+    ngx_http_waav_ws_t *ws = data;
+
+    return ngx_http_waav_ws_stt_audio(ws, p, len, first) == NGX_OK ? 0 : -1;
+}
+
+
+static void
+ngx_http_waav_ws_on_binary_end(void *data, uint64_t len)
+{
+    ngx_http_waav_ws_t *ws = data;
+
+    ws->frames_in++;
+    ngx_http_waav_ws_stt_audio_end(ws, len);
+}
+
+
+static void
+ngx_http_waav_ws_on_closed(void *data, unsigned code)
+{
+    ngx_http_waav_ws_t *ws = data;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ws->request->connection->log, 0,
+                   "waav ws: the client closed (%ui)", (ngx_uint_t) code);
+
+    ws->closing = 1;
+}
+
+
+static const waav_ws_io_t  ngx_http_waav_ws_io = {
+    ngx_http_waav_ws_recv,
+    ngx_http_waav_ws_send,
+    ngx_http_waav_ws_on_text,
+    ngx_http_waav_ws_on_text_too_large,
+    ngx_http_waav_ws_on_binary,
+    ngx_http_waav_ws_on_binary_end,
+    ngx_http_waav_ws_on_closed
+};
+
+
+static ngx_int_t
+ngx_http_waav_ws_upgrade(ngx_http_request_t *r, ngx_http_waav_ws_t *ws,
+    ngx_str_t *key)
+{
+    char                        accept[29];
+    ngx_int_t                   rc;
+    ngx_str_t                   value;
+    ngx_connection_t           *c;
+    ngx_http_waav_ctx_t        *ctx;
+    ngx_http_core_loc_conf_t   *clcf;
+    ngx_http_waav_loc_conf_t   *wlcf;
+
+    static ngx_str_t  upgrade = ngx_string("Upgrade");
+    static ngx_str_t  websocket = ngx_string("websocket");
+    static ngx_str_t  name = ngx_string("Sec-WebSocket-Accept");
+
+    c = r->connection;
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+
+    ws->conn = waav_ws_conn_new(&ngx_http_waav_ws_io, ws);
+    if (ws->conn == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    waav_ws_accept((char *) key->data, key->len, accept);
+    value.data = (u_char *) accept;
+    value.len = 28;
+
+    if (ngx_http_waav_add_header(r, &upgrade, &websocket) != NGX_OK
+        || ngx_http_waav_add_header(r, &name, &value) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = NGX_HTTP_SWITCHING_PROTOCOLS;
+    ngx_str_set(&r->headers_out.status_line, "101 Switching Protocols");
+    r->headers_out.content_length_n = -1;
+    r->keepalive = 0;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_send_special(r, NGX_HTTP_FLUSH) == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    c->log->action = "in a waav WebSocket session";
+
+    if (clcf->tcp_nodelay && ngx_tcp_nodelay(c) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "waav ws: upgraded, the session begins");
+
+    /* the request lives until the session ends (ngx_http_waav_ws_end) */
+    r->main->count++;
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_waav_ws_wake;
+    c->read->handler = ngx_http_waav_ws_read_handler;
+    c->write->handler = ngx_http_waav_ws_write_handler;
+
+    ngx_add_timer(c->read, wlcf->ws_idle_timeout);
+
+    ctx = ngx_http_waav_find_ctx(r);
+
+    if (ctx->auth_pending
+        && ngx_http_waav_ws_send_text(ws, WAAV_WS_AUTH_REQUIRED,
+                                      sizeof(WAAV_WS_AUTH_REQUIRED) - 1)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* frames that came with the handshake, and the auth_required */
+    ngx_post_event(c->read, &ngx_posted_events);
+    ngx_http_waav_ws_flush(ws);
+
+    return NGX_DONE;
+}
+
+
+/* --- the connection's events --------------------------------------------- */
+
+static void
+ngx_http_waav_ws_read_handler(ngx_event_t *rev)
+{
+    ngx_connection_t           *c;
+    ngx_http_request_t         *r;
+    ngx_http_waav_ws_t         *ws;
+    ngx_http_waav_loc_conf_t   *wlcf;
+
+    c = rev->data;
+    r = ((ngx_http_request_t *) c->data)->main;
+    ws = ngx_http_waav_ws_get(r);
+
+    if (ws == NULL || ws->finished) {
+        return;
+    }
+
+    if (c->close) {
+        /* the worker stops and worker_shutdown_timeout is over */
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                       "waav ws: the worker stops the session");
+        ngx_http_waav_ws_close(ws, WAAV_WS_CLOSE_GOING_AWAY);
+        (void) waav_ws_conn_write(ws->conn);
+        ngx_http_waav_ws_end(ws);
+        goto done;
+    }
+
+    if (rev->timedout) {
+        rev->timedout = 0;
+
+        if (ws->closing) {
+            /* the client never answered the close */
+            ngx_http_waav_ws_end(ws);
+            goto done;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "waav: WebSocket session idle, closed");
+        ngx_http_waav_ws_fail(ws, "Connection closed due to inactivity",
+                              WAAV_WS_CLOSE_NORMAL);
+        goto done;
+    }
+
+    if (waav_ws_conn_read(ws->conn) != 0) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                       "waav ws: the client's bytes end the session");
+        ws->closing = 1;
+    }
+
+    if (!ws->closing && !ws->finished) {
+        wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+        ngx_add_timer(rev, wlcf->ws_idle_timeout);
+    }
+
+    if (!ws->finished && ngx_handle_read_event(rev, 0) != NGX_OK) {
+        ngx_http_waav_ws_end(ws);
+        goto done;
+    }
+
+    ngx_http_waav_ws_write(ws);
+
+done:
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_waav_ws_write_handler(ngx_event_t *wev)
+{
+    ngx_connection_t    *c;
+    ngx_http_request_t  *r;
+    ngx_http_waav_ws_t  *ws;
+
+    c = wev->data;
+    r = ((ngx_http_request_t *) c->data)->main;
+    ws = ngx_http_waav_ws_get(r);
+
+    if (ws == NULL || ws->finished) {
+        return;
+    }
+
+    if (wev->timedout) {
+        /* the client stopped reading: what waits for it is dropped */
+        ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
+                      "waav: WebSocket client stopped reading, %uz bytes "
+                      "queued", waav_ws_conn_queued(ws->conn));
+        c->timedout = 1;
+        ngx_http_waav_ws_end(ws);
+        goto done;
+    }
+
+    ngx_http_waav_ws_write(ws);
+
+done:
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* the request's own wake-up: a provider call ended (posted by nginx when a
+ * subrequest finishes) */
+static void
+ngx_http_waav_ws_wake(ngx_http_request_t *r)
+{
+    ngx_http_waav_ws_t  *ws;
+
+    ws = ngx_http_waav_ws_get(r);
+
+    if (ws == NULL || ws->finished) {
+        return;
+    }
+
+    ngx_http_waav_ws_tts_wake(ws);
+    ngx_http_waav_ws_stt_wake(ws);
+    ngx_http_waav_ws_write(ws);
+}
+
+
+/* --- sending --------------------------------------------------------------- */
+
+ngx_int_t
+ngx_http_waav_ws_send_text(ngx_http_waav_ws_t *ws, const char *p, size_t len)
+{
+    if (ws->closing || ws->finished) {
+        return NGX_OK;
+    }
+
+    if (waav_ws_conn_text(ws->conn, p, len) != 0) {
+        return NGX_ERROR;
+    }
+
+    ws->frames_out++;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_waav_ws_send_binary(ngx_http_waav_ws_t *ws, const u_char *p,
+    size_t len)
+{
+    if (ws->closing || ws->finished) {
+        return NGX_OK;
+    }
+
+    if (waav_ws_conn_binary(ws->conn, p, len) != 0) {
+        return NGX_ERROR;
+    }
+
+    ws->frames_out++;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_waav_ws_send_error(ngx_http_waav_ws_t *ws, const char *message)
+{
+    char          *msg;
+    size_t         len;
+    waav_alloc_t   a;
+    ngx_int_t      rc;
+    ngx_pool_t    *pool;
+
+    pool = ngx_create_pool(1024, ws->request->connection->log);
+    if (pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_waav_allocator(pool, &a);
+
+    msg = waav_ws_error(&a, message, &len);
+
+    rc = msg ? ngx_http_waav_ws_send_text(ws, msg, len) : NGX_ERROR;
+
+    ngx_destroy_pool(pool);
+
+    return rc;
+}
+
+
+void
+ngx_http_waav_ws_fail(ngx_http_waav_ws_t *ws, const char *message,
+    unsigned code)
+{
+    (void) ngx_http_waav_ws_send_error(ws, message);
+    ngx_http_waav_ws_close(ws, code);
+}
+
+
+void
+ngx_http_waav_ws_close(ngx_http_waav_ws_t *ws, unsigned code)
+{
+    ngx_connection_t  *c;
+
+    if (ws->closing || ws->finished) {
+        return;
+    }
+
+    c = ws->request->connection;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "waav ws: closing (%ui)", (ngx_uint_t) code);
+
+    ngx_http_waav_ws_session_stop(ws);
+
+    (void) waav_ws_conn_close(ws->conn, code);
+    ws->closing = 1;
+
+    /* the client's close is awaited a while, no longer */
+    ngx_add_timer(c->read, NGX_HTTP_WAAV_WS_CLOSE_WAIT);
+}
+
+
+void
+ngx_http_waav_ws_flush(ngx_http_waav_ws_t *ws)
+{
+    ngx_connection_t  *c;
+
+    if (ws->finished) {
+        return;
+    }
+
+    c = ws->request->connection;
+
+    if (!c->write->posted) {
+        ngx_post_event(c->write, &ngx_posted_events);
+    }
+}
+
+
+/* sends what is queued; ends the session when it is over */
+static void
+ngx_http_waav_ws_write(ngx_http_waav_ws_t *ws)
+{
+    ngx_connection_t           *c;
+    ngx_http_core_loc_conf_t   *clcf;
+
+    if (ws->finished) {
+        return;
+    }
+
+    c = ws->request->connection;
+
+    if (waav_ws_conn_write(ws->conn) != 0) {
+        c->error = 1;
+        ngx_http_waav_ws_end(ws);
+        return;
+    }
+
+    if (waav_ws_conn_want_write(ws->conn)) {
+        if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
+            ngx_http_waav_ws_end(ws);
+            return;
+        }
+
+        if (!c->write->timer_set) {
+            clcf = ngx_http_get_module_loc_conf(ws->request,
+                                                ngx_http_core_module);
+            ngx_add_timer(c->write, clcf->send_timeout);
+        }
+
+    } else if (c->write->timer_set) {
+        ngx_del_timer(c->write);
+    }
+
+    if (ws->backpressure
+        && waav_ws_conn_queued(ws->conn) < NGX_HTTP_WAAV_WS_HIGH_WATER / 2)
+    {
+        ngx_http_waav_ws_tts_resume_output(ws);
+    }
+
+    if (waav_ws_conn_finished(ws->conn)
+        || (ws->closing && !waav_ws_conn_want_write(ws->conn)
+            && waav_ws_conn_close_sent(ws->conn)
+            && !waav_ws_conn_want_read(ws->conn))
+        || (!waav_ws_conn_want_read(ws->conn)
+            && !waav_ws_conn_want_write(ws->conn)))
+    {
+        ngx_http_waav_ws_end(ws);
+    }
+}
+
+
+/* --- the end ---------------------------------------------------------------- */
+
+static void
+ngx_http_waav_ws_end(ngx_http_waav_ws_t *ws)
+{
+    ngx_http_request_t  *r;
+
+    if (ws->finished) {
+        return;
+    }
+
+    r = ws->request;
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav ws: session over: frames in %ui out %ui, "
+                   "bytes in %uL out %uL", ws->frames_in, ws->frames_out,
+                   ws->bytes_in, ws->bytes_out);
+
+    ngx_http_waav_ws_session_stop(ws);
+    ws->finished = 1;
+
+    if (r->connection->read->timer_set) {
+        ngx_del_timer(r->connection->read);
+    }
+
+    if (r->connection->write->timer_set) {
+        ngx_del_timer(r->connection->write);
+    }
+
+    /* provider calls in flight are torn down with the request (nginx
+     * terminates it: their cleanups run); the status logged stays 101 */
+    ngx_http_finalize_request(r, NGX_ERROR);
+}
+
+
+static void
+ngx_http_waav_ws_cleanup(void *data)
+{
+    ngx_http_waav_ws_t *ws = data;
+
+    ngx_queue_t               *q;
+    ngx_http_waav_ws_speak_t  *s;
+
+    while (!ngx_queue_empty(&ws->speaks)) {
+        q = ngx_queue_head(&ws->speaks);
+        ngx_queue_remove(q);
+        s = ngx_queue_data(q, ngx_http_waav_ws_speak_t, queue);
+        ngx_free(s);
+    }
+
+    if (ws->job) {
+        if (ws->job->speak) {
+            ngx_free(ws->job->speak);
+        }
+
+        if (ws->job->pool) {
+            ngx_destroy_pool(ws->job->pool);
+        }
+
+        ws->job = NULL;
+    }
+
+    ngx_http_waav_ws_stt_free(ws);
+
+    if (ws->config_pool) {
+        ngx_destroy_pool(ws->config_pool);
+        ws->config_pool = NULL;
+    }
+
+    if (ws->conn) {
+        waav_ws_conn_free(ws->conn);
+        ws->conn = NULL;
+    }
+}
+
+
+/* --- $waav_ws_* ------------------------------------------------------------- */
+
+static ngx_int_t
+ngx_http_waav_ws_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char              *p;
+    ngx_msec_int_t       ms;
+    ngx_http_waav_ws_t  *ws;
+
+    ws = ngx_http_waav_ws_get(r);
+
+    if (ws == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 8);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->data = p;
+
+    switch (data) {
+
+    case 0:
+        ms = (ngx_msec_int_t) (ngx_current_msec - ws->start);
+        ms = ngx_max(ms, 0);
+        p = ngx_sprintf(p, "%T.%03M", (time_t) ms / 1000, ms % 1000);
+        break;
+
+    case 1:
+        p = ngx_sprintf(p, "%ui", ws->frames_in);
+        break;
+
+    case 2:
+        p = ngx_sprintf(p, "%ui", ws->frames_out);
+        break;
+
+    case 3:
+        p = ngx_sprintf(p, "%uL", ws->bytes_in);
+        break;
+
+    default:
+        p = ngx_sprintf(p, "%uL", ws->bytes_out);
+        break;
+    }
+
+    v->len = p - v->data;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_waav_ws_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_waav_ws_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}

@@ -1,0 +1,179 @@
+/*
+ * waav: waav_ws, WaaV's real-time voice WebSocket (/ws).
+ *
+ * One main request lives for the whole session.  Its concerns:
+ *   ngx_http_waav_ws.c          the upgrade, the connection's events,
+ *                               framing (src/core/waav_ws_conn.c), the
+ *                               idle timer, the end of the session;
+ *   ngx_http_waav_ws_session.c  the client's messages: auth, config,
+ *                               speak, clear, ping, ...;
+ *   ngx_http_waav_ws_tts.c      speak: one provider call at a time through
+ *                               the provider's internal location, its
+ *                               audio cut into frames as it arrives;
+ *   ngx_http_waav_ws_stt.c      audio from the client, transcribed by a
+ *                               REST provider when flushed.
+ */
+
+#ifndef NGX_HTTP_WAAV_WS_H
+#define NGX_HTTP_WAAV_WS_H
+
+#include "ngx_http_waav_module.h"
+#include "ngx_http_waav_provider.h"
+#include "ngx_http_waav_xform.h"
+#include "waav_ws_conn.h"
+#include "waav_ws_msg.h"
+
+
+/* outbound bytes queued above which a speak's audio waits */
+#define NGX_HTTP_WAAV_WS_HIGH_WATER  (512 * 1024)
+
+/* buffered audio transcribed at this size without a flush (WaaV's) */
+#define NGX_HTTP_WAAV_WS_STT_MAX     (20 * 1024 * 1024)
+
+
+typedef struct ngx_http_waav_ws_speak_s  ngx_http_waav_ws_speak_t;
+
+/* a queued or running speak (malloc()ed: a session outlives many) */
+struct ngx_http_waav_ws_speak_s {
+    ngx_queue_t                 queue;
+    size_t                      len;
+    unsigned                    allow_interruption:1;
+    u_char                      text[1];
+};
+
+
+/* the speak being synthesized */
+typedef struct {
+    ngx_http_waav_ws_speak_t   *speak;
+    ngx_pool_t                 *pool;           /* its provider request */
+    ngx_http_request_t         *sr;
+    waav_tts_req_t              req;
+    waav_tts_out_t              preq;
+    ngx_http_waav_xform_t       xform;
+    void                       *quota;          /* its tts_chars charge */
+
+    ngx_int_t                   rc;
+    ngx_uint_t                  status;
+    ngx_str_t                   retry_after;
+    ngx_str_t                   not_audio;
+    u_char                     *err;
+    size_t                      err_len;
+    size_t                      frame;          /* bytes of 10 ms; 0: as is */
+    size_t                      part_len;       /* of a frame, kept */
+    u_char                     *part;
+    uint64_t                    bytes;          /* audio sent */
+    ngx_chain_t                *pending;        /* audio the client's
+                                                 * queue has no room for */
+
+    unsigned                    header:1;
+    unsigned                    ok:1;
+    unsigned                    complete:1;
+    unsigned                    done:1;
+    unsigned                    cancelled:1;
+    unsigned                    cred_wait:1;
+} ngx_http_waav_ws_job_t;
+
+
+/* the transcription in flight (one at a time) */
+typedef struct {
+    ngx_pool_t                 *pool;
+    ngx_http_request_t         *sr;
+    ngx_http_waav_provider_t   *provider;
+    void                       *quota;          /* its stt_seconds charge */
+    u_char                     *audio;          /* what it carries */
+    size_t                      len;
+    ngx_int_t                   rc;
+    unsigned                    done:1;
+} ngx_http_waav_ws_stt_job_t;
+
+
+typedef struct {
+    ngx_http_request_t         *request;
+    waav_ws_conn_t             *conn;
+
+    /* the session's configuration (its own pool, replaced by a config) */
+    ngx_pool_t                 *config_pool;
+    ngx_str_t                   stream_id;
+    waav_tts_req_t              tts;
+    ngx_http_waav_provider_t   *tts_provider;
+    waav_ws_stt_config_t        stt;
+    ngx_http_waav_provider_t   *stt_provider;
+
+    /* TTS: queued speaks, the running one */
+    ngx_queue_t                 speaks;
+    ngx_http_waav_ws_job_t     *job;
+    ngx_msec_t                  uninterruptible_until;
+
+    /* STT: audio received (malloc()ed), the transcription in flight */
+    u_char                     *audio;
+    size_t                      audio_len;
+    size_t                      audio_size;
+    size_t                      audio_mark;     /* the binary message's */
+    ngx_http_waav_ws_stt_job_t *stt_job;
+    unsigned                    stt_flush:1;    /* flush when possible */
+    unsigned                    audio_drop:1;   /* a message over 5 MiB */
+
+    /* the access log's: frames and bytes each way */
+    ngx_uint_t                  frames_in;
+    ngx_uint_t                  frames_out;
+    uint64_t                    bytes_in;
+    uint64_t                    bytes_out;
+    ngx_msec_t                  start;
+
+    unsigned                    configured:1;   /* ready was sent */
+    unsigned                    audio_on:1;
+    unsigned                    closing:1;      /* a close is queued */
+    unsigned                    finished:1;     /* the request ended */
+    unsigned                    backpressure:1; /* a speak's audio waits */
+} ngx_http_waav_ws_t;
+
+
+char *ngx_http_waav_ws(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_waav_ws_add_variables(ngx_conf_t *cf);
+
+/* the session of the request r belongs to (r or a subrequest), or NULL */
+ngx_http_waav_ws_t *ngx_http_waav_ws_get(ngx_http_request_t *r);
+
+/* queue a message to the client; NGX_ERROR: out of memory (the session
+ * ends) */
+ngx_int_t ngx_http_waav_ws_send_text(ngx_http_waav_ws_t *ws, const char *p,
+    size_t len);
+ngx_int_t ngx_http_waav_ws_send_binary(ngx_http_waav_ws_t *ws,
+    const u_char *p, size_t len);
+ngx_int_t ngx_http_waav_ws_send_error(ngx_http_waav_ws_t *ws,
+    const char *message);
+/* an error message, then close with code */
+void ngx_http_waav_ws_fail(ngx_http_waav_ws_t *ws, const char *message,
+    unsigned code);
+/* queue a close (code 0: none): the session ends once it is sent */
+void ngx_http_waav_ws_close(ngx_http_waav_ws_t *ws, unsigned code);
+/* what is queued is sent from the connection's write event, posted (the
+ * session may end there, never under a caller's feet) */
+void ngx_http_waav_ws_flush(ngx_http_waav_ws_t *ws);
+
+/* ngx_http_waav_ws_session.c: a text message from the client */
+void ngx_http_waav_ws_message(ngx_http_waav_ws_t *ws, const char *p,
+    size_t len);
+/* the session's work ends (close, reconfig): speaks dropped */
+void ngx_http_waav_ws_session_stop(ngx_http_waav_ws_t *ws);
+
+/* ngx_http_waav_ws_tts.c */
+void ngx_http_waav_ws_tts_next(ngx_http_waav_ws_t *ws);
+void ngx_http_waav_ws_tts_clear(ngx_http_waav_ws_t *ws, ngx_uint_t force);
+void ngx_http_waav_ws_tts_wake(ngx_http_waav_ws_t *ws);
+void ngx_http_waav_ws_tts_resume_output(ngx_http_waav_ws_t *ws);
+ngx_int_t ngx_http_waav_ws_tts_header_filter(ngx_http_request_t *r);
+ngx_int_t ngx_http_waav_ws_tts_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+
+/* ngx_http_waav_ws_stt.c */
+ngx_flag_t ngx_http_waav_ws_stt_encoding_ok(waav_str_t enc);
+ngx_int_t ngx_http_waav_ws_stt_audio(ngx_http_waav_ws_t *ws,
+    const u_char *p, size_t len, ngx_uint_t first);
+void ngx_http_waav_ws_stt_audio_end(ngx_http_waav_ws_t *ws, uint64_t len);
+void ngx_http_waav_ws_stt_flush(ngx_http_waav_ws_t *ws);
+void ngx_http_waav_ws_stt_wake(ngx_http_waav_ws_t *ws);
+void ngx_http_waav_ws_stt_free(ngx_http_waav_ws_t *ws);
+
+
+#endif /* NGX_HTTP_WAAV_WS_H */

@@ -1,0 +1,488 @@
+/*
+ * waav: a /ws session's messages (waav-compat.md section 5.2-5.4).
+ *
+ * Each text message is parsed by the core (src/core/waav_ws_msg.c) into
+ * a pool of its own, destroyed once the message is handled, so a session
+ * of hours does not grow its request's pool; a config's pool is kept as
+ * the session's configuration until the next config replaces it.
+ */
+
+#include "ngx_http_waav_module.h"
+#include "ngx_http_waav_auth.h"
+#include "ngx_http_waav_util.h"
+#include "ngx_http_waav_ws.h"
+
+
+#define NGX_HTTP_WAAV_WS_MSG_POOL  4096
+
+#define NGX_HTTP_WAAV_WS_AUTH_FIRST                                          \
+    "Authentication required. Send auth message first."
+#define NGX_HTTP_WAAV_WS_AUDIO_OFF                                           \
+    "Audio processing is disabled. Send config message with audio=true "   \
+    "first."
+
+
+static ngx_int_t ngx_http_waav_ws_dispatch(ngx_http_waav_ws_t *ws,
+    waav_ws_msg_t *msg, ngx_pool_t **pool);
+static void ngx_http_waav_ws_auth(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg);
+static void ngx_http_waav_ws_ping(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
+    waav_alloc_t *a);
+static ngx_int_t ngx_http_waav_ws_config(ngx_http_waav_ws_t *ws,
+    waav_ws_msg_t *msg, waav_alloc_t *a);
+static void ngx_http_waav_ws_speak(ngx_http_waav_ws_t *ws,
+    waav_ws_msg_t *msg);
+
+
+void
+ngx_http_waav_ws_message(ngx_http_waav_ws_t *ws, const char *p, size_t len)
+{
+    waav_err_t            err;
+    waav_alloc_t          a;
+    waav_ws_msg_t         msg;
+    ngx_pool_t           *pool;
+    ngx_http_waav_ctx_t  *ctx;
+
+    if (ws->closing || ws->finished) {
+        return;
+    }
+
+    pool = ngx_create_pool(NGX_HTTP_WAAV_WS_MSG_POOL,
+                           ws->request->connection->log);
+    if (pool == NULL) {
+        ngx_http_waav_ws_close(ws, WAAV_WS_CLOSE_INTERNAL);
+        return;
+    }
+
+    ngx_http_waav_allocator(pool, &a);
+    ngx_memzero(&err, sizeof(waav_err_t));
+
+    if (waav_ws_msg_parse(&msg, p, len, &a, &err) != 0) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ws->request->connection->log, 0,
+                       "waav ws: message refused: %s", err.message);
+        (void) ngx_http_waav_ws_send_error(ws, err.message);
+        ngx_destroy_pool(pool);
+        return;
+    }
+
+    ctx = ngx_http_waav_find_ctx(ws->request);
+
+    if (ctx->auth_pending && msg.type != WAAV_WS_MSG_AUTH) {
+        ngx_http_waav_ws_fail(ws, NGX_HTTP_WAAV_WS_AUTH_FIRST,
+                              WAAV_WS_CLOSE_POLICY);
+        ngx_destroy_pool(pool);
+        return;
+    }
+
+    if (ngx_http_waav_ws_dispatch(ws, &msg, &pool) != NGX_OK) {
+        ngx_http_waav_ws_close(ws, WAAV_WS_CLOSE_INTERNAL);
+    }
+
+    if (pool) {
+        ngx_destroy_pool(pool);
+    }
+}
+
+
+/* NGX_ERROR ends the session (out of memory); a config that is kept takes
+ * the message's pool (*pool becomes NULL) */
+static ngx_int_t
+ngx_http_waav_ws_dispatch(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
+    ngx_pool_t **pool)
+{
+    char          buf[WAAV_WS_CUSTOM_TYPE_MAX + 64];
+    waav_alloc_t  a;
+
+    ngx_http_waav_allocator(*pool, &a);
+
+    switch (msg->type) {
+
+    case WAAV_WS_MSG_AUTH:
+        ngx_http_waav_ws_auth(ws, msg);
+        return NGX_OK;
+
+    case WAAV_WS_MSG_PING:
+        ngx_http_waav_ws_ping(ws, msg, &a);
+        return NGX_OK;
+
+    case WAAV_WS_MSG_CONFIG:
+        if (ngx_http_waav_ws_config(ws, msg, &a) == NGX_OK) {
+            if (ws->config_pool) {
+                ngx_destroy_pool(ws->config_pool);
+            }
+
+            ws->config_pool = *pool;
+            *pool = NULL;
+        }
+
+        return NGX_OK;
+
+    case WAAV_WS_MSG_SPEAK:
+        ngx_http_waav_ws_speak(ws, msg);
+        return NGX_OK;
+
+    case WAAV_WS_MSG_CLEAR:
+        ngx_http_waav_ws_tts_clear(ws, 0);
+        return NGX_OK;
+
+    case WAAV_WS_MSG_FLUSH:
+        if (!ws->audio_on) {
+            return ngx_http_waav_ws_send_error(ws, NGX_HTTP_WAAV_WS_AUDIO_OFF);
+        }
+
+        ngx_http_waav_ws_stt_flush(ws);
+        return NGX_OK;
+
+    case WAAV_WS_MSG_SEND_MESSAGE:
+        return ngx_http_waav_ws_send_error(ws,
+                   "LiveKit client not configured. Send config message with "
+                   "livekit configuration first.");
+
+    case WAAV_WS_MSG_SIP_TRANSFER:
+        return ngx_http_waav_ws_send_error(ws,
+                   "Room name not available. Ensure LiveKit is configured.");
+
+    case WAAV_WS_MSG_CUSTOM:
+        ngx_snprintf((u_char *) buf, sizeof(buf),
+                     "Unknown custom message type: %*s%Z",
+                     ngx_min(msg->custom_type.len, WAAV_WS_CUSTOM_TYPE_MAX),
+                     msg->custom_type.data);
+        return ngx_http_waav_ws_send_error(ws, buf);
+
+    default:
+        return ngx_http_waav_ws_send_error(ws,
+                                           "Invalid message format: unknown "
+                                           "message type");
+    }
+}
+
+
+/* {"type":"auth","token":...}: WaaV's first-message authentication */
+static void
+ngx_http_waav_ws_auth(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg)
+{
+    char                 *out;
+    size_t                len;
+    ngx_int_t             rc;
+    ngx_str_t             token;
+    waav_str_t            id;
+    const char           *message;
+    waav_alloc_t          a;
+    ngx_pool_t           *pool;
+    ngx_http_waav_ctx_t  *ctx;
+
+    token.data = (u_char *) msg->token.data;
+    token.len = msg->token.len;
+
+    rc = ngx_http_waav_auth_check(ws->request, &token, &message);
+
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_INFO, ws->request->connection->log, 0,
+                      "waav: WebSocket auth message refused: %s", message);
+        ngx_http_waav_ws_fail(ws, message, WAAV_WS_CLOSE_POLICY);
+        return;
+    }
+
+    ctx = ngx_http_waav_find_ctx(ws->request);
+
+    pool = ngx_create_pool(1024, ws->request->connection->log);
+    if (pool == NULL) {
+        ngx_http_waav_ws_close(ws, WAAV_WS_CLOSE_INTERNAL);
+        return;
+    }
+
+    ngx_http_waav_allocator(pool, &a);
+
+    id.data = (char *) ctx->tenant.data;
+    id.len = ctx->tenant.len;
+
+    out = waav_ws_authenticated(&a, id, &len);
+
+    if (out == NULL || ngx_http_waav_ws_send_text(ws, out, len) != NGX_OK) {
+        ngx_http_waav_ws_close(ws, WAAV_WS_CLOSE_INTERNAL);
+    }
+
+    ngx_destroy_pool(pool);
+}
+
+
+static void
+ngx_http_waav_ws_ping(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
+    waav_alloc_t *a)
+{
+    char    *out;
+    size_t   len;
+
+    out = waav_ws_pong(a, msg->timestamp, &len);
+
+    if (out == NULL || ngx_http_waav_ws_send_text(ws, out, len) != NGX_OK) {
+        ngx_http_waav_ws_close(ws, WAAV_WS_CLOSE_INTERNAL);
+    }
+}
+
+
+/* --- config -------------------------------------------------------------- */
+
+static ngx_int_t
+ngx_http_waav_ws_not_configured(ngx_http_waav_ws_t *ws,
+    ngx_http_waav_provider_t *p, waav_str_t name)
+{
+    u_char  buf[WAAV_TTS_MAX_IDENT + 128];
+
+    if (p == NULL) {
+        ngx_snprintf(buf, sizeof(buf), "Unsupported provider: %*s%Z",
+                     ngx_min(name.len, WAAV_TTS_MAX_IDENT), name.data);
+
+    } else {
+        ngx_snprintf(buf, sizeof(buf),
+                     "%s API key not configured in server environment%Z",
+                     p->ptype->title);
+    }
+
+    (void) ngx_http_waav_ws_send_error(ws, (char *) buf);
+
+    return NGX_DECLINED;
+}
+
+
+/* the STT side of a config: a provider /ws can transcribe with */
+static ngx_int_t
+ngx_http_waav_ws_config_stt(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
+    ngx_http_waav_provider_t **pp)
+{
+    u_char                     buf[WAAV_TTS_MAX_IDENT + 160];
+    ngx_http_waav_provider_t  *p;
+
+    p = ngx_http_waav_provider_find(ws->request, msg->stt.provider);
+
+    if (p == NULL || p->stt == NULL) {
+        return ngx_http_waav_ws_not_configured(ws, NULL, msg->stt.provider);
+    }
+
+    if (!p->stt->ws_buffered) {
+        /* streaming providers need an upstream WebSocket: not yet */
+        ngx_snprintf(buf, sizeof(buf),
+                     "Unsupported provider: %V (streaming speech-to-text on "
+                     "/ws is not available yet; use openai, groq or "
+                     "openai-compatible)%Z", &p->name);
+        (void) ngx_http_waav_ws_send_error(ws, (char *) buf);
+        return NGX_DECLINED;
+    }
+
+    if (!p->usable) {
+        return ngx_http_waav_ws_not_configured(ws, p, msg->stt.provider);
+    }
+
+    if (!ngx_http_waav_ws_stt_encoding_ok(msg->stt.encoding)) {
+        ngx_snprintf(buf, sizeof(buf),
+                     "Unsupported encoding for %V: %*s (waav transcribes "
+                     "16-bit PCM on /ws: linear16)%Z", &p->name,
+                     ngx_min(msg->stt.encoding.len, WAAV_TTS_MAX_IDENT),
+                     msg->stt.encoding.data);
+        (void) ngx_http_waav_ws_send_error(ws, (char *) buf);
+        return NGX_DECLINED;
+    }
+
+    *pp = p;
+
+    return NGX_OK;
+}
+
+
+/* the TTS side: the provider, and options it can honour (a request is
+ * built once with a placeholder, so a config it refuses gets no ready) */
+static ngx_int_t
+ngx_http_waav_ws_config_tts(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
+    waav_alloc_t *a, ngx_http_waav_provider_t **pp)
+{
+    waav_err_t                 err;
+    waav_tts_req_t             req;
+    waav_tts_out_t             out;
+    ngx_http_waav_provider_t  *p;
+
+    p = ngx_http_waav_provider_find(ws->request, msg->tts.provider);
+
+    if (p == NULL || p->tts == NULL) {
+        return ngx_http_waav_ws_not_configured(ws, NULL, msg->tts.provider);
+    }
+
+    if (!p->usable) {
+        return ngx_http_waav_ws_not_configured(ws, p, msg->tts.provider);
+    }
+
+    req = msg->tts;
+    req.text.data = "waav";
+    req.text.len = 4;
+    ngx_memzero(&err, sizeof(waav_err_t));
+
+    if (waav_tts_build(p->tts, &req, NULL, &out, a, &err) != 0) {
+        (void) ngx_http_waav_ws_send_error(ws, err.message);
+        return NGX_DECLINED;
+    }
+
+    *pp = p;
+
+    return NGX_OK;
+}
+
+
+/* NGX_OK: the session has the new configuration and ready was sent;
+ * NGX_DECLINED: an error was sent, the old configuration stays */
+static ngx_int_t
+ngx_http_waav_ws_config(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
+    waav_alloc_t *a)
+{
+    char                        id[37], *out;
+    size_t                      len;
+    waav_str_t                  stream_id, url;
+    u_char                      rnd[16];
+    ngx_uint_t                  i;
+    ngx_http_waav_provider_t   *stt, *tts;
+    ngx_http_waav_main_conf_t  *wmcf;
+
+    stt = NULL;
+    tts = NULL;
+
+    if (msg->audio) {
+        if (!msg->has_stt) {
+            (void) ngx_http_waav_ws_send_error(ws,
+                       "STT configuration is required when audio=true");
+            return NGX_DECLINED;
+        }
+
+        if (!msg->has_tts) {
+            (void) ngx_http_waav_ws_send_error(ws,
+                       "TTS configuration is required when audio=true");
+            return NGX_DECLINED;
+        }
+
+        if (ngx_http_waav_ws_config_stt(ws, msg, &stt) != NGX_OK
+            || ngx_http_waav_ws_config_tts(ws, msg, a, &tts) != NGX_OK)
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    if (msg->has_livekit) {
+        (void) ngx_http_waav_ws_send_error(ws,
+                   "LiveKit room handler not initialized: waav's /ws does "
+                   "not join LiveKit rooms");
+        return NGX_DECLINED;
+    }
+
+    /* the old session's work stops: its speaks and its audio */
+    ngx_http_waav_ws_session_stop(ws);
+
+    stream_id = msg->stream_id;
+
+    if (stream_id.len == 0) {
+        for (i = 0; i < sizeof(rnd); i++) {
+            rnd[i] = (u_char) ngx_random();
+        }
+
+        waav_ws_uuid4(id, rnd);
+
+        stream_id.data = waav_alloc(a, 36);
+        if (stream_id.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy((char *) stream_id.data, id, 36);
+        stream_id.len = 36;
+    }
+
+    ws->stream_id.data = (u_char *) stream_id.data;
+    ws->stream_id.len = stream_id.len;
+    ws->audio_on = msg->audio ? 1 : 0;
+    ws->tts = msg->tts;
+    ws->tts_provider = tts;
+    ws->stt = msg->stt;
+    ws->stt_provider = stt;
+    ws->configured = 1;
+
+    if (msg->has_dag) {
+        (void) ngx_http_waav_ws_send_error(ws,
+                   "DAG routing is not enabled. Build with --features "
+                   "dag-routing");
+    }
+
+    wmcf = ngx_http_get_module_main_conf(ws->request, ngx_http_waav_module);
+    url.data = (char *) wmcf->livekit_url.data;
+    url.len = wmcf->livekit_url.len;
+
+    out = waav_ws_ready(a, stream_id, url, &len);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ws->request->connection->log, 0,
+                   "waav ws: ready, stream \"%V\", audio %s", &ws->stream_id,
+                   ws->audio_on ? "on" : "off");
+
+    if (out == NULL || ngx_http_waav_ws_send_text(ws, out, len) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* --- speak ----------------------------------------------------------------- */
+
+static void
+ngx_http_waav_ws_speak(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg)
+{
+    size_t                     i;
+    ngx_http_waav_ws_speak_t  *s;
+
+    if (!ws->audio_on || ws->tts_provider == NULL) {
+        (void) ngx_http_waav_ws_send_error(ws, NGX_HTTP_WAAV_WS_AUDIO_OFF);
+        return;
+    }
+
+    /* blank text: nothing, not even a completion (as WaaV) */
+    for (i = 0; i < msg->text.len; i++) {
+        if (!isspace((u_char) msg->text.data[i])) {
+            break;
+        }
+    }
+
+    if (i == msg->text.len) {
+        return;
+    }
+
+    s = ngx_alloc(sizeof(ngx_http_waav_ws_speak_t) + msg->text.len,
+                  ws->request->connection->log);
+    if (s == NULL) {
+        ngx_http_waav_ws_close(ws, WAAV_WS_CLOSE_INTERNAL);
+        return;
+    }
+
+    ngx_memcpy(s->text, msg->text.data, msg->text.len);
+    s->len = msg->text.len;
+    s->allow_interruption = msg->allow_interruption ? 1 : 0;
+
+    ngx_queue_insert_tail(&ws->speaks, &s->queue);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ws->request->connection->log, 0,
+                   "waav ws: speak queued, %uz bytes", s->len);
+
+    ngx_http_waav_ws_tts_next(ws);
+}
+
+
+void
+ngx_http_waav_ws_session_stop(ngx_http_waav_ws_t *ws)
+{
+    ngx_queue_t               *q;
+    ngx_http_waav_ws_speak_t  *s;
+
+    while (!ngx_queue_empty(&ws->speaks)) {
+        q = ngx_queue_head(&ws->speaks);
+        ngx_queue_remove(q);
+        s = ngx_queue_data(q, ngx_http_waav_ws_speak_t, queue);
+        ngx_free(s);
+    }
+
+    ws->uninterruptible_until = 0;
+    ngx_http_waav_ws_tts_clear(ws, 1);
+
+    ws->audio_len = 0;
+    ws->audio_on = 0;
+}
