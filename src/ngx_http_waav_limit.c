@@ -65,11 +65,13 @@ typedef struct {
 } ngx_http_waav_limit_walk_t;
 
 
-/* a slot held in Redis, released when the request's pool goes */
+/* a slot held in Redis, renewed while the request lives, released when
+ * the request's pool goes */
 typedef struct {
     ngx_http_waav_limit_redis_t   *redis;
     ngx_str_t                      key;
     uint64_t                       member;
+    ngx_event_t                    renew;       /* every third of a lease */
 } ngx_http_waav_limit_redis_slot_t;
 
 
@@ -240,7 +242,7 @@ ngx_http_waav_limit_ask(ngx_http_waav_limit_walk_t *w,
         w->member = ngx_http_waav_limit_redis_member();
         check.kind = WAAV_LIMIT_CHECK_ACQUIRE;
         check.limit = rule->limit;
-        check.lease_ms = NGX_HTTP_WAAV_LIMIT_LEASE;
+        check.lease_ms = zone->redis->lease;
         check.member = w->member;
     }
 
@@ -258,8 +260,29 @@ ngx_http_waav_limit_redis_slot_release(void *data)
 {
     ngx_http_waav_limit_redis_slot_t  *slot = data;
 
+    if (slot->renew.timer_set) {
+        ngx_del_timer(&slot->renew);
+    }
+
     ngx_http_waav_limit_redis_release(slot->redis, &slot->key,
                                       slot->member);
+}
+
+
+/*
+ * A request that outlives a third of its slot's lease (a WebSocket
+ * session, a slow upload) renews the slot, so that it keeps counting for
+ * as long as the request lives.  Nobody waits for the answer; a renewal
+ * lost with Redis is followed by the next.
+ */
+static void
+ngx_http_waav_limit_redis_slot_renew(ngx_event_t *ev)
+{
+    ngx_http_waav_limit_redis_slot_t  *slot = ev->data;
+
+    ngx_http_waav_limit_redis_renew(slot->redis, &slot->key, slot->member);
+
+    ngx_add_timer(&slot->renew, slot->redis->lease / 3);
 }
 
 
@@ -312,10 +335,18 @@ ngx_http_waav_limit_redis_line(ngx_http_request_t *r,
         }
 
         slot = cln->data;
+        ngx_memzero(slot, sizeof(ngx_http_waav_limit_redis_slot_t));
         slot->redis = zone->redis;
         slot->key = *key;
         slot->member = w->member;
         cln->handler = ngx_http_waav_limit_redis_slot_release;
+
+        /* the request holds the worker, not its slot's renewals */
+        slot->renew.handler = ngx_http_waav_limit_redis_slot_renew;
+        slot->renew.data = slot;
+        slot->renew.log = ngx_cycle->log;
+        slot->renew.cancelable = 1;
+        ngx_add_timer(&slot->renew, zone->redis->lease / 3);
 
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "waav limit zone \"%V\": slot %uL acquired in redis",

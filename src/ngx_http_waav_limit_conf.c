@@ -24,6 +24,7 @@ typedef struct {
     ngx_str_t                      key;
     ngx_str_t                      url;
     ngx_msec_t                     timeout;     /* 0: not set */
+    ngx_msec_t                     lease;       /* 0: not set */
     ngx_int_t                      fail_open;
 } ngx_http_waav_limit_zone_args_t;
 
@@ -60,6 +61,16 @@ ngx_http_waav_limit_zone_args(ngx_conf_t *cf,
                 return "has an invalid redis_timeout";
             }
 
+        } else if (ngx_strncmp(s.data, "redis_lease=", 12) == 0) {
+            s.data += 12;
+            s.len -= 12;
+            a->lease = ngx_parse_time(&s, 0);
+
+            /* renewed every third: not a lease a Redis call may outlast */
+            if (a->lease == (ngx_msec_t) NGX_ERROR || a->lease < 1000) {
+                return "has an invalid redis_lease (1s or more)";
+            }
+
         } else if (ngx_strcmp(s.data, "redis_fail=open") == 0) {
             a->fail_open = 1;
 
@@ -74,9 +85,10 @@ ngx_http_waav_limit_zone_args(ngx_conf_t *cf,
     }
 
     if (a->url.len == 0
-        && (a->timeout || a->fail_open != NGX_CONF_UNSET))
+        && (a->timeout || a->lease || a->fail_open != NGX_CONF_UNSET))
     {
-        return "takes redis_timeout= and redis_fail= only with redis=";
+        return "takes redis_timeout=, redis_lease= and redis_fail= only "
+               "with redis=";
     }
 
     return NGX_CONF_OK;
@@ -84,7 +96,7 @@ ngx_http_waav_limit_zone_args(ngx_conf_t *cf,
 
 
 /* waav_limit_zone NAME:SIZE [key=VALUE] [redis=URL [redis_timeout=T]
- *                                              [redis_fail=open|closed]] */
+ *                          [redis_lease=T] [redis_fail=open|closed]] */
 char *
 ngx_http_waav_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -145,6 +157,10 @@ ngx_http_waav_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         if (a.timeout) {
             zone->redis->conn->timeout = a.timeout;
+        }
+
+        if (a.lease) {
+            zone->redis->lease = a.lease;
         }
 
         if (a.fail_open != NGX_CONF_UNSET) {
