@@ -465,16 +465,20 @@ ngx_http_waav_limit_walk_new(ngx_http_request_t *r, ngx_uint_t quota,
 
 /* --- answers ------------------------------------------------------------ */
 
-/* the 429: WaaV's "Wait for Ns", Retry-After and RateLimit-*, and a log */
+/* the refusal: WaaV's 429 "Wait for Ns" (or the line's status=, message=,
+ * code=), Retry-After and RateLimit-*, and a log */
 static ngx_int_t
 ngx_http_waav_limit_refuse(ngx_http_request_t *r,
     ngx_http_waav_limit_walk_t *w, waav_err_t *err)
 {
+    int                        status;
+    char                      *code;
     u_char                    *p;
     uint64_t                   wait, values[4];
     ngx_str_t                  name, value;
     ngx_uint_t                 i, kind;
     ngx_http_waav_ctx_t       *ctx;
+    ngx_http_waav_limit_t     *l;
     ngx_http_waav_loc_conf_t  *wlcf;
 
     static ngx_str_t  names[] = {
@@ -524,9 +528,19 @@ ngx_http_waav_limit_refuse(ngx_http_request_t *r,
         ctx->limit_status = kind;
     }
 
-    waav_err_set(err, NGX_HTTP_TOO_MANY_REQUESTS,
-                 (char *) ngx_http_waav_limit_codes[kind].data,
-                 "Too Many Requests! Wait for %lus", (unsigned long) wait);
+    /* the line's own answer (WaaV's session limits), or WaaV's 429 */
+    l = w->refused;
+    status = l->status ? (int) l->status : NGX_HTTP_TOO_MANY_REQUESTS;
+    code = l->code.len ? (char *) l->code.data
+                       : (char *) ngx_http_waav_limit_codes[kind].data;
+
+    if (l->message.len) {
+        waav_err_set(err, status, code, "%s", (char *) l->message.data);
+
+    } else {
+        waav_err_set(err, status, code, "Too Many Requests! Wait for %lus",
+                     (unsigned long) wait);
+    }
 
     return NGX_OK;
 }

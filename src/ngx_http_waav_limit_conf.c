@@ -6,6 +6,7 @@
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_limit_conf.h"
+#include "waav_json.h"
 
 
 static ngx_int_t
@@ -344,8 +345,76 @@ ngx_http_waav_limit_parse_kind(ngx_str_t *param,
 }
 
 
+/*
+ * What a line's refusal answers, from one parameter: status=4xx|5xx,
+ * message=TEXT (up to 255 bytes of UTF-8, no control characters; quote
+ * the whole parameter for spaces: "message=Server at capacity."),
+ * code=UPPER_SNAKE.  NGX_DECLINED: none of these.
+ */
+static char *
+ngx_http_waav_limit_parse_refusal(ngx_str_t *param, ngx_http_waav_limit_t *l)
+{
+    size_t      i;
+    ngx_int_t   n;
+    ngx_str_t   v;
+
+    if (ngx_strncmp(param->data, "status=", 7) == 0) {
+        n = ngx_atoi(param->data + 7, param->len - 7);
+        if (n < 400 || n > 599) {
+            return "needs status=N (400 to 599)";
+        }
+
+        l->status = (ngx_uint_t) n;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(param->data, "message=", 8) == 0) {
+        v.data = param->data + 8;
+        v.len = param->len - 8;
+
+        for (i = 0; i < v.len; i++) {
+            if (v.data[i] < 0x20 || v.data[i] == 0x7f) {
+                break;
+            }
+        }
+
+        if (v.len == 0 || v.len > 255 || i < v.len
+            || !waav_utf8_valid((char *) v.data, v.len))
+        {
+            return "needs message=TEXT (1 to 255 bytes of UTF-8 text)";
+        }
+
+        l->message = v;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(param->data, "code=", 5) == 0) {
+        v.data = param->data + 5;
+        v.len = param->len - 5;
+
+        for (i = 0; i < v.len; i++) {
+            if (!(v.data[i] >= 'A' && v.data[i] <= 'Z') && v.data[i] != '_'
+                && !(v.data[i] >= '0' && v.data[i] <= '9'))
+            {
+                break;
+            }
+        }
+
+        if (v.len == 0 || v.len > 64 || i < v.len) {
+            return "needs code=UPPER_SNAKE (up to 64 of A-Z, 0-9 and _)";
+        }
+
+        l->code = v;
+        return NGX_CONF_OK;
+    }
+
+    return (char *) NGX_DECLINED;
+}
+
+
 /* waav_limit zone=NAME (rate=Nr/s|Nr/m [burst=N] | tts_chars=N/m|N/d |
- *                        stt_seconds=N/m|N/d | concurrency=N) */
+ *                        stt_seconds=N/m|N/d | concurrency=N)
+ *                       [status=N] [message=TEXT] [code=CODE] */
 char *
 ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -401,7 +470,11 @@ ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
-        rv = ngx_http_waav_limit_parse_kind(&value[i], &l->rule);
+        rv = ngx_http_waav_limit_parse_refusal(&value[i], l);
+
+        if (rv == (char *) NGX_DECLINED) {
+            rv = ngx_http_waav_limit_parse_kind(&value[i], &l->rule);
+        }
 
         if (rv == (char *) NGX_DECLINED) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
