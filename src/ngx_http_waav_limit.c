@@ -11,11 +11,11 @@
  *   }
  *
  * This file: $waav_limit_status, the pre-content phase handler and the
- * walk through a location's limits, the 429, and the charge and refund
- * API of waav_tts and waav_stt.  The directives are in
- * ngx_http_waav_limit_conf.c; a zone's counters are in shared memory
- * (ngx_http_waav_limit_shm.c, as ngx_http_limit_req_module keeps them)
- * or, with redis=, in Redis (ngx_http_waav_limit_redis.c).
+ * walk through a location's limits, and the 429.  The quota charges of
+ * waav_tts, waav_stt and waav_ws are in ngx_http_waav_limit_quota.c, the
+ * directives in ngx_http_waav_limit_conf.c; a zone's counters are in
+ * shared memory (ngx_http_waav_limit_shm.c, as ngx_http_limit_req_module
+ * keeps them) or, with redis=, in Redis (ngx_http_waav_limit_redis.c).
  *
  * Rate and concurrency are checked in the pre-content phase, after
  * waav_auth (so $waav_tenant is known); a quota is charged by waav_tts or
@@ -30,6 +30,7 @@
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_limit_conf.h"
+#include "ngx_http_waav_limit_walk.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_util.h"
 
@@ -38,38 +39,13 @@
 #define NGX_HTTP_WAAV_LIMIT_NO_LIMIT  ((uint64_t) 1 << 50)
 
 
-/* a quota a request was charged by: where, and in which window */
-typedef struct {
-    uint64_t                       window;
-    unsigned                       charged:1;
-    unsigned                       in_redis:1;
-} ngx_http_waav_limit_charged_t;
-
-
-/* a request's walk through its location's limits, which Redis may pause */
-typedef struct {
-    ngx_http_request_t            *r;
-    ngx_uint_t                     next;        /* the line to check */
-    ngx_uint_t                     quota;       /* the quota kind charged;
-                                                   0: rates and slots */
-    uint64_t                       cost;        /* the quota's units */
-    ngx_http_waav_limit_t         *refused;     /* the line that refused */
-    waav_limit_result_t            res;
-    ngx_http_waav_limit_op_t      *op;          /* waiting for Redis */
-    ngx_int_t                      outcome;     /* of Redis' answer */
-    ngx_http_waav_limit_charged_t *charged;     /* per line: quotas */
-    uint64_t                       member;      /* a slot asked of Redis */
-    unsigned                       answered:1;
-    unsigned                       true_up:1;
-    void                         (*resume)(ngx_http_request_t *r);
-} ngx_http_waav_limit_walk_t;
-
-
-/* a slot held in Redis, released when the request's pool goes */
+/* a slot held in Redis, renewed while the request lives, released when
+ * the request's pool goes */
 typedef struct {
     ngx_http_waav_limit_redis_t   *redis;
     ngx_str_t                      key;
     uint64_t                       member;
+    ngx_event_t                    renew;       /* every third of a lease */
 } ngx_http_waav_limit_redis_slot_t;
 
 
@@ -91,15 +67,10 @@ static ngx_str_t  ngx_http_waav_limit_codes[] = {
 };
 
 
-static ngx_int_t ngx_http_waav_limit_charge(ngx_http_request_t *r,
-    ngx_uint_t kind, uint64_t cost, void (*resume)(ngx_http_request_t *r),
-    waav_err_t *err);
-
-
 /* --- keys --------------------------------------------------------------- */
 
 /* "id + key" for a line; NGX_DECLINED: an empty key, not limited */
-static ngx_int_t
+ngx_int_t
 ngx_http_waav_limit_key(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
     ngx_str_t *key)
 {
@@ -143,7 +114,8 @@ ngx_http_waav_limit_key(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
 
 /* --- the walk ----------------------------------------------------------- */
 
-/* a quota charged (not a true-up): remembered for a refund */
+/* a quota charged (not a true-up): remembered, with the key it was
+ * charged to, for a refund */
 static ngx_int_t
 ngx_http_waav_limit_charged(ngx_http_request_t *r,
     ngx_http_waav_limit_walk_t *w, waav_limit_result_t *res,
@@ -165,6 +137,7 @@ ngx_http_waav_limit_charged(ngx_http_request_t *r,
         }
     }
 
+    w->charged[w->next].key = w->key;
     w->charged[w->next].window = res->window;
     w->charged[w->next].in_redis = in_redis;
     w->charged[w->next].charged = 1;
@@ -240,7 +213,7 @@ ngx_http_waav_limit_ask(ngx_http_waav_limit_walk_t *w,
         w->member = ngx_http_waav_limit_redis_member();
         check.kind = WAAV_LIMIT_CHECK_ACQUIRE;
         check.limit = rule->limit;
-        check.lease_ms = NGX_HTTP_WAAV_LIMIT_LEASE;
+        check.lease_ms = zone->redis->lease;
         check.member = w->member;
     }
 
@@ -258,8 +231,29 @@ ngx_http_waav_limit_redis_slot_release(void *data)
 {
     ngx_http_waav_limit_redis_slot_t  *slot = data;
 
+    if (slot->renew.timer_set) {
+        ngx_del_timer(&slot->renew);
+    }
+
     ngx_http_waav_limit_redis_release(slot->redis, &slot->key,
                                       slot->member);
+}
+
+
+/*
+ * A request that outlives a third of its slot's lease (a WebSocket
+ * session, a slow upload) renews the slot, so that it keeps counting for
+ * as long as the request lives.  Nobody waits for the answer; a renewal
+ * lost with Redis is followed by the next.
+ */
+static void
+ngx_http_waav_limit_redis_slot_renew(ngx_event_t *ev)
+{
+    ngx_http_waav_limit_redis_slot_t  *slot = ev->data;
+
+    ngx_http_waav_limit_redis_renew(slot->redis, &slot->key, slot->member);
+
+    ngx_add_timer(&slot->renew, slot->redis->lease / 3);
 }
 
 
@@ -312,10 +306,18 @@ ngx_http_waav_limit_redis_line(ngx_http_request_t *r,
         }
 
         slot = cln->data;
+        ngx_memzero(slot, sizeof(ngx_http_waav_limit_redis_slot_t));
         slot->redis = zone->redis;
         slot->key = *key;
         slot->member = w->member;
         cln->handler = ngx_http_waav_limit_redis_slot_release;
+
+        /* the request holds the worker, not its slot's renewals */
+        slot->renew.handler = ngx_http_waav_limit_redis_slot_renew;
+        slot->renew.data = slot;
+        slot->renew.log = ngx_cycle->log;
+        slot->renew.cancelable = 1;
+        ngx_add_timer(&slot->renew, zone->redis->lease / 3);
 
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "waav limit zone \"%V\": slot %uL acquired in redis",
@@ -368,7 +370,7 @@ ngx_http_waav_limit_line(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w,
  * called), NGX_BUSY Redis is unavailable and the zone fails closed,
  * NGX_ERROR.
  */
-static ngx_int_t
+ngx_int_t
 ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
 {
     ngx_int_t                  rc;
@@ -388,17 +390,22 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
             continue;
         }
 
-        rc = ngx_http_waav_limit_key(r, &l[w->next], &key);
+        /* the line Redis answered keeps the key it was asked with */
+        if (!w->answered) {
+            rc = ngx_http_waav_limit_key(r, &l[w->next], &key);
 
-        if (rc == NGX_DECLINED) {
-            continue;
+            if (rc == NGX_DECLINED) {
+                continue;
+            }
+
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            w->key = key;
         }
 
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
-
-        rc = ngx_http_waav_limit_line(r, w, &l[w->next], &key);
+        rc = ngx_http_waav_limit_line(r, w, &l[w->next], &w->key);
 
         if (rc == NGX_DECLINED) {
             w->refused = &l[w->next];
@@ -430,7 +437,7 @@ ngx_http_waav_limit_walk_cleanup(void *data)
 }
 
 
-static ngx_http_waav_limit_walk_t *
+ngx_http_waav_limit_walk_t *
 ngx_http_waav_limit_walk_new(ngx_http_request_t *r, ngx_uint_t quota,
     uint64_t cost, void (*resume)(ngx_http_request_t *r))
 {
@@ -458,16 +465,20 @@ ngx_http_waav_limit_walk_new(ngx_http_request_t *r, ngx_uint_t quota,
 
 /* --- answers ------------------------------------------------------------ */
 
-/* the 429: WaaV's "Wait for Ns", Retry-After and RateLimit-*, and a log */
+/* the refusal: WaaV's 429 "Wait for Ns" (or the line's status=, message=,
+ * code=), Retry-After and RateLimit-*, and a log */
 static ngx_int_t
 ngx_http_waav_limit_refuse(ngx_http_request_t *r,
     ngx_http_waav_limit_walk_t *w, waav_err_t *err)
 {
+    int                        status;
+    char                      *code;
     u_char                    *p;
     uint64_t                   wait, values[4];
     ngx_str_t                  name, value;
     ngx_uint_t                 i, kind;
     ngx_http_waav_ctx_t       *ctx;
+    ngx_http_waav_limit_t     *l;
     ngx_http_waav_loc_conf_t  *wlcf;
 
     static ngx_str_t  names[] = {
@@ -517,16 +528,26 @@ ngx_http_waav_limit_refuse(ngx_http_request_t *r,
         ctx->limit_status = kind;
     }
 
-    waav_err_set(err, NGX_HTTP_TOO_MANY_REQUESTS,
-                 (char *) ngx_http_waav_limit_codes[kind].data,
-                 "Too Many Requests! Wait for %lus", (unsigned long) wait);
+    /* the line's own answer (WaaV's session limits), or WaaV's 429 */
+    l = w->refused;
+    status = l->status ? (int) l->status : NGX_HTTP_TOO_MANY_REQUESTS;
+    code = l->code.len ? (char *) l->code.data
+                       : (char *) ngx_http_waav_limit_codes[kind].data;
+
+    if (l->message.len) {
+        waav_err_set(err, status, code, "%s", (char *) l->message.data);
+
+    } else {
+        waav_err_set(err, status, code, "Too Many Requests! Wait for %lus",
+                     (unsigned long) wait);
+    }
 
     return NGX_OK;
 }
 
 
 /* what a walk that did not pass answers */
-static ngx_int_t
+ngx_int_t
 ngx_http_waav_limit_answer(ngx_http_request_t *r,
     ngx_http_waav_limit_walk_t *w, ngx_int_t rc, waav_err_t *err)
 {
@@ -614,187 +635,6 @@ ngx_http_waav_limit_handler(ngx_http_request_t *r)
     ngx_http_finalize_request(r, rc);
 
     return NGX_DONE;
-}
-
-
-/* --- the quotas' API ---------------------------------------------------- */
-
-/*
- * waav_tts: take the text's characters from the location's quotas.
- * NGX_OK, NGX_ERROR (err says why: 429, 503, 500) or NGX_AGAIN: Redis
- * answers later and resume(r) is called, which calls this again.
- */
-ngx_int_t
-ngx_http_waav_limit_charge_tts(ngx_http_request_t *r, uint64_t chars,
-    void (*resume)(ngx_http_request_t *r), waav_err_t *err)
-{
-    return ngx_http_waav_limit_charge(r, NGX_HTTP_WAAV_LIMIT_TTS_CHARS, chars,
-                                      resume, err);
-}
-
-
-/* waav_stt: the same for the audio's seconds */
-ngx_int_t
-ngx_http_waav_limit_charge_stt(ngx_http_request_t *r, uint64_t seconds,
-    void (*resume)(ngx_http_request_t *r), waav_err_t *err)
-{
-    return ngx_http_waav_limit_charge(r, NGX_HTTP_WAAV_LIMIT_STT_SECONDS,
-                                      seconds, resume, err);
-}
-
-
-/*
- * waav_stt: the seconds the provider reported beyond the estimate, charged
- * whatever the quotas say (the call was made); NGX_OK or NGX_AGAIN, and
- * resume(r) calls this again.  Failures are logged, never answered.
- */
-ngx_int_t
-ngx_http_waav_limit_true_up_stt(ngx_http_request_t *r, uint64_t seconds,
-    void (*resume)(ngx_http_request_t *r))
-{
-    ngx_int_t                    rc;
-    ngx_http_waav_ctx_t         *ctx;
-    ngx_http_waav_loc_conf_t    *wlcf;
-    ngx_http_waav_limit_walk_t  *w;
-
-    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
-    ctx = ngx_http_waav_get_ctx(r);
-
-    if (wlcf->limits == NULL || ctx == NULL || seconds == 0) {
-        return NGX_OK;
-    }
-
-    w = ctx->limit_quota;
-
-    if (w == NULL || !w->true_up) {
-        w = ngx_http_waav_limit_walk_new(r, NGX_HTTP_WAAV_LIMIT_STT_SECONDS,
-                                         seconds, resume);
-        if (w == NULL) {
-            return NGX_OK;
-        }
-
-        w->true_up = 1;
-        ctx->limit_quota = w;
-    }
-
-    if (w->op) {
-        return NGX_AGAIN;                       /* Redis has not answered */
-    }
-
-    rc = ngx_http_waav_limit_walk(r, w);
-
-    return rc == NGX_AGAIN ? NGX_AGAIN : NGX_OK;
-}
-
-
-/*
- * waav_tts, waav_stt: units charged before the call that turned out not to
- * be due (the provider failed, or reported fewer seconds), given back to
- * each quota that took them, in the window they were taken in while it
- * lasts; at most what was charged.  Nothing waits: Redis gets the refund
- * with the worker's next batch.
- */
-void
-ngx_http_waav_limit_refund(ngx_http_request_t *r, uint64_t units)
-{
-    ngx_str_t                    key;
-    ngx_uint_t                   i;
-    ngx_http_waav_ctx_t         *ctx;
-    ngx_http_waav_limit_t       *l;
-    ngx_http_waav_loc_conf_t    *wlcf;
-    ngx_http_waav_limit_walk_t  *w;
-    ngx_http_waav_limit_zone_t  *zone;
-
-    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
-    ctx = ngx_http_waav_get_ctx(r);
-
-    if (wlcf->limits == NULL || ctx == NULL || units == 0) {
-        return;
-    }
-
-    w = ctx->limit_quota;
-
-    if (w == NULL || w->true_up || w->charged == NULL) {
-        return;
-    }
-
-    units = ngx_min(units, w->cost);
-
-    l = wlcf->limits->elts;
-
-    for (i = 0; i < wlcf->limits->nelts; i++) {
-
-        if (!w->charged[i].charged) {
-            continue;
-        }
-
-        w->charged[i].charged = 0;              /* once */
-
-        if (ngx_http_waav_limit_key(r, &l[i], &key) != NGX_OK) {
-            continue;
-        }
-
-        zone = l[i].shm_zone->data;
-
-        if (w->charged[i].in_redis) {
-            ngx_http_waav_limit_redis_refund(zone->redis, &key,
-                                             w->charged[i].window,
-                                             l[i].rule.window_ms, units);
-            continue;
-        }
-
-        ngx_http_waav_limit_shm_refund(&zone->shm, &l[i].rule, &key,
-                                       w->charged[i].window, units,
-                                       r->connection->log);
-    }
-}
-
-
-static ngx_int_t
-ngx_http_waav_limit_charge(ngx_http_request_t *r, ngx_uint_t kind,
-    uint64_t cost, void (*resume)(ngx_http_request_t *r), waav_err_t *err)
-{
-    ngx_int_t                    rc;
-    ngx_http_waav_ctx_t         *ctx;
-    ngx_http_waav_loc_conf_t    *wlcf;
-    ngx_http_waav_limit_walk_t  *w;
-
-    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
-
-    if (wlcf->limits == NULL) {
-        return NGX_OK;
-    }
-
-    ctx = ngx_http_waav_get_ctx(r);
-    if (ctx == NULL) {
-        return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
-    }
-
-    w = ctx->limit_quota;
-
-    if (w == NULL) {
-        w = ngx_http_waav_limit_walk_new(r, kind, cost, resume);
-        if (w == NULL) {
-            return waav_err_set(err, 500, "INTERNAL_ERROR", "out of memory");
-        }
-
-        ctx->limit_quota = w;
-    }
-
-    if (w->op) {
-        return NGX_AGAIN;                       /* Redis has not answered */
-    }
-
-    rc = ngx_http_waav_limit_walk(r, w);
-
-    if (rc == NGX_OK || rc == NGX_AGAIN) {
-        return rc;
-    }
-
-    /* refused by a later quota: the earlier ones give their charge back */
-    ngx_http_waav_limit_refund(r, cost);
-
-    return ngx_http_waav_limit_answer(r, w, rc, err);
 }
 
 

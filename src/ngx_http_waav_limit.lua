@@ -18,6 +18,10 @@
 --   release  0 0 member                       -> 1, 0, 0, 0
 --   refund   window window_ms units           -> 1, 0, 0, 0
 --     gives back units charged in a window, while it lasts
+--   renew    0 lease_ms member                 -> 1, 0, 0, 0
+--     a slot still held gets a new lease from now (a long request sends
+--     this every third of its lease); a slot Redis lost (a restart, a
+--     pause beyond the lease) is held again, since its request still is
 --
 -- nginx turns this file into a C string (scripts/lua2c.sh) and calls it by
 -- its SHA-1 (EVALSHA), sending it whole (EVAL) after a Redis restart.
@@ -88,6 +92,15 @@ local function release(key, member)
   return 1, 0, 0, 0
 end
 
+local function renew(key, lease_ms, member)
+  local k = key .. ':slots'
+  redis.call('ZADD', k, now_ms + lease_ms, member)
+  if redis.call('PTTL', k) < lease_ms then
+    redis.call('PEXPIRE', k, lease_ms)
+  end
+  return 1, 0, 0, 0
+end
+
 local function refund(key, window, units)
   local k = key .. ':' .. window
   local used = tonumber(redis.call('GET', k) or '0')
@@ -119,6 +132,8 @@ for i = 1, #KEYS do
     answer(release(key, ARGV[j + 4]))
   elseif kind == 'refund' then
     answer(refund(key, n1, n3))
+  elseif kind == 'renew' then
+    answer(renew(key, n2, ARGV[j + 4]))
   else
     return redis.error_reply('waav: unknown limit kind')
   end

@@ -6,6 +6,7 @@
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_limit_conf.h"
+#include "waav_json.h"
 
 
 static ngx_int_t
@@ -24,6 +25,7 @@ typedef struct {
     ngx_str_t                      key;
     ngx_str_t                      url;
     ngx_msec_t                     timeout;     /* 0: not set */
+    ngx_msec_t                     lease;       /* 0: not set */
     ngx_int_t                      fail_open;
 } ngx_http_waav_limit_zone_args_t;
 
@@ -60,6 +62,16 @@ ngx_http_waav_limit_zone_args(ngx_conf_t *cf,
                 return "has an invalid redis_timeout";
             }
 
+        } else if (ngx_strncmp(s.data, "redis_lease=", 12) == 0) {
+            s.data += 12;
+            s.len -= 12;
+            a->lease = ngx_parse_time(&s, 0);
+
+            /* renewed every third: not a lease a Redis call may outlast */
+            if (a->lease == (ngx_msec_t) NGX_ERROR || a->lease < 1000) {
+                return "has an invalid redis_lease (1s or more)";
+            }
+
         } else if (ngx_strcmp(s.data, "redis_fail=open") == 0) {
             a->fail_open = 1;
 
@@ -74,9 +86,10 @@ ngx_http_waav_limit_zone_args(ngx_conf_t *cf,
     }
 
     if (a->url.len == 0
-        && (a->timeout || a->fail_open != NGX_CONF_UNSET))
+        && (a->timeout || a->lease || a->fail_open != NGX_CONF_UNSET))
     {
-        return "takes redis_timeout= and redis_fail= only with redis=";
+        return "takes redis_timeout=, redis_lease= and redis_fail= only "
+               "with redis=";
     }
 
     return NGX_CONF_OK;
@@ -84,7 +97,7 @@ ngx_http_waav_limit_zone_args(ngx_conf_t *cf,
 
 
 /* waav_limit_zone NAME:SIZE [key=VALUE] [redis=URL [redis_timeout=T]
- *                                              [redis_fail=open|closed]] */
+ *                          [redis_lease=T] [redis_fail=open|closed]] */
 char *
 ngx_http_waav_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -145,6 +158,10 @@ ngx_http_waav_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         if (a.timeout) {
             zone->redis->conn->timeout = a.timeout;
+        }
+
+        if (a.lease) {
+            zone->redis->lease = a.lease;
         }
 
         if (a.fail_open != NGX_CONF_UNSET) {
@@ -328,8 +345,76 @@ ngx_http_waav_limit_parse_kind(ngx_str_t *param,
 }
 
 
+/*
+ * What a line's refusal answers, from one parameter: status=4xx|5xx,
+ * message=TEXT (up to 255 bytes of UTF-8, no control characters; quote
+ * the whole parameter for spaces: "message=Server at capacity."),
+ * code=UPPER_SNAKE.  NGX_DECLINED: none of these.
+ */
+static char *
+ngx_http_waav_limit_parse_refusal(ngx_str_t *param, ngx_http_waav_limit_t *l)
+{
+    size_t      i;
+    ngx_int_t   n;
+    ngx_str_t   v;
+
+    if (ngx_strncmp(param->data, "status=", 7) == 0) {
+        n = ngx_atoi(param->data + 7, param->len - 7);
+        if (n < 400 || n > 599) {
+            return "needs status=N (400 to 599)";
+        }
+
+        l->status = (ngx_uint_t) n;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(param->data, "message=", 8) == 0) {
+        v.data = param->data + 8;
+        v.len = param->len - 8;
+
+        for (i = 0; i < v.len; i++) {
+            if (v.data[i] < 0x20 || v.data[i] == 0x7f) {
+                break;
+            }
+        }
+
+        if (v.len == 0 || v.len > 255 || i < v.len
+            || !waav_utf8_valid((char *) v.data, v.len))
+        {
+            return "needs message=TEXT (1 to 255 bytes of UTF-8 text)";
+        }
+
+        l->message = v;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(param->data, "code=", 5) == 0) {
+        v.data = param->data + 5;
+        v.len = param->len - 5;
+
+        for (i = 0; i < v.len; i++) {
+            if (!(v.data[i] >= 'A' && v.data[i] <= 'Z') && v.data[i] != '_'
+                && !(v.data[i] >= '0' && v.data[i] <= '9'))
+            {
+                break;
+            }
+        }
+
+        if (v.len == 0 || v.len > 64 || i < v.len) {
+            return "needs code=UPPER_SNAKE (up to 64 of A-Z, 0-9 and _)";
+        }
+
+        l->code = v;
+        return NGX_CONF_OK;
+    }
+
+    return (char *) NGX_DECLINED;
+}
+
+
 /* waav_limit zone=NAME (rate=Nr/s|Nr/m [burst=N] | tts_chars=N/m|N/d |
- *                        stt_seconds=N/m|N/d | concurrency=N) */
+ *                        stt_seconds=N/m|N/d | concurrency=N)
+ *                       [status=N] [message=TEXT] [code=CODE] */
 char *
 ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -385,7 +470,11 @@ ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
-        rv = ngx_http_waav_limit_parse_kind(&value[i], &l->rule);
+        rv = ngx_http_waav_limit_parse_refusal(&value[i], l);
+
+        if (rv == (char *) NGX_DECLINED) {
+            rv = ngx_http_waav_limit_parse_kind(&value[i], &l->rule);
+        }
 
         if (rv == (char *) NGX_DECLINED) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -20,10 +20,15 @@ typedef struct {
 } ngx_http_waav_limit_zone_t;
 
 
-/* a waav_limit line */
+/* a waav_limit line, and what its refusal answers (status=, message=,
+ * code=; by default 429, WaaV's "Too Many Requests! Wait for Ns" and a
+ * code by kind) */
 typedef struct {
     ngx_shm_zone_t                *shm_zone;
     ngx_http_waav_limit_rule_t     rule;
+    ngx_uint_t                     status;      /* 0: 429 */
+    ngx_str_t                      message;     /* NUL-terminated */
+    ngx_str_t                      code;        /* NUL-terminated */
 } ngx_http_waav_limit_t;
 
 

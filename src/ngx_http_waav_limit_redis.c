@@ -82,6 +82,7 @@ ngx_http_waav_limit_redis_create(ngx_conf_t *cf, ngx_str_t *zone,
     }
 
     lr->name = *zone;
+    lr->lease = NGX_HTTP_WAAV_LIMIT_LEASE;
     lr->conn->timeout = 100;
     lr->conn->fail_open = 1;
     lr->conn->notify = ngx_http_waav_limit_redis_notify;
@@ -340,6 +341,26 @@ ngx_http_waav_limit_redis_refund(ngx_http_waav_limit_redis_t *lr,
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
                    "waav limit zone \"%V\": %uL units given back to window "
                    "%uL in redis", &lr->name, units, window);
+
+    ngx_http_waav_limit_redis_unwaited(lr, key, &check);
+}
+
+
+/* a held slot's new lease; lost with the connection, the next one goes */
+void
+ngx_http_waav_limit_redis_renew(ngx_http_waav_limit_redis_t *lr,
+    ngx_str_t *key, uint64_t member)
+{
+    waav_limit_check_t  check;
+
+    ngx_memzero(&check, sizeof(waav_limit_check_t));
+    check.kind = WAAV_LIMIT_CHECK_RENEW;
+    check.lease_ms = lr->lease;
+    check.member = member;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "waav limit zone \"%V\": slot %uL renewed in redis for "
+                   "%M ms", &lr->name, member, lr->lease);
 
     ngx_http_waav_limit_redis_unwaited(lr, key, &check);
 }

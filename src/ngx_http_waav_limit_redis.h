@@ -15,8 +15,10 @@
 
 
 /*
- * A slot in Redis is held for at most this long: a request that runs
- * longer no longer counts.
+ * A slot in Redis is held for this long (redis_lease=, the default here)
+ * unless its request renews it: a request renews its slots every third of
+ * the lease while it lives, so only a slot whose node died (or lost Redis
+ * for longer than the lease) goes by itself.
  */
 #define NGX_HTTP_WAAV_LIMIT_LEASE  3600000      /* ms */
 
@@ -32,6 +34,7 @@ typedef void (*ngx_http_waav_limit_answer_pt)(void *data,
 typedef struct {
     ngx_str_t                      name;        /* the zone's, in keys */
     ngx_http_waav_redis_t         *conn;        /* its connection */
+    ngx_msec_t                     lease;       /* a slot's, redis_lease= */
 
     ngx_queue_t                    queue;       /* checks to send */
     ngx_uint_t                     queued;
@@ -74,6 +77,8 @@ void ngx_http_waav_limit_redis_release(ngx_http_waav_limit_redis_t *lr,
     ngx_str_t *key, uint64_t member);
 void ngx_http_waav_limit_redis_refund(ngx_http_waav_limit_redis_t *lr,
     ngx_str_t *key, uint64_t window, uint64_t window_ms, uint64_t units);
+void ngx_http_waav_limit_redis_renew(ngx_http_waav_limit_redis_t *lr,
+    ngx_str_t *key, uint64_t member);
 
 
 #endif /* NGX_HTTP_WAAV_LIMIT_REDIS_H */

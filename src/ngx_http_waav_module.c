@@ -185,7 +185,7 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       NULL },
 
     { ngx_string("waav_limit"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
       ngx_http_waav_limit,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,

@@ -87,3 +87,47 @@ invalid value "debug" in
 qr/\[info\] .*waav: limiting requests, rate of zone "ip"/
 --- no_error_log
 [error]
+
+
+
+=== TEST 16: status= is an error status
+--- http_config
+    waav_limit_zone ip:1m;
+--- config
+    location = /x { waav_limit zone=ip concurrency=1 status=200; waav_health; }
+--- must_die
+--- error_log
+"waav_limit" directive needs status=N (400 to 599)
+
+
+
+=== TEST 17: message= is text, without control characters
+--- http_config
+    waav_limit_zone ip:1m;
+--- config
+    location = /x { waav_limit zone=ip concurrency=1 "message=a\tb"; waav_health; }
+--- must_die
+--- error_log
+"waav_limit" directive needs message=TEXT (1 to 255 bytes of UTF-8 text)
+
+
+
+=== TEST 18: message= up to 255 bytes
+--- http_config
+    waav_limit_zone ip:1m;
+--- config eval
+'location = /x { waav_limit zone=ip concurrency=1 message=' . ('a' x 256) . '; waav_health; }'
+--- must_die
+--- error_log
+"waav_limit" directive needs message=TEXT (1 to 255 bytes of UTF-8 text)
+
+
+
+=== TEST 19: code= is UPPER_SNAKE
+--- http_config
+    waav_limit_zone ip:1m;
+--- config
+    location = /x { waav_limit zone=ip concurrency=1 code=busy; waav_health; }
+--- must_die
+--- error_log
+"waav_limit" directive needs code=UPPER_SNAKE (up to 64 of A-Z, 0-9 and _)

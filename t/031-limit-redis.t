@@ -32,6 +32,43 @@ sub main::at_once {
         $meanwhile);
 }
 
+# Redis' clock in ms, and the slots whose lease has not ended by it
+sub main::redis_ms {
+    my ($ms) = Waav::Redis::redis_cmd(q{EVAL "local t=redis.call('TIME') return t[1]*1000+math.floor(t[2]/1000)" 0}) =~ /^:(\d+)/;
+    return $ms // 0;
+}
+
+sub main::live_slots {
+    Waav::Redis::redis_cmd(q{EVAL "local t=redis.call('TIME') local now=t[1]*1000+math.floor(t[2]/1000) local n=0 for _,k in ipairs(redis.call('KEYS','waav:*:slots')) do n=n+redis.call('ZCOUNT',k,'('..now,'+inf') end return n" 0});
+}
+
+# the lease's end of the one slot held (its score)
+sub main::slot_expiry {
+    my ($ms) = Waav::Redis::redis_cmd(q{EVAL "for _,k in ipairs(redis.call('KEYS','waav:*:slots')) do local m=redis.call('ZRANGE',k,0,0,'WITHSCORES') return tonumber(m[2]) end return 0" 0}) =~ /^:(\d+)/;
+    return $ms // 0;
+}
+
+# an upload that holds its request open until its last byte is sent
+my $upload;
+
+sub main::upload_start {
+    $upload = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                    PeerPort => Waav::Blocks::server_port())
+        or die "connect: $!";
+    $upload->autoflush(1);
+    print $upload "POST /hold HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n"
+                . "Connection: close\r\n\r\nx";
+}
+
+sub main::upload_end {
+    print $upload "y";
+    local $/;
+    my $raw = <$upload> // '';
+    close $upload;
+    my ($status) = $raw =~ m{^HTTP/1\.\d (\d+)};
+    return $status // 0;
+}
+
 tts_defaults();
 limit_backend('redis');
 no_root_location();
@@ -299,6 +336,76 @@ Waav::Redis::redis_cmd('FLUSHALL');
  'GET /slow']
 --- error_code eval
 [0, 429, 0, 200]
+
+
+
+=== TEST 6c: a request held longer than two leases renews its slot: it still counts; gone when it ends
+--- init
+Waav::Redis::redis_cmd('FLUSHALL');
+--- http_config
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
+                    redis_lease=1s;
+--- config
+    location = /hold {
+        waav_limit zone=fleet concurrency=1;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/v1/models;
+        proxy_method GET;
+        proxy_pass_request_body off;
+        proxy_set_header Content-Length "";
+    }
+    location = /limited {
+        waav_limit zone=fleet concurrency=1;
+        waav_health;
+    }
+--- request eval
+# the upload's body is not all there: its request holds the one slot
+[sub {
+     main::upload_start();
+     Waav::Limits::wait_until('the upload holds the slot',
+                              sub { Waav::Redis::redis_slots() eq ':1' });
+     my $acquired = main::slot_expiry() - 1000;
+     Waav::Limits::wait_until('two leases past the acquire',
+                              sub { main::redis_ms() > $acquired + 2500 });
+     Test::More::is(main::live_slots(), ':1', 'its lease was renewed');
+     Test::More::ok(main::slot_expiry() > $acquired + 2500,
+                    'and ends a lease after a recent renewal');
+ },
+ 'GET /limited',
+ sub {
+     Test::More::is(main::upload_end(), 200, 'the upload ends');
+     Waav::Limits::wait_until('its slot released',
+                              sub { Waav::Redis::redis_slots() eq ':0' });
+     Test::More::ok(Waav::Limits::error_log_count(qr/slot \d+ renewed in redis for 1000 ms/) >= 2,
+                    'renewed every third of the lease');
+ },
+ 'GET /limited']
+--- error_code eval
+[0, 429, 0, 200]
+--- no_error_log
+waav: redis
+
+
+
+=== TEST 6d: redis_lease= is 1 s or more, and only with redis=
+--- http_config
+    waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
+                    redis_lease=500ms;
+--- config
+    location = /x { waav_limit zone=fleet concurrency=1; waav_health; }
+--- must_die
+--- error_log
+"waav_limit_zone" directive has an invalid redis_lease (1s or more)
+
+
+
+=== TEST 6e: redis_lease= without redis=
+--- http_config
+    waav_limit_zone fleet:1m redis_lease=10s;
+--- config
+    location = /x { waav_limit zone=fleet concurrency=1; waav_health; }
+--- must_die
+--- error_log
+"waav_limit_zone" directive takes redis_timeout=, redis_lease= and redis_fail= only with redis=
 
 
 

@@ -13,14 +13,14 @@
 
 
 static const char  *waav_limit_check_names[] = {
-    "", "rate", "quota", "acquire", "release", "refund"
+    "", "rate", "quota", "acquire", "release", "refund", "renew"
 };
 
 
 const char *
 waav_limit_check_name(waav_limit_check_kind_t kind)
 {
-    if (kind < WAAV_LIMIT_CHECK_RATE || kind > WAAV_LIMIT_CHECK_REFUND) {
+    if (kind < WAAV_LIMIT_CHECK_RATE || kind > WAAV_LIMIT_CHECK_RENEW) {
         return "";
     }
 
@@ -83,6 +83,9 @@ waav_limit_check_valid(const waav_limit_check_t *c)
 
     case WAAV_LIMIT_CHECK_RELEASE:
         return 1;
+
+    case WAAV_LIMIT_CHECK_RENEW:
+        return c->lease_ms >= 1 && c->lease_ms <= WAAV_LIMIT_MAX_VALUE;
 
     case WAAV_LIMIT_CHECK_REFUND:
         return c->window <= WAAV_LIMIT_MAX_VALUE
@@ -197,6 +200,12 @@ waav_limit_entry_numbers(const waav_limit_entry_t *en,
     case WAAV_LIMIT_CHECK_RELEASE:
         num[0] = 0;
         num[1] = 0;
+        num[2] = c->member;
+        break;
+
+    case WAAV_LIMIT_CHECK_RENEW:
+        num[0] = 0;
+        num[1] = c->lease_ms;
         num[2] = c->member;
         break;
 

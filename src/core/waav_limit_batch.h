@@ -14,12 +14,13 @@
  *   acquire  key  "acquire"  limit        lease_ms   member
  *   release  key  "release"  0            0          member
  *   refund   key  "refund"   window       window_ms  units
+ *   renew    key  "renew"    0            lease_ms   member
  *
  * The answer: four integers per entry, in order:
  *   rate     passed   lead_us    0         0
  *   quota    allowed  remaining  reset_ms  window
  *   acquire  allowed  remaining  reset_ms  0
- *   release, refund: four integers nobody reads
+ *   release, refund, renew: four integers nobody reads
  */
 
 #ifndef WAAV_LIMIT_BATCH_H
@@ -46,7 +47,8 @@ typedef enum {
     WAAV_LIMIT_CHECK_QUOTA,
     WAAV_LIMIT_CHECK_ACQUIRE,
     WAAV_LIMIT_CHECK_RELEASE,
-    WAAV_LIMIT_CHECK_REFUND
+    WAAV_LIMIT_CHECK_REFUND,
+    WAAV_LIMIT_CHECK_RENEW              /* a held slot's new lease */
 } waav_limit_check_kind_t;
 
 
@@ -61,8 +63,9 @@ typedef struct {
     uint64_t                  window_ms;    /* quota, refund */
     uint64_t                  window;       /* refund: the window charged */
     uint64_t                  units;        /* quota: cost; refund: back */
-    uint64_t                  lease_ms;     /* acquire */
-    uint64_t                  member;       /* acquire, release: the slot */
+    uint64_t                  lease_ms;     /* acquire, renew */
+    uint64_t                  member;       /* acquire, release, renew:
+                                               the slot */
 } waav_limit_check_t;
 
 

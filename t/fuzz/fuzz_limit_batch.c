@@ -144,7 +144,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < n; i++) {
         memset(&c, 0, sizeof(c));
 
-        c.kind = (waav_limit_check_kind_t) (take(&in, 1) % 7);
+        c.kind = (waav_limit_check_kind_t) (take(&in, 1) % 8);
         klen = take(&in, 1) % 16;
 
         memset(keys[i], 'k', sizeof(keys[i]));

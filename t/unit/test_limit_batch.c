@@ -227,6 +227,37 @@ test_release_and_refund_arguments(void **state)
 }
 
 
+/* a held slot's new lease: its numbers in the script's order; a lease of
+ * 0 is out of bounds */
+static void
+test_renew_arguments(void **state)
+{
+    batch_t             t;
+    waav_limit_check_t  c;
+
+    (void) state;
+
+    batch_init(&t);
+
+    c = slot(WAAV_LIMIT_CHECK_RENEW, "k", 0, 42);
+    c.lease_ms = 0;
+    assert_int_equal(waav_limit_batch_add(&t.b, &c), -1);
+
+    c.lease_ms = 1500;
+    assert_int_equal(waav_limit_batch_add(&t.b, &c), 0);
+    assert_string_equal(waav_limit_check_name(WAAV_LIMIT_CHECK_RENEW),
+                        "renew");
+
+    waav_limit_batch_args(&t.b, t.argv, t.argvlen);
+
+    assert_int_equal(waav_limit_batch_argc(&t.b), 6);
+    assert_string_equal(arg(&t, 2), "renew");
+    assert_string_equal(arg(&t, 3), "0");
+    assert_string_equal(arg(&t, 4), "1500");
+    assert_string_equal(arg(&t, 5), "42");
+}
+
+
 /* checks the script cannot take never go into a batch */
 static void
 test_bounds(void **state)
@@ -420,6 +451,7 @@ main(void)
         cmocka_unit_test(test_grouping_and_arguments),
         cmocka_unit_test(test_same_key_other_rate),
         cmocka_unit_test(test_release_and_refund_arguments),
+        cmocka_unit_test(test_renew_arguments),
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_decode),
         cmocka_unit_test(test_decode_hostile),

@@ -59,6 +59,7 @@ test_script_speaks_the_batch(void **state)
     assert_non_null(strstr(ngx_http_waav_limit_lua, "kind == 'acquire'"));
     assert_non_null(strstr(ngx_http_waav_limit_lua, "kind == 'release'"));
     assert_non_null(strstr(ngx_http_waav_limit_lua, "kind == 'refund'"));
+    assert_non_null(strstr(ngx_http_waav_limit_lua, "kind == 'renew'"));
 }
 
 

@@ -567,3 +567,45 @@ qr/\[error\] .*waav: limiting requests, rate of zone "ip", 0 of 1 left, retry in
 qr/\[warn\] .*waav: limiting requests, tts_chars of zone "ip", 10 of 10 left, retry in \d+ s/
 --- no_error_log
 [error]
+
+
+
+=== TEST L17: a line's own refusal (WaaV's session limits): status=, message=, code=
+--- http_config
+    waav_limit_zone all:1m key=all $TEST_NGINX_LIMIT_ZONE;
+    waav_limit_zone ip:1m key=$arg_ip $TEST_NGINX_LIMIT_ZONE;
+--- config
+    location /slow {
+        waav_limit zone=all concurrency=1 status=503
+                   "message=Server at capacity. Please try again later."
+                   code=SERVER_AT_CAPACITY;
+        waav_limit zone=ip concurrency=1
+                   "message=Too many connections from your IP address.";
+        waav_json_errors on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/v1/models;
+        proxy_set_header X-Mock-Behavior "delay_ms=3000";
+    }
+    location /ip {
+        waav_limit zone=ip concurrency=1
+                   "message=Too many connections from your IP address.";
+        waav_health;
+    }
+--- background_requests eval
+["GET /slow?ip=a"]
+--- background_error_code eval
+[200]
+--- background_wait: 0
+--- request eval
+# a's request holds the one slot of both zones: a again is refused by its
+# IP's line, b by the global one (which comes first), and b holds nothing
+[sub { Waav::Limits::wait_until('a request at the mock',
+                                sub { Waav::Limits::mock_count() == 1 }) },
+ 'GET /ip?ip=a', 'GET /slow?ip=b', 'GET /ip?ip=b']
+--- error_code eval
+[0, 429, 503, 200]
+--- response_body eval
+['', '{"error":"Too many connections from your IP address.","code":"TOO_MANY_CONCURRENT"}',
+ '{"error":"Server at capacity. Please try again later.","code":"SERVER_AT_CAPACITY"}',
+ '{"status":"OK"}']
+--- response_headers eval
+['', 'Retry-After: 1', 'Retry-After: 1', '']
