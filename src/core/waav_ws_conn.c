@@ -261,10 +261,6 @@ waav_ws_frame_start(wslay_event_context_ptr ctx,
 
     (void) ctx;
 
-    if (c->failed) {
-        return;
-    }
-
     c->frame_ctrl = (arg->opcode & 0x8) != 0;
 
     if (c->frame_ctrl) {
@@ -552,7 +548,9 @@ waav_ws_conn_write(waav_ws_conn_t *c)
         }
 
         /* the glue's close, once what was queued before it is sent */
-        if (c->close_pending && !c->held && !wslay_event_want_write(c->ctx)) {
+        if (c->close_pending && !c->held
+            && !wslay_event_want_write(c->ctx))
+        {
             c->close_pending = 0;
 
             if (wslay_event_queue_close(c->ctx, (uint16_t) c->close_code,
