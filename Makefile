@@ -48,7 +48,7 @@ endif
 SOURCES     := $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h src/*/*/*.c)
 
 BUILD_PKGS  := nginx nginx-dev gcc make libcjson-dev libjwt-dev \
-               libhiredis-dev libssl-dev libpcre2-dev zlib1g-dev
+               libhiredis-dev libssl-dev libpcre2-dev zlib1g-dev libwslay-dev
 TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
                redis-server curl openssl python3-websockets
 BENCH_PKGS  := wrk
@@ -119,7 +119,7 @@ run: build
 UNIT_TESTS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(wildcard t/unit/test_*.c))
 # the pure C core: src/core/*.c and the adapters (src/core/tts, src/core/stt)
 CORE_SRCS   := $(wildcard src/core/*.c src/core/tts/*.c src/core/stt/*.c)
-CORE_LIBS   := -lcjson -ljwt -lcrypto -lm
+CORE_LIBS   := -lcjson -ljwt -lwslay -lcrypto -lm
 
 $(BUILD)/unit/%: t/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
@@ -170,7 +170,7 @@ test-sdk: deps-test build
 
 FUZZ_SECONDS ?= 30
 FUZZ_PKGS    := clang libclang-rt-14-dev llvm-14 libcmocka-dev libcjson-dev \
-                libjwt-dev libssl-dev
+                libjwt-dev libssl-dev libwslay-dev
 FUZZ_TARGETS := $(patsubst t/fuzz/%.c,build/fuzz/%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_COV     := $(patsubst t/fuzz/%.c,build/fuzz-cov/%,$(wildcard t/fuzz/fuzz_*.c))
 
