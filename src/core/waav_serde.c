@@ -494,6 +494,11 @@ waav_serde_syntax(const char *json, size_t len, waav_err_t *err)
         cJSON_Delete(root);
         off = waav_serde_skip_ws(json, len, (size_t) (end - json));
 
+        if (off == len) {
+            /* good JSON: the allocator ran out */
+            return waav_err_nomem(err);
+        }
+
         return waav_serde_err_at(err, WAAV_E_INVALID_JSON, json, off + 1,
                               "trailing characters");
     }

@@ -169,11 +169,16 @@ static const waav_ws_variant_t  waav_ws_variants[] = {
 };
 
 
-/* serde's text after WaaV's "Invalid message format: "; returns -1 */
+/* serde's text after WaaV's "Invalid message format: " (not when out of
+ * memory); returns -1 */
 static int
 waav_ws_format(waav_err_t *err)
 {
     char  text[sizeof(err->message)];
+
+    if (err->status != 400) {
+        return -1;
+    }
 
     memcpy(text, err->message, sizeof(text));
 
