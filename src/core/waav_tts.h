@@ -110,6 +110,18 @@ struct waav_tts_adapter_s {
 int waav_tts_parse(waav_tts_req_t *req, waav_tts_shape_e shape,
     const char *json, size_t len, waav_alloc_t *a, waav_err_t *err);
 
+struct cJSON;
+
+/*
+ * The tts_config object of WaaV's /speak body (also /ws config's): provider,
+ * model, voice_id, audio_format, sample_rate, speaking_rate, timeouts and
+ * pronunciations, checked as /speak checks them.  cfg must be an object;
+ * req zeroed with speaking_rate 1.0 beforehand (the text is not touched).
+ * 0, or -1 with err set.
+ */
+int waav_tts_parse_config(waav_tts_req_t *req, const struct cJSON *cfg,
+    waav_alloc_t *a, waav_err_t *err);
+
 /* the adapter for a provider type ("deepgram", "openai-compatible", ...) */
 const waav_tts_adapter_t *waav_tts_adapter(const char *type, size_t len);
 

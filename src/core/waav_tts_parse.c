@@ -239,7 +239,6 @@ waav_tts_parse_waav(waav_tts_req_t *req, const cJSON *root, waav_alloc_t *a,
     waav_err_t *err)
 {
     const cJSON  *cfg;
-    double        v;
     int           rc;
 
     rc = waav_get_str(root, "text", "", &req->text, err);
@@ -267,6 +266,17 @@ waav_tts_parse_waav(waav_tts_req_t *req, const cJSON *root, waav_alloc_t *a,
     if (waav_tts_check_text(req, err) != 0) {
         return -1;
     }
+
+    return waav_tts_parse_config(req, cfg, a, err);
+}
+
+
+int
+waav_tts_parse_config(waav_tts_req_t *req, const cJSON *cfg, waav_alloc_t *a,
+    waav_err_t *err)
+{
+    double  v;
+    int     rc;
 
     rc = waav_get_ident(cfg, "provider", "tts_config.", &req->provider, err);
     if (rc < 0) {

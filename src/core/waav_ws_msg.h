@@ -29,6 +29,13 @@
 #define WAAV_WS_CUSTOM_MAX      (50 * 1024)
 /* a ping's timestamp, echoed as written */
 #define WAAV_WS_TIMESTAMP_MAX   64
+/* waav's own bounds (WaaV has none): a BYOK api_key (stt_config's,
+ * tts_config's) is 1-4096 bytes of visible ASCII; stt_config's
+ * sample_rate and channels within these (tts_config's: as /speak's) */
+#define WAAV_WS_API_KEY_MAX     4096
+#define WAAV_WS_STT_RATE_MIN    8000
+#define WAAV_WS_STT_RATE_MAX    48000
+#define WAAV_WS_STT_CHANNELS_MAX 8
 
 typedef enum {
     WAAV_WS_MSG_NONE = 0,
