@@ -982,6 +982,8 @@ test_transport(void **state)
     assert_int_equal(waav_ws_conn_want_write(t->c), 0);
     assert_int_equal(waav_ws_conn_write(t->c), -1);
     assert_int_equal(waav_ws_conn_read(t->c), -1);
+    assert_int_equal(waav_ws_conn_close(t->c, WAAV_WS_CLOSE_NORMAL), -1);
+    assert_int_equal(waav_ws_conn_text(t->c, "x", 1), -1);
 
     assert_int_equal(teardown(state), 0);
     assert_int_equal(setup(state), 0);
