@@ -16,194 +16,101 @@
 #include "waav_ws_test.h"
 
 
-/* bytes a client sends that fail the connection, and the close for them */
+/*
+ * bytes a client sends that fail the connection, and the close for them:
+ * up to 2 masked frames (S: a string literal and its length), or raw bytes
+ */
+
+#define S(lit)  lit, sizeof(lit) - 1
+
+#define P10     "pppppppppp"
+#define P126    P10 P10 P10 P10 P10 P10 P10 P10 P10 P10 P10 P10 "pppppp"
+
+typedef struct {
+    uint8_t      b0;
+    const char  *payload;
+    size_t       len;
+} t_frame_t;
 
 typedef struct {
     const char  *name;
-    void       (*frames)(waav_peer_t *p);
+    t_frame_t    frames[2];
+    const char  *raw;
+    size_t       raw_len;
     unsigned     code;
 } t_bad_t;
 
 
-static void
-bad_unmasked(waav_peer_t *p)
-{
-    waav_peer_frame_n(p, FIN | TEXT, 0, 2, "hi", 2);
-}
-
-
-static void
-bad_rsv1(waav_peer_t *p)
-{
-    waav_peer_frame(p, FIN | 0x40 | TEXT, "hi", 2);
-}
-
-
-static void
-bad_rsv2(waav_peer_t *p)
-{
-    waav_peer_frame(p, FIN | 0x20 | BINARY, "hi", 2);
-}
-
-
-static void
-bad_rsv3(waav_peer_t *p)
-{
-    waav_peer_frame(p, TEXT, "h", 1);
-    waav_peer_frame(p, FIN | 0x10 | CONT, "i", 1);
-}
-
-
-static void
-bad_utf8(waav_peer_t *p)
-{
-    waav_peer_frame(p, FIN | TEXT, "a\xff", 2);
-}
-
-
-static void
-bad_utf8_cut(waav_peer_t *p)
-{
-    /* a sequence that never ends, over two frames */
-    waav_peer_frame(p, TEXT, "\xe2", 1);
-    waav_peer_frame(p, FIN | CONT, "\x82", 1);
-}
-
-
-static void
-bad_utf8_surrogate(waav_peer_t *p)
-{
-    waav_peer_frame(p, FIN | TEXT, "\xed\xa0\x80", 3);
-}
-
-
-static void
-bad_ping_fragmented(waav_peer_t *p)
-{
-    waav_peer_frame(p, PING, "ab", 2);
-}
-
-
-static void
-bad_ping_long(waav_peer_t *p)
-{
-    uint8_t  buf[126];
-
-    memset(buf, 'p', sizeof(buf));
-    waav_peer_frame(p, FIN | PING, buf, sizeof(buf));
-}
-
-
-static void
-bad_close_fragmented(waav_peer_t *p)
-{
-    waav_peer_frame(p, CLOSE, "\x03\xe8", 2);
-}
-
-
-static void
-bad_length_long_form(waav_peer_t *p)
-{
-    /* 5 bytes said in 16 bits */
-    static const uint8_t  f[] = { FIN | BINARY, 0x80 | 126, 0, 5, 1, 2, 3, 4,
-                                  0, 0, 0, 0, 0 };
-
-    waav_peer_append(&p->in, &p->in_len, &p->in_cap, f, sizeof(f));
-}
-
-
-static void
-bad_length_64(waav_peer_t *p)
-{
-    /* the top bit of a 64-bit length */
-    static const uint8_t  f[] = { FIN | BINARY, 0x80 | 127, 0x80, 0, 0, 0,
-                                  0, 0, 0, 1, 1, 2, 3, 4 };
-
-    waav_peer_append(&p->in, &p->in_len, &p->in_cap, f, sizeof(f));
-}
-
-
-static void
-bad_continuation(waav_peer_t *p)
-{
-    waav_peer_frame(p, FIN | CONT, "hi", 2);
-}
-
-
-static void
-bad_new_message(waav_peer_t *p)
-{
-    waav_peer_frame(p, TEXT, "h", 1);
-    waav_peer_frame(p, FIN | TEXT, "i", 1);
-}
-
-
-static void
-bad_opcode(waav_peer_t *p)
-{
-    waav_peer_frame(p, FIN | 0x3, "hi", 2);
-}
-
-
-static void
-bad_opcode_control(waav_peer_t *p)
-{
-    waav_peer_frame(p, FIN | 0xb, "hi", 2);
-}
-
-
-static void
-bad_opcode_inside(waav_peer_t *p)
-{
-    waav_peer_frame(p, BINARY, "h", 1);
-    waav_peer_frame(p, FIN | 0x7, "i", 1);
-}
-
-
-static void
-bad_close_short(waav_peer_t *p)
-{
-    waav_peer_frame(p, FIN | CLOSE, "\x03", 1);
-}
-
-
-static void
-bad_close_code(waav_peer_t *p)
-{
-    /* 1005 is never sent */
-    waav_peer_frame(p, FIN | CLOSE, "\x03\xed", 2);
-}
-
-
-static void
-bad_close_reason(waav_peer_t *p)
-{
-    waav_peer_frame(p, FIN | CLOSE, "\x03\xe8\xff", 3);
-}
-
-
 static const t_bad_t  bad[] = {
-    { "unmasked", bad_unmasked, WAAV_WS_CLOSE_PROTOCOL },
-    { "rsv1", bad_rsv1, WAAV_WS_CLOSE_PROTOCOL },
-    { "rsv2", bad_rsv2, WAAV_WS_CLOSE_PROTOCOL },
-    { "rsv3 on a continuation", bad_rsv3, WAAV_WS_CLOSE_PROTOCOL },
-    { "utf-8", bad_utf8, WAAV_WS_CLOSE_BAD_DATA },
-    { "utf-8 cut", bad_utf8_cut, WAAV_WS_CLOSE_BAD_DATA },
-    { "utf-8 surrogate", bad_utf8_surrogate, WAAV_WS_CLOSE_BAD_DATA },
-    { "fragmented ping", bad_ping_fragmented, WAAV_WS_CLOSE_PROTOCOL },
-    { "ping of 126", bad_ping_long, WAAV_WS_CLOSE_PROTOCOL },
-    { "fragmented close", bad_close_fragmented, WAAV_WS_CLOSE_PROTOCOL },
-    { "length not shortest", bad_length_long_form, WAAV_WS_CLOSE_PROTOCOL },
-    { "64-bit length top bit", bad_length_64, WAAV_WS_CLOSE_PROTOCOL },
-    { "continuation first", bad_continuation, WAAV_WS_CLOSE_PROTOCOL },
-    { "text in a text", bad_new_message, WAAV_WS_CLOSE_PROTOCOL },
-    { "opcode 3", bad_opcode, WAAV_WS_CLOSE_PROTOCOL },
-    { "opcode 0xb", bad_opcode_control, WAAV_WS_CLOSE_PROTOCOL },
-    { "opcode 7 in a message", bad_opcode_inside, WAAV_WS_CLOSE_PROTOCOL },
-    { "close of 1 byte", bad_close_short, WAAV_WS_CLOSE_PROTOCOL },
-    { "close code 1005", bad_close_code, WAAV_WS_CLOSE_PROTOCOL },
-    { "close reason utf-8", bad_close_reason, WAAV_WS_CLOSE_BAD_DATA },
+    /* wslay: the frame header */
+    { "unmasked", { { 0 } }, S("\x81\x02hi"), WAAV_WS_CLOSE_PROTOCOL },
+    { "rsv1", { { FIN | 0x40 | TEXT, S("hi") } }, NULL, 0,
+      WAAV_WS_CLOSE_PROTOCOL },
+    { "rsv2", { { FIN | 0x20 | BINARY, S("hi") } }, NULL, 0,
+      WAAV_WS_CLOSE_PROTOCOL },
+    { "rsv3 on a continuation",
+      { { TEXT, S("h") }, { FIN | 0x10 | CONT, S("i") } }, NULL, 0,
+      WAAV_WS_CLOSE_PROTOCOL },
+
+    /* wslay: text */
+    { "utf-8", { { FIN | TEXT, S("a\xff") } }, NULL, 0,
+      WAAV_WS_CLOSE_BAD_DATA },
+    { "utf-8 cut over frames",
+      { { TEXT, S("\xe2") }, { FIN | CONT, S("\x82") } }, NULL, 0,
+      WAAV_WS_CLOSE_BAD_DATA },
+    { "utf-8 surrogate", { { FIN | TEXT, S("\xed\xa0\x80") } }, NULL, 0,
+      WAAV_WS_CLOSE_BAD_DATA },
+
+    /* wslay's frame layer, a close without a code replaced with 1002 */
+    { "fragmented ping", { { PING, S("ab") } }, NULL, 0,
+      WAAV_WS_CLOSE_PROTOCOL },
+    { "ping of 126", { { FIN | PING, S(P126) } }, NULL, 0,
+      WAAV_WS_CLOSE_PROTOCOL },
+    { "fragmented close", { { CLOSE, S("\x03\xe8") } }, NULL, 0,
+      WAAV_WS_CLOSE_PROTOCOL },
+    { "length not in its shortest form", { { 0 } },
+      S("\x82\xfe\x00\x05" "abcd" "\0\0\0\0\0"), WAAV_WS_CLOSE_PROTOCOL },
+    { "64-bit length top bit", { { 0 } },
+      S("\x82\xff\x80\0\0\0\0\0\0\x01" "abcd" "x"),
+      WAAV_WS_CLOSE_PROTOCOL },
+
+    /* wslay: the order of frames, opcodes */
+    { "continuation first", { { FIN | CONT, S("hi") } }, NULL, 0,
+      WAAV_WS_CLOSE_PROTOCOL },
+    { "text in a text", { { TEXT, S("h") }, { FIN | TEXT, S("i") } }, NULL, 0,
+      WAAV_WS_CLOSE_PROTOCOL },
+    { "opcode 3", { { FIN | 0x3, S("hi") } }, NULL, 0,
+      WAAV_WS_CLOSE_PROTOCOL },
+    { "opcode 0xb", { { FIN | 0xb, S("hi") } }, NULL, 0,
+      WAAV_WS_CLOSE_PROTOCOL },
+    { "opcode 7 in a message", { { BINARY, S("h") }, { FIN | 0x7, S("i") } },
+      NULL, 0, WAAV_WS_CLOSE_PROTOCOL },
+
+    /* the close's payload: 1 byte (here), a code never sent, its reason */
+    { "close of 1 byte", { { FIN | CLOSE, S("\x03") } }, NULL, 0,
+      WAAV_WS_CLOSE_PROTOCOL },
+    { "close code 1005", { { FIN | CLOSE, S("\x03\xed") } }, NULL, 0,
+      WAAV_WS_CLOSE_PROTOCOL },
+    { "close reason utf-8", { { FIN | CLOSE, S("\x03\xe8\xff") } }, NULL, 0,
+      WAAV_WS_CLOSE_BAD_DATA },
 };
+
+
+static void
+bad_frames(waav_peer_t *p, const t_bad_t *b)
+{
+    size_t  i;
+
+    if (b->raw != NULL) {
+        waav_peer_append(&p->in, &p->in_len, &p->in_cap, b->raw, b->raw_len);
+        return;
+    }
+
+    for (i = 0; i < 2 && b->frames[i].payload != NULL; i++) {
+        waav_peer_frame(p, b->frames[i].b0, b->frames[i].payload,
+                        b->frames[i].len);
+    }
+}
 
 
 static void
@@ -218,7 +125,7 @@ test_bad(void **state)
         assert_int_equal(setup(state), 0);
         t = *state;
 
-        bad[i].frames(&t->peer);
+        bad_frames(&t->peer, &bad[i]);
         /* what follows is never read */
         waav_peer_frame(&t->peer, FIN | TEXT, "after", 5);
 
