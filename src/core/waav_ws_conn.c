@@ -615,7 +615,7 @@ waav_ws_conn_binary(waav_ws_conn_t *c, const uint8_t *p, size_t len)
 int
 waav_ws_conn_close(waav_ws_conn_t *c, unsigned code)
 {
-    if (c->close_pending || c->close_queued || c->held
+    if (c->close_pending || c->close_queued || c->held || c->io_failed
         || !wslay_event_get_write_enabled(c->ctx)
         || wslay_event_get_close_received(c->ctx))
     {

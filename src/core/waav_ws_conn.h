@@ -51,14 +51,15 @@ typedef struct {
     ssize_t  (*recv)(void *data, uint8_t *buf, size_t len);
     ssize_t  (*send)(void *data, const uint8_t *buf, size_t len);
 
-    /* a whole text message, at most WAAV_WS_TEXT_MAX bytes */
+    /* a whole text message, at most WAAV_WS_TEXT_MAX bytes (and a NUL) */
     void     (*text)(void *data, const char *msg, size_t len);
 
     /* a text message over WAAV_WS_TEXT_MAX, dropped; len: its size */
     void     (*text_too_large)(void *data, uint64_t len);
 
     /* len bytes of a binary message (first: its first chunk; a message
-     * may come in many); -1 fails the connection (close 1011) */
+     * may come in many; len is never 0); -1 fails the connection (close
+     * 1011) */
     int      (*binary)(void *data, const uint8_t *p, size_t len, int first);
 
     /* the binary message ended: len is its size */
@@ -87,10 +88,12 @@ int waav_ws_conn_write(waav_ws_conn_t *c);
 int waav_ws_conn_text(waav_ws_conn_t *c, const char *p, size_t len);
 int waav_ws_conn_binary(waav_ws_conn_t *c, const uint8_t *p, size_t len);
 
-/* queue a close (code 0: none), after which nothing else is queued */
+/* queue a close (code 0: none), after which nothing else is queued; it is
+ * sent after the messages queued before it (pongs may pass them), and
+ * messages may still arrive until the peer's close */
 int waav_ws_conn_close(waav_ws_conn_t *c, unsigned code);
 
-/* bytes queued and not yet sent */
+/* bytes queued and not yet sent (payload: frame headers not counted) */
 size_t waav_ws_conn_queued(waav_ws_conn_t *c);
 
 int waav_ws_conn_want_read(waav_ws_conn_t *c);
