@@ -35,6 +35,8 @@
 static ngx_int_t ngx_http_waav_ws_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_ws_check(ngx_http_request_t *r,
     ngx_str_t *key);
+static ngx_table_elt_t *ngx_http_waav_ws_header(ngx_http_request_t *r,
+    const char *name);
 static ngx_int_t ngx_http_waav_ws_upgrade(ngx_http_request_t *r,
     ngx_http_waav_ws_t *ws, ngx_str_t *key);
 static void ngx_http_waav_ws_read_handler(ngx_event_t *rev);
@@ -113,8 +115,9 @@ ngx_http_waav_ws_handler(ngx_http_request_t *r)
 
     ngx_str_null(&key);
 
+    /* NGX_DECLINED: nothing to refuse; else the refusal was sent */
     rc = ngx_http_waav_ws_check(r, &key);
-    if (rc != NGX_OK) {
+    if (rc != NGX_DECLINED) {
         return rc;
     }
 
@@ -231,7 +234,8 @@ ngx_http_waav_ws_refuse(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
-/* RFC 6455 4.2.1: what an opening handshake must carry */
+/* RFC 6455 4.2.1: what an opening handshake must carry; NGX_DECLINED when
+ * it does, else what sending the refusal returned */
 static ngx_int_t
 ngx_http_waav_ws_check(ngx_http_request_t *r, ngx_str_t *key)
 {
@@ -247,12 +251,18 @@ ngx_http_waav_ws_check(ngx_http_request_t *r, ngx_str_t *key)
                    "A WebSocket needs an HTTP/1.1 upgrade");
     }
 
-    if (!ngx_http_waav_ws_has_token(r->headers_in.upgrade, "websocket")) {
+    /* looked up, not taken from headers_in: nginx 1.22 does not keep the
+     * Connection header there */
+    if (!ngx_http_waav_ws_has_token(ngx_http_waav_ws_header(r, "Upgrade"),
+                                    "websocket"))
+    {
         return ngx_http_waav_ws_refuse(r, NGX_HTTP_UPGRADE_REQUIRED,
                    "Expected a WebSocket upgrade (Upgrade: websocket)");
     }
 
-    if (!ngx_http_waav_ws_has_token(r->headers_in.connection, "upgrade")) {
+    if (!ngx_http_waav_ws_has_token(ngx_http_waav_ws_header(r, "Connection"),
+                                    "upgrade"))
+    {
         return ngx_http_waav_ws_refuse(r, NGX_HTTP_BAD_REQUEST,
                    "Expected Connection: upgrade");
     }
@@ -282,7 +292,7 @@ ngx_http_waav_ws_check(ngx_http_request_t *r, ngx_str_t *key)
 
     *key = h->value;
 
-    return NGX_OK;
+    return NGX_DECLINED;
 }
 
 
@@ -812,6 +822,15 @@ ngx_http_waav_ws_end(ngx_http_waav_ws_t *ws)
                    "waav ws: session over: frames in %ui out %ui, "
                    "bytes in %uL out %uL", ws->frames_in, ws->frames_out,
                    ws->bytes_in, ws->bytes_out);
+
+    /* a call the client heard nothing of is not charged (as on REST) */
+    if (ws->job && ws->job->bytes == 0) {
+        ngx_http_waav_limit_refund_q(r, ws->tts_quota, (uint64_t) -1);
+    }
+
+    if (ws->stt_job) {
+        ngx_http_waav_limit_refund_q(r, ws->stt_quota, (uint64_t) -1);
+    }
 
     ngx_http_waav_ws_session_stop(ws);
     ws->finished = 1;

@@ -18,6 +18,7 @@
 #define NGX_HTTP_WAAV_WS_H
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_xform.h"
 #include "waav_ws_conn.h"
@@ -50,7 +51,6 @@ typedef struct {
     waav_tts_req_t              req;
     waav_tts_out_t              preq;
     ngx_http_waav_xform_t       xform;
-    void                       *quota;          /* its tts_chars charge */
 
     ngx_int_t                   rc;
     ngx_uint_t                  status;
@@ -79,7 +79,6 @@ typedef struct {
     ngx_pool_t                 *pool;
     ngx_http_request_t         *sr;
     ngx_http_waav_provider_t   *provider;
-    void                       *quota;          /* its stt_seconds charge */
     u_char                     *audio;          /* what it carries */
     size_t                      len;
     ngx_int_t                   rc;
@@ -98,6 +97,10 @@ typedef struct {
     ngx_http_waav_provider_t   *tts_provider;
     waav_ws_stt_config_t        stt;
     ngx_http_waav_provider_t   *stt_provider;
+
+    /* the quotas' charges: a speak's characters, a flush's seconds */
+    ngx_http_waav_quota_t      *tts_quota;
+    ngx_http_waav_quota_t      *stt_quota;
 
     /* TTS: queued speaks, the running one */
     ngx_queue_t                 speaks;

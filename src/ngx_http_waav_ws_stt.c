@@ -351,8 +351,8 @@ ngx_http_waav_ws_stt_go(ngx_http_request_t *r)
     seconds = rate ? (job->len + rate - 1) / rate : 1;
 
     rc = ngx_http_waav_limit_charge_q(r,
-             (ngx_http_waav_quota_t **) &job->quota,
-             NGX_HTTP_WAAV_LIMIT_STT_SECONDS, seconds,
+             &ws->stt_quota,
+             NGX_HTTP_WAAV_QUOTA_STT_SECONDS, seconds,
              ngx_http_waav_ws_stt_go, &err);
 
     if (rc == NGX_AGAIN) {
@@ -370,7 +370,7 @@ ngx_http_waav_ws_stt_go(ngx_http_request_t *r)
             waav_err_set(&err, 500, "INTERNAL_ERROR", "out of memory");
         }
 
-        ngx_http_waav_limit_refund_q(r, job->quota, (uint64_t) -1);
+        ngx_http_waav_limit_refund_q(r, ws->stt_quota, (uint64_t) -1);
     }
 
     ngx_http_waav_ws_stt_end(ws, err.message);
@@ -491,7 +491,7 @@ ngx_http_waav_ws_stt_wake(ngx_http_waav_ws_t *ws)
                                        &err);
     }
 
-    ngx_http_waav_limit_refund_q(ws->request, job->quota, (uint64_t) -1);
+    ngx_http_waav_limit_refund_q(ws->request, ws->stt_quota, (uint64_t) -1);
     ngx_http_waav_ws_stt_end(ws, err.message);
 }
 

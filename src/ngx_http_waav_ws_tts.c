@@ -127,8 +127,8 @@ ngx_http_waav_ws_tts_go(ngx_http_request_t *r)
     ngx_memzero(&err, sizeof(waav_err_t));
 
     rc = ngx_http_waav_limit_charge_q(r,
-             (ngx_http_waav_quota_t **) &job->quota,
-             NGX_HTTP_WAAV_LIMIT_TTS_CHARS,
+             &ws->tts_quota,
+             NGX_HTTP_WAAV_QUOTA_TTS_CHARS,
              waav_utf8_chars(job->req.text.data, job->req.text.len),
              ngx_http_waav_ws_tts_go, &err);
 
@@ -196,7 +196,7 @@ ngx_http_waav_ws_tts_cred(ngx_http_request_t *r)
     }
 
     if (job->cancelled) {
-        ngx_http_waav_limit_refund_q(r, job->quota, (uint64_t) -1);
+        ngx_http_waav_limit_refund_q(r, ws->tts_quota, (uint64_t) -1);
         ngx_http_waav_ws_tts_end(ws, NULL);
         ngx_http_waav_ws_tts_next(ws);
         return;
@@ -223,7 +223,7 @@ ngx_http_waav_ws_tts_cred(ngx_http_request_t *r)
         waav_err_set(&err, 500, "INTERNAL_ERROR", "out of memory");
     }
 
-    ngx_http_waav_limit_refund_q(r, job->quota, (uint64_t) -1);
+    ngx_http_waav_limit_refund_q(r, ws->tts_quota, (uint64_t) -1);
     ngx_http_waav_ws_tts_end(ws, err.message);
     ngx_http_waav_ws_tts_next(ws);
     ngx_http_waav_ws_flush(ws);
@@ -245,6 +245,16 @@ ngx_http_waav_ws_tts_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 
     job->done = 1;
     job->rc = rc;
+
+    if (job->cancelled && rc == NGX_ERROR) {
+        /*
+         * Cut by clear: the body filter refused the audio, and nginx's
+         * output filter marks the connection failed for any filter's
+         * error.  It is the client's connection and it did not fail: the
+         * mark goes, and the session goes on.
+         */
+        sr->connection->error = 0;
+    }
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
                    "waav ws: speak done: rc %i, status %ui, %uL bytes",
@@ -278,7 +288,7 @@ ngx_http_waav_ws_tts_wake(ngx_http_waav_ws_t *ws)
     }
 
     if (job->cancelled) {
-        ngx_http_waav_limit_refund_q(ws->request, job->quota, (uint64_t) -1);
+        ngx_http_waav_limit_refund_q(ws->request, ws->tts_quota, (uint64_t) -1);
         ngx_http_waav_ws_tts_end(ws, NULL);
         ngx_http_waav_ws_tts_next(ws);
         return;
@@ -307,7 +317,7 @@ ngx_http_waav_ws_tts_wake(ngx_http_waav_ws_t *ws)
         return;
     }
 
-    ngx_http_waav_limit_refund_q(ws->request, job->quota, (uint64_t) -1);
+    ngx_http_waav_limit_refund_q(ws->request, ws->tts_quota, (uint64_t) -1);
 
     f.rc = job->rc;
     f.status = job->header ? job->status : 0;
