@@ -216,7 +216,63 @@ subtest 'the access log line: tenant, duration, frames and bytes' => sub {
     like $line, qr{" 101 .* tenant="-" ws=\d+\.\d{3} 2/2 \d+/\d+$}, 'logged' or diag $line;
 };
 
-diag $w->error_log unless Test::More->builder->is_passing;
+# --- an independent client: Debian's python3-websockets --------------------
+subtest 'python3-websockets: config → ready → speak → audio → complete → close' => sub {
+    my $url = 'ws://127.0.0.1:' . $w->port . '/ws';
+    my $out = `/usr/bin/python3 t/ws/session.py --url $url --tts-provider deepgram --text Hello --text "Good bye" --ping --audio-bytes 32000 --flush 2>&1`;
+    is $?, 0, 'the session went as described' or diag $out;
+    my $s = eval { decode_json($out) } // {};
+    is $s->{ready}{type}, 'ready', 'ready';
+    is scalar @{$s->{speaks} // []}, 2, 'two speaks';
+    is $s->{speaks}[$_]{binary_bytes}, length mock_audio('deepgram'), "speak $_: the audio" for 0, 1;
+    ok $s->{speaks}[$_]{complete}, "speak $_: tts_playback_complete" for 0, 1;
+    is $s->{close_code}, 1000, 'closed with 1000';
+};
+
 $w->finish;
+
+# --- auth: a token in the upgrade, or an auth message ---------------------
+my $a = Waav::Run->start('060a', env => {%env, AUTH_REQUIRED => 'true',
+                                         AUTH_API_SECRET => 'sekrit', AUTH_API_SECRET_ID => 'acme'});
+
+subtest 'auth: a wrong token is 401 before the upgrade; none asks for an auth message' => sub {
+    my $ws = Waav::WS->connect(port => $a->port, path => '/ws?token=wrong');
+    is $ws->status, 401, 'a wrong token: 401';
+    is_deeply $ws->json, {error => 'unauthorized', message => 'Unauthorized: Invalid API secret'}, 'WaaV\'s body';
+
+    $ws = Waav::WS->connect(port => $a->port, path => '/ws?token=sekrit');
+    ok $ws->upgraded, 'the right token: 101';
+    $ws->send_json(\%config);
+    is next_text($ws)->{type}, 'ready', 'and no auth message is needed';
+
+    $ws = Waav::WS->connect(port => $a->port, path => '/ws');
+    ok $ws->upgraded, 'no token: 101 anyway';
+    is_deeply next_text($ws), {type => 'auth_required'}, 'auth_required first';
+    $ws->send_json({type => 'ping', timestamp => 1});
+    is_deeply next_text($ws), {type => 'error', message => 'Authentication required. Send auth message first.'},
+              'anything else first: an error';
+    my $c = $ws->next_message(5);
+    is $c->{type}, 'close', 'then a close';
+    is $c->{code}, 1008, 'code 1008';
+
+    $ws = Waav::WS->connect(port => $a->port, path => '/ws', headers => ['Authorization: Token x']);
+    ok $ws->upgraded, 'a malformed header: 101 anyway';
+    is next_text($ws)->{type}, 'auth_required', 'auth_required';
+    $ws->send_json({type => 'auth', token => 'nope'});
+    is_deeply next_text($ws), {type => 'error', message => 'Invalid authentication token'}, 'a wrong token';
+    is $ws->next_message(5)->{code}, 1008, 'closed with code 1008';
+
+    $ws = Waav::WS->connect(port => $a->port, path => '/ws');
+    next_text($ws);
+    $ws->send_json({type => 'auth', token => 'sekrit'});
+    is_deeply next_text($ws), {type => 'authenticated', id => 'acme'}, 'authenticated as acme';
+    $ws->send_json(\%config);
+    is next_text($ws)->{type}, 'ready', 'then the session';
+    $ws->send_json({type => 'speak', text => 'Hi'});
+    is next_text($ws, [])->{type}, 'tts_playback_complete', 'and speaks';
+};
+
+diag $a->error_log unless Test::More->builder->is_passing;
+$a->finish;
 
 done_testing;
