@@ -133,6 +133,7 @@ waav_ws_f32(char *p, float f)
     }
 
     /* "d.ddde-XX": the digits, the exponent of the first (-1 or less) */
+    digits[0] = '0';
     nd = 0;
 
     for (i = 0; buf[i] != 'e'; i++) {
