@@ -19,10 +19,6 @@
  *     by /speak's own code (waav_tts_parse_config).
  */
 
-#include <math.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
