@@ -149,7 +149,8 @@ waav_serde_invalid(const cJSON *item, const char *expect, waav_err_t *err)
 
 /* one field's value against its type, as serde deserializes it */
 static int
-waav_serde_check(const cJSON *item, const waav_serde_field_t *f, waav_err_t *err)
+waav_serde_check(const cJSON *item, const waav_serde_field_t *f,
+    waav_err_t *err)
 {
     const char  *name;
     double       v, max;

@@ -19,10 +19,6 @@
  *     by /speak's own code (waav_tts_parse_config).
  */
 
-#include <math.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -288,11 +284,9 @@ waav_ws_parse_stt(waav_ws_stt_config_t *stt, const cJSON *obj,
                                &stt->encoding, &stt->model };
     const char    *names[] = { "provider", "language", "encoding", "model" };
 
+    /* the values (their types were checked with the message's) */
     memset(f, 0, sizeof(f));
-
-    if (waav_ws_fields(obj, waav_ws_stt_fields, f, err) != 0) {
-        return -1;
-    }
+    (void) waav_serde_fields(obj, waav_ws_stt_fields, f, err);
 
     stt->provider = waav_ws_str(f[WAAV_WS_STT_PROVIDER]);
     stt->language = waav_ws_str(f[WAAV_WS_STT_LANGUAGE]);
@@ -379,12 +373,8 @@ waav_ws_parse_config(waav_ws_msg_t *msg, const cJSON **found,
     }
 
     memset(f, 0, sizeof(f));
-
-    if (waav_ws_fields(found[WAAV_WS_CFG_TTS], waav_ws_tts_fields, f, err)
-        != 0)
-    {
-        return -1;
-    }
+    (void) waav_serde_fields(found[WAAV_WS_CFG_TTS], waav_ws_tts_fields, f,
+                             err);
 
     msg->tts_api_key = waav_ws_str(f[0]);
 

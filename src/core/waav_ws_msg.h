@@ -105,15 +105,31 @@ typedef struct {
 /*
  * Parses one client text message (UTF-8 already checked by the framing).
  * 0: msg is filled; -1: err->message is the text for the client's error
- * message (WaaV's wording), err->status 400.  Strings in msg point into
- * memory from a (or into json).
+ * message (WaaV's wording), err->status 400 (500 "out of memory").
+ * Strings in msg point into memory from a (or into json).
+ *
+ * Unknown keys are ignored and null is "not given" for optional fields,
+ * as serde does.  tts_config goes through /speak's own checks
+ * (waav_tts_parse_config: its texts, e.g. "tts_config.provider is
+ * required"); pronunciations are parsed, not applied (the text is empty).
+ * stt_config's strings that reach provider URLs follow waav_ident_valid
+ * (provider non-empty; "" is the default for the others), sample_rate and
+ * channels the bounds above, api_keys visible ASCII: texts like
+ * "stt_config.channels must be an integer from 1 to 8".  A ping's
+ * timestamp over WAAV_WS_TIMESTAMP_MAX bytes as JSON: "Ping timestamp too
+ * large (max: 64 bytes)".
  */
 int waav_ws_msg_parse(waav_ws_msg_t *msg, const char *json, size_t len,
     waav_alloc_t *a, waav_err_t *err);
 
 /*
  * Server messages, written into memory from a, NUL-terminated; *len is
- * their length.  NULL when out of memory.
+ * their length.  NULL when out of memory.  Strings are JSON-escaped
+ * (invalid UTF-8 becomes U+FFFD).  A waav_str_t with data NULL is WaaV's
+ * None, left out: ready's livekit_url, authenticated's id; pong's
+ * timestamp (JSON text from waav_ws_msg_parse, copied as is) is left out
+ * when empty.  stt_result's confidence is clamped to 0..1 (NaN: 0) and
+ * printed as serde prints an f32 ("1.0", "0.95", "1e-7").
  */
 char *waav_ws_error(waav_alloc_t *a, const char *message, size_t *len);
 char *waav_ws_ready(waav_alloc_t *a, waav_str_t stream_id,

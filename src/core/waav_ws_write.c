@@ -110,18 +110,18 @@ waav_ws_ready(waav_alloc_t *a, waav_str_t stream_id, waav_str_t livekit_url,
 
 
 /*
- * An f32 as serde_json prints it (ryu's format32): the shortest digits
- * that read back as the same float, 1.0 as "1.0", 0.95 as "0.95", 1e-7 as
- * "1e-7".  f is finite and not negative here.
+ * An f32 from 0 to 1 as serde_json prints it (ryu's format32): the
+ * shortest digits that read back as the same float, 1.0 as "1.0", 0.95 as
+ * "0.95", 0.000001 as "0.000001", 1e-7 as "1e-7".
  */
 static char *
 waav_ws_f32(char *p, float f)
 {
     char  buf[32], digits[16];
-    int   prec, exp, nd, kk, i;
+    int   prec, exp, nd, i;
 
-    if (f == 0) {
-        return waav_ws_lit(p, "0.0");
+    if (f == 0 || f == 1) {
+        return waav_ws_lit(p, f == 0 ? "0.0" : "1.0");
     }
 
     for (prec = 0; prec < 9; prec++) {
@@ -132,7 +132,8 @@ waav_ws_f32(char *p, float f)
         }
     }
 
-    /* "d.ddde-XX": the digits, the exponent of the first */
+    /* "d.ddde-XX": the digits, the exponent of the first (-1 or less) */
+    digits[0] = '0';
     nd = 0;
 
     for (i = 0; buf[i] != 'e'; i++) {
@@ -143,37 +144,11 @@ waav_ws_f32(char *p, float f)
 
     exp = atoi(buf + i + 1);
 
-    while (nd > 1 && digits[nd - 1] == '0') {
-        nd--;
-    }
-
-    /* ryu: kk is where the decimal point goes after the digits' start */
-    kk = exp + 1;
-
-    if (nd <= kk && kk <= 13) {
-        memcpy(p, digits, nd);
-        p += nd;
-
-        for (i = nd; i < kk; i++) {
-            *p++ = '0';
-        }
-
-        return waav_ws_lit(p, ".0");
-    }
-
-    if (0 < kk && kk <= 13) {
-        memcpy(p, digits, kk);
-        p += kk;
-        *p++ = '.';
-        memcpy(p, digits + kk, nd - kk);
-
-        return p + nd - kk;
-    }
-
-    if (-6 < kk && kk <= 0) {
+    /* ryu writes 0.0000ddd down to 1e-6, then an exponent */
+    if (exp >= -6) {
         p = waav_ws_lit(p, "0.");
 
-        for (i = kk; i < 0; i++) {
+        for (i = exp + 1; i < 0; i++) {
             *p++ = '0';
         }
 
@@ -190,7 +165,7 @@ waav_ws_f32(char *p, float f)
         p += nd - 1;
     }
 
-    return p + sprintf(p, "e%d", kk - 1);
+    return p + sprintf(p, "e%d", exp);
 }
 
 

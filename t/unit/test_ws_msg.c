@@ -694,7 +694,7 @@ test_custom(void **state)
 }
 
 
-/* --- ping ------------------------------------------------------------------ */
+/* --- ping ---------------------------------------------------------------- */
 
 static void
 test_ping(void **state)
@@ -733,7 +733,7 @@ test_ping(void **state)
 }
 
 
-/* --- the tag, and what is not a message ------------------------------------ */
+/* --- the tag, and what is not a message ---------------------------------- */
 
 static void
 test_tag(void **state)
@@ -845,7 +845,8 @@ test_unexpected(void **state)
             "boolean");
     refused("{\"type\":\"speak\",\"text\":\"x\",\"flush\":\"\\u001b\"}",
             FMT "invalid type: string \"\\u{1b}\", expected a boolean");
-    refused("{\"type\":\"speak\",\"text\":\"x\",\"flush\":\"\xc3\xa9t\xc3\xa9\"}",
+    refused("{\"type\":\"speak\",\"text\":\"x\",\"flush\":"
+            "\"\xc3\xa9t\xc3\xa9\"}",
             FMT "invalid type: string \"\xc3\xa9t\xc3\xa9\", expected a "
             "boolean");
     refused("{\"type\":\"speak\",\"text\":\"x\",\"flush\":-0}",
@@ -863,7 +864,7 @@ test_unexpected(void **state)
 }
 
 
-/* --- out of memory ---------------------------------------------------------- */
+/* --- out of memory ------------------------------------------------------- */
 
 static size_t  budget;
 
@@ -925,7 +926,7 @@ test_nomem(void **state)
 }
 
 
-/* --- the server's messages, byte for byte ----------------------------------- */
+/* --- the server's messages, byte for byte -------------------------------- */
 
 static void
 assert_bytes(const char *got, size_t len, const char *want)
