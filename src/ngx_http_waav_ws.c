@@ -560,6 +560,7 @@ ngx_http_waav_ws_read_handler(ngx_event_t *rev)
                       "waav: WebSocket session idle, closed");
         ngx_http_waav_ws_fail(ws, "Connection closed due to inactivity",
                               WAAV_WS_CLOSE_NORMAL);
+        ngx_http_waav_ws_write(ws);
         goto done;
     }
 
@@ -756,14 +757,17 @@ ngx_http_waav_ws_flush(ngx_http_waav_ws_t *ws)
 static void
 ngx_http_waav_ws_write(ngx_http_waav_ws_t *ws)
 {
+    uint64_t                    sent;
     ngx_connection_t           *c;
     ngx_http_core_loc_conf_t   *clcf;
+    ngx_http_waav_loc_conf_t   *wlcf;
 
     if (ws->finished) {
         return;
     }
 
     c = ws->request->connection;
+    sent = ws->bytes_out;
 
     if (waav_ws_conn_write(ws->conn) != 0) {
         c->error = 1;
@@ -777,7 +781,8 @@ ngx_http_waav_ws_write(ngx_http_waav_ws_t *ws)
             return;
         }
 
-        if (!c->write->timer_set) {
+        /* send_timeout: from the last time the client took a byte */
+        if (!c->write->timer_set || ws->bytes_out != sent) {
             clcf = ngx_http_get_module_loc_conf(ws->request,
                                                 ngx_http_core_module);
             ngx_add_timer(c->write, clcf->send_timeout);
@@ -785,6 +790,13 @@ ngx_http_waav_ws_write(ngx_http_waav_ws_t *ws)
 
     } else if (c->write->timer_set) {
         ngx_del_timer(c->write);
+    }
+
+    /* the idle timer: a provider call deletes the client's read timer
+     * (ngx_http_upstream_init), it comes back here */
+    if (!ws->closing && !c->read->timer_set) {
+        wlcf = ngx_http_get_module_loc_conf(ws->request, ngx_http_waav_module);
+        ngx_add_timer(c->read, wlcf->ws_idle_timeout);
     }
 
     if (ws->backpressure

@@ -106,7 +106,13 @@ sub status { $_[0]{status} }
 
 sub start {
     my ($class, $name, %opt) = @_;
-    my $self = $class->configure($name, %opt);
+    return $class->configure($name, %opt)->launch;
+}
+
+# starts nginx on a configuration written by configure() (which a test may
+# have added to: $self->add_conf)
+sub launch {
+    my ($self) = @_;
     my %env = $self->nginx_env;
 
     my $pid = fork // die "fork: $!";
@@ -123,6 +129,16 @@ sub start {
         or die "make run's nginx did not listen on $self->{port}: "
                . Waav::Blocks::read_file("$self->{prefix}/logs/error.log");
     $self->wait_workers(sub { @_ > 0 });
+    return $self;
+}
+
+# appends lines to one of the generated files (run.d/ws.conf, run.d/http.conf,
+# run.d/main.conf, ...) before launch()
+sub add_conf {
+    my ($self, $file, $text) = @_;
+    open my $fh, '>>', "$self->{prefix}/conf/$file" or die "$file: $!";
+    print $fh "$text\n";
+    close $fh;
     return $self;
 }
 
