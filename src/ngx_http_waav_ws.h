@@ -2,7 +2,8 @@
  * waav: waav_ws, WaaV's real-time voice WebSocket (/ws).
  *
  * One main request lives for the whole session.  Its concerns:
- *   ngx_http_waav_ws.c          the upgrade, the connection's events,
+ *   ngx_http_waav_ws_upgrade.c  the opening handshake, 101;
+ *   ngx_http_waav_ws.c          the connection's events,
  *                               framing (src/core/waav_ws_conn.c), the
  *                               idle timer, the end of the session;
  *   ngx_http_waav_ws_session.c  the client's messages: auth, config,
@@ -133,6 +134,11 @@ typedef struct {
 
 char *ngx_http_waav_ws(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_waav_ws_add_variables(ngx_conf_t *cf);
+
+/* ngx_http_waav_ws.c: the session's state, created before 101 is sent,
+ * and its start once it is (NGX_DONE: the session runs) */
+ngx_http_waav_ws_t *ngx_http_waav_ws_create(ngx_http_request_t *r);
+ngx_int_t ngx_http_waav_ws_start(ngx_http_waav_ws_t *ws);
 
 /* the session of the request r belongs to (r or a subrequest), or NULL */
 ngx_http_waav_ws_t *ngx_http_waav_ws_get(ngx_http_request_t *r);
