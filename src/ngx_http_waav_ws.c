@@ -393,8 +393,8 @@ done:
 }
 
 
-/* the request's own wake-up: a provider call ended (posted by nginx when a
- * subrequest finishes) */
+/* the request's own wake-up: a provider call ended (nginx posts a
+ * finished subrequest's parent: the session's request or a stand-in) */
 static void
 ngx_http_waav_ws_wake(ngx_http_request_t *r)
 {
@@ -406,9 +406,78 @@ ngx_http_waav_ws_wake(ngx_http_request_t *r)
         return;
     }
 
+    /* a stand-in that was made active goes: its pool is about to */
+    if (r->connection->data == r && r != ws->request) {
+        r->connection->data = ws->request;
+    }
+
     ngx_http_waav_ws_tts_wake(ws);
     ngx_http_waav_ws_stt_wake(ws);
     ngx_http_waav_ws_write(ws);
+}
+
+
+/*
+ * A stand-in parent for a provider call: a copy of the session's request
+ * whose pool is the call's own.  nginx takes a subrequest's memory (the
+ * request, its upstream, headers, variables) from its parent's pool: from
+ * the session's request, every speak of an hour-long session would stay
+ * until its end (7 KiB each); from the stand-in's, it goes with the call.
+ * The subrequest's main request is still the session's: its counts, its
+ * context, its posted requests, its cleanups.  active: the subrequest is
+ * to be the connection's active request (a normal subrequest, whose
+ * answer nginx streams), as nginx makes it when its parent is.
+ */
+ngx_http_request_t *
+ngx_http_waav_ws_parent(ngx_http_waav_ws_t *ws, ngx_pool_t *pool,
+    ngx_uint_t active)
+{
+    ngx_http_request_t  *r, *f;
+
+    r = ws->request;
+
+    f = ngx_palloc(pool, sizeof(ngx_http_request_t));
+    if (f == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(f, r, sizeof(ngx_http_request_t));
+
+    f->pool = pool;
+    f->parent = r;
+    f->postponed = NULL;
+    f->posted_requests = NULL;
+    f->read_event_handler = ngx_http_block_reading;
+    f->write_event_handler = ngx_http_waav_ws_wake;
+
+    if (active && r->connection->data == r && r->postponed == NULL) {
+        r->connection->data = f;
+    }
+
+    return f;
+}
+
+
+/*
+ * Before a call's pool goes: the cleanups its subrequest added to the
+ * session's request (the upstream's, cleared when it finished) are in that
+ * pool; the list must not point there.
+ */
+void
+ngx_http_waav_ws_prune(ngx_http_waav_ws_t *ws)
+{
+    ngx_http_cleanup_t  **cln;
+
+    cln = &ws->request->cleanup;
+
+    while (*cln) {
+        if ((*cln)->handler == NULL) {
+            *cln = (*cln)->next;
+            continue;
+        }
+
+        cln = &(*cln)->next;
+    }
 }
 
 

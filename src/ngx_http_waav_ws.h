@@ -140,6 +140,12 @@ ngx_int_t ngx_http_waav_ws_add_variables(ngx_conf_t *cf);
 ngx_http_waav_ws_t *ngx_http_waav_ws_create(ngx_http_request_t *r);
 ngx_int_t ngx_http_waav_ws_start(ngx_http_waav_ws_t *ws);
 
+/* a stand-in parent for a provider call, in the call's pool; the
+ * session's cleanups freed of the finished ones, before that pool goes */
+ngx_http_request_t *ngx_http_waav_ws_parent(ngx_http_waav_ws_t *ws,
+    ngx_pool_t *pool, ngx_uint_t active);
+void ngx_http_waav_ws_prune(ngx_http_waav_ws_t *ws);
+
 /* the session of the request r belongs to (r or a subrequest), or NULL */
 ngx_http_waav_ws_t *ngx_http_waav_ws_get(ngx_http_request_t *r);
 

@@ -272,6 +272,7 @@ ngx_http_waav_ws_stt_call(ngx_http_waav_ws_t *ws, waav_err_t *err)
     waav_http_req_t              preq;
     ngx_buf_t                   *b;
     ngx_chain_t                 *body, **ll;
+    ngx_http_request_t          *pr;
     ngx_http_waav_ws_stt_job_t  *job;
 
     job = ws->stt_job;
@@ -314,7 +315,12 @@ ngx_http_waav_ws_stt_call(ngx_http_waav_ws_t *ws, waav_err_t *err)
 
     len = preq.body.len + WAAV_AUDIO_WAV_HEADER + job->len + suffix.len;
 
-    if (ngx_http_waav_call(ws->request, job->provider, &preq, body, len,
+    pr = ngx_http_waav_ws_parent(ws, job->pool, 0);
+    if (pr == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_waav_call(pr, job->provider, &preq, body, len,
                            ngx_http_waav_ws_stt_done, ws,
                            NGX_HTTP_SUBREQUEST_IN_MEMORY
                            |NGX_HTTP_SUBREQUEST_BACKGROUND
@@ -514,6 +520,7 @@ ngx_http_waav_ws_stt_end(ngx_http_waav_ws_t *ws, const char *error)
         ngx_free(job->audio);
     }
 
+    ngx_http_waav_ws_prune(ws);
     ngx_destroy_pool(job->pool);
     ws->stt_job = NULL;
 

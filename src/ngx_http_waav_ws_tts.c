@@ -150,8 +150,9 @@ ngx_http_waav_ws_tts_go(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_waav_ws_tts_call(ngx_http_waav_ws_t *ws, ngx_http_waav_ws_job_t *job)
 {
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
+    ngx_buf_t           *b;
+    ngx_chain_t         *cl;
+    ngx_http_request_t  *pr;
 
     b = ngx_calloc_buf(job->pool);
     cl = ngx_alloc_chain_link(job->pool);
@@ -169,7 +170,12 @@ ngx_http_waav_ws_tts_call(ngx_http_waav_ws_t *ws, ngx_http_waav_ws_job_t *job)
     cl->buf = b;
     cl->next = NULL;
 
-    return ngx_http_waav_call(ws->request, ws->tts_provider, &job->preq.http,
+    pr = ngx_http_waav_ws_parent(ws, job->pool, 1);
+    if (pr == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_waav_call(pr, ws->tts_provider, &job->preq.http,
                               cl, (off_t) job->preq.http.body.len,
                               ngx_http_waav_ws_tts_done, ws,
                               NGX_HTTP_SUBREQUEST_WAITED, &job->sr);
@@ -280,13 +286,6 @@ ngx_http_waav_ws_tts_wake(ngx_http_waav_ws_t *ws)
         return;
     }
 
-    /* the provider's read buffer (16k, a large allocation of the
-     * session's pool) goes back now, not when the session ends */
-    if (job->sr->upstream && job->sr->upstream->buffer.start) {
-        ngx_pfree(ws->request->pool, job->sr->upstream->buffer.start);
-        job->sr->upstream->buffer.start = NULL;
-    }
-
     if (job->cancelled) {
         ngx_http_waav_limit_refund_q(ws->request, ws->tts_quota, (uint64_t) -1);
         ngx_http_waav_ws_tts_end(ws, NULL);
@@ -376,6 +375,7 @@ ngx_http_waav_ws_tts_end(ngx_http_waav_ws_t *ws, const char *error)
     }
 
     ngx_free(job->speak);
+    ngx_http_waav_ws_prune(ws);
     ngx_destroy_pool(job->pool);
     ws->job = NULL;
     ws->backpressure = 0;

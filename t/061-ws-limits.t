@@ -143,6 +143,29 @@ subtest 'MAX_WEBSOCKET_CONNECTIONS: 503; MAX_CONNECTIONS_PER_IP: 429' => sub {
     finish($p);
 };
 
+# --- a long session does not grow its worker ------------------------------
+subtest '600 speaks in one session: the worker does not grow with them' => sub {
+    my $m = Waav::Run->start('061m', env => {%env, WORKER_PROCESSES => 1});
+    my $ws = session($m);
+    my $speaks = sub {
+        for my $i (1 .. $_[0]) {
+            $ws->send_json({type => 'speak', text => "hello $i"});
+            my $t = next_text($ws, []);
+            return 0 unless $t && ($t->{type} // '') eq 'tts_playback_complete';
+        }
+        return 1;
+    };
+    ok $speaks->(50), '50 speaks to warm up';
+    my ($worker) = $m->workers;
+    my $before = rss_kib($worker);
+    ok $speaks->(600), '600 more';
+    my $grew = rss_kib($worker) - $before;
+    # each call's memory goes with it (its subrequest's parent is a stand-in
+    # in the call's pool): 7 KiB a speak stayed in the session's pool before
+    cmp_ok $grew, '<', 600, "the worker grew by $grew KiB (less than 1 KiB a speak)";
+    finish($m);
+};
+
 # --- a reload: sessions go on, until worker_shutdown_timeout ----------------
 subtest 'reload: the session lives on in the old worker, then gets 1001' => sub {
     my $r = Waav::Run->configure('061r', env => {%env, WORKER_PROCESSES => 1});
