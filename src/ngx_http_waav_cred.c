@@ -84,6 +84,7 @@ typedef struct {
     ngx_http_waav_provider_t   *provider;
     const waav_cred_t          *cred;
     ngx_http_waav_cred_done_pt  done;
+    ngx_http_event_handler_pt   saved_weh;
 
     ngx_str_t                   token;      /* what this request sends */
     waav_err_t                  err;        /* the exchange failed */
@@ -436,6 +437,27 @@ ngx_http_waav_cred_lookup(ngx_http_request_t *r, ngx_http_waav_cred_ctx_t *ctx)
 }
 
 
+/* a new call on the same request (a /ws session's next speak): the token
+ * is looked up again, a past failure forgotten */
+void
+ngx_http_waav_cred_renew(ngx_http_request_t *r)
+{
+    ngx_http_waav_ctx_t       *wctx;
+    ngx_http_waav_cred_ctx_t  *ctx;
+
+    wctx = ngx_http_waav_find_ctx(r);
+    ctx = wctx ? wctx->cred : NULL;
+
+    if (ctx == NULL || ctx->sr || ctx->wait.timer_set) {
+        return;
+    }
+
+    ctx->token.len = 0;
+    ctx->failed = 0;
+    ctx->number = 0;
+}
+
+
 ngx_int_t
 ngx_http_waav_cred_secret(ngx_http_request_t *r, ngx_http_waav_provider_t *p,
     const waav_cred_t *cred, waav_secret_t *secret,
@@ -719,7 +741,8 @@ ngx_http_waav_cred_resume(ngx_http_request_t *r)
         return;
     }
 
-    r->write_event_handler = ngx_http_request_empty_handler;
+    r->write_event_handler = ctx->saved_weh ? ctx->saved_weh
+                                            : ngx_http_request_empty_handler;
     ctx->sr = NULL;
 
     ngx_http_waav_cred_answer(r, ctx);
@@ -739,6 +762,9 @@ ngx_http_waav_cred_sent(ngx_http_request_t *sr, void *data, ngx_int_t rc)
                    "waav cred: \"%V\" exchange done: rc %i, status %ui",
                    &ctx->provider->name, rc, ctx->status);
 
+    if (sr->parent->write_event_handler != ngx_http_waav_cred_resume) {
+        ctx->saved_weh = sr->parent->write_event_handler;
+    }
     sr->parent->write_event_handler = ngx_http_waav_cred_resume;
 
     /* the parent answers, never nginx's error page */

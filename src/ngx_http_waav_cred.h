@@ -27,6 +27,9 @@ ngx_int_t ngx_http_waav_cred_secret(ngx_http_request_t *r,
     ngx_http_waav_provider_t *p, const waav_cred_t *cred,
     waav_secret_t *secret, ngx_http_waav_cred_done_pt done, waav_err_t *err);
 
+/* a new call on the same request: the token is looked up again */
+void ngx_http_waav_cred_renew(ngx_http_request_t *r);
+
 /* a provider refused the token it was sent (401): the next call
  * exchanges again */
 void ngx_http_waav_cred_refused(ngx_http_request_t *r,

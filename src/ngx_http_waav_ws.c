@@ -309,6 +309,8 @@ ngx_http_waav_ws_read_handler(ngx_event_t *rev)
         return;
     }
 
+    ngx_http_set_log_request(c->log, r);
+
     if (c->close) {
         /* the worker stops and worker_shutdown_timeout is over */
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
@@ -332,6 +334,16 @@ ngx_http_waav_ws_read_handler(ngx_event_t *rev)
                       "waav: WebSocket session idle, closed");
         ngx_http_waav_ws_fail(ws, "Connection closed due to inactivity",
                               WAAV_WS_CLOSE_NORMAL);
+        ngx_http_waav_ws_write(ws);
+        goto done;
+    }
+
+    /* a client that does not read what it asks for is not read either:
+     * what is queued for it stays bounded (pongs, errors, results) */
+    if (waav_ws_conn_queued(ws->conn) >= NGX_HTTP_WAAV_WS_HIGH_WATER) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                       "waav ws: the client's queue is full, reading waits");
+        ws->read_paused = 1;
         ngx_http_waav_ws_write(ws);
         goto done;
     }
@@ -374,6 +386,8 @@ ngx_http_waav_ws_write_handler(ngx_event_t *wev)
     if (ws == NULL || ws->finished) {
         return;
     }
+
+    ngx_http_set_log_request(c->log, r);
 
     if (wev->timedout) {
         /* the client stopped reading: what waits for it is dropped */
@@ -459,14 +473,27 @@ ngx_http_waav_ws_parent(ngx_http_waav_ws_t *ws, ngx_pool_t *pool,
 
 
 /*
- * Before a call's pool goes: the cleanups its subrequest added to the
- * session's request (the upstream's, cleared when it finished) are in that
- * pool; the list must not point there.
+ * Before a call's pool goes: the connection's active request and its log's
+ * request are the session's again, and the finished cleanups the call's
+ * subrequest added to the session's request (the upstream's, cleared when
+ * it finished) are unlinked.
  */
 void
-ngx_http_waav_ws_prune(ngx_http_waav_ws_t *ws)
+ngx_http_waav_ws_release(ngx_http_waav_ws_t *ws, ngx_http_request_t *parent)
 {
+    ngx_connection_t     *c;
+    ngx_http_request_t   *active;
     ngx_http_cleanup_t  **cln;
+
+    /* nginx's pointers to the call's requests go back to the session's */
+    c = ws->request->connection;
+    active = c->data;
+
+    if (parent && (active == parent || active->parent == parent)) {
+        c->data = ws->request;
+    }
+
+    ngx_http_set_log_request(c->log, ws->request);
 
     cln = &ws->request->cleanup;
 
@@ -638,6 +665,13 @@ ngx_http_waav_ws_write(ngx_http_waav_ws_t *ws)
     if (!ws->closing && !c->read->timer_set) {
         wlcf = ngx_http_get_module_loc_conf(ws->request, ngx_http_waav_module);
         ngx_add_timer(c->read, wlcf->ws_idle_timeout);
+    }
+
+    if (ws->read_paused
+        && waav_ws_conn_queued(ws->conn) < NGX_HTTP_WAAV_WS_HIGH_WATER / 2)
+    {
+        ws->read_paused = 0;
+        ngx_post_event(c->read, &ngx_posted_events);
     }
 
     if (ws->backpressure

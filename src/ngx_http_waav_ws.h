@@ -29,6 +29,10 @@
 /* outbound bytes queued above which a speak's audio waits */
 #define NGX_HTTP_WAAV_WS_HIGH_WATER  (512 * 1024)
 
+/* a speak's subrequest with audio waiting for the client (r->buffered:
+ * a bit no filter on a provider's answer uses; nginx waits for it) */
+#define NGX_HTTP_WAAV_WS_BUFFERED    0x08
+
 /* buffered audio transcribed at this size without a flush (WaaV's) */
 #define NGX_HTTP_WAAV_WS_STT_MAX     (20 * 1024 * 1024)
 
@@ -48,6 +52,7 @@ struct ngx_http_waav_ws_speak_s {
 typedef struct {
     ngx_http_waav_ws_speak_t   *speak;
     ngx_pool_t                 *pool;           /* its provider request */
+    ngx_http_request_t         *parent;         /* its stand-in */
     ngx_http_request_t         *sr;
     waav_tts_req_t              req;
     waav_tts_out_t              preq;
@@ -63,8 +68,10 @@ typedef struct {
     size_t                      part_len;       /* of a frame, kept */
     u_char                     *part;
     uint64_t                    bytes;          /* audio sent */
+    ngx_chain_t                *raw;            /* the answer, not read */
     ngx_chain_t                *pending;        /* audio the client's
                                                  * queue has no room for */
+    ngx_chain_t                *xout;           /* the transform's, out */
 
     unsigned                    header:1;
     unsigned                    ok:1;
@@ -78,12 +85,14 @@ typedef struct {
 /* the transcription in flight (one at a time) */
 typedef struct {
     ngx_pool_t                 *pool;
+    ngx_http_request_t         *parent;         /* its stand-in */
     ngx_http_request_t         *sr;
     ngx_http_waav_provider_t   *provider;
     u_char                     *audio;          /* what it carries */
     size_t                      len;
     ngx_int_t                   rc;
     unsigned                    done:1;
+    unsigned                    cancelled:1;    /* a new config came */
 } ngx_http_waav_ws_stt_job_t;
 
 
@@ -129,6 +138,7 @@ typedef struct {
     unsigned                    closing:1;      /* a close is queued */
     unsigned                    finished:1;     /* the request ended */
     unsigned                    backpressure:1; /* a speak's audio waits */
+    unsigned                    read_paused:1;  /* the client's queue is full */
 } ngx_http_waav_ws_t;
 
 
@@ -144,7 +154,8 @@ ngx_int_t ngx_http_waav_ws_start(ngx_http_waav_ws_t *ws);
  * session's cleanups freed of the finished ones, before that pool goes */
 ngx_http_request_t *ngx_http_waav_ws_parent(ngx_http_waav_ws_t *ws,
     ngx_pool_t *pool, ngx_uint_t active);
-void ngx_http_waav_ws_prune(ngx_http_waav_ws_t *ws);
+void ngx_http_waav_ws_release(ngx_http_waav_ws_t *ws,
+    ngx_http_request_t *parent);
 
 /* the session of the request r belongs to (r or a subrequest), or NULL */
 ngx_http_waav_ws_t *ngx_http_waav_ws_get(ngx_http_request_t *r);

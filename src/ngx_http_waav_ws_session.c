@@ -90,6 +90,7 @@ ngx_http_waav_ws_dispatch(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
     ngx_pool_t **pool)
 {
     char          buf[WAAV_WS_CUSTOM_TYPE_MAX + 64];
+    ngx_int_t     rc;
     waav_alloc_t  a;
 
     ngx_http_waav_allocator(*pool, &a);
@@ -105,7 +106,11 @@ ngx_http_waav_ws_dispatch(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
         return NGX_OK;
 
     case WAAV_WS_MSG_CONFIG:
-        if (ngx_http_waav_ws_config(ws, msg, &a) == NGX_OK) {
+        rc = ngx_http_waav_ws_config(ws, msg, &a);
+
+        if (rc != NGX_DECLINED) {
+            /* the session's configuration points into the message's pool
+             * (NGX_ERROR too: it was taken, then ready could not be sent) */
             if (ws->config_pool) {
                 ngx_destroy_pool(ws->config_pool);
             }
@@ -114,7 +119,7 @@ ngx_http_waav_ws_dispatch(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
             *pool = NULL;
         }
 
-        return NGX_OK;
+        return rc == NGX_DECLINED ? NGX_OK : rc;
 
     case WAAV_WS_MSG_SPEAK:
         ngx_http_waav_ws_speak(ws, msg);
@@ -390,6 +395,16 @@ ngx_http_waav_ws_config(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
         stream_id.len = 36;
     }
 
+    wmcf = ngx_http_get_module_main_conf(ws->request, ngx_http_waav_module);
+    url.data = (char *) wmcf->livekit_url.data;
+    url.len = wmcf->livekit_url.len;
+
+    /* written before the session changes: out of memory leaves it as it was */
+    out = waav_ws_ready(a, stream_id, url, &len);
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+
     ws->stream_id.data = (u_char *) stream_id.data;
     ws->stream_id.len = stream_id.len;
     ws->audio_on = msg->audio ? 1 : 0;
@@ -405,17 +420,11 @@ ngx_http_waav_ws_config(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
                    "dag-routing");
     }
 
-    wmcf = ngx_http_get_module_main_conf(ws->request, ngx_http_waav_module);
-    url.data = (char *) wmcf->livekit_url.data;
-    url.len = wmcf->livekit_url.len;
-
-    out = waav_ws_ready(a, stream_id, url, &len);
-
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ws->request->connection->log, 0,
                    "waav ws: ready, stream \"%V\", audio %s", &ws->stream_id,
                    ws->audio_on ? "on" : "off");
 
-    if (out == NULL || ngx_http_waav_ws_send_text(ws, out, len) != NGX_OK) {
+    if (ngx_http_waav_ws_send_text(ws, out, len) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -482,6 +491,12 @@ ngx_http_waav_ws_session_stop(ngx_http_waav_ws_t *ws)
 
     ws->uninterruptible_until = 0;
     ngx_http_waav_ws_tts_clear(ws, 1);
+
+    if (ws->stt_job) {
+        ws->stt_job->cancelled = 1;
+    }
+
+    ws->stt_flush = 0;
 
     ws->audio_len = 0;
     ws->audio_on = 0;

@@ -320,6 +320,8 @@ ngx_http_waav_ws_stt_call(ngx_http_waav_ws_t *ws, waav_err_t *err)
         return NGX_ERROR;
     }
 
+    job->parent = pr;
+
     if (ngx_http_waav_call(pr, job->provider, &preq, body, len,
                            ngx_http_waav_ws_stt_done, ws,
                            NGX_HTTP_SUBREQUEST_IN_MEMORY
@@ -479,6 +481,14 @@ ngx_http_waav_ws_stt_wake(ngx_http_waav_ws_t *ws)
         f.body_len = sr->out->buf->last - sr->out->buf->pos;
     }
 
+    if (job->cancelled) {
+        /* a new config came: the old session's words are not this one's */
+        ngx_http_waav_limit_refund_q(ws->request, ws->stt_quota,
+                                     (uint64_t) -1);
+        ngx_http_waav_ws_stt_end(ws, NULL);
+        return;
+    }
+
     if (f.status >= 200 && f.status < 300) {
         rc = ngx_http_waav_ws_stt_result(ws, f.body, f.body_len, &err);
 
@@ -520,7 +530,7 @@ ngx_http_waav_ws_stt_end(ngx_http_waav_ws_t *ws, const char *error)
         ngx_free(job->audio);
     }
 
-    ngx_http_waav_ws_prune(ws);
+    ngx_http_waav_ws_release(ws, job->parent);
     ngx_destroy_pool(job->pool);
     ws->stt_job = NULL;
 

@@ -119,6 +119,8 @@ ngx_http_waav_ws_tts_go(ngx_http_request_t *r)
     }
 
     if (job->cancelled) {
+        /* a charge Redis may have taken (or is taking) goes back */
+        ngx_http_waav_limit_refund_q(r, ws->tts_quota, (uint64_t) -1);
         ngx_http_waav_ws_tts_end(ws, NULL);
         ngx_http_waav_ws_tts_next(ws);
         return;
@@ -175,6 +177,8 @@ ngx_http_waav_ws_tts_call(ngx_http_waav_ws_t *ws, ngx_http_waav_ws_job_t *job)
         return NGX_ERROR;
     }
 
+    job->parent = pr;
+
     return ngx_http_waav_call(pr, ws->tts_provider, &job->preq.http,
                               cl, (off_t) job->preq.http.body.len,
                               ngx_http_waav_ws_tts_done, ws,
@@ -211,6 +215,12 @@ ngx_http_waav_ws_tts_cred(ngx_http_request_t *r)
     cred = ws->tts_provider->tts->cred;
     ngx_http_waav_allocator(job->pool, &a);
     ngx_memzero(&err, sizeof(waav_err_t));
+
+    /* each speak looks its token up again (a session outlives tokens) */
+    if (!job->cred_wait) {
+        ngx_http_waav_cred_renew(r);
+        job->cred_wait = 1;
+    }
 
     rc = ngx_http_waav_cred_secret(r, ws->tts_provider, cred, &secret,
                                    ngx_http_waav_ws_tts_cred, &err);
@@ -252,7 +262,7 @@ ngx_http_waav_ws_tts_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
     job->done = 1;
     job->rc = rc;
 
-    if (job->cancelled && rc == NGX_ERROR) {
+    if (job->cancelled) {
         /*
          * Cut by clear: the body filter refused the audio, and nginx's
          * output filter marks the connection failed for any filter's
@@ -287,7 +297,12 @@ ngx_http_waav_ws_tts_wake(ngx_http_waav_ws_t *ws)
     }
 
     if (job->cancelled) {
-        ngx_http_waav_limit_refund_q(ws->request, ws->tts_quota, (uint64_t) -1);
+        /* cleared: due when the client heard some of it (as on REST) */
+        if (job->bytes == 0) {
+            ngx_http_waav_limit_refund_q(ws->request, ws->tts_quota,
+                                         (uint64_t) -1);
+        }
+
         ngx_http_waav_ws_tts_end(ws, NULL);
         ngx_http_waav_ws_tts_next(ws);
         return;
@@ -375,7 +390,7 @@ ngx_http_waav_ws_tts_end(ngx_http_waav_ws_t *ws, const char *error)
     }
 
     ngx_free(job->speak);
-    ngx_http_waav_ws_prune(ws);
+    ngx_http_waav_ws_release(ws, job->parent);
     ngx_destroy_pool(job->pool);
     ws->job = NULL;
     ws->backpressure = 0;
@@ -609,51 +624,13 @@ ngx_http_waav_ws_tts_keep(ngx_http_waav_ws_job_t *job, ngx_buf_t *b)
 }
 
 
-ngx_int_t
-ngx_http_waav_ws_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+/* what the client's queue takes of the answer's buffers, in order;
+ * NGX_AGAIN: the rest waits in job->pending */
+static ngx_int_t
+ngx_http_waav_ws_tts_drain(ngx_http_waav_ws_t *ws, ngx_http_waav_ws_job_t *job)
 {
-    ngx_int_t                rc;
-    ngx_chain_t             *cl;
-    ngx_http_waav_ws_t      *ws;
-    ngx_http_waav_ws_job_t  *job;
-
-    job = ngx_http_waav_ws_tts_job(r);
-
-    if (job == NULL) {
-        return NGX_DECLINED;
-    }
-
-    ws = ngx_http_waav_ws_get(r);
-
-    if (job->cancelled) {
-        for (cl = job->pending; cl; cl = cl->next) {
-            cl->buf->pos = cl->buf->last;
-        }
-
-        job->pending = NULL;
-
-        return NGX_ERROR;
-    }
-
-    if (ws->tts_provider && ws->tts_provider->tts && job->preq.response
-        && job->ok && in)
-    {
-        job->xform.x = job->preq.response;
-        rc = ngx_http_waav_xform(r, &job->xform, &in);
-
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
-
-        if (rc == NGX_DECLINED) {
-            job->ok = 0;
-        }
-    }
-
-    /* what waits for the client, then what came */
-    if (in && ngx_chain_add_copy(job->pool, &job->pending, in) != NGX_OK) {
-        return NGX_ERROR;
-    }
+    ngx_int_t     rc;
+    ngx_chain_t  *cl;
 
     for (cl = job->pending; cl; cl = cl->next) {
 
@@ -677,8 +654,62 @@ ngx_http_waav_ws_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
         rc = ngx_http_waav_ws_tts_audio(ws, job, cl->buf);
 
-        if (rc == NGX_AGAIN) {
+        if (rc != NGX_OK) {
             job->pending = cl;
+            return rc;
+        }
+    }
+
+    job->pending = NULL;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The provider's answer.  What came is kept (job->raw) until what came
+ * before it is queued to the client: a transform (the response hook) runs
+ * only then, so nginx's own buffers stay unread while the client is slow,
+ * and nginx stops reading the provider.  While anything waits the
+ * subrequest is marked buffered: nginx finishes it only once it is sent.
+ */
+ngx_int_t
+ngx_http_waav_ws_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_int_t                rc;
+    ngx_chain_t             *cl;
+    ngx_http_waav_ws_t      *ws;
+    ngx_http_waav_ws_job_t  *job;
+
+    job = ngx_http_waav_ws_tts_job(r);
+
+    if (job == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ws = ngx_http_waav_ws_get(r);
+
+    if (job->cancelled) {
+        for (cl = in; cl; cl = cl->next) {
+            cl->buf->pos = cl->buf->last;
+        }
+
+        job->raw = NULL;
+        job->pending = NULL;
+        r->buffered &= ~NGX_HTTP_WAAV_WS_BUFFERED;
+
+        return NGX_ERROR;
+    }
+
+    if (in && ngx_chain_add_copy(job->pool, &job->raw, in) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    for ( ;; ) {
+        rc = ngx_http_waav_ws_tts_drain(ws, job);
+
+        if (rc == NGX_AGAIN) {
+            r->buffered |= NGX_HTTP_WAAV_WS_BUFFERED;
             ngx_http_waav_ws_flush(ws);
             return NGX_AGAIN;
         }
@@ -686,14 +717,39 @@ ngx_http_waav_ws_tts_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         if (rc != NGX_OK) {
             return NGX_ERROR;
         }
+
+        if (job->xout) {
+            /* the transform's buffers, sent, come back to it */
+            ngx_http_waav_xform_sent(r, &job->xform, job->xout);
+            job->xout = NULL;
+        }
+
+        if (job->raw == NULL) {
+            break;
+        }
+
+        cl = job->raw;
+        job->raw = NULL;
+
+        if (job->preq.response && job->ok) {
+            job->xform.x = job->preq.response;
+            rc = ngx_http_waav_xform(r, &job->xform, &cl);
+
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            if (rc == NGX_DECLINED) {
+                job->ok = 0;
+            }
+
+            job->xout = cl;
+        }
+
+        job->pending = cl;
     }
 
-    job->pending = NULL;
-
-    if (job->preq.response && job->ok) {
-        ngx_http_waav_xform_sent(r, &job->xform, in);
-    }
-
+    r->buffered &= ~NGX_HTTP_WAAV_WS_BUFFERED;
     ngx_http_waav_ws_flush(ws);
 
     return NGX_OK;

@@ -235,13 +235,19 @@ ngx_http_waav_ws_check(ngx_http_request_t *r, ngx_str_t *key)
 static ngx_int_t
 ngx_http_waav_ws_switch(ngx_http_request_t *r, ngx_str_t *key)
 {
-    char        accept[29];
+    char       *accept;
     ngx_int_t   rc;
     ngx_str_t   value;
 
     static ngx_str_t  upgrade = ngx_string("Upgrade");
     static ngx_str_t  websocket = ngx_string("websocket");
     static ngx_str_t  name = ngx_string("Sec-WebSocket-Accept");
+
+    /* the header keeps pointing at it: the request's memory, not ours */
+    accept = ngx_pnalloc(r->pool, 29);
+    if (accept == NULL) {
+        return NGX_ERROR;
+    }
 
     waav_ws_accept((char *) key->data, key->len, accept);
     value.data = (u_char *) accept;
@@ -264,6 +270,13 @@ ngx_http_waav_ws_switch(ngx_http_request_t *r, ngx_str_t *key)
         return NGX_ERROR;
     }
 
-    return ngx_http_send_special(r, NGX_HTTP_FLUSH) == NGX_ERROR
-           ? NGX_ERROR : NGX_OK;
+    rc = ngx_http_send_special(r, NGX_HTTP_FLUSH);
+
+    /* frames go out with the connection's send: nothing of the 101 may be
+     * left behind in nginx's buffers */
+    if (rc == NGX_ERROR || r->connection->buffered) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }

@@ -72,24 +72,6 @@ subtest 'idle: an error, then a close' => sub {
     cmp_ok time - $t0, '>=', 1.5, 'not before the timeout';
 };
 
-subtest 'a client that never reads: bounded memory, then the connection is closed' => sub {
-    my ($worker) = $w->workers;
-    my $before = rss_kib($worker);
-    Waav::Run::mock_reset();
-    my $ws = Waav::WS->connect(port => $w->port, path => '/ws', rcvbuf => 4096);
-    $ws->send_json({%config, tts_config => {provider => 'deepgram'}});
-    is $w->mock_behavior('{"bytes":16000000}'), 204, 'the provider will send 16 MB of audio';
-    $ws->send_json({type => 'speak', text => 'A long story'});
-    # the session reads nothing more: nginx stops taking the provider's
-    # audio once half a megabyte waits, then send_timeout ends it
-    my $until = time + 10;
-    sleep 0.05 until $w->mock('/__mock/count') >= 1 || time > $until;
-    is $w->mock('/__mock/count'), 1, 'the provider was called';
-    ok $ws->wait_server_closed(30), 'the server closed the connection';
-    my $grew = rss_kib($worker) - $before;
-    cmp_ok $grew, '<', 4096, "the worker grew by less than 4 MiB ($grew KiB) for 16 MB of audio";
-};
-
 subtest 'a client that vanishes before any audio: the speak\'s characters come back' => sub {
     Waav::Run::mock_reset();
     my $ws = session($w);
@@ -114,6 +96,29 @@ subtest 'a client that vanishes before any audio: the speak\'s characters come b
 };
 
 finish($w);
+
+subtest 'a client that never reads: bounded memory, then the connection is closed' => sub {
+    my $w = Waav::Run->configure('061n', env => {%env, WORKER_PROCESSES => 1});
+    # the server's: the speak's subrequest (its provider location) counts too
+    $w->add_conf('run.d/server.conf', 'send_timeout 2s;');
+    $w->launch;
+    my ($worker) = $w->workers;
+    my $before = rss_kib($worker);
+    Waav::Run::mock_reset();
+    my $ws = Waav::WS->connect(port => $w->port, path => '/ws', rcvbuf => 4096);
+    $ws->send_json({%config, tts_config => {provider => 'deepgram'}});
+    is $w->mock_behavior('{"bytes":16000000}'), 204, 'the provider will send 16 MB of audio';
+    $ws->send_json({type => 'speak', text => 'A long story'});
+    # the session reads nothing more: nginx stops taking the provider's
+    # audio once half a megabyte waits, then send_timeout ends it
+    my $until = time + 10;
+    sleep 0.05 until $w->mock('/__mock/count') >= 1 || time > $until;
+    is $w->mock('/__mock/count'), 1, 'the provider was called';
+    ok $ws->wait_server_closed(30), 'the server closed the connection';
+    my $grew = rss_kib($worker) - $before;
+    cmp_ok $grew, '<', 4096, "the worker grew by less than 4 MiB ($grew KiB) for 16 MB of audio";
+    finish($w);
+};
 
 # --- the session limits of make run -----------------------------------------
 subtest 'MAX_WEBSOCKET_CONNECTIONS: 503; MAX_CONNECTIONS_PER_IP: 429' => sub {
