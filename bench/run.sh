@@ -113,6 +113,8 @@ head -c 16384 /dev/urandom >"$prefix/html/audio.pcm"
 cat >"$prefix/html/listen.json" <<'JSON'
 {"metadata":{"duration":2.0},"results":{"channels":[{"alternatives":[{"transcript":"hello world from the benchmark","confidence":0.98,"words":[{"word":"hello","start":0.1,"end":0.4,"confidence":0.99},{"word":"world","start":0.5,"end":0.9,"confidence":0.98},{"word":"from","start":1.0,"end":1.2,"confidence":0.97},{"word":"the","start":1.3,"end":1.4,"confidence":0.99},{"word":"benchmark","start":1.5,"end":1.9,"confidence":0.96}]}]}]}}
 JSON
+# an OpenAI-shaped transcription for any POST to /v1/audio/transcriptions
+echo '{"text":"hello world from the benchmark"}' >"$prefix/html/transcription.json"
 cat >"$prefix/conf/nginx.conf" <<CONF
 load_module $MODULE;
 worker_processes $WORKERS;
@@ -183,6 +185,13 @@ http {
             error_page 405 =200 /listen.json;
         }
         location = /listen.json {
+        }
+        location ~ /v1/audio/transcriptions\$ {
+            default_type application/json;
+            try_files /transcription.json =404;
+            error_page 405 =200 /transcription.json;
+        }
+        location = /transcription.json {
         }
     }
 
@@ -546,40 +555,47 @@ if [[ -z ${ONLY:-} || $ws_tts_name =~ $ONLY ]]; then
         "$(ratio_of "$tw" "$tb")" "$verdict"
 fi
 
-ws_relay_name="/ws audio: 640-byte binary frames/s from 100 sessions into buffered STT (vs nginx's proxy_pass WebSocket relay to a sink)"
+ws_relay_name="/ws audio: 640-byte binary frames/s from 100 sessions into buffered STT, a flush every ${WS_FLUSH:-500} (vs nginx's proxy_pass WebSocket relay to a sink)"
 if [[ -z ${ONLY:-} || $ws_relay_name =~ $ONLY ]]; then
     # frames from the first to the last pong (a text message each session
-    # sends after its frames: answered once they were all read)
-    ws_relay() {   # address path expect -> frames frames/s sink's frames
-        local f s fps sink
-        read -r f s fps sink < <("$WSLOAD" relay -a "$1" -u "$2" -n 100 -d "$DURATION" \
-                                     -c "$ws_config" -e "$3")
-        echo "$f $fps $sink"
+    # sends after its frames: answered once they were all read); every
+    # WS_FLUSH frames (10 s of audio) a flush, which waav transcribes
+    # (OpenAI's API at the fake provider) and the sink answers
+    ws_relay() {   # address path expect -> frames frames/s sink's-frames texts
+        local f s fps sink texts
+        read -r f s fps sink texts < <("$WSLOAD" relay -a "$1" -u "$2" -n 100 -d "$DURATION" \
+                                           -F "${WS_FLUSH:-500}" -c "$ws_config" -e "$3")
+        echo "$f $fps $sink $texts"
     }
-    w=() b=() r=() sent=0 sunk=0 fsent=0
+    w=() b=() r=() fsent=0 tsent=0 sent=0 sunk=0
     log_mark=$(wc -l <"$run_prefix/logs/access.log")
     for ((i = 0; i < ROUNDS; i++)); do
         if ((i % 2 == 0)); then
-            read -r f fw _ < <(ws_relay "$ws_waav" /ws '"type":"ready"')
-            read -r g fb k < <(ws_relay "$ws_base" /baseline/ws pong)
+            read -r f fw _ t < <(ws_relay "$ws_waav" /ws '"type":"ready"')
+            read -r g fb k _ < <(ws_relay "$ws_base" /baseline/ws pong)
         else
-            read -r g fb k < <(ws_relay "$ws_base" /baseline/ws pong)
-            read -r f fw _ < <(ws_relay "$ws_waav" /ws '"type":"ready"')
+            read -r g fb k _ < <(ws_relay "$ws_base" /baseline/ws pong)
+            read -r f fw _ t < <(ws_relay "$ws_waav" /ws '"type":"ready"')
         fi
         w+=("$fw") b+=("$fb") r+=("$(ratio_of "$fw" "$fb")")
-        fsent=$((fsent + f)) sent=$((sent + g)) sunk=$((sunk + k))
+        fsent=$((fsent + f)) tsent=$((tsent + t)) sent=$((sent + g)) sunk=$((sunk + k))
     done
-    # what the servers counted: the sink's frames, waav's access log
-    # ($waav_ws_frames_in: the frames, a config and a ping per session)
-    sleep 1.5   # the buffered access log's flush=1s
-    logged=$(tail -n +"$((log_mark + 1))" "$run_prefix/logs/access.log" |
-             awk '/GET \/ws / { split($0, a, " ws="); split(a[2], b, " "); split(b[2], c, "/"); n += c[1] - 2 } END { print n + 0 }')
+    # what the servers counted: the sink's frames; waav's access log, its
+    # frames in ($waav_ws_frames_in: binary and text), once every session
+    # is over and the buffered log flushed (flush=1s)
+    logged=0
+    for _ in $(seq 100); do
+        logged=$(tail -n +"$((log_mark + 1))" "$run_prefix/logs/access.log" |
+                 awk '/"GET \/ws / { split($0, a, " ws="); split(a[2], b, " "); split(b[2], c, "/"); n += c[1] } END { print n + 0 }')
+        ((logged == fsent + tsent)) && break
+        sleep 0.1
+    done
     mw=$(printf '%s\n' "${w[@]}" | median)
     mb=$(printf '%s\n' "${b[@]}" | median)
     ratio=$(printf '%s\n' "${r[@]}" | median | awk '{ printf "%.3f", $1 }')
     verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.7) ? "ok" : "BELOW TARGET" }')
-    if ((logged != fsent || sunk != sent)); then
-        verdict="COUNTS DIFFER: waav logged $logged of $fsent, the sink $sunk of $sent"
+    if ((logged != fsent + tsent || sunk != sent)); then
+        verdict="COUNTS DIFFER: waav logged $logged of $((fsent + tsent)), the sink $sunk of $sent"
     fi
     [[ $verdict == ok ]] || failed=1
     printf '| %s | %.0f | %.0f | %s× | ≥ 0.70× | %s | |\n' "$ws_relay_name" "$mw" "$mb" "$ratio" "$verdict"

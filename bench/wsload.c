@@ -11,14 +11,17 @@
  *       code and first allocations paged in), then the worker PID's VmRSS
  *       (KiB), then N more, kept open, and its VmRSS again once all have
  *       their answer; prints "before after N"
- *   wsload relay -n N -d SECONDS -c CONFIG -e EXPECT [-f BYTES]
+ *   wsload relay -n N -d SECONDS -c CONFIG -e EXPECT [-f BYTES] [-F K]
  *       N sessions as above, then each sends binary frames of BYTES (640:
  *       20 ms of 16 kHz 16-bit PCM) as fast as the server takes them for
- *       SECONDS, then the text {"type":"ping"...} and waits for a text
- *       answer holding "pong" (sent after every frame before it was
- *       read); prints "frames seconds frames_per_second sink_frames"
- *       (the time: from the first frame to the last pong; sink_frames: the
- *       sum of "frames":N in the pongs, the sink's count, else 0)
+ *       SECONDS, after every K of them (0: never) the text
+ *       {"type":"flush"}, then the text {"type":"ping"...} and waits for
+ *       a text answer holding "pong" (sent after every frame before it
+ *       was read); prints "frames seconds frames_per_second sink_frames
+ *       texts" (the time: from the first frame to the last pong;
+ *       sink_frames: the sum of "frames":N in the pongs, the sink's count,
+ *       else 0; texts: the text messages each session sent, config and
+ *       ping included)
  *   wsload tts -n N -c CONFIG -s SPEAK
  *       one session; N times SPEAK, one at a time: the time from the
  *       provider's first byte (the timestamp its first 8 bytes of audio
@@ -31,7 +34,8 @@
  * Servers (-a HOST:PORT, run until killed):
  *   wsload sink       a WebSocket server: binary frames are counted and
  *                     dropped, a text message is answered with
- *                     {"type":"pong","frames":N} (N: binary frames so far)
+ *                     {"type":"pong","frames":N} (N: binary frames so far),
+ *                     a flush with {"type":"stt_result","frames":N}
  *   wsload provider   an HTTP/1.1 server answering any request with 16 KiB
  *                     of audio/pcm whose first 8 bytes are the
  *                     CLOCK_MONOTONIC time (ns, little-endian) at which it
@@ -94,6 +98,7 @@ typedef struct {
     size_t     out_off;
     size_t     batch_off;           /* relay: bytes of the batch sent */
     uint64_t   frames;              /* relay: frames sent */
+    uint64_t   texts;               /* relay: text messages sent */
     uint64_t   sink_frames;         /* the sink's count, from its pong */
 } conn_t;
 
@@ -109,6 +114,7 @@ static double       o_seconds = 3;
 static long         o_frame = 640;
 static long         o_pid;
 static long         o_warm;
+static long         o_flush;
 
 static struct sockaddr_in  addr;
 
@@ -274,8 +280,8 @@ frame_parse(const uint8_t *p, size_t n, int *op, const uint8_t **payload,
 
 static conn_t   *conns;
 static long      opened, ready, done, handshaking;
-static uint8_t  *batch;
-static size_t    batch_len, frame_len;
+static uint8_t  *batch;             /* frames, then a flush (-F) */
+static size_t    batch_len, frame_len, frames_len;
 static int64_t   t_start, t_deadline, t_end;
 static int       ep;
 
@@ -484,33 +490,44 @@ read_frames(conn_t *c)
 }
 
 
-/* relay: frames until the deadline, then (the frame in progress ended)
- * the ping */
+/* relay: the frames in the first off bytes of the batch */
+static uint64_t
+batch_frames(size_t off)
+{
+    return (off < frames_len ? off : frames_len) / frame_len;
+}
+
+
+/* relay: frames (and flushes) until the deadline, then (the message in
+ * progress ended) the ping */
 static void
 send_frames(conn_t *c)
 {
-    size_t   end;
+    size_t   end, off;
     ssize_t  n;
 
     flush_out(c);
 
     while (c->state == ST_SEND && c->out_len == 0) {
 
+        off = c->batch_off;
         end = batch_len;
 
         if (now_ns() >= t_deadline) {
-            if (c->batch_off % frame_len == 0) {
+            if (off % frame_len == 0 && off <= frames_len) {
                 queue_text(c, "{\"type\":\"ping\",\"timestamp\":1}");
+                c->texts++;
                 c->state = ST_PING;
                 flush_out(c);
                 return;
             }
 
-            /* the frame in progress ends */
-            end = (c->batch_off / frame_len + 1) * frame_len;
+            /* the message in progress ends */
+            end = off < frames_len ? (off / frame_len + 1) * frame_len
+                                   : batch_len;
         }
 
-        n = write(c->fd, batch + c->batch_off, end - c->batch_off);
+        n = write(c->fd, batch + off, end - off);
 
         if (n == -1) {
             if (errno == EAGAIN) {
@@ -519,9 +536,13 @@ send_frames(conn_t *c)
             die("write");
         }
 
-        c->frames += (c->batch_off + n) / frame_len
-                     - c->batch_off / frame_len;
-        c->batch_off = (c->batch_off + n) % batch_len;
+        c->frames += batch_frames(off + n) - batch_frames(off);
+        c->batch_off = off + n;
+
+        if (c->batch_off == batch_len) {
+            c->texts += batch_len > frames_len;
+            c->batch_off = 0;
+        }
     }
 }
 
@@ -634,13 +655,17 @@ cmd_sessions(void)
 static int
 cmd_relay(void)
 {
-    long       i, f;
+    long       i, f, nf;
     uint8_t   *pcm;
-    uint64_t   frames, sink;
+    uint64_t   frames, sink, texts;
 
+    static const char  flush[] = "{\"type\":\"flush\"}";
+
+    nf = o_flush ? o_flush : BATCH_FRAMES;
     pcm = malloc(o_frame);
     frame_len = 4 + 4 + o_frame;
-    batch_len = frame_len * BATCH_FRAMES;
+    frames_len = frame_len * nf;
+    batch_len = frames_len + (o_flush ? 2 + 4 + sizeof(flush) - 1 : 0);
     batch = malloc(batch_len);
 
     if (pcm == NULL || batch == NULL || o_frame < 126 || o_frame > 65535) {
@@ -653,8 +678,13 @@ cmd_relay(void)
         pcm[i + 1] = (i / 36) & 1 ? 0x08 : 0xf8;
     }
 
-    for (f = 0; f < BATCH_FRAMES; f++) {
+    for (f = 0; f < nf; f++) {
         (void) frame_build(batch + f * frame_len, 2, pcm, o_frame);
+    }
+
+    if (o_flush) {
+        (void) frame_build(batch + frames_len, 1, (const uint8_t *) flush,
+                           sizeof(flush) - 1);
     }
 
     clients_init();
@@ -670,14 +700,15 @@ cmd_relay(void)
 
     loop_until(&done, o_n);
 
-    for (frames = 0, sink = 0, i = 0; i < o_n; i++) {
+    for (frames = 0, sink = 0, texts = 0, i = 0; i < o_n; i++) {
         frames += conns[i].frames;
         sink += conns[i].sink_frames;
+        texts += conns[i].texts + 1;            /* and the config */
     }
 
-    printf("%llu %.3f %.0f %llu\n", (unsigned long long) frames,
+    printf("%llu %.3f %.0f %llu %llu\n", (unsigned long long) frames,
            (t_end - t_start) / 1e9, frames / ((t_end - t_start) / 1e9),
-           (unsigned long long) sink);
+           (unsigned long long) sink, (unsigned long long) texts);
 
     return 0;
 }
@@ -988,6 +1019,9 @@ typedef struct {
     int        op;
     int        in_payload;
     uint64_t   frames;
+    uint64_t   off;                 /* of the payload */
+    uint8_t    mask[4];
+    char       text[64];            /* the start of a text, unmasked */
 } peer_t;
 
 
@@ -1120,7 +1154,8 @@ sink_frame_end(peer_t *p)
 
     case 1:
         n = snprintf(msg + 2, sizeof(msg) - 2,
-                     "{\"type\":\"pong\",\"frames\":%llu}",
+                     "{\"type\":\"%s\",\"frames\":%llu}",
+                     strstr(p->text, "\"flush\"") ? "stt_result" : "pong",
                      (unsigned long long) p->frames);
         msg[0] = (char) 0x81;
         msg[1] = (char) n;
@@ -1147,6 +1182,14 @@ sink_bytes(peer_t *p, const uint8_t *b, size_t n)
     while (n) {
         if (p->in_payload) {
             take = p->left < n ? p->left : n;
+
+            for (i = 0; p->op == 1 && i < take; i++) {
+                if (p->off + i < sizeof(p->text) - 1) {
+                    p->text[p->off + i] = b[i] ^ p->mask[(p->off + i) % 4];
+                }
+            }
+
+            p->off += take;
             p->left -= take;
             b += take;
             n -= take;
@@ -1179,6 +1222,15 @@ sink_bytes(peer_t *p, const uint8_t *b, size_t n)
             p->left = l;
             p->in_payload = 1;
             p->hdr_have = 0;
+            p->off = 0;
+
+            if (p->op == 1) {
+                memset(p->text, 0, sizeof(p->text));
+                memset(p->mask, 0, 4);
+                if (p->hdr[1] & 0x80) {
+                    memcpy(p->mask, p->hdr + need - 4, 4);
+                }
+            }
         }
 
         if (p->in_payload && p->left == 0) {
@@ -1369,14 +1421,14 @@ main(int argc, char **argv)
     if (argc < 2) {
         fail("%s", "usage: wsload sessions|relay|tts|speak|sink|provider "
                    "[-a HOST:PORT] [-u PATH] [-n N] [-d SECONDS] "
-                   "[-c CONFIG] [-e EXPECT] [-s SPEAK] [-f BYTES] [-P PID] "
+                   "[-c CONFIG] [-e EXPECT] [-s SPEAK] [-f BYTES] [-F K] [-P PID] "
                    "[-w WARM]");
     }
 
     cmd = argv[1];
     optind = 2;
 
-    while ((ch = getopt(argc, argv, "a:u:n:d:c:e:s:f:P:w:")) != -1) {
+    while ((ch = getopt(argc, argv, "a:u:n:d:c:e:s:f:F:P:w:")) != -1) {
         switch (ch) {
         case 'a': o_addr = optarg; break;
         case 'u': o_path = optarg; break;
@@ -1386,6 +1438,7 @@ main(int argc, char **argv)
         case 'e': o_expect = optarg; break;
         case 's': o_speak = optarg; break;
         case 'f': o_frame = atol(optarg); break;
+        case 'F': o_flush = atol(optarg); break;
         case 'P': o_pid = atol(optarg); break;
         case 'w': o_warm = atol(optarg); break;
         default: return 2;
