@@ -10,7 +10,8 @@
  *       text message holding EXPECT: first WARM of them (the worker's
  *       code and first allocations paged in), then the worker PID's VmRSS
  *       (KiB), then N more, kept open, and its VmRSS again once all have
- *       their answer; prints "before after N"
+ *       their answer; prints "before after N" (and keeps them -H seconds
+ *       more: to look at the worker meanwhile)
  *   wsload relay -n N -d SECONDS -c CONFIG -e EXPECT [-f BYTES] [-F K]
  *       N sessions as above, then each sends binary frames of BYTES (640:
  *       20 ms of 16 kHz 16-bit PCM) as fast as the server takes them for
@@ -115,6 +116,7 @@ static long         o_frame = 640;
 static long         o_pid;
 static long         o_warm;
 static long         o_flush;
+static long         o_hold;
 
 static struct sockaddr_in  addr;
 
@@ -647,6 +649,7 @@ cmd_sessions(void)
     after = rss_kib();
 
     printf("%ld %ld %ld\n", before, after, o_n);
+    sleep(o_hold);
 
     return 0;
 }
@@ -1422,13 +1425,13 @@ main(int argc, char **argv)
         fail("%s", "usage: wsload sessions|relay|tts|speak|sink|provider "
                    "[-a HOST:PORT] [-u PATH] [-n N] [-d SECONDS] "
                    "[-c CONFIG] [-e EXPECT] [-s SPEAK] [-f BYTES] [-F K] [-P PID] "
-                   "[-w WARM]");
+                   "[-w WARM] [-H SECONDS]");
     }
 
     cmd = argv[1];
     optind = 2;
 
-    while ((ch = getopt(argc, argv, "a:u:n:d:c:e:s:f:F:P:w:")) != -1) {
+    while ((ch = getopt(argc, argv, "a:u:n:d:c:e:s:f:F:P:w:H:")) != -1) {
         switch (ch) {
         case 'a': o_addr = optarg; break;
         case 'u': o_path = optarg; break;
@@ -1441,6 +1444,7 @@ main(int argc, char **argv)
         case 'F': o_flush = atol(optarg); break;
         case 'P': o_pid = atol(optarg); break;
         case 'w': o_warm = atol(optarg); break;
+        case 'H': o_hold = atol(optarg); break;
         default: return 2;
         }
     }
