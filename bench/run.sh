@@ -514,15 +514,19 @@ fresh_worker() {
 
 ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
 
+# a wsload that failed (it said why on stderr) leaves -1 among the values
+ws_failed() { printf '%s\n' "$@" | grep -qx -- -1; }
+
 ws_rss_name="/ws: worker RSS growth per session, 1,000 sessions after ready (vs nginx's proxy_pass WebSocket relay, 1,000 connections after a message each way)"
 if [[ -z ${ONLY:-} || $ws_rss_name =~ $ONLY ]]; then
     # KiB per session for a fresh worker of nginx master $1: 10 sessions
     # first (code and first allocations), then 1,000 more, kept open
     ws_rss() {
-        local w before after n
-        w=$(fresh_worker "$1")
-        read -r before after n < <("$WSLOAD" sessions -a "$2" -u "$3" -w 10 -n 1000 \
-                                       -c "$ws_config" -e "$4" -P "$w")
+        local w out before after n
+        w=$(fresh_worker "$1") &&
+            out=$("$WSLOAD" sessions -a "$2" -u "$3" -w 10 -n 1000 \
+                      -c "$ws_config" -e "$4" -P "$w") || { echo -1; return; }
+        read -r before after n <<<"$out"
         awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN { printf "%.1f", (a - b) / n }'
     }
     w=() b=()
@@ -533,6 +537,7 @@ if [[ -z ${ONLY:-} || $ws_rss_name =~ $ONLY ]]; then
     mw=$(printf '%s\n' "${w[@]}" | median)
     mb=$(printf '%s\n' "${b[@]}" | median)
     verdict=$(awk -v m="$mw" 'BEGIN { print (m <= 32) ? "ok" : "ABOVE TARGET" }')
+    ! ws_failed "${w[@]}" "${b[@]}" || verdict="WSLOAD FAILED"
     [[ $verdict == ok ]] || failed=1
     printf '| %s | %s KiB | %s KiB | %s× | ≤ 32 KiB | %s | |\n' "$ws_rss_name" "$mw" "$mb" \
         "$(ratio_of "$mw" "$mb")" "$verdict"
@@ -544,12 +549,16 @@ if [[ -z ${ONLY:-} || $ws_tts_name =~ $ONLY ]]; then
     # 8 bytes of the audio as it writes them; the client subtracts it
     # from its own clock when they arrive
     ws_tts() {
-        "$WSLOAD" tts -a "$ws_waav" -u /ws -n 200 -c "$ws_config" -e '"type":"ready"' \
-            -s "{\"type\":\"speak\",\"text\":\"$ws_text\"}" | awk '{ print $1 }'
+        local out
+        out=$("$WSLOAD" tts -a "$ws_waav" -u /ws -n 200 -c "$ws_config" -e '"type":"ready"' \
+                  -s "{\"type\":\"speak\",\"text\":\"$ws_text\"}") || out=-1
+        echo "${out%% *}"
     }
     ws_speak() {
-        "$WSLOAD" speak -a "$ws_waav" -u /speak -n 200 \
-            -s "{\"text\":\"$ws_text\",\"tts_config\":{\"provider\":\"deepgram\"}}" | awk '{ print $1 }'
+        local out
+        out=$("$WSLOAD" speak -a "$ws_waav" -u /speak -n 200 \
+                  -s "{\"text\":\"$ws_text\",\"tts_config\":{\"provider\":\"deepgram\"}}") || out=-1
+        echo "${out%% *}"
     }
     w=() b=()
     for ((i = 0; i < ROUNDS; i++)); do
@@ -563,6 +572,7 @@ if [[ -z ${ONLY:-} || $ws_tts_name =~ $ONLY ]]; then
     tw=$(printf '%s\n' "${w[@]}" | median | awk '{ printf "%.3f", $1 / 1000 }')
     tb=$(printf '%s\n' "${b[@]}" | median | awk '{ printf "%.3f", $1 / 1000 }')
     verdict=$(awk -v m="$tw" 'BEGIN { print (m <= 1) ? "ok" : "ABOVE TARGET" }')
+    ! ws_failed "${w[@]}" "${b[@]}" || verdict="WSLOAD FAILED"
     [[ $verdict == ok ]] || failed=1
     printf '| %s | %s ms | %s ms | %s× | ≤ 1 ms | %s | |\n' "$ws_tts_name" "$tw" "$tb" \
         "$(ratio_of "$tw" "$tb")" "$verdict"
@@ -575,9 +585,10 @@ if [[ -z ${ONLY:-} || $ws_relay_name =~ $ONLY ]]; then
     # WS_FLUSH frames (10 s of audio) a flush, which waav transcribes
     # (OpenAI's API at the fake provider) and the sink answers
     ws_relay() {   # address path expect -> frames frames/s sink's-frames texts
-        local f s fps sink texts
-        read -r f s fps sink texts < <("$WSLOAD" relay -a "$1" -u "$2" -n 100 -d "$DURATION" \
-                                           -F "${WS_FLUSH:-500}" -c "$ws_config" -e "$3")
+        local out f s fps sink texts
+        out=$("$WSLOAD" relay -a "$1" -u "$2" -n 100 -d "$DURATION" \
+                  -F "${WS_FLUSH:-500}" -c "$ws_config" -e "$3") || { echo -1 -1 -1 -1; return; }
+        read -r f s fps sink texts <<<"$out"
         echo "$f $fps $sink $texts"
     }
     w=() b=() r=() fsent=0 tsent=0 sent=0 sunk=0
@@ -607,7 +618,9 @@ if [[ -z ${ONLY:-} || $ws_relay_name =~ $ONLY ]]; then
     mb=$(printf '%s\n' "${b[@]}" | median)
     ratio=$(printf '%s\n' "${r[@]}" | median | awk '{ printf "%.3f", $1 }')
     verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.7) ? "ok" : "BELOW TARGET" }')
-    if ((logged != fsent + tsent || sunk != sent)); then
+    if ws_failed "${w[@]}" "${b[@]}"; then
+        verdict="WSLOAD FAILED"
+    elif ((logged != fsent + tsent || sunk != sent)); then
         verdict="COUNTS DIFFER: waav logged $logged of $((fsent + tsent)), the sink $sunk of $sent"
     fi
     [[ $verdict == ok ]] || failed=1
