@@ -194,8 +194,14 @@ fuzz:
 
 # --- benchmarks ------------------------------------------------------------
 
-bench: deps-bench build
-	@NGINX_BIN=$(NGINX_BIN) MODULE=$(abspath $(MODULE)) bench/run.sh
+bench: deps-bench build $(BUILD)/wsload
+	@NGINX_BIN=$(NGINX_BIN) MODULE=$(abspath $(MODULE)) \
+	    WSLOAD=$(abspath $(BUILD)/wsload) bench/run.sh
+
+# the /ws rows' load generator, sink and timestamping provider
+$(BUILD)/wsload: bench/wsload.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $< -lcrypto
 
 clean:
 	rm -rf build

@@ -17,6 +17,8 @@
 #   ONLY=regex      run only the rows whose name matches
 #   WAAV_KEEPALIVE  the provider pools' size (the generator's default, 64)
 #   ACCESS_LOG      make run's access log (buffered, unbuffered, off)
+#   WSLOAD          the /ws rows' load generator (make bench builds it:
+#                   build/wsload, bench/wsload.c)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +28,11 @@ ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-3}
 CONNECTIONS=${CONNECTIONS:-50}
 WORKERS=${WORKERS:-1}
+WSLOAD=${WSLOAD:-$top/build/wsload}
 prefix=$top/build/bench
+
+# 1,000 /ws sessions, and as many relayed connections (two sockets each)
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
@@ -39,6 +45,8 @@ FAKE_TLS=$(free_port)
 EXT=$(free_port)
 RUN_PORT=$(free_port)
 REDIS_PORT=$(free_port)
+WS_SINK=$(free_port)
+STAMP=$(free_port)
 
 rm -rf "$prefix"
 mkdir -p "$prefix"/{conf,logs,temp,html}
@@ -105,6 +113,8 @@ head -c 16384 /dev/urandom >"$prefix/html/audio.pcm"
 cat >"$prefix/html/listen.json" <<'JSON'
 {"metadata":{"duration":2.0},"results":{"channels":[{"alternatives":[{"transcript":"hello world from the benchmark","confidence":0.98,"words":[{"word":"hello","start":0.1,"end":0.4,"confidence":0.99},{"word":"world","start":0.5,"end":0.9,"confidence":0.98},{"word":"from","start":1.0,"end":1.2,"confidence":0.97},{"word":"the","start":1.3,"end":1.4,"confidence":0.99},{"word":"benchmark","start":1.5,"end":1.9,"confidence":0.96}]}]}]}}
 JSON
+# an OpenAI-shaped transcription for any POST to /v1/audio/transcriptions
+echo '{"text":"hello world from the benchmark"}' >"$prefix/html/transcription.json"
 cat >"$prefix/conf/nginx.conf" <<CONF
 load_module $MODULE;
 worker_processes $WORKERS;
@@ -143,6 +153,11 @@ http {
         keepalive 64;
     }
 
+    # the /ws rows' baseline: a WebSocket server that drops what it gets
+    upstream ws_sink {
+        server 127.0.0.1:$WS_SINK;
+    }
+
     # the "provider": 16 KiB of audio for any POST (the static module
     # answers POST with 405, which error_page turns into the file), over
     # http and over TLS; each request's connection is logged, so the rows
@@ -170,6 +185,13 @@ http {
             error_page 405 =200 /listen.json;
         }
         location = /listen.json {
+        }
+        location ~ /v1/audio/transcriptions\$ {
+            default_type application/json;
+            try_files /transcription.json =404;
+            error_page 405 =200 /transcription.json;
+        }
+        location = /transcription.json {
         }
     }
 
@@ -212,6 +234,17 @@ http {
         location = /speak { waav_tts; }
 
         location = /listen { waav_stt deepgram; }
+
+        # nginx's own WebSocket relay, as its documentation configures it
+        # (buffers as nginx's defaults: one page, the 4 KiB wslay reads
+        # /ws in), to the sink
+        location = /baseline/ws {
+            proxy_pass http://ws_sink;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection upgrade;
+            proxy_read_timeout 300s;
+        }
 
         # the providers, as in conf/waav.conf
         location /_waav/ {
@@ -278,11 +311,18 @@ http {
 CONF
 
 # make run's own configuration, in a second nginx (not under load while
-# the other is): the per-IP rate limit off (WaaV's own switch), the rest
-# as make run serves it, its access log to a file as to a terminal
+# the other is): the per-IP rate limit off (WaaV's own switch) and the
+# per-IP /ws sessions at 100000 (the /ws rows open 1,000 from one address),
+# the rest as make run serves it, its access log to a file as to a
+# terminal.  Its providers, for the /ws rows: Deepgram (TTS) at wsload's
+# timestamping provider, OpenAI (buffered STT) at the fake one over TLS.
 run_prefix=$prefix/run
+run_env=(DEEPGRAM_API_KEY=bench-key OPENAI_API_KEY=bench-key)
 env -i PATH="$PATH" WAAV_RUN_PREFIX="$run_prefix" HOST=127.0.0.1 PORT="$RUN_PORT" \
     WORKER_PROCESSES="$WORKERS" RATE_LIMIT_REQUESTS_PER_SECOND=100000 \
+    MAX_CONNECTIONS_PER_IP=100000 "${run_env[@]}" \
+    DEEPGRAM_BASE_URL="http://127.0.0.1:$STAMP" \
+    OPENAI_BASE_URL="https://127.0.0.1:$FAKE_TLS/v1" WAAV_CA_BUNDLE="$keys/ca.pem" \
     ${ACCESS_LOG:+ACCESS_LOG=$ACCESS_LOG} NGINX_BIN="$NGINX_BIN" MODULE="$MODULE" \
     "$top/scripts/run.sh" --write
 
@@ -296,12 +336,19 @@ ngx() {
         "$NGINX_BIN" -p "$prefix/" -c conf/nginx.conf -e "$prefix/logs/error.log" "$@"
 }
 
+# the /ws rows' servers: the WebSocket sink behind the relay baseline, the
+# TTS provider that stamps its first byte
+"$WSLOAD" sink -a "127.0.0.1:$WS_SINK" &
+sink_pid=$!
+"$WSLOAD" provider -a "127.0.0.1:$STAMP" &
+stamp_pid=$!
+
 ngx
 "$NGINX_BIN" -p "$prefix/ext/" -c "$prefix/ext/nginx.conf" -e "$prefix/ext/logs/error.log"
-"$NGINX_BIN" -p "$run_prefix/" -c conf/waav.conf -e "$run_prefix/logs/error.log" \
+env "${run_env[@]}" "$NGINX_BIN" -p "$run_prefix/" -c conf/waav.conf -e "$run_prefix/logs/error.log" \
     -g 'daemon off;' >"$run_prefix/logs/access.log" 2>&1 &
 run_pid=$!
-trap 'ngx -s stop 2>/dev/null || true; kill "$(cat "$prefix/ext/nginx.pid" 2>/dev/null)" 2>/dev/null || true; kill "$run_pid" 2>/dev/null || true; kill "$(cat "$prefix/redis.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
+trap 'ngx -s stop 2>/dev/null || true; kill "$(cat "$prefix/ext/nginx.pid" 2>/dev/null)" 2>/dev/null || true; kill "$run_pid" "$sink_pid" "$stamp_pid" 2>/dev/null || true; kill "$(cat "$prefix/redis.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
 
 [[ -n ${BENCH_HOLD:-} ]] && { echo "bench nginx on $PORT, make run's on $RUN_PORT"; sleep "$BENCH_HOLD"; }
 for _ in $(seq 100); do
@@ -438,6 +485,146 @@ if [[ -z ${ONLY:-} || "STT memory" =~ $ONLY ]]; then
     [[ $verdict == ok ]] || failed=1
     echo "| STT: worker RSS growth for a 20 MB upload through /listen (HTTP $code) | ${grow} KiB | | | < 5 MiB | $verdict | |"
     rm -f "$prefix/upload.wav"
+fi
+
+# --- /ws (issue 12): make run's /ws against nginx's own WebSocket relay
+# (proxy_pass with Upgrade) to wsload's sink, side by side in one run
+ws_stt='{"provider":"openai","language":"en","sample_rate":16000,"channels":1,"punctuation":true,"encoding":"linear16","model":"whisper-1"}'
+ws_config="{\"type\":\"config\",\"audio\":true,\"stt_config\":$ws_stt,\"tts_config\":{\"provider\":\"deepgram\"}}"
+ws_text='Hello from the waav benchmark'
+ws_waav=127.0.0.1:$RUN_PORT
+ws_base=127.0.0.1:$PORT
+
+# the worker of nginx master $1, fresh: reloaded, the old one gone
+fresh_worker() {
+    local old new
+    old=$(pgrep -P "$1" -f 'nginx: worker process$' || true)
+    kill -HUP "$1"
+    for _ in $(seq 200); do
+        sleep 0.05
+        new=$(pgrep -P "$1" -f 'nginx: worker process$' | grep -vxF "${old:-none}" | head -1 || true)
+        if [[ -n $new ]] && ! pgrep -P "$1" -f 'shutting down' >/dev/null; then
+            echo "$new"
+            return
+        fi
+    done
+    echo "bench: no fresh worker for nginx $1" >&2
+    return 1
+}
+
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
+
+# a wsload that failed (it said why on stderr) leaves -1 among the values
+ws_failed() { printf '%s\n' "$@" | grep -qx -- -1; }
+
+ws_rss_name="/ws: worker RSS growth per session, 1,000 sessions after ready (vs nginx's proxy_pass WebSocket relay, 1,000 connections after a message each way)"
+if [[ -z ${ONLY:-} || $ws_rss_name =~ $ONLY ]]; then
+    # KiB per session for a fresh worker of nginx master $1: 10 sessions
+    # first (code and first allocations), then 1,000 more, kept open
+    ws_rss() {
+        local w out before after n
+        w=$(fresh_worker "$1") &&
+            out=$("$WSLOAD" sessions -a "$2" -u "$3" -w 10 -n 1000 \
+                      -c "$ws_config" -e "$4" -P "$w") || { echo -1; return; }
+        read -r before after n <<<"$out"
+        awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN { printf "%.1f", (a - b) / n }'
+    }
+    w=() b=()
+    for ((i = 0; i < ROUNDS; i++)); do
+        w+=("$(ws_rss "$run_pid" "$ws_waav" /ws '"type":"ready"')")
+        b+=("$(ws_rss "$(cat "$prefix/logs/nginx.pid")" "$ws_base" /baseline/ws pong)")
+    done
+    mw=$(printf '%s\n' "${w[@]}" | median)
+    mb=$(printf '%s\n' "${b[@]}" | median)
+    verdict=$(awk -v m="$mw" 'BEGIN { print (m <= 32) ? "ok" : "ABOVE TARGET" }')
+    ! ws_failed "${w[@]}" "${b[@]}" || verdict="WSLOAD FAILED"
+    [[ $verdict == ok ]] || failed=1
+    printf '| %s | %s KiB | %s KiB | %s× | ≤ 32 KiB | %s | |\n' "$ws_rss_name" "$mw" "$mb" \
+        "$(ratio_of "$mw" "$mb")" "$verdict"
+fi
+
+ws_tts_name="/ws TTS: provider's first byte to the client's first binary frame, ms, median of $ROUNDS rounds of 200 one at a time (vs /speak: to its first body byte)"
+if [[ -z ${ONLY:-} || $ws_tts_name =~ $ONLY ]]; then
+    # wsload's provider writes its clock (CLOCK_MONOTONIC) into the first
+    # 8 bytes of the audio as it writes them; the client subtracts it
+    # from its own clock when they arrive
+    ws_tts() {
+        local out
+        out=$("$WSLOAD" tts -a "$ws_waav" -u /ws -n 200 -c "$ws_config" -e '"type":"ready"' \
+                  -s "{\"type\":\"speak\",\"text\":\"$ws_text\"}") || out=-1
+        echo "${out%% *}"
+    }
+    ws_speak() {
+        local out
+        out=$("$WSLOAD" speak -a "$ws_waav" -u /speak -n 200 \
+                  -s "{\"text\":\"$ws_text\",\"tts_config\":{\"provider\":\"deepgram\"}}") || out=-1
+        echo "${out%% *}"
+    }
+    w=() b=()
+    for ((i = 0; i < ROUNDS; i++)); do
+        if ((i % 2 == 0)); then
+            w+=("$(ws_tts)"); b+=("$(ws_speak)")
+        else
+            b+=("$(ws_speak)"); w+=("$(ws_tts)")
+        fi
+    done
+    # the medians of the rounds' medians, in ms
+    tw=$(printf '%s\n' "${w[@]}" | median | awk '{ printf "%.3f", $1 / 1000 }')
+    tb=$(printf '%s\n' "${b[@]}" | median | awk '{ printf "%.3f", $1 / 1000 }')
+    verdict=$(awk -v m="$tw" 'BEGIN { print (m <= 1) ? "ok" : "ABOVE TARGET" }')
+    ! ws_failed "${w[@]}" "${b[@]}" || verdict="WSLOAD FAILED"
+    [[ $verdict == ok ]] || failed=1
+    printf '| %s | %s ms | %s ms | %s× | ≤ 1 ms | %s | |\n' "$ws_tts_name" "$tw" "$tb" \
+        "$(ratio_of "$tw" "$tb")" "$verdict"
+fi
+
+ws_relay_name="/ws audio: 640-byte binary frames/s from 100 sessions into buffered STT, a flush every ${WS_FLUSH:-500} (vs nginx's proxy_pass WebSocket relay to a sink)"
+if [[ -z ${ONLY:-} || $ws_relay_name =~ $ONLY ]]; then
+    # frames from the first to the last pong (a text message each session
+    # sends after its frames: answered once they were all read); every
+    # WS_FLUSH frames (10 s of audio) a flush, which waav transcribes
+    # (OpenAI's API at the fake provider) and the sink answers
+    ws_relay() {   # address path expect -> frames frames/s sink's-frames texts
+        local out f s fps sink texts
+        out=$("$WSLOAD" relay -a "$1" -u "$2" -n 100 -d "$DURATION" \
+                  -F "${WS_FLUSH:-500}" -c "$ws_config" -e "$3") || { echo -1 -1 -1 -1; return; }
+        read -r f s fps sink texts <<<"$out"
+        echo "$f $fps $sink $texts"
+    }
+    w=() b=() r=() fsent=0 tsent=0 sent=0 sunk=0
+    log_mark=$(wc -l <"$run_prefix/logs/access.log")
+    for ((i = 0; i < ROUNDS; i++)); do
+        if ((i % 2 == 0)); then
+            read -r f fw _ t < <(ws_relay "$ws_waav" /ws '"type":"ready"')
+            read -r g fb k _ < <(ws_relay "$ws_base" /baseline/ws pong)
+        else
+            read -r g fb k _ < <(ws_relay "$ws_base" /baseline/ws pong)
+            read -r f fw _ t < <(ws_relay "$ws_waav" /ws '"type":"ready"')
+        fi
+        w+=("$fw") b+=("$fb") r+=("$(ratio_of "$fw" "$fb")")
+        fsent=$((fsent + f)) tsent=$((tsent + t)) sent=$((sent + g)) sunk=$((sunk + k))
+    done
+    # what the servers counted: the sink's frames; waav's access log, its
+    # frames in ($waav_ws_frames_in: binary and text), once every session
+    # is over and the buffered log flushed (flush=1s)
+    logged=0
+    for _ in $(seq 100); do
+        logged=$(tail -n +"$((log_mark + 1))" "$run_prefix/logs/access.log" |
+                 awk '/"GET \/ws / { split($0, a, " ws="); split(a[2], b, " "); split(b[2], c, "/"); n += c[1] } END { print n + 0 }')
+        ((logged == fsent + tsent)) && break
+        sleep 0.1
+    done
+    mw=$(printf '%s\n' "${w[@]}" | median)
+    mb=$(printf '%s\n' "${b[@]}" | median)
+    ratio=$(printf '%s\n' "${r[@]}" | median | awk '{ printf "%.3f", $1 }')
+    verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.7) ? "ok" : "BELOW TARGET" }')
+    if ws_failed "${w[@]}" "${b[@]}"; then
+        verdict="WSLOAD FAILED"
+    elif ((logged != fsent + tsent || sunk != sent)); then
+        verdict="COUNTS DIFFER: waav logged $logged of $((fsent + tsent)), the sink $sunk of $sent"
+    fi
+    [[ $verdict == ok ]] || failed=1
+    printf '| %s | %.0f | %.0f | %s× | ≥ 0.70× | %s | |\n' "$ws_relay_name" "$mw" "$mb" "$ratio" "$verdict"
 fi
 
 if grep -E '\[(alert|emerg|crit)\]' "$prefix/logs/error.log" "$run_prefix/logs/error.log" >/dev/null; then
