@@ -22,6 +22,7 @@
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_tts.h"
 #include "ngx_http_waav_util.h"
+#include "ngx_http_waav_ws.h"
 #include "ngx_http_waav_xform.h"
 #include "waav_errmsg.h"
 #include "waav_json.h"
@@ -805,6 +806,11 @@ ngx_http_waav_tts_cache_key_variable(ngx_http_request_t *r,
 
     wctx = ngx_http_waav_find_ctx(r->main);
     ctx = wctx ? wctx->tts : NULL;
+
+    if (ctx == NULL && wctx && wctx->ws) {
+        /* a /ws session's speak: its own key */
+        return ngx_http_waav_ws_tts_cache_key(r, v);
+    }
 
     if (ctx == NULL || ctx->provider == NULL) {
         v->not_found = 1;

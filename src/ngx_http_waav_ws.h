@@ -122,6 +122,7 @@ typedef struct {
     size_t                      audio_len;
     size_t                      audio_size;
     size_t                      audio_mark;     /* the binary message's */
+    size_t                      audio_hint;     /* the last flush's size */
     ngx_http_waav_ws_stt_job_t *stt_job;
     unsigned                    stt_flush:1;    /* flush when possible */
     unsigned                    audio_drop:1;   /* a message over 5 MiB */
@@ -188,6 +189,8 @@ void ngx_http_waav_ws_tts_next(ngx_http_waav_ws_t *ws);
 void ngx_http_waav_ws_tts_clear(ngx_http_waav_ws_t *ws, ngx_uint_t force);
 void ngx_http_waav_ws_tts_wake(ngx_http_waav_ws_t *ws);
 void ngx_http_waav_ws_tts_resume_output(ngx_http_waav_ws_t *ws);
+ngx_int_t ngx_http_waav_ws_tts_cache_key(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v);
 ngx_int_t ngx_http_waav_ws_tts_header_filter(ngx_http_request_t *r);
 ngx_int_t ngx_http_waav_ws_tts_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);

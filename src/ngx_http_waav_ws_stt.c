@@ -57,7 +57,10 @@ ngx_http_waav_ws_stt_audio(ngx_http_waav_ws_t *ws, const u_char *p,
     }
 
     if (ws->audio_len + len > ws->audio_size) {
+        /* as large as the last transcription's at once: a session that
+         * flushes every few seconds does not copy its audio over again */
         size = ngx_max(ws->audio_size * 2, 64 * 1024);
+        size = ngx_max(size, ws->audio_hint);
         size = ngx_max(size, ws->audio_len + len);
         size = ngx_min(size, NGX_HTTP_WAAV_WS_AUDIO_CAP);
 
@@ -150,6 +153,8 @@ ngx_http_waav_ws_stt_flush(ngx_http_waav_ws_t *ws)
     job->provider = ws->stt_provider;
     job->audio = ws->audio;
     job->len = ws->audio_len;
+    ws->audio_hint = ngx_min(job->len + job->len / 4,
+                             (size_t) NGX_HTTP_WAAV_WS_AUDIO_CAP);
     ws->audio = NULL;
     ws->audio_len = 0;
     ws->audio_size = 0;

@@ -25,6 +25,7 @@
 #include "ngx_http_waav_ws.h"
 #include "waav_errmsg.h"
 #include "waav_json.h"
+#include "waav_tts_cache.h"
 
 
 #define NGX_HTTP_WAAV_WS_ERRBUF  4096
@@ -468,6 +469,44 @@ ngx_http_waav_ws_tts_resume_output(ngx_http_waav_ws_t *ws)
 }
 
 
+/* $waav_tts_cache_key for a speak's subrequest (the speak's text, the
+ * session's voice): not found outside one */
+ngx_int_t
+ngx_http_waav_ws_tts_cache_key(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v)
+{
+    u_char                  *key;
+    ngx_http_waav_ws_t      *ws;
+    ngx_http_waav_ws_job_t  *job;
+
+    ws = ngx_http_waav_ws_get(r);
+    job = ws ? ws->job : NULL;
+
+    if (job == NULL || ws->tts_provider == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    key = ngx_pnalloc(job->pool, WAAV_TTS_CACHE_KEY_LEN);
+    if (key == NULL
+        || waav_tts_cache_key((char *) ws->tts_provider->name.data,
+                              ws->tts_provider->name.len, &job->req,
+                              job->preq.sample_rate, (char *) key)
+           != 0)
+    {
+        return NGX_ERROR;
+    }
+
+    v->data = key;
+    v->len = WAAV_TTS_CACHE_KEY_LEN;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
 /* --- the provider's answer --------------------------------------------- */
 
 static ngx_http_waav_ws_job_t *
@@ -515,6 +554,17 @@ ngx_http_waav_ws_tts_header_filter(ngx_http_request_t *r)
 
     /* audio is read, not sent with sendfile: a cached answer too */
     r->filter_need_in_memory = 1;
+
+    /*
+     * Streamed as nginx reads it, never buffered to a temporary file (a
+     * location with proxy_buffering on, as the TTS cache's): the client's
+     * pace is the provider's, and nginx keeps at most proxy_buffer_size of
+     * it.  Such an answer is not stored in the cache; a cached one is
+     * served.
+     */
+    if (r->upstream) {
+        r->upstream->buffering = 0;
+    }
 
     if (job->ok
         && !waav_tts_media_ok(ws->tts_provider->tts,

@@ -169,6 +169,21 @@ subtest 'clear: the running speak is cut, queued ones dropped, no completion' =>
     is join('', @audio), mock_audio('deepgram'), 'whole';
 };
 
+subtest 'azure (a key exchanged for a token) on /ws: speak after speak' => sub {
+    Waav::Run::mock_reset();
+    my $ws = ws();
+    $ws->send_json({%config, tts_config => {provider => 'azure'}});
+    is next_text($ws)->{type}, 'ready', 'ready';
+    for my $t ('one', 'two', 'three') {
+        $ws->send_json({type => 'speak', text => $t});
+        my @audio;
+        my $r = next_text($ws, \@audio);
+        is $r->{type}, 'tts_playback_complete', "speak '$t' completes" or diag explain $r;
+        ok length(join '', @audio) > 0, "with audio";
+    }
+    is $w->mock('/__mock/count?provider=azure'), 3, 'three syntheses';
+};
+
 # --- hostile frames ---------------------------------------------------------
 subtest 'framing errors close the connection with their codes' => sub {
     my %cases = (

@@ -95,6 +95,24 @@ subtest 'a client that vanishes before any audio: the speak\'s characters come b
     is next_text($ws)->{type}, 'tts_playback_complete', 'then the completion (WaaV\'s order)';
 };
 
+subtest 'a speak cleared after its audio began is charged (as on REST)' => sub {
+    my $q = Waav::Run->configure('061c', env => {%env, WORKER_PROCESSES => 1});
+    $q->add_conf('run.d/http.conf', 'waav_limit_zone tts_c:1m key=all;');
+    $q->add_conf('run.d/ws.conf', 'waav_limit zone=tts_c tts_chars=20/d;');
+    $q->launch;
+    Waav::Run::mock_reset();
+    my $ws = session($q);
+    is $q->mock_behavior('{"split":960,"pause_ms":2000}'), 204, 'the provider pauses mid-audio';
+    $ws->send_json({type => 'speak', text => 'Hello world, hi'});     # 15
+    is $ws->next_message(10)->{type}, 'binary', 'audio began';
+    $ws->send_json({type => 'clear'});
+    $ws->send_json({type => 'speak', text => 'Hello world, hi'});
+    my $e = next_text($ws);
+    is $e->{type}, 'error', 'the next 15 are over the quota: the first were charged';
+    like $e->{message}, qr/^TTS error: /, 'a TTS error';
+    finish($q);
+};
+
 finish($w);
 
 subtest 'a client that never reads: bounded memory, then the connection is closed' => sub {
@@ -116,7 +134,27 @@ subtest 'a client that never reads: bounded memory, then the connection is close
     is $w->mock('/__mock/count'), 1, 'the provider was called';
     ok $ws->wait_server_closed(30), 'the server closed the connection';
     my $grew = rss_kib($worker) - $before;
-    cmp_ok $grew, '<', 4096, "the worker grew by less than 4 MiB ($grew KiB) for 16 MB of audio";
+    cmp_ok $grew, '<', 8192, "the worker grew by less than 8 MiB ($grew KiB) for 16 MB of audio";
+    finish($w);
+};
+
+subtest 'a client that floods pings and never reads: reading waits, memory stays bounded' => sub {
+    my $w = Waav::Run->start('061f', env => {%env, WORKER_PROCESSES => 1});
+    my ($worker) = $w->workers;
+    my $ws = Waav::WS->connect(port => $w->port, path => '/ws', rcvbuf => 4096);
+    my $before = rss_kib($worker);
+    my $batch = Waav::WS::frame_bytes(opcode => 1, payload => '{"type":"ping","timestamp":1}') x 2000;
+    my ($sent, $t0) = (0, time);
+    while (time - $t0 < 5) {
+        last unless defined $ws->send_raw($batch, 2);
+        $sent += length $batch;
+    }
+    my $grew = rss_kib($worker) - $before;
+    # each ping's pong is queued for a client that takes none: over 512 KiB
+    # queued, its frames are no longer read (TCP stops it)
+    cmp_ok $grew, '<', 8192, "the worker grew by $grew KiB while the client sent "
+                             . int($sent / 1024) . ' KiB of pings';
+    $ws->abort;
     finish($w);
 };
 
