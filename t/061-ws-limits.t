@@ -48,6 +48,9 @@ sub rss_kib {
     return 0;
 }
 
+# ASan keeps freed memory in quarantine: a worker's RSS says nothing there
+my $SAN = $ENV{WAAV_SAN_PRELOAD} ? 'RSS under ASan counts its quarantine' : '';
+
 sub finish {
     my ($w) = @_;
     diag $w->error_log unless Test::More->builder->is_passing;
@@ -134,7 +137,10 @@ subtest 'a client that never reads: bounded memory, then the connection is close
     is $w->mock('/__mock/count'), 1, 'the provider was called';
     ok $ws->wait_server_closed(30), 'the server closed the connection';
     my $grew = rss_kib($worker) - $before;
-    cmp_ok $grew, '<', 8192, "the worker grew by less than 8 MiB ($grew KiB) for 16 MB of audio";
+    SKIP: {
+        skip $SAN, 1 if $SAN;
+        cmp_ok $grew, '<', 8192, "the worker grew by less than 8 MiB ($grew KiB) for 16 MB of audio";
+    }
     finish($w);
 };
 
@@ -152,8 +158,11 @@ subtest 'a client that floods pings and never reads: reading waits, memory stays
     my $grew = rss_kib($worker) - $before;
     # each ping's pong is queued for a client that takes none: over 512 KiB
     # queued, its frames are no longer read (TCP stops it)
-    cmp_ok $grew, '<', 8192, "the worker grew by $grew KiB while the client sent "
-                             . int($sent / 1024) . ' KiB of pings';
+    SKIP: {
+        skip $SAN, 1 if $SAN;
+        cmp_ok $grew, '<', 8192, "the worker grew by $grew KiB while the client sent "
+                                 . int($sent / 1024) . ' KiB of pings';
+    }
     $ws->abort;
     finish($w);
 };
@@ -205,7 +214,10 @@ subtest '600 speaks in one session: the worker does not grow with them' => sub {
     my $grew = rss_kib($worker) - $before;
     # each call's memory goes with it (its subrequest's parent is a stand-in
     # in the call's pool): 7 KiB a speak stayed in the session's pool before
-    cmp_ok $grew, '<', 600, "the worker grew by $grew KiB (less than 1 KiB a speak)";
+    SKIP: {
+        skip $SAN, 1 if $SAN;
+        cmp_ok $grew, '<', 600, "the worker grew by $grew KiB (less than 1 KiB a speak)";
+    }
     finish($m);
 };
 
