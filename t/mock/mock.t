@@ -12,6 +12,12 @@ use Waav::Mock qw(mock_audio mock_key mock_seed);
 use Waav::Registry ();
 
 my $t = Test::Mojo->new(curfile->sibling('waav-mock.pl'));
+
+# Mojo's in-process server closes a keep-alive connection after 100 requests
+# (max_requests); a request sent as it closes fails ("Premature connection
+# close"), and a busy machine moves which request that is.  It keeps them.
+$t->ua->server->url;
+$t->ua->server->{server}->max_requests(1_000_000);
 my %K = map { $_ => mock_key($_) } qw(deepgram elevenlabs openai cartesia google groq assemblyai);
 my $BAD = 'wrong-key-0123456789abcdef';
 
