@@ -741,15 +741,7 @@ ngx_http_waav_ws_cleanup(void *data)
 {
     ngx_http_waav_ws_t *ws = data;
 
-    ngx_queue_t               *q;
-    ngx_http_waav_ws_speak_t  *s;
-
-    while (!ngx_queue_empty(&ws->speaks)) {
-        q = ngx_queue_head(&ws->speaks);
-        ngx_queue_remove(q);
-        s = ngx_queue_data(q, ngx_http_waav_ws_speak_t, queue);
-        ngx_free(s);
-    }
+    ngx_http_waav_ws_drop_speaks(ws);
 
     if (ws->job) {
         if (ws->job->speak) {

@@ -181,6 +181,8 @@ void ngx_http_waav_ws_flush(ngx_http_waav_ws_t *ws);
 /* ngx_http_waav_ws_session.c: a text message from the client */
 void ngx_http_waav_ws_message(ngx_http_waav_ws_t *ws, const char *p,
     size_t len);
+/* the speaks queued and not begun, freed */
+void ngx_http_waav_ws_drop_speaks(ngx_http_waav_ws_t *ws);
 /* the session's work ends (close, reconfig): speaks dropped */
 void ngx_http_waav_ws_session_stop(ngx_http_waav_ws_t *ws);
 

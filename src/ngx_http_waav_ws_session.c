@@ -476,8 +476,9 @@ ngx_http_waav_ws_speak(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg)
 }
 
 
+/* the speaks queued and not begun */
 void
-ngx_http_waav_ws_session_stop(ngx_http_waav_ws_t *ws)
+ngx_http_waav_ws_drop_speaks(ngx_http_waav_ws_t *ws)
 {
     ngx_queue_t               *q;
     ngx_http_waav_ws_speak_t  *s;
@@ -488,6 +489,13 @@ ngx_http_waav_ws_session_stop(ngx_http_waav_ws_t *ws)
         s = ngx_queue_data(q, ngx_http_waav_ws_speak_t, queue);
         ngx_free(s);
     }
+}
+
+
+void
+ngx_http_waav_ws_session_stop(ngx_http_waav_ws_t *ws)
+{
+    ngx_http_waav_ws_drop_speaks(ws);
 
     ws->uninterruptible_until = 0;
     ngx_http_waav_ws_tts_clear(ws, 1);

@@ -403,9 +403,6 @@ ngx_http_waav_ws_tts_end(ngx_http_waav_ws_t *ws, const char *error)
 void
 ngx_http_waav_ws_tts_clear(ngx_http_waav_ws_t *ws, ngx_uint_t force)
 {
-    ngx_queue_t               *q;
-    ngx_http_waav_ws_speak_t  *s;
-
     if (!force && ws->uninterruptible_until
         && (ngx_msec_int_t) (ws->uninterruptible_until - ngx_current_msec) > 0)
     {
@@ -418,12 +415,7 @@ ngx_http_waav_ws_tts_clear(ngx_http_waav_ws_t *ws, ngx_uint_t force)
         return;
     }
 
-    while (!ngx_queue_empty(&ws->speaks)) {
-        q = ngx_queue_head(&ws->speaks);
-        ngx_queue_remove(q);
-        s = ngx_queue_data(q, ngx_http_waav_ws_speak_t, queue);
-        ngx_free(s);
-    }
+    ngx_http_waav_ws_drop_speaks(ws);
 
     if (ws->job && !ws->job->cancelled) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ws->request->connection->log, 0,
