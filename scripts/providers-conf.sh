@@ -16,8 +16,12 @@
 # location (location_headers below), never in an enclosing block: nginx
 # inherits proxy_set_header only into a location that sets none of its own,
 # so a header set around the provider locations is silently dropped in them.
-# Without `Connection ""` (and HTTP/1.1) nginx sends "Connection: close" to
-# the provider and every call pays a new TCP and TLS handshake.
+# Without an empty Connection (and HTTP/1.1) nginx sends "Connection:
+# close" to the provider and every call pays a new TCP and TLS handshake:
+# provider calls carry no Connection header, so $http_connection is empty
+# for them; waav's WebSocket clients (src/ngx_http_waav_wsc.c) set
+# "Connection: Upgrade" and "Upgrade: websocket" on their handshake, which
+# these two lines pass on.
 #
 #   WAAV_CA_BUNDLE       CA file the provider certificates are checked with
 #   WAAV_KEEPALIVE       idle connections kept per provider and worker (64)
@@ -38,9 +42,9 @@ keepalive=${WAAV_KEEPALIVE:-64}
 registry=${WAAV_REGISTRY:-$(dirname "$0")/providers.tsv}
 providers=()
 while IFS=$'\t' read -r name _tts _stt keyrule keyvar urlvar url example _al \
-        _title tokvar tokurl regionvar region; do
+        _title tokvar tokurl regionvar region streamvar streamurl; do
     [[ -z $name || $name == \#* ]] && continue
-    providers+=("$name $keyrule $keyvar $urlvar $url $example $tokvar $tokurl $regionvar $region")
+    providers+=("$name $keyrule $keyvar $urlvar $url $example $tokvar $tokurl $regionvar $region $streamvar $streamurl")
 done <"$registry"
 
 mkdir -p "$out"
@@ -66,7 +70,8 @@ EOF
 # "Connection: close" keeps the upstream{} keepalive pool in use.
 location_headers() {   # host header
     echo "    proxy_http_version 1.1;"
-    echo "    proxy_set_header Connection \"\";"
+    echo "    proxy_set_header Connection \$http_connection;"
+    echo "    proxy_set_header Upgrade \$http_upgrade;"
     echo "    proxy_set_header Host $1;"
 }
 
@@ -120,7 +125,7 @@ usable=() skipped=()
 for p in "${providers[@]}"; do
     # a provider's type is its name; "-": no default base URL
     read -r name keyrule keyvar urlvar url example tokvar tokurl regionvar \
-        region <<<"$p"
+        region streamvar streamurl <<<"$p"
     type=$name
 
     if [[ $mode == --env ]]; then
@@ -143,6 +148,8 @@ for p in "${providers[@]}"; do
     fi
 
     [[ $mode == --env && $tokvar != - ]] && tokurl=${!tokvar:-$tokurl}
+    [[ $mode == --env && $streamvar != - ]] &&
+        streamurl=${!streamvar:-$streamurl}
 
     # "{region}" in a URL: the provider's region (e.g. AZURE_SPEECH_REGION)
     if [[ $regionvar != - ]]; then
@@ -167,6 +174,11 @@ for p in "${providers[@]}"; do
 "    proxy_connect_timeout 2s;
     proxy_send_timeout 5s;
     proxy_read_timeout 5s;"
+    fi
+
+    # streaming speech to text on a host of its own: /_waav/NAME-stream/
+    if [[ $streamvar != - ]]; then
+        provider_location "$name-stream" "$streamurl" "$streamvar"
     fi
 
     usable+=("$name ($url)")

@@ -8,7 +8,8 @@
  * module is built in or loaded.
  *
  * One filter of each kind, dispatching by request:
- *   - a provider subrequest: the TTS concern watches its answer (streamed),
+ *   - a provider subrequest: a WebSocket client's handshake takes its
+ *     connection over, the TTS concern watches its answer (streamed),
  *     a /ws session takes a speak's audio into frames, the STT concern
  *     bounds an answer kept in memory;
  *   - the main request: a token nginx refused as too large becomes the
@@ -24,6 +25,7 @@
 #include "ngx_http_waav_stt.h"
 #include "ngx_http_waav_tts.h"
 #include "ngx_http_waav_ws.h"
+#include "ngx_http_waav_wsc.h"
 
 
 static ngx_int_t ngx_http_waav_filter_init(ngx_conf_t *cf);
@@ -71,6 +73,11 @@ ngx_http_waav_header_filter(ngx_http_request_t *r)
     ngx_int_t  rc;
 
     if (r != r->main) {
+        rc = ngx_http_waav_wsc_header_filter(r);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
         rc = ngx_http_waav_cred_header_filter(r);
 
         if (rc != NGX_DECLINED) {
@@ -103,6 +110,11 @@ ngx_http_waav_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_int_t  rc;
 
     if (r != r->main) {
+        rc = ngx_http_waav_wsc_body_filter(r, in);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
         rc = ngx_http_waav_cred_body_filter(r, in);
 
         if (rc != NGX_DECLINED) {

@@ -72,6 +72,20 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       offsetof(ngx_http_waav_loc_conf_t, ws_idle_timeout),
       NULL },
 
+    { ngx_string("waav_ws_provider_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_waav_loc_conf_t, ws_provider_timeout),
+      NULL },
+
+    { ngx_string("waav_ws_provider_idle_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_waav_loc_conf_t, ws_provider_idle_timeout),
+      NULL },
+
     { ngx_string("waav_stt_max_size"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_waav_stt_max_size,
@@ -297,6 +311,8 @@ ngx_http_waav_create_loc_conf(ngx_conf_t *cf)
     conf->stt_poll_interval = NGX_CONF_UNSET_MSEC;
     conf->stt_poll_timeout = NGX_CONF_UNSET_MSEC;
     conf->ws_idle_timeout = NGX_CONF_UNSET_MSEC;
+    conf->ws_provider_timeout = NGX_CONF_UNSET_MSEC;
+    conf->ws_provider_idle_timeout = NGX_CONF_UNSET_MSEC;
     conf->auth = NGX_CONF_UNSET;
     conf->limit_log_level = NGX_CONF_UNSET_UINT;
 
@@ -401,6 +417,10 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     /* WaaV closes a session after 300 s without a frame from the client */
     ngx_conf_merge_msec_value(conf->ws_idle_timeout, prev->ws_idle_timeout,
                               300000);
+    ngx_conf_merge_msec_value(conf->ws_provider_timeout,
+                              prev->ws_provider_timeout, 10000);
+    ngx_conf_merge_msec_value(conf->ws_provider_idle_timeout,
+                              prev->ws_provider_idle_timeout, 60000);
 
     if (conf->auth == 1) {
         ngx_http_waav_note_auth(cf);

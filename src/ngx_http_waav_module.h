@@ -76,6 +76,8 @@ typedef struct {
     /* waav_ws; its idle timeout */
     ngx_flag_t   ws;
     ngx_msec_t   ws_idle_timeout;
+    ngx_msec_t   ws_provider_timeout;       /* a stream's 101 and ready */
+    ngx_msec_t   ws_provider_idle_timeout;  /* a stream's silence */
 
     /* waav_auth on|off; in a server's own conf: on in some location of it
      * (nginx refuses an oversized token before a location is chosen) */

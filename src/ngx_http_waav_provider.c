@@ -61,6 +61,10 @@ ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
 }
 
 
+static ngx_int_t ngx_http_waav_provider_sibling(ngx_conf_t *cf,
+    ngx_http_waav_provider_t *p, ngx_str_t *out, const char *suffix);
+
+
 /* a key exchanged for tokens: they come from token_location, by default
  * the provider's location with "-token" (/_waav/azure-token) */
 static ngx_int_t
@@ -77,19 +81,68 @@ ngx_http_waav_provider_exchange(ngx_conf_t *cf, ngx_http_waav_provider_t *p)
         return NGX_OK;
     }
 
-    p->token_location.len = p->location.len + sizeof("-token") - 1;
-    p->token_location.data = ngx_pnalloc(cf->pool, p->token_location.len);
-    if (p->token_location.data == NULL) {
+    return ngx_http_waav_provider_sibling(cf, p, &p->token_location,
+                                          "-token");
+}
+
+
+/* the provider's location with a suffix: /_waav/azure-token */
+static ngx_int_t
+ngx_http_waav_provider_sibling(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
+    ngx_str_t *out, const char *suffix)
+{
+    out->len = p->location.len + ngx_strlen(suffix);
+    out->data = ngx_pnalloc(cf->pool, out->len);
+    if (out->data == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_sprintf(p->token_location.data, "%V-token", &p->location);
+    ngx_sprintf(out->data, "%V%s", &p->location, suffix);
 
     return NGX_OK;
 }
 
 
-/* type=, key=, location=, token_location= */
+/* where streaming speech to text opens its WebSocket: a location of its
+ * own when the registry names a streaming host (/_waav/assemblyai-stream),
+ * else the provider's */
+static ngx_int_t
+ngx_http_waav_provider_stream(ngx_conf_t *cf, ngx_http_waav_provider_t *p)
+{
+    if (p->stream_location.len) {
+        return NGX_OK;
+    }
+
+    if (p->ptype->stream_url == NULL) {
+        p->stream_location = p->location;
+        return NGX_OK;
+    }
+
+    return ngx_http_waav_provider_sibling(cf, p, &p->stream_location,
+                                          "-stream");
+}
+
+
+/* a location= parameter's value, without trailing slashes */
+static char *
+ngx_http_waav_provider_location(ngx_str_t *v, size_t skip, ngx_str_t *out)
+{
+    out->data = v->data + skip;
+    out->len = v->len - skip;
+
+    while (out->len && out->data[out->len - 1] == '/') {
+        out->len--;
+    }
+
+    if (out->len == 0 || out->data[0] != '/') {
+        return "needs a location=/uri";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* type=, key=, location=, token_location=, stream_location= */
 static char *
 ngx_http_waav_provider_param(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
     ngx_str_t *v, ngx_str_t *key, ngx_uint_t *have_key)
@@ -108,37 +161,15 @@ ngx_http_waav_provider_param(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
     }
 
     if (ngx_strncmp(v->data, "token_location=", 15) == 0) {
-        p->token_location.data = v->data + 15;
-        p->token_location.len = v->len - 15;
+        return ngx_http_waav_provider_location(v, 15, &p->token_location);
+    }
 
-        while (p->token_location.len
-               && p->token_location.data[p->token_location.len - 1] == '/')
-        {
-            p->token_location.len--;
-        }
-
-        if (p->token_location.len == 0 || p->token_location.data[0] != '/') {
-            return "needs token_location=/uri";
-        }
-
-        return NGX_CONF_OK;
+    if (ngx_strncmp(v->data, "stream_location=", 16) == 0) {
+        return ngx_http_waav_provider_location(v, 16, &p->stream_location);
     }
 
     if (ngx_strncmp(v->data, "location=", 9) == 0) {
-        p->location.data = v->data + 9;
-        p->location.len = v->len - 9;
-
-        while (p->location.len
-               && p->location.data[p->location.len - 1] == '/')
-        {
-            p->location.len--;
-        }
-
-        if (p->location.len == 0 || p->location.data[0] != '/') {
-            return "needs location=/uri";
-        }
-
-        return NGX_CONF_OK;
+        return ngx_http_waav_provider_location(v, 9, &p->location);
     }
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", v);
@@ -217,7 +248,9 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         ngx_sprintf(p->location.data, "/_waav/%V", &p->name);
     }
 
-    if (ngx_http_waav_provider_exchange(cf, p) != NGX_OK) {
+    if (ngx_http_waav_provider_exchange(cf, p) != NGX_OK
+        || ngx_http_waav_provider_stream(cf, p) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

@@ -17,6 +17,7 @@ typedef struct {
     const waav_provider_type_t  *ptype;     /* the type's registry row */
     ngx_str_t                    key;       /* empty: none configured */
     ngx_str_t                    location;  /* internal, no '/' at its end */
+    ngx_str_t                    stream_location;   /* streaming STT's */
     const waav_tts_adapter_t    *tts;       /* NULL: the type has no TTS */
     const waav_stt_adapter_t    *stt;       /* NULL: the type has no STT */
     unsigned                     usable:1;  /* has a key, or needs none */

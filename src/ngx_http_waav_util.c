@@ -401,3 +401,39 @@ ngx_http_waav_read_body(ngx_http_request_t *r, size_t max, ngx_str_t *body,
 
     return NGX_OK;
 }
+
+
+/*
+ * Before the pool of a stand-in parent (a copy of main whose pool is a
+ * provider call's own) goes: the connection's active request and its log's
+ * request are main again, and the finished cleanups the call's subrequest
+ * added to main (the upstream's, cleared when it finished) are unlinked.
+ */
+void
+ngx_http_waav_subrequest_release(ngx_http_request_t *main,
+    ngx_http_request_t *parent)
+{
+    ngx_connection_t     *c;
+    ngx_http_request_t   *active;
+    ngx_http_cleanup_t  **cln;
+
+    c = main->connection;
+    active = c->data;
+
+    if (parent && (active == parent || active->parent == parent)) {
+        c->data = main;
+    }
+
+    ngx_http_set_log_request(c->log, main);
+
+    cln = &main->cleanup;
+
+    while (*cln) {
+        if ((*cln)->handler == NULL) {
+            *cln = (*cln)->next;
+            continue;
+        }
+
+        cln = &(*cln)->next;
+    }
+}

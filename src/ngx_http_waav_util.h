@@ -20,6 +20,8 @@ char *ngx_http_waav_conf_value_slot(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_waav_set_handler(ngx_conf_t *cf,
     ngx_http_waav_loc_conf_t *wlcf, ngx_http_handler_pt handler);
 void ngx_http_waav_allocator(ngx_pool_t *pool, waav_alloc_t *a);
+void ngx_http_waav_subrequest_release(ngx_http_request_t *main,
+    ngx_http_request_t *parent);
 void ngx_http_waav_note_body_size(ngx_conf_t *cf,
     ngx_http_waav_loc_conf_t *wlcf);
 void ngx_http_waav_note_auth(ngx_conf_t *cf);

@@ -224,6 +224,7 @@ ngx_http_waav_ws_create(ngx_http_request_t *r)
     ws->request = r;
     ws->start = ngx_current_msec;
     ngx_queue_init(&ws->speaks);
+    ngx_queue_init(&ws->clients);
 
     cln->handler = ngx_http_waav_ws_cleanup;
     cln->data = ws;
@@ -481,30 +482,7 @@ ngx_http_waav_ws_parent(ngx_http_waav_ws_t *ws, ngx_pool_t *pool,
 void
 ngx_http_waav_ws_release(ngx_http_waav_ws_t *ws, ngx_http_request_t *parent)
 {
-    ngx_connection_t     *c;
-    ngx_http_request_t   *active;
-    ngx_http_cleanup_t  **cln;
-
-    /* nginx's pointers to the call's requests go back to the session's */
-    c = ws->request->connection;
-    active = c->data;
-
-    if (parent && (active == parent || active->parent == parent)) {
-        c->data = ws->request;
-    }
-
-    ngx_http_set_log_request(c->log, ws->request);
-
-    cln = &ws->request->cleanup;
-
-    while (*cln) {
-        if ((*cln)->handler == NULL) {
-            *cln = (*cln)->next;
-            continue;
-        }
-
-        cln = &(*cln)->next;
-    }
+    ngx_http_waav_subrequest_release(ws->request, parent);
 }
 
 
@@ -756,6 +734,7 @@ ngx_http_waav_ws_cleanup(void *data)
     }
 
     ngx_http_waav_ws_stt_free(ws);
+    ngx_http_waav_ws_stream_cleanup(ws);
 
     if (ws->config_pool) {
         ngx_destroy_pool(ws->config_pool);

@@ -12,7 +12,11 @@
  *                               the provider's internal location, its
  *                               audio cut into frames as it arrives;
  *   ngx_http_waav_ws_stt.c      audio from the client, transcribed by a
- *                               REST provider when flushed.
+ *                               REST provider when flushed;
+ *   ngx_http_waav_ws_stream.c   audio from the client, streamed to a
+ *                               provider's real-time WebSocket
+ *                               (ngx_http_waav_wsc.c), its results as
+ *                               they come.
  */
 
 #ifndef NGX_HTTP_WAAV_WS_H
@@ -22,6 +26,9 @@
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_xform.h"
+#include "ngx_http_waav_wsc.h"
+#include "waav_stt_stream.h"
+#include "waav_stt_turn.h"
 #include "waav_ws_conn.h"
 #include "waav_ws_msg.h"
 
@@ -35,6 +42,12 @@
 
 /* buffered audio transcribed at this size without a flush (WaaV's) */
 #define NGX_HTTP_WAAV_WS_STT_MAX     (20 * 1024 * 1024)
+
+/* seconds of audio a streaming provider may leave unread */
+#define NGX_HTTP_WAAV_WS_STREAM_HOLD  5
+
+/* stt_seconds charged ahead, at a time, while audio streams */
+#define NGX_HTTP_WAAV_WS_STREAM_CHARGE  10
 
 
 typedef struct ngx_http_waav_ws_speak_s  ngx_http_waav_ws_speak_t;
@@ -96,7 +109,36 @@ typedef struct {
 } ngx_http_waav_ws_stt_job_t;
 
 
+typedef struct ngx_http_waav_ws_s  ngx_http_waav_ws_t;
+
+
+/* a streaming transcription: the provider's WebSocket (malloc()ed) */
 typedef struct {
+    ngx_http_waav_ws_t         *ws;
+    ngx_http_waav_wsc_t        *wsc;
+    ngx_http_waav_provider_t   *provider;
+    const waav_stt_stream_t    *ad;
+    waav_stt_turn_t             turn;
+
+    ngx_event_t                 ready_timer;    /* the provider is slow */
+    ngx_event_t                 keepalive;      /* the caller is silent */
+    ngx_event_t                 turn_timer;     /* a synthetic speech final */
+
+    char                       *ready;          /* WaaV's ready message, */
+    size_t                      ready_len;      /* sent once it is up */
+    uint64_t                    rate;           /* audio bytes a second */
+    uint64_t                    sent;           /* audio bytes forwarded */
+    uint64_t                    msg_len;        /* of the client's message */
+    uint64_t                    charged;        /* seconds */
+    ngx_msec_t                  last_audio;
+
+    unsigned                    up:1;           /* ready was sent */
+    unsigned                    dag:1;          /* say DAG is off first */
+    unsigned                    charging:1;     /* Redis decides */
+} ngx_http_waav_ws_stream_t;
+
+
+struct ngx_http_waav_ws_s {
     ngx_http_request_t         *request;
     waav_ws_conn_t             *conn;
 
@@ -140,7 +182,14 @@ typedef struct {
     unsigned                    finished:1;     /* the request ended */
     unsigned                    backpressure:1; /* a speak's audio waits */
     unsigned                    read_paused:1;  /* the client's queue is full */
-} ngx_http_waav_ws_t;
+    unsigned                    stream_dead:1;  /* its failure was said */
+
+    /* STT streamed: the provider's connection, and every WebSocket client
+     * of the session (those abandoned mid-handshake included: freed with
+     * the request at the latest) */
+    ngx_http_waav_ws_stream_t  *stream;
+    ngx_queue_t                 clients;
+};
 
 
 char *ngx_http_waav_ws(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
@@ -205,6 +254,21 @@ void ngx_http_waav_ws_stt_audio_end(ngx_http_waav_ws_t *ws, uint64_t len);
 void ngx_http_waav_ws_stt_flush(ngx_http_waav_ws_t *ws);
 void ngx_http_waav_ws_stt_wake(ngx_http_waav_ws_t *ws);
 void ngx_http_waav_ws_stt_free(ngx_http_waav_ws_t *ws);
+
+/* ngx_http_waav_ws_stream.c: NGX_OK: connecting (ready is sent once the
+ * provider is up); NGX_DECLINED: an error was sent */
+ngx_int_t ngx_http_waav_ws_stream_start(ngx_http_waav_ws_t *ws,
+    ngx_http_waav_provider_t *p, waav_http_req_t *preq, char *ready,
+    size_t ready_len, ngx_uint_t dag);
+ngx_int_t ngx_http_waav_ws_stream_audio(ngx_http_waav_ws_t *ws,
+    const u_char *p, size_t len, ngx_uint_t first);
+void ngx_http_waav_ws_stream_audio_end(ngx_http_waav_ws_t *ws, uint64_t len);
+void ngx_http_waav_ws_stream_flush(ngx_http_waav_ws_t *ws);
+/* the stream ends (a new config, the session's end): its goodbye sent,
+ * the quota trued up */
+void ngx_http_waav_ws_stream_stop(ngx_http_waav_ws_t *ws);
+/* the session's request goes: every client freed */
+void ngx_http_waav_ws_stream_cleanup(ngx_http_waav_ws_t *ws);
 
 
 #endif /* NGX_HTTP_WAAV_WS_H */

@@ -249,10 +249,49 @@ ngx_http_waav_ws_not_configured(ngx_http_waav_ws_t *ws,
 }
 
 
-/* the STT side of a config: a provider /ws can transcribe with */
+/* a streaming provider: the upgrade request, built now (a config the
+ * provider cannot honour gets no ready); a BYOK api_key wins */
+static ngx_int_t
+ngx_http_waav_ws_config_stream(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
+    ngx_http_waav_provider_t *p, waav_alloc_t *a, waav_http_req_t **preq)
+{
+    waav_err_t     err;
+    waav_secret_t  secret;
+
+    if (!p->usable && msg->stt.api_key.len == 0) {
+        return ngx_http_waav_ws_not_configured(ws, p, msg->stt.provider);
+    }
+
+    ngx_http_waav_provider_secret(p, &secret);
+
+    if (msg->stt.api_key.len) {
+        secret.key = msg->stt.api_key;
+    }
+
+    *preq = waav_alloc(a, sizeof(waav_http_req_t));
+    if (*preq == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&err, sizeof(waav_err_t));
+
+    if (waav_stt_stream_open(p->stt->stream, &msg->stt, &secret, *preq, a,
+                             &err)
+        != 0)
+    {
+        (void) ngx_http_waav_ws_send_error(ws, err.message);
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the STT side of a config: a provider /ws can transcribe with, streamed
+ * (*preq: its upgrade request) or buffered */
 static ngx_int_t
 ngx_http_waav_ws_config_stt(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
-    ngx_http_waav_provider_t **pp)
+    waav_alloc_t *a, ngx_http_waav_provider_t **pp, waav_http_req_t **preq)
 {
     u_char                     buf[WAAV_TTS_MAX_IDENT + 160];
     ngx_http_waav_provider_t  *p;
@@ -263,14 +302,19 @@ ngx_http_waav_ws_config_stt(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
         return ngx_http_waav_ws_not_configured(ws, NULL, msg->stt.provider);
     }
 
+    *preq = NULL;
+
     if (!p->stt->ws_buffered) {
-        /* streaming providers need an upstream WebSocket: not yet */
-        ngx_snprintf(buf, sizeof(buf),
-                     "Unsupported provider: %V (streaming speech-to-text on "
-                     "/ws is not available yet; use openai, groq or "
-                     "openai-compatible)%Z", &p->name);
-        (void) ngx_http_waav_ws_send_error(ws, (char *) buf);
-        return NGX_DECLINED;
+        if (p->stt->stream == NULL) {
+            ngx_snprintf(buf, sizeof(buf),
+                         "Unsupported provider: %V (it has no streaming "
+                         "speech-to-text)%Z", &p->name);
+            (void) ngx_http_waav_ws_send_error(ws, (char *) buf);
+            return NGX_DECLINED;
+        }
+
+        *pp = p;
+        return ngx_http_waav_ws_config_stream(ws, msg, p, a, preq);
     }
 
     if (!p->usable) {
@@ -341,11 +385,13 @@ ngx_http_waav_ws_config(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
     waav_str_t                  stream_id, url;
     u_char                      rnd[16];
     ngx_uint_t                  i;
+    waav_http_req_t            *preq;
     ngx_http_waav_provider_t   *stt, *tts;
     ngx_http_waav_main_conf_t  *wmcf;
 
     stt = NULL;
     tts = NULL;
+    preq = NULL;
 
     if (msg->audio) {
         if (!msg->has_stt) {
@@ -360,7 +406,7 @@ ngx_http_waav_ws_config(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
             return NGX_DECLINED;
         }
 
-        if (ngx_http_waav_ws_config_stt(ws, msg, &stt) != NGX_OK
+        if (ngx_http_waav_ws_config_stt(ws, msg, a, &stt, &preq) != NGX_OK
             || ngx_http_waav_ws_config_tts(ws, msg, a, &tts) != NGX_OK)
         {
             return NGX_DECLINED;
@@ -413,6 +459,18 @@ ngx_http_waav_ws_config(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
     ws->stt = msg->stt;
     ws->stt_provider = stt;
     ws->configured = 1;
+
+    if (preq) {
+        /* ready once the provider's stream is up */
+        if (ngx_http_waav_ws_stream_start(ws, stt, preq, out, len,
+                                          msg->has_dag)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
 
     if (msg->has_dag) {
         (void) ngx_http_waav_ws_send_error(ws,
@@ -508,4 +566,6 @@ ngx_http_waav_ws_session_stop(ngx_http_waav_ws_t *ws)
 
     ws->audio_len = 0;
     ws->audio_on = 0;
+
+    ngx_http_waav_ws_stream_stop(ws);
 }

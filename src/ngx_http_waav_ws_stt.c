@@ -40,12 +40,18 @@ ngx_http_waav_ws_stt_audio(ngx_http_waav_ws_t *ws, const u_char *p,
     size_t   size;
     u_char  *audio;
 
+    if (ws->stream) {
+        return ngx_http_waav_ws_stream_audio(ws, p, len, first);
+    }
+
     if (first) {
         ws->audio_mark = ws->audio_len;
         ws->audio_drop = 0;
     }
 
-    if (!ws->audio_on || ws->stt_provider == NULL || ws->audio_drop) {
+    if (!ws->audio_on || ws->stt_provider == NULL || ws->audio_drop
+        || ws->stream_dead)
+    {
         return NGX_OK;
     }
 
@@ -95,6 +101,17 @@ ngx_http_waav_ws_stt_audio_end(ngx_http_waav_ws_t *ws, uint64_t len)
 {
     char  msg[128];
 
+    if (ws->stream) {
+        ngx_http_waav_ws_stream_audio_end(ws, len);
+        return;
+    }
+
+    if (ws->stream_dead) {
+        /* the provider's stream failed (and that was said): a new config
+         * starts another */
+        return;
+    }
+
     if (len > WAAV_WS_BINARY_MAX) {
         ws->audio_len = ws->audio_mark;
 
@@ -124,6 +141,11 @@ ngx_http_waav_ws_stt_flush(ngx_http_waav_ws_t *ws)
 {
     ngx_pool_t                  *pool;
     ngx_http_waav_ws_stt_job_t  *job;
+
+    if (ws->stream) {
+        ngx_http_waav_ws_stream_flush(ws);
+        return;
+    }
 
     if (ws->audio_len == 0 || ws->stt_provider == NULL || ws->finished) {
         return;

@@ -64,17 +64,22 @@ subtest 'every provider location sets every header itself' => sub {
         ok scalar keys %loc, "$label: locations written";
         is_deeply [sort keys %loc],
                   [sort map { ("/_waav/$_->{name}/",
-                               $_->{token_url} ? "/_waav/$_->{name}-token/" : ()) }
+                               $_->{token_url} ? "/_waav/$_->{name}-token/" : (),
+                               $_->{stream_url} ? "/_waav/$_->{name}-stream/" : ()) }
                         Waav::Registry::providers()],
-                  'default: one location for each registry provider (and its token host)'
+                  'default: one location for each registry provider (and its token and streaming hosts)'
             if $label eq 'default';
         for my $name (sort keys %loc) {
             my $body = $loc{$name};
             like $body, qr/^\s*proxy_http_version 1\.1;$/m, "$label $name: HTTP/1.1";
-            like $body, qr/^\s*proxy_set_header Connection "";$/m,
-                 "$label $name: Connection \"\" (keepalive)";
+            # provider calls carry no Connection (keepalive), WebSocket
+            # handshakes "Connection: Upgrade" and "Upgrade: websocket"
+            like $body, qr/^\s*proxy_set_header Connection \$http_connection;$/m,
+                 "$label $name: Connection from the subrequest (keepalive, upgrade)";
+            like $body, qr/^\s*proxy_set_header Upgrade \$http_upgrade;$/m,
+                 "$label $name: Upgrade from the subrequest";
             like $body, qr/^\s*proxy_set_header Host \S+;$/m, "$label $name: Host";
-            my ($p) = $name =~ m{^/_waav/([^/]+?)(?:-token)?/$};
+            my ($p) = $name =~ m{^/_waav/([^/]+?)(?:-token|-stream)?/$};
             is(($body =~ /proxy_set_header Host (\S+);/)[0], $host{$p},
                "$label $name: Host names the port only when not the scheme's")
                 if $label eq '--env';
@@ -146,7 +151,8 @@ subtest 'nginx -t: make run\'s configuration with every provider' => sub {
         my $scheme = $port % 2 ? 'http' : 'https';
         ($_->{key_env} => 'k',
          $_->{url_env} => "$scheme://127.0.0.1:" . $port++ . Waav::Registry::url_path($_),
-         $_->{token_url_env} ? ($_->{token_url_env} => "$scheme://127.0.0.1:" . $port++) : ())
+         $_->{token_url_env} ? ($_->{token_url_env} => "$scheme://127.0.0.1:" . $port++) : (),
+         $_->{stream_url_env} ? ($_->{stream_url_env} => "$scheme://127.0.0.1:" . $port++) : ())
     } @all;
     my $c = Waav::Run->configure('016', env => \%env);
     my $out = $c->nginx('-t');

@@ -75,7 +75,9 @@ const waav_provider_type_t  waav_provider_types[] = {
     { .name = "assemblyai", .title = "AssemblyAI",
       .stt = &waav_stt_assemblyai,
       .key_env = "ASSEMBLYAI_API_KEY", .url_env = "ASSEMBLYAI_BASE_URL",
-      .base_url = "https://api.assemblyai.com" },
+      .base_url = "https://api.assemblyai.com",
+      .stream_url_env = "ASSEMBLYAI_STREAMING_URL",
+      .stream_url = "https://streaming.assemblyai.com" },
 
     { .name = "openai-compatible",
       .title = "a self-hosted OpenAI-compatible server (Kokoro-FastAPI, "

@@ -41,6 +41,11 @@ typedef struct {
      * [a-z0-9]+, default region */
     const char                *region_env;      /* AZURE_SPEECH_REGION */
     const char                *region;          /* "eastus" */
+
+    /* streaming speech to text on a host of its own (AssemblyAI's): its
+     * base URL, a location of its own; NULL: the base URL's host */
+    const char                *stream_url_env;  /* ASSEMBLYAI_STREAMING_URL */
+    const char                *stream_url;      /* its default */
 } waav_provider_type_t;
 
 /* the table, ended by a row with a NULL name */

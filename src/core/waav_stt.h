@@ -92,6 +92,9 @@ struct waav_stt_adapter_s {
      * connection to the provider */
     int                 ws_buffered;
 
+    /* the streaming API /ws uses, NULL: none */
+    const struct waav_stt_stream_s  *stream;
+
     /* the model names (OpenAI's form) that belong to this provider,
      * NULL-terminated; a trailing '*' is any name so starting */
     const char *const  *models;

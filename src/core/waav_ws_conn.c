@@ -32,6 +32,7 @@
 
 #include <wslay/wslay.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "waav_ws_conn.h"
 #include "waav_base64.h"
@@ -65,10 +66,12 @@ struct waav_ws_conn_s {
     unsigned                  close_queued:1;   /* in wslay's queue */
     unsigned                  held:1;       /* wslay's close held back */
     unsigned                  close_done:1; /* ours sent in its place */
+    unsigned                  client:1;     /* frames we send are masked */
 
     unsigned                  close_code;   /* the pending one's code */
     unsigned                  fail_code;    /* the held one's code */
     uint8_t                   close_off;    /* its bytes sent */
+    uint8_t                   close_frame[8];
 
     /* the outbound frame on the wire */
     uint8_t                   out_hdr[2];
@@ -91,6 +94,8 @@ static void waav_ws_frame_chunk(wslay_event_context_ptr ctx,
 static void waav_ws_frame_end(wslay_event_context_ptr ctx, void *user_data);
 static void waav_ws_msg_recv(wslay_event_context_ptr ctx,
     const struct wslay_event_on_msg_recv_arg *arg, void *user_data);
+static int waav_ws_genmask(wslay_event_context_ptr ctx, uint8_t *buf,
+    size_t len, void *user_data);
 
 
 static const struct wslay_event_callbacks  waav_ws_callbacks = {
@@ -104,9 +109,21 @@ static const struct wslay_event_callbacks  waav_ws_callbacks = {
 };
 
 
-waav_ws_conn_t *
-waav_ws_conn_new(const waav_ws_io_t *io, void *data)
+static const struct wslay_event_callbacks  waav_ws_client_callbacks = {
+    waav_ws_recv_cb,
+    waav_ws_send_cb,
+    waav_ws_genmask,            /* a client masks each frame */
+    waav_ws_frame_start,
+    waav_ws_frame_chunk,
+    waav_ws_frame_end,
+    waav_ws_msg_recv
+};
+
+
+static waav_ws_conn_t *
+waav_ws_conn_create(const waav_ws_io_t *io, void *data, int client)
 {
+    int              rc;
     waav_ws_conn_t  *c;
 
     c = calloc(1, sizeof(waav_ws_conn_t));
@@ -116,10 +133,16 @@ waav_ws_conn_new(const waav_ws_io_t *io, void *data)
 
     c->io = *io;
     c->data = data;
+    c->client = client ? 1 : 0;
 
-    if (wslay_event_context_server_init(&c->ctx, &waav_ws_callbacks, c)
-        != 0)
-    {
+    if (client) {
+        rc = wslay_event_context_client_init(&c->ctx,
+                                             &waav_ws_client_callbacks, c);
+    } else {
+        rc = wslay_event_context_server_init(&c->ctx, &waav_ws_callbacks, c);
+    }
+
+    if (rc != 0) {
         free(c);
         return NULL;
     }
@@ -130,6 +153,36 @@ waav_ws_conn_new(const waav_ws_io_t *io, void *data)
     wslay_event_config_set_max_recv_msg_length(c->ctx, WAAV_WS_MESSAGE_MAX);
 
     return c;
+}
+
+
+waav_ws_conn_t *
+waav_ws_conn_new(const waav_ws_io_t *io, void *data)
+{
+    return waav_ws_conn_create(io, data, 0);
+}
+
+
+waav_ws_conn_t *
+waav_ws_conn_client_new(const waav_ws_io_t *io, void *data)
+{
+    return waav_ws_conn_create(io, data, 1);
+}
+
+
+/* masking keys: unpredictable, as RFC 6455 asks (OpenSSL's RNG) */
+static int
+waav_ws_genmask(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+    void *user_data)
+{
+    (void) user_data;
+
+    if (RAND_bytes(buf, (int) len) != 1) {
+        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -435,7 +488,8 @@ waav_ws_out_sent(waav_ws_conn_t *c, const uint8_t *p, size_t n)
             continue;
         }
 
-        /* a header byte: 2 bytes, then 0, 2 or 8 of length */
+        /* a header byte: 2 bytes, then 0, 2 or 8 of length, then a
+         * client's 4 of masking key */
         if (c->out_have < 2) {
             c->out_hdr[c->out_have] = *p;
 
@@ -443,9 +497,13 @@ waav_ws_out_sent(waav_ws_conn_t *c, const uint8_t *p, size_t n)
                 k = c->out_hdr[1] & 0x7f;
                 c->out_need = k == 126 ? 4 : (k == 127 ? 10 : 2);
                 c->out_len = k < 126 ? k : 0;
+
+                if (c->out_hdr[1] & 0x80) {
+                    c->out_need += 4;
+                }
             }
 
-        } else {
+        } else if (!(c->out_hdr[1] & 0x80) || c->out_have < c->out_need - 4) {
             c->out_len = (c->out_len << 8) | *p;
         }
 
@@ -471,9 +529,11 @@ waav_ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
 
     (void) flags;
 
-    /* wslay's close without a code, at a frame's start: held back */
+    /* wslay's close without a code, at a frame's start: held back (a
+     * client's is masked: its 4 key bytes follow) */
     if (c->fail_code && c->out_have == 0 && c->out_left == 0
-        && len == 2 && data[0] == 0x88 && data[1] == 0)
+        && len == (c->client ? 6 : 2) && data[0] == 0x88
+        && data[1] == (c->client ? 0x80 : 0))
     {
         c->held = 1;
         wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
@@ -499,21 +559,54 @@ waav_ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
 }
 
 
-/* the close that replaces wslay's held one */
+/* the close that replaces wslay's held one: 4 bytes, or a client's 8
+ * (masked) */
+static size_t
+waav_ws_close_frame(waav_ws_conn_t *c)
+{
+    uint8_t  *f, code[2], mask[4];
+
+    f = c->close_frame;
+    code[0] = (uint8_t) (c->fail_code >> 8);
+    code[1] = (uint8_t) c->fail_code;
+
+    f[0] = 0x88;
+
+    if (!c->client) {
+        f[1] = 2;
+        f[2] = code[0];
+        f[3] = code[1];
+        return 4;
+    }
+
+    if (RAND_bytes(mask, sizeof(mask)) != 1) {
+        memset(mask, 0x5a, sizeof(mask));
+    }
+
+    f[1] = 0x82;
+    memcpy(f + 2, mask, 4);
+    f[6] = code[0] ^ mask[0];
+    f[7] = code[1] ^ mask[1];
+
+    return 8;
+}
+
+
 static int
 waav_ws_send_close(waav_ws_conn_t *c)
 {
     ssize_t  n;
-    uint8_t  frame[4];
+    size_t   len;
 
-    frame[0] = 0x88;
-    frame[1] = 2;
-    frame[2] = (uint8_t) (c->fail_code >> 8);
-    frame[3] = (uint8_t) c->fail_code;
+    len = c->client ? 8 : 4;
 
-    while (c->close_off < sizeof(frame)) {
-        n = c->io.send(c->data, frame + c->close_off,
-                       sizeof(frame) - c->close_off);
+    if (c->close_off == 0) {
+        (void) waav_ws_close_frame(c);
+    }
+
+    while (c->close_off < len) {
+        n = c->io.send(c->data, c->close_frame + c->close_off,
+                       len - c->close_off);
 
         if (n == WAAV_WS_IO_AGAIN || n == 0) {
             return 0;
@@ -636,7 +729,7 @@ waav_ws_conn_queued(waav_ws_conn_t *c)
     size_t  n;
 
     if (c->held) {
-        return c->close_done ? 0 : 4 - c->close_off;
+        return c->close_done ? 0 : (c->client ? 8 : 4) - c->close_off;
     }
 
     /* what is left once the close went out is never sent */

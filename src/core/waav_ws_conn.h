@@ -1,5 +1,5 @@
 /*
- * waav: a server WebSocket connection (RFC 6455) over transport callbacks,
+ * waav: a WebSocket connection (RFC 6455) over transport callbacks,
  * framed by libwslay, with WaaV's /ws limits.  Pure C: no nginx types; the
  * glue gives the connection's own recv/send, which never block.
  *
@@ -73,6 +73,14 @@ typedef struct waav_ws_conn_s  waav_ws_conn_t;
 
 /* NULL: out of memory (malloc()ed, like wslay's own) */
 waav_ws_conn_t *waav_ws_conn_new(const waav_ws_io_t *io, void *data);
+
+/*
+ * The client side of a connection whose handshake is done (waav's
+ * connections to providers): frames sent are masked with keys from
+ * OpenSSL's RNG, masked frames received are refused (1002); otherwise as
+ * a server connection, caps included.
+ */
+waav_ws_conn_t *waav_ws_conn_client_new(const waav_ws_io_t *io, void *data);
 void waav_ws_conn_free(waav_ws_conn_t *c);
 
 /* reads and dispatches until the transport would block; 0, or -1 when

@@ -281,10 +281,18 @@ waav_peer_frame_n(waav_peer_t *p, uint8_t b0, int masked, uint64_t declared,
 
 
 /* a whole masked frame */
-static void
+static __attribute__((unused)) void
 waav_peer_frame(waav_peer_t *p, uint8_t b0, const void *payload, size_t len)
 {
     waav_peer_frame_n(p, b0, 1, len, payload, len);
+}
+
+
+/* raw bytes from the other end, as they are */
+static __attribute__((unused)) void
+waav_peer_feed(waav_peer_t *p, const void *bytes, size_t len)
+{
+    waav_peer_append(&p->in, &p->in_len, &p->in_cap, bytes, len);
 }
 
 

@@ -7,7 +7,8 @@
  *                             key_env, url_env, base_url, example_url,
  *                             aliases (comma-separated), title,
  *                             token_url_env, token_url, region_env,
- *                             region; "-" empty
+ *                             region, stream_url_env, stream_url; "-"
+ *                             empty
  *   waav-registry --markdown  the README's provider table
  *   waav-registry --types tts|stt   the type names, one a line
  */
@@ -44,7 +45,7 @@ waav_tsv(void)
 
     printf("# name\ttts\tstt\tkey\tkey_env\turl_env\tbase_url\texample_url"
            "\taliases\ttitle\ttoken_url_env\ttoken_url\tregion_env\tregion"
-           "\n");
+           "\tstream_url_env\tstream_url\n");
 
     for (pt = waav_provider_types; pt->name; pt++) {
         printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t", pt->name,
@@ -60,9 +61,11 @@ waav_tsv(void)
             printf("-");
         }
 
-        printf("\t%s\t%s\t%s\t%s\t%s\n", waav_or_dash(pt->title),
+        printf("\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", waav_or_dash(pt->title),
                waav_or_dash(pt->token_url_env), waav_or_dash(pt->token_url),
-               waav_or_dash(pt->region_env), waav_or_dash(pt->region));
+               waav_or_dash(pt->region_env), waav_or_dash(pt->region),
+               waav_or_dash(pt->stream_url_env),
+               waav_or_dash(pt->stream_url));
     }
 }
 
@@ -100,6 +103,11 @@ waav_markdown(void)
         if (pt->region) {
             printf("; `{region}`: `%s`, default `%s`", pt->region_env,
                    pt->region);
+        }
+
+        if (pt->stream_url) {
+            printf("; streaming: `%s`, default `%s`", pt->stream_url_env,
+                   pt->stream_url);
         }
 
         printf(" |\n");

@@ -45,6 +45,11 @@ sub mock_env {
          $_->{token_url_env}
              ? ($_->{token_url_env} => "$m/$_->{name}-token"
                 . Waav::Registry::url_path({%$_, base_url => $_->{token_url}}))
+             : (),
+         # a streaming host: /<name>-stream + the path of its default URL
+         $_->{stream_url_env}
+             ? ($_->{stream_url_env} => "$m/$_->{name}-stream"
+                . Waav::Registry::url_path({%$_, base_url => $_->{stream_url}}))
              : ())
     } Waav::Registry::providers();
 }
