@@ -13,6 +13,7 @@
 
 #include "waav_cred.h"
 #include "waav_registry.h"
+#include "waav_stt_stream.h"
 #include "waav_arena.h"
 
 
@@ -182,11 +183,25 @@ test_registry(void **state)
             assert_non_null(pt->tts->cred);
         }
 
+        /* an STT adapter has REST (build, and normalize or next), or a
+         * stream, or both; a stream has what the glue calls */
         if (pt->stt) {
             assert_string_equal(pt->stt->type, pt->name);
-            assert_non_null(pt->stt->build);
-            assert_true(pt->stt->normalize || pt->stt->next);
+            assert_true(pt->stt->build || pt->stt->stream);
+            assert_true(pt->stt->build == NULL
+                        || pt->stt->normalize || pt->stt->next);
+            assert_true(pt->stt->build
+                        || (!pt->stt->normalize && !pt->stt->next
+                            && !pt->stt->ws_buffered));
             assert_non_null(pt->stt->cred);
+        }
+
+        if (pt->stt && pt->stt->stream) {
+            assert_non_null(pt->stt->stream->cred);
+            assert_non_null(pt->stt->stream->open);
+            assert_non_null(pt->stt->stream->parse);
+            assert_true(pt->stt->stream->keepalive == NULL
+                        || pt->stt->stream->keepalive_ms > 0);
         }
 
         for (q = pt + 1; q->name; q++) {
