@@ -219,7 +219,8 @@ test_registry(void **state)
     assert_ptr_equal(waav_tts_adapter("deepgram", 8),
                      waav_provider_type("deepgram", 8)->tts);
     assert_null(waav_tts_adapter("groq", 4));
-    assert_null(waav_stt_adapter("cartesia", 8));
+    assert_null(waav_stt_adapter("google", 6));
+    assert_null(waav_stt_adapter("cartesia", 8)->build);
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_TTS);
     assert_int_equal(n, strlen(buf));
@@ -227,8 +228,8 @@ test_registry(void **state)
                              "google, azure, openai-compatible");
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_STT);
-    assert_string_equal(buf, "deepgram, elevenlabs, openai, groq, assemblyai, "
-                             "openai-compatible");
+    assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, groq, "
+                             "assemblyai, openai-compatible");
 
     /* cut, never overrun */
     n = waav_provider_type_list(buf, 12, WAAV_REGISTRY_TTS);
