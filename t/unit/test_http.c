@@ -15,18 +15,7 @@
 #include "waav_registry.h"
 #include "waav_stt_stream.h"
 #include "waav_arena.h"
-
-
-#define S(lit)  ((waav_str_t) { lit, sizeof(lit) - 1 })
-
-#define assert_str(s, lit)                                                   \
-    do {                                                                     \
-        waav_str_t  s_ = (s);                                                \
-        if (s_.len != strlen(lit) || memcmp(s_.data, lit, s_.len) != 0) {    \
-            fail_msg("got \"%.*s\", want \"%s\"", (int) s_.len, s_.data,     \
-                     lit);                                                   \
-        }                                                                    \
-    } while (0)
+#include "waav_assert.h"
 
 
 static void

@@ -20,19 +20,8 @@
 #include "waav_stt.h"
 #include "waav_stt_stream.h"
 #include "waav_arena.h"
+#include "waav_assert.h"
 #include "waav_header.h"
-
-
-#define S(lit)  ((waav_str_t) { lit, sizeof(lit) - 1 })
-
-#define assert_str(s, lit)                                                   \
-    do {                                                                     \
-        waav_str_t  s_ = (s);                                                \
-        if (s_.len != strlen(lit) || memcmp(s_.data, lit, s_.len) != 0) {    \
-            fail_msg("got \"%.*s\", want \"%s\"", (int) s_.len, s_.data,     \
-                     lit);                                                   \
-        }                                                                    \
-    } while (0)
 
 
 static const waav_stt_stream_t *
