@@ -66,9 +66,12 @@ struct waav_stt_stream_s {
      * The upgrade request (method GET): path relative to the provider's
      * streaming base URL, query, provider headers (not the WebSocket ones,
      * not the key).  cfg is WaaV's stt_config as waav_ws_msg_parse left it
-     * (strings valid idents or empty).  -1 with err (status 400, WaaV-style
-     * message, e.g. "Unsupported sample rate for cartesia: 11025") when
-     * the provider cannot honour the config: no connection is made.
+     * (strings valid idents or empty; an empty encoding is linear16, an
+     * empty model or language the provider's default).  -1 with err
+     * (status 400 UNSUPPORTED_OPTION, WaaV-style message, e.g.
+     * "Unsupported sample rate for cartesia: 11025 (use 8000, 16000,
+     * 22050, 24000, 44100 or 48000)") when the provider cannot honour the
+     * config: no connection is made.
      */
     int               (*open)(const waav_stt_stream_t *st,
                               const waav_ws_stt_config_t *cfg,
