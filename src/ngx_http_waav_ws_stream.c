@@ -126,7 +126,6 @@ failed:
     }
 
     if (st) {
-        waav_stt_turn_free(&st->turn);
         ngx_free(st);
     }
 
@@ -667,7 +666,6 @@ ngx_http_waav_ws_stream_free(ngx_http_waav_ws_stream_t *st, ngx_uint_t code)
     }
 
     ngx_http_waav_wsc_free(st->wsc, code, 0);
-    waav_stt_turn_free(&st->turn);
     ngx_free(st);
 }
 
