@@ -1042,7 +1042,7 @@ subtest 'streaming: AssemblyAI /v3/ws' => sub {
   next_json();
   $t->send_ok({binary => $FRAME});
   my $e = next_json();
-  is_deeply $e, {type => 'Error', error_code => 3007, error => 'Input duration violation: 20 ms. Expected between 50 and 1000 ms'}, '3007';
+  is_deeply $e, {type => 'Error', error_code => 3007, error => 'Input duration violation: 20 ms. Expected between 50 and 1000 ms'}, 'Error 3007';
   $t->finished_ok(3007);
 };
 
