@@ -84,6 +84,11 @@ struct waav_stt_stream_s {
     char             *(*wrap)(const uint8_t *audio, size_t len,
                               size_t *out_len, waav_alloc_t *a);
 
+    /* audio goes in messages of at least this much (AssemblyAI takes 50
+     * to 1000 ms a message): the glue holds what is shorter, and sends
+     * at most twice this at once; 0: as it comes */
+    unsigned            min_chunk_ms;
+
     /* a text message sent when no audio was sent for keepalive_ms
      * (Deepgram's KeepAlive); NULL: none */
     const char         *keepalive;

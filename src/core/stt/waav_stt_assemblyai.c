@@ -395,6 +395,7 @@ static const waav_stt_stream_t  waav_stt_assemblyai_stream = {
     .flush = "{\"type\":\"ForceEndpoint\"}",
     .finish = "{\"type\":\"Terminate\"}",
     .wait_ready = 1,
+    .min_chunk_ms = 50,             /* AssemblyAI takes 50 to 1000 ms */
     .parse = waav_stt_aai_parse,
 };
 
