@@ -295,8 +295,9 @@ ngx_http_waav_ws_stream_text(void *data, const char *p, size_t len)
 {
     ngx_http_waav_ws_stream_t *st = data;
 
-    char                 msg[WAAV_ERRMSG_MAX + 64];
+    char                 msg[WAAV_ERRMSG_MAX + 1];
     ngx_int_t            i, n;
+    waav_str_t           key;
     ngx_pool_t          *pool;
     waav_alloc_t         a;
     waav_stt_event_t     ev[WAAV_STT_EV_MAX];
@@ -341,9 +342,12 @@ ngx_http_waav_ws_stream_text(void *data, const char *p, size_t len)
             break;
 
         case WAAV_STT_EV_ERROR:
-            ngx_snprintf((u_char *) msg, sizeof(msg), "%*s%Z",
-                         ngx_min(ev[i].message.len, WAAV_ERRMSG_MAX),
-                         ev[i].message.data);
+            /* the provider's words, never the key (a BYOK one's either) */
+            key = ws->stt.api_key.len ? ws->stt.api_key
+                                      : (waav_str_t) { (char *) st->provider->key.data,
+                                                       st->provider->key.len };
+            (void) waav_scrub(ev[i].message.data, ev[i].message.len,
+                              key.data, key.len, msg, sizeof(msg));
             ngx_http_waav_ws_stream_fail(st, msg);
             break;
 

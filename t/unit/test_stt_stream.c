@@ -594,6 +594,12 @@ test_cartesia_open(void **state)
     assert_string_equal(header(&out, "Cartesia-Version"), "2025-04-16");
     assert_string_equal(header(&out, "X-API-Key"), "sk-test-0123456789");
 
+    /* WaaV's clients say en-US: Cartesia takes ISO 639-1 */
+    c = config("cartesia", "en-US", "linear16", 16000);
+    open_ok(&c, &out);
+    assert_str(out.args, "model=ink-whisper&language=en&encoding=pcm_s16le"
+               "&sample_rate=16000");
+
     c = config("cartesia", "", "pcm_s16le", 8000);
     c.model = S("ink-2");
     open_ok(&c, &out);

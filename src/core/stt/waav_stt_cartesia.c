@@ -3,7 +3,8 @@
  * waav_stt_stream.h).  Cartesia's REST transcription is not WaaV's, so
  * /stt and /v1/audio/transcriptions refuse the provider (waav_stt_rest).
  *
- *   GET {base}/stt/websocket?model=ink-whisper&language=<language|en>
+ *   GET {base}/stt/websocket?model=ink-whisper&language=<language before
+ *       '-'|en>
  *       &encoding=pcm_s16le&sample_rate=..
  *   X-API-Key: <key>
  *   Cartesia-Version: 2025-04-16    (as the TTS adapter sends it)
@@ -35,6 +36,7 @@ waav_stt_cartesia_open(const waav_stt_stream_t *st,
     waav_err_t *err)
 {
     char            rate[16];
+    const char     *dash;
     waav_stt_arg_t  args[4];
 
     (void) st;
@@ -60,6 +62,14 @@ waav_stt_cartesia_open(const waav_stt_stream_t *st,
 
     if (cfg->language.len == 0) {
         args[1].value = (waav_str_t) waav_str_lit("en");
+
+    } else {
+        /* ISO 639-1, as Cartesia takes it: WaaV's clients send "en-US" */
+        dash = memchr(cfg->language.data, '-', cfg->language.len);
+
+        if (dash) {
+            args[1].value.len = (size_t) (dash - cfg->language.data);
+        }
     }
 
     args[3].value.len = (size_t) snprintf(rate, sizeof(rate), "%u",
