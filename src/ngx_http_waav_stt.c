@@ -339,6 +339,11 @@ ngx_http_waav_stt_provider(ngx_http_request_t *r, waav_str_t name,
         return NGX_DECLINED;
     }
 
+    /* a streaming-only provider (cartesia): 400, nothing sent to it */
+    if (waav_stt_rest(p->stt, err) != 0) {
+        return NGX_DECLINED;
+    }
+
     if (!p->usable) {
         waav_err_set(err, 400, "PROVIDER_NOT_CONFIGURED",
                      "API key not configured for provider: %.*s",

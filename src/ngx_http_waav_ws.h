@@ -132,6 +132,12 @@ typedef struct {
     uint64_t                    charged;        /* seconds */
     ngx_msec_t                  last_audio;
 
+    /* audio held to make a message as long as the provider wants
+     * (min_chunk_ms; malloc()ed, twice that) */
+    u_char                     *pend;
+    size_t                      pend_len;
+    size_t                      pend_min;
+
     unsigned                    up:1;           /* ready was sent */
     unsigned                    dag:1;          /* say DAG is off first */
     unsigned                    charging:1;     /* Redis decides */

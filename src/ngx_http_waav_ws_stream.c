@@ -89,6 +89,10 @@ ngx_http_waav_ws_stream_start(ngx_http_waav_ws_t *ws,
     st->last_audio = ngx_current_msec;
     waav_stt_turn_init(&st->turn);
 
+    /* whole samples: rate is bytes a second of whole frames */
+    st->pend_min = st->rate * st->ad->min_chunk_ms / 1000;
+    st->pend_min -= st->pend_min % (st->rate / ngx_max(ws->stt.sample_rate, 1));
+
     ngx_http_waav_ws_stream_timer(st, &st->ready_timer,
                                   ngx_http_waav_ws_stream_ready_timeout);
     ngx_http_waav_ws_stream_timer(st, &st->keepalive,
@@ -126,7 +130,6 @@ failed:
     }
 
     if (st) {
-        waav_stt_turn_free(&st->turn);
         ngx_free(st);
     }
 
@@ -486,7 +489,7 @@ ngx_http_waav_ws_stream_held(ngx_http_waav_ws_stream_t *st)
 
     n = ngx_http_waav_wsc_queued(st->wsc);
 
-    return st->ad->wrap ? n * 3 / 4 : n;
+    return (st->ad->wrap ? n * 3 / 4 : n) + st->pend_len;
 }
 
 
@@ -520,6 +523,81 @@ ngx_http_waav_ws_stream_send(ngx_http_waav_ws_stream_t *st, const u_char *p,
 }
 
 
+/* the audio in messages of exactly pend_min bytes, for a provider that
+ * wants them so long (what is shorter waits for more) */
+static ngx_int_t
+ngx_http_waav_ws_stream_chunk(ngx_http_waav_ws_stream_t *st, const u_char *p,
+    size_t len)
+{
+    size_t  n;
+
+    if (st->pend_min == 0) {
+        return ngx_http_waav_ws_stream_send(st, p, len);
+    }
+
+    if (st->pend == NULL) {
+        st->pend = ngx_alloc(st->pend_min, st->ws->request->connection->log);
+        if (st->pend == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    while (len) {
+        n = ngx_min(len, st->pend_min - st->pend_len);
+        ngx_memcpy(st->pend + st->pend_len, p, n);
+        st->pend_len += n;
+        p += n;
+        len -= n;
+
+        if (st->pend_len == st->pend_min) {
+            st->pend_len = 0;
+
+            if (ngx_http_waav_ws_stream_send(st, st->pend, st->pend_min)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* what is held goes now (a flush, the end), made as long as the provider
+ * wants it with silence */
+static ngx_int_t
+ngx_http_waav_ws_stream_pad(ngx_http_waav_ws_stream_t *st)
+{
+    u_char  silence;
+
+    if (st->pend_len == 0) {
+        return NGX_OK;
+    }
+
+    /* G.711's silence is not 0 */
+    switch (waav_stt_stream_encoding(st->ws->stt.encoding)) {
+
+    case WAAV_STT_ENC_MULAW:
+        silence = 0xff;
+        break;
+
+    case WAAV_STT_ENC_ALAW:
+        silence = 0xd5;
+        break;
+
+    default:
+        silence = 0;
+    }
+
+    ngx_memset(st->pend + st->pend_len, silence,
+               st->pend_min - st->pend_len);
+    st->pend_len = 0;
+
+    return ngx_http_waav_ws_stream_send(st, st->pend, st->pend_min);
+}
+
+
 ngx_int_t
 ngx_http_waav_ws_stream_audio(ngx_http_waav_ws_t *ws, const u_char *p,
     size_t len, ngx_uint_t first)
@@ -539,7 +617,7 @@ ngx_http_waav_ws_stream_audio(ngx_http_waav_ws_t *ws, const u_char *p,
         return NGX_OK;
     }
 
-    if (ngx_http_waav_ws_stream_send(st, p, len) != NGX_OK) {
+    if (ngx_http_waav_ws_stream_chunk(st, p, len) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -594,9 +672,10 @@ ngx_http_waav_ws_stream_flush(ngx_http_waav_ws_t *ws)
         return;
     }
 
-    if (ngx_http_waav_wsc_text(st->wsc, st->ad->flush,
-                               ngx_strlen(st->ad->flush))
-        != NGX_OK)
+    if (ngx_http_waav_ws_stream_pad(st) != NGX_OK
+        || ngx_http_waav_wsc_text(st->wsc, st->ad->flush,
+                                  ngx_strlen(st->ad->flush))
+           != NGX_OK)
     {
         ngx_http_waav_ws_stream_fail(st, "the connection to the provider "
                                          "failed");
@@ -667,7 +746,7 @@ ngx_http_waav_ws_stream_free(ngx_http_waav_ws_stream_t *st, ngx_uint_t code)
     }
 
     ngx_http_waav_wsc_free(st->wsc, code, 0);
-    waav_stt_turn_free(&st->turn);
+    ngx_free(st->pend);
     ngx_free(st);
 }
 
@@ -689,7 +768,10 @@ ngx_http_waav_ws_stream_stop(ngx_http_waav_ws_t *ws)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ws->request->connection->log, 0,
                    "waav ws: stream to \"%V\" stops", &st->provider->name);
 
-    /* the provider's goodbye (CloseStream, Terminate, done), then a close */
+    /* the audio held, the provider's goodbye (CloseStream, Terminate,
+     * done), then a close */
+    (void) ngx_http_waav_ws_stream_pad(st);
+
     if (st->ad->finish) {
         (void) ngx_http_waav_wsc_text(st->wsc, st->ad->finish,
                                       ngx_strlen(st->ad->finish));

@@ -543,3 +543,19 @@ sub wavh {
 --- response_body_like eval
 [qr/"duration":1,/,
  qr{^POST /deepgram/v1/listen\?model=nova-3&detect_language=true&encoding=linear16&sample_rate=16000&channels=2\nauthorization: Token test-deepgram-key\ncontent-length: 64000\ncontent-type: audio/L16;rate=16000;channels=2\n}]
+
+
+
+=== TEST 27: a provider whose speech to text is streaming only (cartesia): 400, the provider never called
+--- http_config
+    waav_provider cartesia key=test-cartesia-key;
+--- config
+    location = /cartesia/listen { waav_stt cartesia; }
+--- request eval
+["POST /listen?provider=cartesia\n" . ::wav(1), "POST /cartesia/listen\n" . ::wav(1),
+ 'GET /__mock/count']
+--- error_code eval
+[400, 400, 200]
+--- response_body eval
+[('{"error":"cartesia has no REST transcription; use it on /ws","code":"INVALID_PROVIDER"}') x 2,
+ '0']

@@ -1,5 +1,6 @@
 /*
- * waav: base64 digits and base64url decoding (see waav_base64.h).
+ * waav: base64 digits, standard encoding and base64url decoding (see
+ * waav_base64.h).
  */
 
 #include "waav_base64.h"
@@ -79,4 +80,42 @@ waav_b64url_decode(const char *in, size_t len, unsigned char *out, size_t cap)
     }
 
     return (long) o;
+}
+
+
+size_t
+waav_base64_encode(char *out, const unsigned char *in, size_t len)
+{
+    size_t    i, o;
+    unsigned  v;
+
+    static const char  digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    o = 0;
+
+    for (i = 0; i + 2 < len; i += 3) {
+        v = ((unsigned) in[i] << 16) | ((unsigned) in[i + 1] << 8) | in[i + 2];
+        out[o++] = digits[v >> 18];
+        out[o++] = digits[(v >> 12) & 63];
+        out[o++] = digits[(v >> 6) & 63];
+        out[o++] = digits[v & 63];
+    }
+
+    if (i < len) {
+        v = (unsigned) in[i] << 16;
+
+        if (i + 1 < len) {
+            v |= (unsigned) in[i + 1] << 8;
+        }
+
+        out[o++] = digits[v >> 18];
+        out[o++] = digits[(v >> 12) & 63];
+        out[o++] = (i + 1 < len) ? digits[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+
+    out[o] = '\0';
+
+    return o;
 }

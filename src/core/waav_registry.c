@@ -25,6 +25,7 @@ extern const waav_stt_adapter_t  waav_stt_openai;
 extern const waav_stt_adapter_t  waav_stt_groq;
 extern const waav_stt_adapter_t  waav_stt_openai_compatible;
 extern const waav_stt_adapter_t  waav_stt_assemblyai;
+extern const waav_stt_adapter_t  waav_stt_cartesia;
 
 
 static const char *const  waav_openai_compatible_aliases[] = {
@@ -50,7 +51,7 @@ const waav_provider_type_t  waav_provider_types[] = {
       .base_url = "https://api.openai.com/v1" },
 
     { .name = "cartesia", .title = "Cartesia",
-      .tts = &waav_tts_cartesia,
+      .tts = &waav_tts_cartesia, .stt = &waav_stt_cartesia,
       .key_env = "CARTESIA_API_KEY", .url_env = "CARTESIA_BASE_URL",
       .base_url = "https://api.cartesia.ai" },
 

@@ -26,6 +26,19 @@ waav_stt_adapter(const char *type, size_t len)
 
 
 int
+waav_stt_rest(const waav_stt_adapter_t *ad, waav_err_t *err)
+{
+    if (ad->build != NULL) {
+        return 0;
+    }
+
+    return waav_err_set(err, 400, WAAV_E_INVALID_PROVIDER,
+                        "%s has no REST transcription; use it on /ws",
+                        ad->type);
+}
+
+
+int
 waav_stt_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     const waav_secret_t *secret, waav_http_req_t *out, waav_str_t *suffix,
     waav_alloc_t *a, waav_err_t *err)
@@ -36,7 +49,9 @@ waav_stt_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
 
     out->method = "POST";
 
-    if (ad->build(ad, req, out, suffix, a, err) != 0) {
+    if (waav_stt_rest(ad, err) != 0
+        || ad->build(ad, req, out, suffix, a, err) != 0)
+    {
         return -1;
     }
 
@@ -54,6 +69,10 @@ waav_stt_next(const waav_stt_adapter_t *ad, waav_stt_flow_t *flow,
 
     memset(res, 0, sizeof(waav_stt_result_t));
     memset(out, 0, sizeof(waav_http_req_t));
+
+    if (waav_stt_rest(ad, err) != 0) {
+        return -1;
+    }
 
     res->provider = provider;
 

@@ -92,9 +92,6 @@ struct waav_stt_adapter_s {
      * connection to the provider */
     int                 ws_buffered;
 
-    /* the streaming API /ws uses, NULL: none */
-    const struct waav_stt_stream_s  *stream;
-
     /* the model names (OpenAI's form) that belong to this provider,
      * NULL-terminated; a trailing '*' is any name so starting */
     const char *const  *models;
@@ -102,9 +99,14 @@ struct waav_stt_adapter_s {
     /* how the key travels (applied to every request built) */
     const waav_cred_t  *cred;
 
+    /* the provider's streaming API (WaaV's /ws), NULL: none */
+    const struct waav_stt_stream_s  *stream;    /* waav_stt_stream.h */
+
     /* the first request, the one that carries the audio: path, args,
      * headers; for multipart, body is what goes before the audio and
-     * suffix what goes after */
+     * suffix what goes after.  NULL (with normalize and next): the
+     * provider has no REST transcription, only stream (waav_stt_build
+     * and waav_stt_next refuse it: 400) */
     int               (*build)(const waav_stt_adapter_t *ad,
                                const waav_stt_req_t *req,
                                waav_http_req_t *out, waav_str_t *suffix,
@@ -131,6 +133,10 @@ struct waav_stt_adapter_s {
 
 /* the adapter for a provider type, NULL when it has none */
 const waav_stt_adapter_t *waav_stt_adapter(const char *type, size_t len);
+
+/* 400 INVALID_PROVIDER "<type> has no REST transcription; use it on /ws"
+ * when the adapter has no build (a streaming-only provider); else 0 */
+int waav_stt_rest(const waav_stt_adapter_t *ad, waav_err_t *err);
 
 /* the first request, credentials added */
 int waav_stt_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,

@@ -10,6 +10,9 @@ use MIME::Base64 qw(decode_base64);
 use Time::HiRes qw(time);
 use Waav::Mock qw(mock_audio mock_key mock_seed);
 use Waav::Registry ();
+use Digest::SHA ();
+use MIME::Base64 ();
+use Mojo::WebSocket ();
 
 my $t = Test::Mojo->new(curfile->sibling('waav-mock.pl'));
 
@@ -792,6 +795,455 @@ subtest 'Azure: issueToken, then the speech host with the token' => sub {
   $t->post_ok('/azure-token/sts/v1.0/issueToken' => {%key, 'X-Mock-Behavior' => 'token=invalid'})->status_is(200);
   $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => 'Bearer ' . $t->tx->res->body} => $ssml)
     ->status_is(401, 'token=invalid: one the speech host refuses');
+};
+
+# --------------------------------------------------------------------------
+# Streaming STT (WebSocket): t/mock/waav-mock-stream.pl
+# --------------------------------------------------------------------------
+my $DG_WS = '/deepgram/v1/listen?model=nova-3&language=en-US&sample_rate=16000&channels=1&punctuate=true'
+  . '&interim_results=true&smart_format=true&encoding=linear16&endpointing=200';
+my $AAI_WS = '/assemblyai/v3/ws?sample_rate=16000&encoding=pcm_s16le&speech_model=universal-streaming-english'
+  . '&format_turns=true&end_of_turn_confidence_threshold=0.50';
+my $EL_WS = '/elevenlabs/v1/speech-to-text/realtime?model_id=scribe_v2_realtime&audio_format=pcm_16000&language_code=en'
+  . '&commit_strategy=vad&include_timestamps=false&vad_silence_threshold_secs=0.5&min_speech_duration_ms=50&min_silence_duration_ms=300';
+my $CA_WS = '/cartesia/stt/websocket?model=ink-whisper&language=en&encoding=pcm_s16le&sample_rate=16000';
+my %ca_ws = ('X-API-Key' => $K{cartesia}, 'Cartesia-Version' => '2025-04-16');
+my $FRAME = mock_audio('stream', 640);                 # 20 ms of 16 kHz 16-bit PCM
+my $SECOND = $FRAME x 50;
+
+sub next_json () { $t->message_ok or return undef; return decode_json($t->message->[1]) }
+sub next_jsons ($n) { [map { next_json() } 1 .. $n] }
+# the sessions (GET /__mock/ws); an open WebSocket of $t stays its transaction
+sub ws_sessions ($p = undef) {
+  my $ws = $t->tx;
+  $t->get_ok('/__mock/ws' . ($p ? "?provider=$p" : ''))->status_is(200);
+  my $list = $t->tx->res->json;
+  $t->tx($ws) if $ws && $ws->is_websocket;
+  return $list;
+}
+sub last_session ($p = undef) { ws_sessions($p)->[-1] }
+sub send_second ($wrap = sub ($f) { {binary => $f} }) { $t->send_ok($wrap->($FRAME)) for 1 .. 50 }
+# runs the loop until $cond is true (or 10 s pass): no fixed sleep
+sub wait_for ($cond) {
+  my $loop = Mojo::IOLoop->singleton;
+  my $until = time + 10;
+  $loop->one_tick while !$cond->() && time < $until;
+  return $cond->();
+}
+# a handshake that may be refused: the handshake transaction (or the WebSocket one)
+sub ws_handshake ($url, $headers = {}) {
+  my $res;
+  $t->ua->websocket($url => $headers => sub ($ua, $tx) { $res = $tx; $tx->finish if $tx->is_websocket });
+  wait_for(sub { defined $res });
+  return $res;
+}
+# a raw WebSocket client: sends the handshake, then $after->($stream) once
+# the 101 is read; returns a hash with {head, buf (bytes after the head), closed}
+sub raw_ws ($path, $headers, $after) {
+  my $loop = Mojo::IOLoop->singleton;
+  my $st = {buf => ''};
+  my $port = $t->ua->server->url->port;
+  $loop->client({address => '127.0.0.1', port => $port} => sub ($loop, $err, $stream) {
+    return $st->{closed} = 1 if $err;
+    $st->{stream} = $stream;
+    $stream->on(read => sub ($s, $bytes) {
+      $st->{buf} .= $bytes;
+      return if defined $st->{head} || $st->{buf} !~ /\r\n\r\n/;
+      ($st->{head}, $st->{buf}) = split /\r\n\r\n/, $st->{buf}, 2;
+      $after->($stream) if $st->{head} =~ m{^HTTP/1.1 101};
+    });
+    $stream->on(close => sub { $st->{closed} = 1 });
+    $stream->write("GET $path HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      . "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+      . join('', map {"$_: $headers->{$_}\r\n"} sort keys %$headers) . "\r\n");
+  });
+  return $st;
+}
+
+subtest 'streaming: Deepgram /v1/listen' => sub {
+  reset_mock();
+  $t->websocket_ok($DG_WS => {Authorization => "Token $K{deepgram}"});
+  send_second();
+  my @m = @{next_jsons(5)};
+  is_deeply [map { $_->{type} } @m], [('Results') x 5], 'five Results';
+  is_deeply [map { $_->{channel}{alternatives}[0]{transcript} } @m],
+    ['hello', 'hello world', 'hello world from', 'hello world from the', 'Hello world from the mock.'], 'interims grow word by word, the final punctuated';
+  is_deeply [map { $_->{is_final} ? 1 : 0 } @m], [0, 0, 0, 0, 1], 'is_final on the fifth';
+  is_deeply [map { $_->{speech_final} ? 1 : 0 } @m], [0, 0, 0, 0, 1], 'speech_final with the final';
+  is_deeply [map { $_->{duration} } @m], [0.2, 0.4, 0.6, 0.8, 1], 'durations';
+  is_deeply [map { $_->{start} } @m], [0, 0, 0, 0, 0], 'one segment from 0';
+  is_deeply $m[0]{channel_index}, [0, 1], 'channel_index';
+  is $m[4]{channel}{alternatives}[0]{words}[4]{punctuated_word}, 'mock.', 'punctuated words';
+  is $m[4]{channel}{alternatives}[0]{words}[4]{end}, 0.98, 'word times';
+  like $m[0]{metadata}{request_id}, qr/^[0-9a-f-]{36}$/, 'metadata.request_id';
+  ok !$m[4]{from_finalize}, 'not from a Finalize';
+  $t->send_ok({json => {type => 'KeepAlive'}})->send_ok({json => {type => 'KeepAlive'}});
+  $t->send_ok({binary => $FRAME}) for 1 .. 5;
+  $t->send_ok({json => {type => 'Finalize'}});
+  my $f = next_json();
+  is $f->{start}, 1, 'the next segment starts at 1 s';
+  is $f->{duration}, 0.1, 'Finalize: the 100 ms pending';
+  ok $f->{is_final} && $f->{from_finalize} && !$f->{speech_final}, 'Finalize: is_final, from_finalize, not speech_final';
+  $t->send_ok({binary => $FRAME})->send_ok({json => {type => 'CloseStream'}});
+  $f = next_json();
+  is $f->{duration}, 0.02, 'CloseStream: the pending audio first';
+  my $meta = next_json();
+  is $meta->{type}, 'Metadata', 'then Metadata';
+  is $meta->{duration}, 1.12, 'Metadata: the audio duration';
+  is $meta->{sha256}, Digest::SHA::sha256_hex($SECOND . $FRAME x 6), 'Metadata: sha256 of the audio';
+  $t->finished_ok(1000);
+  my $s = last_session('deepgram');
+  is $s->{path}, '/deepgram/v1/listen', 'recorded path';
+  is '/deepgram/v1/listen?' . $s->{query}, $DG_WS, 'recorded query as sent';
+  is $s->{headers}{authorization}, "Token $K{deepgram}", 'recorded auth header';
+  is $s->{ws_version}, '13', 'Sec-WebSocket-Version';
+  ok $s->{ws_key_valid}, 'Sec-WebSocket-Key';
+  is $s->{audio_bytes}, 640 * 56, 'every audio byte';
+  is $s->{audio_sha1}, Digest::SHA::sha1_hex($SECOND . $FRAME x 6), 'sha1 of the audio';
+  is_deeply [@$s{qw(audio_frames audio_min_frame audio_max_frame keepalives unmasked)}], [56, 640, 640, 2, 0], 'frames, keepalives';
+  is_deeply $s->{texts}, ['{"type":"KeepAlive"}', '{"type":"KeepAlive"}', '{"type":"Finalize"}', '{"type":"CloseStream"}'], 'text commands';
+  is_deeply $s->{server_close}, {code => 1000, reason => undef}, 'closed 1000';
+  is $s->{state}, 'closed', 'state';
+  $t->get_ok('/__mock/last')->content_like(qr{^GET /deepgram/v1/listen\?model=nova-3&.*\nauthorization: Token \Q$K{deepgram}\E\n}s,
+    'the upgrade is a record too');
+
+  # Sec-WebSocket-Protocol: token, KEY; the scheme case-insensitive
+  $t->websocket_ok($DG_WS => {'Sec-WebSocket-Protocol' => "token, $K{deepgram}"});
+  is $t->tx->protocol, 'token', 'subprotocol token chosen';
+  $t->finish_ok;
+  $t->websocket_ok($DG_WS => {Authorization => "token $K{deepgram}"})->finish_ok;
+
+  # refusals before the upgrade: 401 and 400 with Deepgram's JSON
+  for my $h ({}, {Authorization => "Token $BAD"}, {Authorization => "Bearer $K{deepgram}"}) {
+    my $tx = ws_handshake($DG_WS => $h);
+    ok !$tx->is_websocket, 'no upgrade';
+    is $tx->res->code, 401, 'status 401';
+    is $tx->res->json('/err_code'), 'INVALID_AUTH', 'INVALID_AUTH';
+  }
+  for my $q ('&diarize=true', '&interim_results=yes', '&sample_rate=4000', '&encoding=pcm', '&model=aura-2-thalia-en') {
+    my $tx = ws_handshake("$DG_WS$q" => {Authorization => "Token $K{deepgram}"});
+    is $tx->res->code, 400, "$q: 400";
+    is $tx->res->json('/err_code'), 'INVALID_QUERY_PARAMETER', "$q: INVALID_QUERY_PARAMETER";
+  }
+  my $tx = ws_handshake($DG_WS =~ s/&endpointing=200//r => {Authorization => "Token $K{deepgram}"});
+  is $tx->res->code, 400, 'a missing parameter: 400';
+  like $tx->res->json('/err_msg'), qr/missing field `endpointing`/, 'names it';
+  is last_session('deepgram')->{state}, 'refused', 'refused sessions are listed';
+
+  # a text message that is not a command: Error, then 1008 DATA-0000
+  $t->websocket_ok($DG_WS => {Authorization => "Token $K{deepgram}"})->send_ok('"done"');
+  my $e = next_json();
+  is $e->{type}, 'Error', 'Error message';
+  $t->finished_ok(1008);
+  is last_session()->{server_close}{reason}, 'DATA-0000', 'reason DATA-0000';
+  # an empty binary frame ends the stream as CloseStream does
+  $t->websocket_ok($DG_WS => {Authorization => "Token $K{deepgram}"})->send_ok({binary => $FRAME})->send_ok({binary => ''});
+  is next_json()->{is_final}, 1, 'final';
+  is next_json()->{type}, 'Metadata', 'Metadata';
+  $t->finished_ok(1000);
+  is last_session()->{empty_frames}, 1, 'empty frame counted';
+
+  # interim_results=false: only the final
+  $t->websocket_ok($DG_WS =~ s/interim_results=true/interim_results=false/r => {Authorization => "Token $K{deepgram}"});
+  send_second();
+  is next_json()->{is_final}, 1, 'no interims';
+  $t->finish_ok;
+};
+
+subtest 'streaming: Deepgram speech_final modes, idle close' => sub {
+  $t->post_ok('/__mock/behavior' => json => {dg_speech_final => 'separate'})->status_is(204);
+  $t->websocket_ok($DG_WS => {Authorization => "Token $K{deepgram}"});
+  send_second();
+  my @m = @{next_jsons(6)};
+  ok $m[4]{is_final} && !$m[4]{speech_final}, 'separate: the final without speech_final';
+  is $m[5]{channel}{alternatives}[0]{transcript}, '', 'then an empty Results';
+  ok $m[5]{is_final} && $m[5]{speech_final}, '... with is_final and speech_final';
+  $t->finish_ok;
+  $t->post_ok('/__mock/behavior' => json => {dg_speech_final => 'never'});
+  $t->websocket_ok($DG_WS => {Authorization => "Token $K{deepgram}"});
+  send_second();
+  @m = @{next_jsons(5)};
+  ok $m[4]{is_final} && !$m[4]{speech_final}, 'never: no speech_final';
+  $t->send_ok({json => {type => 'CloseStream'}});
+  is next_json()->{type}, 'Metadata', 'nothing pending: Metadata only';
+  $t->finished_ok(1000);
+  $t->post_ok('/__mock/behavior' => json => {ws_idle_ms => 200});
+  $t->websocket_ok($DG_WS => {Authorization => "Token $K{deepgram}"})->finished_ok(1011);
+  is last_session()->{server_close}{reason}, 'NET-0001', 'idle: 1011 NET-0001';
+};
+
+subtest 'streaming: AssemblyAI /v3/ws' => sub {
+  reset_mock();
+  $t->websocket_ok($AAI_WS => {Authorization => $K{assemblyai}});
+  my $begin = next_json();
+  is $begin->{type}, 'Begin', 'Begin first';
+  like $begin->{id}, qr/^[0-9a-f-]{36}$/, 'Begin.id';
+  cmp_ok $begin->{expires_at}, '>', time, 'Begin.expires_at';
+  send_second();
+  my @m = @{next_jsons(6)};
+  is_deeply [map { $_->{type} } @m], [('Turn') x 6], 'Turns';
+  is_deeply [map { $_->{transcript} } @m], ['hello', 'hello world', 'hello world from', 'hello world from the',
+    'hello world from the mock', 'Hello world from the mock.'], 'transcripts';
+  is_deeply [map { $_->{end_of_turn} ? 1 : 0 } @m], [0, 0, 0, 0, 1, 1], 'end_of_turn';
+  is_deeply [map { $_->{turn_is_formatted} ? 1 : 0 } @m], [0, 0, 0, 0, 0, 1], 'unformatted, then formatted';
+  is_deeply [map { $_->{turn_order} } @m], [0, 0, 0, 0, 0, 0], 'one turn';
+  is_deeply $m[5]{words}[4], {start => 800, end => 980, text => 'mock.', confidence => 0.98, word_is_final => Mojo::JSON::true}, 'words in ms';
+  $t->send_ok({binary => $FRAME x 5})->send_ok({json => {type => 'ForceEndpoint'}});
+  @m = @{next_jsons(2)};
+  is_deeply [map { $_->{turn_order} } @m], [1, 1], 'ForceEndpoint: the next turn';
+  ok $m[0]{end_of_turn} && $m[1]{turn_is_formatted}, 'ForceEndpoint: end of turn now';
+  $t->send_ok({json => {type => 'KeepAlive'}})->send_ok({json => {type => 'Terminate'}});
+  my $term = next_json();
+  is_deeply $term, {type => 'Termination', audio_duration_seconds => 1, session_duration_seconds => $term->{session_duration_seconds}}, 'Termination';
+  $t->finished_ok(1000);
+  my $s = last_session('assemblyai');
+  is_deeply [@$s{qw(audio_bytes keepalives)}], [3200 * 11, 1], 'recorded';
+  is $s->{headers}{authorization}, $K{assemblyai}, 'raw key';
+
+  # the streaming host's own prefix
+  $t->websocket_ok($AAI_WS =~ s{^/assemblyai/}{/assemblyai-stream/}r => {Authorization => $K{assemblyai}});
+  is next_json()->{type}, 'Begin', '/assemblyai-stream works too';
+  $t->finish_ok;
+  is last_session()->{path}, '/assemblyai-stream/v3/ws', 'path recorded';
+  # format_turns=false: one end-of-turn message
+  $t->websocket_ok($AAI_WS =~ s/format_turns=true/format_turns=false/r => {Authorization => $K{assemblyai}});
+  next_json();
+  send_second();
+  @m = @{next_jsons(5)};
+  ok $m[4]{end_of_turn} && !$m[4]{turn_is_formatted}, 'format_turns=false: the unformatted end of turn only';
+  $t->send_ok({json => {type => 'Terminate'}});
+  is next_json()->{type}, 'Termination', 'no second end of turn';
+  $t->finished_ok(1000);
+
+  # auth: the upgrade succeeds, then Error and 1008
+  for my $h ({}, {Authorization => $BAD}) {
+    $t->websocket_ok($AAI_WS => $h);
+    my $e = next_json();
+    is_deeply [@$e{qw(type error_code)}], ['Error', 1008], 'auth: Error 1008';
+    like $e->{error}, qr/^Unauthorized Connection: /, 'auth: message';
+    $t->finished_ok(1008);
+  }
+  my $tx = ws_handshake("$AAI_WS&language_code=en" => {Authorization => $K{assemblyai}});
+  is $tx->res->code, 400, 'an unknown parameter: 400';
+  like $tx->res->json('/error'), qr/unknown field `language_code`/, 'AssemblyAI error shape';
+  is ws_handshake($AAI_WS =~ s/sample_rate=16000/sample_rate=4000/r => {Authorization => $K{assemblyai}})->res->code, 400, 'sample rate range';
+  is ws_handshake($AAI_WS =~ s/speech_model=[^&]+//r => {Authorization => $K{assemblyai}})->res->code, 400, 'speech_model required';
+  # bad messages: Error 3006
+  for my $msg ('{"type":"Nope"}', 'not json', '[]') {
+    $t->websocket_ok($AAI_WS => {Authorization => $K{assemblyai}});
+    next_json();
+    $t->send_ok($msg);
+    is next_json()->{error_code}, 3006, "$msg: Error 3006";
+    $t->finished_ok(3006);
+  }
+  # the 50-1000 ms chunk rule, behind a switch
+  $t->post_ok('/__mock/behavior' => json => {aai_chunk_check => 1});
+  $t->websocket_ok($AAI_WS => {Authorization => $K{assemblyai}});
+  next_json();
+  $t->send_ok({binary => $FRAME});
+  my $e = next_json();
+  is_deeply $e, {type => 'Error', error_code => 3007, error => 'Input duration violation: 20 ms. Expected between 50 and 1000 ms'}, 'Error 3007';
+  $t->finished_ok(3007);
+};
+
+subtest 'streaming: ElevenLabs /v1/speech-to-text/realtime' => sub {
+  reset_mock();
+  my $b64 = sub ($f) { {json => {message_type => 'input_audio_chunk', audio_base_64 => MIME::Base64::encode_base64($f, '')}} };
+  $t->websocket_ok($EL_WS => \%el);
+  my $st = next_json();
+  is $st->{message_type}, 'session_started', 'session_started first';
+  like $st->{session_id}, qr/^[0-9a-f]{32}$/, 'session_id';
+  is_deeply [@{$st->{config}}{qw(sample_rate audio_format model_id commit_strategy language_code)}],
+    [16000, 'pcm_16000', 'scribe_v2_realtime', 'vad', 'en'], 'config';
+  send_second($b64);
+  my @m = @{next_jsons(5)};
+  is_deeply [map { "$_->{message_type}: $_->{text}" } @m], ['partial_transcript: hello', 'partial_transcript: hello world',
+    'partial_transcript: hello world from', 'partial_transcript: hello world from the', 'committed_transcript: Hello world from the mock.'],
+    'partials, then the committed transcript';
+  $t->send_ok({json => {message_type => 'input_audio_chunk', audio_base_64 => MIME::Base64::encode_base64($FRAME, ''), commit => \1}});
+  is_deeply next_json(), {message_type => 'committed_transcript', text => 'Hello world from the mock.'}, 'commit: true commits now';
+  $t->finish_ok(1000);
+  wait_for(sub { last_session('elevenlabs')->{state} eq 'closed' });
+  my $s = last_session('elevenlabs');
+  is $s->{audio_bytes}, 640 * 51, 'decoded audio bytes';
+  is $s->{audio_sha1}, Digest::SHA::sha1_hex($SECOND . $FRAME), 'sha1 of the decoded audio';
+  is $s->{headers}{'xi-api-key'}, $K{elevenlabs}, 'recorded key';
+  is_deeply $s->{client_close}, {code => 1000, reason => ''}, 'the client close code recorded';
+
+  # include_timestamps and manual commits
+  $t->websocket_ok(($EL_WS =~ s/commit_strategy=vad/commit_strategy=manual/r =~ s/include_timestamps=false/include_timestamps=true/r) => \%el);
+  next_json();
+  send_second($b64);
+  @m = @{next_jsons(4)};
+  $t->send_ok({json => {message_type => 'input_audio_chunk', audio_base_64 => '', commit => \1}});
+  @m = @{next_jsons(2)};
+  is_deeply [map { $_->{message_type} } @m], ['committed_transcript', 'committed_transcript_with_timestamps'], 'manual: no commit until asked; timestamps';
+  is $m[1]{words}[4]{text}, 'mock.', 'words';
+  $t->finish_ok;
+
+  # wrong wrapping and bad messages: input_error, then 1008
+  for my $bad ([{binary => $FRAME}, 'binary audio'], ['{"message_type":"input_audio_chunk","audio_base_64":"***"}', 'bad base64'],
+    ['{"message_type":"eos"}', 'an unknown message_type']) {
+    $t->websocket_ok($EL_WS => \%el);
+    next_json();
+    $t->send_ok($bad->[0]);
+    is next_json()->{message_type}, 'input_error', "$bad->[1]: input_error";
+    $t->finished_ok(1008);
+  }
+  $t->websocket_ok($EL_WS => {'xi-api-key' => $BAD});
+  is_deeply next_json(), {message_type => 'auth_error', error => 'Invalid API key'}, 'wrong key: auth_error';
+  $t->finished_ok(1008);
+  $t->websocket_ok($EL_WS);
+  is next_json()->{message_type}, 'auth_error', 'no key: auth_error';
+  $t->finished_ok(1008);
+  $t->websocket_ok($EL_WS =~ s/model_id=scribe_v2_realtime/model_id=scribe_v1/r => \%el);
+  like next_json()->{error}, qr/model_id/, 'a wrong model: input_error';
+  $t->finished_ok(1008);
+};
+
+subtest 'streaming: Cartesia /stt/websocket' => sub {
+  reset_mock();
+  $t->websocket_ok($CA_WS => \%ca_ws);
+  send_second();
+  my @m = @{next_jsons(5)};
+  is_deeply [map { $_->{type} } @m], [('transcript') x 5], 'transcripts';
+  is_deeply [map { $_->{text} } @m], ['hello', 'hello world', 'hello world from', 'hello world from the', 'Hello world from the mock.'], 'texts';
+  is_deeply [map { $_->{is_final} ? 1 : 0 } @m], [0, 0, 0, 0, 1], 'is_final';
+  is_deeply [@{$m[4]}{qw(duration language)}], [1, 'en'], 'duration, language';
+  is_deeply $m[4]{words}[0], {word => 'Hello', start => 0, end => 0.18}, 'words';
+  $t->send_ok({binary => $FRAME})->send_ok('finalize');
+  @m = @{next_jsons(2)};
+  is_deeply [map { $_->{type} } @m], ['transcript', 'flush_done'], 'finalize: the final, then flush_done';
+  $t->send_ok('finalize');
+  is next_json()->{type}, 'flush_done', 'nothing pending: flush_done only';
+  $t->send_ok('"done"');
+  my $e = next_json();
+  is $e->{type}, 'error', 'the JSON string "done" is not a command';
+  like $e->{message}, qr/Unsupported text message/, 'error message';
+  $t->send_ok({binary => $FRAME})->send_ok('done');
+  @m = @{next_jsons(2)};
+  is_deeply [map { $_->{type} } @m], ['transcript', 'done'], 'done: the final, then done';
+  $t->finished_ok(1000);
+  my $s = last_session('cartesia');
+  is_deeply $s->{texts}, ['finalize', 'finalize', '"done"', 'done'], 'text commands';
+  is $s->{audio_bytes}, 640 * 52, 'audio';
+
+  # the key and the version in the query (as browsers must); close = done
+  $t->websocket_ok("$CA_WS&api_key=$K{cartesia}&cartesia_version=2025-04-16")->send_ok('close');
+  is next_json()->{type}, 'done', 'close works as done';
+  $t->finished_ok(1000);
+  my $tx = ws_handshake($CA_WS => {'X-API-Key' => $K{cartesia}});
+  is $tx->res->code, 400, 'no version: 400';
+  like $tx->res->body, qr/Cartesia-Version header is required/, 'says so';
+  is ws_handshake($CA_WS => {%ca_ws, 'X-API-Key' => $BAD})->res->code, 401, 'wrong key: 401';
+  is ws_handshake($CA_WS => {'Cartesia-Version' => '2026-03-01'})->res->json('/error_code'), 'unauthorized', 'no key: 401 JSON (new versions)';
+  is ws_handshake($CA_WS =~ s/sample_rate=16000/sample_rate=11025/r => \%ca_ws)->res->code, 400, 'sample rate set';
+  is ws_handshake($CA_WS =~ s/ink-whisper/ink-2/r => \%ca_ws)->res->code, 400, 'model';
+};
+
+subtest 'streaming: behaviours' => sub {
+  reset_mock();
+  # refuse the upgrade with a status
+  $t->post_ok('/__mock/behavior' => json => {ws_refuse => 503});
+  my $tx = ws_handshake($DG_WS => {Authorization => "Token $K{deepgram}"});
+  is $tx->res->code, 503, 'ws_refuse: 503';
+  like $tx->res->body, qr/Service Unavailable/, 'Deepgram body';
+  $t->post_ok('/__mock/behavior' => json => {ws_refuse => 401});
+  is ws_handshake($AAI_WS => {Authorization => $K{assemblyai}})->res->json('/error'), 'Authentication error, API token missing/invalid', 'AssemblyAI 401';
+
+  # close mid-stream after N audio bytes, with the provider's code or a chosen one
+  $t->post_ok('/__mock/behavior' => json => {ws_close_after_bytes => 3200});
+  $t->websocket_ok($DG_WS => {Authorization => "Token $K{deepgram}"});
+  $t->send_ok({binary => $FRAME}) for 1 .. 5;
+  $t->finished_ok(1011);
+  is last_session()->{audio_bytes}, 3200, 'closed at 3200 bytes';
+  $t->post_ok('/__mock/behavior' => json => {ws_close_after_bytes => 0, ws_close_code => 4000, ws_close_reason => 'going away'});
+  $t->websocket_ok($CA_WS => \%ca_ws)->finished_ok(4000);
+  is_deeply last_session()->{server_close}, {code => 4000, reason => 'going away'}, 'code and reason';
+  $t->post_ok('/__mock/behavior' => json => {ws_close_after_ms => 50});
+  $t->websocket_ok($AAI_WS => {Authorization => $K{assemblyai}});
+  is next_json()->{type}, 'Begin', 'Begin';
+  $t->finished_ok(3005);
+
+  # the provider's error message, then its close
+  $t->post_ok('/__mock/behavior' => json => {ws_error => 640});
+  $t->websocket_ok($AAI_WS => {Authorization => $K{assemblyai}});
+  next_json();
+  $t->send_ok({binary => $FRAME});
+  is_deeply next_json(), {type => 'Error', error_code => 3005, error => 'Session Cancelled: An error occurred'}, 'AssemblyAI error';
+  $t->finished_ok(3005);
+  $t->post_ok('/__mock/behavior' => json => {ws_error => 0});
+  $t->websocket_ok($EL_WS => \%el);
+  is next_json()->{message_type}, 'session_started', 'session first';
+  is next_json()->{message_type}, 'error', 'then the error';
+  $t->finished_ok(1011);
+
+  # silent: the upgrade, then nothing
+  $t->post_ok('/__mock/behavior' => json => {ws_silent => 1});
+  $t->websocket_ok($AAI_WS => {Authorization => $K{assemblyai}});
+  my $got = 0;
+  $t->tx->on(message => sub { $got++ });
+  send_second();
+  $t->send_ok({json => {type => 'Terminate'}});
+  ok wait_for(sub { (last_session('assemblyai')->{texts}[0] // '') =~ /Terminate/ }), 'the mock read everything';
+  is last_session('assemblyai')->{audio_bytes}, 32000, 'all audio';
+  is $got, 0, 'no Begin, no Turn, no Termination';
+  is_deeply last_session('assemblyai')->{sent}, [], 'nothing sent';
+  $t->finish_ok;
+
+  # the slow reader: the mock stops reading the socket, the client's
+  # writes back up (a raw client, to see its own buffer)
+  $t->post_ok('/__mock/behavior' => json => {ws_slow_reader => 0});
+  my $frame = Mojo::WebSocket::build_frame(1, 1, 0, 0, 0, 2, "\0" x 65536);
+  my $st = raw_ws($DG_WS, {Authorization => "Token $K{deepgram}"}, sub ($stream) { $stream->write($frame) for 1 .. 256 });
+  ok wait_for(sub { defined $st->{head} }), 'upgraded';
+  like $st->{head}, qr{^HTTP/1.1 101}, 'status 101';
+  my ($last, $same) = (-1, 0);
+  wait_for(sub {
+    my $w = $st->{stream}->bytes_waiting;
+    $same = $w == $last ? $same + 1 : 0;
+    $last = $w;
+    Mojo::IOLoop->singleton->timer(0.05 => sub {});
+    return $same >= 5;
+  });
+  cmp_ok $st->{stream}->bytes_waiting, '>', 4 * 1024 * 1024, 'the writer is stuck with megabytes unsent';
+  my $s = last_session('deepgram');
+  is $s->{audio_bytes}, 0, 'the mock read no audio';
+  ok !$s->{reading}, 'reading: false';
+  $st->{stream}->close;
+
+  # ws_slow_reader=N: reads N bytes first
+  $t->post_ok('/__mock/behavior' => json => {ws_slow_reader => 1280});
+  $t->websocket_ok($CA_WS => \%ca_ws);
+  $t->send_ok({binary => $FRAME}) for 1 .. 4;
+  ok wait_for(sub { !last_session('cartesia')->{reading} }), 'stops reading';
+  cmp_ok last_session('cartesia')->{audio_bytes}, '<', 640 * 4, 'before the rest';
+  Mojo::IOLoop->stream($t->tx->connection)->close;     # it would not read a close frame
+  $t->finished_ok(1006);
+};
+
+subtest 'streaming: strict framing (unmasked frames), control endpoints' => sub {
+  reset_mock();
+  my $st = raw_ws($DG_WS, {Authorization => "Token $K{deepgram}"},
+    sub ($stream) { $stream->write(Mojo::WebSocket::build_frame(0, 1, 0, 0, 0, 2, $FRAME)) });
+  ok wait_for(sub { length $st->{buf} >= 4 }), 'an answer';
+  my ($b0, $len, $code) = unpack 'C C n', $st->{buf};
+  is $b0, 0x88, 'a close frame';
+  is $code, 1002, '1002 protocol error';
+  my $s = last_session('deepgram');
+  is_deeply [@$s{qw(unmasked audio_bytes)}], [1, 0], 'recorded, the audio refused';
+  is $s->{server_close}{code}, 1002, 'server_close';
+  $st->{stream}->close;
+  # a masked one is fine
+  $st = raw_ws($CA_WS, \%ca_ws, sub ($stream) { $stream->write(Mojo::WebSocket::build_frame(1, 1, 0, 0, 0, 1, 'done')) });
+  ok wait_for(sub { $st->{buf} =~ /"done"/ }), 'masked frames are read';
+  $st->{stream}->close;
+  is scalar @{ws_sessions()}, 2, '/__mock/ws lists every session';
+  is scalar @{ws_sessions('cartesia')}, 1, '?provider=';
+  $t->get_ok('/__mock/count?provider=deepgram')->content_is('1', 'upgrades are records');
+  reset_mock();
+  is_deeply ws_sessions(), [], 'reset clears them';
+  $t->get_ok('/deepgram/v1/listen')->status_is(404, 'no upgrade: a plain GET is a 404');
 };
 
 done_testing;

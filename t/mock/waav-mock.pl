@@ -20,6 +20,8 @@ use POSIX qw(ceil);
 use B ();
 use Digest::SHA ();
 use Mojo::Date;
+use File::Basename ();
+use File::Spec;
 
 app->max_request_size(64 * 1024 * 1024);
 app->log->level($ENV{MOCK_DEBUG} ? 'debug' : 'fatal');
@@ -126,6 +128,11 @@ my %BEHAVIOR = (
   reset_after => qr/^\d+$/, malformed_json => qr/^[01]$/, assemblyai_final => qr/^(?:completed|error|never)$/,
   echo_key => qr/^[01]$/, json_pad => qr/^\d+$/, chunked => qr/^[01]$/, content_type => qr{^(?:none|[\w.+-]+/[\w.+-]+)$},
   token_ttl => qr/^\d+$/, token => qr/^invalid$/,
+  # streaming (WebSocket) routes, t/mock/waav-mock-stream.pl
+  ws_refuse => qr/^(?:400|401|402|403|404|429|500|502|503)$/, ws_silent => qr/^[01]$/, ws_slow_reader => qr/^\d+$/,
+  ws_rcvbuf => qr/^\d+$/, ws_close_after_bytes => qr/^\d+$/, ws_close_after_ms => qr/^\d+$/, ws_close_code => qr/^[1-4]\d{3}$/,
+  ws_close_reason => qr/^[\w .:,'()-]{0,100}$/, ws_error => qr/^\d+$/, ws_idle_ms => qr/^\d+$/,
+  dg_speech_final => qr/^(?:with|separate|never)$/, aai_chunk_check => qr/^[01]$/,
 );
 
 sub check_behavior ($h) {
@@ -426,7 +433,7 @@ my %DG_FORMATS = (   # Deepgram "Audio Format Combinations" table
 my %DG_SPEAK_PARAMS = map { $_ => 1 } qw(model encoding container sample_rate bit_rate speed callback callback_method mip_opt_out tag);
 my %DG_BOOL = map { $_ => 1 } qw(punctuate diarize smart_format detect_language multichannel utterances paragraphs
   numerals profanity_filter filler_words dictation measurements interim_results vad_events mip_opt_out summarize topics intents sentiment detect_entities);
-my $DG_STT_MODEL = qr/^(?:(?:nova-3|nova-2|nova|enhanced|base)(?:-[a-z]+)?|whisper(?:-(?:tiny|base|small|medium|large))?)$/;
+our $DG_STT_MODEL = qr/^(?:(?:nova-3|nova-2|nova|enhanced|base)(?:-[a-z]+)?|whisper(?:-(?:tiny|base|small|medium|large))?)$/;
 
 sub dg_qerr ($x, $msg) { fail($x, 400, code => 'INVALID_QUERY_PARAMETER', message => "Failed to deserialize query parameters: $msg") }
 
@@ -1242,16 +1249,23 @@ sub handle ($x) {
   return fail($x, 404, route => 1);
 }
 
+# the request's behaviour: its X-Mock-Behavior header, else the next queued
+# one, else none; a bad header is answered 400 here (undef returned)
+sub take_behavior ($c) {
+  my $h = $c->req->headers->header('X-Mock-Behavior');
+  return @queue ? shift @queue : {} unless defined $h;
+  my ($beh, $err) = header_behavior($h);
+  return $beh unless $err;
+  $c->render(status => 400, text => "waav-mock: bad X-Mock-Behavior: $err\n");
+  return undef;
+}
+
 sub dispatch ($c) {
   my ($prefix, $rest) = $c->req->url->path->to_string =~ m{^/([^/]+)(/.*)?$};
   $prefix = $ALIAS{$prefix} // $prefix if defined $prefix;
   my $P = $PROVIDERS{$prefix // ''} or return $c->render(status => 404, text => "waav-mock: unknown provider prefix\n");
   record_request($c, $prefix);
-  my ($beh, $err) = ({});
-  if (defined(my $h = $c->req->headers->header('X-Mock-Behavior'))) {
-    ($beh, $err) = header_behavior($h);
-    return $c->render(status => 400, text => "waav-mock: bad X-Mock-Behavior: $err\n") if $err;
-  } elsif (@queue) { $beh = shift @queue }
+  my $beh = take_behavior($c) // return;
   my $x = {c => $c, tx => $c->tx, p => $prefix, P => $P, beh => $beh, path => $rest // '/', method => uc $c->req->method};
   my $wait = ($beh->{delay_ms} // 0) + ($beh->{pause_ms} // 0);
   $c->inactivity_timeout($wait / 1000 + 30) if $wait;
@@ -1263,7 +1277,15 @@ sub dispatch ($c) {
 # --------------------------------------------------------------------------
 # Control endpoints (never recorded)
 # --------------------------------------------------------------------------
-post '/__mock/reset' => sub ($c) { @records = @queue = (); %uploads = %transcripts = %conns = (); $c->rendered(204) };
+# the streaming routes (WebSocket), before the catch-all below; compiled in
+# this package (Test::Mojo loads this app into a sandbox package of its own)
+{
+  my $file = File::Spec->rel2abs('waav-mock-stream.pl', File::Basename::dirname(File::Spec->rel2abs(__FILE__)));
+  my $code = Mojo::File->new($file)->slurp;
+  eval 'package ' . __PACKAGE__ . ";\n#line 1 \"$file\"\n$code\n;1" or die $@;
+}
+
+post '/__mock/reset' => sub ($c) { @records = @queue = (); %uploads = %transcripts = %conns = (); ws_reset(); $c->rendered(204) };
 get '/__mock/requests' => sub ($c) { $c->render(json => \@records) };
 get '/__mock/count' => sub ($c) {
   my $p = $c->param('provider');

@@ -13,19 +13,9 @@
 
 #include "waav_cred.h"
 #include "waav_registry.h"
+#include "waav_stt_stream.h"
 #include "waav_arena.h"
-
-
-#define S(lit)  ((waav_str_t) { lit, sizeof(lit) - 1 })
-
-#define assert_str(s, lit)                                                   \
-    do {                                                                     \
-        waav_str_t  s_ = (s);                                                \
-        if (s_.len != strlen(lit) || memcmp(s_.data, lit, s_.len) != 0) {    \
-            fail_msg("got \"%.*s\", want \"%s\"", (int) s_.len, s_.data,     \
-                     lit);                                                   \
-        }                                                                    \
-    } while (0)
+#include "waav_assert.h"
 
 
 static void
@@ -182,11 +172,25 @@ test_registry(void **state)
             assert_non_null(pt->tts->cred);
         }
 
+        /* an STT adapter has REST (build, and normalize or next), or a
+         * stream, or both; a stream has what the glue calls */
         if (pt->stt) {
             assert_string_equal(pt->stt->type, pt->name);
-            assert_non_null(pt->stt->build);
-            assert_true(pt->stt->normalize || pt->stt->next);
+            assert_true(pt->stt->build || pt->stt->stream);
+            assert_true(pt->stt->build == NULL
+                        || pt->stt->normalize || pt->stt->next);
+            assert_true(pt->stt->build
+                        || (!pt->stt->normalize && !pt->stt->next
+                            && !pt->stt->ws_buffered));
             assert_non_null(pt->stt->cred);
+        }
+
+        if (pt->stt && pt->stt->stream) {
+            assert_non_null(pt->stt->stream->cred);
+            assert_non_null(pt->stt->stream->open);
+            assert_non_null(pt->stt->stream->parse);
+            assert_true(pt->stt->stream->keepalive == NULL
+                        || pt->stt->stream->keepalive_ms > 0);
         }
 
         for (q = pt + 1; q->name; q++) {
@@ -204,7 +208,8 @@ test_registry(void **state)
     assert_ptr_equal(waav_tts_adapter("deepgram", 8),
                      waav_provider_type("deepgram", 8)->tts);
     assert_null(waav_tts_adapter("groq", 4));
-    assert_null(waav_stt_adapter("cartesia", 8));
+    assert_null(waav_stt_adapter("google", 6));
+    assert_null(waav_stt_adapter("cartesia", 8)->build);
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_TTS);
     assert_int_equal(n, strlen(buf));
@@ -212,8 +217,8 @@ test_registry(void **state)
                              "google, azure, openai-compatible");
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_STT);
-    assert_string_equal(buf, "deepgram, elevenlabs, openai, groq, assemblyai, "
-                             "openai-compatible");
+    assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, groq, "
+                             "assemblyai, openai-compatible");
 
     /* cut, never overrun */
     n = waav_provider_type_list(buf, 12, WAAV_REGISTRY_TTS);

@@ -19,19 +19,8 @@
 #include "waav_stt_normalize.h"
 #include "waav_stt_validate.h"
 #include "waav_arena.h"
+#include "waav_assert.h"
 #include "waav_header.h"
-
-
-#define S(lit)  ((waav_str_t) { lit, sizeof(lit) - 1 })
-
-#define assert_str(s, lit)                                                   \
-    do {                                                                     \
-        waav_str_t  s_ = (s);                                                \
-        if (s_.len != strlen(lit) || memcmp(s_.data, lit, s_.len) != 0) {    \
-            fail_msg("got \"%.*s\", want \"%s\"", (int) s_.len, s_.data,     \
-                     lit);                                                   \
-        }                                                                    \
-    } while (0)
 
 
 static void
@@ -674,7 +663,10 @@ test_model_type(void **state)
     /* every type a model names has an STT adapter */
     assert_non_null(waav_stt_adapter("groq", 4));
     assert_non_null(waav_stt_adapter("assemblyai", 10));
-    assert_null(waav_stt_adapter("cartesia", 8));
+    assert_null(waav_stt_adapter("google", 6));
+
+    /* cartesia's STT is streaming only: no model routes /stt to it */
+    assert_null(waav_stt_model_type("ink-whisper", 11));
 }
 
 

@@ -13,9 +13,31 @@
  *
  * Word times come in milliseconds; they go out in seconds like everyone
  * else's.
+ *
+ * Streaming (v3, WaaV's /ws, waav_stt_stream.h), on the streaming host:
+ *
+ *   GET {base}/v3/ws?sample_rate=..&encoding=pcm_s16le|pcm_mulaw
+ *       &speech_model=universal-streaming-english|...-multilingual
+ *       &format_turns=true&end_of_turn_confidence_threshold=0.50
+ *   Authorization: <key>
+ *
+ * English when the language is empty or starts with "en".  Mono audio as
+ * binary messages, 8000 to 48000 Hz; up after Begin; {"type":
+ * "ForceEndpoint"} for a flush, {"type":"Terminate"} at the end (answered
+ * with Termination: DONE).  Turn -> (transcript, end_of_turn, end_of_turn,
+ * the mean of words[].confidence, 1.0 without words); Error -> its error.
+ *
+ * With format_turns=true a turn's end comes twice: unformatted
+ * (end_of_turn true, turn_is_formatted false), then formatted (both
+ * true).  WaaV makes two finals of it, and so two speech-finals for one
+ * turn.  Here the unformatted one is an interim (is_final false): the one
+ * final is the formatted text, the one the client would keep.  A Turn
+ * without turn_is_formatted counts as formatted.
  */
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -23,6 +45,7 @@
 #include "waav_jw.h"
 #include "waav_stt.h"
 #include "waav_stt_normalize.h"
+#include "waav_stt_stream.h"
 
 
 static int
@@ -229,10 +252,151 @@ waav_stt_aai_next(const waav_stt_adapter_t *ad, waav_stt_flow_t *flow,
 }
 
 
+/* --- streaming ------------------------------------------------------------ */
+
+static int
+waav_stt_aai_open(const waav_stt_stream_t *st,
+    const waav_ws_stt_config_t *cfg, waav_http_req_t *out, waav_alloc_t *a,
+    waav_err_t *err)
+{
+    int             enc;
+    char            rate[16];
+    waav_stt_arg_t  args[5];
+
+    (void) st;
+
+    enc = waav_stt_stream_encoding(cfg->encoding);
+
+    if (enc != WAAV_STT_ENC_PCM16 && enc != WAAV_STT_ENC_MULAW) {
+        return waav_stt_stream_bad_encoding(err, "assemblyai", cfg->encoding,
+                                            "linear16 or mulaw");
+    }
+
+    if (cfg->sample_rate < 8000 || cfg->sample_rate > 48000) {
+        return waav_stt_stream_bad_rate(err, "assemblyai", cfg->sample_rate,
+                                        "8000 to 48000");
+    }
+
+    if (waav_stt_stream_mono(err, "assemblyai", cfg->channels) != 0) {
+        return -1;
+    }
+
+    args[0] = (waav_stt_arg_t) { "sample_rate", { rate, 0 } };
+    args[1] = (waav_stt_arg_t) { "encoding",
+                  enc == WAAV_STT_ENC_MULAW
+                  ? (waav_str_t) waav_str_lit("pcm_mulaw")
+                  : (waav_str_t) waav_str_lit("pcm_s16le") };
+    args[2] = (waav_stt_arg_t) { "speech_model",
+                  (cfg->language.len == 0
+                   || (cfg->language.len >= 2
+                       && strncasecmp(cfg->language.data, "en", 2) == 0))
+                  ? (waav_str_t) waav_str_lit("universal-streaming-english")
+                  : (waav_str_t) waav_str_lit(
+                                     "universal-streaming-multilingual") };
+    args[3] = (waav_stt_arg_t) { "format_turns", waav_str_lit("true") };
+    args[4] = (waav_stt_arg_t) { "end_of_turn_confidence_threshold",
+                                 waav_str_lit("0.50") };
+
+    args[0].value.len = (size_t) snprintf(rate, sizeof(rate), "%u",
+                                          cfg->sample_rate);
+
+    out->path = (waav_str_t) waav_str_lit("/v3/ws");
+
+    return waav_stt_stream_args(out, args, 5, a, err);
+}
+
+
+static int
+waav_stt_aai_turn(const cJSON *root, waav_stt_event_t *ev, size_t max)
+{
+    int           eot, formatted, n;
+    double        sum, c;
+    waav_str_t    text;
+    const cJSON  *w;
+
+    eot = waav_stt_stream_bool(root, "end_of_turn");
+    formatted = cJSON_GetObjectItemCaseSensitive(root, "turn_is_formatted")
+                ? waav_stt_stream_bool(root, "turn_is_formatted") : 1;
+
+    if (!waav_stt_str(cJSON_GetObjectItemCaseSensitive(root, "transcript"),
+                      &text)
+        || eot < 0 || formatted < 0)
+    {
+        return -1;
+    }
+
+    n = 0;
+    sum = 0.0;
+
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(root, "words")) {
+        if (waav_stt_num(cJSON_GetObjectItemCaseSensitive(w, "confidence"),
+                         &c))
+        {
+            sum += c;
+            n++;
+        }
+    }
+
+    /* the unformatted end of a turn: an interim, the formatted one is its
+     * final */
+    eot = eot && formatted;
+
+    return waav_stt_stream_result(ev, max, text, eot, eot,
+                                  n ? sum / n : 1.0);
+}
+
+
+static int
+waav_stt_aai_parse(const char *msg, size_t len, waav_stt_event_t *ev,
+    size_t max, waav_alloc_t *a)
+{
+    const char   *type;
+    const cJSON  *root;
+
+    static const char *const  keys[] = { "error", "message", NULL };
+
+    root = waav_stt_stream_json(msg, len, "type", &type, a);
+
+    if (root == NULL) {
+        return -1;
+    }
+
+    if (strcmp(type, "Turn") == 0) {
+        return waav_stt_aai_turn(root, ev, max);
+    }
+
+    if (strcmp(type, "Begin") == 0) {
+        return waav_stt_stream_event(ev, max, WAAV_STT_EV_READY);
+    }
+
+    if (strcmp(type, "Termination") == 0) {
+        return waav_stt_stream_event(ev, max, WAAV_STT_EV_DONE);
+    }
+
+    if (strcmp(type, "Error") == 0) {
+        return waav_stt_stream_error(ev, max, root, keys,
+                                     "AssemblyAI reported an error", a);
+    }
+
+    return 0;
+}
+
+
 static const waav_cred_t  waav_assemblyai_cred = {
     .place = WAAV_CRED_HEADER,
     .name = "Authorization",
     .prefix = "",
+};
+
+
+static const waav_stt_stream_t  waav_stt_assemblyai_stream = {
+    .cred = &waav_assemblyai_cred,
+    .open = waav_stt_aai_open,
+    .flush = "{\"type\":\"ForceEndpoint\"}",
+    .finish = "{\"type\":\"Terminate\"}",
+    .wait_ready = 1,
+    .min_chunk_ms = 50,             /* AssemblyAI takes 50 to 1000 ms */
+    .parse = waav_stt_aai_parse,
 };
 
 
@@ -244,4 +408,5 @@ const waav_stt_adapter_t  waav_stt_assemblyai = {
     .cred = &waav_assemblyai_cred,
     .build = waav_stt_aai_upload,
     .next = waav_stt_aai_next,
+    .stream = &waav_stt_assemblyai_stream,
 };

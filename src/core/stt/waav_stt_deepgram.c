@@ -11,8 +11,27 @@
  * Answer: results.channels[0].alternatives[0]{transcript, confidence,
  * words[{word, punctuated_word, start, end, confidence}]},
  * metadata.duration, channels[0].detected_language.
+ *
+ * Streaming (WaaV's /ws, waav_stt_stream.h), WaaV's query in its order,
+ * values percent-encoded:
+ *
+ *   GET {base}/v1/listen?model=<model|nova-3>[&language=<language>]
+ *       &sample_rate=..&channels=..&punctuate=true|false
+ *       &interim_results=true&smart_format=true
+ *       &encoding=linear16|mulaw|alaw&endpointing=200
+ *   Authorization: Token <key>
+ *
+ * Audio as binary messages; {"type":"KeepAlive"} after 1 s without audio,
+ * {"type":"Finalize"} for a flush, {"type":"CloseStream"} at the end (WaaV
+ * just drops the socket, losing the last words): Deepgram answers with its
+ * last Results and Metadata, then closes.  Messages: Results ->
+ * channel.alternatives[0]{transcript, confidence}, is_final, speech_final;
+ * Error -> its description (or message); Metadata, SpeechStarted,
+ * UtteranceEnd and unknown types -> nothing.  An empty language is left
+ * out (Deepgram's default) rather than sent empty.
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -20,6 +39,7 @@
 #include "waav_buf.h"
 #include "waav_stt.h"
 #include "waav_stt_normalize.h"
+#include "waav_stt_stream.h"
 
 
 /* keywords: each becomes keyterm= (nova-3) or keywords=, spaces %20 */
@@ -164,10 +184,133 @@ waav_stt_deepgram_normalize(const waav_stt_adapter_t *ad, const char *json,
 }
 
 
+static int
+waav_stt_deepgram_open(const waav_stt_stream_t *st,
+    const waav_ws_stt_config_t *cfg, waav_http_req_t *out, waav_alloc_t *a,
+    waav_err_t *err)
+{
+    char            rate[16], channels[16];
+    waav_str_t      model;
+    waav_stt_arg_t  args[9];
+
+    static const waav_str_t  encodings[] = {
+        waav_str_lit(""), waav_str_lit("linear16"), waav_str_lit("mulaw"),
+        waav_str_lit("alaw")
+    };
+
+    (void) st;
+
+    model = cfg->model;
+
+    if (model.len == 0) {
+        model = (waav_str_t) waav_str_lit("nova-3");
+    }
+
+    args[0] = (waav_stt_arg_t) { "model", model };
+    args[1] = (waav_stt_arg_t) { "language", cfg->language };
+    args[2] = (waav_stt_arg_t) { "sample_rate", { rate, 0 } };
+    args[3] = (waav_stt_arg_t) { "channels", { channels, 0 } };
+    args[4] = (waav_stt_arg_t) { "punctuate",
+                  cfg->punctuation ? (waav_str_t) waav_str_lit("true")
+                                   : (waav_str_t) waav_str_lit("false") };
+    args[5] = (waav_stt_arg_t) { "interim_results", waav_str_lit("true") };
+    args[6] = (waav_stt_arg_t) { "smart_format", waav_str_lit("true") };
+    args[7] = (waav_stt_arg_t) { "encoding",
+                  encodings[waav_stt_stream_encoding(cfg->encoding)] };
+    args[8] = (waav_stt_arg_t) { "endpointing", waav_str_lit("200") };
+
+    if (args[7].value.len == 0) {
+        return waav_stt_stream_bad_encoding(err, "deepgram", cfg->encoding,
+                                            "linear16, mulaw or alaw");
+    }
+
+    if (cfg->language.len == 0) {
+        args[1].value.data = NULL;
+    }
+
+    args[2].value.len = (size_t) snprintf(rate, sizeof(rate), "%u",
+                                          cfg->sample_rate);
+    args[3].value.len = (size_t) snprintf(channels, sizeof(channels), "%u",
+                                          cfg->channels ? cfg->channels : 1);
+
+    out->path = (waav_str_t) waav_str_lit("/v1/listen");
+
+    return waav_stt_stream_args(out, args, 9, a, err);
+}
+
+
+static int
+waav_stt_deepgram_parse(const char *msg, size_t len, waav_stt_event_t *ev,
+    size_t max, waav_alloc_t *a)
+{
+    int            is_final, speech_final;
+    double         conf;
+    const char    *type;
+    waav_str_t     text;
+    const cJSON   *root, *alt;
+
+    static const char *const  keys[] = { "description", "message",
+                                         "err_msg", NULL };
+
+    root = waav_stt_stream_json(msg, len, "type", &type, a);
+
+    if (root == NULL) {
+        return -1;
+    }
+
+    if (strcmp(type, "Error") == 0) {
+        return waav_stt_stream_error(ev, max, root, keys,
+                                     "Deepgram reported an error", a);
+    }
+
+    if (strcmp(type, "Results") != 0) {
+        /* Metadata, SpeechStarted, UtteranceEnd, what comes next */
+        return 0;
+    }
+
+    alt = cJSON_GetArrayItem(waav_stt_get(root, "channel", "alternatives"),
+                             0);
+    is_final = waav_stt_stream_bool(root, "is_final");
+    speech_final = waav_stt_stream_bool(root, "speech_final");
+
+    if (alt == NULL) {
+        return 0;
+    }
+
+    if (!waav_stt_str(cJSON_GetObjectItemCaseSensitive(alt, "transcript"),
+                      &text)
+        || is_final < 0 || speech_final < 0)
+    {
+        return -1;
+    }
+
+    if (!waav_stt_num(cJSON_GetObjectItemCaseSensitive(alt, "confidence"),
+                      &conf))
+    {
+        conf = 0.0;
+    }
+
+    return waav_stt_stream_result(ev, max, text, is_final, speech_final,
+                                  conf);
+}
+
+
 static const waav_cred_t  waav_deepgram_cred = {
     .place = WAAV_CRED_HEADER,
     .name = "Authorization",
     .prefix = "Token ",
+};
+
+
+static const waav_stt_stream_t  waav_stt_deepgram_stream = {
+    .cred = &waav_deepgram_cred,
+    .open = waav_stt_deepgram_open,
+    .keepalive = "{\"type\":\"KeepAlive\"}",
+    .keepalive_ms = 1000,
+    .flush = "{\"type\":\"Finalize\"}",
+    .finish = "{\"type\":\"CloseStream\"}",
+    .wait_ready = 0,
+    .parse = waav_stt_deepgram_parse,
 };
 
 
@@ -178,4 +321,5 @@ const waav_stt_adapter_t  waav_stt_deepgram = {
     .cred = &waav_deepgram_cred,
     .build = waav_stt_deepgram_build,
     .normalize = waav_stt_deepgram_normalize,
+    .stream = &waav_stt_deepgram_stream,
 };

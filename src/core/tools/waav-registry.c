@@ -3,7 +3,9 @@
  * for what is generated from it.  `make registry` builds it.
  *
  *   waav-registry             TSV, one provider type a line, a # header:
- *                             name, tts, stt, key (required|optional),
+ *                             name, tts (yes|no), stt (yes: REST, and
+ *                             maybe /ws; ws: streaming on /ws only; no),
+ *                             key (required|optional),
  *                             key_env, url_env, base_url, example_url,
  *                             aliases (comma-separated), title,
  *                             token_url_env, token_url, region_env,
@@ -38,6 +40,19 @@ waav_aliases(const waav_provider_type_t *pt, const char *sep,
 }
 
 
+/* what a type's STT is: REST (and maybe streaming), streaming only */
+static const char *
+waav_stt_kind(const waav_provider_type_t *pt, const char *rest,
+    const char *ws, const char *none)
+{
+    if (pt->stt == NULL) {
+        return none;
+    }
+
+    return pt->stt->build ? rest : ws;
+}
+
+
 static void
 waav_tsv(void)
 {
@@ -49,7 +64,7 @@ waav_tsv(void)
 
     for (pt = waav_provider_types; pt->name; pt++) {
         printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t", pt->name,
-               pt->tts ? "yes" : "no", pt->stt ? "yes" : "no",
+               pt->tts ? "yes" : "no", waav_stt_kind(pt, "yes", "ws", "no"),
                pt->key_optional ? "optional" : "required",
                waav_or_dash(pt->key_env), waav_or_dash(pt->url_env),
                waav_or_dash(pt->base_url), waav_or_dash(pt->example_url));
@@ -89,7 +104,8 @@ waav_markdown(void)
 
         printf(" | %s | %s | %s | `%s`%s | `%s`, %s `%s`",
                waav_or_dash(pt->title), pt->tts ? "yes" : "",
-               pt->stt ? "yes" : "", waav_or_dash(pt->key_env),
+               waav_stt_kind(pt, "yes", "streaming (`/ws`) only", ""),
+               waav_or_dash(pt->key_env),
                pt->key_optional ? " (optional)" : "",
                waav_or_dash(pt->url_env),
                pt->base_url ? "default" : "none by default, e.g.",
