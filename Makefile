@@ -204,7 +204,8 @@ bench: deps-bench build $(BUILD)/wsload $(BUILD)/wsstream
 $(BUILD)/wsload $(BUILD)/wsstream: $(BUILD)/%: bench/%.c bench/wsbench.c \
         bench/wsbench.h
 	@mkdir -p $(@D)
-	$(CC) -O2 -Wall -Wextra -Werror -o $@ $< bench/wsbench.c -lcrypto
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $(filter %.c,$^) -lcrypto
+$(BUILD)/wsstream: bench/wsstream_provider.c bench/wsstream.h
 
 clean:
 	rm -rf build
