@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,6 +114,76 @@ listen_on(const struct sockaddr_in *sa)
     nonblock(fd);
 
     return fd;
+}
+
+
+/* a new connection's peer, watched from now on */
+static void
+serve_accept(int ep, int fd, size_t size)
+{
+    void                *p;
+    struct epoll_event   ev;
+
+    p = calloc(1, size);
+    if (p == NULL) {
+        die("calloc");
+    }
+
+    *(int *) p = fd;
+    nonblock(fd);
+
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
+    ev.data.ptr = p;
+
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+        die("epoll_ctl");
+    }
+}
+
+
+void
+serve(const struct sockaddr_in *sa, size_t size,
+    int (*on_write)(void *peer), int (*on_read)(void *peer))
+{
+    int                  lfd, fd, ep, i, n;
+    void                *p;
+    struct epoll_event   ev, evs[256];
+
+    lfd = listen_on(sa);
+
+    ep = epoll_create1(0);
+    ev.events = EPOLLIN;
+    ev.data.ptr = NULL;
+
+    if (ep == -1 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) == -1) {
+        die("epoll");
+    }
+
+    for ( ;; ) {
+        n = epoll_wait(ep, evs, 256, -1);
+        if (n == -1 && errno != EINTR) {
+            die("epoll_wait");
+        }
+
+        for (i = 0; i < n; i++) {
+            p = evs[i].data.ptr;
+
+            if (p == NULL) {
+                while ((fd = accept(lfd, NULL, NULL)) != -1) {
+                    serve_accept(ep, fd, size);
+                }
+                continue;
+            }
+
+            if (((evs[i].events & EPOLLOUT) && on_write(p) != 0)
+                || ((evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+                    && on_read(p) != 0))
+            {
+                close(*(int *) p);
+                free(p);
+            }
+        }
+    }
 }
 
 

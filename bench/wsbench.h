@@ -33,6 +33,15 @@ void nonblock(int fd);
 /* a listening non-blocking socket at sa */
 int listen_on(const struct sockaddr_in *sa);
 
+/*
+ * A server at sa, until killed: each connection it accepts gets a zeroed
+ * peer of size bytes whose first member is its fd (an int); on_write and
+ * on_read are called for its events, and -1 from either closes and frees
+ * it.
+ */
+void serve(const struct sockaddr_in *sa, size_t size,
+    int (*on_write)(void *peer), int (*on_read)(void *peer));
+
 /* a masked client frame of payload p into buf; its length (buf needs len
  * + 14 bytes) */
 size_t frame_build(uint8_t *buf, int opcode, const uint8_t *p, size_t len);

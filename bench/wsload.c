@@ -818,7 +818,7 @@ cmd_speak(void)
 /* --- the servers ----------------------------------------------------------- */
 
 typedef struct {
-    int        fd;
+    int        fd;                  /* first: serve() in wsbench.c */
     int        ws;                  /* upgraded (sink) */
     uint8_t    in[IN_SIZE];
     size_t     in_len;
@@ -839,18 +839,12 @@ typedef struct {
 } peer_t;
 
 
-static void
-peer_close(peer_t *p)
-{
-    close(p->fd);
-    free(p);
-}
-
-
 /* 0, or -1 when the peer is gone */
 static int
-peer_flush(peer_t *p)
+peer_flush(void *data)
 {
+    peer_t *p = data;
+
     ssize_t  n;
 
     while (p->out_off < p->out_len) {
@@ -1125,59 +1119,18 @@ serve_read(peer_t *p, int sink)
 }
 
 
+/* the servers' read events */
 static int
-cmd_serve(int sink)
+sink_read(void *p)
 {
-    int                  lfd, fd, i, n;
-    peer_t              *p;
-    struct epoll_event   ev, evs[256];
+    return serve_read(p, 1);
+}
 
-    lfd = listen_on(&addr);
 
-    ep = epoll_create1(0);
-    ev.events = EPOLLIN;
-    ev.data.ptr = NULL;
-
-    if (ep == -1 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) == -1) {
-        die("epoll");
-    }
-
-    for ( ;; ) {
-        n = epoll_wait(ep, evs, 256, -1);
-        if (n == -1 && errno != EINTR) {
-            die("epoll_wait");
-        }
-
-        for (i = 0; i < n; i++) {
-            p = evs[i].data.ptr;
-
-            if (p == NULL) {
-                while ((fd = accept(lfd, NULL, NULL)) != -1) {
-                    p = calloc(1, sizeof(peer_t));
-                    if (p == NULL) {
-                        die("calloc");
-                    }
-                    p->fd = fd;
-                    nonblock(fd);
-                    ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
-                    ev.data.ptr = p;
-                    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
-                        die("epoll_ctl");
-                    }
-                }
-                continue;
-            }
-
-            if (((evs[i].events & EPOLLOUT) && peer_flush(p) != 0)
-                || ((evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-                    && serve_read(p, sink) != 0))
-            {
-                peer_close(p);
-            }
-        }
-    }
-
-    return 0;
+static int
+provider_read(void *p)
+{
+    return serve_read(p, 0);
 }
 
 
@@ -1238,7 +1191,8 @@ main(int argc, char **argv)
         return cmd_speak();
     }
     if (strcmp(cmd, "sink") == 0 || strcmp(cmd, "provider") == 0) {
-        return cmd_serve(cmd[0] == 's');
+        serve(&addr, sizeof(peer_t), peer_flush,
+              cmd[0] == 's' ? sink_read : provider_read);
     }
 
     fail("unknown command %s", cmd);

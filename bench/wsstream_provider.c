@@ -33,7 +33,7 @@
 
 
 typedef struct {
-    int         fd;
+    int         fd;                     /* first: serve() in wsbench.c */
     int         ws;                     /* upgraded */
     int         closing;                /* close once written */
     uint8_t     in[IN_SIZE];
@@ -53,8 +53,10 @@ typedef struct {
 
 /* 0, or -1 when the peer is gone */
 static int
-peer_flush(peer_t *p)
+peer_flush(void *data)
 {
+    peer_t *p = data;
+
     ssize_t  n;
 
     while (p->out_off < p->out_len) {
@@ -359,8 +361,10 @@ peer_upgrade(peer_t *p)
 
 
 static int
-peer_read(peer_t *p)
+peer_read(void *data)
 {
+    peer_t *p = data;
+
     ssize_t  n;
 
     for ( ;; ) {
@@ -400,55 +404,7 @@ peer_read(peer_t *p)
 int
 wsstream_provider(const struct sockaddr_in *sa)
 {
-    int                  lfd, fd, i, n, ep;
-    peer_t              *p;
-    struct epoll_event   ev, evs[256];
-
-    lfd = listen_on(sa);
-
-    ep = epoll_create1(0);
-    ev.events = EPOLLIN;
-    ev.data.ptr = NULL;
-
-    if (ep == -1 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) == -1) {
-        die("epoll");
-    }
-
-    for ( ;; ) {
-        n = epoll_wait(ep, evs, 256, -1);
-        if (n == -1 && errno != EINTR) {
-            die("epoll_wait");
-        }
-
-        for (i = 0; i < n; i++) {
-            p = evs[i].data.ptr;
-
-            if (p == NULL) {
-                while ((fd = accept(lfd, NULL, NULL)) != -1) {
-                    p = calloc(1, sizeof(peer_t));
-                    if (p == NULL) {
-                        die("calloc");
-                    }
-                    p->fd = fd;
-                    nonblock(fd);
-                    ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
-                    ev.data.ptr = p;
-                    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
-                        die("epoll_ctl");
-                    }
-                }
-                continue;
-            }
-
-            if (((evs[i].events & EPOLLOUT) && peer_flush(p) != 0)
-                || ((evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-                    && peer_read(p) != 0))
-            {
-                close(p->fd);
-                free(p);
-            }
-        }
-    }
+    serve(sa, sizeof(peer_t), peer_flush, peer_read);
 
     return 0;
 }
