@@ -18,7 +18,7 @@
  *
  * fuzz-covers: waav_stt_stream.c waav_stt_turn.c stt/waav_stt_cartesia.c
  * fuzz-covers: stt/waav_stt_deepgram.c stt/waav_stt_assemblyai.c
- * fuzz-covers: stt/waav_stt_elevenlabs.c
+ * fuzz-covers: stt/waav_stt_elevenlabs.c waav_base64.c
  */
 
 #include <stdint.h>

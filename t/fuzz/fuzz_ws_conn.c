@@ -5,8 +5,10 @@
  * (binary() fails; the client leaves at the end, or its transport fails;
  * the server sends messages, then closes while reading; its transport
  * fails after the first write; the first 24 bytes are also a
- * Sec-WebSocket-Key).  What the server sends must be whole unmasked
- * frames ending at its only close; a failed connection ends finished.
+ * Sec-WebSocket-Key; the connection is a client's, as waav's to providers:
+ * the bytes are then a server's).  What the connection sends must be whole
+ * frames, masked when it is a client, unmasked else, ending at its only
+ * close; a failed connection ends finished.
  * `make fuzz`.
  *
  * fuzz-covers: waav_ws_conn.c
@@ -27,6 +29,7 @@
 #define F_RECV_ERROR   0x10
 #define F_SEND_ERROR   0x20
 #define F_KEY          0x40
+#define F_CLIENT       0x80
 
 
 /*
@@ -35,11 +38,12 @@
  * when cut is set (the connection ended as the client left).
  */
 static int
-check_wire(const uint8_t *p, size_t n, int cut)
+check_wire(const uint8_t *p, size_t n, int cut, int client)
 {
-    int       i, w, closed;
-    size_t    h;
-    uint64_t  len;
+    int             i, w, closed;
+    size_t          h;
+    uint64_t        len;
+    const uint8_t  *mask;
 
     closed = -1;
 
@@ -54,7 +58,7 @@ check_wire(const uint8_t *p, size_t n, int cut)
 
         len = p[1] & 0x7f;
         w = len == 126 ? 2 : (len == 127 ? 8 : 0);
-        h = 2 + (size_t) w;
+        h = 2 + (size_t) w + (client ? 4 : 0);
 
         if (n < h) {
             if (cut) {
@@ -64,7 +68,9 @@ check_wire(const uint8_t *p, size_t n, int cut)
             abort();
         }
 
-        if (closed != -1 || (p[1] & 0x80) || !(p[0] & 0x80) || (p[0] & 0x70)) {
+        if (closed != -1 || !(p[1] & 0x80) != !client || !(p[0] & 0x80)
+            || (p[0] & 0x70))
+        {
             abort();
         }
 
@@ -90,7 +96,10 @@ check_wire(const uint8_t *p, size_t n, int cut)
                 abort();
             }
 
-            closed = len ? (p[h] << 8) | p[h + 1] : 0;
+            mask = p + h - 4;
+            closed = !len ? 0 : client ? ((p[h] ^ mask[0]) << 8)
+                                         | (p[h + 1] ^ mask[1])
+                                       : (p[h] << 8) | p[h + 1];
         }
 
         p += h + len;
@@ -142,7 +151,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    c = waav_ws_conn_new(&waav_peer_io, &peer);
+    c = (flags & F_CLIENT) ? waav_ws_conn_client_new(&waav_peer_io, &peer)
+                           : waav_ws_conn_new(&waav_peer_io, &peer);
     if (c == NULL) {
         waav_peer_free(&peer);
         return 0;
@@ -203,7 +213,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     code = check_wire(peer.out, peer.out_len,
                       (peer.eof && peer.in_pos == peer.in_len)
-                      || peer.recv_error || peer.send_error);
+                      || peer.recv_error || peer.send_error,
+                      (flags & F_CLIENT) != 0);
 
     if (code != (int) waav_ws_conn_close_sent(c) && !(code == -1
         && waav_ws_conn_close_sent(c) == 0))
