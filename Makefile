@@ -194,14 +194,18 @@ fuzz:
 
 # --- benchmarks ------------------------------------------------------------
 
-bench: deps-bench build $(BUILD)/wsload
+bench: deps-bench build $(BUILD)/wsload $(BUILD)/wsstream
 	@NGINX_BIN=$(NGINX_BIN) MODULE=$(abspath $(MODULE)) \
-	    WSLOAD=$(abspath $(BUILD)/wsload) bench/run.sh
+	    WSLOAD=$(abspath $(BUILD)/wsload) \
+	    WSSTREAM=$(abspath $(BUILD)/wsstream) bench/run.sh
 
-# the /ws rows' load generator, sink and timestamping provider
-$(BUILD)/wsload: bench/wsload.c
+# the /ws rows' load generator, sink and timestamping provider; the
+# streaming STT rows' client and Deepgram-like provider
+$(BUILD)/wsload $(BUILD)/wsstream: $(BUILD)/%: bench/%.c bench/wsbench.c \
+        bench/wsbench.h
 	@mkdir -p $(@D)
-	$(CC) -O2 -Wall -Wextra -Werror -o $@ $< -lcrypto
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $(filter %.c,$^) -lcrypto
+$(BUILD)/wsstream: bench/wsstream_provider.c bench/wsstream.h
 
 clean:
 	rm -rf build

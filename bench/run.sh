@@ -19,6 +19,9 @@
 #   ACCESS_LOG      make run's access log (buffered, unbuffered, off)
 #   WSLOAD          the /ws rows' load generator (make bench builds it:
 #                   build/wsload, bench/wsload.c)
+#   WSSTREAM        the streaming STT rows' client and provider (build/wsstream,
+#                   bench/wsstream.c)
+#   STREAM_SESSIONS STREAM_SECONDS  the streaming STT load row (500, 10)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +32,9 @@ DURATION=${DURATION:-3}
 CONNECTIONS=${CONNECTIONS:-50}
 WORKERS=${WORKERS:-1}
 WSLOAD=${WSLOAD:-$top/build/wsload}
+WSSTREAM=${WSSTREAM:-$top/build/wsstream}
+STREAM_SESSIONS=${STREAM_SESSIONS:-500}
+STREAM_SECONDS=${STREAM_SECONDS:-10}
 prefix=$top/build/bench
 
 # 1,000 /ws sessions, and as many relayed connections (two sockets each)
@@ -47,6 +53,8 @@ RUN_PORT=$(free_port)
 REDIS_PORT=$(free_port)
 WS_SINK=$(free_port)
 STAMP=$(free_port)
+STREAM=$(free_port)
+STREAM_RUN=$(free_port)
 
 rm -rf "$prefix"
 mkdir -p "$prefix"/{conf,logs,temp,html}
@@ -158,6 +166,11 @@ http {
         server 127.0.0.1:$WS_SINK;
     }
 
+    # the streaming STT rows' baseline: the Deepgram-like provider
+    upstream ws_stream {
+        server 127.0.0.1:$STREAM;
+    }
+
     # the "provider": 16 KiB of audio for any POST (the static module
     # answers POST with 405, which error_page turns into the file), over
     # http and over TLS; each request's connection is logged, so the rows
@@ -246,6 +259,17 @@ http {
             proxy_read_timeout 300s;
         }
 
+        # the same relay to the streaming STT provider, the key added as
+        # waav adds it: the client speaks Deepgram's protocol through it
+        location /baseline/stream/ {
+            proxy_pass http://ws_stream/;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection upgrade;
+            proxy_set_header Authorization "Token bench-key";
+            proxy_read_timeout 300s;
+        }
+
         # the providers, as in conf/waav.conf
         location /_waav/ {
             internal;
@@ -316,15 +340,22 @@ CONF
 # the rest as make run serves it, its access log to a file as to a
 # terminal.  Its providers, for the /ws rows: Deepgram (TTS) at wsload's
 # timestamping provider, OpenAI (buffered STT) at the fake one over TLS.
+# The streaming STT rows run the same configuration in a third nginx whose
+# Deepgram is wsstream's streaming provider.
 run_prefix=$prefix/run
+stream_prefix=$prefix/stream
 run_env=(DEEPGRAM_API_KEY=bench-key OPENAI_API_KEY=bench-key)
-env -i PATH="$PATH" WAAV_RUN_PREFIX="$run_prefix" HOST=127.0.0.1 PORT="$RUN_PORT" \
-    WORKER_PROCESSES="$WORKERS" RATE_LIMIT_REQUESTS_PER_SECOND=100000 \
-    MAX_CONNECTIONS_PER_IP=100000 "${run_env[@]}" \
-    DEEPGRAM_BASE_URL="http://127.0.0.1:$STAMP" \
-    OPENAI_BASE_URL="https://127.0.0.1:$FAKE_TLS/v1" WAAV_CA_BUNDLE="$keys/ca.pem" \
-    ${ACCESS_LOG:+ACCESS_LOG=$ACCESS_LOG} NGINX_BIN="$NGINX_BIN" MODULE="$MODULE" \
-    "$top/scripts/run.sh" --write
+run_write() {   # prefix port deepgram-base-url
+    env -i PATH="$PATH" WAAV_RUN_PREFIX="$1" HOST=127.0.0.1 PORT="$2" \
+        WORKER_PROCESSES="$WORKERS" RATE_LIMIT_REQUESTS_PER_SECOND=100000 \
+        MAX_CONNECTIONS_PER_IP=100000 "${run_env[@]}" \
+        DEEPGRAM_BASE_URL="$3" \
+        OPENAI_BASE_URL="https://127.0.0.1:$FAKE_TLS/v1" WAAV_CA_BUNDLE="$keys/ca.pem" \
+        ${ACCESS_LOG:+ACCESS_LOG=$ACCESS_LOG} NGINX_BIN="$NGINX_BIN" MODULE="$MODULE" \
+        "$top/scripts/run.sh" --write
+}
+run_write "$run_prefix" "$RUN_PORT" "http://127.0.0.1:$STAMP"
+run_write "$stream_prefix" "$STREAM_RUN" "http://127.0.0.1:$STREAM" >/dev/null
 
 # the fleet's Redis, for the Redis row
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
@@ -342,18 +373,25 @@ ngx() {
 sink_pid=$!
 "$WSLOAD" provider -a "127.0.0.1:$STAMP" &
 stamp_pid=$!
+# the streaming STT rows' Deepgram-like provider
+"$WSSTREAM" provider -a "127.0.0.1:$STREAM" &
+stream_pid=$!
 
 ngx
 "$NGINX_BIN" -p "$prefix/ext/" -c "$prefix/ext/nginx.conf" -e "$prefix/ext/logs/error.log"
 env "${run_env[@]}" "$NGINX_BIN" -p "$run_prefix/" -c conf/waav.conf -e "$run_prefix/logs/error.log" \
     -g 'daemon off;' >"$run_prefix/logs/access.log" 2>&1 &
 run_pid=$!
-trap 'ngx -s stop 2>/dev/null || true; kill "$(cat "$prefix/ext/nginx.pid" 2>/dev/null)" 2>/dev/null || true; kill "$run_pid" "$sink_pid" "$stamp_pid" 2>/dev/null || true; kill "$(cat "$prefix/redis.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
+env "${run_env[@]}" "$NGINX_BIN" -p "$stream_prefix/" -c conf/waav.conf -e "$stream_prefix/logs/error.log" \
+    -g 'daemon off;' >"$stream_prefix/logs/access.log" 2>&1 &
+stream_run_pid=$!
+trap 'ngx -s stop 2>/dev/null || true; kill "$(cat "$prefix/ext/nginx.pid" 2>/dev/null)" 2>/dev/null || true; kill "$run_pid" "$stream_run_pid" "$sink_pid" "$stamp_pid" "$stream_pid" 2>/dev/null || true; kill "$(cat "$prefix/redis.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
 
 [[ -n ${BENCH_HOLD:-} ]] && { echo "bench nginx on $PORT, make run's on $RUN_PORT"; sleep "$BENCH_HOLD"; }
 for _ in $(seq 100); do
     curl -fs "http://127.0.0.1:$PORT/health" >/dev/null &&
-        curl -fs "http://127.0.0.1:$RUN_PORT/" >/dev/null && break
+        curl -fs "http://127.0.0.1:$RUN_PORT/" >/dev/null &&
+        curl -fs "http://127.0.0.1:$STREAM_RUN/" >/dev/null && break
     sleep 0.1
 done
 
@@ -627,9 +665,81 @@ if [[ -z ${ONLY:-} || $ws_relay_name =~ $ONLY ]]; then
     printf '| %s | %.0f | %.0f | %s× | ≥ 0.70× | %s | |\n' "$ws_relay_name" "$mw" "$mb" "$ratio" "$verdict"
 fi
 
-if grep -E '\[(alert|emerg|crit)\]' "$prefix/logs/error.log" "$run_prefix/logs/error.log" >/dev/null; then
+# --- streaming STT on /ws (issue 13): make run's /ws with Deepgram at
+# wsstream's provider (the third nginx) against nginx's own WebSocket relay
+# (proxy_pass with Upgrade, the key added) to the same provider, where the
+# client speaks Deepgram's protocol itself.  Every session streams 640-byte
+# frames every 20 ms; at the end the provider's count of each session's
+# audio must be what it sent (waav's flush is Deepgram's Finalize)
+ws_dg='{"provider":"deepgram","language":"en","sample_rate":16000,"channels":1,"punctuation":true,"encoding":"linear16","model":"nova-3"}'
+ws_stream_config="{\"type\":\"config\",\"audio\":true,\"stt_config\":$ws_dg,\"tts_config\":{\"provider\":\"deepgram\"}}"
+ws_stream_base='/baseline/stream/v1/listen?model=nova-3&language=en&encoding=linear16&sample_rate=16000&channels=1&punctuate=true'
+
+# side (waav, base) sessions warm seconds [pid] -> wsstream client's line
+# (bench/wsstream.c), or -1s when it failed (it said why on stderr)
+ws_stream() {
+    local args=(-n "$2" -w "$3" -d "$4" ${5:+-P "$5"})
+    if [[ $1 == waav ]]; then
+        args+=(-a "127.0.0.1:$STREAM_RUN" -u /ws -c "$ws_stream_config" -e '"type":"ready"')
+    else
+        args+=(-a "$ws_base" -u "$ws_stream_base" -f '{"type":"Finalize"}')
+    fi
+    "$WSSTREAM" client "${args[@]}" || echo -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1 -1
+}
+
+ws_lat_name="/ws STT stream: provider's result frame to the client's stt_result, ms, p50 / p99, median of $ROUNDS rounds of 50 sessions × ${DURATION} s of real-time audio (vs nginx's proxy_pass WebSocket relay of the provider's frames)"
+if [[ -z ${ONLY:-} || $ws_lat_name =~ $ONLY ]]; then
+    w50=() w99=() b50=() b99=() lost=0
+    for ((i = 0; i < ROUNDS; i++)); do
+        for side in $( ((i % 2 == 0)) && echo waav base || echo base waav); do
+            read -r _ _ l _ k p50 p99 _ < <(ws_stream "$side" 50 0 "$DURATION")
+            ((l == 0)) || lost=1
+            ((k > 0)) || p99=-1         # no result came through
+            if [[ $side == waav ]]; then w50+=("$p50") w99+=("$p99"); else b50+=("$p50") b99+=("$p99"); fi
+        done
+    done
+    ms() { printf '%s\n' "$@" | median | awk '{ printf "%.3f", $1 / 1000 }'; }
+    mw50=$(ms "${w50[@]}") mw99=$(ms "${w99[@]}") mb50=$(ms "${b50[@]}") mb99=$(ms "${b99[@]}")
+    verdict=$(awk -v m="$mw99" 'BEGIN { print (m <= 1) ? "ok" : "ABOVE TARGET" }')
+    if [[ $verdict != ok ]] && awk -v b="$mb99" 'BEGIN { exit !(b > 1) }'; then
+        verdict="$verdict (the relay's too: a loaded machine?)"
+    fi
+    ((lost == 0)) || verdict="LOST FRAMES"
+    ! ws_failed "${w99[@]}" "${b99[@]}" || verdict="WSSTREAM FAILED"
+    [[ $verdict == ok ]] || failed=1
+    printf '| %s | %s / %s ms | %s / %s ms | %s× | ≤ 1 ms p99 | %s | |\n' "$ws_lat_name" \
+        "$mw50" "$mw99" "$mb50" "$mb99" "$(ratio_of "$mw99" "$mb99")" "$verdict"
+fi
+
+ws_load_name="/ws STT stream: $STREAM_SESSIONS sessions × $STREAM_SECONDS s of real-time 16 kHz PCM to a Deepgram-like provider: worker RSS growth per session, both sockets; CPU ms per session-second; frames lost (vs nginx's proxy_pass WebSocket relay to it)"
+if [[ -z ${ONLY:-} || $ws_load_name =~ $ONLY ]]; then
+    # each side on a fresh worker: 10 sessions first (code and first
+    # allocations paged in), VmRSS, then the rest, all streaming; VmRSS
+    # again after the last frame, CPU time over the frames
+    declare -A rss_of cpu_of lost_of
+    for side in waav base; do
+        [[ $side == waav ]] && master=$stream_run_pid || master=$(cat "$prefix/logs/nginx.pid")
+        worker=$(fresh_worker "$master") || worker=
+        read -r sessions _ l lb _ _ _ _ r0 r1 c secs < <(ws_stream "$side" "$STREAM_SESSIONS" 10 "$STREAM_SECONDS" "$worker")
+        rss_of[$side]=$(awk -v a="$r1" -v b="$r0" -v n="$STREAM_SESSIONS" 'BEGIN { printf "%.1f", (a - b) / n }')
+        cpu_of[$side]=$(awk -v c="$c" -v n="$sessions" -v s="$secs" 'BEGIN { printf "%.3f", (n > 0 && s > 0) ? c / (n * s) : -1 }')
+        lost_of[$side]="$l sessions, $lb bytes"
+        ((sessions > 0)) || lost_of[$side]=failed
+    done
+    verdict=$(awk -v m="${rss_of[waav]}" 'BEGIN { print (m <= 64) ? "ok" : "ABOVE TARGET" }')
+    [[ ${lost_of[waav]} == "0 sessions, 0 bytes" && ${lost_of[base]} == "0 sessions, 0 bytes" ]] ||
+        verdict="LOST FRAMES OR FAILED (waav: ${lost_of[waav]}; relay: ${lost_of[base]})"
+    [[ $verdict == ok ]] || failed=1
+    printf '| %s | %s KiB; %s ms; %s lost | %s KiB; %s ms; %s lost | %s× (RSS) | ≤ 64 KiB, no frame lost | %s | |\n' \
+        "$ws_load_name" "${rss_of[waav]}" "${cpu_of[waav]}" "${lost_of[waav]%% *}" \
+        "${rss_of[base]}" "${cpu_of[base]}" "${lost_of[base]%% *}" \
+        "$(ratio_of "${rss_of[waav]}" "${rss_of[base]}")" "$verdict"
+fi
+
+logs=("$prefix/logs/error.log" "$run_prefix/logs/error.log" "$stream_prefix/logs/error.log")
+if grep -E '\[(alert|emerg|crit)\]' "${logs[@]}" >/dev/null; then
     echo; echo "errors in the error logs:"
-    grep -E '\[(alert|emerg|crit)\]' "$prefix/logs/error.log" "$run_prefix/logs/error.log" | head
+    grep -E '\[(alert|emerg|crit)\]' "${logs[@]}" | head
     failed=1
 fi
 

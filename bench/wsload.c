@@ -45,9 +45,7 @@
 
 #define _GNU_SOURCE
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -63,19 +61,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include "wsbench.h"
 
 
-#define IN_SIZE       65536
+#define IN_SIZE       WSB_FRAME_MAX
 #define OUT_SIZE      8192
 #define BATCH_FRAMES  64
 #define CONNECTING    64            /* handshakes in flight at most */
 #define AUDIO_LEN     16384
 #define WARMUP        10
-
-#define WS_GUID  "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-static const uint8_t  mask_key[4] = { 0x37, 0xfa, 0x21, 0x3d };
 
 
 enum {
@@ -119,163 +113,6 @@ static long         o_flush;
 static long         o_hold;
 
 static struct sockaddr_in  addr;
-
-
-static void
-die(const char *what)
-{
-    fprintf(stderr, "wsload: %s: %s\n", what, errno ? strerror(errno) : "");
-    exit(1);
-}
-
-
-static void
-fail(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "wsload: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n");
-    exit(1);
-}
-
-
-static int64_t
-now_ns(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-
-static void
-parse_addr(const char *s)
-{
-    char         host[64];
-    const char  *colon;
-
-    colon = strrchr(s, ':');
-    if (colon == NULL || (size_t) (colon - s) >= sizeof(host)) {
-        fail("bad address %s (HOST:PORT)", s);
-    }
-
-    memcpy(host, s, colon - s);
-    host[colon - s] = '\0';
-
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(atoi(colon + 1));
-
-    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-        fail("bad host %s", host);
-    }
-}
-
-
-static void
-nonblock(int fd)
-{
-    int  one = 1;
-
-    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
-        die("fcntl");
-    }
-
-    (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-}
-
-
-/* a masked client frame of payload p into buf; its length */
-static size_t
-frame_build(uint8_t *buf, int opcode, const uint8_t *p, size_t len)
-{
-    size_t  i, h;
-
-    buf[0] = 0x80 | opcode;
-
-    if (len < 126) {
-        buf[1] = 0x80 | len;
-        h = 2;
-
-    } else if (len < 65536) {
-        buf[1] = 0x80 | 126;
-        buf[2] = len >> 8;
-        buf[3] = len & 0xff;
-        h = 4;
-
-    } else {
-        buf[1] = 0x80 | 127;
-        for (i = 0; i < 8; i++) {
-            buf[2 + i] = (uint8_t) ((uint64_t) len >> (56 - 8 * i));
-        }
-        h = 10;
-    }
-
-    memcpy(buf + h, mask_key, 4);
-    h += 4;
-
-    for (i = 0; i < len; i++) {
-        buf[h + i] = p[i] ^ mask_key[i & 3];
-    }
-
-    return h + len;
-}
-
-
-/* a server (unmasked) frame at p: 1 and its parts when all of it is in the
- * n bytes, 0 when more is needed; -1 when it can never fit */
-static int
-frame_parse(const uint8_t *p, size_t n, int *op, const uint8_t **payload,
-    size_t *len, size_t *total)
-{
-    size_t    h, i;
-    uint64_t  l;
-
-    if (n < 2) {
-        return 0;
-    }
-
-    l = p[1] & 0x7f;
-    h = 2;
-
-    if (l == 126) {
-        if (n < 4) {
-            return 0;
-        }
-        l = ((uint64_t) p[2] << 8) | p[3];
-        h = 4;
-
-    } else if (l == 127) {
-        if (n < 10) {
-            return 0;
-        }
-        for (l = 0, i = 0; i < 8; i++) {
-            l = (l << 8) | p[2 + i];
-        }
-        h = 10;
-    }
-
-    if (p[1] & 0x80) {
-        h += 4;                     /* a server does not mask: unused */
-    }
-
-    if (h + l > IN_SIZE) {
-        return -1;
-    }
-
-    if (n < h + l) {
-        return 0;
-    }
-
-    *op = p[0] & 0x0f;
-    *payload = p + h;
-    *len = l;
-    *total = h + l;
-
-    return 1;
-}
 
 
 /* --- the multi-session client (sessions, relay) --------------------------- */
@@ -472,7 +309,7 @@ read_frames(conn_t *c)
 
         for (pos = 0; ; pos += total) {
             rc = frame_parse(c->in + pos, c->in_len - pos, &op, &p, &len,
-                             &total);
+                             &total, NULL);
             if (rc == 0) {
                 break;
             }
@@ -596,32 +433,6 @@ loop_until(long *count, long want)
 }
 
 
-static long
-rss_kib(void)
-{
-    char   path[64], line[256];
-    long   kib = -1;
-    FILE  *f;
-
-    snprintf(path, sizeof(path), "/proc/%ld/status", o_pid);
-
-    f = fopen(path, "r");
-    if (f == NULL) {
-        die(path);
-    }
-
-    while (fgets(line, sizeof(line), f)) {
-        if (strncmp(line, "VmRSS:", 6) == 0) {
-            kib = atol(line + 6);
-        }
-    }
-
-    fclose(f);
-
-    return kib;
-}
-
-
 static void
 clients_init(void)
 {
@@ -644,9 +455,9 @@ cmd_sessions(void)
 
     clients_init();
     loop_until(&ready, o_warm);
-    before = rss_kib();
+    before = rss_kib(o_pid);
     loop_until(&ready, o_warm + o_n);
-    after = rss_kib();
+    after = rss_kib(o_pid);
 
     printf("%ld %ld %ld\n", before, after, o_n);
     sleep(o_hold);
@@ -803,7 +614,7 @@ next_frame(conn_t *c, uint8_t *buf, size_t size, size_t *len, int64_t *t)
     *t = now_ns();
 
     for ( ;; ) {
-        rc = frame_parse(c->in, c->in_len, &op, &p, len, &total);
+        rc = frame_parse(c->in, c->in_len, &op, &p, len, &total, NULL);
 
         if (rc == 1) {
             memcpy(buf, p, *len < size ? *len : size);
@@ -1007,7 +818,7 @@ cmd_speak(void)
 /* --- the servers ----------------------------------------------------------- */
 
 typedef struct {
-    int        fd;
+    int        fd;                  /* first: serve() in wsbench.c */
     int        ws;                  /* upgraded (sink) */
     uint8_t    in[IN_SIZE];
     size_t     in_len;
@@ -1028,42 +839,12 @@ typedef struct {
 } peer_t;
 
 
-static int
-listen_on(void)
-{
-    int  fd, one = 1;
-
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd == -1) {
-        die("socket");
-    }
-
-    (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-
-    if (bind(fd, (struct sockaddr *) &addr, sizeof(addr)) == -1
-        || listen(fd, 4096) == -1)
-    {
-        die("bind/listen");
-    }
-
-    nonblock(fd);
-
-    return fd;
-}
-
-
-static void
-peer_close(peer_t *p)
-{
-    close(p->fd);
-    free(p);
-}
-
-
 /* 0, or -1 when the peer is gone */
 static int
-peer_flush(peer_t *p)
+peer_flush(void *data)
 {
+    peer_t *p = data;
+
     ssize_t  n;
 
     while (p->out_off < p->out_len) {
@@ -1098,47 +879,28 @@ peer_queue(peer_t *p, const void *data, size_t len)
 static int
 sink_upgrade(peer_t *p)
 {
-    char            acc[64], key[128], head[256];
-    uint8_t        *end, *k, *e, md[EVP_MAX_MD_SIZE];
-    size_t          hl, kl;
-    unsigned int    mdl;
+    char      head[256];
+    int       n;
+    uint8_t  *end;
+    size_t    hl;
 
     end = memmem(p->in, p->in_len, "\r\n\r\n", 4);
     if (end == NULL) {
         return p->in_len == IN_SIZE ? -1 : 0;
     }
 
-    k = memmem(p->in, end - p->in, "Sec-WebSocket-Key:", 18);
-    if (k == NULL) {
-        k = memmem(p->in, end - p->in, "sec-websocket-key:", 18);
-    }
-    if (k == NULL) {
-        return -1;
-    }
-
-    for (k += 18; *k == ' '; k++) { /* void */ }
-    e = memmem(k, end + 2 - k, "\r\n", 2);
-    kl = e - k;
-    if (kl > 64) {
-        return -1;
-    }
-
-    memcpy(key, k, kl);
-    memcpy(key + kl, WS_GUID, sizeof(WS_GUID) - 1);
-
-    EVP_Digest(key, kl + sizeof(WS_GUID) - 1, md, &mdl, EVP_sha1(), NULL);
-    EVP_EncodeBlock((unsigned char *) acc, md, mdl);
-
-    snprintf(head, sizeof(head),
-             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-             "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", acc);
-
     hl = end + 4 - p->in;
+
+    n = ws_accept_answer(p->in, hl, head, sizeof(head));
+    if (n < 0) {
+        return -1;
+    }
+
     memmove(p->in, p->in + hl, p->in_len - hl);
     p->in_len -= hl;
     p->ws = 1;
 
-    return peer_queue(p, head, strlen(head)) == 0 ? 1 : -1;
+    return peer_queue(p, head, n) == 0 ? 1 : -1;
 }
 
 
@@ -1357,59 +1119,18 @@ serve_read(peer_t *p, int sink)
 }
 
 
+/* the servers' read events */
 static int
-cmd_serve(int sink)
+sink_read(void *p)
 {
-    int                  lfd, fd, i, n;
-    peer_t              *p;
-    struct epoll_event   ev, evs[256];
+    return serve_read(p, 1);
+}
 
-    lfd = listen_on();
 
-    ep = epoll_create1(0);
-    ev.events = EPOLLIN;
-    ev.data.ptr = NULL;
-
-    if (ep == -1 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) == -1) {
-        die("epoll");
-    }
-
-    for ( ;; ) {
-        n = epoll_wait(ep, evs, 256, -1);
-        if (n == -1 && errno != EINTR) {
-            die("epoll_wait");
-        }
-
-        for (i = 0; i < n; i++) {
-            p = evs[i].data.ptr;
-
-            if (p == NULL) {
-                while ((fd = accept(lfd, NULL, NULL)) != -1) {
-                    p = calloc(1, sizeof(peer_t));
-                    if (p == NULL) {
-                        die("calloc");
-                    }
-                    p->fd = fd;
-                    nonblock(fd);
-                    ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
-                    ev.data.ptr = p;
-                    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
-                        die("epoll_ctl");
-                    }
-                }
-                continue;
-            }
-
-            if (((evs[i].events & EPOLLOUT) && peer_flush(p) != 0)
-                || ((evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-                    && serve_read(p, sink) != 0))
-            {
-                peer_close(p);
-            }
-        }
-    }
-
-    return 0;
+static int
+provider_read(void *p)
+{
+    return serve_read(p, 0);
 }
 
 
@@ -1453,7 +1174,7 @@ main(int argc, char **argv)
         fail("%s", "-n must be at least 1");
     }
 
-    parse_addr(o_addr);
+    parse_addr(o_addr, &addr);
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -1470,7 +1191,8 @@ main(int argc, char **argv)
         return cmd_speak();
     }
     if (strcmp(cmd, "sink") == 0 || strcmp(cmd, "provider") == 0) {
-        return cmd_serve(cmd[0] == 's');
+        serve(&addr, sizeof(peer_t), peer_flush,
+              cmd[0] == 's' ? sink_read : provider_read);
     }
 
     fail("unknown command %s", cmd);
