@@ -122,8 +122,13 @@ subtest 'before config: speak and audio are refused, nothing reaches a provider'
     is next_text($ws)->{message}, 'STT configuration is required when audio=true', 'stt_config required';
     $ws->send_json({type => 'config', stt_config => \%stt});
     is next_text($ws)->{message}, 'TTS configuration is required when audio=true', 'tts_config required';
-    $ws->send_json({%config, stt_config => {%stt, provider => 'deepgram'}});
-    like next_text($ws)->{message}, qr/^Unsupported provider: deepgram/, 'streaming STT: not yet';
+    # a streaming provider's options are checked before it is called
+    $ws->send_json({%config, stt_config => {%stt, provider => 'deepgram', encoding => 'flac'}});
+    like next_text($ws)->{message}, qr/^Unsupported encoding for deepgram: flac/,
+         'an encoding the stream cannot take';
+    $ws->send_json({%config, stt_config => {%stt, provider => 'cartesia', sample_rate => 11025}});
+    like next_text($ws)->{message}, qr/^Unsupported sample rate for cartesia: 11025/,
+         'a sample rate it cannot take';
     $ws->send_json({%config, tts_config => {provider => 'nosuch'}});
     is next_text($ws)->{message}, 'Unsupported provider: nosuch', 'unknown provider';
     is $w->mock('/__mock/count'), 0, 'the mock saw nothing';

@@ -332,6 +332,56 @@ subtest 'a provider that stops reading: at most 5 s of audio held, then error an
     diag "sent $sent bytes before the cap";
 };
 
+# --- stt_seconds quotas ------------------------------------------------------
+# read messages until one $done accepts; the others must be results
+sub drain_until {
+    my ($ws, $done) = @_;
+    my @other;
+    while (my $m = $ws->next_json(10)) {
+        return ($m, \@other) if $done->($m);
+        push @other, $m if $m->{type} ne 'stt_result';
+    }
+    return (undef, \@other);
+}
+
+subtest 'stt_seconds: charged ahead as audio streams, what was not streamed given back' => sub {
+    my $q = Waav::Run->configure('062q', env => {%env, WORKER_PROCESSES => 1});
+    $q->add_conf('run.d/http.conf', 'waav_limit_zone stt_q:1m key=all;');
+    $q->add_conf('run.d/ws.conf', 'waav_limit zone=stt_q stt_seconds=25/d;');
+    $q->launch;
+    my $session = sub {
+        my $ws = Waav::WS->connect(port => $q->port, path => '/ws');
+        config($ws, 'deepgram');
+        is $ws->next_json(10)->{type}, 'ready', 'ready';
+        return $ws;
+    };
+    my $second = $audio x 1;
+
+    # 3 s: 10 charged at the first byte, 7 back at the end
+    my $ws = $session->();
+    stream_audio($ws, $second) for 1 .. 3;
+    $ws->send_json({type => 'ping', timestamp => 1});
+    my ($m, $other) = drain_until($ws, sub { $_[0]{type} eq 'pong' });
+    ok $m && !@$other, '3 s streamed' or diag explain $other;
+    $ws->send_close(1000);
+    $ws->wait_eof(10);
+
+    # 22 s left: 20 s stream (two charges of 10), the 21st second is refused
+    $ws = $session->();
+    stream_audio($ws, $second) for 1 .. 20;
+    $ws->send_json({type => 'ping', timestamp => 2});
+    ($m, $other) = drain_until($ws, sub { $_[0]{type} eq 'pong' });
+    ok $m && !@$other, '20 s more streamed: the first session\'s 7 came back'
+        or diag explain $other;
+    stream_audio($ws, $second);
+    ($m) = drain_until($ws, sub { $_[0]{type} eq 'error' });
+    like $m->{message}, qr/^STT streaming error: Too Many Requests! Wait for \d+s$/, 'then the quota refuses more'
+        or diag explain $m;
+    $ws->send_close(1000);
+    $ws->wait_eof(10);
+    $q->finish;
+};
+
 # --- TLS -------------------------------------------------------------------
 subtest 'TLS to the provider: verified against its CA' => sub {
     my $t = Waav::Run->configure('062-tls', env => {%env,
