@@ -610,6 +610,11 @@ ngx_http_waav_ws_stream_audio(ngx_http_waav_ws_t *ws, const u_char *p,
 
     st = ws->stream;
 
+    if (ws->closing) {
+        /* the session ends (the 5 s cap, ...): what still comes is dropped */
+        return NGX_OK;
+    }
+
     if (first) {
         st->msg_len = 0;
     }

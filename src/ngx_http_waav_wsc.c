@@ -757,6 +757,11 @@ ngx_http_waav_wsc_close_connection(ngx_http_waav_wsc_t *wsc)
 static void
 ngx_http_waav_wsc_destroy(ngx_http_waav_wsc_t *wsc)
 {
+    /* a goodbye queued from a callback goes as far as it can */
+    if (wsc->c && wsc->opened && !wsc->over) {
+        (void) waav_ws_conn_write(wsc->conn);
+    }
+
     ngx_http_waav_wsc_close_connection(wsc);
 
     if (wsc->queue.next) {
@@ -780,11 +785,18 @@ void
 ngx_http_waav_wsc_free(ngx_http_waav_wsc_t *wsc, ngx_uint_t code,
     ngx_uint_t final)
 {
-    /* a goodbye, sent as far as the socket takes it now */
-    if (wsc->c && wsc->opened && !wsc->over) {
-        if (waav_ws_conn_close(wsc->conn, code) == 0) {
-            (void) waav_ws_conn_write(wsc->conn);
-        }
+    /* a goodbye, sent as far as the socket takes it now (inside one of
+     * its callbacks: once the callback returns) */
+    if (wsc->c && wsc->opened && !wsc->over
+        && waav_ws_conn_close(wsc->conn, code) == 0 && !wsc->busy)
+    {
+        (void) waav_ws_conn_write(wsc->conn);
+    }
+
+    if (wsc->busy) {
+        /* the handshake is over when callbacks run: no pool is left */
+        wsc->freed = 1;
+        return;
     }
 
     ngx_http_waav_wsc_close_connection(wsc);
@@ -805,11 +817,6 @@ ngx_http_waav_wsc_free(ngx_http_waav_wsc_t *wsc, ngx_uint_t code,
         ngx_destroy_pool(wsc->pool);
         wsc->pool = NULL;
         wsc->sr = NULL;
-    }
-
-    if (wsc->busy) {
-        wsc->freed = 1;
-        return;
     }
 
     ngx_http_waav_wsc_destroy(wsc);
