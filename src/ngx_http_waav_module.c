@@ -418,7 +418,7 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->ws_idle_timeout, prev->ws_idle_timeout,
                               300000);
     ngx_conf_merge_msec_value(conf->ws_provider_timeout,
-                              prev->ws_provider_timeout, 10000);
+                              prev->ws_provider_timeout, 30000);
     ngx_conf_merge_msec_value(conf->ws_provider_idle_timeout,
                               prev->ws_provider_idle_timeout, 60000);
 

@@ -46,6 +46,11 @@
 /* seconds of audio a streaming provider may leave unread */
 #define NGX_HTTP_WAAV_WS_STREAM_HOLD  5
 
+/* provider handshakes a session may have in flight: a config beyond
+ * that is refused (abandoned ones hold their connection until the
+ * provider answers) */
+#define NGX_HTTP_WAAV_WS_STREAM_PENDING  2
+
 /* stt_seconds charged ahead, at a time, while audio streams */
 #define NGX_HTTP_WAAV_WS_STREAM_CHARGE  10
 
@@ -273,6 +278,7 @@ void ngx_http_waav_ws_stream_flush(ngx_http_waav_ws_t *ws);
 /* the stream ends (a new config, the session's end): its goodbye sent,
  * the quota trued up */
 void ngx_http_waav_ws_stream_stop(ngx_http_waav_ws_t *ws);
+ngx_uint_t ngx_http_waav_ws_stream_pending(ngx_http_waav_ws_t *ws);
 /* the session's request goes: every client freed */
 void ngx_http_waav_ws_stream_cleanup(ngx_http_waav_ws_t *ws);
 

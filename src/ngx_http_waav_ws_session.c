@@ -262,6 +262,16 @@ ngx_http_waav_ws_config_stream(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
         return ngx_http_waav_ws_not_configured(ws, p, msg->stt.provider);
     }
 
+    if (ngx_http_waav_ws_stream_pending(ws)
+        >= NGX_HTTP_WAAV_WS_STREAM_PENDING)
+    {
+        (void) ngx_http_waav_ws_send_error(ws,
+                   "Failed to start voice manager: provider connections of "
+                   "this session are still opening; send config again once "
+                   "ready or an error came");
+        return NGX_DECLINED;
+    }
+
     ngx_http_waav_provider_secret(p, &secret);
 
     if (msg->stt.api_key.len) {

@@ -370,15 +370,24 @@ ngx_http_waav_ws_stream_closed(void *data, ngx_uint_t status,
 {
     ngx_http_waav_ws_stream_t *st = data;
 
-    char                     msg[WAAV_ERRMSG_MAX + 64];
-    waav_err_t               err;
-    ngx_http_waav_wsc_t     *wsc;
-    ngx_http_waav_failure_t  f;
+    char                      msg[WAAV_ERRMSG_MAX + 64];
+    waav_err_t                err;
+    ngx_http_waav_wsc_t      *wsc;
+    ngx_http_waav_failure_t   f;
+    ngx_http_waav_provider_t  pv;
 
     wsc = st->wsc;
 
     if (status && status != NGX_HTTP_SWITCHING_PROTOCOLS) {
-        /* refused: the provider's own words, as on REST */
+        /* refused: the provider's own words, as on REST, without the key
+         * the stream used (a BYOK one's too) */
+        pv = *st->provider;
+
+        if (st->ws->stt.api_key.len) {
+            pv.key.data = (u_char *) st->ws->stt.api_key.data;
+            pv.key.len = st->ws->stt.api_key.len;
+        }
+
         ngx_memzero(&f, sizeof(ngx_http_waav_failure_t));
         ngx_memzero(&err, sizeof(waav_err_t));
         f.rc = NGX_OK;
@@ -387,8 +396,7 @@ ngx_http_waav_ws_stream_closed(void *data, ngx_uint_t status,
         f.body_len = wsc->body_len;
         f.empty = "no WebSocket (it answered 2xx to the upgrade)";
 
-        ngx_http_waav_provider_failure(st->ws->request, st->provider, &f,
-                                       &err);
+        ngx_http_waav_provider_failure(st->ws->request, &pv, &f, &err);
         ngx_http_waav_ws_stream_fail(st, err.message);
         return;
     }
@@ -627,7 +635,11 @@ ngx_http_waav_ws_stream_audio(ngx_http_waav_ws_t *ws, const u_char *p,
     }
 
     if (ngx_http_waav_ws_stream_chunk(st, p, len) != NGX_OK) {
-        return NGX_ERROR;
+        /* the provider's connection failed: the stream ends, the session
+         * goes on */
+        ngx_http_waav_ws_stream_fail(st, "the connection to the provider "
+                                         "failed");
+        return NGX_OK;
     }
 
     st->sent += len;
@@ -730,8 +742,9 @@ ngx_http_waav_ws_stream_free(ngx_http_waav_ws_stream_t *st, ngx_uint_t code)
 
     ws = st->ws;
 
-    /* what was charged ahead and not streamed goes back */
-    seconds = st->rate ? (st->sent + st->rate - 1) / st->rate : 0;
+    /* what was charged ahead and not streamed goes back (all of it when
+     * the stream never came up) */
+    seconds = (st->rate && st->up) ? (st->sent + st->rate - 1) / st->rate : 0;
 
     if (st->charging) {
         ngx_http_waav_limit_refund_q(ws->request, ws->stt_quota,
@@ -787,6 +800,32 @@ ngx_http_waav_ws_stream_stop(ngx_http_waav_ws_t *ws)
     }
 
     ngx_http_waav_ws_stream_free(st, WAAV_WS_CLOSE_NORMAL);
+}
+
+
+/* the session's provider handshakes in flight (abandoned ones included:
+ * each holds a connection until its provider answers) */
+ngx_uint_t
+ngx_http_waav_ws_stream_pending(ngx_http_waav_ws_t *ws)
+{
+    ngx_uint_t            n;
+    ngx_queue_t          *q;
+    ngx_http_waav_wsc_t  *wsc;
+
+    n = 0;
+
+    for (q = ngx_queue_head(&ws->clients);
+         q != ngx_queue_sentinel(&ws->clients);
+         q = ngx_queue_next(q))
+    {
+        wsc = ngx_queue_data(q, ngx_http_waav_wsc_t, queue);
+
+        if (wsc->pool && !wsc->done) {
+            n++;
+        }
+    }
+
+    return n;
 }
 
 

@@ -263,6 +263,17 @@ ngx_http_waav_wsc_take(ngx_http_waav_wsc_t *wsc, ngx_http_upstream_t *u)
     c->read->handler = ngx_http_waav_wsc_read_handler;
     c->write->handler = ngx_http_waav_wsc_write_handler;
 
+    /* the session's log, saying what this connection does */
+    wsc->conn_log = *c->log;
+    wsc->conn_log.action = "talking to a provider's WebSocket";
+    c->log = &wsc->conn_log;
+    c->read->log = c->log;
+    c->write->log = c->log;
+
+    if (c->pool) {
+        c->pool->log = c->log;
+    }
+
     wsc->c = c;
     wsc->upgraded = 1;
 
@@ -542,6 +553,7 @@ ngx_http_waav_wsc_on_closed(void *data, unsigned code)
 static void
 ngx_http_waav_wsc_write(ngx_http_waav_wsc_t *wsc)
 {
+    size_t        queued;
     ngx_event_t  *wev;
 
     wev = wsc->c->write;
@@ -551,15 +563,19 @@ ngx_http_waav_wsc_write(ngx_http_waav_wsc_t *wsc)
         return;
     }
 
+    queued = waav_ws_conn_queued(wsc->conn);
+
     if (waav_ws_conn_want_write(wsc->conn)) {
-        /* the provider reads no more: at most send_timeout of that */
-        if (!wev->timer_set) {
+        /* the provider reads no more: send_timeout from the last progress */
+        if (!wev->timer_set || queued < wsc->last_queued) {
             ngx_add_timer(wev, wsc->send_timeout);
         }
 
     } else if (wev->timer_set) {
         ngx_del_timer(wev);
     }
+
+    wsc->last_queued = queued;
 
     if (ngx_handle_write_event(wev, 0) != NGX_OK) {
         ngx_http_waav_wsc_over(wsc, "the connection to the provider failed");
@@ -612,6 +628,8 @@ ngx_http_waav_wsc_read_handler(ngx_event_t *rev)
     }
 
     if (wsc->close_code || waav_ws_conn_finished(wsc->conn)) {
+        /* the provider's close is answered (as far as the socket takes it) */
+        (void) waav_ws_conn_write(wsc->conn);
         ngx_http_waav_wsc_over(wsc, NULL);
         return;
     }
@@ -644,7 +662,10 @@ ngx_http_waav_wsc_queued_now(ngx_http_waav_wsc_t *wsc, int rc)
     }
 
     if (wsc->opened && wsc->c && !wsc->over && !wsc->busy) {
+        /* the owner's call: a failure reaches it later, posted */
+        wsc->busy = 1;
         ngx_http_waav_wsc_write(wsc);
+        wsc->busy = 0;
     }
 
     return NGX_OK;
@@ -764,6 +785,14 @@ ngx_http_waav_wsc_destroy(ngx_http_waav_wsc_t *wsc)
 
     ngx_http_waav_wsc_close_connection(wsc);
 
+    /* freed from a callback of the connection before the posted event
+     * released the finished handshake's memory */
+    if (wsc->pool && wsc->done) {
+        ngx_http_waav_subrequest_release(wsc->sr->main, wsc->sr->parent);
+        ngx_destroy_pool(wsc->pool);
+        wsc->pool = NULL;
+    }
+
     if (wsc->queue.next) {
         ngx_queue_remove(&wsc->queue);
     }
@@ -794,7 +823,8 @@ ngx_http_waav_wsc_free(ngx_http_waav_wsc_t *wsc, ngx_uint_t code,
     }
 
     if (wsc->busy) {
-        /* the handshake is over when callbacks run: no pool is left */
+        /* the handshake is over when callbacks run (its memory, if still
+         * there, goes in destroy()) */
         wsc->freed = 1;
         return;
     }

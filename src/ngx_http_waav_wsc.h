@@ -80,8 +80,10 @@ struct ngx_http_waav_wsc_s {
 
     ngx_event_t                         event;      /* posted: handshake
                                                      * over, or closed */
+    ngx_log_t                           conn_log;
     ngx_msec_t                          idle_timeout;
     ngx_msec_t                          send_timeout;
+    size_t                              last_queued;
     ngx_uint_t                          close_code;     /* the provider's */
 
     unsigned                            done:1;     /* the subrequest */

@@ -17,6 +17,7 @@ use Digest::SHA qw(sha1_hex);
 use File::Temp qw(tempdir);
 use JSON::PP qw(decode_json);
 use Time::HiRes ();
+use POSIX ();
 
 my $T = JSON::PP::true;
 
@@ -233,6 +234,22 @@ subtest 'the provider refuses the upgrade: an error, no ready, the session goes 
     }
 };
 
+subtest 'a refusal that quotes the key: redacted, the server\'s and a BYOK one' => sub {
+    Waav::Run::mock_reset();
+    my $ws = ws();
+    for my $key (undef, 'byok-0123456789abcdef') {
+        $w->mock_behavior('{"ws_refuse":401,"echo_key":1}');
+        config($ws, 'deepgram', defined $key ? (api_key => $key) : ());
+        my $e = $ws->next_json(10);
+        my $k = $key // mock_key('deepgram');
+        like $e->{message}, qr/^Failed to start voice manager: Provider deepgram answered 401: .*Invalid credentials: Token \[redacted\]/,
+             ($key ? 'BYOK' : 'server key') . ': the refusal, the key redacted' or diag explain $e;
+        unlike $e->{message}, qr/\Q$k\E/, 'not the key';
+    }
+    my ($s) = grep { $_->{headers}{authorization} eq 'Token byok-0123456789abcdef' } mock_sessions('deepgram');
+    ok $s, 'the BYOK key went to the provider';
+};
+
 subtest 'the provider closes mid-stream: STT streaming error, the session goes on' => sub {
     Waav::Run::mock_reset();
     $w->mock_behavior('{"ws_close_after_bytes":6400}');
@@ -380,6 +397,92 @@ subtest 'stt_seconds: charged ahead as audio streams, what was not streamed give
     $ws->send_close(1000);
     $ws->wait_eof(10);
     $q->finish;
+};
+
+# --- providers that misbehave at the socket ----------------------------------
+# raw providers (no mock): one that answers 101 and resets its connection
+# when told, one that accepts connections and never answers
+use IO::Socket::INET;
+use Socket qw(SOL_SOCKET SO_LINGER);
+use Digest::SHA qw(sha1_base64);
+
+my @kids;
+END { kill 'KILL', @kids if @kids }
+
+sub raw_provider {
+    my ($serve) = @_;
+    my $lsn = IO::Socket::INET->new(Listen => 512, LocalAddr => '127.0.0.1', LocalPort => 0,
+                                    ReuseAddr => 1) or die "listen: $!";
+    my $port = $lsn->sockport;
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        # not prove's output: it waits for whoever holds it
+        open STDOUT, '>', '/dev/null';
+        open STDERR, '>', '/dev/null';
+        $serve->($lsn);
+        POSIX::_exit(0);
+    }
+    close $lsn;
+    push @kids, $pid;
+    return ($pid, $port);
+}
+
+subtest 'a provider resets while audio is forwarded; configs that pile up handshakes' => sub {
+    pipe(my $go_r, my $go_w) or die;
+    pipe(my $done_r, my $done_w) or die;
+    my ($resetter, $rport) = raw_provider(sub {
+        my $c = $_[0]->accept or return;
+        my $req = '';
+        while ($req !~ /\r\n\r\n/) { sysread($c, $req, 4096, length $req) or return }
+        my ($key) = $req =~ /Sec-WebSocket-Key: (\S+)/i;
+        my $acc = sha1_base64($key . '258EAFA5-E914-47DA-95CA-C5AB0DC85B11') . '=';
+        syswrite $c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     . "Connection: Upgrade\r\nSec-WebSocket-Accept: $acc\r\n\r\n";
+        sysread $go_r, my $x, 1;
+        setsockopt $c, SOL_SOCKET, SO_LINGER, pack('II', 1, 0);
+        close $c;                               # a reset
+        syswrite $done_w, 'x';
+        sleep 60;
+    });
+    my ($holder, $hport) = raw_provider(sub {
+        my @keep;
+        while (my $c = $_[0]->accept) { push @keep, $c }
+    });
+    my $r = Waav::Run->configure('062r', env => {%env, WORKER_PROCESSES => 1,
+        DEEPGRAM_BASE_URL => "http://127.0.0.1:$rport",
+        CARTESIA_BASE_URL => "http://127.0.0.1:$hport"});
+    $r->launch;
+    my ($worker) = $r->workers;
+
+    # the worker sees the client's audio and the provider's reset at once
+    my $ws = Waav::WS->connect(port => $r->port, path => '/ws');
+    config($ws, 'deepgram');
+    is $ws->next_json(10)->{type}, 'ready', 'ready';
+    kill 'STOP', $worker;
+    $ws->send_binary("\0" x 640) for 1 .. 5;
+    syswrite $go_w, 'x';
+    sysread $done_r, my $x, 1;
+    kill 'CONT', $worker;
+    my $e = $ws->next_json(10);
+    like $e->{message}, qr/^STT streaming error: /, 'the stream\'s end is said' or diag explain $e;
+    pong_barrier($ws, 'the session goes on');
+    ok kill(0, $worker), 'the worker lives';
+
+    # a provider that never answers: a config while two handshakes are in
+    # flight is refused (each would hold a connection for proxy_read_timeout)
+    my $fds = fds($worker);
+    config($ws, 'cartesia') for 1 .. 50;
+    $ws->send_json({type => 'ping', timestamp => 9});
+    my ($m, $other) = drain_until($ws, sub { $_[0]{type} eq 'pong' });
+    my @refused = grep { ($_->{message} // '') =~ /still opening/ } @$other;
+    is scalar @refused, 48, '48 of 50 configs refused: two handshakes in flight at most'
+        or diag explain $other;
+    cmp_ok fds($worker) - $fds, '<=', 4, 'the worker holds at most two more connections';
+    $ws->abort;
+    kill 'KILL', $resetter, $holder;
+    waitpid $_, 0 for $resetter, $holder;
+    @kids = ();
+    $r->finish;
 };
 
 # --- TLS -------------------------------------------------------------------

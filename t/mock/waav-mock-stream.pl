@@ -208,7 +208,11 @@ sub ws_open ($c, $p) {
   my $s = new_session($c, $p, $beh);
   my $W = $WS{$p};
   my $forced = $beh->{ws_refuse} // $beh->{status};
-  return ws_refuse($s, $forced, forced => 1) if $forced;
+  # echo_key=1: the refusal quotes the Authorization it got (a provider
+  # that echoes what it received: the client must never see it)
+  return ws_refuse($s, $forced, forced => 1,
+                   $beh->{echo_key} ? (message => 'Invalid credentials: ' . ($s->{headers}{authorization} // '')) : ())
+      if $forced;
   my $problem = $W->{check}->($s, $c);             # {http => status, %opts} or {inband => kind, %opts}
   return ws_refuse($s, delete $problem->{http}, %$problem) if $problem && $problem->{http};
   $c->tx->{waav_strict} = 1;
