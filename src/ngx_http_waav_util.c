@@ -437,3 +437,38 @@ ngx_http_waav_subrequest_release(ngx_http_request_t *main,
         cln = &(*cln)->next;
     }
 }
+
+
+/* a header of a list (headers_in's, an upstream's) by name, any case;
+ * NULL when absent */
+ngx_table_elt_t *
+ngx_http_waav_header(ngx_list_t *headers, const char *name)
+{
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+    part = &headers->part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}

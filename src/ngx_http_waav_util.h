@@ -22,6 +22,7 @@ char *ngx_http_waav_set_handler(ngx_conf_t *cf,
 void ngx_http_waav_allocator(ngx_pool_t *pool, waav_alloc_t *a);
 void ngx_http_waav_subrequest_release(ngx_http_request_t *main,
     ngx_http_request_t *parent);
+ngx_table_elt_t *ngx_http_waav_header(ngx_list_t *headers, const char *name);
 void ngx_http_waav_note_body_size(ngx_conf_t *cf,
     ngx_http_waav_loc_conf_t *wlcf);
 void ngx_http_waav_note_auth(ngx_conf_t *cf);

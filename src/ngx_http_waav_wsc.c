@@ -158,46 +158,13 @@ failed:
 }
 
 
-static ngx_table_elt_t *
-ngx_http_waav_wsc_header(ngx_list_t *headers, const char *name)
-{
-    size_t            len;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    len = ngx_strlen(name);
-    part = &headers->part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
-}
-
-
 /* the 101's headers: Upgrade, Connection, Sec-WebSocket-Accept */
 static const char *
 ngx_http_waav_wsc_check(ngx_http_waav_wsc_t *wsc, ngx_http_upstream_t *u)
 {
     ngx_table_elt_t  *h;
 
-    h = ngx_http_waav_wsc_header(&u->headers_in.headers, "Upgrade");
+    h = ngx_http_waav_header(&u->headers_in.headers, "Upgrade");
 
     if (h == NULL || h->value.len != 9
         || ngx_strncasecmp(h->value.data, (u_char *) "websocket", 9) != 0)
@@ -205,7 +172,7 @@ ngx_http_waav_wsc_check(ngx_http_waav_wsc_t *wsc, ngx_http_upstream_t *u)
         return "the provider's 101 has no \"Upgrade: websocket\"";
     }
 
-    h = ngx_http_waav_wsc_header(&u->headers_in.headers, "Connection");
+    h = ngx_http_waav_header(&u->headers_in.headers, "Connection");
 
     if (h == NULL
         || ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
@@ -215,7 +182,7 @@ ngx_http_waav_wsc_check(ngx_http_waav_wsc_t *wsc, ngx_http_upstream_t *u)
         return "the provider's 101 has no \"Connection: upgrade\"";
     }
 
-    h = ngx_http_waav_wsc_header(&u->headers_in.headers,
+    h = ngx_http_waav_header(&u->headers_in.headers,
                                  "Sec-WebSocket-Accept");
 
     if (h == NULL || h->value.len != 28
