@@ -789,7 +789,9 @@ subtest 'Azure: issueToken, then the speech host with the token' => sub {
   my $short = $t->tx->res->body;
   my ($sc) = $short =~ /^[^.]+\.([^.]+)\./;
   my $sexp = Mojo::JSON::decode_json(MIME::Base64::decode_base64url($sc))->{exp};
-  select undef, undef, undef, 0.05 while time < $sexp;   # the token lives a second
+  # the token lives a second; the mock reads time(2) (CORE::time, a coarse
+  # clock that may lag Time::HiRes's by a few ms), so it is the one waited on
+  select undef, undef, undef, 0.05 while CORE::time() < $sexp;
   $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => "Bearer $short"} => $ssml);
   $t->status_is(401, 'an expired token: 401');
   $t->post_ok('/azure-token/sts/v1.0/issueToken' => {%key, 'X-Mock-Behavior' => 'token=invalid'})->status_is(200);
