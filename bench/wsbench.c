@@ -94,6 +94,79 @@ nonblock(int fd)
 
 
 int
+connect_to(const struct sockaddr_in *sa, int ep, void *data)
+{
+    int                  fd;
+    struct epoll_event   ev;
+
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd == -1) {
+        die("socket (ulimit -n?)");
+    }
+
+    nonblock(fd);
+
+    if (connect(fd, (const struct sockaddr *) sa, sizeof(*sa)) == -1
+        && errno != EINPROGRESS)
+    {
+        die("connect");
+    }
+
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
+    ev.data.ptr = data;
+
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+        die("epoll_ctl");
+    }
+
+    return fd;
+}
+
+
+size_t
+upgrade_request(int fd, char *out, size_t size, const char *path,
+    const char *host, const char *header)
+{
+    int        err;
+    socklen_t  len = sizeof(err);
+
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err) {
+        errno = err;
+        die("connect");
+    }
+
+    return (size_t) snprintf(out, size,
+                             "GET %s HTTP/1.1\r\nHost: %s\r\n"
+                             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                             "Sec-WebSocket-Version: 13\r\n%s%s\r\n",
+                             path, host, header,
+                             header[0] ? "\r\n" : "");
+}
+
+
+int
+write_out(int fd, const uint8_t *buf, size_t *off, size_t *len)
+{
+    ssize_t  n;
+
+    while (*off < *len) {
+        n = write(fd, buf + *off, *len - *off);
+
+        if (n == -1) {
+            return errno == EAGAIN ? 0 : -1;
+        }
+
+        *off += n;
+    }
+
+    *off = *len = 0;
+
+    return 1;
+}
+
+
+int
 listen_on(const struct sockaddr_in *sa)
 {
     int  fd, one = 1;

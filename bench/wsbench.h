@@ -33,6 +33,20 @@ void nonblock(int fd);
 /* a listening non-blocking socket at sa */
 int listen_on(const struct sockaddr_in *sa);
 
+/* writes buf from *off to *len as far as fd takes it: 1 all went (both
+ * back to 0), 0 it would block, -1 the peer is gone */
+int write_out(int fd, const uint8_t *buf, size_t *off, size_t *len);
+
+/* a non-blocking connect to sa, the socket in epoll ep (edge-triggered,
+ * in and out) with data; its fd */
+int connect_to(const struct sockaddr_in *sa, int ep, void *data);
+
+/* once connected (dies if the connect failed): the WebSocket upgrade for
+ * path on host, header ("Name: value", or "") among its headers, into out;
+ * its length */
+size_t upgrade_request(int fd, char *out, size_t size, const char *path,
+    const char *host, const char *header);
+
 /*
  * A server at sa, until killed: each connection it accepts gets a zeroed
  * peer of size bytes whose first member is its fd (an int); on_write and

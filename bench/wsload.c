@@ -142,56 +142,20 @@ queue_text(conn_t *c, const char *s)
 static void
 flush_out(conn_t *c)
 {
-    ssize_t  n;
-
-    while (c->out_off < c->out_len) {
-        n = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
-
-        if (n == -1) {
-            if (errno == EAGAIN) {
-                return;
-            }
-            die("write");
-        }
-
-        c->out_off += n;
+    if (write_out(c->fd, c->out, &c->out_off, &c->out_len) == -1) {
+        die("write");
     }
-
-    c->out_off = c->out_len = 0;
 }
 
 
 static void
 open_one(void)
 {
-    int                  fd;
-    conn_t              *c;
-    struct epoll_event   ev;
+    conn_t  *c;
 
     c = &conns[opened];
-
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd == -1) {
-        die("socket (ulimit -n?)");
-    }
-
-    nonblock(fd);
-
-    if (connect(fd, (struct sockaddr *) &addr, sizeof(addr)) == -1
-        && errno != EINPROGRESS)
-    {
-        die("connect");
-    }
-
-    c->fd = fd;
+    c->fd = connect_to(&addr, ep, c);
     c->state = ST_CONNECT;
-
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
-    ev.data.ptr = c;
-
-    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
-        die("epoll_ctl");
-    }
 
     opened++;
     handshaking++;
@@ -201,20 +165,8 @@ open_one(void)
 static void
 send_handshake(conn_t *c)
 {
-    int        err;
-    socklen_t  len = sizeof(err);
-
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err) {
-        errno = err;
-        die("connect");
-    }
-
-    c->out_len = snprintf((char *) c->out, OUT_SIZE,
-                          "GET %s HTTP/1.1\r\nHost: %s\r\n"
-                          "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                          "Sec-WebSocket-Version: 13\r\n\r\n",
-                          o_path, o_addr);
+    c->out_len = upgrade_request(c->fd, (char *) c->out, OUT_SIZE, o_path,
+                                 o_addr, "");
     c->state = ST_HANDSHAKE;
     flush_out(c);
 }
@@ -845,19 +797,7 @@ peer_flush(void *data)
 {
     peer_t *p = data;
 
-    ssize_t  n;
-
-    while (p->out_off < p->out_len) {
-        n = write(p->fd, p->out + p->out_off, p->out_len - p->out_off);
-        if (n == -1) {
-            return errno == EAGAIN ? 0 : -1;
-        }
-        p->out_off += n;
-    }
-
-    p->out_off = p->out_len = 0;
-
-    return 0;
+    return write_out(p->fd, p->out, &p->out_off, &p->out_len) == -1 ? -1 : 0;
 }
 
 

@@ -57,19 +57,14 @@ peer_flush(void *data)
 {
     peer_t *p = data;
 
-    ssize_t  n;
-
-    while (p->out_off < p->out_len) {
-        n = write(p->fd, p->out + p->out_off, p->out_len - p->out_off);
-        if (n == -1) {
-            return errno == EAGAIN ? 0 : -1;
-        }
-        p->out_off += n;
+    switch (write_out(p->fd, p->out, &p->out_off, &p->out_len)) {
+    case -1:
+        return -1;
+    case 0:
+        return 0;
+    default:
+        return p->closing ? -1 : 0;
     }
-
-    p->out_off = p->out_len = 0;
-
-    return p->closing ? -1 : 0;
 }
 
 
