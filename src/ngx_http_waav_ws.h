@@ -143,6 +143,11 @@ typedef struct {
     size_t                      pend_len;
     size_t                      pend_min;
 
+    /* a wrapped message's memory (ElevenLabs' base64 JSON), kept */
+    u_char                     *scratch;
+    size_t                      scratch_size;
+    unsigned                    scratch_used:1;
+
     unsigned                    up:1;           /* ready was sent */
     unsigned                    dag:1;          /* say DAG is off first */
     unsigned                    charging:1;     /* Redis decides */

@@ -505,33 +505,57 @@ ngx_http_waav_ws_stream_held(ngx_http_waav_ws_stream_t *st)
 }
 
 
+/* the wrap's one allocation, from the stream's buffer */
+static void *
+ngx_http_waav_ws_stream_scratch(void *data, size_t size)
+{
+    ngx_http_waav_ws_stream_t *st = data;
+
+    if (st->scratch_used || size > st->scratch_size) {
+        return NULL;
+    }
+
+    st->scratch_used = 1;
+
+    return st->scratch;
+}
+
+
 static ngx_int_t
 ngx_http_waav_ws_stream_send(ngx_http_waav_ws_stream_t *st, const u_char *p,
     size_t len)
 {
     char          *out;
-    size_t         n;
-    ngx_int_t      rc;
-    ngx_pool_t    *pool;
+    size_t         n, need;
     waav_alloc_t   a;
 
     if (st->ad->wrap == NULL) {
         return ngx_http_waav_wsc_binary(st->wsc, p, len);
     }
 
-    pool = ngx_create_pool(len * 2 + 512, st->ws->request->connection->log);
-    if (pool == NULL) {
-        return NGX_ERROR;
+    /* the wrapped message (base64 is 4/3 of the audio) in the stream's
+     * buffer, kept: not a malloc every 20 ms (wslay copies what it queues) */
+    need = len * 2 + 512;
+
+    if (need > st->scratch_size) {
+        ngx_free(st->scratch);
+        st->scratch_size = 0;
+
+        st->scratch = ngx_alloc(need, st->ws->request->connection->log);
+        if (st->scratch == NULL) {
+            return NGX_ERROR;
+        }
+
+        st->scratch_size = need;
     }
 
-    ngx_http_waav_allocator(pool, &a);
+    st->scratch_used = 0;
+    a.alloc = ngx_http_waav_ws_stream_scratch;
+    a.data = st;
 
     out = st->ad->wrap(p, len, &n, &a);
-    rc = out ? ngx_http_waav_wsc_text(st->wsc, out, n) : NGX_ERROR;
 
-    ngx_destroy_pool(pool);
-
-    return rc;
+    return out ? ngx_http_waav_wsc_text(st->wsc, out, n) : NGX_ERROR;
 }
 
 
@@ -769,6 +793,7 @@ ngx_http_waav_ws_stream_free(ngx_http_waav_ws_stream_t *st, ngx_uint_t code)
 
     ngx_http_waav_wsc_free(st->wsc, code, 0);
     ngx_free(st->pend);
+    ngx_free(st->scratch);
     ngx_free(st);
 }
 
