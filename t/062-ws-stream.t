@@ -30,7 +30,10 @@ my $tls_port = Waav::Blocks::free_port();
 my %env = Waav::Run::mock_env();
 my $w = Waav::Run->configure('062', env => {%env});
 my $mock_port = $ENV{TEST_NGINX_MOCK_PORT};
-$w->add_conf('run.d/http.conf', <<"CONF");
+
+# the front's server block (http level), passing the upgrade on
+sub tls_front {
+    return <<"CONF";
     server {
         listen 127.0.0.1:$tls_port ssl;
         ssl_certificate $certs/server.pem;
@@ -43,6 +46,9 @@ $w->add_conf('run.d/http.conf', <<"CONF");
         }
     }
 CONF
+}
+
+$w->add_conf('run.d/http.conf', tls_front());
 # short provider timeouts, so silence is seen soon
 $w->add_conf('run.d/ws.conf', "waav_ws_provider_timeout 2s;\nwaav_ws_provider_idle_timeout 2s;");
 $w->launch;
@@ -490,19 +496,7 @@ subtest 'TLS to the provider: verified against its CA' => sub {
     my $t = Waav::Run->configure('062-tls', env => {%env,
         DEEPGRAM_BASE_URL => "https://127.0.0.1:$tls_port/deepgram",
         WAAV_CA_BUNDLE => "$certs/ca.pem"});
-    $t->add_conf('run.d/http.conf', <<"CONF");
-    server {
-        listen 127.0.0.1:$tls_port ssl;
-        ssl_certificate $certs/server.pem;
-        ssl_certificate_key $certs/server.key;
-        location / {
-            proxy_pass http://127.0.0.1:$mock_port;
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade \$http_upgrade;
-            proxy_set_header Connection "upgrade";
-        }
-    }
-CONF
+    $t->add_conf('run.d/http.conf', tls_front());
     # the front above is also this server's: the first one stops (its
     # error log checked: no alert, no sanitizer report)
     $w->finish;
@@ -525,10 +519,13 @@ CONF
         WAAV_CA_BUNDLE => '/etc/ssl/certs/ca-certificates.crt'});
     $u->launch;
     $ws = Waav::WS->connect(port => $u->port, path => '/ws');
+    my $seen = () = mock_sessions('deepgram');
     config($ws, 'deepgram');
     my $e = $ws->next_json(10);
-    like $e->{message}, qr/^Failed to start voice manager: /, 'an unverified provider: no stream'
-        or diag explain $e;
+    is $e->{message}, 'Failed to start voice manager: could not reach the provider',
+       'an unverified provider: no stream' or diag explain $e;
+    is scalar(() = mock_sessions('deepgram')), $seen, 'the upgrade never reached it';
+    like $u->error_log, qr/upstream SSL certificate verify error/, 'nginx\'s own verification refused it';
     $u->finish;
     $t->finish;
 };
