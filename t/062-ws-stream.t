@@ -201,6 +201,47 @@ for my $p (sort keys %case) {
     };
 }
 
+# --- flush, keepalive -----------------------------------------------------------
+subtest 'flush: the provider\'s own (Deepgram Finalize; AssemblyAI ForceEndpoint, the audio held padded to 50 ms)' => sub {
+    Waav::Run::mock_reset();
+    my $ws = session('deepgram');
+    stream_audio($ws, substr $audio, 0, 16000);
+    $ws->send_json({type => 'flush'});
+    my @got = results_until($ws, sub { $_[0]{is_final} });
+    is $got[-1]{type}, 'stt_result', 'a final for half a second';
+    my ($s) = mock_sessions('deepgram');
+    is $s->{texts}[-1], '{"type":"Finalize"}', 'Deepgram got Finalize';
+
+    Waav::Run::mock_reset();
+    $w->mock_behavior('{"aai_chunk_check":1}');
+    $ws = session('assemblyai');
+    my $part = substr $audio, 0, 16320;         # 510 ms: 10 ms held
+    stream_audio($ws, substr $part, 0, 15360);
+    $ws->send_binary(substr $part, 15360);
+    $ws->send_json({type => 'flush'});
+    @got = results_until($ws, sub { $_[0]{type} ne 'stt_result' || $_[0]{is_final} });
+    is_deeply [@{$got[-1]}{qw(type is_final)}], ['stt_result', JSON::PP::true],
+              'a final, no chunk-length error' or diag explain \@got;
+    ($s) = mock_sessions('assemblyai');
+    is $s->{audio_bytes}, 16000 + 1600, 'the 10 ms held went padded to 50 ms';
+    is $s->{audio_sha1}, sha1_hex($part . ("\0" x 1280)), 'with silence';
+    is $s->{texts}[-1], '{"type":"ForceEndpoint"}', 'then ForceEndpoint';
+};
+
+subtest 'a silent caller\'s Deepgram stream gets KeepAlive' => sub {
+    Waav::Run::mock_reset();
+    my $ws = session('deepgram');
+    my $s;
+    for (1 .. 500) {
+        ($s) = mock_sessions('deepgram');
+        last if $s->{keepalives};
+        select undef, undef, undef, 0.02;
+    }
+    cmp_ok $s->{keepalives}, '>=', 1, 'KeepAlive sent';
+    is $s->{texts}[0], '{"type":"KeepAlive"}', 'as Deepgram spells it';
+    is $s->{audio_bytes}, 0, 'no audio';
+};
+
 # --- WaaV's turn logic -------------------------------------------------------
 subtest 'a final without the provider\'s speech final: the synthetic one after 1.8 s' => sub {
     Waav::Run::mock_reset();
