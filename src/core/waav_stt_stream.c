@@ -56,6 +56,21 @@ waav_stt_stream_rate(const waav_ws_stt_config_t *cfg)
 
 /* --- for adapters --------------------------------------------------------- */
 
+waav_str_t
+waav_stt_stream_iso639(waav_str_t lang)
+{
+    const char  *dash;
+
+    dash = lang.len ? memchr(lang.data, '-', lang.len) : NULL;
+
+    if (dash) {
+        lang.len = (size_t) (dash - lang.data);
+    }
+
+    return lang;
+}
+
+
 static int
 waav_stt_stream_is(waav_str_t s, const char *const *names)
 {

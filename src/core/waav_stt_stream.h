@@ -157,6 +157,9 @@ int waav_stt_stream_bad_rate(waav_err_t *err, const char *provider,
 
 int waav_stt_stream_rate_ok(unsigned rate);
 
+/* a language as ISO 639-1, the part before '-' ("en-US": "en") */
+waav_str_t waav_stt_stream_iso639(waav_str_t lang);
+
 /* 400 UNSUPPORTED_OPTION "<provider> takes mono audio only
  * (stt_config.channels: N)" when channels > 1; else 0 */
 int waav_stt_stream_mono(waav_err_t *err, const char *provider,

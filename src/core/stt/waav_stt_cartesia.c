@@ -36,7 +36,6 @@ waav_stt_cartesia_open(const waav_stt_stream_t *st,
     waav_err_t *err)
 {
     char            rate[16];
-    const char     *dash;
     waav_stt_arg_t  args[4];
 
     (void) st;
@@ -56,20 +55,14 @@ waav_stt_cartesia_open(const waav_stt_stream_t *st,
     }
 
     args[0] = (waav_stt_arg_t) { "model", waav_str_lit("ink-whisper") };
-    args[1] = (waav_stt_arg_t) { "language", cfg->language };
+    /* ISO 639-1, as Cartesia takes it: WaaV's clients send "en-US" */
+    args[1] = (waav_stt_arg_t) { "language",
+                                 waav_stt_stream_iso639(cfg->language) };
     args[2] = (waav_stt_arg_t) { "encoding", waav_str_lit("pcm_s16le") };
     args[3] = (waav_stt_arg_t) { "sample_rate", { rate, 0 } };
 
-    if (cfg->language.len == 0) {
+    if (args[1].value.len == 0) {
         args[1].value = (waav_str_t) waav_str_lit("en");
-
-    } else {
-        /* ISO 639-1, as Cartesia takes it: WaaV's clients send "en-US" */
-        dash = memchr(cfg->language.data, '-', cfg->language.len);
-
-        if (dash) {
-            args[1].value.len = (size_t) (dash - cfg->language.data);
-        }
     }
 
     args[3].value.len = (size_t) snprintf(rate, sizeof(rate), "%u",

@@ -93,7 +93,7 @@ waav_stt_elevenlabs_open(const waav_stt_stream_t *st,
     waav_err_t *err)
 {
     int             enc;
-    char            fmt[16], *dash;
+    char            fmt[16];
     waav_stt_arg_t  args[9];
 
     (void) st;
@@ -126,7 +126,8 @@ waav_stt_elevenlabs_open(const waav_stt_stream_t *st,
     args[0] = (waav_stt_arg_t) { "model_id",
                                  waav_str_lit("scribe_v2_realtime") };
     args[1] = (waav_stt_arg_t) { "audio_format", { fmt, strlen(fmt) } };
-    args[2] = (waav_stt_arg_t) { "language_code", cfg->language };
+    args[2] = (waav_stt_arg_t) { "language_code",
+                                 waav_stt_stream_iso639(cfg->language) };
     args[3] = (waav_stt_arg_t) { "commit_strategy", waav_str_lit("vad") };
     args[4] = (waav_stt_arg_t) { "include_timestamps", waav_str_lit("false") };
     args[5] = (waav_stt_arg_t) { "vad_silence_threshold_secs",
@@ -135,15 +136,6 @@ waav_stt_elevenlabs_open(const waav_stt_stream_t *st,
                                  waav_str_lit("50") };
     args[7] = (waav_stt_arg_t) { "min_silence_duration_ms",
                                  waav_str_lit("300") };
-
-    /* en-US: en */
-    dash = cfg->language.len ? memchr(cfg->language.data, '-',
-                                      cfg->language.len)
-                             : NULL;
-
-    if (dash) {
-        args[2].value.len = (size_t) (dash - cfg->language.data);
-    }
 
     if (args[2].value.len == 0) {
         args[2].value.data = NULL;
