@@ -5,7 +5,7 @@
 #   make test SAN=1      the same with AddressSanitizer + UBSan
 #   make test STATIC=1   the suite against an nginx with waav built in
 #                        (--add-module; fetches nginx's source into /tmp)
-#   make test-sdk WAAV_SDK=path   WaaV's TypeScript SDK's /ws tests
+#   make test-sdk WAAV_SDK=path   WaaV's TypeScript SDK's /ws and API tests
 #   make bench           wrk: waav vs plain nginx, markdown table
 #   make NGINX_SRC=/path/to/nginx-x.y.z    build against an upstream tree
 #
@@ -161,6 +161,7 @@ test: deps-test build
 	@$(MAKE) --no-print-directory integration SAN=$(SAN)
 
 # WaaV's TypeScript SDK: its /ws tests (tests/integration/websocket.test.ts)
+# and API tests (tests/api/gateway.test.ts; WAAV_SDK_SUITE=ws|api|all)
 # against make run on port 3001, providers at the mock (scripts/sdk-test.sh);
 # WAAV_SDK = its clients_sdk/typescript, or a WaaV checkout
 test-sdk: deps-test build

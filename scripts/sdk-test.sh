@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# WaaV's own TypeScript SDK tests against waav: the two /ws tests of
-# clients_sdk/typescript/tests/integration/websocket.test.ts (vitest), with
-# waav started by `make run` on port 3001 (the test's hard-coded
-# ws://localhost:3001) and every provider pointed at the project's mock
-# (t/mock/waav-mock.pl, keys and *_BASE_URL as Waav::Run::mock_env sets
-# them for the tests).
+# WaaV's own TypeScript SDK tests against waav, with waav started by
+# `make run` on port 3001 (the tests' hard-coded localhost:3001) and every
+# provider pointed at the project's mock (t/mock/waav-mock.pl, keys and
+# *_BASE_URL as Waav::Run::mock_env sets them for the tests):
+#   ws    the two /ws tests of tests/integration/websocket.test.ts
+#   api   the five of tests/api/gateway.test.ts (GET /, GET /voices,
+#         /speak's empty text, /livekit/token, /sip/hooks); LiveKit is
+#         configured (LIVEKIT_API_KEY/SECRET, test values unless set) so
+#         that the token test takes its success path
 #
 #   scripts/sdk-test.sh PATH      PATH: clients_sdk/typescript of a WaaV
 #                                 checkout or export, or the checkout itself
@@ -14,111 +17,83 @@
 # bare mirror: git --git-dir=MIRROR archive HEAD clients_sdk/typescript |
 # tar -x -C /tmp/waav-sdk.  `npm ci` runs there when node_modules is missing.
 #
-#   WAAV_SDK_PORT    another port than 3001 (the test file is then run from
-#                    a copy with its BASE_URL changed; 3001 runs it as is)
-#   WAAV_SDK_FILTER  vitest -t pattern (default "/ws": the two /ws tests;
-#                    "." runs the file's three, /realtime included)
+#   WAAV_SDK_SUITE   ws, api or all (default all: both files)
+#   WAAV_SDK_PORT    another port than 3001 (the test files are then run
+#                    from copies with their URLs changed; 3001 runs them as is)
+#   WAAV_SDK_FILTER  vitest -t pattern for the ws suite (default "/ws": the
+#                    two /ws tests; "." runs the file's three, /realtime
+#                    included)
 #   WAAV_SDK_KEEP=1  keep waav's prefix (logs) after the run
 #   Any other variable make run reads (AUTH_*, MAX_CONNECTIONS_PER_IP, ...)
 #   passes through; AUTH_REQUIRED must stay off: the tests send no token.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+name=sdk-test
+WAAV_CLIENT_KEEP=${WAAV_SDK_KEEP:-0}
+. "$(dirname "$0")/client-test-lib.sh"
+
 sdk=${1:-${WAAV_SDK:-}}
 port=${WAAV_SDK_PORT:-3001}
 filter=${WAAV_SDK_FILTER:-/ws}
-test_file=tests/integration/websocket.test.ts
-
-die() { echo "sdk-test: $*" >&2; exit 1; }
+suite=${WAAV_SDK_SUITE:-all}
+ws_file=tests/integration/websocket.test.ts
+api_file=tests/api/gateway.test.ts
 
 [[ -n $sdk ]] || die "the SDK's path is needed: scripts/sdk-test.sh PATH or make test-sdk WAAV_SDK=PATH"
 [[ -d $sdk/clients_sdk/typescript ]] && sdk=$sdk/clients_sdk/typescript
 sdk=$(cd "$sdk" && pwd)
-[[ -f $sdk/$test_file && -f $sdk/package.json ]] ||
-    die "$sdk has no $test_file (give clients_sdk/typescript or a WaaV checkout)"
+case $suite in
+    ws)  files=("$ws_file") ;;
+    api) files=("$api_file") ;;
+    all) files=("$ws_file" "$api_file") ;;
+    *)   die "WAAV_SDK_SUITE must be ws, api or all" ;;
+esac
+for f in "${files[@]}"; do
+    [[ -f $sdk/$f && -f $sdk/package.json ]] ||
+        die "$sdk has no $f (give clients_sdk/typescript or a WaaV checkout)"
+done
 command -v npx >/dev/null || die "node and npm are needed (Node >= 18)"
 [[ $port =~ ^[0-9]+$ ]] || die "WAAV_SDK_PORT must be a port number"
 case ${AUTH_REQUIRED:-false} in
-    true|1|yes|on) die "AUTH_REQUIRED is on: the SDK's /ws tests send no token" ;;
+    true|1|yes|on) die "AUTH_REQUIRED is on: the SDK's tests send no token" ;;
 esac
-
-# nothing may already answer on the port: the test would talk to it
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    die "127.0.0.1:$port is in use (another make run?); stop it or set WAAV_SDK_PORT"
-fi
+port_must_be_free "$port"
 
 if [[ ! -x $sdk/node_modules/.bin/vitest ]]; then
-    echo "sdk-test: npm ci in $sdk"
+    echo "$name: npm ci in $sdk"
     (cd "$sdk" && npm ci --no-audit --no-fund >/dev/null)
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/waav-sdk-test.XXXXXX")
-mock_pid= run_pid= copy=
-cleanup() {
-    local rc=$?
-    set +e
-    # make run's session (make, nginx's master and workers), then the mock
-    if [[ -n $run_pid ]]; then kill -TERM -- "-$run_pid"; wait "$run_pid"; fi 2>/dev/null
-    if [[ -n $mock_pid ]]; then kill -TERM "$mock_pid"; wait "$mock_pid"; fi 2>/dev/null
-    [[ -n $copy ]] && rm -f "$copy"
-    if [[ ${WAAV_SDK_KEEP:-0} == 1 ]]; then
-        echo "sdk-test: waav's prefix and logs kept in $work"
-    else
-        rm -rf "$work"
-    fi
-    exit $rc
+start_mock
+# the token test's success path (a token for room test_room)
+export LIVEKIT_API_KEY=${LIVEKIT_API_KEY:-waav-sdk-test}
+export LIVEKIT_API_SECRET=${LIVEKIT_API_SECRET:-waav-sdk-test-secret-0123456789abcdef}
+start_run "$port"
+
+# tf: the file as is on 3001, else a copy (removed at exit) with the port
+# changed
+test_file() {
+    tf=$1
+    [[ $port == 3001 ]] && return
+    tf=${1%.test.ts}.port$port.test.ts
+    sed "s|localhost:3001|localhost:$port|g" "$sdk/$1" >"$sdk/$tf"
+    cleanup_files+=("$sdk/$tf")
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_port() {   # port, seconds, pid that must stay alive
-    local i
-    for ((i = 0; i < $2 * 10; i++)); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        kill -0 "$3" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
-# the provider mock
-mock_port=$(perl -I"$top/t/lib" -MWaav::Port -e 'print Waav::Port::free_port()')
-perl "$top/t/mock/waav-mock.pl" daemon -l "http://127.0.0.1:$mock_port" \
-    >"$work/mock.log" 2>&1 &
-mock_pid=$!
-wait_port "$mock_port" 30 "$mock_pid" || die "the mock did not start: $(cat "$work/mock.log")"
-
-# every provider's key and base URL at the mock, as the tests set them
-while IFS= read -r -d '' kv; do
-    export "${kv?}"
-done < <(TEST_NGINX_MOCK_PORT=$mock_port perl -I"$top/t/lib" -MWaav::Run -e \
-             'my %e = Waav::Run::mock_env(); print "$_=$e{$_}\0" for sort keys %e')
-
-# make run, in a session of its own (so that its nginx stops with it)
-echo "sdk-test: make run on 127.0.0.1:$port (log: $work/run.log)"
-WAAV_RUN_PREFIX=$work/run setsid make -C "$top" --no-print-directory run \
-    HOST=127.0.0.1 PORT="$port" >"$work/run.log" 2>&1 &
-run_pid=$!
-# the first make run builds the module first
-wait_port "$port" 600 "$run_pid" || die "make run did not listen on $port: $(tail -n 30 "$work/run.log")"
-
-file=$test_file
-if [[ $port != 3001 ]]; then
-    copy=$sdk/tests/integration/websocket.port$port.test.ts
-    sed "s|ws://localhost:3001|ws://localhost:$port|" "$sdk/$test_file" >"$copy"
-    file=${copy#"$sdk"/}
-fi
 
 status=0
-(cd "$sdk" && npx vitest run --config vitest.integration.config.ts \
-     --reporter=verbose "$file" -t "$filter") || status=$?
-
-# what nginx logged: no crash, no alert (as t/lib/Waav/Run.pm checks)
-log=$work/run/logs/error.log
-if grep -E '\[(alert|crit|emerg)\]|exited on signal|AddressSanitizer|runtime error:' \
-        "$work/run.log" ${log:+"$log"} 2>/dev/null | head -n 20 | grep .; then
-    echo "sdk-test: nginx logged a crash or an alert (above)" >&2
-    status=1
+if [[ $suite != api ]]; then
+    test_file "$ws_file"
+    echo "$name: $ws_file (-t '$filter')"
+    (cd "$sdk" && npx vitest run --config vitest.integration.config.ts \
+         --reporter=verbose "$tf" -t "$filter") || status=$?
 fi
+if [[ $suite != ws ]]; then
+    test_file "$api_file"
+    echo "$name: $api_file"
+    (cd "$sdk" && npx vitest run --config vitest.api.config.ts \
+         --reporter=verbose "$tf") || status=$?
+fi
+
+run_log_clean || status=1
 ((status == 0)) || { echo "--- make run's output (tail)"; tail -n 40 "$work/run.log"; }
 exit $status
