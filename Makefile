@@ -6,6 +6,7 @@
 #   make test STATIC=1   the suite against an nginx with waav built in
 #                        (--add-module; fetches nginx's source into /tmp)
 #   make test-sdk WAAV_SDK=path   WaaV's TypeScript SDK's /ws and API tests
+#   make test-dashboard WAAV_SDK=path   WaaV's dashboard in headless chromium
 #   make bench           wrk: waav vs plain nginx, markdown table
 #   make NGINX_SRC=/path/to/nginx-x.y.z    build against an upstream tree
 #
@@ -54,7 +55,7 @@ TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
 BENCH_PKGS  := wrk
 
 .PHONY: all build run test unit integration bench deps deps-test deps-bench \
-        clean nginx-t fuzz test-sdk registry registry-check registry-readme registry-files FORCE
+        clean nginx-t fuzz test-sdk test-dashboard registry registry-check registry-readme registry-files FORCE
 
 all: build
 
@@ -166,6 +167,14 @@ test: deps-test build
 # WAAV_SDK = its clients_sdk/typescript, or a WaaV checkout
 test-sdk: deps-test build
 	@scripts/sdk-test.sh "$(WAAV_SDK)"
+
+# WaaV's dashboard (clients_sdk/dashboard) in Debian's chromium, headless
+# (playwright-core from t/dashboard/package-lock.json), served at /dashboard/
+# by make run and from another origin with CORS (scripts/dashboard-test.sh);
+# screenshots in build/dashboard*.png
+test-dashboard: deps-test build
+	@scripts/deps.sh chromium
+	@scripts/dashboard-test.sh "$(WAAV_SDK)"
 
 # --- fuzzing (libFuzzer, clang) ----------------------------------------------
 
