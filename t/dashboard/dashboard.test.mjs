@@ -264,7 +264,7 @@ async function run(browser, label, url) {
     await step('the mock got both syntheses, with the text and the voices picked', async () => {
         const recs = (await mockRecords()).filter((r) => r.method === 'POST');
         const find = (prov, voice) => recs.find((r) => r.provider === prov
-            && (r.query || '').concat(r.path).includes(voice)
+            && [r.path, r.query, r.body].some((x) => (x || '').includes(voice))
             && (r.body || '').includes(text.slice(0, 20)));
         const missing = [['a', provA], ['b', provB]]
             .filter(([s, p]) => !find(p, voices[s]))
