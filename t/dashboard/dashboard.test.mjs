@@ -177,12 +177,24 @@ async function run(browser, label, url) {
         return `${problems.length} problem(s) so far`;
     });
 
-    await step('connects to /ws', async () => {
+    await step('connects to /ws; its config (sent at open) is answered "ready"', async () => {
         await page.fill('#server-url', `ws://${gw.host}/ws`);
+        const first = new Promise((resolve) => {
+            const timer = setTimeout(() => resolve('no frame from waav in 15 s'), wait);
+            page.once('websocket', (ws) => ws.on('framereceived', (f) => {
+                clearTimeout(timer);
+                resolve(String(f.payload));
+            }));
+        });
         await page.click('#connect-btn');
         await page.waitForFunction(
             () => document.getElementById('conn-indicator')?.dataset.status === 'connected',
             null, { timeout: wait });
+        const frame = await first;
+        let type;
+        try { type = JSON.parse(frame).type; } catch { type = undefined; }
+        check(type === 'ready', `first message: ${frame.slice(0, 300)}`);
+        return frame.slice(0, 120);
     });
 
     await step('TTS panel lists deepgram voices (GET /voices?provider=deepgram, X-Provider-Api-Key)', async () => {
