@@ -41,6 +41,7 @@ api_file=tests/api/gateway.test.ts
 
 [[ -n $sdk ]] || die "the SDK's path is needed: scripts/sdk-test.sh PATH or make test-sdk WAAV_SDK=PATH"
 [[ -d $sdk/clients_sdk/typescript ]] && sdk=$sdk/clients_sdk/typescript
+[[ -d $sdk/typescript && ! -d $sdk/tests ]] && sdk=$sdk/typescript   # clients_sdk
 sdk=$(cd "$sdk" && pwd)
 case $suite in
     ws)  files=("$ws_file") ;;
