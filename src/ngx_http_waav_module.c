@@ -6,6 +6,7 @@
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_auth.h"
 #include "ngx_http_waav_cors.h"
+#include "ngx_http_waav_dag.h"
 #include "ngx_http_waav_health.h"
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_livekit.h"
@@ -218,6 +219,13 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_waav_loc_conf_t, json_errors),
+      NULL },
+
+    { ngx_string("waav_dag"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_waav_dag,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("waav_cors"),
