@@ -264,3 +264,27 @@ invalid origin "app.example"
 --- must_die
 --- error_log
 "waav_cors" directive is duplicate
+
+
+
+=== TEST 14: waav_limit off: a location without the server's limits (make run's health check)
+--- config
+    waav_limit zone=ip rate=1r/m burst=1;
+    location = /free { waav_limit off; waav_health; }
+--- request eval
+["GET /limited", "GET /limited", "GET /free", "GET /free", "GET /free", "GET /auth"]
+--- more_headers
+Authorization: Bearer secret-acme-0000-acme
+--- error_code eval
+[200, 429, 200, 200, 200, 429]
+
+
+
+=== TEST 15: waav_limit off stands alone on its level
+--- http_config
+    waav_limit_zone ip:1m;
+--- config
+    location = /x { waav_limit off; waav_limit zone=ip concurrency=1; waav_health; }
+--- must_die
+--- error_log
+"waav_limit" directive off cannot be combined with other waav_limit lines
