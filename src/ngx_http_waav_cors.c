@@ -45,7 +45,8 @@ static char *ngx_http_waav_cors_add_origins(ngx_conf_t *cf,
 /* WaaV's: methods and request headers, with and without origins set */
 #define NGX_HTTP_WAAV_CORS_METHODS       "GET,POST,PUT,DELETE,OPTIONS"
 #define NGX_HTTP_WAAV_CORS_SAME_METHODS  "GET,POST,OPTIONS"
-#define NGX_HTTP_WAAV_CORS_HEADERS  "authorization,content-type,x-provider-api-key"
+#define NGX_HTTP_WAAV_CORS_HEADERS                                           \
+    "authorization,content-type,x-provider-api-key"
 
 /*
  * What a browser client must read besides the CORS-safelisted headers
