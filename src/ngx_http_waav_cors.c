@@ -273,6 +273,7 @@ static ngx_int_t
 ngx_http_waav_cors_preflight(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
+    ngx_str_t                  methods;
     ngx_http_waav_loc_conf_t  *wlcf;
 
     if (r != r->main || r->method != NGX_HTTP_OPTIONS) {
@@ -293,11 +294,15 @@ ngx_http_waav_cors_preflight(ngx_http_request_t *r)
         return rc;
     }
 
-    if ((wlcf->cors == NGX_HTTP_WAAV_CORS_SAME
-         ? ngx_http_waav_cors_set(r, "Access-Control-Allow-Methods",
-                                  NGX_HTTP_WAAV_CORS_SAME_METHODS)
-         : ngx_http_waav_cors_set(r, "Access-Control-Allow-Methods",
-                                  NGX_HTTP_WAAV_CORS_METHODS))
+    if (wlcf->cors == NGX_HTTP_WAAV_CORS_SAME) {
+        ngx_str_set(&methods, NGX_HTTP_WAAV_CORS_SAME_METHODS);
+
+    } else {
+        ngx_str_set(&methods, NGX_HTTP_WAAV_CORS_METHODS);
+    }
+
+    if (ngx_http_waav_cors_add(r, "Access-Control-Allow-Methods",
+                               methods.data, methods.len)
         != NGX_OK
         || ngx_http_waav_cors_set(r, "Access-Control-Allow-Headers",
                                   NGX_HTTP_WAAV_CORS_HEADERS)
