@@ -8,11 +8,13 @@
  *   waav_cors *;              any origin: Access-Control-Allow-Origin: *,
  *                             no credentials
  *   waav_cors ORIGIN ...;     the request's Origin echoed when listed,
- *                             Access-Control-Allow-Credentials: true,
- *                             Vary: Origin
+ *                             Access-Control-Allow-Credentials: true
  *   waav_cors same-origin;    WaaV without CORS_ALLOWED_ORIGINS: preflights
  *                             answered, but without an allowed origin
  *   waav_cors off;            (default) nothing
+ *
+ * Unless off, every answer has CorsLayer's Vary (origin and the two
+ * preflight request headers).
  *
  * Any OPTIONS request is a preflight, as for CorsLayer: it is answered
  * 204 in the rewrite phase, before waav_auth (access phase) and waav_limit
@@ -47,6 +49,8 @@ static char *ngx_http_waav_cors_add_origins(ngx_conf_t *cf,
 #define NGX_HTTP_WAAV_CORS_SAME_METHODS  "GET,POST,OPTIONS"
 #define NGX_HTTP_WAAV_CORS_HEADERS                                           \
     "authorization,content-type,x-provider-api-key"
+#define NGX_HTTP_WAAV_CORS_VARY                                              \
+    "origin, access-control-request-method, access-control-request-headers"
 
 /*
  * What a browser client must read besides the CORS-safelisted headers
@@ -342,6 +346,15 @@ ngx_http_waav_cors_header_filter(ngx_http_request_t *r)
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
 
+    if (wlcf->cors == NGX_HTTP_WAAV_CORS_OFF) {
+        return NGX_OK;
+    }
+
+    /* CorsLayer's, on every answer: what a preflight's answer depends on */
+    if (ngx_http_waav_cors_set(r, "Vary", NGX_HTTP_WAAV_CORS_VARY) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     switch (wlcf->cors) {
 
     case NGX_HTTP_WAAV_CORS_ANY:
@@ -362,15 +375,14 @@ ngx_http_waav_cors_header_filter(ngx_http_request_t *r)
                 != NGX_OK)
             || ngx_http_waav_cors_set(r, "Access-Control-Allow-Credentials",
                                       "true")
-               != NGX_OK
-            || ngx_http_waav_cors_set(r, "Vary", "Origin") != NGX_OK)
+               != NGX_OK)
         {
             return NGX_ERROR;
         }
 
         break;
 
-    default: /* off, same-origin: no origin allowed, nothing to expose */
+    default: /* same-origin: no origin allowed, nothing to expose */
         return NGX_OK;
     }
 

@@ -58,6 +58,7 @@ Access-Control-Allow-Headers: authorization,content-type,x-provider-api-key
 !Access-Control-Expose-Headers
 X-Frame-Options: DENY
 X-Content-Type-Options: nosniff
+Vary: origin, access-control-request-method, access-control-request-headers
 --- response_body chomp
 
 
@@ -80,7 +81,7 @@ Access-Control-Allow-Methods: GET,POST,PUT,DELETE,OPTIONS
 
 
 
-=== TEST 3: a list: a listed origin is echoed, with credentials and Vary
+=== TEST 3: a list: a listed origin is echoed, with credentials and CorsLayer's Vary
 --- config
     waav_cors https://app.example "http://localhost:8080, http://[::1]:3000";
 --- request eval
@@ -96,13 +97,13 @@ Access-Control-Allow-Methods: GET,POST,PUT,DELETE,OPTIONS
 Access-Control-Allow-Credentials: true
 Access-Control-Allow-Methods: GET,POST,PUT,DELETE,OPTIONS
 Access-Control-Allow-Headers: authorization,content-type,x-provider-api-key
-Vary: Origin",
+Vary: origin, access-control-request-method, access-control-request-headers",
 "Access-Control-Allow-Origin: https://app.example
 Access-Control-Allow-Credentials: true",
 "Access-Control-Allow-Origin: http://[::1]:3000
 Access-Control-Allow-Credentials: true
 Access-Control-Expose-Headers: x-audio-format,x-sample-rate,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset
-Vary: Origin"]
+Vary: origin, access-control-request-method, access-control-request-headers"]
 
 
 
@@ -120,7 +121,7 @@ Vary: Origin"]
 --- response_headers eval
 ["!Access-Control-Allow-Origin
 Access-Control-Allow-Credentials: true
-Vary: Origin",
+Vary: origin, access-control-request-method, access-control-request-headers",
 "!Access-Control-Allow-Origin",
 "!Access-Control-Allow-Origin"]
 
@@ -139,6 +140,7 @@ Access-Control-Request-Method: POST
 --- response_headers eval
 ["!Access-Control-Allow-Origin
 !Access-Control-Allow-Credentials
+Vary: origin, access-control-request-method, access-control-request-headers
 Access-Control-Allow-Methods: GET,POST,OPTIONS
 Access-Control-Allow-Headers: authorization,content-type,x-provider-api-key",
 "!Access-Control-Allow-Origin
@@ -156,6 +158,7 @@ Access-Control-Request-Method: POST
 --- response_headers
 !Access-Control-Allow-Origin
 !Access-Control-Allow-Methods
+!Vary
 X-Frame-Options: DENY
 
 
