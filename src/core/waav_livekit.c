@@ -4,9 +4,10 @@
  *
  * Claims as LiveKit's server SDKs write them: iss = API key, sub =
  * identity, name, nbf, exp, and the "video" grant WaaV gives a user
- * (gateway/src/livekit/room_handler.rs token_permissions): {room,
- * roomJoin, roomAdmin: false, roomRecord, roomList, roomCreate, canPublish,
- * canSubscribe, canPublishData, canUpdateOwnMetadata}.
+ * (gateway/src/livekit/room_handler.rs token_permissions): room, roomJoin,
+ * roomRecord, roomList, roomCreate, canPublish, canSubscribe,
+ * canPublishData, canUpdateOwnMetadata true, the other fields false or
+ * empty, and the "sip" grant all false, as livekit-api writes them.
  *
  * WaaV's SDKs send {room_name, identity, name} (name optional) where WaaV
  * reads participant_identity and participant_name: both are taken, WaaV's
@@ -87,7 +88,11 @@ waav_livekit_room(waav_str_t tenant, waav_str_t room, waav_alloc_t *a,
 }
 
 
-/* {"video": {...}}: the grant, as libjwt takes extra claims (JSON text) */
+/*
+ * {"video": {...}, "sip": {...}}: the grants, as libjwt takes extra claims
+ * (JSON text).  Every field livekit-api 0.4.9 (WaaV's) serializes, with
+ * WaaV's values for a user (token_permissions); the rest its defaults.
+ */
 static char *
 waav_livekit_video(waav_str_t room, waav_alloc_t *a)
 {
@@ -96,7 +101,7 @@ waav_livekit_video(waav_str_t room, waav_alloc_t *a)
     waav_jw_t   w;
     waav_str_t  json;
 
-    cap = waav_json_escape(NULL, room.data, room.len) + 256;
+    cap = waav_json_escape(NULL, room.data, room.len) + 512;
 
     buf = waav_alloc(a, cap);
     if (buf == NULL) {
@@ -106,16 +111,26 @@ waav_livekit_video(waav_str_t room, waav_alloc_t *a)
     waav_jw_init(&w, buf, cap - 1);
     waav_jw_open(&w, NULL);
     waav_jw_open(&w, "video");
-    waav_jw_str(&w, "room", room.data, room.len);
-    waav_jw_bool(&w, "roomJoin", 1);
-    waav_jw_bool(&w, "roomAdmin", 0);
-    waav_jw_bool(&w, "roomRecord", 1);
-    waav_jw_bool(&w, "roomList", 1);
     waav_jw_bool(&w, "roomCreate", 1);
+    waav_jw_bool(&w, "roomList", 1);
+    waav_jw_bool(&w, "roomRecord", 1);
+    waav_jw_bool(&w, "roomAdmin", 0);
+    waav_jw_bool(&w, "roomJoin", 1);
+    waav_jw_str(&w, "room", room.data, room.len);
+    waav_jw_str(&w, "destinationRoom", "", 0);
     waav_jw_bool(&w, "canPublish", 1);
     waav_jw_bool(&w, "canSubscribe", 1);
     waav_jw_bool(&w, "canPublishData", 1);
+    waav_jw_key_array(&w, "canPublishSources");
+    waav_jw_close_array(&w);
     waav_jw_bool(&w, "canUpdateOwnMetadata", 1);
+    waav_jw_bool(&w, "ingressAdmin", 0);
+    waav_jw_bool(&w, "hidden", 0);
+    waav_jw_bool(&w, "recorder", 0);
+    waav_jw_close(&w);
+    waav_jw_open(&w, "sip");
+    waav_jw_bool(&w, "admin", 0);
+    waav_jw_bool(&w, "call", 0);
     waav_jw_close(&w);
     waav_jw_close(&w);
 

@@ -94,7 +94,14 @@ test_livekit_token(void **state)
     /* WaaV's token_permissions for a user, exactly */
     video = jwt_get_grants_json(jwt, "video");
     v = cJSON_Parse(video);
-    assert_int_equal(cJSON_GetArraySize(v), 10);
+    assert_int_equal(cJSON_GetArraySize(v), 15);
+    assert_string_equal(
+        cJSON_GetObjectItem(v, "destinationRoom")->valuestring, "");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(v,
+                                                  "canPublishSources")), 0);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(v, "ingressAdmin")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(v, "hidden")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(v, "recorder")));
     assert_string_equal(cJSON_GetObjectItem(v, "room")->valuestring,
                         "acme_lobby");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "roomJoin")));
@@ -108,6 +115,10 @@ test_livekit_token(void **state)
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v,
                                                  "canUpdateOwnMetadata")));
     cJSON_Delete(v);
+    free(video);
+
+    video = jwt_get_grants_json(jwt, "sip");
+    assert_string_equal(video, "{\"admin\":false,\"call\":false}");
     free(video);
     jwt_free(jwt);
 
