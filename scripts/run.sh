@@ -156,6 +156,21 @@ rate=
     [[ -z $rate ]] || echo "$rate"
 } >"$prefix/conf/run.d/server.conf"
 
+# WaaV's CORS_ALLOWED_ORIGINS: "*" or origins (scheme://host[:port])
+# separated by commas; unset, preflights are answered with no origin allowed
+cors=same-origin
+if [[ -n ${CORS_ALLOWED_ORIGINS:-} ]]; then
+    cors=$(printf %s "$CORS_ALLOWED_ORIGINS" | tr -d ' \t')
+    origin='[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?'
+    [[ $cors == '*' || $cors =~ ^,*$origin(,+$origin)*,*$ ]] || {
+        echo "waav: CORS_ALLOWED_ORIGINS must be \"*\" or origins" \
+             "(scheme://host[:port]) separated by commas, not" \
+             "\"$CORS_ALLOWED_ORIGINS\"" >&2
+        exit 1
+    }
+fi
+echo "waav_cors \"$cors\";" >"$prefix/conf/run.d/cors.conf"
+
 # /ws's limits, as WaaV's on its sessions: this server's (503) and each
 # peer IP's (429), with WaaV's texts; a location's waav_limit lines replace
 # the server's, so the rate limit is here again
@@ -203,6 +218,7 @@ echo "waav: listening on http://$listen/  (nginx $("$NGINX_BIN" -v 2>&1 | sed 's
 echo "$summary"
 echo "waav: authentication $auth (AUTH_REQUIRED=${AUTH_REQUIRED:-false})"
 echo "waav: per IP: $( ((rps < 100000)) && echo "$rps r/s, burst $burst" || echo "no rate limit"), $conns /ws sessions, counters in ${REDIS_URL:+Redis (}${REDIS_URL:-shared memory}${REDIS_URL:+, fail ${REDIS_FAIL:-open})}"
+echo "waav: CORS: ${CORS_ALLOWED_ORIGINS:-same origin only (CORS_ALLOWED_ORIGINS unset)}"
 echo "waav: /ws sessions on this server: ${sessions:-unlimited} (MAX_WEBSOCKET_CONNECTIONS)"
 [[ -z $dash ]] || echo "waav: WaaV's dashboard at http://$listen/dashboard/ ($dash)"
 echo "waav: access log to stdout ${ACCESS_LOG:-buffered}$([[ ${ACCESS_LOG:-buffered} == buffered ]] && echo ' (4 KiB blocks, flushed every second)')"

@@ -19,6 +19,7 @@
 
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_auth.h"
+#include "ngx_http_waav_cors.h"
 #include "ngx_http_waav_cred.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_response.h"
@@ -92,6 +93,10 @@ ngx_http_waav_header_filter(ngx_http_request_t *r)
 
         return r->subrequest_in_memory ? ngx_http_waav_stt_header_filter(r)
                                        : ngx_http_waav_tts_header_filter(r);
+    }
+
+    if (ngx_http_waav_cors_header_filter(r) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     rc = ngx_http_waav_auth_header_filter(r);

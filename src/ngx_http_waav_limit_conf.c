@@ -412,7 +412,8 @@ ngx_http_waav_limit_parse_refusal(ngx_str_t *param, ngx_http_waav_limit_t *l)
 }
 
 
-/* waav_limit zone=NAME (rate=Nr/s|Nr/m [burst=N] | tts_chars=N/m|N/d |
+/* waav_limit off |
+ * waav_limit zone=NAME (rate=Nr/s|Nr/m [burst=N] | tts_chars=N/m|N/d |
  *                        stt_seconds=N/m|N/d | concurrency=N)
  *                       [status=N] [message=TEXT] [code=CODE] */
 char *
@@ -430,6 +431,20 @@ ngx_http_waav_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
     burst = 0;
+
+    /* waav_limit off: no limit here, none inherited */
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        if (wlcf->limits != NULL || wlcf->limit_off) {
+            return "off cannot be combined with other waav_limit lines";
+        }
+
+        wlcf->limit_off = 1;
+        return NGX_CONF_OK;
+    }
+
+    if (wlcf->limit_off) {
+        return "off cannot be combined with other waav_limit lines";
+    }
 
     if (wlcf->limits == NULL) {
         wlcf->limits = ngx_array_create(cf->pool, 2,

@@ -5,6 +5,8 @@
 
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_auth.h"
+#include "ngx_http_waav_cors.h"
+#include "ngx_http_waav_dag.h"
 #include "ngx_http_waav_health.h"
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_livekit.h"
@@ -199,7 +201,7 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       NULL },
 
     { ngx_string("waav_limit"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_waav_limit,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -217,6 +219,20 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_waav_loc_conf_t, json_errors),
+      NULL },
+
+    { ngx_string("waav_dag"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_waav_dag,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_cors"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_waav_cors,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
       ngx_null_command
@@ -315,6 +331,7 @@ ngx_http_waav_create_loc_conf(ngx_conf_t *cf)
     conf->ws_provider_idle_timeout = NGX_CONF_UNSET_MSEC;
     conf->auth = NGX_CONF_UNSET;
     conf->limit_log_level = NGX_CONF_UNSET_UINT;
+    conf->cors = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -442,7 +459,7 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_http_waav_stt_body_size(cf, conf);
     }
 
-    if (conf->limits == NULL) {
+    if (conf->limits == NULL && !conf->limit_off) {
         conf->limits = prev->limits;
     }
 
@@ -453,7 +470,7 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->json_errors, prev->json_errors,
                          NGX_CONF_UNSET);
 
-    return NGX_CONF_OK;
+    return ngx_http_waav_cors_merge(prev, conf);
 }
 
 
@@ -462,7 +479,8 @@ ngx_http_waav_init(ngx_conf_t *cf)
 {
     if (ngx_http_waav_provider_init(cf) != NGX_OK
         || ngx_http_waav_limit_init(cf) != NGX_OK
-        || ngx_http_waav_auth_init(cf) != NGX_OK)
+        || ngx_http_waav_auth_init(cf) != NGX_OK
+        || ngx_http_waav_cors_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }

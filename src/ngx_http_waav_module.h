@@ -86,7 +86,12 @@ typedef struct {
 
     /* waav_limit lines (ngx_http_waav_limit_t), inherited when none */
     ngx_array_t *limits;
+    unsigned     limit_off:1;               /* waav_limit off: none here */
     ngx_uint_t   limit_log_level;           /* waav_limit_log_level */
+
+    /* waav_cors: NGX_HTTP_WAAV_CORS_*, the listed origins (ngx_str_t) */
+    ngx_uint_t   cors;
+    ngx_array_t *cors_origins;
 } ngx_http_waav_loc_conf_t;
 
 

@@ -40,11 +40,19 @@ ngx_http_waav_add_header(ngx_http_request_t *r, ngx_str_t *key,
 }
 
 
+/* once: the CORS header filter sets it on every answer too */
 ngx_int_t
 ngx_http_waav_set_nosniff(ngx_http_request_t *r)
 {
     static ngx_str_t  key = ngx_string("X-Content-Type-Options");
     static ngx_str_t  value = ngx_string("nosniff");
+
+    if (ngx_http_waav_header(&r->headers_out.headers,
+                             "X-Content-Type-Options")
+        != NULL)
+    {
+        return NGX_OK;
+    }
 
     return ngx_http_waav_add_header(r, &key, &value);
 }
@@ -221,7 +229,7 @@ ngx_http_waav_send_err(ngx_http_request_t *r, const waav_err_t *err)
 }
 
 
-static ngx_flag_t
+ngx_flag_t
 ngx_http_waav_json_errors_on(ngx_http_request_t *r)
 {
     ngx_http_waav_loc_conf_t  *wlcf;

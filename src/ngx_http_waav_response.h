@@ -28,6 +28,9 @@ ngx_int_t ngx_http_waav_not_allowed(ngx_http_request_t *r, const char *allow,
 ngx_flag_t ngx_http_waav_is_json(ngx_http_request_t *r);
 ngx_int_t ngx_http_waav_not_json(ngx_http_request_t *r);
 
+/* waav_json_errors, or on where a waav handler runs */
+ngx_flag_t ngx_http_waav_json_errors_on(ngx_http_request_t *r);
+
 /* the JSON error page filter (ngx_http_waav_filter_module.c calls them) */
 ngx_int_t ngx_http_waav_error_header_filter(ngx_http_request_t *r);
 ngx_int_t ngx_http_waav_error_body_filter(ngx_http_request_t *r,

@@ -3,8 +3,15 @@
  * waav_livekit.h).
  *
  * Claims as LiveKit's server SDKs write them: iss = API key, sub =
- * identity, name, nbf, exp, and the "video" grant
- * {room, roomJoin, canPublish, canSubscribe, canPublishData}.
+ * identity, name, nbf, exp, and the "video" grant WaaV gives a user
+ * (gateway/src/livekit/room_handler.rs token_permissions): room, roomJoin,
+ * roomRecord, roomList, roomCreate, canPublish, canSubscribe,
+ * canPublishData, canUpdateOwnMetadata true, the other fields false or
+ * empty, and the "sip" grant all false, as livekit-api writes them.
+ *
+ * WaaV's SDKs send {room_name, identity, name} (name optional) where WaaV
+ * reads participant_identity and participant_name: both are taken, WaaV's
+ * names first; without any name the identity is the display name.
  *
  * The body is refused unless it is UTF-8 without NUL (cJSON would read
  * "a\u0000b" as "a", and libjwt refuses to sign invalid UTF-8), one JSON
@@ -28,6 +35,11 @@ typedef struct {
     waav_str_t   name;
     waav_str_t   identity;
 } waav_livekit_req_t;
+
+
+static int waav_livekit_blank(const cJSON *item);
+static int waav_livekit_alias(const cJSON *root, const char *name,
+    const char *alias, size_t max, waav_str_t *out, waav_err_t *err);
 
 
 static char *
@@ -76,7 +88,11 @@ waav_livekit_room(waav_str_t tenant, waav_str_t room, waav_alloc_t *a,
 }
 
 
-/* {"video": {...}}: the grant, as libjwt takes extra claims (JSON text) */
+/*
+ * {"video": {...}, "sip": {...}}: the grants, as libjwt takes extra claims
+ * (JSON text).  Every field livekit-api 0.4.9 (WaaV's) serializes, with
+ * WaaV's values for a user (token_permissions); the rest its defaults.
+ */
 static char *
 waav_livekit_video(waav_str_t room, waav_alloc_t *a)
 {
@@ -85,7 +101,7 @@ waav_livekit_video(waav_str_t room, waav_alloc_t *a)
     waav_jw_t   w;
     waav_str_t  json;
 
-    cap = waav_json_escape(NULL, room.data, room.len) + 128;
+    cap = waav_json_escape(NULL, room.data, room.len) + 512;
 
     buf = waav_alloc(a, cap);
     if (buf == NULL) {
@@ -95,11 +111,26 @@ waav_livekit_video(waav_str_t room, waav_alloc_t *a)
     waav_jw_init(&w, buf, cap - 1);
     waav_jw_open(&w, NULL);
     waav_jw_open(&w, "video");
-    waav_jw_str(&w, "room", room.data, room.len);
+    waav_jw_bool(&w, "roomCreate", 1);
+    waav_jw_bool(&w, "roomList", 1);
+    waav_jw_bool(&w, "roomRecord", 1);
+    waav_jw_bool(&w, "roomAdmin", 0);
     waav_jw_bool(&w, "roomJoin", 1);
+    waav_jw_str(&w, "room", room.data, room.len);
+    waav_jw_str(&w, "destinationRoom", "", 0);
     waav_jw_bool(&w, "canPublish", 1);
     waav_jw_bool(&w, "canSubscribe", 1);
     waav_jw_bool(&w, "canPublishData", 1);
+    waav_jw_key_array(&w, "canPublishSources");
+    waav_jw_close_array(&w);
+    waav_jw_bool(&w, "canUpdateOwnMetadata", 1);
+    waav_jw_bool(&w, "ingressAdmin", 0);
+    waav_jw_bool(&w, "hidden", 0);
+    waav_jw_bool(&w, "recorder", 0);
+    waav_jw_close(&w);
+    waav_jw_open(&w, "sip");
+    waav_jw_bool(&w, "admin", 0);
+    waav_jw_bool(&w, "call", 0);
     waav_jw_close(&w);
     waav_jw_close(&w);
 
@@ -247,16 +278,65 @@ waav_livekit_parse(const char *body, size_t len, waav_alloc_t *a,
 
     if (waav_livekit_field(root, "room_name", WAAV_LIVEKIT_MAX_ROOM,
                            &req->room, err) != 0
-        || waav_livekit_field(root, "participant_name",
-                              WAAV_LIVEKIT_MAX_NAME, &req->name, err) != 0
-        || waav_livekit_field(root, "participant_identity",
+        || waav_livekit_alias(root, "participant_identity", "identity",
                               WAAV_LIVEKIT_MAX_IDENTITY, &req->identity, err)
            != 0)
     {
         return -1;
     }
 
-    return 0;
+    /* the SDKs' name is optional: the identity stands for it */
+    if (cJSON_GetObjectItemCaseSensitive(root, "participant_name") == NULL
+        && waav_livekit_blank(cJSON_GetObjectItemCaseSensitive(root, "name")))
+    {
+        req->name = req->identity;
+        return 0;
+    }
+
+    return waav_livekit_alias(root, "participant_name", "name",
+                              WAAV_LIVEKIT_MAX_NAME, &req->name, err);
+}
+
+
+/* absent, or a string of blanks only */
+static int
+waav_livekit_blank(const cJSON *item)
+{
+    const char  *p;
+
+    if (item == NULL) {
+        return 1;
+    }
+
+    if (!cJSON_IsString(item)) {
+        return 0;
+    }
+
+    for (p = item->valuestring; *p && strchr(" \t\n\r", *p); p++) {
+        /* void */
+    }
+
+    return *p == '\0';
+}
+
+
+/* WaaV's field, or the SDKs' name for it when WaaV's is absent; a
+ * refusal names the field sent (WaaV's when neither is) */
+static int
+waav_livekit_alias(const cJSON *root, const char *name, const char *alias,
+    size_t max, waav_str_t *out, waav_err_t *err)
+{
+    const char  *use;
+
+    use = name;
+
+    if (cJSON_GetObjectItemCaseSensitive(root, name) == NULL
+        && cJSON_GetObjectItemCaseSensitive(root, alias) != NULL)
+    {
+        use = alias;
+    }
+
+    return waav_livekit_field(root, use, max, out, err);
 }
 
 
@@ -306,15 +386,11 @@ waav_livekit_grant(const waav_livekit_conf_t *conf, waav_str_t tenant,
     waav_livekit_grant_t   g;
 
     /*
-     * "<tenant>_<room>": with a '_' in tenant ids, tenant "a" asking for
-     * room "b_c" would get tenant "a_b"'s room "c".
+     * "<tenant>_<room>", tenant ids with '_' allowed as WaaV allows them,
+     * with WaaV's ambiguity: tenant "a" asking for room "b_c" gets the
+     * room tenant "a_b" gets for "c" (the README says so); ids without
+     * '_' keep tenants apart.
      */
-    if (tenant.len && memchr(tenant.data, '_', tenant.len)) {
-        return waav_err_set(err, 403, "INVALID_TENANT",
-                            "Tenant ids with '_' cannot have LiveKit rooms: "
-                            "rename the tenant");
-    }
-
     memset(&g, 0, sizeof(waav_livekit_grant_t));
     g.api_key = conf->api_key;
     g.api_secret = conf->api_secret;

@@ -36,12 +36,13 @@ typedef struct {
 
 /*
  * The whole route: body (len bytes of JSON {"room_name",
- * "participant_name", "participant_identity"}) to the answer
+ * "participant_name", "participant_identity"}, or the SDKs' "identity" and
+ * optional "name") to the answer
  * {"token", "room_name", "participant_identity", "livekit_url"} in out
  * (allocator memory).  0, or -1 with err: 500 LIVEKIT_NOT_CONFIGURED;
  * 400 INVALID_JSON (not JSON, not an object, trailing bytes); 400
  * INVALID_REQUEST (not UTF-8, a NUL, a field missing, blank or too long);
- * 403 INVALID_TENANT (a tenant id with '_'); 500 LIVEKIT_TOKEN_ERROR.
+ * 500 LIVEKIT_TOKEN_ERROR.
  */
 int waav_livekit_answer(const waav_livekit_conf_t *conf, waav_str_t tenant,
     const char *body, size_t len, time_t now, waav_alloc_t *a,

@@ -91,15 +91,34 @@ test_livekit_token(void **state)
     assert_int_equal(jwt_get_grant_int(jwt, "nbf"), NOW);
     assert_int_equal(jwt_get_grant_int(jwt, "exp"), NOW + 3600);
 
+    /* WaaV's token_permissions for a user, exactly */
     video = jwt_get_grants_json(jwt, "video");
     v = cJSON_Parse(video);
+    assert_int_equal(cJSON_GetArraySize(v), 15);
+    assert_string_equal(
+        cJSON_GetObjectItem(v, "destinationRoom")->valuestring, "");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(v,
+                                                  "canPublishSources")), 0);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(v, "ingressAdmin")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(v, "hidden")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(v, "recorder")));
     assert_string_equal(cJSON_GetObjectItem(v, "room")->valuestring,
                         "acme_lobby");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "roomJoin")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(v, "roomAdmin")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "roomRecord")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "roomList")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "roomCreate")));
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "canPublish")));
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "canSubscribe")));
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "canPublishData")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v,
+                                                 "canUpdateOwnMetadata")));
     cJSON_Delete(v);
+    free(video);
+
+    video = jwt_get_grants_json(jwt, "sip");
+    assert_string_equal(video, "{\"admin\":false,\"call\":false}");
     free(video);
     jwt_free(jwt);
 
@@ -224,9 +243,15 @@ test_livekit_refusals(void **state)
     assert_non_null(memmem(out.data, out.len, "\"room_name\":\"a\\\\u0000b\"",
                            sizeof("\"room_name\":\"a\\\\u0000b\"") - 1));
 
-    assert_int_equal(answer("ac_me", ok, strlen(ok), &out, &err), -1);
-    assert_int_equal(err.status, 403);
-    assert_string_equal(err.code, "INVALID_TENANT");
+    /* the SDKs' names: refusals name the field sent */
+    expect_refused("{\"room_name\":\"r\",\"participant_name\":\"n\","
+                   "\"identity\":\" \"}", 400, "INVALID_REQUEST",
+                   "Invalid request: identity cannot be empty");
+    expect_refused("{\"room_name\":\"r\",\"identity\":\"i\","
+                   "\"participant_name\":\"\"}", 400, "INVALID_REQUEST",
+                   "participant_name cannot be empty");
+    expect_refused("{\"room_name\":\"r\",\"identity\":\"i\",\"name\":7}",
+                   400, "INVALID_REQUEST", "Invalid request: name is required");
 
     none = conf;
     none.api_secret.len = 0;
@@ -234,6 +259,64 @@ test_livekit_refusals(void **state)
                                          NOW, &WAAV_ARENA, &out, &err), -1);
     assert_int_equal(err.status, 500);
     assert_string_equal(err.code, "LIVEKIT_NOT_CONFIGURED");
+}
+
+
+/* the room and identity an answer names */
+static void
+expect_answer(const char *tenant, const char *body, const char *room,
+    const char *identity, const char *name)
+{
+    cJSON       *a;
+    jwt_t       *jwt;
+    waav_str_t   out;
+    waav_err_t   err;
+
+    assert_int_equal(answer(tenant, body, strlen(body), &out, &err), 0);
+
+    a = cJSON_ParseWithLength(out.data, out.len);
+    assert_non_null(a);
+    assert_string_equal(cJSON_GetObjectItem(a, "room_name")->valuestring,
+                        room);
+    assert_string_equal(
+        cJSON_GetObjectItem(a, "participant_identity")->valuestring, identity);
+    assert_int_equal(jwt_decode(&jwt, cJSON_GetObjectItem(a, "token")
+                                          ->valuestring,
+                                (const unsigned char *) SECRET, 32), 0);
+    assert_string_equal(jwt_get_grant(jwt, "sub"), identity);
+    assert_string_equal(jwt_get_grant(jwt, "name"), name);
+    jwt_free(jwt);
+    cJSON_Delete(a);
+}
+
+
+static void
+test_livekit_shapes(void **state)
+{
+    (void) state;
+
+    /* tenant ids with '_', as WaaV: "<id>_<room>" unless so already */
+    expect_answer("ac_me", "{\"room_name\":\"lobby\",\"participant_name\":"
+                  "\"n\",\"participant_identity\":\"i\"}", "ac_me_lobby",
+                  "i", "n");
+    expect_answer("ac_me", "{\"room_name\":\"ac_me_lobby\",\"participant_name\""
+                  ":\"n\",\"participant_identity\":\"i\"}", "ac_me_lobby",
+                  "i", "n");
+
+    /* the SDKs' shape: identity and name; name optional (TS, Python) or
+     * blank (the dashboard's empty field) */
+    expect_answer("", "{\"room_name\":\"r\",\"identity\":\"u-1\","
+                  "\"name\":\"Ada\",\"ttl\":60,\"metadata\":\"m\"}", "r",
+                  "u-1", "Ada");
+    expect_answer("", "{\"room_name\":\"r\",\"identity\":\"u-1\"}", "r",
+                  "u-1", "u-1");
+    expect_answer("", "{\"room_name\":\"r\",\"identity\":\"u-1\","
+                  "\"name\":\"\"}", "r", "u-1", "u-1");
+
+    /* WaaV's names win over the SDKs' */
+    expect_answer("", "{\"room_name\":\"r\",\"identity\":\"x\",\"name\":"
+                  "\"X\",\"participant_identity\":\"i\",\"participant_name\":"
+                  "\"N\"}", "r", "i", "N");
 }
 
 
@@ -270,6 +353,7 @@ main(void)
         cmocka_unit_test_teardown(test_livekit_token, waav_arena_teardown),
         cmocka_unit_test_teardown(test_livekit_answer, waav_arena_teardown),
         cmocka_unit_test_teardown(test_livekit_refusals, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_livekit_shapes, waav_arena_teardown),
         cmocka_unit_test_teardown(test_livekit_lengths, waav_arena_teardown),
     };
 
