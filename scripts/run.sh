@@ -89,6 +89,44 @@ echo "listen $listen;" >"$prefix/conf/run.d/listen.conf"
 # the providers whose keys (or URLs) are set, at their base URLs
 summary=$("$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
 
+# AUTH_REQUIRED as WaaV's parse_bool reads it: true, 1, yes / false, 0, no,
+# in any case.  Anything else is refused: WaaV would read it as false, and
+# a typo must not turn authentication off.
+case ${AUTH_REQUIRED:-false} in
+    [Tt][Rr][Uu][Ee]|1|[Yy][Ee][Ss])    auth=on ;;
+    [Ff][Aa][Ll][Ss][Ee]|0|[Nn][Oo])    auth=off ;;
+    *)  echo "waav: AUTH_REQUIRED must be true, 1, yes, false, 0 or no" \
+             "(any case), not \"$AUTH_REQUIRED\"" >&2
+        exit 1 ;;
+esac
+# WaaV's external auth service: both variables or neither, the key readable
+if [[ -n ${AUTH_SERVICE_URL:-} || -n ${AUTH_SIGNING_KEY_PATH:-} ]]; then
+    [[ -n ${AUTH_SERVICE_URL:-} ]] || {
+        echo "waav: AUTH_SERVICE_URL is required when AUTH_SIGNING_KEY_PATH" \
+             "is set" >&2
+        exit 1
+    }
+    [[ -n ${AUTH_SIGNING_KEY_PATH:-} ]] || {
+        echo "waav: AUTH_SIGNING_KEY_PATH is required when AUTH_SERVICE_URL" \
+             "is set" >&2
+        exit 1
+    }
+    [[ -r $AUTH_SIGNING_KEY_PATH ]] || {
+        echo "waav: AUTH_SIGNING_KEY_PATH file does not exist or cannot be" \
+             "read: $AUTH_SIGNING_KEY_PATH" >&2
+        exit 1
+    }
+fi
+# on with no method: refused, as WaaV refuses to start
+if [[ $auth == on && -z ${AUTH_API_SECRETS_JSON:-}${AUTH_API_SECRET:-} &&
+      -z ${AUTH_SERVICE_URL:-} && -z ${AUTH_JWT_SECRET:-} &&
+      -z ${AUTH_JWT_PUBLIC_KEY_PATH:-}${AUTH_JWT_JWKS_PATH:-} ]]; then
+    echo "waav: AUTH_REQUIRED=$AUTH_REQUIRED but no auth method is" \
+         "configured: set AUTH_API_SECRETS_JSON or AUTH_API_SECRET, or" \
+         "AUTH_SERVICE_URL and AUTH_SIGNING_KEY_PATH (or AUTH_JWT_*)" >&2
+    exit 1
+fi
+
 # authentication and LiveKit, from WaaV's variables (secrets stay in the
 # environment: the config names the variables, never the values)
 {
@@ -129,10 +167,6 @@ summary=$("$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
     true
 } >"$prefix/conf/run.d/http.conf"
 
-case ${AUTH_REQUIRED:-false} in
-    true|1|yes|on) auth=on ;;
-    *)             auth=off ;;
-esac
 rps=${RATE_LIMIT_REQUESTS_PER_SECOND:-60}
 burst=${RATE_LIMIT_BURST_SIZE:-10}
 conns=${MAX_CONNECTIONS_PER_IP:-100}

@@ -612,6 +612,19 @@ ngx_http_waav_auth_init(ngx_conf_t *cf)
     wmcf->jwt.audience.data = (char *) wmcf->jwt_audience.data;
     wmcf->jwt.audience.len = wmcf->jwt_audience.len;
 
+    /* fail closed: waav_auth on with nothing to check a token against
+     * is refused now, not answered 500 on every request */
+    if (wmcf->auth_used && wmcf->secrets == NULL && wmcf->jwt.nkeys == 0
+        && wmcf->auth_service == NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"waav_auth on\" needs an "
+                           "auth method: waav_auth_secret, "
+                           "waav_auth_secrets_json, waav_auth_jwt_key, "
+                           "waav_auth_jwt_jwks or waav_auth_service (an "
+                           "empty env: or file: value configures none)");
+        return NGX_ERROR;
+    }
+
     if (wmcf->jwt_tenant_claim.len > 63) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "waav_auth_jwt_tenant_claim "
                            "is longer than 63 bytes");
