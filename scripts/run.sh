@@ -117,6 +117,32 @@ if [[ -n ${AUTH_SERVICE_URL:-} || -n ${AUTH_SIGNING_KEY_PATH:-} ]]; then
         exit 1
     }
 fi
+auth_service=
+if [[ -n ${AUTH_SERVICE_URL:-} && -z ${AUTH_API_SECRETS_JSON:-}${AUTH_API_SECRET:-} ]]
+then
+    # a URL nginx can take literally: no variables, quotes or spaces
+    url_re='^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[A-Za-z0-9._~/%:@!+,=-]*)?(\?[A-Za-z0-9._~/%:@!+,=&-]*)?$'
+    [[ $AUTH_SERVICE_URL =~ $url_re ]] || {
+        echo "waav: AUTH_SERVICE_URL must be an http:// or https:// URL" >&2
+        exit 1
+    }
+    AUTH_TIMEOUT_SECONDS=${AUTH_TIMEOUT_SECONDS:-5}
+    AUTH_CACHE_SECONDS=${AUTH_CACHE_SECONDS:-10}
+    [[ $AUTH_TIMEOUT_SECONDS =~ ^[1-9][0-9]{0,4}$ &&
+       $AUTH_CACHE_SECONDS =~ ^[0-9]{1,5}$ ]] || {
+        echo "waav: AUTH_TIMEOUT_SECONDS must be a positive integer and" \
+             "AUTH_CACHE_SECONDS an integer" >&2
+        exit 1
+    }
+    [[ $AUTH_SIGNING_KEY_PATH != *[\"\;\$\\]* ]] || {
+        echo "waav: AUTH_SIGNING_KEY_PATH may not contain \", ;, \$ or \\" >&2
+        exit 1
+    }
+    auth_service=$AUTH_SERVICE_URL
+    # WaaV POSTs to the URL as it is: "/" when it has no path
+    [[ $auth_service =~ ^https?://[^/?]+$ ]] && auth_service+=/
+fi
+
 # on with no method: refused, as WaaV refuses to start
 if [[ $auth == on && -z ${AUTH_API_SECRETS_JSON:-}${AUTH_API_SECRET:-} &&
       -z ${AUTH_SERVICE_URL:-} && -z ${AUTH_JWT_SECRET:-} &&
@@ -152,6 +178,12 @@ fi
     [[ -n ${AUTH_JWT_AUDIENCE:-} ]] && echo "waav_auth_jwt_audience env:AUTH_JWT_AUDIENCE;"
     [[ -n ${AUTH_JWT_TENANT_CLAIM:-} ]] &&
         echo "waav_auth_jwt_tenant_claim env:AUTH_JWT_TENANT_CLAIM;"
+    # WaaV's external auth service, when no API secret is set (WaaV asks
+    # it only then); its answers kept AUTH_CACHE_SECONDS (waav's)
+    [[ -n $auth_service ]] &&
+        echo "waav_auth_service location=/_waav/auth-service" \
+             "\"signing_key=file:$AUTH_SIGNING_KEY_PATH\"" \
+             "cache=${AUTH_CACHE_SECONDS}s;"
     if [[ -n ${REDIS_URL:-} ]]; then
         # one set of counters for every nginx sharing this Redis
         echo "waav_limit_zone waav_ip:10m key=\$binary_remote_addr redis=$REDIS_URL" \
@@ -186,6 +218,32 @@ rate=
 {
     echo "waav_auth $auth;"
     [[ -z $rate ]] || echo "$rate"
+    if [[ -n $auth_service ]]; then
+        t=${AUTH_TIMEOUT_SECONDS}s
+        host=${auth_service#*://}
+        host=${host%%[/?]*}
+        echo "location = /_waav/auth-service {"
+        echo "    internal;"
+        echo "    proxy_pass $auth_service;"
+        echo "    proxy_http_version 1.1;"
+        echo "    proxy_set_header Connection \"\";"
+        echo "    proxy_connect_timeout $t;"
+        echo "    proxy_send_timeout $t;"
+        echo "    proxy_read_timeout $t;"
+        echo "    proxy_next_upstream off;"
+        echo "    subrequest_output_buffer_size 16k;"
+        if [[ $auth_service == https://* ]]; then
+            echo "    proxy_ssl_server_name on;"
+            [[ $host =~ ^(.*):[0-9]+$ ]] && host=${BASH_REMATCH[1]}
+            echo "    proxy_ssl_name $host;"
+            echo "    proxy_ssl_verify on;"
+            echo "    proxy_ssl_verify_depth 4;"
+            echo "    proxy_ssl_trusted_certificate" \
+                 "${WAAV_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt};"
+            echo "    proxy_ssl_session_reuse on;"
+        fi
+        echo "}"
+    fi
 } >"$prefix/conf/run.d/server.conf"
 
 # /ws's limits, as WaaV's on its sessions: this server's (503) and each
@@ -209,7 +267,7 @@ fi
 
 echo "waav: listening on http://$listen/  (nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||'))"
 echo "$summary"
-echo "waav: authentication $auth (AUTH_REQUIRED=${AUTH_REQUIRED:-false})"
+echo "waav: authentication $auth (AUTH_REQUIRED=${AUTH_REQUIRED:-false})${auth_service:+, auth service $auth_service (timeout ${AUTH_TIMEOUT_SECONDS}s, answers kept ${AUTH_CACHE_SECONDS}s)}"
 echo "waav: per IP: $( ((rps < 100000)) && echo "$rps r/s, burst $burst" || echo "no rate limit"), $conns /ws sessions, counters in ${REDIS_URL:+Redis (}${REDIS_URL:-shared memory}${REDIS_URL:+, fail ${REDIS_FAIL:-open})}"
 echo "waav: /ws sessions on this server: ${sessions:-unlimited} (MAX_WEBSOCKET_CONNECTIONS)"
 echo "waav: access log to stdout ${ACCESS_LOG:-buffered}$([[ ${ACCESS_LOG:-buffered} == buffered ]] && echo ' (4 KiB blocks, flushed every second)')"
