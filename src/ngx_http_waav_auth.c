@@ -441,7 +441,7 @@ ngx_http_waav_auth_ask(ngx_http_request_t *r, ngx_str_t *token,
     ngx_http_waav_auth_verdict_t   v;
 
     if (token) {
-        rc = ngx_http_waav_auth_service_ask(r, token, r->pool, r, NULL);
+        rc = ngx_http_waav_auth_service_ask(r, token, r->pool, r, 0);
 
         if (rc == NGX_AGAIN) {
             return NGX_AGAIN;
@@ -483,7 +483,9 @@ ngx_http_waav_auth_ask(ngx_http_request_t *r, ngx_str_t *token,
  * A token sent in a /ws session's auth message, checked against the API
  * secrets as WaaV does (and the JWT keys, as waav's REST routes): NGX_OK
  * sets the request's tenant; NGX_DECLINED: no such secret (*message says
- * what to tell the client); NGX_ABORT: no secret is configured at all.
+ * what to tell the client); NGX_ABORT: no secret is configured at all;
+ * NGX_BUSY: none matched, the auth service is to be asked (the caller
+ * does, ngx_http_waav_ws_auth.c).
  */
 ngx_int_t
 ngx_http_waav_auth_check(ngx_http_request_t *r, ngx_str_t *token,
@@ -502,7 +504,9 @@ ngx_http_waav_auth_check(ngx_http_request_t *r, ngx_str_t *token,
         return NGX_ERROR;
     }
 
-    if (wmcf->secrets == NULL && wmcf->jwt.nkeys == 0) {
+    if (wmcf->secrets == NULL && wmcf->jwt.nkeys == 0
+        && wmcf->auth_service == NULL)
+    {
         *message = "API secret authentication not configured";
         return NGX_ABORT;
     }
@@ -517,7 +521,7 @@ ngx_http_waav_auth_check(ngx_http_request_t *r, ngx_str_t *token,
     }
 
     if (wmcf->jwt.nkeys == 0) {
-        return NGX_DECLINED;
+        return wmcf->auth_service ? NGX_BUSY : NGX_DECLINED;
     }
 
     err.message[0] = '\0';
@@ -525,7 +529,7 @@ ngx_http_waav_auth_check(ngx_http_request_t *r, ngx_str_t *token,
     if (ngx_http_waav_auth_jwt(r, wmcf, token, ctx, &err) != NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "waav: token refused: %s", err.message);
-        return NGX_DECLINED;
+        return wmcf->auth_service ? NGX_BUSY : NGX_DECLINED;
     }
 
     ctx->auth_done = 1;

@@ -518,15 +518,17 @@ ngx_http_waav_auth_send(ngx_http_request_t *r,
     return ngx_http_waav_call(call->parent, &pv, &preq, cl, (off_t) jwt.len,
                               ngx_http_waav_auth_answered, call,
                               NGX_HTTP_SUBREQUEST_IN_MEMORY
-                              |NGX_HTTP_SUBREQUEST_WAITED, &call->sr)
+                              |NGX_HTTP_SUBREQUEST_WAITED
+                              |(call->session
+                                ? NGX_HTTP_SUBREQUEST_BACKGROUND : 0),
+                              &call->sr)
            == NGX_OK ? NGX_OK : NGX_ERROR;
 }
 
 
 ngx_int_t
 ngx_http_waav_auth_service_ask(ngx_http_request_t *r, ngx_str_t *token,
-    ngx_pool_t *pool, ngx_http_request_t *parent,
-    ngx_http_waav_auth_wake_pt wake)
+    ngx_pool_t *pool, ngx_http_request_t *parent, ngx_uint_t session)
 {
     ngx_int_t                      rc;
     ngx_http_waav_ctx_t           *ctx;
@@ -549,7 +551,7 @@ ngx_http_waav_auth_service_ask(ngx_http_request_t *r, ngx_str_t *token,
 
     call->pool = pool;
     call->parent = parent;
-    call->wake = wake;
+    call->session = session ? 1 : 0;
 
     ngx_http_waav_auth_key(r, token, call->key);
 
@@ -608,7 +610,7 @@ ngx_http_waav_auth_answered(ngx_http_request_t *sr, void *data, ngx_int_t rc)
                    "waav auth service: answered, rc %i, status %ui",
                    rc, call->status);
 
-    if (call->wake) {
+    if (call->session) {
         /* a session's call wakes nobody by itself: the session is told */
         (void) ngx_http_post_request(sr->main, NULL);
     }

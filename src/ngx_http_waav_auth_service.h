@@ -9,14 +9,12 @@
 #include "ngx_http_waav_module.h"
 
 
-typedef void (*ngx_http_waav_auth_wake_pt)(ngx_http_request_t *r);
-
 /* one question to the service (ctx->auth_call) */
 typedef struct {
     ngx_pool_t                  *pool;      /* the call's */
     ngx_http_request_t          *parent;    /* the subrequest's */
     ngx_http_request_t          *sr;
-    ngx_http_waav_auth_wake_pt   wake;      /* NULL: the phases run again */
+    unsigned                     session:1; /* a /ws session's: posted */
     ngx_int_t                    rc;
     ngx_uint_t                   status;
     u_char                      *body;
@@ -40,12 +38,13 @@ char *ngx_http_waav_auth_service(ngx_conf_t *cf, ngx_command_t *cmd,
  * Asks the service about token for r (the main request).  NGX_OK: its
  * cached answer allowed it (the tenant is set); NGX_AGAIN: the question is
  * out, with parent as the subrequest's parent (r itself in the access
- * phase) in pool; wake is called when the answer is in (NULL: nginx runs
- * the phases again); NGX_ERROR.
+ * phase, then run again by nginx) in pool; session: a /ws session's
+ * stand-in parent, the session's request posted when the answer is in;
+ * NGX_ERROR.
  */
 ngx_int_t ngx_http_waav_auth_service_ask(ngx_http_request_t *r,
     ngx_str_t *token, ngx_pool_t *pool, ngx_http_request_t *parent,
-    ngx_http_waav_auth_wake_pt wake);
+    ngx_uint_t session);
 
 /* the answer: NGX_OK allowed (the tenant is set, the answer cached);
  * NGX_DECLINED refused (*v says how); NGX_AGAIN: not in yet */
