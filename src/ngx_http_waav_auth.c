@@ -118,8 +118,8 @@ ngx_http_waav_auth_fail_status(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t   body;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "waav auth: refused: %ui %s \"%s\"", status, code,
-                   message);
+                   "waav auth: refused: %s \"%s\" (%ui)", code, message,
+                   status);
 
     if (ngx_http_waav_auth_body(r, code, message, &body) != NGX_OK
         || (status == NGX_HTTP_UNAUTHORIZED
