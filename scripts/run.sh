@@ -91,6 +91,70 @@ echo "listen $listen;" >"$prefix/conf/run.d/listen.conf"
 # the providers whose keys (or URLs) are set, at their base URLs
 summary=$("$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
 
+# AUTH_REQUIRED as WaaV's parse_bool reads it: true, 1, yes / false, 0, no,
+# in any case.  Anything else is refused: WaaV would read it as false, and
+# a typo must not turn authentication off.
+case ${AUTH_REQUIRED:-false} in
+    [Tt][Rr][Uu][Ee]|1|[Yy][Ee][Ss])    auth=on ;;
+    [Ff][Aa][Ll][Ss][Ee]|0|[Nn][Oo])    auth=off ;;
+    *)  echo "waav: AUTH_REQUIRED must be true, 1, yes, false, 0 or no" \
+             "(any case), not \"$AUTH_REQUIRED\"" >&2
+        exit 1 ;;
+esac
+# WaaV's external auth service: both variables or neither, the key readable
+if [[ -n ${AUTH_SERVICE_URL:-} || -n ${AUTH_SIGNING_KEY_PATH:-} ]]; then
+    [[ -n ${AUTH_SERVICE_URL:-} ]] || {
+        echo "waav: AUTH_SERVICE_URL is required when AUTH_SIGNING_KEY_PATH" \
+             "is set" >&2
+        exit 1
+    }
+    [[ -n ${AUTH_SIGNING_KEY_PATH:-} ]] || {
+        echo "waav: AUTH_SIGNING_KEY_PATH is required when AUTH_SERVICE_URL" \
+             "is set" >&2
+        exit 1
+    }
+    [[ -r $AUTH_SIGNING_KEY_PATH ]] || {
+        echo "waav: AUTH_SIGNING_KEY_PATH file does not exist or cannot be" \
+             "read: $AUTH_SIGNING_KEY_PATH" >&2
+        exit 1
+    }
+fi
+auth_service=
+if [[ -n ${AUTH_SERVICE_URL:-} && -z ${AUTH_API_SECRETS_JSON:-}${AUTH_API_SECRET:-} ]]
+then
+    # a URL nginx can take literally: no variables, quotes or spaces
+    url_re='^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[A-Za-z0-9._~/%:@!+,=-]*)?(\?[A-Za-z0-9._~/%:@!+,=&-]*)?$'
+    [[ $AUTH_SERVICE_URL =~ $url_re ]] || {
+        echo "waav: AUTH_SERVICE_URL must be an http:// or https:// URL" >&2
+        exit 1
+    }
+    AUTH_TIMEOUT_SECONDS=${AUTH_TIMEOUT_SECONDS:-5}
+    AUTH_CACHE_SECONDS=${AUTH_CACHE_SECONDS:-10}
+    [[ $AUTH_TIMEOUT_SECONDS =~ ^[1-9][0-9]{0,4}$ &&
+       $AUTH_CACHE_SECONDS =~ ^[0-9]{1,5}$ ]] || {
+        echo "waav: AUTH_TIMEOUT_SECONDS must be a positive integer and" \
+             "AUTH_CACHE_SECONDS an integer" >&2
+        exit 1
+    }
+    [[ $AUTH_SIGNING_KEY_PATH != *[\"\;\$\\]* ]] || {
+        echo "waav: AUTH_SIGNING_KEY_PATH may not contain \", ;, \$ or \\" >&2
+        exit 1
+    }
+    auth_service=$AUTH_SERVICE_URL
+    # WaaV POSTs to the URL as it is: "/" when it has no path
+    [[ $auth_service =~ ^https?://[^/?]+$ ]] && auth_service+=/
+fi
+
+# on with no method: refused, as WaaV refuses to start
+if [[ $auth == on && -z ${AUTH_API_SECRETS_JSON:-}${AUTH_API_SECRET:-} &&
+      -z ${AUTH_SERVICE_URL:-} && -z ${AUTH_JWT_SECRET:-} &&
+      -z ${AUTH_JWT_PUBLIC_KEY_PATH:-}${AUTH_JWT_JWKS_PATH:-} ]]; then
+    echo "waav: AUTH_REQUIRED=$AUTH_REQUIRED but no auth method is" \
+         "configured: set AUTH_API_SECRETS_JSON or AUTH_API_SECRET, or" \
+         "AUTH_SERVICE_URL and AUTH_SIGNING_KEY_PATH (or AUTH_JWT_*)" >&2
+    exit 1
+fi
+
 # authentication and LiveKit, from WaaV's variables (secrets stay in the
 # environment: the config names the variables, never the values)
 {
@@ -116,6 +180,12 @@ summary=$("$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
     [[ -n ${AUTH_JWT_AUDIENCE:-} ]] && echo "waav_auth_jwt_audience env:AUTH_JWT_AUDIENCE;"
     [[ -n ${AUTH_JWT_TENANT_CLAIM:-} ]] &&
         echo "waav_auth_jwt_tenant_claim env:AUTH_JWT_TENANT_CLAIM;"
+    # WaaV's external auth service, when no API secret is set (WaaV asks
+    # it only then); its answers kept AUTH_CACHE_SECONDS (waav's)
+    [[ -n $auth_service ]] &&
+        echo "waav_auth_service location=/_waav/auth-service" \
+             "\"signing_key=file:$AUTH_SIGNING_KEY_PATH\"" \
+             "cache=${AUTH_CACHE_SECONDS}s;"
     if [[ -n ${REDIS_URL:-} ]]; then
         # one set of counters for every nginx sharing this Redis
         echo "waav_limit_zone waav_ip:10m key=\$binary_remote_addr redis=$REDIS_URL" \
@@ -131,10 +201,6 @@ summary=$("$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
     true
 } >"$prefix/conf/run.d/http.conf"
 
-case ${AUTH_REQUIRED:-false} in
-    true|1|yes|on) auth=on ;;
-    *)             auth=off ;;
-esac
 rps=${RATE_LIMIT_REQUESTS_PER_SECOND:-60}
 burst=${RATE_LIMIT_BURST_SIZE:-10}
 conns=${MAX_CONNECTIONS_PER_IP:-100}
@@ -154,6 +220,32 @@ rate=
 {
     echo "waav_auth $auth;"
     [[ -z $rate ]] || echo "$rate"
+    if [[ -n $auth_service ]]; then
+        t=${AUTH_TIMEOUT_SECONDS}s
+        host=${auth_service#*://}
+        host=${host%%[/?]*}
+        echo "location = /_waav/auth-service {"
+        echo "    internal;"
+        echo "    proxy_pass $auth_service;"
+        echo "    proxy_http_version 1.1;"
+        echo "    proxy_set_header Connection \"\";"
+        echo "    proxy_connect_timeout $t;"
+        echo "    proxy_send_timeout $t;"
+        echo "    proxy_read_timeout $t;"
+        echo "    proxy_next_upstream off;"
+        echo "    subrequest_output_buffer_size 16k;"
+        if [[ $auth_service == https://* ]]; then
+            echo "    proxy_ssl_server_name on;"
+            [[ $host =~ ^(.*):[0-9]+$ ]] && host=${BASH_REMATCH[1]}
+            echo "    proxy_ssl_name $host;"
+            echo "    proxy_ssl_verify on;"
+            echo "    proxy_ssl_verify_depth 4;"
+            echo "    proxy_ssl_trusted_certificate" \
+                 "${WAAV_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt};"
+            echo "    proxy_ssl_session_reuse on;"
+        fi
+        echo "}"
+    fi
 } >"$prefix/conf/run.d/server.conf"
 
 # WaaV's CORS_ALLOWED_ORIGINS: "*" or origins (scheme://host[:port])
@@ -216,7 +308,7 @@ fi
 
 echo "waav: listening on http://$listen/  (nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||'))"
 echo "$summary"
-echo "waav: authentication $auth (AUTH_REQUIRED=${AUTH_REQUIRED:-false})"
+echo "waav: authentication $auth (AUTH_REQUIRED=${AUTH_REQUIRED:-false})${auth_service:+, auth service $auth_service (timeout ${AUTH_TIMEOUT_SECONDS}s, answers kept ${AUTH_CACHE_SECONDS}s)}"
 echo "waav: per IP: $( ((rps < 100000)) && echo "$rps r/s, burst $burst" || echo "no rate limit"), $conns /ws sessions, counters in ${REDIS_URL:+Redis (}${REDIS_URL:-shared memory}${REDIS_URL:+, fail ${REDIS_FAIL:-open})}"
 echo "waav: CORS: ${CORS_ALLOWED_ORIGINS:-same origin only (CORS_ALLOWED_ORIGINS unset)}"
 echo "waav: /ws sessions on this server: ${sessions:-unlimited} (MAX_WEBSOCKET_CONNECTIONS)"

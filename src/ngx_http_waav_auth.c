@@ -18,6 +18,7 @@
 
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_auth.h"
+#include "ngx_http_waav_auth_service.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_util.h"
@@ -33,6 +34,10 @@
 static ngx_int_t ngx_http_waav_auth_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_auth_fail(ngx_http_request_t *r,
     const char *code, const char *message);
+static ngx_int_t ngx_http_waav_auth_fail_status(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, const char *message);
+static ngx_int_t ngx_http_waav_auth_ask(ngx_http_request_t *r,
+    ngx_str_t *token, ngx_http_waav_ctx_t *ctx);
 static ngx_int_t ngx_http_waav_auth_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
@@ -98,15 +103,23 @@ static ngx_int_t
 ngx_http_waav_auth_fail(ngx_http_request_t *r, const char *code,
     const char *message)
 {
+    return ngx_http_waav_auth_fail_status(r,
+               ngx_strcmp(code, "config_error") == 0
+               ? NGX_HTTP_INTERNAL_SERVER_ERROR : NGX_HTTP_UNAUTHORIZED,
+               code, message);
+}
+
+
+static ngx_int_t
+ngx_http_waav_auth_fail_status(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message)
+{
     ngx_int_t   rc;
     ngx_str_t   body;
-    ngx_uint_t  status;
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "waav auth: refused: %s \"%s\"", code, message);
-
-    status = ngx_strcmp(code, "config_error") == 0
-             ? NGX_HTTP_INTERNAL_SERVER_ERROR : NGX_HTTP_UNAUTHORIZED;
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav auth: refused: %s \"%s\" (%ui)", code, message,
+                   status);
 
     if (ngx_http_waav_auth_body(r, code, message, &body) != NGX_OK
         || (status == NGX_HTTP_UNAUTHORIZED
@@ -333,9 +346,16 @@ ngx_http_waav_auth_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
+    /* the phases again: the auth service's answer may be in */
+    if (ctx->auth_call) {
+        return ngx_http_waav_auth_ask(r, NULL, ctx);
+    }
+
     wmcf = ngx_http_get_module_main_conf(r, ngx_http_waav_module);
 
-    if (wmcf->secrets == NULL && wmcf->jwt.nkeys == 0) {
+    if (wmcf->secrets == NULL && wmcf->jwt.nkeys == 0
+        && wmcf->auth_service == NULL)
+    {
         return ngx_http_waav_auth_fail(r, "config_error",
                    "Auth configuration error: Authentication required but "
                    "no auth method configured");
@@ -371,6 +391,10 @@ ngx_http_waav_auth_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
+    if (wmcf->jwt.nkeys == 0 && wmcf->auth_service) {
+        return ngx_http_waav_auth_ask(r, &token, ctx);
+    }
+
     if (wmcf->jwt.nkeys == 0) {
         return ngx_http_waav_auth_fail(r, "unauthorized",
                                        "Unauthorized: Invalid API secret");
@@ -385,6 +409,11 @@ ngx_http_waav_auth_handler(ngx_http_request_t *r)
     if (ngx_http_waav_auth_jwt(r, wmcf, &token, ctx, &err) != NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "waav: token refused: %s", err.message);
+
+        /* not one of our JWTs: the service may know it */
+        if (wmcf->auth_service) {
+            return ngx_http_waav_auth_ask(r, &token, ctx);
+        }
 
         return ngx_http_waav_auth_fail(r, "unauthorized",
                                        err.message[0] ? err.message
@@ -401,10 +430,62 @@ ngx_http_waav_auth_handler(ngx_http_request_t *r)
 
 
 /*
+ * The external auth service (ngx_http_waav_auth_service.c), in the access
+ * phase: asked (token), then, when the phases run again, its answer.
+ */
+static ngx_int_t
+ngx_http_waav_auth_ask(ngx_http_request_t *r, ngx_str_t *token,
+    ngx_http_waav_ctx_t *ctx)
+{
+    ngx_int_t                      rc;
+    ngx_http_waav_auth_verdict_t   v;
+
+    if (token) {
+        rc = ngx_http_waav_auth_service_ask(r, token, r->pool, r, 0);
+
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+
+        if (rc != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+    } else {
+        rc = ngx_http_waav_auth_service_verdict(r, &v);
+
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+
+        ctx->auth_call = NULL;
+
+        if (rc != NGX_OK) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "waav: token refused by the auth service: %s",
+                          v.code);
+            return ngx_http_waav_auth_fail_status(r, v.status, v.code,
+                                                  (char *) v.message);
+        }
+    }
+
+    ctx->auth_method = "auth_service";
+    ctx->auth_done = 1;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav auth: auth service, tenant \"%V\"", &ctx->tenant);
+
+    return NGX_OK;
+}
+
+
+/*
  * A token sent in a /ws session's auth message, checked against the API
  * secrets as WaaV does (and the JWT keys, as waav's REST routes): NGX_OK
  * sets the request's tenant; NGX_DECLINED: no such secret (*message says
- * what to tell the client); NGX_ABORT: no secret is configured at all.
+ * what to tell the client); NGX_ABORT: no secret is configured at all;
+ * NGX_BUSY: none matched, the auth service is to be asked (the caller
+ * does, ngx_http_waav_ws_auth.c).
  */
 ngx_int_t
 ngx_http_waav_auth_check(ngx_http_request_t *r, ngx_str_t *token,
@@ -423,7 +504,9 @@ ngx_http_waav_auth_check(ngx_http_request_t *r, ngx_str_t *token,
         return NGX_ERROR;
     }
 
-    if (wmcf->secrets == NULL && wmcf->jwt.nkeys == 0) {
+    if (wmcf->secrets == NULL && wmcf->jwt.nkeys == 0
+        && wmcf->auth_service == NULL)
+    {
         *message = "API secret authentication not configured";
         return NGX_ABORT;
     }
@@ -438,7 +521,7 @@ ngx_http_waav_auth_check(ngx_http_request_t *r, ngx_str_t *token,
     }
 
     if (wmcf->jwt.nkeys == 0) {
-        return NGX_DECLINED;
+        return wmcf->auth_service ? NGX_BUSY : NGX_DECLINED;
     }
 
     err.message[0] = '\0';
@@ -446,7 +529,7 @@ ngx_http_waav_auth_check(ngx_http_request_t *r, ngx_str_t *token,
     if (ngx_http_waav_auth_jwt(r, wmcf, token, ctx, &err) != NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "waav: token refused: %s", err.message);
-        return NGX_DECLINED;
+        return wmcf->auth_service ? NGX_BUSY : NGX_DECLINED;
     }
 
     ctx->auth_done = 1;
@@ -611,6 +694,19 @@ ngx_http_waav_auth_init(ngx_conf_t *cf)
     wmcf->jwt.issuer.len = wmcf->jwt_issuer.len;
     wmcf->jwt.audience.data = (char *) wmcf->jwt_audience.data;
     wmcf->jwt.audience.len = wmcf->jwt_audience.len;
+
+    /* fail closed: waav_auth on with nothing to check a token against
+     * is refused now, not answered 500 on every request */
+    if (wmcf->auth_used && wmcf->secrets == NULL && wmcf->jwt.nkeys == 0
+        && wmcf->auth_service == NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"waav_auth on\" needs an "
+                           "auth method: waav_auth_secret, "
+                           "waav_auth_secrets_json, waav_auth_jwt_key, "
+                           "waav_auth_jwt_jwks or waav_auth_service (an "
+                           "empty env: or file: value configures none)");
+        return NGX_ERROR;
+    }
 
     if (wmcf->jwt_tenant_claim.len > 63) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "waav_auth_jwt_tenant_claim "

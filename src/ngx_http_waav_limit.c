@@ -114,6 +114,10 @@ ngx_http_waav_limit_key(ngx_http_request_t *r, ngx_http_waav_limit_t *l,
 
 /* --- the walk ----------------------------------------------------------- */
 
+static ngx_int_t ngx_http_waav_limit_skip(ngx_http_request_t *r,
+    ngx_http_waav_limit_walk_t *w, ngx_uint_t n);
+
+
 /* a quota charged (not a true-up): remembered, with the key it was
  * charged to, for a refund */
 static ngx_int_t
@@ -363,6 +367,23 @@ ngx_http_waav_limit_line(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w,
 }
 
 
+static ngx_int_t
+ngx_http_waav_limit_skip(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w,
+    ngx_uint_t n)
+{
+    if (w->skipped == NULL) {
+        w->skipped = ngx_pcalloc(r->pool, (n + 7) / 8);
+        if (w->skipped == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    w->skipped[w->next / 8] |= (u_char) (1 << (w->next % 8));
+
+    return NGX_OK;
+}
+
+
 /*
  * Walks the location's lines of one sort (the pre-content phase's rates
  * and slots, or the quotas of one cost): NGX_OK all passed, NGX_DECLINED
@@ -390,11 +411,26 @@ ngx_http_waav_limit_walk(ngx_http_request_t *r, ngx_http_waav_limit_walk_t *w)
             continue;
         }
 
+        if (w->rewalk
+            && !(w->skipped[w->next / 8] & (1 << (w->next % 8))))
+        {
+            continue;
+        }
+
         /* the line Redis answered keeps the key it was asked with */
         if (!w->answered) {
             rc = ngx_http_waav_limit_key(r, &l[w->next], &key);
 
             if (rc == NGX_DECLINED) {
+                /* an empty key: remembered for a session's auth message
+                 * ($waav_tenant unknown yet, ngx_http_waav_limit_rewalk) */
+                if (!w->rewalk && w->quota == 0
+                    && ngx_http_waav_limit_skip(r, w, wlcf->limits->nelts)
+                       != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
+
                 continue;
             }
 
@@ -566,6 +602,53 @@ ngx_http_waav_limit_answer(ngx_http_request_t *r,
     }
 
     return NGX_ERROR;
+}
+
+
+ngx_int_t
+ngx_http_waav_limit_rewalk(ngx_http_request_t *r,
+    void (*resume)(ngx_http_request_t *r), waav_err_t *err)
+{
+    ngx_int_t                    rc;
+    ngx_http_waav_ctx_t         *ctx;
+    ngx_http_waav_limit_walk_t  *w;
+
+    ctx = ngx_http_waav_find_ctx(r);
+    w = ctx ? ctx->limit : NULL;
+
+    if (w == NULL || w->skipped == NULL) {
+        return NGX_OK;
+    }
+
+    if (!w->rewalk) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "waav limit: the lines without a key, walked again");
+        w->rewalk = 1;
+        w->next = 0;
+        w->answered = 0;
+        w->refused = NULL;
+        w->resume = resume;
+    }
+
+    if (w->op) {
+        return NGX_AGAIN;                       /* Redis has not answered */
+    }
+
+    rc = ngx_http_waav_limit_walk(r, w);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    /* once: the next auth message finds nothing to walk */
+    w->rewalk = 0;
+    w->skipped = NULL;
+
+    if (rc == NGX_OK) {
+        return NGX_OK;
+    }
+
+    return ngx_http_waav_limit_answer(r, w, rc, err);
 }
 
 

@@ -79,5 +79,16 @@ ngx_int_t ngx_http_waav_limit_true_up_stt(ngx_http_request_t *r,
     uint64_t seconds, void (*resume)(ngx_http_request_t *r));
 void ngx_http_waav_limit_refund(ngx_http_request_t *r, uint64_t units);
 
+/*
+ * A /ws session authenticated by its auth message: the pre-content
+ * phase's lines whose key was empty then ($waav_tenant was), walked once
+ * now that it is known; slots taken are held until the session ends.
+ * NGX_OK passed (or none to walk); NGX_AGAIN Redis decides: resume(r) is
+ * called later, which calls this again; NGX_ERROR refused or failed (err
+ * says why, as the line's refusal would).
+ */
+ngx_int_t ngx_http_waav_limit_rewalk(ngx_http_request_t *r,
+    void (*resume)(ngx_http_request_t *r), waav_err_t *err);
+
 
 #endif /* NGX_HTTP_WAAV_LIMIT_H */

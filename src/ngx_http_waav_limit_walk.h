@@ -38,6 +38,10 @@ struct ngx_http_waav_quota_s {
     ngx_int_t                      outcome;     /* of Redis' answer */
     ngx_http_waav_limit_charged_t *charged;     /* per line: quotas */
     uint64_t                       member;      /* a slot asked of Redis */
+    u_char                        *skipped;     /* a bit a line whose key
+                                                   was empty (no tenant
+                                                   yet); NULL: none */
+    unsigned                       rewalk:1;    /* only those lines */
     unsigned                       answered:1;
     unsigned                       true_up:1;
     unsigned                       done:1;      /* a charge: walked */

@@ -7,6 +7,7 @@
 #include "ngx_http_waav_auth.h"
 #include "ngx_http_waav_cors.h"
 #include "ngx_http_waav_dag.h"
+#include "ngx_http_waav_auth_service.h"
 #include "ngx_http_waav_health.h"
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_livekit.h"
@@ -177,6 +178,13 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_waav_main_conf_t, token_cache_size),
+      NULL },
+
+    { ngx_string("waav_auth_service"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_waav_auth_service,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("waav_livekit"),

@@ -38,6 +38,8 @@ typedef struct {
     time_t                  jwt_leeway;
     ngx_int_t               token_cache_size;
     struct ngx_http_waav_token_s  *token_cache;
+    void                   *auth_service;   /* waav_auth_service's */
+    unsigned                auth_used:1;    /* waav_auth on somewhere */
 
     /* Redis targets of limit zones (ngx_http_waav_redis_t *) */
     ngx_array_t            *redis;
@@ -110,6 +112,7 @@ typedef struct {
     const char  *auth_method;               /* $waav_auth_method */
     unsigned     auth_done:1;
     unsigned     auth_pending:1;            /* /ws: an auth message due */
+    void        *auth_call;                 /* the auth service's call */
 
     unsigned     limit_done:1;
     unsigned     limit_status:2;            /* $waav_limit_status */

@@ -322,8 +322,13 @@ ngx_http_waav_note_body_size(ngx_conf_t *cf, ngx_http_waav_loc_conf_t *wlcf)
 void
 ngx_http_waav_note_auth(ngx_conf_t *cf)
 {
-    ngx_http_core_srv_conf_t  *cscf;
-    ngx_http_waav_loc_conf_t  *swlcf;
+    ngx_http_core_srv_conf_t   *cscf;
+    ngx_http_waav_loc_conf_t   *swlcf;
+    ngx_http_waav_main_conf_t  *wmcf;
+
+    /* and in the configuration: a method is due (ngx_http_waav_auth.c) */
+    wmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_waav_module);
+    wmcf->auth_used = 1;
 
     cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
 

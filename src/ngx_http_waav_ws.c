@@ -224,6 +224,7 @@ ngx_http_waav_ws_create(ngx_http_request_t *r)
     ws->request = r;
     ws->start = ngx_current_msec;
     ngx_queue_init(&ws->speaks);
+    ngx_queue_init(&ws->held);
     ngx_queue_init(&ws->clients);
 
     cln->handler = ngx_http_waav_ws_cleanup;
@@ -426,6 +427,7 @@ ngx_http_waav_ws_wake(ngx_http_request_t *r)
         r->connection->data = ws->request;
     }
 
+    ngx_http_waav_ws_auth_wake(ws);
     ngx_http_waav_ws_tts_wake(ws);
     ngx_http_waav_ws_stt_wake(ws);
     ngx_http_waav_ws_write(ws);
@@ -735,6 +737,7 @@ ngx_http_waav_ws_cleanup(void *data)
 
     ngx_http_waav_ws_stt_free(ws);
     ngx_http_waav_ws_stream_cleanup(ws);
+    ngx_http_waav_ws_auth_free(ws);
 
     if (ws->config_pool) {
         ngx_destroy_pool(ws->config_pool);

@@ -6,6 +6,8 @@
  *   ngx_http_waav_ws.c          the connection's events,
  *                               framing (src/core/waav_ws_conn.c), the
  *                               idle timer, the end of the session;
+ *   ngx_http_waav_ws_auth.c     the auth message (API secrets, JWTs, the
+ *                               auth service), the tenant's limits;
  *   ngx_http_waav_ws_session.c  the client's messages: auth, config,
  *                               speak, clear, ping, ...;
  *   ngx_http_waav_ws_tts.c      speak: one provider call at a time through
@@ -205,6 +207,15 @@ struct ngx_http_waav_ws_s {
      * the request at the latest) */
     ngx_http_waav_ws_stream_t  *stream;
     ngx_queue_t                 clients;
+
+    /* an auth message being decided (the auth service's answer, Redis'
+     * for the tenant's limits): its call, and the messages that come
+     * meanwhile, held in order (ngx_http_waav_ws_speak_t, malloc()ed) */
+    ngx_pool_t                 *auth_pool;
+    ngx_http_request_t         *auth_parent;
+    ngx_queue_t                 held;
+    size_t                      held_len;
+    unsigned                    auth_wait:1;
 };
 
 
@@ -250,6 +261,14 @@ void ngx_http_waav_ws_message(ngx_http_waav_ws_t *ws, const char *p,
 void ngx_http_waav_ws_drop_speaks(ngx_http_waav_ws_t *ws);
 /* the session's work ends (close, reconfig): speaks dropped */
 void ngx_http_waav_ws_session_stop(ngx_http_waav_ws_t *ws);
+
+/* ngx_http_waav_ws_auth.c: the auth message; while it is decided the
+ * client's messages are held (NGX_OK: held, NGX_DECLINED: none waits) */
+void ngx_http_waav_ws_auth(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg);
+ngx_int_t ngx_http_waav_ws_auth_hold(ngx_http_waav_ws_t *ws, const char *p,
+    size_t len);
+void ngx_http_waav_ws_auth_wake(ngx_http_waav_ws_t *ws);
+void ngx_http_waav_ws_auth_free(ngx_http_waav_ws_t *ws);
 
 /* ngx_http_waav_ws_tts.c */
 void ngx_http_waav_ws_tts_next(ngx_http_waav_ws_t *ws);

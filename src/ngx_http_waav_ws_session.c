@@ -8,7 +8,6 @@
  */
 
 #include "ngx_http_waav_module.h"
-#include "ngx_http_waav_auth.h"
 #include "ngx_http_waav_util.h"
 #include "ngx_http_waav_ws.h"
 
@@ -24,7 +23,6 @@
 
 static ngx_int_t ngx_http_waav_ws_dispatch(ngx_http_waav_ws_t *ws,
     waav_ws_msg_t *msg, ngx_pool_t **pool);
-static void ngx_http_waav_ws_auth(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg);
 static void ngx_http_waav_ws_ping(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
     waav_alloc_t *a);
 static ngx_int_t ngx_http_waav_ws_config(ngx_http_waav_ws_t *ws,
@@ -43,6 +41,11 @@ ngx_http_waav_ws_message(ngx_http_waav_ws_t *ws, const char *p, size_t len)
     ngx_http_waav_ctx_t  *ctx;
 
     if (ws->closing || ws->finished) {
+        return;
+    }
+
+    /* an auth message is being decided: this one waits its turn */
+    if (ngx_http_waav_ws_auth_hold(ws, p, len) == NGX_OK) {
         return;
     }
 
@@ -158,55 +161,6 @@ ngx_http_waav_ws_dispatch(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
                                            "Invalid message format: unknown "
                                            "message type");
     }
-}
-
-
-/* {"type":"auth","token":...}: WaaV's first-message authentication */
-static void
-ngx_http_waav_ws_auth(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg)
-{
-    char                 *out;
-    size_t                len;
-    ngx_int_t             rc;
-    ngx_str_t             token;
-    waav_str_t            id;
-    const char           *message;
-    waav_alloc_t          a;
-    ngx_pool_t           *pool;
-    ngx_http_waav_ctx_t  *ctx;
-
-    token.data = (u_char *) msg->token.data;
-    token.len = msg->token.len;
-
-    rc = ngx_http_waav_auth_check(ws->request, &token, &message);
-
-    if (rc != NGX_OK) {
-        ngx_log_error(NGX_LOG_INFO, ws->request->connection->log, 0,
-                      "waav: WebSocket auth message refused: %s", message);
-        ngx_http_waav_ws_fail(ws, message, WAAV_WS_CLOSE_POLICY);
-        return;
-    }
-
-    ctx = ngx_http_waav_find_ctx(ws->request);
-
-    pool = ngx_create_pool(1024, ws->request->connection->log);
-    if (pool == NULL) {
-        ngx_http_waav_ws_close(ws, WAAV_WS_CLOSE_INTERNAL);
-        return;
-    }
-
-    ngx_http_waav_allocator(pool, &a);
-
-    id.data = (char *) ctx->tenant.data;
-    id.len = ctx->tenant.len;
-
-    out = waav_ws_authenticated(&a, id, &len);
-
-    if (out == NULL || ngx_http_waav_ws_send_text(ws, out, len) != NGX_OK) {
-        ngx_http_waav_ws_close(ws, WAAV_WS_CLOSE_INTERNAL);
-    }
-
-    ngx_destroy_pool(pool);
 }
 
 

@@ -241,13 +241,12 @@ Authorization: Bearer secret-bbbb-1111-bbbb
 
 
 
-=== TEST 13: auth on with nothing configured is a 500 config_error
+=== TEST 13: auth on with nothing configured is refused at start-up (fail closed)
 --- http_config
---- request
-GET /private?token=x
---- error_code: 500
---- response_body chomp
-{"error":"config_error","message":"Auth configuration error: Authentication required but no auth method configured"}
+    waav_auth_secret tenant-a env:WAAV_TEST_UNSET_SECRET;
+--- must_die
+--- error_log
+"waav_auth on" needs an auth method
 
 
 

@@ -134,6 +134,8 @@ not json',
 
 === TEST 5: not configured: 500 before the fields are looked at
 --- http_config
+    # (waav_auth on elsewhere needs a method, or nginx refuses to start)
+    waav_auth_secret tenant-x secret-xxxx-0000-xxxx;
 --- request
 POST /open/livekit/token
 {}
