@@ -84,6 +84,10 @@ typedef struct {
     ngx_flag_t   auth;
     unsigned     auth_in_server:1;
 
+    /* waav_byok on|off: a client's own provider key (tts_config.api_key,
+     * stt_config.api_key, X-Provider-Api-Key) for its call; default off */
+    ngx_flag_t   byok;
+
     /* waav_limit lines (ngx_http_waav_limit_t), inherited when none */
     ngx_array_t *limits;
     ngx_uint_t   limit_log_level;           /* waav_limit_log_level */

@@ -9,6 +9,7 @@
 
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_auth.h"
+#include "ngx_http_waav_byok.h"
 #include "ngx_http_waav_util.h"
 #include "ngx_http_waav_ws.h"
 
@@ -249,6 +250,29 @@ ngx_http_waav_ws_not_configured(ngx_http_waav_ws_t *ws,
 }
 
 
+/* a config's own provider key (waav_byok): *pp becomes the provider with
+ * it, or the client is told why not */
+static ngx_int_t
+ngx_http_waav_ws_byok(ngx_http_waav_ws_t *ws, ngx_http_waav_provider_t **pp,
+    waav_str_t key)
+{
+    waav_err_t  err;
+
+    if (key.len == 0) {
+        return NGX_OK;
+    }
+
+    ngx_memzero(&err, sizeof(waav_err_t));
+
+    if (ngx_http_waav_byok_provider(ws->request, pp, key, &err) != NGX_OK) {
+        (void) ngx_http_waav_ws_send_error(ws, err.message);
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
 /* a streaming provider: the upgrade request, built now (a config the
  * provider cannot honour gets no ready); a BYOK api_key wins */
 static ngx_int_t
@@ -312,6 +336,10 @@ ngx_http_waav_ws_config_stt(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
         return ngx_http_waav_ws_not_configured(ws, NULL, msg->stt.provider);
     }
 
+    if (ngx_http_waav_ws_byok(ws, &p, msg->stt.api_key) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
     *preq = NULL;
 
     if (!p->stt->ws_buffered) {
@@ -364,8 +392,17 @@ ngx_http_waav_ws_config_tts(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
         return ngx_http_waav_ws_not_configured(ws, NULL, msg->tts.provider);
     }
 
+    if (ngx_http_waav_ws_byok(ws, &p, msg->tts.api_key) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
     if (!p->usable) {
         return ngx_http_waav_ws_not_configured(ws, p, msg->tts.provider);
+    }
+
+    /* WaaV's names (OpenAI's models and voices), for every speak */
+    if (p->tts->names) {
+        p->tts->names(&msg->tts);
     }
 
     req = msg->tts;

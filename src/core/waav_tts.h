@@ -175,6 +175,10 @@ waav_str_t waav_tts_locale(waav_str_t voice);
 /* 1 when rate is in the list (0-terminated) */
 int waav_rate_in(unsigned rate, const unsigned *list);
 
+/* OpenAI's names as WaaV reads them (src/core/tts/waav_tts_openai_names.c):
+ * the openai adapter's names hook */
+void waav_tts_openai_names(waav_tts_req_t *req);
+
 /* 400 for a setting the provider cannot honour */
 int waav_tts_unsupported(waav_err_t *err, const char *type, const char *what);
 

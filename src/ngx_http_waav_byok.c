@@ -1,0 +1,130 @@
+/*
+ * waav: bring-your-own-key (see ngx_http_waav_byok.h).
+ *
+ *   waav_byok on;     # WaaV's default: a client's key wins for its call
+ *
+ * Off by default: a deployment that bills tenants or keeps providers to
+ * its own accounts does not want clients' keys, and a client that sent
+ * one is told so (403) rather than silently billed to the server's
+ * account.  The key is only ever put in the provider request: never in a
+ * log line, a variable or an answer (provider errors are scrubbed of it
+ * as of the server's).  Limits and quotas apply as to any call.
+ */
+
+#include "ngx_http_waav_module.h"
+#include "ngx_http_waav_byok.h"
+#include "ngx_http_waav_util.h"
+
+
+static ngx_int_t
+ngx_http_waav_byok_valid(const char *s, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > WAAV_TTS_MAX_API_KEY) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < len; i++) {
+        /* it goes into a header: visible ASCII, no CR, LF or controls */
+        if (s[i] < 0x21 || s[i] > 0x7e) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_waav_byok_key(ngx_http_request_t *r, waav_str_t body_key,
+    ngx_uint_t use_header, waav_str_t *key, waav_err_t *err)
+{
+    ngx_table_elt_t  *h;
+
+    *key = body_key;
+
+    if (key->len || !use_header) {
+        return NGX_OK;
+    }
+
+    h = ngx_http_waav_header(&r->headers_in.headers,
+                             NGX_HTTP_WAAV_BYOK_HEADER);
+
+    if (h == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_waav_byok_valid((char *) h->value.data, h->value.len)
+        != NGX_OK)
+    {
+        waav_err_set(err, NGX_HTTP_BAD_REQUEST, "INVALID_REQUEST",
+                     NGX_HTTP_WAAV_BYOK_HEADER " must be 1-%d bytes of "
+                     "visible ASCII", WAAV_TTS_MAX_API_KEY);
+        return NGX_ERROR;
+    }
+
+    key->data = (char *) h->value.data;
+    key->len = h->value.len;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_waav_byok_provider(ngx_http_request_t *r,
+    ngx_http_waav_provider_t **pp, waav_str_t key, waav_err_t *err)
+{
+    ngx_http_waav_provider_t  *p, *own;
+    ngx_http_waav_loc_conf_t  *wlcf;
+
+    p = *pp;
+
+    if (key.len == 0) {
+        if (!p->usable) {
+            waav_err_set(err, NGX_HTTP_BAD_REQUEST, "PROVIDER_NOT_CONFIGURED",
+                         "API key not configured for provider: %.*s",
+                         (int) p->name.len, p->name.data);
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+
+    if (!wlcf->byok) {
+        waav_err_set(err, NGX_HTTP_FORBIDDEN, "BYOK_DISABLED",
+                     "This server does not accept clients' provider API "
+                     "keys (api_key, " NGX_HTTP_WAAV_BYOK_HEADER "); send "
+                     "the request without one");
+        return NGX_ERROR;
+    }
+
+    if (p->cred) {
+        waav_err_set(err, NGX_HTTP_BAD_REQUEST, "BYOK_UNSUPPORTED",
+                     "Provider %.*s exchanges its key for a token: waav "
+                     "does not accept a client's own key for it",
+                     (int) p->name.len, p->name.data);
+        return NGX_ERROR;
+    }
+
+    own = ngx_palloc(r->pool, sizeof(ngx_http_waav_provider_t));
+    if (own == NULL) {
+        (void) waav_err_nomem(err);
+        return NGX_ERROR;
+    }
+
+    *own = *p;
+    own->key.data = (u_char *) key.data;
+    own->key.len = key.len;
+    own->usable = 1;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav: provider \"%V\" with the client's own key",
+                   &p->name);
+
+    *pp = own;
+
+    return NGX_OK;
+}
