@@ -5,6 +5,15 @@
 use Waav::Blocks 'no_plan';
 use Waav::Tts;
 
+# a WAV of silence: 16 kHz, mono, 16-bit
+sub main::wav {
+    my ($seconds) = @_;
+    my $data = "\0" x (16000 * 2 * $seconds);
+    return 'RIFF' . pack('V', 36 + length $data) . 'WAVE'
+         . 'fmt ' . pack('VvvVVvv', 16, 1, 1, 16000, 32000, 2, 16)
+         . 'data' . pack('V', length $data) . $data;
+}
+
 tts_defaults();
 log_level('info');
 
@@ -350,3 +359,21 @@ SECRET-0123456789
 [502, 200, 502, 200]
 --- response_body_like eval
 [qr/"code":"PROVIDER_ERROR"/, qr/"model":"nova"/, qr/"code":"PROVIDER_ERROR"/, qr/"voice":"Shimmer"/]
+
+
+
+=== TEST 20: /listen: provider names in any case too
+--- config
+    location = /listen { waav_stt deepgram; }
+--- more_headers
+Content-Type: audio/wav
+--- request eval
+["POST /listen?provider=OpenAI\n" . ::wav(1), 'GET /__mock/last',
+ "POST /listen?provider=DEEPGRAM\n" . ::wav(1), 'GET /__mock/last',
+ "POST /listen?provider=polly\n" . ::wav(1)]
+--- error_code eval
+[200, 200, 200, 200, 400]
+--- response_body_like eval
+[qr/"provider":"openai"/, qr{^POST /openai/v1/audio/transcriptions\n},
+ qr/"provider":"deepgram"/, qr{^POST /deepgram/v1/listen\?},
+ qr/^\{"error":"Unknown STT provider 'polly' \(configured providers: deepgram, elevenlabs, openai, cartesia, kokoro\)","code":"INVALID_PROVIDER"\}$/]
