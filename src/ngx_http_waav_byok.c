@@ -16,6 +16,19 @@
 #include "ngx_http_waav_util.h"
 
 
+static ngx_int_t ngx_http_waav_byok_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_http_variable_t  ngx_http_waav_byok_vars[] = {
+
+    { ngx_string("waav_byok"), NULL, ngx_http_waav_byok_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
 static ngx_int_t
 ngx_http_waav_byok_valid(const char *s, size_t len)
 {
@@ -75,6 +88,7 @@ ngx_int_t
 ngx_http_waav_byok_provider(ngx_http_request_t *r,
     ngx_http_waav_provider_t **pp, waav_str_t key, waav_err_t *err)
 {
+    ngx_http_waav_ctx_t       *wctx;
     ngx_http_waav_provider_t  *p, *own;
     ngx_http_waav_loc_conf_t  *wlcf;
 
@@ -120,6 +134,16 @@ ngx_http_waav_byok_provider(ngx_http_request_t *r,
     own->key.len = key.len;
     own->usable = 1;
 
+    wctx = ngx_http_waav_get_ctx(r->main);
+    if (wctx == NULL) {
+        (void) waav_err_nomem(err);
+        return NGX_ERROR;
+    }
+
+    /* for the session's life on /ws: its later speaks bypass the cache
+     * too, whatever their config */
+    wctx->byok = 1;
+
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "waav: provider \"%V\" with the client's own key",
                    &p->name);
@@ -127,4 +151,31 @@ ngx_http_waav_byok_provider(ngx_http_request_t *r,
     *pp = own;
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_waav_byok_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_waav_ctx_t  *wctx;
+
+    ngx_http_waav_unused(data);
+
+    wctx = ngx_http_waav_find_ctx(r->main);
+
+    v->data = (u_char *) "1";
+    v->len = (wctx && wctx->byok) ? 1 : 0;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_waav_byok_add_variables(ngx_conf_t *cf)
+{
+    return ngx_http_waav_add_variables(cf, ngx_http_waav_byok_vars);
 }

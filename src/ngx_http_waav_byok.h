@@ -35,5 +35,11 @@ ngx_int_t ngx_http_waav_byok_key(ngx_http_request_t *r, waav_str_t body_key,
 ngx_int_t ngx_http_waav_byok_provider(ngx_http_request_t *r,
     ngx_http_waav_provider_t **pp, waav_str_t key, waav_err_t *err);
 
+/* $waav_byok: "1" while the request's provider call uses a client's own
+ * key (for proxy_cache_bypass and proxy_no_cache: audio made with a
+ * client's account, perhaps in a voice only it may use, is neither served
+ * from the shared cache nor stored in it), else "" */
+ngx_int_t ngx_http_waav_byok_add_variables(ngx_conf_t *cf);
+
 
 #endif /* NGX_HTTP_WAAV_BYOK_H */

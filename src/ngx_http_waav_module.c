@@ -4,6 +4,7 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_byok.h"
 #include "ngx_http_waav_auth.h"
 #include "ngx_http_waav_health.h"
 #include "ngx_http_waav_limit.h"
@@ -267,7 +268,8 @@ ngx_http_waav_preconfiguration(ngx_conf_t *cf)
     if (ngx_http_waav_tts_add_variables(cf) != NGX_OK
         || ngx_http_waav_auth_add_variables(cf) != NGX_OK
         || ngx_http_waav_limit_add_variables(cf) != NGX_OK
-        || ngx_http_waav_ws_add_variables(cf) != NGX_OK)
+        || ngx_http_waav_ws_add_variables(cf) != NGX_OK
+        || ngx_http_waav_byok_add_variables(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }

@@ -110,6 +110,8 @@ typedef struct {
     unsigned     auth_done:1;
     unsigned     auth_pending:1;            /* /ws: an auth message due */
 
+    unsigned     byok:1;                    /* $waav_byok: a client's key */
+
     unsigned     limit_done:1;
     unsigned     limit_status:2;            /* $waav_limit_status */
     void        *limit;                     /* the access phase's walk */

@@ -3,7 +3,11 @@
 # OpenAI's model and voice names as WaaV reads them (/v1/audio/speech takes
 # them as named).  The mock says what the provider received.
 use Waav::Blocks 'no_plan';
+use Waav::Mock ();
 use Waav::Tts;
+use Cwd qw(getcwd);
+
+$ENV{TEST_NGINX_WAAV_ROOT} = getcwd();
 
 # a WAV of silence: 16 kHz, mono, 16-bit
 sub main::wav {
@@ -377,3 +381,61 @@ Content-Type: audio/wav
 [qr/"provider":"openai"/, qr{^POST /openai/v1/audio/transcriptions\n},
  qr/"provider":"deepgram"/, qr{^POST /deepgram/v1/listen\?},
  qr/^\{"error":"Unknown STT provider 'polly' \(configured providers: deepgram, elevenlabs, openai, cartesia, kokoro\)","code":"INVALID_PROVIDER"\}$/]
+
+
+
+=== TEST 21: with the TTS cache (conf/waav/tts-cache.conf), a BYOK synthesis is neither served from it nor stored
+--- http_config
+    proxy_cache_path tts_cache levels=1:2 keys_zone=waav_tts:1m max_size=100m
+                     inactive=1d use_temp_path=off;
+    waav_byok on;
+    waav_provider deepgram key=test-deepgram-key location=/_cached/deepgram;
+--- config
+    location /_cached/ {
+        internal;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_buffering off;
+
+        location /_cached/deepgram/ {
+            proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/deepgram/;
+            include $TEST_NGINX_WAAV_ROOT/conf/waav/tts-cache.conf;
+        }
+    }
+--- request eval
+['POST /__mock/reset',
+'POST /speak
+{"text":"Cache me","tts_config":{"provider":"deepgram"}}',
+'POST /speak
+{"text":"Cache me","tts_config":{"provider":"deepgram","api_key":"test-deepgram-key"}}',
+'POST /speak
+{"text":"Cache BYOK","tts_config":{"provider":"deepgram","api_key":"test-deepgram-key"}}',
+'POST /speak
+{"text":"Cache BYOK","tts_config":{"provider":"deepgram"}}',
+'POST /speak
+{"text":"Cache me","tts_config":{"provider":"deepgram"}}',
+'GET /__mock/count']
+--- error_code eval
+[204, 200, 200, 200, 200, 200, 200]
+--- response_body eval
+['', Waav::Mock::mock_audio('deepgram', 16000), Waav::Mock::mock_audio('deepgram', 16000),
+ Waav::Mock::mock_audio('deepgram', 16000), Waav::Mock::mock_audio('deepgram', 16000),
+ Waav::Mock::mock_audio('deepgram', 16000), '4']
+
+
+
+=== TEST 22: /listen: X-Provider-Api-Key with waav_byok on, for a provider declared without a key
+--- http_config
+    waav_byok on;
+    waav_provider deepgram;
+--- config
+    location = /listen { waav_stt deepgram; }
+--- more_headers
+Content-Type: audio/wav
+X-Provider-Api-Key: test-deepgram-key
+--- request eval
+["POST /listen\n" . ::wav(1), 'GET /__mock/last']
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/"provider":"deepgram"/, qr{\nauthorization: Token test-deepgram-key\n}]
