@@ -439,3 +439,18 @@ X-Provider-Api-Key: test-deepgram-key
 [200, 200]
 --- response_body_like eval
 [qr/"provider":"deepgram"/, qr{\nauthorization: Token test-deepgram-key\n}]
+
+
+
+=== TEST 23: /v1/audio/speech: the provider part of provider/model in any case
+--- request eval
+['POST /v1/audio/speech
+{"model":"OpenAI/tts-1","input":"Hello","voice":"nova","response_format":"pcm"}',
+'GET /__mock/last',
+'POST /v1/audio/speech
+{"model":"DEEPGRAM/aura-luna-en","input":"Hello","response_format":"pcm"}',
+'GET /__mock/last']
+--- error_code eval
+[200, 200, 200, 200]
+--- response_body_like eval
+[qr/^.{16000}$/s, qr/"model":"tts-1"/, qr/^.{16000}$/s, qr{^POST /deepgram/v1/speak\?model=aura-luna-en}]

@@ -112,4 +112,26 @@ subtest 'neither key in the access log nor the error log' => sub {
 };
 
 $w->finish;
+
+subtest '/ws with waav_byok off: a config carrying a key gets no ready' => sub {
+    my $off = Waav::Run->configure('063off', env => {%env});
+    $off->add_conf('run.d/ws.conf', 'waav_byok off;');
+    $off->launch;
+    my $msg = 'This server does not accept clients\' provider API keys '
+            . '(api_key, X-Provider-Api-Key); send the request without one';
+    for my $cfg ([{%stt, api_key => 'client-stt-key'}, {provider => 'deepgram'}, 'stt_config'],
+                 [{%stt}, {provider => 'deepgram', api_key => 'client-tts-key'}, 'tts_config']) {
+        my $ws = Waav::WS->connect(port => $off->port, path => '/ws');
+        $ws->upgraded or BAIL_OUT("no upgrade: $ws->{status} $ws->{body}");
+        $ws->send_json({type => 'config', stt_config => $cfg->[0], tts_config => $cfg->[1]});
+        my $e = next_text($ws);
+        is_deeply $e, {type => 'error', message => $msg}, "$cfg->[2].api_key refused"
+            or diag explain $e;
+        $ws->send_json({type => 'config', stt_config => \%stt, tts_config => {provider => 'deepgram'}});
+        is next_text($ws)->{type}, 'ready', 'the same config without a key: ready';
+        $ws->send_close(1000);
+    }
+    $off->finish;
+};
+
 done_testing;

@@ -127,8 +127,9 @@ struct cJSON;
 /*
  * The tts_config object of WaaV's /speak body (also /ws config's): provider,
  * model, voice_id, audio_format, sample_rate, speaking_rate, timeouts,
- * pronunciations and api_key, checked as /speak checks them.  cfg must be an object;
- * req zeroed with speaking_rate 1.0 beforehand (the text is not touched).
+ * pronunciations and api_key, checked as /speak checks them.  cfg must be
+ * an object; req zeroed with speaking_rate 1.0 beforehand (the text is not
+ * touched).
  * 0, or -1 with err set.
  */
 int waav_tts_parse_config(waav_tts_req_t *req, const struct cJSON *cfg,
