@@ -123,6 +123,7 @@ ngx_http_waav_byok_provider(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /* the key copied: on /ws it outlives the config message it came in */
     own = ngx_palloc(r->pool, sizeof(ngx_http_waav_provider_t));
     if (own == NULL) {
         (void) waav_err_nomem(err);
@@ -130,7 +131,13 @@ ngx_http_waav_byok_provider(ngx_http_request_t *r,
     }
 
     *own = *p;
-    own->key.data = (u_char *) key.data;
+    own->key.data = ngx_pnalloc(r->pool, key.len);
+    if (own->key.data == NULL) {
+        (void) waav_err_nomem(err);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(own->key.data, key.data, key.len);
     own->key.len = key.len;
     own->usable = 1;
 

@@ -251,14 +251,25 @@ ngx_http_waav_ws_not_configured(ngx_http_waav_ws_t *ws,
 
 
 /* a config's own provider key (waav_byok): *pp becomes the provider with
- * it, or the client is told why not */
+ * it, or the client is told why not.  The copy lives in the session's
+ * pool (calls of an earlier config may still name it): the one in use is
+ * taken again when a config repeats provider and key, so a session that
+ * sends the same config again and again does not grow its pool */
 static ngx_int_t
 ngx_http_waav_ws_byok(ngx_http_waav_ws_t *ws, ngx_http_waav_provider_t **pp,
-    waav_str_t key)
+    ngx_http_waav_provider_t *cur, waav_str_t key)
 {
     waav_err_t  err;
 
     if (key.len == 0) {
+        return NGX_OK;
+    }
+
+    if (cur && cur != *pp && cur->name.data == (*pp)->name.data
+        && cur->key.len == key.len
+        && ngx_memcmp(cur->key.data, key.data, key.len) == 0)
+    {
+        *pp = cur;
         return NGX_OK;
     }
 
@@ -336,7 +347,9 @@ ngx_http_waav_ws_config_stt(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
         return ngx_http_waav_ws_not_configured(ws, NULL, msg->stt.provider);
     }
 
-    if (ngx_http_waav_ws_byok(ws, &p, msg->stt.api_key) != NGX_OK) {
+    if (ngx_http_waav_ws_byok(ws, &p, ws->stt_provider, msg->stt.api_key)
+        != NGX_OK)
+    {
         return NGX_DECLINED;
     }
 
@@ -392,7 +405,9 @@ ngx_http_waav_ws_config_tts(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
         return ngx_http_waav_ws_not_configured(ws, NULL, msg->tts.provider);
     }
 
-    if (ngx_http_waav_ws_byok(ws, &p, msg->tts.api_key) != NGX_OK) {
+    if (ngx_http_waav_ws_byok(ws, &p, ws->tts_provider, msg->tts.api_key)
+        != NGX_OK)
+    {
         return NGX_DECLINED;
     }
 

@@ -61,6 +61,19 @@ subtest '/ws: tts_config.api_key is the key of the session\'s speaks; OpenAI nam
     my $body = decode_json($call->{body});
     is $body->{model}, 'tts-1', 'model "nova" (the dashboard\'s) is tts-1, as WaaV';
     is $body->{voice}, 'nova', 'voice "Nova" is nova';
+
+    # the same config again (the provider with the key is taken again),
+    # then another voice: the key still goes with every speak
+    for my $voice (qw(nova echo)) {
+        $ws->send_json({type => 'config', stt_config => \%stt,
+                        tts_config => {provider => 'openai', api_key => $CLIENT_KEY, voice_id => $voice}});
+        is next_text($ws)->{type}, 'ready', "config again ($voice): ready";
+        Waav::Run::mock_reset();
+        $ws->send_json({type => 'speak', text => 'Hello again'});
+        is next_text($ws, [])->{type}, 'tts_playback_complete', 'synthesized';
+        is last_call()->{headers}{authorization}, "Bearer $CLIENT_KEY", 'with the client\'s key';
+        is decode_json(last_call()->{body})->{voice}, $voice, "voice $voice";
+    }
     $ws->send_close(1000);
 };
 
