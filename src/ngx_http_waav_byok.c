@@ -8,7 +8,10 @@
  * one is told so (403) rather than silently billed to the server's
  * account.  The key is only ever put in the provider request: never in a
  * log line, a variable or an answer (provider errors are scrubbed of it
- * as of the server's).  Limits and quotas apply as to any call.
+ * as of the server's).  Limits and quotas apply as to any call.  A
+ * provider that exchanges its key for a token (Azure) is sent a client's
+ * key as it is (its adapter's byok_cred): the token cache in shared memory
+ * is the server key's alone.
  */
 
 #include "ngx_http_waav_module.h"
@@ -86,7 +89,8 @@ ngx_http_waav_byok_key(ngx_http_request_t *r, waav_str_t body_key,
 
 ngx_int_t
 ngx_http_waav_byok_provider(ngx_http_request_t *r,
-    ngx_http_waav_provider_t **pp, waav_str_t key, waav_err_t *err)
+    ngx_http_waav_provider_t **pp, waav_str_t key, const waav_cred_t *direct,
+    waav_err_t *err)
 {
     ngx_http_waav_ctx_t       *wctx;
     ngx_http_waav_provider_t  *p, *own;
@@ -115,7 +119,7 @@ ngx_http_waav_byok_provider(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (p->cred) {
+    if (p->cred && direct == NULL) {
         waav_err_set(err, NGX_HTTP_BAD_REQUEST, "BYOK_UNSUPPORTED",
                      "Provider %.*s exchanges its key for a token: waav "
                      "does not accept a client's own key for it",
@@ -140,6 +144,12 @@ ngx_http_waav_byok_provider(ngx_http_request_t *r,
     ngx_memcpy(own->key.data, key.data, key.len);
     own->key.len = key.len;
     own->usable = 1;
+    own->byok = 1;
+
+    /* no exchange: the server key's token is neither used nor dropped when
+     * the provider refuses the client's key */
+    own->cred = NULL;
+    own->cred_zone = NULL;
 
     wctx = ngx_http_waav_get_ctx(r->main);
     if (wctx == NULL) {

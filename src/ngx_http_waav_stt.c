@@ -352,7 +352,7 @@ ngx_http_waav_stt_provider(ngx_http_request_t *r, waav_str_t name,
     none.len = 0;
 
     if (ngx_http_waav_byok_key(r, none, 1, &key, err) != NGX_OK
-        || ngx_http_waav_byok_provider(r, &p, key, err) != NGX_OK)
+        || ngx_http_waav_byok_provider(r, &p, key, NULL, err) != NGX_OK)
     {
         return NGX_DECLINED;
     }

@@ -228,7 +228,7 @@ ngx_http_waav_tts_cred(ngx_http_request_t *r)
     ngx_http_waav_tts_ctx_t  *ctx;
 
     ctx = ngx_http_waav_find_ctx(r)->tts;
-    cred = ctx->provider->tts->cred;
+    cred = ngx_http_waav_byok_tts_cred(ctx->provider);
     ngx_http_waav_allocator(r->pool, &a);
 
     rc = ngx_http_waav_cred_secret(r, ctx->provider, cred, &secret,
@@ -390,7 +390,8 @@ ngx_http_waav_tts_provider(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
 
     /* the client's own key (waav_byok), or the provider's */
     if (ngx_http_waav_byok_key(r, ctx->req.api_key, 1, &key, err) != NGX_OK
-        || ngx_http_waav_byok_provider(r, &p, key, err) != NGX_OK)
+        || ngx_http_waav_byok_provider(r, &p, key, p->tts->byok_cred, err)
+           != NGX_OK)
     {
         return NGX_ERROR;
     }

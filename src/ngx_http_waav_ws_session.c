@@ -257,7 +257,7 @@ ngx_http_waav_ws_not_configured(ngx_http_waav_ws_t *ws,
  * sends the same config again and again does not grow its pool */
 static ngx_int_t
 ngx_http_waav_ws_byok(ngx_http_waav_ws_t *ws, ngx_http_waav_provider_t **pp,
-    ngx_http_waav_provider_t *cur, waav_str_t key)
+    ngx_http_waav_provider_t *cur, waav_str_t key, const waav_cred_t *direct)
 {
     waav_err_t  err;
 
@@ -275,7 +275,9 @@ ngx_http_waav_ws_byok(ngx_http_waav_ws_t *ws, ngx_http_waav_provider_t **pp,
 
     ngx_memzero(&err, sizeof(waav_err_t));
 
-    if (ngx_http_waav_byok_provider(ws->request, pp, key, &err) != NGX_OK) {
+    if (ngx_http_waav_byok_provider(ws->request, pp, key, direct, &err)
+        != NGX_OK)
+    {
         (void) ngx_http_waav_ws_send_error(ws, err.message);
         return NGX_DECLINED;
     }
@@ -347,7 +349,8 @@ ngx_http_waav_ws_config_stt(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
         return ngx_http_waav_ws_not_configured(ws, NULL, msg->stt.provider);
     }
 
-    if (ngx_http_waav_ws_byok(ws, &p, ws->stt_provider, msg->stt.api_key)
+    if (ngx_http_waav_ws_byok(ws, &p, ws->stt_provider, msg->stt.api_key,
+                              NULL)
         != NGX_OK)
     {
         return NGX_DECLINED;
@@ -405,7 +408,8 @@ ngx_http_waav_ws_config_tts(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
         return ngx_http_waav_ws_not_configured(ws, NULL, msg->tts.provider);
     }
 
-    if (ngx_http_waav_ws_byok(ws, &p, ws->tts_provider, msg->tts.api_key)
+    if (ngx_http_waav_ws_byok(ws, &p, ws->tts_provider, msg->tts.api_key,
+                              p->tts->byok_cred)
         != NGX_OK)
     {
         return NGX_DECLINED;

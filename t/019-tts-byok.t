@@ -194,17 +194,40 @@ SECRET-0123456789
 
 
 
-=== TEST 10: BYOK is refused for a provider that exchanges its key for a token (azure)
+=== TEST 10: BYOK with a provider that exchanges its key for a token (azure): the client's key is sent as it is, no exchange, the server's token untouched
 --- http_config
     waav_byok on;
-    waav_provider azure key=test-azure-key;
+    waav_provider azure key=server-azure-key-ABCDEFGH;
+--- config
+    location /_waav/azure/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/azure/;
+    }
+    location /_waav/azure-token/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_MOCK_PORT/azure-token/;
+    }
 --- request eval
 ['POST /__mock/reset', 'POST /speak
-{"text":"Hello","tts_config":{"provider":"azure","api_key":"client-azure-key"}}', 'GET /__mock/count']
+{"text":"Hello","tts_config":{"provider":"azure","api_key":"test-azure-key"}}',
+'GET /__mock/last', 'GET /__mock/count?provider=azure-token',
+'POST /speak
+{"text":"Hello","tts_config":{"provider":"azure","api_key":"client-wrong-key-0123456789"}}',
+'POST /speak
+{"text":"Hello","tts_config":{"provider":"azure"}}',
+'GET /__mock/count?provider=azure-token']
 --- error_code eval
-[204, 400, 200]
---- response_body eval
-['', '{"error":"Provider azure exchanges its key for a token: waav does not accept a client\'s own key for it","code":"BYOK_UNSUPPORTED"}', '0']
+[204, 200, 200, 200, 502, 502, 200]
+--- response_body_like eval
+['^$', qr/^.{16000}$/s,
+ qr{^POST /azure/cognitiveservices/v1\n(?:(?!authorization:).)*\nocp-apim-subscription-key: test-azure-key\n}s,
+ '^0$', qr/^\{"error":"Provider azure answered 401: [^"]*","code":"PROVIDER_ERROR"\}$/,
+ qr/"code":"PROVIDER_AUTH_FAILED"/, '^1$']
+--- response_body_unlike eval
+['x^', 'x^', 'x^', 'x^', qr/0123456789|client-wrong/, qr/ABCDEFGH/, 'x^']
+--- no_error_log
+client-wrong-key
+test-azure-key
 
 
 

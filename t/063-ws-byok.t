@@ -89,13 +89,18 @@ subtest '/ws: without api_key the server\'s key is used (refused here), never sh
     $ws->send_close(1000);
 };
 
-subtest '/ws: a bad api_key is refused before ready, and not quoted' => sub {
+subtest '/ws: a bad api_key is refused before ready, and not quoted; azure takes a key as it is' => sub {
     my ($ws, $e) = session(provider => 'openai', api_key => "sk-bad\nkey");
     is $e->{type}, 'error', 'no ready';
     is $e->{message}, 'tts_config.api_key must be up to 4096 bytes of visible ASCII', 'why';
-    my ($ws2, $e2) = session(provider => 'azure', api_key => 'client-azure-key');
-    is $e2->{message}, 'Provider azure exchanges its key for a token: waav does not '
-                     . 'accept a client\'s own key for it', 'azure: no BYOK';
+    my ($ws2, $r2) = session(provider => 'azure', api_key => mock_key('azure'));
+    is $r2->{type}, 'ready', 'azure with a client\'s key: ready' or diag explain $r2;
+    Waav::Run::mock_reset();
+    $ws2->send_json({type => 'speak', text => 'Hello'});
+    is next_text($ws2, [])->{type}, 'tts_playback_complete', 'synthesized';
+    my $call = last_call();
+    is $call->{headers}{'ocp-apim-subscription-key'}, mock_key('azure'), 'the key as it is';
+    is $w->mock('/__mock/count?provider=azure-token'), 0, 'no exchange';
     my ($ws3, $e3) = session(provider => 'Microsoft-Azure');
     is $e3->{type}, 'ready', 'WaaV\'s name for azure' or diag explain $e3;
 };

@@ -98,6 +98,11 @@ struct waav_tts_adapter_s {
     /* how the key travels (applied to the built request) */
     const waav_cred_t   *cred;
 
+    /* a client's own key (BYOK) where cred exchanges the key for a token:
+     * how it travels as it is, no exchange; NULL: cred, or (for an
+     * exchanging cred) BYOK refused */
+    const waav_cred_t   *byok_cred;
+
     /* WaaV's names for /speak and /ws (not /v1/audio/speech, where a
      * client naming a model means it): model and voice made ones the
      * provider has; NULL: passed as they are */

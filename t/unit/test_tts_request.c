@@ -274,6 +274,43 @@ test_openai_names(void **state)
 }
 
 
+/* a client's own key where the adapter exchanges the server's: sent as it
+ * is, never exchanged */
+static void
+test_byok_cred(void **state)
+{
+    waav_err_t                   err;
+    waav_http_req_t              r;
+    waav_secret_t                secret;
+    const waav_tts_adapter_t    *ad;
+    const waav_provider_type_t  *pt;
+
+    (void) state;
+
+    for (pt = waav_provider_types; pt->name; pt++) {
+        if (pt->tts && pt->tts->byok_cred) {
+            assert_null(pt->tts->byok_cred->exchange);
+            assert_non_null(pt->tts->cred->exchange);
+        }
+    }
+
+    ad = waav_tts_adapter("azure", 5);
+    assert_non_null(ad->byok_cred);
+
+    memset(&r, 0, sizeof(r));
+    memset(&secret, 0, sizeof(secret));
+    memset(&err, 0, sizeof(err));
+    secret.key.data = "client-key";
+    secret.key.len = 10;
+
+    assert_int_equal(waav_cred_apply(ad->byok_cred, &secret, &r, &WAAV_ARENA,
+                                     &err), 0);
+    assert_int_equal(r.nheaders, 1);
+    assert_string_equal(r.headers[0].name, "Ocp-Apim-Subscription-Key");
+    assert_str(r.headers[0].value, "client-key");
+}
+
+
 int
 main(void)
 {
@@ -283,6 +320,7 @@ main(void)
         cmocka_unit_test_teardown(test_flat_errors, waav_arena_teardown),
         cmocka_unit_test_teardown(test_api_key, waav_arena_teardown),
         cmocka_unit_test(test_openai_names),
+        cmocka_unit_test_teardown(test_byok_cred, waav_arena_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
