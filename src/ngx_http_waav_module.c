@@ -4,6 +4,7 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_byok.h"
 #include "ngx_http_waav_auth.h"
 #include "ngx_http_waav_cors.h"
 #include "ngx_http_waav_dag.h"
@@ -222,6 +223,13 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       offsetof(ngx_http_waav_loc_conf_t, limit_log_level),
       &ngx_http_waav_limit_log_levels },
 
+    { ngx_string("waav_byok"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_waav_loc_conf_t, byok),
+      NULL },
+
     { ngx_string("waav_json_errors"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -284,7 +292,8 @@ ngx_http_waav_preconfiguration(ngx_conf_t *cf)
     if (ngx_http_waav_tts_add_variables(cf) != NGX_OK
         || ngx_http_waav_auth_add_variables(cf) != NGX_OK
         || ngx_http_waav_limit_add_variables(cf) != NGX_OK
-        || ngx_http_waav_ws_add_variables(cf) != NGX_OK)
+        || ngx_http_waav_ws_add_variables(cf) != NGX_OK
+        || ngx_http_waav_byok_add_variables(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -338,6 +347,7 @@ ngx_http_waav_create_loc_conf(ngx_conf_t *cf)
     conf->ws_provider_timeout = NGX_CONF_UNSET_MSEC;
     conf->ws_provider_idle_timeout = NGX_CONF_UNSET_MSEC;
     conf->auth = NGX_CONF_UNSET;
+    conf->byok = NGX_CONF_UNSET;
     conf->limit_log_level = NGX_CONF_UNSET_UINT;
     conf->cors = NGX_CONF_UNSET_UINT;
 
@@ -438,6 +448,7 @@ ngx_http_waav_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     ngx_conf_merge_value(conf->auth, prev->auth, 0);
+    ngx_conf_merge_value(conf->byok, prev->byok, 0);
 
     /* WaaV closes a session after 300 s without a frame from the client */
     ngx_conf_merge_msec_value(conf->ws_idle_timeout, prev->ws_idle_timeout,

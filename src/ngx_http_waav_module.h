@@ -86,6 +86,10 @@ typedef struct {
     ngx_flag_t   auth;
     unsigned     auth_in_server:1;
 
+    /* waav_byok on|off: a client's own provider key (tts_config.api_key,
+     * stt_config.api_key, X-Provider-Api-Key) for its call; default off */
+    ngx_flag_t   byok;
+
     /* waav_limit lines (ngx_http_waav_limit_t), inherited when none */
     ngx_array_t *limits;
     unsigned     limit_off:1;               /* waav_limit off: none here */
@@ -113,6 +117,8 @@ typedef struct {
     unsigned     auth_done:1;
     unsigned     auth_pending:1;            /* /ws: an auth message due */
     void        *auth_call;                 /* the auth service's call */
+
+    unsigned     byok:1;                    /* $waav_byok: a client's key */
 
     unsigned     limit_done:1;
     unsigned     limit_status:2;            /* $waav_limit_status */

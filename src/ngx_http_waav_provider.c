@@ -199,8 +199,10 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     q = wmcf->providers.elts;
 
     for (i = 0; i < wmcf->providers.nelts; i++) {
+        /* clients name providers in any case: one name, one provider */
         if (q[i].name.len == value[1].len
-            && ngx_strncmp(q[i].name.data, value[1].data, value[1].len) == 0)
+            && ngx_strncasecmp(q[i].name.data, value[1].data, value[1].len)
+               == 0)
         {
             return "declares a provider twice";
         }
@@ -268,25 +270,58 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * The provider a client names, as WaaV's registry finds one: a declared
+ * name in any case ("Deepgram"); else a type's name or alias in any case
+ * ("microsoft-azure", "AZURE") and the provider declared of that type,
+ * the one named after the type first (a second one of the type is only
+ * reached by its own name).
+ */
 ngx_http_waav_provider_t *
 ngx_http_waav_provider_find(ngx_http_request_t *r, waav_str_t name)
 {
-    ngx_uint_t                  i;
-    ngx_http_waav_provider_t   *p;
-    ngx_http_waav_main_conf_t  *wmcf;
+    ngx_uint_t                   i;
+    ngx_http_waav_provider_t    *p, *first;
+    ngx_http_waav_main_conf_t   *wmcf;
+    const waav_provider_type_t  *pt;
 
     wmcf = ngx_http_get_module_main_conf(r, ngx_http_waav_module);
     p = wmcf->providers.elts;
 
     for (i = 0; i < wmcf->providers.nelts; i++) {
         if (p[i].name.len == name.len
-            && ngx_strncmp(p[i].name.data, name.data, name.len) == 0)
+            && ngx_strncasecmp(p[i].name.data, (u_char *) name.data,
+                               name.len)
+               == 0)
         {
             return &p[i];
         }
     }
 
-    return NULL;
+    pt = waav_provider_type(name.data, name.len);
+    first = NULL;
+
+    for (i = 0; pt && i < wmcf->providers.nelts; i++) {
+        if (p[i].ptype != pt) {
+            continue;
+        }
+
+        if (ngx_strlen(pt->name) == p[i].name.len
+            && ngx_strncmp(p[i].name.data, pt->name, p[i].name.len) == 0)
+        {
+            return &p[i];
+        }
+
+        if (first == NULL) {
+            first = &p[i];
+        }
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav: provider \"%*s\" %s", name.len, name.data,
+                   first ? "is an alias" : "is unknown");
+
+    return first;
 }
 
 

@@ -21,6 +21,8 @@ typedef struct {
     const waav_tts_adapter_t    *tts;       /* NULL: the type has no TTS */
     const waav_stt_adapter_t    *stt;       /* NULL: the type has no STT */
     unsigned                     usable:1;  /* has a key, or needs none */
+    unsigned                     byok:1;    /* a copy with a client's key
+                                             * (ngx_http_waav_byok.c) */
 
     /* a token exchange (an adapter's cred has exchange()) */
     const waav_cred_t           *cred;      /* NULL: none */

@@ -17,6 +17,7 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_byok.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_provider.h"
@@ -323,6 +324,7 @@ ngx_http_waav_stt_provider(ngx_http_request_t *r, waav_str_t name,
 {
     u_char                     names[512];
     size_t                     nlen;
+    waav_str_t                 none, key;
     ngx_http_waav_provider_t  *p;
 
     p = *pp;
@@ -344,10 +346,14 @@ ngx_http_waav_stt_provider(ngx_http_request_t *r, waav_str_t name,
         return NGX_DECLINED;
     }
 
-    if (!p->usable) {
-        waav_err_set(err, 400, "PROVIDER_NOT_CONFIGURED",
-                     "API key not configured for provider: %.*s",
-                     (int) p->name.len, p->name.data);
+    /* the client's own key (waav_byok, X-Provider-Api-Key), or the
+     * provider's */
+    none.data = NULL;
+    none.len = 0;
+
+    if (ngx_http_waav_byok_key(r, none, 1, &key, err) != NGX_OK
+        || ngx_http_waav_byok_provider(r, &p, key, NULL, err) != NGX_OK)
+    {
         return NGX_DECLINED;
     }
 

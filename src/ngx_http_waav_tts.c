@@ -15,6 +15,7 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_byok.h"
 #include "ngx_http_waav_cred.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_limit.h"
@@ -227,7 +228,7 @@ ngx_http_waav_tts_cred(ngx_http_request_t *r)
     ngx_http_waav_tts_ctx_t  *ctx;
 
     ctx = ngx_http_waav_find_ctx(r)->tts;
-    cred = ctx->provider->tts->cred;
+    cred = ngx_http_waav_byok_tts_cred(ctx->provider);
     ngx_http_waav_allocator(r->pool, &a);
 
     rc = ngx_http_waav_cred_secret(r, ctx->provider, cred, &secret,
@@ -343,8 +344,10 @@ ngx_http_waav_tts_provider(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
 {
     u_char                      list[512];
     size_t                      len;
+    waav_str_t                  key;
     ngx_uint_t                  i;
     ngx_http_waav_provider_t   *p;
+    ngx_http_waav_loc_conf_t   *wlcf;
     ngx_http_waav_main_conf_t  *wmcf;
 
     p = NULL;
@@ -385,11 +388,19 @@ ngx_http_waav_tts_provider(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    if (!p->usable) {
-        waav_err_set(err, 400, "PROVIDER_NOT_CONFIGURED",
-                     "API key not configured for provider: %.*s",
-                     (int) p->name.len, p->name.data);
+    /* the client's own key (waav_byok), or the provider's */
+    if (ngx_http_waav_byok_key(r, ctx->req.api_key, 1, &key, err) != NGX_OK
+        || ngx_http_waav_byok_provider(r, &p, key, p->tts->byok_cred, err)
+           != NGX_OK)
+    {
         return NGX_ERROR;
+    }
+
+    /* WaaV's names on /speak; OpenAI's API takes a model as named */
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
+
+    if (wlcf->tts_shape == WAAV_TTS_SHAPE_WAAV && p->tts->names) {
+        p->tts->names(&ctx->req);
     }
 
     ctx->provider = p;

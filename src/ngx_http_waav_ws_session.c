@@ -8,6 +8,7 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_byok.h"
 #include "ngx_http_waav_util.h"
 #include "ngx_http_waav_ws.h"
 
@@ -203,6 +204,42 @@ ngx_http_waav_ws_not_configured(ngx_http_waav_ws_t *ws,
 }
 
 
+/* a config's own provider key (waav_byok): *pp becomes the provider with
+ * it, or the client is told why not.  The copy lives in the session's
+ * pool (calls of an earlier config may still name it): the one in use is
+ * taken again when a config repeats provider and key, so a session that
+ * sends the same config again and again does not grow its pool */
+static ngx_int_t
+ngx_http_waav_ws_byok(ngx_http_waav_ws_t *ws, ngx_http_waav_provider_t **pp,
+    ngx_http_waav_provider_t *cur, waav_str_t key, const waav_cred_t *direct)
+{
+    waav_err_t  err;
+
+    if (key.len == 0) {
+        return NGX_OK;
+    }
+
+    if (cur && cur != *pp && cur->name.data == (*pp)->name.data
+        && cur->key.len == key.len
+        && ngx_memcmp(cur->key.data, key.data, key.len) == 0)
+    {
+        *pp = cur;
+        return NGX_OK;
+    }
+
+    ngx_memzero(&err, sizeof(waav_err_t));
+
+    if (ngx_http_waav_byok_provider(ws->request, pp, key, direct, &err)
+        != NGX_OK)
+    {
+        (void) ngx_http_waav_ws_send_error(ws, err.message);
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
 /* a streaming provider: the upgrade request, built now (a config the
  * provider cannot honour gets no ready); a BYOK api_key wins */
 static ngx_int_t
@@ -266,6 +303,13 @@ ngx_http_waav_ws_config_stt(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
         return ngx_http_waav_ws_not_configured(ws, NULL, msg->stt.provider);
     }
 
+    if (ngx_http_waav_ws_byok(ws, &p, ws->stt_provider, msg->stt.api_key,
+                              NULL)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
     *preq = NULL;
 
     if (!p->stt->ws_buffered) {
@@ -318,8 +362,20 @@ ngx_http_waav_ws_config_tts(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
         return ngx_http_waav_ws_not_configured(ws, NULL, msg->tts.provider);
     }
 
+    if (ngx_http_waav_ws_byok(ws, &p, ws->tts_provider, msg->tts.api_key,
+                              p->tts->byok_cred)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
     if (!p->usable) {
         return ngx_http_waav_ws_not_configured(ws, p, msg->tts.provider);
+    }
+
+    /* WaaV's names (OpenAI's models and voices), for every speak */
+    if (p->tts->names) {
+        p->tts->names(&msg->tts);
     }
 
     req = msg->tts;

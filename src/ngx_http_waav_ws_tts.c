@@ -18,6 +18,7 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_byok.h"
 #include "ngx_http_waav_cred.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_limit.h"
@@ -213,7 +214,7 @@ ngx_http_waav_ws_tts_cred(ngx_http_request_t *r)
         return;
     }
 
-    cred = ws->tts_provider->tts->cred;
+    cred = ngx_http_waav_byok_tts_cred(ws->tts_provider);
     ngx_http_waav_allocator(job->pool, &a);
     ngx_memzero(&err, sizeof(waav_err_t));
 

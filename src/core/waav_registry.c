@@ -32,6 +32,12 @@ static const char *const  waav_openai_compatible_aliases[] = {
     "openai_compatible", NULL
 };
 
+/* WaaV's names (gateway/src/plugin/dispatch.rs): its canonical
+ * "microsoft-azure" and the alias "azure" */
+static const char *const  waav_azure_aliases[] = {
+    "microsoft-azure", NULL
+};
+
 
 const waav_provider_type_t  waav_provider_types[] = {
 
@@ -61,6 +67,7 @@ const waav_provider_type_t  waav_provider_types[] = {
       .base_url = "https://texttospeech.googleapis.com/v1" },
 
     { .name = "azure", .title = "Microsoft Azure Speech (key for a token)",
+      .aliases = waav_azure_aliases,
       .tts = &waav_tts_azure,
       .key_env = "AZURE_SPEECH_KEY", .url_env = "AZURE_BASE_URL",
       .base_url = "https://{region}.tts.speech.microsoft.com",
@@ -94,10 +101,30 @@ const waav_provider_type_t  waav_provider_types[] = {
 };
 
 
+/* names are matched in any case, as WaaV's registry matches them */
 static int
 waav_registry_is(const char *name, const char *s, size_t len)
 {
-    return strlen(name) == len && memcmp(name, s, len) == 0;
+    size_t         i;
+    unsigned char  c;
+
+    if (strlen(name) != len) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) s[i];
+
+        if (c >= 'A' && c <= 'Z') {
+            c |= 0x20;
+        }
+
+        if (c != (unsigned char) name[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

@@ -51,7 +51,8 @@ typedef struct {
 /* the table, ended by a row with a NULL name */
 extern const waav_provider_type_t  waav_provider_types[];
 
-/* a type by its name or an alias; NULL when unknown */
+/* a type by its name or an alias, in any case ("Microsoft-Azure" is
+ * azure); NULL when unknown */
 const waav_provider_type_t *waav_provider_type(const char *name, size_t len);
 
 #define WAAV_REGISTRY_TTS  1

@@ -21,9 +21,12 @@
 #define WAAV_TTS_MAX_IDENT         256
 #define WAAV_TTS_MAX_PRONUNCIATIONS 100
 #define WAAV_TTS_MAX_INSTRUCTIONS  4096
+#define WAAV_TTS_MAX_API_KEY       4096
 
 typedef enum {
-    WAAV_TTS_SHAPE_WAAV = 0,        /* {"text", "tts_config": {...}} */
+    WAAV_TTS_SHAPE_WAAV = 0,        /* {"text", "tts_config": {...}}, or
+                                     * the SDKs' flat {"text", "provider",
+                                     * "voice_id", ...} */
     WAAV_TTS_SHAPE_OPENAI           /* {"model", "input", "voice", ...} */
 } waav_tts_shape_e;
 
@@ -60,6 +63,10 @@ typedef struct {
     waav_str_t    text;             /* pronunciations applied */
     waav_pron_t  *pron;
     size_t        npron;
+
+    /* bring-your-own-key: the client's provider key (tts_config.api_key,
+     * 1-WAAV_TTS_MAX_API_KEY bytes of visible ASCII); empty: none given */
+    waav_str_t    api_key;
 } waav_tts_req_t;
 
 /* the provider request, and what the client is told about the audio */
@@ -91,6 +98,16 @@ struct waav_tts_adapter_s {
     /* how the key travels (applied to the built request) */
     const waav_cred_t   *cred;
 
+    /* a client's own key (BYOK) where cred exchanges the key for a token:
+     * how it travels as it is, no exchange; NULL: cred, or (for an
+     * exchanging cred) BYOK refused */
+    const waav_cred_t   *byok_cred;
+
+    /* WaaV's names for /speak and /ws (not /v1/audio/speech, where a
+     * client naming a model means it): model and voice made ones the
+     * provider has; NULL: passed as they are */
+    void               (*names)(waav_tts_req_t *req);
+
     /* 1 when a bare model name (OpenAI shape) belongs to this provider */
     int                (*claims_model)(const char *model, size_t len);
 
@@ -114,9 +131,10 @@ struct cJSON;
 
 /*
  * The tts_config object of WaaV's /speak body (also /ws config's): provider,
- * model, voice_id, audio_format, sample_rate, speaking_rate, timeouts and
- * pronunciations, checked as /speak checks them.  cfg must be an object;
- * req zeroed with speaking_rate 1.0 beforehand (the text is not touched).
+ * model, voice_id, audio_format, sample_rate, speaking_rate, timeouts,
+ * pronunciations and api_key, checked as /speak checks them.  cfg must be
+ * an object; req zeroed with speaking_rate 1.0 beforehand (the text is not
+ * touched).
  * 0, or -1 with err set.
  */
 int waav_tts_parse_config(waav_tts_req_t *req, const struct cJSON *cfg,
@@ -162,6 +180,10 @@ waav_str_t waav_tts_locale(waav_str_t voice);
 
 /* 1 when rate is in the list (0-terminated) */
 int waav_rate_in(unsigned rate, const unsigned *list);
+
+/* OpenAI's names as WaaV reads them (src/core/tts/waav_tts_openai_names.c):
+ * the openai adapter's names hook */
+void waav_tts_openai_names(waav_tts_req_t *req);
 
 /* 400 for a setting the provider cannot honour */
 int waav_tts_unsupported(waav_err_t *err, const char *type, const char *what);

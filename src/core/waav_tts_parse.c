@@ -5,6 +5,7 @@
  */
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -117,13 +118,16 @@ waav_tts_set_format(waav_tts_req_t *req, const char *where, const char *field,
 
 
 static int
-waav_tts_parse_pron(waav_tts_req_t *req, const cJSON *list, waav_alloc_t *a,
-    waav_err_t *err)
+waav_tts_parse_pron(waav_tts_req_t *req, const cJSON *list, const char *where,
+    waav_alloc_t *a, waav_err_t *err)
 {
+    char          in[sizeof("tts_config.pronunciations[].")];
     const cJSON  *item;
     waav_pron_t  *p;
     size_t        n;
     int           rc;
+
+    (void) snprintf(in, sizeof(in), "%spronunciations[].", where);
 
     if (list == NULL || cJSON_IsNull(list)) {
         return 0;
@@ -131,16 +135,15 @@ waav_tts_parse_pron(waav_tts_req_t *req, const cJSON *list, waav_alloc_t *a,
 
     if (!cJSON_IsArray(list)) {
         return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
-                            "tts_config.pronunciations must be an array");
+                            "%spronunciations must be an array", where);
     }
 
     n = (size_t) cJSON_GetArraySize(list);
 
     if (n > WAAV_TTS_MAX_PRONUNCIATIONS) {
         return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
-                            "tts_config.pronunciations has more than %d "
-                            "entries",
-                            WAAV_TTS_MAX_PRONUNCIATIONS);
+                            "%spronunciations has more than %d entries",
+                            where, WAAV_TTS_MAX_PRONUNCIATIONS);
     }
 
     if (n == 0) {
@@ -158,12 +161,11 @@ waav_tts_parse_pron(waav_tts_req_t *req, const cJSON *list, waav_alloc_t *a,
 
         if (!cJSON_IsObject(item)) {
             return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
-                                "tts_config.pronunciations[] must be objects "
-                                "{word, pronunciation}");
+                                "%spronunciations[] must be objects "
+                                "{word, pronunciation}", where);
         }
 
-        rc = waav_get_str(item, "word", "tts_config.pronunciations[].",
-                          &p->word, err);
+        rc = waav_get_str(item, "word", in, &p->word, err);
         if (rc < 0) {
             return rc;
         }
@@ -172,12 +174,12 @@ waav_tts_parse_pron(waav_tts_req_t *req, const cJSON *list, waav_alloc_t *a,
             || !waav_utf8_valid(p->word.data, p->word.len))
         {
             return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
-                                "tts_config.pronunciations[].word must be "
-                                "1-256 bytes of UTF-8");
+                                "%spronunciations[].word must be 1-256 "
+                                "bytes of UTF-8", where);
         }
 
-        rc = waav_get_str(item, "pronunciation", "tts_config.pronunciations[].",
-                          &p->pronunciation, err);
+        rc = waav_get_str(item, "pronunciation", in, &p->pronunciation,
+                          err);
         if (rc < 0) {
             return rc;
         }
@@ -186,8 +188,8 @@ waav_tts_parse_pron(waav_tts_req_t *req, const cJSON *list, waav_alloc_t *a,
             || !waav_utf8_valid(p->pronunciation.data, p->pronunciation.len))
         {
             return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
-                                "tts_config.pronunciations[].pronunciation "
-                                "must be a string of up to 256 bytes");
+                                "%spronunciations[].pronunciation must be "
+                                "a string of up to 256 bytes", where);
         }
 
         req->npron++;
@@ -234,6 +236,117 @@ waav_tts_check_text(waav_tts_req_t *req, waav_err_t *err)
 }
 
 
+/* a BYOK key goes into a provider's header or query: visible ASCII;
+ * "" is none (WaaV's BYOK skips an empty key) */
+static int
+waav_tts_parse_key(waav_tts_req_t *req, const cJSON *cfg, const char *where,
+    waav_err_t *err)
+{
+    size_t  i;
+
+    if (waav_get_str(cfg, "api_key", where, &req->api_key, err) < 0) {
+        return -1;
+    }
+
+    for (i = 0; i < req->api_key.len; i++) {
+        if (req->api_key.data[i] < 0x21 || req->api_key.data[i] > 0x7e) {
+            break;
+        }
+    }
+
+    if (i < req->api_key.len || req->api_key.len > WAAV_TTS_MAX_API_KEY) {
+        /* never the key itself */
+        return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
+                            "%sapi_key must be up to %d bytes of visible "
+                            "ASCII", where, WAAV_TTS_MAX_API_KEY);
+    }
+
+    return 0;
+}
+
+
+/*
+ * The synthesis settings of an object: tts_config (where "tts_config."),
+ * or the body itself in the SDKs' flat shape (where "", and Python's
+ * "voice" as voice_id when there is no voice_id).
+ */
+static int
+waav_tts_parse_fields(waav_tts_req_t *req, const cJSON *cfg,
+    const char *where, waav_alloc_t *a, waav_err_t *err)
+{
+    double  v;
+    int     rc;
+
+    rc = waav_get_ident(cfg, "provider", where, &req->provider, err);
+    if (rc < 0) {
+        return rc;
+    }
+
+    if (waav_get_ident(cfg, "model", where, &req->model, err) < 0
+        || waav_get_ident(cfg, "voice_id", where, &req->voice, err) < 0
+        || (*where == '\0' && req->voice.data == NULL
+            && waav_get_ident(cfg, "voice", where, &req->voice, err) < 0))
+    {
+        return -1;
+    }
+
+    rc = waav_get_str(cfg, "audio_format", where, &req->format_name, err);
+    if (rc < 0) {
+        return rc;
+    }
+
+    if (rc > 0 && waav_tts_set_format(req, where, "audio_format", err) != 0) {
+        return -1;
+    }
+
+    rc = waav_get_num(cfg, "sample_rate", where, 8000, 48000, 1, &v, err);
+    if (rc < 0) {
+        return rc;
+    }
+
+    if (rc > 0) {
+        req->sample_rate = (unsigned) v;
+    }
+
+    rc = waav_get_num(cfg, "speaking_rate", where, 0.25, 4.0, 0,
+                      &req->speaking_rate, err);
+    if (rc < 0) {
+        return rc;
+    }
+
+    req->speaking_rate_set = rc;
+
+    rc = waav_get_num(cfg, "connection_timeout", where, 1, 300, 1, &v, err);
+    if (rc < 0) {
+        return rc;
+    }
+
+    req->connection_timeout = rc ? (unsigned) v : 0;
+
+    rc = waav_get_num(cfg, "request_timeout", where, 1, 600, 1, &v, err);
+    if (rc < 0) {
+        return rc;
+    }
+
+    req->request_timeout = rc ? (unsigned) v : 0;
+
+    if (waav_tts_parse_key(req, cfg, where, err) != 0) {
+        return -1;
+    }
+
+    return waav_tts_parse_pron(req,
+                   cJSON_GetObjectItemCaseSensitive(cfg, "pronunciations"),
+                   where, a, err);
+}
+
+
+/*
+ * WaaV's body, {"text", "tts_config": {...}}, or the flat one WaaV's SDKs
+ * post (RestClient.speak: text, provider, voice_id or voice, model,
+ * sample_rate, audio_format at the top level).  With tts_config present,
+ * it alone is the configuration and other top-level fields are ignored,
+ * as WaaV ignores them.
+ */
 static int
 waav_tts_parse_waav(waav_tts_req_t *req, const cJSON *root, waav_alloc_t *a,
     waav_err_t *err)
@@ -253,12 +366,7 @@ waav_tts_parse_waav(waav_tts_req_t *req, const cJSON *root, waav_alloc_t *a,
 
     cfg = cJSON_GetObjectItemCaseSensitive(root, "tts_config");
 
-    if (cfg == NULL || cJSON_IsNull(cfg)) {
-        return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
-                            "tts_config is required");
-    }
-
-    if (!cJSON_IsObject(cfg)) {
+    if (cfg != NULL && !cJSON_IsNull(cfg) && !cJSON_IsObject(cfg)) {
         return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
                             "tts_config must be an object");
     }
@@ -267,7 +375,21 @@ waav_tts_parse_waav(waav_tts_req_t *req, const cJSON *root, waav_alloc_t *a,
         return -1;
     }
 
-    return waav_tts_parse_config(req, cfg, a, err);
+    if (cfg != NULL && !cJSON_IsNull(cfg)) {
+        return waav_tts_parse_config(req, cfg, a, err);
+    }
+
+    if (waav_tts_parse_fields(req, root, "", a, err) != 0) {
+        return -1;
+    }
+
+    if (req->provider.len == 0) {
+        return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
+                            "tts_config is required (or provider and the "
+                            "other settings at the top level)");
+    }
+
+    return 0;
 }
 
 
@@ -275,12 +397,8 @@ int
 waav_tts_parse_config(waav_tts_req_t *req, const cJSON *cfg, waav_alloc_t *a,
     waav_err_t *err)
 {
-    double  v;
-    int     rc;
-
-    rc = waav_get_ident(cfg, "provider", "tts_config.", &req->provider, err);
-    if (rc < 0) {
-        return rc;
+    if (waav_tts_parse_fields(req, cfg, "tts_config.", a, err) != 0) {
+        return -1;
     }
 
     if (req->provider.len == 0) {
@@ -288,62 +406,7 @@ waav_tts_parse_config(waav_tts_req_t *req, const cJSON *cfg, waav_alloc_t *a,
                             "tts_config.provider is required");
     }
 
-    if (waav_get_ident(cfg, "model", "tts_config.", &req->model, err) < 0
-        || waav_get_ident(cfg, "voice_id", "tts_config.", &req->voice, err)
-           < 0)
-    {
-        return -1;
-    }
-
-    rc = waav_get_str(cfg, "audio_format", "tts_config.", &req->format_name,
-                      err);
-    if (rc < 0) {
-        return rc;
-    }
-
-    if (rc > 0 && waav_tts_set_format(req, "tts_config.", "audio_format", err)
-                  != 0)
-    {
-        return -1;
-    }
-
-    rc = waav_get_num(cfg, "sample_rate", "tts_config.", 8000, 48000, 1, &v,
-                      err);
-    if (rc < 0) {
-        return rc;
-    }
-
-    if (rc > 0) {
-        req->sample_rate = (unsigned) v;
-    }
-
-    rc = waav_get_num(cfg, "speaking_rate", "tts_config.", 0.25, 4.0, 0,
-                      &req->speaking_rate, err);
-    if (rc < 0) {
-        return rc;
-    }
-
-    req->speaking_rate_set = rc;
-
-    rc = waav_get_num(cfg, "connection_timeout", "tts_config.", 1, 300, 1, &v,
-                      err);
-    if (rc < 0) {
-        return rc;
-    }
-
-    req->connection_timeout = rc ? (unsigned) v : 0;
-
-    rc = waav_get_num(cfg, "request_timeout", "tts_config.", 1, 600, 1, &v,
-                      err);
-    if (rc < 0) {
-        return rc;
-    }
-
-    req->request_timeout = rc ? (unsigned) v : 0;
-
-    return waav_tts_parse_pron(req,
-                   cJSON_GetObjectItemCaseSensitive(cfg, "pronunciations"),
-                   a, err);
+    return 0;
 }
 
 

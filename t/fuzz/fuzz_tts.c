@@ -7,6 +7,7 @@
  * fuzz-covers: tts/waav_tts_deepgram.c tts/waav_tts_elevenlabs.c
  * fuzz-covers: tts/waav_tts_google.c tts/waav_tts_openai.c
  * fuzz-covers: tts/waav_tts_azure.c waav_tts_cache.c
+ * fuzz-covers: tts/waav_tts_openai_names.c
  */
 
 #include <stdint.h>
@@ -31,6 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* a token too, for the adapters that exchange the key for one */
     waav_secret_t                key = { { "fuzz-key", 8 },
                                          { "fuzz-token", 10 }, 0 };
+    size_t                       i;
     const waav_provider_type_t  *pt;
 
     if (size < 1) {
@@ -48,6 +50,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                           : WAAV_TTS_SHAPE_WAAV,
                        (const char *) data + 1, size - 1, &a, &err) == 0)
     {
+        /* a BYOK key accepted is one a header can carry */
+        for (i = 0; i < req.api_key.len; i++) {
+            if (req.api_key.data[i] < 0x21 || req.api_key.data[i] > 0x7e) {
+                abort();
+            }
+        }
+
+        /* the provider a client names, in any case or by an alias */
+        (void) waav_provider_type(req.provider.data, req.provider.len);
+
         /* every TTS adapter the registry links */
         for (pt = waav_provider_types; pt->name; pt++) {
             if (pt->tts == NULL) {
@@ -60,6 +72,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
 
             copy = req;
+
+            /* WaaV's names (/speak, /ws): still names a URL may carry */
+            if (pt->tts->names) {
+                pt->tts->names(&copy);
+
+                if ((copy.model.len
+                     && !waav_ident_valid(copy.model.data, copy.model.len))
+                    || (copy.voice.len
+                        && !waav_ident_valid(copy.voice.data, copy.voice.len)))
+                {
+                    abort();
+                }
+            }
 
             if (waav_tts_build(pt->tts, &copy, &key, &out, &a, &err) == 0) {
                 /* what goes on the wire is valid and bounded */

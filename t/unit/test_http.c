@@ -150,6 +150,7 @@ test_registry(void **state)
 {
     char                         buf[256];
     size_t                       n;
+    const char *const           *al;
     const waav_provider_type_t  *pt, *q;
 
     (void) state;
@@ -193,6 +194,11 @@ test_registry(void **state)
                         || pt->stt->stream->keepalive_ms > 0);
         }
 
+        /* an alias leads to its own row, not to an earlier one's */
+        for (al = pt->aliases; al && *al; al++) {
+            assert_ptr_equal(waav_provider_type(*al, strlen(*al)), pt);
+        }
+
         for (q = pt + 1; q->name; q++) {
             assert_string_not_equal(q->name, pt->name);
             assert_string_not_equal(q->key_env, pt->key_env);
@@ -201,8 +207,21 @@ test_registry(void **state)
 
     assert_string_equal(waav_provider_type("openai_compatible", 17)->name,
                         "openai-compatible");
-    assert_null(waav_provider_type("Deepgram", 8));
     assert_null(waav_provider_type("deepgram2", 9));
+    assert_null(waav_provider_type("deepgra", 7));
+
+    /* any case, and WaaV's names (gateway/src/plugin/dispatch.rs) */
+    assert_string_equal(waav_provider_type("Deepgram", 8)->name, "deepgram");
+    assert_string_equal(waav_provider_type("OPENAI", 6)->name, "openai");
+    assert_string_equal(waav_provider_type("microsoft-azure", 15)->name,
+                        "azure");
+    assert_string_equal(waav_provider_type("Microsoft-Azure", 15)->name,
+                        "azure");
+    assert_string_equal(waav_provider_type("AZURE", 5)->name, "azure");
+    assert_string_equal(waav_provider_type("OpenAI_Compatible", 17)->name,
+                        "openai-compatible");
+    assert_null(waav_provider_type("microsoft_azure", 15));
+    assert_null(waav_provider_type("DEEPGRAM\0", 9));
     assert_null(waav_provider_type("", 0));
 
     assert_ptr_equal(waav_tts_adapter("deepgram", 8),

@@ -318,6 +318,14 @@ static const waav_cred_t  waav_azure_cred = {
     .exchanged = waav_azure_exchanged,
 };
 
+/* a client's own key (waav_byok): sent as it is, no token (the token cache
+ * is the server key's); the speech host takes the key or a token */
+static const waav_cred_t  waav_azure_byok_cred = {
+    .place = WAAV_CRED_HEADER,
+    .name = "Ocp-Apim-Subscription-Key",
+    .prefix = "",
+};
+
 
 const waav_tts_adapter_t  waav_tts_azure = {
     .type = "azure",
@@ -325,6 +333,7 @@ const waav_tts_adapter_t  waav_tts_azure = {
     .default_format = WAAV_FMT_LINEAR16,
     .default_rate = 24000,
     .cred = &waav_azure_cred,
+    .byok_cred = &waav_azure_byok_cred,
     .build = waav_azure_build,
     .media_types = (const char *const []) { "audio/*",
                                             "application/octet-stream",

@@ -114,6 +114,7 @@ const waav_tts_adapter_t  waav_tts_openai = {
     .default_format = WAAV_FMT_LINEAR16,
     .default_rate = 24000,
     .cred = &waav_openai_cred,
+    .names = waav_tts_openai_names,
     .claims_model = waav_openai_claims,
     .build = waav_openai_build,
     .media_types = (const char *const []) { "audio/*",
