@@ -20,6 +20,9 @@
 
 
 #define CA_VOICE  "\"voice_id\":\"a0e99841-438c-4a64-b679-ae501e7d6091\","
+#define CA_MP3    CA_VOICE "\"audio_format\":\"mp3\","
+#define CA_WAV    CA_VOICE "\"audio_format\":\"wav\","
+#define CA_PCM    CA_VOICE "\"audio_format\":\"pcm\","
 
 typedef struct {
     const char  *provider;
@@ -355,17 +358,17 @@ static void
 test_cartesia_audio(void **state)
 {
     static const audio_case_t  c[] = {
-        { "cartesia", CA_VOICE "\"audio_format\":\"mp3\",\"sample_rate\":24000,",
+        { "cartesia", CA_MP3 "\"sample_rate\":24000,",
           "", "{\"container\":\"mp3\",\"sample_rate\":24000,"
           "\"bit_rate\":128000}", "generation_config", 24000, 0 },
-        { "cartesia", CA_VOICE "\"audio_format\":\"mp3\",\"sample_rate\":32000,",
+        { "cartesia", CA_MP3 "\"sample_rate\":32000,",
           "", "\"sample_rate\":24000,", NULL, 24000, 0 },
         { "cartesia", CA_VOICE "\"audio_format\":\"mp3\",", "",
           "\"sample_rate\":44100,", NULL, 44100, 0 },
-        { "cartesia", CA_VOICE "\"audio_format\":\"wav\",\"sample_rate\":32000,",
+        { "cartesia", CA_WAV "\"sample_rate\":32000,",
           "", "{\"container\":\"wav\",\"encoding\":\"pcm_s16le\","
           "\"sample_rate\":24000}", NULL, 24000, 0 },
-        { "cartesia", CA_VOICE "\"audio_format\":\"pcm\",\"sample_rate\":16000,",
+        { "cartesia", CA_PCM "\"sample_rate\":16000,",
           "", "{\"container\":\"raw\",\"encoding\":\"pcm_s16le\","
           "\"sample_rate\":16000}", NULL, 16000, 0 },
         { "cartesia", CA_VOICE "\"audio_format\":\"mulaw\",", "",

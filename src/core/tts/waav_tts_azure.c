@@ -25,8 +25,9 @@
  * Azure's riff-* (a WAV header), not raw PCM labelled audio/wav; opus is
  * Opus in Ogg (ogg-*-opus), as the client's audio/ogg says; speaking_rate
  * is Azure's prosody rate, a multiplier.  The voice's locale is xml:lang
- * (waav_tts_locale); the model is not used (Azure has none).  Text and voice are XML-escaped; a control character XML cannot
- * carry is refused before the call.
+ * (waav_tts_locale); the model is not used (Azure has none).  Text and
+ * voice are XML-escaped; a control character XML cannot carry is refused
+ * before the call.
  */
 
 #include <string.h>
