@@ -83,8 +83,9 @@ audio_check(const audio_case_t *c, size_t n)
         }
 
         if (c->args && (out.http.args.len != strlen(c->args)
-                        || memcmp(out.http.args.data, c->args,
-                                  out.http.args.len) != 0))
+                        || (out.http.args.len
+                            && memcmp(out.http.args.data, c->args,
+                                      out.http.args.len) != 0)))
         {
             fail_msg("%s {%s}: query \"%.*s\", not \"%s\"", c->provider,
                      c->opts, (int) out.http.args.len, out.http.args.data,
