@@ -9,9 +9,11 @@
  * internal location, where stock proxy_pass does TLS, keepalive, timeouts
  * and caching.  The subrequest's answer is watched by the filters below:
  * on success the client gets its own headers (Content-Type by format,
- * x-audio-format, x-sample-rate) when the first audio byte arrives, and the
- * audio follows as the provider sends it; a provider error before that
- * becomes a JSON error; a failure after it cuts the response short.
+ * x-audio-format, x-sample-rate: the rate produced, x-speaking-rate: the
+ * speed applied when the client set one) when the first audio byte
+ * arrives, and the audio follows as the provider sends it; a provider
+ * error before that becomes a JSON error; a failure after it cuts the
+ * response short.
  */
 
 #include "ngx_http_waav_module.h"
@@ -517,6 +519,7 @@ ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
 
     static ngx_str_t  audio_format = ngx_string("x-audio-format");
     static ngx_str_t  sample_rate = ngx_string("x-sample-rate");
+    static ngx_str_t  speaking_rate = ngx_string("x-speaking-rate");
 
     preq = &ctx->preq;
 
@@ -550,6 +553,21 @@ ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
         || ngx_http_waav_set_nosniff(r) != NGX_OK)
     {
         return NGX_ERROR;
+    }
+
+    /* the speaking rate applied (clamped to the provider's range) */
+    if (preq->speaking_rate > 0) {
+        p = ngx_pnalloc(r->pool, 32);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        value.data = p;
+        value.len = snprintf((char *) p, 32, "%g", preq->speaking_rate);
+
+        if (ngx_http_waav_add_header(r, &speaking_rate, &value) != NGX_OK) {
+            return NGX_ERROR;
+        }
     }
 
     ctx->streaming = 1;

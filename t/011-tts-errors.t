@@ -323,8 +323,8 @@ POST /speak
 '{"error":"tts_config.speaking_rate must be from 0.25 to 4","code":"INVALID_REQUEST"}',
 '{"error":"tts_config.sample_rate must be an integer from 8000 to 48000","code":"INVALID_REQUEST"}',
 '{"error":"tts_config.sample_rate must be an integer from 8000 to 48000","code":"INVALID_REQUEST"}',
-'{"error":"sample_rate must be one of 8000, 16000, 22050, 24000, 32000, 44100, 48000","code":"INVALID_REQUEST"}',
-'{"error":"openai synthesizes at 24000 Hz only","code":"UNSUPPORTED_OPTION"}',
+'{"error":"deepgram does not support sample_rate 12345 for linear16 (it can do 8000, 16000, 24000, 32000, 48000)","code":"UNSUPPORTED_OPTION"}',
+'{"error":"openai does not support sample_rate 16000 for pcm (it can do 24000)","code":"UNSUPPORTED_OPTION"}',
 '0',
 ]
 

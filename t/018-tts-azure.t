@@ -127,7 +127,7 @@ subtest 'OpenAI\'s /v1/audio/speech, formats, rates, voices' => sub {
     # what Azure has no format for never reaches it
     for my $c (['"audio_format":"linear16","sample_rate":32000', 'UNSUPPORTED_OPTION'],
                ['"audio_format":"flac"', 'UNSUPPORTED_OPTION'],
-               ['"speaking_rate":3', 'UNSUPPORTED_OPTION']) {
+               ['"audio_format":"mulaw","sample_rate":16000', 'UNSUPPORTED_OPTION']) {
         Waav::Run::mock_reset();
         my $res = speak($w, ",$c->[0]");
         is $res->{status}, 400, "$c->[0]: 400";
@@ -193,7 +193,7 @@ subtest 'a bad request exchanges nothing: it is refused before any token' => sub
     is speak($w, '')->{status}, 502, 'the cached token refused, dropped';
     Waav::Run::mock_reset();
     for my $bad ('"audio_format":"linear16","sample_rate":32000',
-                 '"speaking_rate":3') {
+                 '"audio_format":"alaw","sample_rate":24000') {
         my $res = speak($w, ",$bad");
         is $res->{status}, 400, "$bad: 400" or diag $res->{body};
     }

@@ -3,6 +3,7 @@
  * formats, and building a provider request through its adapter.
  */
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -29,10 +30,6 @@ static const waav_fmt_name_t  waav_fmt_names[] = {
     { "ogg", WAAV_FMT_OPUS },
     { "flac", WAAV_FMT_FLAC },
     { "aac", WAAV_FMT_AAC },
-};
-
-static const unsigned  waav_sample_rates[] = {
-    8000, 16000, 22050, 24000, 32000, 44100, 48000, 0
 };
 
 
@@ -184,12 +181,7 @@ waav_tts_build(const waav_tts_adapter_t *ad, waav_tts_req_t *req,
         req->format_name.len = strlen(req->format_name.data);
     }
 
-    if (req->sample_rate && !waav_rate_in(req->sample_rate, waav_sample_rates))
-    {
-        return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
-                            "sample_rate must be one of 8000, 16000, "
-                            "22050, 24000, 32000, 44100, 48000");
-    }
+    /* the rate (8000-48000, parsed) is the adapter's to honour */
 
     out->http.method = "POST";
     out->audio_format = req->format_name;
@@ -274,6 +266,85 @@ waav_rate_in(unsigned rate, const unsigned *list)
     }
 
     return 0;
+}
+
+
+unsigned
+waav_rate_nearest(unsigned rate, const unsigned *list)
+{
+    unsigned  best, d, bd;
+
+    best = *list;
+    bd = (rate > best) ? rate - best : best - rate;
+
+    for (list++; *list; list++) {
+        d = (rate > *list) ? rate - *list : *list - rate;
+
+        if (d < bd || (d == bd && *list > best)) {
+            best = *list;
+            bd = d;
+        }
+    }
+
+    return best;
+}
+
+
+int
+waav_rate_exact(waav_err_t *err, const char *type, const char *fmt,
+    unsigned rate, const unsigned *list)
+{
+    int     n;
+    char    rates[128];
+    size_t  off;
+
+    if (waav_rate_in(rate, list)) {
+        return 0;
+    }
+
+    off = 0;
+    rates[0] = '\0';
+
+    for ( /* void */ ; *list && off < sizeof(rates); list++) {
+        n = snprintf(rates + off, sizeof(rates) - off, "%s%u",
+                     off ? ", " : "", *list);
+        if (n < 0) {
+            break;
+        }
+
+        off += (size_t) n;
+    }
+
+    return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
+                        "%s does not support sample_rate %u for %s "
+                        "(it can do %s)", type, rate, fmt, rates);
+}
+
+
+int
+waav_fmt_raw(waav_fmt_e fmt)
+{
+    return fmt == WAAV_FMT_LINEAR16 || fmt == WAAV_FMT_MULAW
+           || fmt == WAAV_FMT_ALAW;
+}
+
+
+double
+waav_tts_speed(const waav_tts_req_t *req, double lo, double hi,
+    waav_tts_out_t *out)
+{
+    double  r;
+
+    if (!req->speaking_rate_set) {
+        return 1.0;
+    }
+
+    r = req->speaking_rate;
+    r = (r < lo) ? lo : (r > hi) ? hi : r;
+
+    out->speaking_rate = r;
+
+    return r;
 }
 
 

@@ -75,6 +75,9 @@ typedef struct {
     const char          *content_type;  /* for the client, by format */
     waav_str_t           audio_format;  /* x-audio-format */
     unsigned             sample_rate;   /* x-sample-rate */
+    double               speaking_rate; /* x-speaking-rate: the rate the
+                                         * provider was asked for, after
+                                         * clamping; 0: the client set none */
 
     /* the response hook: NULL when the answer's body is the audio, else
      * what turns the answer into it (the adapter's build sets it) */
@@ -184,6 +187,27 @@ int waav_rate_in(unsigned rate, const unsigned *list);
 /* OpenAI's names as WaaV reads them (src/core/tts/waav_tts_openai_names.c):
  * the openai adapter's names hook */
 void waav_tts_openai_names(waav_tts_req_t *req);
+
+/*
+ * Audio options (README "Audio options"): for a self-describing format
+ * (mp3, opus, wav, flac, aac) the client's sample_rate is a preference and
+ * the provider's nearest rate is taken: the listed rate (0-terminated, not
+ * empty) with the least absolute difference, the higher of two as near.
+ * Raw formats (linear16, mulaw, alaw) are exact: a rate not listed is 400
+ * UNSUPPORTED_OPTION naming the rates there are (no resampler: the label
+ * must be true).
+ */
+unsigned waav_rate_nearest(unsigned rate, const unsigned *list);
+int waav_rate_exact(waav_err_t *err, const char *type, const char *fmt,
+    unsigned rate, const unsigned *list);
+
+/* 1 for linear16, mulaw and alaw: headerless, the rate is not in the bytes */
+int waav_fmt_raw(waav_fmt_e fmt);
+
+/* the client's speaking_rate clamped to the provider's [lo, hi], recorded
+ * in out for x-speaking-rate; 1.0 when the client set none */
+double waav_tts_speed(const waav_tts_req_t *req, double lo, double hi,
+    waav_tts_out_t *out);
 
 /* 400 for a setting the provider cannot honour */
 int waav_tts_unsupported(waav_err_t *err, const char *type, const char *what);

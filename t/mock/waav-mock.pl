@@ -845,6 +845,11 @@ sub ca_tts ($x) {
     return $bad->("output_format.bit_rate is not allowed for container $cont") if defined $o->{bit_rate};
   }
   return $bad->("Invalid language: $d->{language}") if defined $d->{language} && !(is_str($d->{language}) && $d->{language} =~ /^[a-z]{2}$/);
+  if (defined(my $g = $d->{generation_config})) {
+    return $bad->('generation_config must be an object') unless ref $g eq 'HASH';
+    return $bad->('generation_config.speed must be between 0.6 and 1.5')
+      if defined $g->{speed} && !(is_num($g->{speed}) && $g->{speed} >= 0.6 && $g->{speed} <= 1.5);
+  }
   reply_audio($x, {raw => 'application/octet-stream', wav => 'audio/wav', mp3 => 'audio/mpeg'}->{$cont}, {'Cartesia-Version' => $ver});
 }
 

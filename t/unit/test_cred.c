@@ -249,6 +249,7 @@ test_azure_ssml(void **state)
     assert_null(header(&out.http, "Ocp-Apim-Subscription-Key"));
     assert_string_equal(out.content_type, "audio/pcm");
     assert_int_equal(out.sample_rate, 24000);
+    assert_true(out.speaking_rate == 0);      /* none asked: none said */
 
     /* the rate as a multiplier; within 0.01 of 1, none */
     assert_int_equal(azure_build("{\"text\":\"x\",\"tts_config\":{"
@@ -263,10 +264,19 @@ test_azure_ssml(void **state)
                                  "\"provider\":\"a\",\"speaking_rate\":1.004"
                                  "}}", &out, &err), 0);
     assert_null(strstr(out.http.body.data, "prosody"));
+    assert_true(out.speaking_rate > 1.003 && out.speaking_rate < 1.005);
+
+    /* outside Azure's 0.5-2: clamped, and said (x-speaking-rate) */
     assert_int_equal(azure_build("{\"text\":\"x\",\"tts_config\":{"
                                  "\"provider\":\"a\",\"speaking_rate\":2.1"
-                                 "}}", &out, &err), -1);
-    assert_string_equal(err.code, "UNSUPPORTED_OPTION");
+                                 "}}", &out, &err), 0);
+    assert_non_null(strstr(out.http.body.data, "<prosody rate='2.00'>"));
+    assert_true(out.speaking_rate == 2.0);
+    assert_int_equal(azure_build("{\"text\":\"x\",\"tts_config\":{"
+                                 "\"provider\":\"a\",\"speaking_rate\":0.25"
+                                 "}}", &out, &err), 0);
+    assert_non_null(strstr(out.http.body.data, "<prosody rate='0.50'>"));
+    assert_true(out.speaking_rate == 0.5);
 
     /* a voice without a locale: en-US */
     assert_int_equal(azure_build("{\"text\":\"x\",\"tts_config\":{"
@@ -312,14 +322,23 @@ test_azure_formats(void **state)
         { "ogg", 16000, "ogg-16khz-16bit-mono-opus", 16000 },
         { "mulaw", 0, "raw-8khz-8bit-mono-mulaw", 8000 },
         { "alaw", 8000, "raw-8khz-8bit-mono-alaw", 8000 },
+        /* self-describing: the nearest rate Azure has */
+        { "mp3", 22050, "audio-24khz-96kbitrate-mono-mp3", 24000 },
+        { "mp3", 32000, "audio-24khz-96kbitrate-mono-mp3", 24000 },
+        { "mp3", 44100, "audio-48khz-192kbitrate-mono-mp3", 48000 },
+        { "mp3", 8000, "audio-16khz-64kbitrate-mono-mp3", 16000 },
+        { "opus", 8000, "ogg-16khz-16bit-mono-opus", 16000 },
+        { "opus", 44100, "ogg-48khz-16bit-mono-opus", 48000 },
+        { "wav", 32000, "riff-24khz-16bit-mono-pcm", 24000 },
+        { "wav", 12345, "riff-16khz-16bit-mono-pcm", 16000 },
     };
 
     static const struct {
         const char  *format;
         unsigned     rate;
     } bad[] = {
-        { "linear16", 32000 }, { "mp3", 22050 }, { "opus", 8000 },
-        { "mulaw", 16000 }, { "flac", 0 }, { "aac", 0 },
+        { "linear16", 32000 }, { "pcm", 12345 }, { "mulaw", 16000 },
+        { "alaw", 24000 }, { "flac", 0 }, { "aac", 0 },
     };
 
     (void) state;
@@ -344,6 +363,14 @@ test_azure_formats(void **state)
         assert_int_equal(err.status, 400);
         assert_string_equal(err.code, "UNSUPPORTED_OPTION");
     }
+
+    /* a raw rate refused names the rates there are */
+    assert_int_equal(azure_build("{\"text\":\"x\",\"tts_config\":{"
+                                 "\"provider\":\"a\",\"sample_rate\":32000"
+                                 "}}", &out, &err), -1);
+    assert_string_equal(err.message, "azure does not support sample_rate "
+                        "32000 for linear16 (it can do 8000, 16000, 22050, "
+                        "24000, 44100, 48000)");
 }
 
 

@@ -485,18 +485,13 @@ test_deepgram_rejects(void **state)
 
     (void) state;
 
-    assert_true(build_fails("deepgram", "{\"text\":\"x\",\"tts_config\":{"
-                "\"provider\":\"d\",\"audio_format\":\"mp3\","
-                "\"sample_rate\":44100}}", &err));
-    assert_int_equal(err.status, 400);
-
+    /* raw formats keep exact rates (audio_options: the rest) */
     assert_true(build_fails("deepgram", "{\"text\":\"x\",\"tts_config\":{"
                 "\"provider\":\"d\",\"sample_rate\":22050}}", &err));
-    assert_true(build_fails("deepgram", "{\"text\":\"x\",\"tts_config\":{"
-                "\"provider\":\"d\",\"speaking_rate\":1.6}}", &err));
+    assert_int_equal(err.status, 400);
     assert_string_equal(err.code, "UNSUPPORTED_OPTION");
     assert_true(build_fails("deepgram", "{\"text\":\"x\",\"tts_config\":{"
-                "\"provider\":\"d\",\"audio_format\":\"flac\","
+                "\"provider\":\"d\",\"audio_format\":\"mulaw\","
                 "\"sample_rate\":24000}}", &err));
 }
 
@@ -555,8 +550,7 @@ test_elevenlabs_rejects(void **state)
                 "\"provider\":\"e\",\"audio_format\":\"flac\"}}", &err));
     assert_true(build_fails("elevenlabs", "{\"text\":\"x\",\"tts_config\":{"
                 "\"provider\":\"e\",\"sample_rate\":11025}}", &err));
-    assert_true(build_fails("elevenlabs", "{\"text\":\"x\",\"tts_config\":{"
-                "\"provider\":\"e\",\"speaking_rate\":2}}", &err));
+    assert_string_equal(err.code, "UNSUPPORTED_OPTION");
 }
 
 
@@ -889,7 +883,7 @@ test_google(void **state)
 }
 
 
-/* what Google refuses is refused before the call */
+/* what Google refuses is refused, clamped or rounded before the call */
 static void
 test_google_limits(void **state)
 {
@@ -903,11 +897,11 @@ test_google_limits(void **state)
     build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
           "\"speaking_rate\":2}}", WAAV_TTS_SHAPE_WAAV, &out);
     assert_non_null(strstr(out.http.body.data, "\"speakingRate\":2}"));
-    assert_true(build_fails("google", "{\"text\":\"x\",\"tts_config\":{"
-                "\"provider\":\"g\",\"speaking_rate\":2.01}}", &err));
-    assert_int_equal(err.status, 400);
-    assert_string_equal(err.code, "UNSUPPORTED_OPTION");
-    assert_string_equal(err.message, "google takes speaking_rate from 0.25 to 2");
+    assert_true(out.speaking_rate == 2.0);
+    build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
+          "\"speaking_rate\":2.01}}", WAAV_TTS_SHAPE_WAAV, &out);
+    assert_non_null(strstr(out.http.body.data, "\"speakingRate\":2}"));
+    assert_true(out.speaking_rate == 2.0);
 
     /* OGG_OPUS: the rates Opus has; none given, none sent */
     build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
@@ -915,12 +909,11 @@ test_google_limits(void **state)
           WAAV_TTS_SHAPE_WAAV, &out);
     assert_non_null(strstr(out.http.body.data, "\"audioEncoding\":\"OGG_OPUS\","
                                                "\"sampleRateHertz\":16000}"));
-    assert_true(build_fails("google", "{\"text\":\"x\",\"tts_config\":{"
-                "\"provider\":\"g\",\"audio_format\":\"opus\","
-                "\"sample_rate\":44100}}", &err));
-    assert_string_equal(err.code, "UNSUPPORTED_OPTION");
-    assert_string_equal(err.message,
-                        "google does not support sample_rate 44100 for OGG_OPUS");
+    build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
+          "\"audio_format\":\"opus\",\"sample_rate\":44100}}",
+          WAAV_TTS_SHAPE_WAAV, &out);
+    assert_non_null(strstr(out.http.body.data, "\"sampleRateHertz\":48000}"));
+    assert_int_equal(out.sample_rate, 48000);
     build("google", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"g\","
           "\"audio_format\":\"mp3\"}}", WAAV_TTS_SHAPE_WAAV, &out);
     assert_non_null(strstr(out.http.body.data, "{\"audioEncoding\":\"MP3\"}"));

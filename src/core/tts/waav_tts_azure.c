@@ -18,14 +18,16 @@
  *
  * which answers the token as plain text: a JWT valid 10 minutes.
  *
- * Unlike WaaV, the client's sample rate is never rounded to another one
- * (x-sample-rate would lie): a rate Azure has no format for is 400; wav is
+ * Unlike WaaV, a raw format's rate is never rounded to another one (the
+ * audio would be mislabelled): a rate Azure has no raw format for is 400;
+ * mp3, opus and wav carry their rate, so the nearest Azure has is taken
+ * and x-sample-rate tells which; speaking_rate is clamped to 0.5-2; wav is
  * Azure's riff-* (a WAV header), not raw PCM labelled audio/wav; opus is
  * Opus in Ogg (ogg-*-opus), as the client's audio/ogg says; speaking_rate
- * is Azure's prosody rate, a multiplier from 0.5 to 2.  The voice's
- * locale is xml:lang (waav_tts_locale); the model is not used (Azure has
- * none).  Text and voice are XML-escaped; a control character XML cannot
- * carry is refused before the call.
+ * is Azure's prosody rate, a multiplier.  The voice's locale is xml:lang
+ * (waav_tts_locale); the model is not used (Azure has none).  Text and
+ * voice are XML-escaped; a control character XML cannot carry is refused
+ * before the call.
  */
 
 #include <string.h>
@@ -68,29 +70,64 @@ static const waav_azure_fmt_t  waav_azure_fmts[] = {
 
 
 /* the output format for a format and rate (0: the format's default: 24000,
- * or 8000 for G.711); NULL when Azure has none */
+ * or 8000 for G.711): the exact rate for a raw format, else the nearest
+ * Azure has; NULL with err set when there is none */
 static const char *
-waav_azure_output_format(waav_fmt_e fmt, unsigned *rate)
+waav_azure_output_format(const waav_tts_adapter_t *ad,
+    const waav_tts_req_t *req, unsigned *rate, waav_err_t *err)
 {
-    size_t    i;
-    unsigned  want;
+    size_t    i, n;
+    unsigned  want, rates[8];
 
     want = *rate;
 
     if (want == 0) {
-        want = (fmt == WAAV_FMT_MULAW || fmt == WAAV_FMT_ALAW) ? 8000 : 24000;
+        want = (req->format == WAAV_FMT_MULAW || req->format == WAAV_FMT_ALAW)
+               ? 8000 : 24000;
+    }
+
+    n = 0;
+
+    for (i = 0; i < sizeof(waav_azure_fmts) / sizeof(waav_azure_fmts[0]);
+         i++)
+    {
+        if (waav_azure_fmts[i].fmt == req->format && n < 7) {
+            rates[n++] = waav_azure_fmts[i].rate;
+        }
+    }
+
+    rates[n] = 0;
+
+    if (n == 0) {
+        (void) waav_tts_unsupported(err, ad->type, "this audio_format "
+                                    "(use linear16, wav, mp3, opus, "
+                                    "mulaw or alaw)");
+        return NULL;
+    }
+
+    if (!waav_fmt_raw(req->format)) {
+        want = waav_rate_nearest(want, rates);
+
+    } else if (waav_rate_exact(err, ad->type, waav_fmt_name(req->format),
+                               want, rates)
+               != 0)
+    {
+        return NULL;
     }
 
     for (i = 0; i < sizeof(waav_azure_fmts) / sizeof(waav_azure_fmts[0]);
          i++)
     {
-        if (waav_azure_fmts[i].fmt == fmt && waav_azure_fmts[i].rate == want) {
-            *rate = want;
-            return waav_azure_fmts[i].name;
+        if (waav_azure_fmts[i].fmt == req->format
+            && waav_azure_fmts[i].rate == want)
+        {
+            break;
         }
     }
 
-    return NULL;
+    *rate = want;
+
+    return waav_azure_fmts[i].name;
 }
 
 
@@ -135,7 +172,7 @@ waav_azure_xml(waav_buf_t *b, waav_str_t s)
 
 
 static int
-waav_azure_ssml(const waav_tts_req_t *req, waav_tts_out_t *out,
+waav_azure_ssml(const waav_tts_req_t *req, double speed, waav_tts_out_t *out,
     waav_alloc_t *a, waav_err_t *err)
 {
     unsigned     pct;
@@ -166,8 +203,7 @@ waav_azure_ssml(const waav_tts_req_t *req, waav_tts_out_t *out,
     waav_buf_cstr(&b, "'>");
 
     /* |rate - 1| > 0.01, as WaaV; "1.25": a multiplier, in hundredths */
-    pct = req->speaking_rate_set
-          ? (unsigned) (req->speaking_rate * 100 + 0.5) : 100;
+    pct = (unsigned) (speed * 100 + 0.5);
 
     if (pct != 100 && pct != 99 && pct != 101) {
         waav_buf_cstr(&b, "<prosody rate='");
@@ -203,31 +239,18 @@ static int
 waav_azure_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     waav_tts_out_t *out, waav_alloc_t *a, waav_err_t *err)
 {
+    double       speed;
     unsigned     rate;
     const char  *name;
 
     rate = req->sample_rate;
-    name = waav_azure_output_format(req->format, &rate);
+    name = waav_azure_output_format(ad, req, &rate, err);
 
     if (name == NULL) {
-        if (req->sample_rate == 0) {
-            return waav_tts_unsupported(err, ad->type, "this audio_format "
-                                        "(use linear16, wav, mp3, opus, "
-                                        "mulaw or alaw)");
-        }
-
-        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                            "azure does not support sample_rate %u for %.*s",
-                            req->sample_rate, (int) req->format_name.len,
-                            req->format_name.data);
+        return -1;
     }
 
-    if (req->speaking_rate_set && (req->speaking_rate < 0.5
-                                   || req->speaking_rate > 2.0))
-    {
-        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                            "azure takes speaking_rate from 0.5 to 2");
-    }
+    speed = waav_tts_speed(req, 0.5, 2.0, out);
 
     out->sample_rate = rate;
     out->http.path.data = "/cognitiveservices/v1";
@@ -247,7 +270,7 @@ waav_azure_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
         return -1;
     }
 
-    return waav_azure_ssml(req, out, a, err);
+    return waav_azure_ssml(req, speed, out, a, err);
 }
 
 

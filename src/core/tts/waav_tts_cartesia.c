@@ -9,6 +9,10 @@
  *    "language": "en"}
  *
  * Cartesia has no default voice: the client names one (WaaV sends "").
+ * wav and mp3 take the nearest of Cartesia's rates to the client's; raw
+ * formats only an exact one.  speaking_rate is generation_config.speed,
+ * clamped to 0.6-1.5 and sent only when it is not 1 (sonic-3 and later
+ * honour it; sonic-2 ignores it).
  */
 
 #include <string.h>
@@ -33,6 +37,7 @@ static int
 waav_cartesia_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     waav_tts_out_t *out, waav_alloc_t *a, waav_err_t *err)
 {
+    double       speed;
     const char  *container, *encoding;
     unsigned     rate;
     waav_jw_t    w;
@@ -70,14 +75,17 @@ waav_cartesia_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
 
     rate = rate ? rate : 24000;
 
-    if (!waav_rate_in(rate, waav_cartesia_rates)) {
-        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                            "cartesia does not support sample_rate %u", rate);
+    if (!waav_fmt_raw(req->format)) {
+        rate = waav_rate_nearest(rate, waav_cartesia_rates);
+
+    } else if (waav_rate_exact(err, ad->type, waav_fmt_name(req->format),
+                               rate, waav_cartesia_rates)
+               != 0)
+    {
+        return -1;
     }
 
-    if (req->speaking_rate_set && req->speaking_rate != 1.0) {
-        return waav_tts_unsupported(err, ad->type, "speaking_rate");
-    }
+    speed = waav_tts_speed(req, 0.6, 1.5, out);
 
     out->sample_rate = rate;
     out->http.path.data = "/tts/bytes";
@@ -118,6 +126,12 @@ waav_cartesia_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     waav_jw_close(&w);
 
     waav_jw_cstr(&w, "language", "en");
+
+    if (speed != 1.0) {
+        waav_jw_open(&w, "generation_config");
+        waav_jw_num(&w, "speed", speed);
+        waav_jw_close(&w);
+    }
 
     return waav_tts_body_end(&w, out, err);
 }

@@ -8,8 +8,10 @@
  * Deepgram names voices as models (aura-asteria-en, aura-2-thalia-en), so
  * the model is tts_config.model, else voice_id.  Unlike WaaV, formats are
  * translated to Deepgram's encodings (pcm -> linear16, ulaw -> mulaw),
- * sample_rate is only sent where Deepgram accepts one, and speaking_rate
- * becomes Deepgram's speed (0.7-1.5).
+ * sample_rate is only sent where Deepgram accepts one (mp3 and aac are
+ * 22050 Hz, opus 48000 whatever the client prefers; wav and flac take the
+ * nearest rate; raw formats the exact one), and speaking_rate becomes
+ * Deepgram's speed, clamped to 0.7-1.5 and not sent when 1.
  */
 
 #include <stdio.h>
@@ -60,6 +62,7 @@ waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     waav_tts_out_t *out, waav_alloc_t *a, waav_err_t *err)
 {
     size_t                      i;
+    double                      speed;
     unsigned                    rate;
     waav_jw_t                   w;
     waav_str_t                  model;
@@ -83,26 +86,21 @@ waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
 
     rate = req->sample_rate ? req->sample_rate : f->default_rate;
 
-    if (f->rates == NULL && req->sample_rate
-        && req->sample_rate != f->default_rate)
-    {
-        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                            "deepgram sends %s at %u Hz only", f->encoding,
-                            f->default_rate);
+    if (f->rates == NULL) {
+        rate = f->default_rate;         /* fixed: the request's is dropped */
+
+    } else if (waav_fmt_raw(req->format)) {
+        if (waav_rate_exact(err, ad->type, f->encoding, rate, f->rates)
+            != 0)
+        {
+            return -1;
+        }
+
+    } else {
+        rate = waav_rate_nearest(rate, f->rates);
     }
 
-    if (f->rates && !waav_rate_in(rate, f->rates)) {
-        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                            "deepgram does not support sample_rate %u for %s",
-                            rate, f->encoding);
-    }
-
-    if (req->speaking_rate_set
-        && (req->speaking_rate < 0.7 || req->speaking_rate > 1.5))
-    {
-        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                            "deepgram takes speaking_rate from 0.7 to 1.5");
-    }
+    speed = waav_tts_speed(req, 0.7, 1.5, out);
 
     /* Deepgram's own limit, checked here rather than paid for */
     if (waav_utf8_chars(req->text.data, req->text.len) > 2000) {
@@ -119,9 +117,9 @@ waav_deepgram_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
         n = snprintf(extra, sizeof(extra), "&sample_rate=%u", rate);
     }
 
-    if (req->speaking_rate_set) {
-        snprintf(extra + n, sizeof(extra) - n, "&speed=%g",
-                 req->speaking_rate);
+    /* 1.0 is Deepgram's default, and Aura-1 voices may refuse speed */
+    if (speed != 1.0) {
+        snprintf(extra + n, sizeof(extra) - n, "&speed=%g", speed);
     }
 
     out->http.path.data = "/v1/speak";

@@ -6,8 +6,12 @@
  *   {"text", "model_id", "voice_settings": {"speed"}}
  *
  * The streaming endpoint, so audio reaches the client as it is made.
- * voice_settings is sent only to carry speaking_rate: WaaV's fixed
- * stability/similarity values would override the voice's own settings.
+ * voice_settings is sent only to carry speaking_rate (clamped to 0.7-1.2,
+ * not sent when 1): WaaV's fixed stability/similarity values would
+ * override the voice's own settings.  mp3 comes at 22050, 24000 or 44100
+ * Hz (the nearest to the client's preference), opus at 48000, wav at any
+ * of pcm's rates (the nearest); pcm, ulaw and alaw only at their exact
+ * rates.
  */
 
 #include <stdio.h>
@@ -20,6 +24,8 @@
 static const unsigned  waav_el_pcm_rates[] = {
     8000, 16000, 22050, 24000, 32000, 44100, 48000, 0
 };
+static const unsigned  waav_el_law_rates[] = { 8000, 0 };
+static const unsigned  waav_el_mp3_rates[] = { 22050, 24000, 44100, 0 };
 
 
 static int
@@ -41,32 +47,31 @@ waav_elevenlabs_format(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     switch (req->format) {
 
     case WAAV_FMT_LINEAR16:
-    case WAAV_FMT_WAV:
         r = r ? r : 24000;
 
-        if (!waav_rate_in(r, waav_el_pcm_rates)) {
-            return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                                "elevenlabs does not support sample_rate %u "
-                                "for %s", r, waav_fmt_name(req->format));
+        if (waav_rate_exact(err, ad->type, "linear16", r, waav_el_pcm_rates)
+            != 0)
+        {
+            return -1;
         }
 
-        if (req->format == WAAV_FMT_WAV) {
-            snprintf(buf, size, "wav_%u", r);
-            *accept = "audio/wav";
+        snprintf(buf, size, "pcm_%u", r);
+        *accept = "audio/pcm";
+        break;
 
-        } else {
-            snprintf(buf, size, "pcm_%u", r);
-            *accept = "audio/pcm";
-        }
-
+    case WAAV_FMT_WAV:
+        r = waav_rate_nearest(r ? r : 24000, waav_el_pcm_rates);
+        snprintf(buf, size, "wav_%u", r);
+        *accept = "audio/wav";
         break;
 
     case WAAV_FMT_MULAW:
     case WAAV_FMT_ALAW:
-        if (r && r != 8000) {
-            return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                                "elevenlabs sends mulaw and alaw at 8000 Hz "
-                                "only");
+        if (waav_rate_exact(err, ad->type, waav_fmt_name(req->format),
+                            r ? r : 8000, waav_el_law_rates)
+            != 0)
+        {
+            return -1;
         }
 
         r = 8000;
@@ -76,25 +81,17 @@ waav_elevenlabs_format(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
         break;
 
     case WAAV_FMT_MP3:
-        r = r ? r : 44100;
-
-        if (r != 44100 && r != 22050) {
-            return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                                "elevenlabs sends mp3 at 22050 or 44100 Hz");
-        }
-
-        snprintf(buf, size, "%s",
-                 r == 44100 ? "mp3_44100_128" : "mp3_22050_32");
+        /* the variant at the rate, else the nearest; mp3_44100_128 is
+         * ElevenLabs' own default */
+        r = waav_rate_nearest(r ? r : 44100, waav_el_mp3_rates);
+        snprintf(buf, size, "%s", r == 22050 ? "mp3_22050_32"
+                                  : r == 24000 ? "mp3_24000_48"
+                                  : "mp3_44100_128");
         *accept = "audio/mpeg";
         break;
 
     case WAAV_FMT_OPUS:
-        if (r && r != 48000) {
-            return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                                "elevenlabs sends opus at 48000 Hz only");
-        }
-
-        r = 48000;
+        r = 48000;                      /* Opus' own: any preference */
         snprintf(buf, size, "opus_48000_128");
         *accept = "audio/ogg";
         break;
@@ -116,6 +113,7 @@ waav_elevenlabs_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     waav_tts_out_t *out, waav_alloc_t *a, waav_err_t *err)
 {
     char         fmt[32];
+    double       speed;
     const char  *accept;
     waav_jw_t    w;
 
@@ -127,12 +125,7 @@ waav_elevenlabs_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
         return -1;
     }
 
-    if (req->speaking_rate_set
-        && (req->speaking_rate < 0.7 || req->speaking_rate > 1.2))
-    {
-        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                            "elevenlabs takes speaking_rate from 0.7 to 1.2");
-    }
+    speed = waav_tts_speed(req, 0.7, 1.2, out);
 
     out->http.path.data = waav_sprintf(a, &out->http.path.len,
                                   "/v1/text-to-speech/%.*s/stream",
@@ -159,9 +152,10 @@ waav_elevenlabs_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     waav_jw_str(&w, "text", req->text.data, req->text.len);
     waav_jw_str(&w, "model_id", req->model.data, req->model.len);
 
-    if (req->speaking_rate_set) {
+    /* 1 would override a voice saved with another speed */
+    if (speed != 1.0) {
         waav_jw_open(&w, "voice_settings");
-        waav_jw_num(&w, "speed", req->speaking_rate);
+        waav_jw_num(&w, "speed", speed);
         waav_jw_close(&w);
     }
 

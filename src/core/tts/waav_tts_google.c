@@ -7,8 +7,10 @@
  *   {"input": {"text"}, "voice": {"languageCode", "name"},
  *    "audioConfig": {"audioEncoding", "sampleRateHertz", "speakingRate"}}
  *
- * Google refuses a speakingRate outside [0.25, 2.0] and, for OGG_OPUS, a
- * sample rate Opus lacks: both are refused here, before the call.
+ * Google refuses a speakingRate outside [0.25, 2.0] and, for OGG_OPUS and
+ * MP3, a sample rate the codec lacks: the speed is clamped (x-speaking-rate
+ * says so), the rate is the codec's nearest (x-sample-rate says which);
+ * LINEAR16, MULAW and ALAW come at any rate asked (Google converts).
  *
  * The answer is JSON: {"audioContent": "<base64>"}, decoded as it arrives
  * by the response hook; LINEAR16, MULAW and ALAW come with a WAV header,
@@ -35,6 +37,11 @@ static const unsigned  waav_google_opus_rates[] = {
     8000, 12000, 16000, 24000, 48000, 0
 };
 
+/* the rates Google's MP3 takes */
+static const unsigned  waav_google_mp3_rates[] = {
+    8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 0
+};
+
 
 static const waav_xform_t  waav_google_audio =
     WAAV_B64JSON_XFORM("audioContent", 0);
@@ -47,6 +54,7 @@ static int
 waav_google_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     waav_tts_out_t *out, waav_alloc_t *a, waav_err_t *err)
 {
+    double       speed;
     unsigned     rate;
     waav_jw_t    w;
     waav_str_t   lang;
@@ -80,22 +88,16 @@ waav_google_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
                                     "or opus)");
     }
 
-    /* Google's own limits, checked here rather than paid for */
-    if (req->speaking_rate_set && (req->speaking_rate < 0.25
-                                   || req->speaking_rate
-                                      > WAAV_GOOGLE_MAX_SPEED))
-    {
-        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                            "google takes speaking_rate from 0.25 to 2");
+    /* Google's own limits: the nearest rate Opus or MP3 has, the speed
+     * clamped (Google refuses either outside them) */
+    if (req->format == WAAV_FMT_OPUS && rate) {
+        rate = waav_rate_nearest(rate, waav_google_opus_rates);
+
+    } else if (req->format == WAAV_FMT_MP3 && rate) {
+        rate = waav_rate_nearest(rate, waav_google_mp3_rates);
     }
 
-    if (req->format == WAAV_FMT_OPUS && rate
-        && !waav_rate_in(rate, waav_google_opus_rates))
-    {
-        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                            "google does not support sample_rate %u for %s",
-                            rate, enc);
-    }
+    speed = waav_tts_speed(req, 0.25, WAAV_GOOGLE_MAX_SPEED, out);
 
     if (req->text.len > WAAV_GOOGLE_MAX_TEXT) {
         return waav_err_set(err, 400, WAAV_E_TEXT_TOO_LONG,
@@ -138,8 +140,8 @@ waav_google_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
         waav_jw_int(&w, "sampleRateHertz", (long) rate);
     }
 
-    if (req->speaking_rate_set) {
-        waav_jw_num(&w, "speakingRate", req->speaking_rate);
+    if (speed != 1.0) {
+        waav_jw_num(&w, "speakingRate", speed);
     }
 
     waav_jw_close(&w);

@@ -6,7 +6,10 @@
  *   Authorization: Bearer <key>       (compatible servers: only with a key)
  *   {"model", "input", "voice", "response_format", "speed"?, "instructions"?}
  *
- * OpenAI synthesizes at 24 kHz; pcm is 16-bit little-endian mono.
+ * OpenAI synthesizes at 24 kHz; pcm is 16-bit little-endian mono, so pcm
+ * at another rate is refused (the label would lie); the other formats
+ * carry their rate, and any preferred sample_rate gets them.  speed is
+ * sent only when it is not 1 (OpenAI's default).
  */
 
 #include <string.h>
@@ -14,6 +17,9 @@
 #include "waav_json.h"
 #include "waav_jw.h"
 #include "waav_tts.h"
+
+
+static const unsigned  waav_openai_pcm_rates[] = { 24000, 0 };
 
 
 static int
@@ -29,6 +35,7 @@ static int
 waav_openai_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     waav_tts_out_t *out, waav_alloc_t *a, waav_err_t *err)
 {
+    double       speed;
     const char  *fmt;
     waav_jw_t    w;
 
@@ -64,10 +71,17 @@ waav_openai_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
                             "openai takes at most 4096 characters of text");
     }
 
-    if (req->sample_rate && req->sample_rate != 24000) {
-        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
-                            "%s synthesizes at 24000 Hz only", ad->type);
+    /* the rate is in the bytes of every format but pcm */
+    if (req->format == WAAV_FMT_LINEAR16
+        && waav_rate_exact(err, ad->type, "pcm", req->sample_rate
+                                                 ? req->sample_rate : 24000,
+                           waav_openai_pcm_rates)
+           != 0)
+    {
+        return -1;
     }
+
+    speed = waav_tts_speed(req, 0.25, 4.0, out);
 
     out->sample_rate = 24000;
     out->http.path.data = "/audio/speech";
@@ -86,8 +100,8 @@ waav_openai_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     waav_jw_str(&w, "voice", req->voice.data, req->voice.len);
     waav_jw_cstr(&w, "response_format", fmt);
 
-    if (req->speaking_rate_set) {
-        waav_jw_num(&w, "speed", req->speaking_rate);
+    if (speed != 1.0) {
+        waav_jw_num(&w, "speed", speed);
     }
 
     if (req->instructions.len) {
