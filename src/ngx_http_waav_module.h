@@ -87,6 +87,9 @@ typedef struct {
     /* waav_limit lines (ngx_http_waav_limit_t), inherited when none */
     ngx_array_t *limits;
     ngx_uint_t   limit_log_level;           /* waav_limit_log_level */
+
+    /* waav_voices direct: the provider locations, no cache */
+    unsigned     voices_direct:1;
 } ngx_http_waav_loc_conf_t;
 
 
@@ -100,6 +103,7 @@ typedef struct {
     void        *stt;                       /* ngx_http_waav_stt_ctx_t */
     void        *cred;                      /* ngx_http_waav_cred_ctx_t */
     void        *ws;                        /* ngx_http_waav_ws_t */
+    void        *voices;                    /* ngx_http_waav_voices_ctx_t */
 
     ngx_str_t    tenant;                    /* $waav_tenant */
     const char  *auth_method;               /* $waav_auth_method */
