@@ -87,7 +87,10 @@ esac
 echo "listen $listen;" >"$prefix/conf/run.d/listen.conf"
 
 # the providers whose keys (or URLs) are set, at their base URLs
-summary=$("$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
+# GET /voices keeps voice lists for VOICES_CACHE_TTL seconds (300; 0: off)
+summary=$(WAAV_VOICES_CACHE_PATH=$temp/voices_cache \
+          WAAV_VOICES_CACHE_TTL=${VOICES_CACHE_TTL:-300} \
+          "$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
 
 # authentication and LiveKit, from WaaV's variables (secrets stay in the
 # environment: the config names the variables, never the values)

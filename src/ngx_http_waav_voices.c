@@ -91,15 +91,14 @@ ngx_http_waav_voices_names(ngx_http_request_t *r, u_char *buf, size_t size)
 }
 
 
-/* ?provider=NAME: that provider (NULL with a 400 sent when it cannot
- * list voices here), or every provider (*all set) */
+/* ?provider=NAME: that provider (*one), or every one (*one NULL);
+ * NGX_ERROR with err set (400) when it cannot list voices here */
 static ngx_int_t
 ngx_http_waav_voices_filter(ngx_http_request_t *r,
-    ngx_http_waav_provider_t **one)
+    ngx_http_waav_provider_t **one, waav_err_t *err)
 {
     u_char                     list[512];
     size_t                     len;
-    waav_err_t                 err;
     ngx_str_t                  arg;
     waav_str_t                 name;
     ngx_http_waav_provider_t  *p;
@@ -128,11 +127,11 @@ ngx_http_waav_voices_filter(ngx_http_request_t *r,
         name.len = 0;
     }
 
-    waav_err_set(&err, NGX_HTTP_BAD_REQUEST, WAAV_E_INVALID_PROVIDER,
+    waav_err_set(err, NGX_HTTP_BAD_REQUEST, WAAV_E_INVALID_PROVIDER,
                  "Unknown provider '%.*s' for voices (configured providers: "
                  "%.*s)", (int) name.len, name.data, (int) len, list);
 
-    return ngx_http_waav_send_err(r, &err);
+    return NGX_ERROR;
 }
 
 
@@ -224,9 +223,8 @@ ngx_http_waav_voices_handler(ngx_http_request_t *r)
         return ngx_http_waav_not_allowed(r, "GET, HEAD", "GET or HEAD");
     }
 
-    rc = ngx_http_waav_voices_filter(r, &one);
-    if (rc != NGX_OK) {
-        return rc;
+    if (ngx_http_waav_voices_filter(r, &one, &err) != NGX_OK) {
+        return ngx_http_waav_send_err(r, &err);
     }
 
     rc = ngx_http_discard_request_body(r);
@@ -516,7 +514,9 @@ ngx_http_waav_voices_header_filter(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    c->status = r->headers_out.status;
+    /* the provider's status; none when nginx answers for it (504 on a
+     * timeout, 502 when it cannot connect) */
+    c->status = r->upstream ? r->upstream->headers_in.status_n : 0;
     c->len = 0;
     c->too_big = 0;
 
