@@ -486,6 +486,12 @@ if [[ -z ${ONLY:-} || "TLS time to first byte" =~ $ONLY ]]; then
         "$tw" "$tb" "$(awk -v a="$tw" -v b="$tb" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }')"
 fi
 
+# GET /voices: four providers at 100 ms each, asked at once (bench/voices.sh:
+# make run's configuration and the provider mock, in a prefix of their own)
+if [[ -z ${ONLY:-} || "GET /voices" =~ $ONLY ]]; then
+    NGINX_BIN="$NGINX_BIN" MODULE="$MODULE" "$top/bench/voices.sh" "$prefix/voices" || failed=1
+fi
+
 # /speak for 10 s while nginx reloads twice: no call may fail
 if [[ -z ${ONLY:-} || "/speak under reload" =~ $ONLY ]]; then
     DURATION=1 rps /speak speak-reload.lua >/dev/null

@@ -25,11 +25,20 @@
 #
 #   WAAV_CA_BUNDLE       CA file the provider certificates are checked with
 #   WAAV_KEEPALIVE       idle connections kept per provider and worker (64)
+#   WAAV_VOICES_CACHE_PATH  where GET /voices keeps provider voice lists
+#                        (voices_cache, under nginx's prefix)
+#   WAAV_VOICES_CACHE_TTL   how long, in seconds (300; 0: not cached)
 set -euo pipefail
 
 out=$1
 mode=${2:-all}
 ca=${WAAV_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+voices_path=${WAAV_VOICES_CACHE_PATH:-voices_cache}
+voices_ttl=${WAAV_VOICES_CACHE_TTL:-300}
+[[ $voices_ttl =~ ^[0-9]+$ ]] || {
+    echo "waav: WAAV_VOICES_CACHE_TTL=$voices_ttl is not a number of seconds" >&2
+    exit 1
+}
 keepalive=${WAAV_KEEPALIVE:-64}
 [[ $keepalive =~ ^[1-9][0-9]*$ ]] || {
     echo "waav: WAAV_KEEPALIVE=$keepalive is not a positive integer" >&2
@@ -41,10 +50,10 @@ keepalive=${WAAV_KEEPALIVE:-64}
 # checks it is current, `make registry-readme` rewrites it.
 registry=${WAAV_REGISTRY:-$(dirname "$0")/providers.tsv}
 providers=()
-while IFS=$'\t' read -r name _tts _stt keyrule keyvar urlvar url example _al \
+while IFS=$'\t' read -r name tts _stt keyrule keyvar urlvar url example _al \
         _title tokvar tokurl regionvar region streamvar streamurl; do
     [[ -z $name || $name == \#* ]] && continue
-    providers+=("$name $keyrule $keyvar $urlvar $url $example $tokvar $tokurl $regionvar $region $streamvar $streamurl")
+    providers+=("$name $keyrule $keyvar $urlvar $url $example $tokvar $tokurl $regionvar $region $streamvar $streamurl $tts")
 done <"$registry"
 
 mkdir -p "$out"
@@ -57,6 +66,13 @@ cat >"$up" <<'EOF'
 # file (key=file:/path), never from this file.
 
 EOF
+# GET /voices: the providers' voice lists, kept by nginx (the -voices
+# locations below, waav/voices-cache.conf)
+{
+    echo "proxy_cache_path $voices_path levels=1:2 keys_zone=waav_voices:1m"
+    echo "                 max_size=64m inactive=1h use_temp_path=off;"
+    echo
+} >>"$up"
 cat >"$loc" <<'EOF'
 # waav provider locations (server level), written by
 # scripts/providers-conf.sh.  Each location carries every proxy header its
@@ -77,7 +93,8 @@ location_headers() {   # host header
 
 # an upstream{} pool and an internal location for one host:
 # provider_location NAME URL VARIABLE (the one the URL comes from) [LINES]
-# (LINES: more directives for the location)
+# [UPSTREAM] (LINES: more directives for the location; UPSTREAM: a pool
+# already written, for a second location to the same host)
 provider_location() {
     local url=$2 scheme host port host_header path up_name
     if [[ ! $url =~ ^(https?)://([^/:]+|\[[0-9a-fA-F:.]+\])(:([0-9]+))?(/.*)?$ ]]; then
@@ -91,9 +108,9 @@ provider_location() {
     [[ $port == "$([[ $scheme == https ]] && echo 443 || echo 80)" ]] ||
         host_header=$host:$port
     path=${BASH_REMATCH[5]%/}
-    up_name=waav_${1//-/_}
+    up_name=${5:-waav_${1//-/_}}
 
-    {
+    [[ -n ${5:-} ]] || {
         echo "upstream $up_name {"
         echo "    server $host:$port;"
         echo "    keepalive $keepalive;"
@@ -125,7 +142,7 @@ usable=() skipped=()
 for p in "${providers[@]}"; do
     # a provider's type is its name; "-": no default base URL
     read -r name keyrule keyvar urlvar url example tokvar tokurl regionvar \
-        region streamvar streamurl <<<"$p"
+        region streamvar streamurl tts <<<"$p"
     type=$name
 
     if [[ $mode == --env ]]; then
@@ -174,6 +191,20 @@ for p in "${providers[@]}"; do
 "    proxy_connect_timeout 2s;
     proxy_send_timeout 5s;
     proxy_read_timeout 5s;"
+    fi
+
+    # GET /voices: the provider's host through nginx's cache,
+    # /_waav/NAME-voices/ (the same upstream pool)
+    if [[ $tts == yes ]]; then
+        if ((voices_ttl > 0)); then
+            cache_valid="    proxy_cache_valid 200 ${voices_ttl}s;"
+        else
+            cache_valid="    proxy_no_cache 1;
+    proxy_cache_bypass 1;"
+        fi
+        provider_location "$name-voices" "$url" "$urlvar" \
+"    include waav/voices-cache.conf;
+$cache_valid" "waav_${name//-/_}"
     fi
 
     # streaming speech to text on a host of its own: /_waav/NAME-stream/

@@ -89,7 +89,10 @@ esac
 echo "listen $listen;" >"$prefix/conf/run.d/listen.conf"
 
 # the providers whose keys (or URLs) are set, at their base URLs
-summary=$("$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
+# GET /voices keeps voice lists for VOICES_CACHE_TTL seconds (300; 0: off)
+summary=$(WAAV_VOICES_CACHE_PATH=$temp/voices_cache \
+          WAAV_VOICES_CACHE_TTL=${VOICES_CACHE_TTL:-300} \
+          "$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
 
 # AUTH_REQUIRED as WaaV's parse_bool reads it: true, 1, yes / false, 0, no,
 # in any case.  Anything else is refused: WaaV would read it as false, and

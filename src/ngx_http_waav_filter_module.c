@@ -25,6 +25,7 @@
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_stt.h"
 #include "ngx_http_waav_tts.h"
+#include "ngx_http_waav_voices.h"
 #include "ngx_http_waav_ws.h"
 #include "ngx_http_waav_wsc.h"
 
@@ -91,6 +92,12 @@ ngx_http_waav_header_filter(ngx_http_request_t *r)
             return rc;
         }
 
+        rc = ngx_http_waav_voices_header_filter(r);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
         return r->subrequest_in_memory ? ngx_http_waav_stt_header_filter(r)
                                        : ngx_http_waav_tts_header_filter(r);
     }
@@ -127,6 +134,12 @@ ngx_http_waav_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         }
 
         rc = ngx_http_waav_ws_tts_body_filter(r, in);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        rc = ngx_http_waav_voices_body_filter(r, in);
 
         if (rc != NGX_DECLINED) {
             return rc;

@@ -17,6 +17,7 @@
 #include "ngx_http_waav_stt.h"
 #include "ngx_http_waav_tts.h"
 #include "ngx_http_waav_util.h"
+#include "ngx_http_waav_voices.h"
 #include "ngx_http_waav_ws.h"
 
 
@@ -58,6 +59,20 @@ static ngx_command_t  ngx_http_waav_commands[] = {
     { ngx_string("waav_stt"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
       ngx_http_waav_stt,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_voices"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_waav_voices,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_voices_clone"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_waav_voices_clone,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },

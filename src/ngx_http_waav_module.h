@@ -98,6 +98,8 @@ typedef struct {
     /* waav_cors: NGX_HTTP_WAAV_CORS_*, the listed origins (ngx_str_t) */
     ngx_uint_t   cors;
     ngx_array_t *cors_origins;
+    /* waav_voices direct: the provider locations, no cache */
+    unsigned     voices_direct:1;
 } ngx_http_waav_loc_conf_t;
 
 
@@ -111,6 +113,7 @@ typedef struct {
     void        *stt;                       /* ngx_http_waav_stt_ctx_t */
     void        *cred;                      /* ngx_http_waav_cred_ctx_t */
     void        *ws;                        /* ngx_http_waav_ws_t */
+    void        *voices;                    /* ngx_http_waav_voices_ctx_t */
 
     ngx_str_t    tenant;                    /* $waav_tenant */
     const char  *auth_method;               /* $waav_auth_method */

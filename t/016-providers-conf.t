@@ -65,9 +65,10 @@ subtest 'every provider location sets every header itself' => sub {
         is_deeply [sort keys %loc],
                   [sort map { ("/_waav/$_->{name}/",
                                $_->{token_url} ? "/_waav/$_->{name}-token/" : (),
-                               $_->{stream_url} ? "/_waav/$_->{name}-stream/" : ()) }
+                               $_->{stream_url} ? "/_waav/$_->{name}-stream/" : (),
+                               $_->{tts} ? "/_waav/$_->{name}-voices/" : ()) }
                         Waav::Registry::providers()],
-                  'default: one location for each registry provider (and its token and streaming hosts)'
+                  'default: one location for each registry provider (and its token and streaming hosts, and its voice lists\' when it speaks)'
             if $label eq 'default';
         for my $name (sort keys %loc) {
             my $body = $loc{$name};
@@ -79,7 +80,7 @@ subtest 'every provider location sets every header itself' => sub {
             like $body, qr/^\s*proxy_set_header Upgrade \$http_upgrade;$/m,
                  "$label $name: Upgrade from the subrequest";
             like $body, qr/^\s*proxy_set_header Host \S+;$/m, "$label $name: Host";
-            my ($p) = $name =~ m{^/_waav/([^/]+?)(?:-token|-stream)?/$};
+            my ($p) = $name =~ m{^/_waav/([^/]+?)(?:-token|-stream|-voices)?/$};
             is(($body =~ /proxy_set_header Host (\S+);/)[0], $host{$p},
                "$label $name: Host names the port only when not the scheme's")
                 if $label eq '--env';
@@ -95,6 +96,32 @@ subtest 'every provider location sets every header itself' => sub {
         (undef, scalar `"$gen" "$d" 2>&1`);
     };
     isnt $?, 0, 'a bad WAAV_KEEPALIVE is refused';
+};
+
+# GET /voices: the -voices locations go through nginx's cache for
+# WAAV_VOICES_CACHE_TTL seconds (0: not cached), on the provider's own pool
+subtest 'voice lists: cached, on the provider\'s pool' => sub {
+    my ($dir) = generate('--env', %mine);
+    my %loc = locations(slurp("$dir/providers.conf"));
+    my $v = $loc{'/_waav/deepgram-voices/'};
+    like $v, qr{^\s*proxy_pass http://waav_deepgram/dg/;$}m, 'the provider\'s upstream pool';
+    like $v, qr{^\s*include waav/voices-cache\.conf;$}m, 'waav/voices-cache.conf';
+    like $v, qr{^\s*proxy_cache_valid 200 300s;$}m, 'five minutes by default';
+    ok !$loc{'/_waav/groq-voices/'}, 'none for a provider without TTS';
+    my $up = slurp("$dir/upstreams.conf");
+    is scalar(() = $up =~ /^upstream waav_deepgram \{/mg), 1, 'no second pool';
+    like $up, qr{^proxy_cache_path voices_cache .*keys_zone=waav_voices:1m}m, 'the cache zone';
+    ($dir) = generate('--env', %mine, WAAV_VOICES_CACHE_TTL => 0,
+                      WAAV_VOICES_CACHE_PATH => '/var/cache/waav');
+    %loc = locations(slurp("$dir/providers.conf"));
+    like $loc{'/_waav/deepgram-voices/'}, qr{proxy_no_cache 1;\s+proxy_cache_bypass 1;}, 'TTL 0: not cached';
+    like slurp("$dir/upstreams.conf"), qr{^proxy_cache_path /var/cache/waav }m, 'WAAV_VOICES_CACHE_PATH';
+    my (undef, $out) = do {
+        local %ENV = (PATH => $ENV{PATH}, WAAV_VOICES_CACHE_TTL => '5m');
+        my $d = tempdir(CLEANUP => 1);
+        (undef, scalar `"$gen" "$d" 2>&1`);
+    };
+    isnt $?, 0, 'a TTL that is not seconds is refused';
 };
 
 # a region names both of Azure's hosts (the speech host and the token

@@ -86,6 +86,8 @@ typedef struct {
 
 typedef struct waav_tts_adapter_s  waav_tts_adapter_t;
 
+struct waav_voices_adapter_s;
+
 /*
  * A TTS adapter (src/core/tts/<provider>.c), linked to its provider type by
  * the registry (waav_registry.c).  Fields are set by name, so new ones
@@ -124,6 +126,9 @@ struct waav_tts_adapter_s {
     /* the media types a 2xx of the provider may carry, NULL-terminated;
      * "audio/" "*" is any audio type; NULL: not checked */
     const char *const   *media_types;
+
+    /* its voices (GET /voices) and cloning (waav_voices.h); NULL: none */
+    const struct waav_voices_adapter_s  *voices;
 };
 
 /* parse and validate a client body; 0 or -1 with err set (400/422) */

@@ -31,6 +31,7 @@ app->secrets(['waav-mock']);
 # State (process-local, cleared by POST /__mock/reset)
 # --------------------------------------------------------------------------
 my (@records, @queue, %uploads, %transcripts);
+my (%pqueue, %sticky);                               # provider => behaviours / one behaviour
 my %conns;                                           # provider => {TCP connection id => requests}
 my $MAX_RECORDS = 1000;
 
@@ -681,6 +682,30 @@ sub el_voices ($x) {
   reply_json($x, {voices => \@voices, has_more => @ids < keys %EL_VOICES ? true : false, total_count => scalar keys %EL_VOICES, next_page_token => undef});
 }
 
+# POST /v1/voices/add: multipart name, files (one or more), description?,
+# labels? (a JSON object as a string), remove_background_noise?
+sub el_voice_add ($x) {
+  return unless authed($x);
+  my $req = $x->{c}->req;
+  return fail($x, 422, pydantic => [pyd('missing', ['name'], 'Field required', undef)])
+    unless $req->content->is_multipart;
+  my (%f, @files);
+  for my $part (@{$req->content->parts}) {
+    my $cd = $part->headers->content_disposition // '';
+    my ($name) = $cd =~ /\bname="([^"]*)"/;
+    my ($file) = $cd =~ /\bfilename="([^"]*)"/;
+    if (defined $file) { push @files, $part if ($name // '') eq 'files' } else { $f{$name // ''} = $part->asset->slurp }
+  }
+  return fail($x, 422, pydantic => [pyd('missing', ['name'], 'Field required', undef)]) unless length($f{name} // '');
+  return fail($x, 422, pydantic => [pyd('missing', ['files'], 'Field required', undef)]) unless @files;
+  if (defined $f{labels}) {
+    my $l = eval { decode_json($f{labels}) };
+    return fail($x, 400, status => 'invalid_labels', message => 'labels must be a JSON object of strings')
+      unless ref $l eq 'HASH';
+  }
+  reply_json($x, {voice_id => 'cl' . hexid(18), requires_verification => false});
+}
+
 # --------------------------------------------------------------------------
 # OpenAI, Groq and the OpenAI-compatible server
 # --------------------------------------------------------------------------
@@ -813,6 +838,27 @@ my %CA_ENC = map { $_ => 1 } qw(pcm_f32le pcm_s16le pcm_mulaw pcm_alaw);
 sub ca_auth ($x) {
   my $h = $x->{c}->req->headers;
   return key_check('cartesia', $h->header('X-API-Key') // bearer($x->{c}));
+}
+
+my @CA_VOICES = (
+  ['a0e99841-438c-4a64-b679-ae501e7d6091', 'Barbershop Man', 'masculine', 'en'],
+  ['694f9389-aac1-45b6-b726-9d9369183238', 'Sarah', 'feminine', 'en'],
+  ['b7d50908-b17c-442d-ad8d-810c63997ed9', 'California Girl', 'feminine', 'en'],
+  ['87748186-23bb-4158-a1eb-332911b0b708', 'Wizardman', 'gender_neutral', 'de'],
+);
+
+# GET /voices (Cartesia-Version 2025-04-16): {data:[...], has_more, next_page}
+sub ca_voices ($x) {
+  return unless authed($x);
+  my $c = $x->{c};
+  return fail($x, 400, message => 'Cartesia-Version header is required in YYYY-MM-DD form')
+    unless ($c->req->headers->header('Cartesia-Version') // '') =~ /^\d{4}-\d{2}-\d{2}$/;
+  my $limit = $c->req->url->query->param('limit') // 10;
+  return fail($x, 400, message => 'limit must be between 1 and 100') unless $limit =~ /^\d+$/ && $limit >= 1 && $limit <= 100;
+  my @v = @CA_VOICES[0 .. min($limit, scalar @CA_VOICES) - 1];
+  reply_json($x, {data => [map { {id => $_->[0], user_id => undef, is_public => true, is_owner => false, name => $_->[1],
+    description => "$_->[1], a voice for the mock", created_at => '2024-05-06T00:00:00Z', gender => $_->[2],
+    language => $_->[3]} } @v], has_more => @v < @CA_VOICES ? true : false, next_page => undef});
 }
 
 sub ca_tts ($x) {
@@ -1088,6 +1134,18 @@ sub az_key_auth ($x) {
   return defined $key && $key eq mock_key('azure') ? undef : {auth => defined $key ? 'invalid' : 'missing'};
 }
 
+my @AZ_VOICES = (['en-US-JennyNeural', 'Jenny', 'Female', 'en-US'], ['en-US-GuyNeural', 'Guy', 'Male', 'en-US'],
+  ['en-GB-SoniaNeural', 'Sonia', 'Female', 'en-GB'], ['de-DE-ConradNeural', 'Conrad', 'Male', 'de-DE'],
+  ['fr-CA-SylvieNeural', 'Sylvie', 'Female', 'fr-CA']);
+
+# GET /cognitiveservices/voices/list: a JSON array, as Azure sends it
+sub az_voices ($x) {
+  return unless authed($x);
+  reply_json($x, [map { {Name => "Microsoft Server Speech Text to Speech Voice ($_->[3], $_->[1]Neural)",
+    DisplayName => $_->[1], LocalName => $_->[1], ShortName => $_->[0], Gender => $_->[2], Locale => $_->[3],
+    LocaleName => $_->[3], SampleRateHertz => '24000', VoiceType => 'Neural', Status => 'GA', WordsPerMinute => '150'} } @AZ_VOICES]);
+}
+
 # the speech host: a token it issued and that has not expired, or the key itself
 sub az_auth ($x) {
   my $h = $x->{c}->req->headers;
@@ -1223,15 +1281,18 @@ my %PROVIDERS = (
   elevenlabs => {auth => \&el_auth, error => \&el_error, routes => [
     [POST => qr{^/v1/text-to-speech/([^/]+)$}, sub ($x, $v) { el_tts($x, $v, 0) }],
     [POST => qr{^/v1/text-to-speech/([^/]+)/stream$}, sub ($x, $v) { el_tts($x, $v, 1) }],
-    [POST => qr{^/v1/speech-to-text$}, \&el_stt], [GET => qr{^/v2/voices$}, \&el_voices]]},
+    [POST => qr{^/v1/speech-to-text$}, \&el_stt], [GET => qr{^/v2/voices$}, \&el_voices],
+    [POST => qr{^/v1/voices/add$}, \&el_voice_add]]},
   openai => {auth => \&oai_auth, error => \&oai_error, routes => [
     [POST => qr{^/v1/audio/speech$}, \&oai_speech], [POST => qr{^/v1/audio/transcriptions$}, \&oai_transcribe]]},
   groq => {auth => \&groq_auth, error => \&groq_error, routes => [
     [POST => qr{^/openai/v1/audio/speech$}, \&oai_speech], [POST => qr{^/openai/v1/audio/transcriptions$}, \&oai_transcribe]]},
-  cartesia => {auth => \&ca_auth, error => \&ca_error, routes => [[POST => qr{^/tts/bytes$}, \&ca_tts]]},
+  cartesia => {auth => \&ca_auth, error => \&ca_error, routes => [[POST => qr{^/tts/bytes$}, \&ca_tts],
+    [GET => qr{^/voices/?$}, \&ca_voices]]},
   google => {auth => \&gg_auth, error => \&gg_error, routes => [
     [POST => qr{^/v1/text:synthesize$}, \&gg_synthesize], [GET => qr{^/v1/voices$}, \&gg_voices]]},
-  azure => {auth => \&az_auth, error => \&az_error, routes => [[POST => qr{^/cognitiveservices/v1$}, \&az_speak]]},
+  azure => {auth => \&az_auth, error => \&az_error, routes => [[POST => qr{^/cognitiveservices/v1$}, \&az_speak],
+    [GET => qr{^/cognitiveservices/voices/list$}, \&az_voices]]},
   'azure-token' => {auth => \&az_key_auth, error => \&az_error, routes => [[POST => qr{^/sts/v1\.0/issueToken$}, \&az_issue_token]]},
   assemblyai => {auth => \&aai_auth, error => \&aai_error, routes => [
     [POST => qr{^/v2/upload$}, \&aai_upload], [POST => qr{^/v2/transcript$}, \&aai_create],
@@ -1256,9 +1317,13 @@ sub handle ($x) {
 
 # the request's behaviour: its X-Mock-Behavior header, else the next queued
 # one, else none; a bad header is answered 400 here (undef returned)
-sub take_behavior ($c) {
+sub take_behavior ($c, $p = '') {
   my $h = $c->req->headers->header('X-Mock-Behavior');
-  return @queue ? shift @queue : {} unless defined $h;
+  unless (defined $h) {
+    return shift @{$pqueue{$p}} if @{$pqueue{$p} // []};
+    return shift @queue if @queue;
+    return {%{$sticky{$p} // {}}};
+  }
   my ($beh, $err) = header_behavior($h);
   return $beh unless $err;
   $c->render(status => 400, text => "waav-mock: bad X-Mock-Behavior: $err\n");
@@ -1270,7 +1335,7 @@ sub dispatch ($c) {
   $prefix = $ALIAS{$prefix} // $prefix if defined $prefix;
   my $P = $PROVIDERS{$prefix // ''} or return $c->render(status => 404, text => "waav-mock: unknown provider prefix\n");
   record_request($c, $prefix);
-  my $beh = take_behavior($c) // return;
+  my $beh = take_behavior($c, $prefix) // return;
   my $x = {c => $c, tx => $c->tx, p => $prefix, P => $P, beh => $beh, path => $rest // '/', method => uc $c->req->method};
   my $wait = ($beh->{delay_ms} // 0) + ($beh->{pause_ms} // 0);
   $c->inactivity_timeout($wait / 1000 + 30) if $wait;
@@ -1290,7 +1355,7 @@ sub dispatch ($c) {
   eval 'package ' . __PACKAGE__ . ";\n#line 1 \"$file\"\n$code\n;1" or die $@;
 }
 
-post '/__mock/reset' => sub ($c) { @records = @queue = (); %uploads = %transcripts = %conns = (); ws_reset(); $c->rendered(204) };
+post '/__mock/reset' => sub ($c) { @records = @queue = (); %uploads = %transcripts = %conns = %pqueue = %sticky = (); ws_reset(); $c->rendered(204) };
 get '/__mock/requests' => sub ($c) { $c->render(json => \@records) };
 get '/__mock/count' => sub ($c) {
   my $p = $c->param('provider');
@@ -1311,7 +1376,12 @@ get '/__mock/last' => sub ($c) {
 post '/__mock/behavior' => sub ($c) {
   my ($beh, $err) = check_behavior(eval { decode_json($c->req->body) });
   return $c->render(status => 400, text => "waav-mock: $err\n") if $err;
-  push @queue, $beh;
+  # ?provider=P: for that provider's requests only; &sticky=1: every one of
+  # them until the next reset (an empty object ends it)
+  my $p = $c->param('provider');
+  if (!defined $p) { push @queue, $beh }
+  elsif ($c->param('sticky')) { $sticky{$p} = $beh }
+  else { push @{$pqueue{$p}}, $beh }
   $c->rendered(204);
 };
 any '/__mock/*rest' => sub ($c) { $c->render(status => 404, text => "waav-mock: unknown control endpoint\n") };

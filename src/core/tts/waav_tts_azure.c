@@ -350,6 +350,9 @@ static const waav_cred_t  waav_azure_byok_cred = {
 };
 
 
+extern const struct waav_voices_adapter_s  waav_voices_azure;
+
+
 const waav_tts_adapter_t  waav_tts_azure = {
     .type = "azure",
     .default_voice = "en-US-JennyNeural",
@@ -361,4 +364,5 @@ const waav_tts_adapter_t  waav_tts_azure = {
     .media_types = (const char *const []) { "audio/*",
                                             "application/octet-stream",
                                             NULL },
+    .voices = &waav_voices_azure,
 };

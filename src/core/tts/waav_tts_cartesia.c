@@ -144,6 +144,9 @@ static const waav_cred_t  waav_cartesia_cred = {
 };
 
 
+extern const struct waav_voices_adapter_s  waav_voices_cartesia;
+
+
 const waav_tts_adapter_t  waav_tts_cartesia = {
     .type = "cartesia",
     .default_model = "sonic-2",
@@ -156,4 +159,5 @@ const waav_tts_adapter_t  waav_tts_cartesia = {
     .media_types = (const char *const []) { "audio/*",
                                             "application/octet-stream",
                                             NULL },
+    .voices = &waav_voices_cartesia,
 };

@@ -157,6 +157,9 @@ static const waav_cred_t  waav_deepgram_cred = {
 };
 
 
+extern const struct waav_voices_adapter_s  waav_voices_deepgram;
+
+
 const waav_tts_adapter_t  waav_tts_deepgram = {
     .type = "deepgram",
     .default_model = NULL,          /* the voice is the model */
@@ -169,4 +172,5 @@ const waav_tts_adapter_t  waav_tts_deepgram = {
     .media_types = (const char *const []) { "audio/*",
                                             "application/octet-stream",
                                             NULL },
+    .voices = &waav_voices_deepgram,
 };

@@ -170,6 +170,9 @@ static const waav_cred_t  waav_elevenlabs_cred = {
 };
 
 
+extern const struct waav_voices_adapter_s  waav_voices_elevenlabs;
+
+
 const waav_tts_adapter_t  waav_tts_elevenlabs = {
     .type = "elevenlabs",
     .default_model = "eleven_multilingual_v2",
@@ -180,4 +183,5 @@ const waav_tts_adapter_t  waav_tts_elevenlabs = {
     .claims_model = waav_elevenlabs_claims,
     .build = waav_elevenlabs_build,
     .media_types = (const char *const []) { "audio/*", NULL },
+    .voices = &waav_voices_elevenlabs,
 };

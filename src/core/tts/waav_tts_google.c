@@ -157,6 +157,9 @@ static const waav_cred_t  waav_google_cred = {
 };
 
 
+extern const struct waav_voices_adapter_s  waav_voices_google;
+
+
 const waav_tts_adapter_t  waav_tts_google = {
     .type = "google",
     .default_voice = "en-US-Standard-C",
@@ -166,4 +169,5 @@ const waav_tts_adapter_t  waav_tts_google = {
     .build = waav_google_build,
     /* the audio comes base64 inside a JSON answer (the response hook) */
     .media_types = (const char *const []) { "application/json", NULL },
+    .voices = &waav_voices_google,
 };

@@ -121,6 +121,9 @@ static const waav_cred_t  waav_openai_cred = {
 };
 
 
+extern const struct waav_voices_adapter_s  waav_voices_openai;
+
+
 const waav_tts_adapter_t  waav_tts_openai = {
     .type = "openai",
     .default_model = "tts-1",
@@ -134,6 +137,7 @@ const waav_tts_adapter_t  waav_tts_openai = {
     .media_types = (const char *const []) { "audio/*",
                                             "application/octet-stream",
                                             NULL },
+    .voices = &waav_voices_openai,
 };
 
 
