@@ -33,6 +33,14 @@ workers=${WORKER_PROCESSES:-auto}
     exit 1
 }
 echo "worker_processes $workers;" >"$prefix/conf/run.d/main.conf"
+# the `local` provider's engines (espeak-ng) run in this pool of each worker
+local_threads=${WAAV_LOCAL_THREADS:-2}
+[[ $local_threads =~ ^[1-9][0-9]{0,2}$ ]] || {
+    echo "waav: WAAV_LOCAL_THREADS must be an integer from 1 to 999" >&2
+    exit 1
+}
+echo "thread_pool waav_local threads=$local_threads max_queue=1024;" \
+    >>"$prefix/conf/run.d/main.conf"
 
 # where nginx spools request bodies and provider answers.  Started as root,
 # nginx runs its workers as nobody, who must reach these directories: when
@@ -124,6 +132,9 @@ summary=$("$top/scripts/providers-conf.sh" "$prefix/conf/waav" --env)
     # MAX_WEBSOCKET_CONNECTIONS: this server's sessions, one key for all
     [[ -n ${MAX_WEBSOCKET_CONNECTIONS:-} ]] &&
         echo "waav_limit_zone waav_ws:64k key=all;"
+    # the `local` provider: syntheses per worker at once, and waiting
+    echo "waav_local pool=waav_local max=${WAAV_LOCAL_MAX:-4}" \
+         "queue=${WAAV_LOCAL_QUEUE:-32};"
     echo "waav_livekit api_key=env:LIVEKIT_API_KEY api_secret=env:LIVEKIT_API_SECRET" \
          "url=${LIVEKIT_PUBLIC_URL:-http://localhost:7880};"
     true

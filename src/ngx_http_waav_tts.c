@@ -18,6 +18,7 @@
 #include "ngx_http_waav_cred.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_limit.h"
+#include "ngx_http_waav_local.h"
 #include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_tts.h"
@@ -227,6 +228,13 @@ ngx_http_waav_tts_cred(ngx_http_request_t *r)
     ngx_http_waav_tts_ctx_t  *ctx;
 
     ctx = ngx_http_waav_find_ctx(r)->tts;
+
+    /* no provider to call: synthesized here, in the thread pool */
+    if (ctx->provider->ptype->embedded) {
+        ngx_http_waav_local_tts(r, &ctx->req, &ctx->preq);
+        return;
+    }
+
     cred = ctx->provider->tts->cred;
     ngx_http_waav_allocator(r->pool, &a);
 
