@@ -37,10 +37,45 @@ typedef struct {
     ngx_queue_t                  engine;        /* for espeak-ng */
     unsigned                     engine_busy:1;
     unsigned                     espeak:1;      /* loaded */
+
+    /* tasks in the pool and requests waiting: while there are any, a
+     * timer, so that a worker shutting down (a reload) does not take
+     * itself for idle and exit under them */
+    ngx_uint_t                   pending;
+    ngx_event_t                  hold;
 } ngx_http_waav_local_worker_t;
 
 
 static ngx_http_waav_local_worker_t  ngx_http_waav_local_worker;
+
+
+#define NGX_HTTP_WAAV_LOCAL_HOLD  60000
+
+
+static void
+ngx_http_waav_local_hold_handler(ngx_event_t *ev)
+{
+    if (ngx_http_waav_local_worker.pending) {
+        ngx_add_timer(ev, NGX_HTTP_WAAV_LOCAL_HOLD);
+    }
+}
+
+
+static void
+ngx_http_waav_local_pending(ngx_int_t d)
+{
+    ngx_http_waav_local_worker_t  *w;
+
+    w = &ngx_http_waav_local_worker;
+    w->pending += d;
+
+    if (w->pending && !w->hold.timer_set) {
+        ngx_add_timer(&w->hold, NGX_HTTP_WAAV_LOCAL_HOLD);
+
+    } else if (w->pending == 0 && w->hold.timer_set) {
+        ngx_del_timer(&w->hold);
+    }
+}
 
 
 static ngx_http_waav_local_conf_t *
@@ -195,6 +230,9 @@ ngx_http_waav_local_init_process(ngx_cycle_t *cycle)
     ngx_memzero(w, sizeof(ngx_http_waav_local_worker_t));
     ngx_queue_init(&w->waiting);
     ngx_queue_init(&w->engine);
+    w->hold.handler = ngx_http_waav_local_hold_handler;
+    w->hold.log = cycle->log;
+    w->hold.data = w;
 
     wmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_waav_module);
 
@@ -293,6 +331,7 @@ ngx_http_waav_local_admit(ngx_http_waav_local_job_t *job, waav_err_t *err)
     ngx_queue_insert_tail(&w->waiting, &job->queue);
     w->nwaiting++;
     job->waiting = 1;
+    ngx_http_waav_local_pending(1);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, job->r->connection->log, 0,
                    "waav local: queued, %ui running, %ui waiting",
@@ -343,6 +382,7 @@ ngx_http_waav_local_release(ngx_http_waav_local_job_t *job)
 
     next = ngx_queue_data(q, ngx_http_waav_local_job_t, queue);
     next->waiting = 0;
+    ngx_http_waav_local_pending(-1);
     next->slot = 1;
     w->active++;
 
@@ -367,11 +407,13 @@ ngx_http_waav_local_cleanup(void *data)
         ngx_queue_remove(&job->queue);
         w->nwaiting--;
         job->waiting = 0;
+        ngx_http_waav_local_pending(-1);
     }
 
     if (job->engine_wait) {
         ngx_queue_remove(&job->queue);
         job->engine_wait = 0;
+        ngx_http_waav_local_pending(-1);
     }
 
     ngx_http_waav_local_release(job);
@@ -403,6 +445,7 @@ ngx_http_waav_local_run(ngx_http_waav_local_job_t *job)
 
     job->running = 1;
     job->r->main->blocked++;
+    ngx_http_waav_local_pending(1);
 
     if (job->engine) {
         w->engine_busy = 1;
@@ -422,6 +465,7 @@ ngx_http_waav_local_post(ngx_http_waav_local_job_t *job)
     if (job->engine && w->engine_busy) {
         ngx_queue_insert_tail(&w->engine, &job->queue);
         job->engine_wait = 1;
+        ngx_http_waav_local_pending(1);
         return NGX_OK;
     }
 
@@ -446,6 +490,7 @@ ngx_http_waav_local_engine_next(void)
 
         job = ngx_queue_data(q, ngx_http_waav_local_job_t, queue);
         job->engine_wait = 0;
+        ngx_http_waav_local_pending(-1);
 
         if (ngx_http_waav_local_run(job) == NGX_OK) {
             continue;
@@ -476,6 +521,7 @@ ngx_http_waav_local_event(ngx_event_t *ev)
 
     r->main->blocked--;
     job->running = 0;
+    ngx_http_waav_local_pending(-1);
 
     /* espeak-ng to the pieces that waited for it first, so that requests
      * take turns with it piece by piece */
