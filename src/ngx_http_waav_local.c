@@ -9,6 +9,7 @@
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_util.h"
 #include "waav_espeak.h"
+#include "waav_sphinx.h"
 
 #if !(NGX_THREADS)
 #error "waav's local provider needs nginx built --with-threads"
@@ -261,12 +262,14 @@ ngx_http_waav_local_init_process(ngx_cycle_t *cycle)
 }
 
 
-/* the pool's threads are gone by now (the thread_pool module exits
- * before the http modules): espeak-ng is no one's */
+/* the pool's threads are done by now (the thread_pool module exits
+ * before the http modules): espeak-ng and the decoders are no one's */
 void
 ngx_http_waav_local_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_waav_unused(cycle);
+
+    waav_sphinx_exit();
 
     if (ngx_http_waav_local_worker.espeak) {
         waav_espeak_exit();

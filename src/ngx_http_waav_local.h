@@ -74,5 +74,9 @@ ngx_flag_t ngx_http_waav_local_tts_ready(void);
 void ngx_http_waav_local_tts(ngx_http_request_t *r, waav_tts_req_t *req,
     waav_tts_out_t *out);
 
+/* speech to text with pocketsphinx (ngx_http_waav_local_stt.c); ctx is
+ * an ngx_http_waav_stt_ctx_t whose seconds are charged */
+void ngx_http_waav_local_stt(ngx_http_request_t *r, void *ctx);
+
 
 #endif /* NGX_HTTP_WAAV_LOCAL_H */

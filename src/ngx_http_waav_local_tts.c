@@ -10,9 +10,9 @@
  * than a piece of audio in memory and the first audio leaves while the
  * rest of a long text is still to be spoken.  The headers go with the
  * first piece: a failure before it is a JSON error, after it the response
- * is cut short.  A wav is streamed with a header whose sizes are the
- * largest (0xffffffd3 bytes of data), as streaming servers do when the
- * length is unknown.
+ * is cut short.  A wav is streamed with 0xffffffff for its sizes (RIFF's
+ * and data's): unknown, as ffmpeg writes to a pipe, and as waav's own
+ * upload check reads it.
  */
 
 #include "ngx_http_waav_module.h"
@@ -278,7 +278,11 @@ ngx_http_waav_local_tts_headers(ngx_http_request_t *r,
     ngx_memzero(&au, sizeof(waav_audio_t));
     au.rate = t->ej.rate;
     au.channels = 1;
-    waav_audio_wav_header(b->last, &au, (uint64_t) -1);
+    waav_audio_wav_header(b->last, &au, 0);
+
+    /* the length is not known yet: RIFF's size and data's say so */
+    ngx_memset(b->last + 4, 0xff, 4);
+    ngx_memset(b->last + 40, 0xff, 4);
     b->last += WAAV_AUDIO_WAV_HEADER;
 
     cl->buf = b;

@@ -192,3 +192,62 @@ waav_pcm_text_piece(const char *s, size_t len, size_t min, size_t max)
 
     return i ? i : max;
 }
+
+
+static uint32_t
+waav_pcm_le(const unsigned char *p, int n)
+{
+    uint32_t  v;
+
+    v = 0;
+
+    while (n--) {
+        v = (v << 8) | p[n];
+    }
+
+    return v;
+}
+
+
+int
+waav_pcm_wav(const unsigned char *h, size_t len, waav_pcm_wav_t *wav)
+{
+    int       fmt;
+    size_t    pos;
+    uint32_t  size;
+
+    memset(wav, 0, sizeof(waav_pcm_wav_t));
+
+    if (len < 12 || memcmp(h, "RIFF", 4) != 0 || memcmp(h + 8, "WAVE", 4) != 0)
+    {
+        return -1;
+    }
+
+    fmt = 0;
+
+    for (pos = 12; pos + 8 <= len; pos += 8 + size + (size & 1)) {
+        size = waav_pcm_le(h + pos + 4, 4);
+
+        if (memcmp(h + pos, "fmt ", 4) == 0) {
+            if (size < 16 || pos + 8 + 16 > len) {
+                return -1;
+            }
+
+            wav->format = waav_pcm_le(h + pos + 8, 2);
+            wav->channels = waav_pcm_le(h + pos + 10, 2);
+            wav->rate = waav_pcm_le(h + pos + 12, 4);
+            wav->bits = waav_pcm_le(h + pos + 22, 2);
+            fmt = 1;
+
+        } else if (memcmp(h + pos, "data", 4) == 0) {
+            wav->offset = pos + 8;
+            return fmt ? 0 : -1;
+        }
+
+        if (size > len) {
+            return -1;
+        }
+    }
+
+    return -1;
+}

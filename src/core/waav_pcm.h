@@ -34,4 +34,17 @@ size_t waav_pcm_encode(waav_fmt_e fmt, const int16_t *in, size_t n,
  */
 size_t waav_pcm_text_piece(const char *s, size_t len, size_t min, size_t max);
 
+/* a RIFF/WAVE file's sound: where its data starts, in what */
+typedef struct {
+    size_t     offset;              /* of the data chunk's bytes */
+    unsigned   rate;
+    unsigned   channels;
+    unsigned   bits;
+    unsigned   format;              /* 1: PCM */
+} waav_pcm_wav_t;
+
+/* the fmt and data chunks of a WAV's first len bytes: 0, or -1 when they
+ * are not both there (the data chunk's bytes may start at len) */
+int waav_pcm_wav(const unsigned char *h, size_t len, waav_pcm_wav_t *wav);
+
 #endif /* WAAV_PCM_H */

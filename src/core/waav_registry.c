@@ -27,6 +27,7 @@ extern const waav_stt_adapter_t  waav_stt_groq;
 extern const waav_stt_adapter_t  waav_stt_openai_compatible;
 extern const waav_stt_adapter_t  waav_stt_assemblyai;
 extern const waav_stt_adapter_t  waav_stt_cartesia;
+extern const waav_stt_adapter_t  waav_stt_local;
 
 
 static const char *const  waav_openai_compatible_aliases[] = {
@@ -92,8 +93,9 @@ const waav_provider_type_t  waav_provider_types[] = {
       .example_url = "http://127.0.0.1:8880/v1" },
 
     { .name = "local",
-      .title = "waav's own engines in nginx's thread pool (espeak-ng)",
-      .tts = &waav_tts_local,
+      .title = "waav's own engines in nginx's thread pool (espeak-ng, "
+               "pocketsphinx)",
+      .tts = &waav_tts_local, .stt = &waav_stt_local,
       .key_optional = 1, .embedded = 1 },
 
     { .name = NULL }

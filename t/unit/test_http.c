@@ -231,7 +231,7 @@ test_registry(void **state)
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_STT);
     assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, groq, "
-                             "assemblyai, openai-compatible");
+                             "assemblyai, openai-compatible, local");
 
     /* cut, never overrun */
     n = waav_provider_type_list(buf, 12, WAAV_REGISTRY_TTS);
