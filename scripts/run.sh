@@ -27,6 +27,14 @@ else
     sed -i '/^load_module /d' "$prefix/conf/waav.conf"
 fi
 
+# speech to text's default providers (/listen: deepgram, /v1/audio/
+# transcriptions: openai) without their keys: the `local` provider, so
+# that the first examples transcribe with no account
+[[ -n ${DEEPGRAM_API_KEY:-} ]] ||
+    sed -i 's/^\( *\)waav_stt deepgram;/\1waav_stt local;/' "$prefix/conf/waav.conf"
+[[ -n ${OPENAI_API_KEY:-} ]] ||
+    sed -i 's/^\( *\)waav_stt openai;/\1waav_stt local;/' "$prefix/conf/waav.conf"
+
 workers=${WORKER_PROCESSES:-auto}
 [[ $workers == auto || $workers =~ ^[1-9][0-9]*$ ]] || {
     echo "waav: WORKER_PROCESSES must be auto or a positive integer" >&2

@@ -163,6 +163,11 @@ is scalar(@timed), scalar(@{ $j->{words} // [] }), 'each timed';
 ok abs(($j->{duration} // 0) - (length($wav->{body}) - 44) / 32000) < 0.05,
    'the duration is the audio\'s';
 
+# make run without DEEPGRAM_API_KEY: /listen's default provider is local
+my $dflt = $w->request("POST /listen\n$wav->{body}", 'Content-Type: audio/wav', 60);
+is $dflt->{status}, 200, '/listen naming no provider: 200';
+is eval { decode_json($dflt->{body})->{provider} }, 'local', 'by local';
+
 # the same audio at 22050 Hz, as headerless PCM: resampled to 16 kHz
 my $pcm = speak(text => $phrase);
 my $heard2 = transcribe($pcm->{body}, 'audio/L16;rate=22050', '');
