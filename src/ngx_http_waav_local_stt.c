@@ -90,6 +90,11 @@ ngx_http_waav_local_stt_format(ngx_http_waav_stt_ctx_t *ctx,
         return NGX_ERROR;
     }
 
+    if ((uint64_t) ctx->body_len <= t->offset) {
+        waav_err_set(err, 400, WAAV_E_INVALID_AUDIO, "the WAV has no samples");
+        return NGX_ERROR;
+    }
+
     frames = ((uint64_t) ctx->body_len - t->offset) / 2 / t->sj.channels;
 
     if (frames / t->sj.rate > NGX_HTTP_WAAV_LOCAL_STT_MAX) {

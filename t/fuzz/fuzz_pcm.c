@@ -2,7 +2,9 @@
  * libFuzzer target: a text (a client's, to be synthesized) cut into the
  * pieces a local synthesis streams in, with min and max from its first two
  * bytes: every piece is 1 to max bytes, the pieces cover the text exactly;
- * and the rest taken as samples through every encoding.  `make fuzz`.
+ * the rest taken as samples through every encoding; and the whole input
+ * as an upload's first bytes, whose WAV data never starts past them.
+ * `make fuzz`.
  *
  * fuzz-covers: waav_pcm.c
  */
@@ -21,11 +23,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int16_t        *pcm;
     unsigned char  *out;
     const char     *text;
+    waav_pcm_wav_t  wav;
 
     static const waav_fmt_e  fmts[] = {
         WAAV_FMT_LINEAR16, WAAV_FMT_WAV, WAAV_FMT_MULAW, WAAV_FMT_ALAW,
         WAAV_FMT_MP3
     };
+
+    if (waav_pcm_wav(data, size, &wav) == 0 && wav.offset > size) {
+        abort();
+    }
 
     if (size < 2) {
         return 0;

@@ -159,6 +159,42 @@ test_pieces(void **state)
 
 
 static void
+test_wav(void **state)
+{
+    waav_pcm_wav_t  wav;
+    unsigned char   h[64];
+
+    static const unsigned char  head[44] =
+        "RIFF\xff\xff\xff\xff" "WAVEfmt " "\x10\0\0\0" "\x01\0\x02\0"
+        "\x80\x3e\0\0" "\0\xfa\0\0" "\x04\0\x10\0" "data"
+        "\xff\xff\xff\xff";
+
+    (void) state;
+
+    assert_int_equal(waav_pcm_wav(head, 44, &wav), 0);
+    assert_int_equal(wav.offset, 44);
+    assert_int_equal(wav.rate, 16000);
+    assert_int_equal(wav.channels, 2);
+    assert_int_equal(wav.bits, 16);
+    assert_int_equal(wav.format, 1);
+
+    /* a LIST chunk before data is stepped over */
+    memcpy(h, head, 36);
+    memcpy(h + 36, "LIST\x04\0\0\0abcd", 12);
+    memcpy(h + 48, "data\0\0\0\0", 8);
+    assert_int_equal(waav_pcm_wav(h, 56, &wav), 0);
+    assert_int_equal(wav.offset, 56);
+
+    /* no data chunk in sight, no fmt before it, not RIFF */
+    assert_int_equal(waav_pcm_wav(head, 40, &wav), -1);
+    memcpy(h, head, 12);
+    memcpy(h + 12, "data\0\0\0\0", 8);
+    assert_int_equal(waav_pcm_wav(h, 20, &wav), -1);
+    assert_int_equal(waav_pcm_wav((const unsigned char *) "RIFX", 4, &wav), -1);
+}
+
+
+static void
 test_local_adapter(void **state)
 {
     waav_err_t                  err;
@@ -238,6 +274,7 @@ main(void)
         cmocka_unit_test(test_g711_round_trip),
         cmocka_unit_test(test_encode),
         cmocka_unit_test(test_pieces),
+        cmocka_unit_test(test_wav),
         cmocka_unit_test(test_local_adapter),
     };
 
