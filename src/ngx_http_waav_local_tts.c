@@ -3,7 +3,7 @@
  *
  * The text is cut into pieces (a sentence, or at most
  * NGX_HTTP_WAAV_LOCAL_PIECE bytes: waav_pcm_text_piece()).  Each piece is
- * one task: espeak-ng synthesizes it in a pool thread, libsoxr resamples it
+ * one task: espeak-ng synthesizes it in a pool thread, speexdsp resamples it
  * to the client's rate and it is encoded there; back on the event loop its
  * audio is sent at once (flushed), and the next piece is posted only once
  * the client's connection has taken it, so a slow client holds no more

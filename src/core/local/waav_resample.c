@@ -1,11 +1,11 @@
 /*
- * waav: resampling with libsoxr (see waav_resample.h).
+ * waav: resampling with speexdsp's resampler (see waav_resample.h).
  */
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <soxr.h>
+#include <speex/speex_resampler.h>
 
 #include "waav_resample.h"
 
@@ -13,9 +13,7 @@
 int
 waav_resample_init(waav_resample_t *rs, unsigned in_rate, unsigned out_rate)
 {
-    soxr_error_t         e;
-    soxr_io_spec_t       io;
-    soxr_quality_spec_t  q;
+    int  err;
 
     memset(rs, 0, sizeof(waav_resample_t));
     rs->in_rate = in_rate;
@@ -25,12 +23,16 @@ waav_resample_init(waav_resample_t *rs, unsigned in_rate, unsigned out_rate)
         return 0;
     }
 
-    io = soxr_io_spec(SOXR_INT16_I, SOXR_INT16_I);
-    q = soxr_quality_spec(SOXR_MQ, 0);
+    rs->st = speex_resampler_init(1, in_rate, out_rate,
+                                  SPEEX_RESAMPLER_QUALITY_DEFAULT, &err);
+    if (rs->st == NULL) {
+        return -1;
+    }
 
-    rs->soxr = soxr_create(in_rate, out_rate, 1, &e, &io, &q, NULL);
+    /* the output starts with the first sample, not the filter's delay */
+    (void) speex_resampler_skip_zeros(rs->st);
 
-    return (rs->soxr == NULL || e) ? -1 : 0;
+    return 0;
 }
 
 
@@ -62,15 +64,51 @@ waav_resample_room(waav_resample_t *rs, size_t need)
 }
 
 
+/* n samples through the filter, appended to rs->out */
+static int
+waav_resample_run(waav_resample_t *rs, const int16_t *in, size_t n)
+{
+    size_t           room;
+    spx_uint32_t     ilen, olen;
+
+    /* what the ratio gives, and a margin */
+    room = (size_t) ((double) n * rs->out_rate / rs->in_rate) + 256;
+
+    while (n) {
+        if (waav_resample_room(rs, room) != 0) {
+            return -1;
+        }
+
+        ilen = n > 0x10000000 ? 0x10000000 : (spx_uint32_t) n;
+        olen = (spx_uint32_t) (rs->cap - rs->len);
+
+        if (speex_resampler_process_int(rs->st, 0, in, &ilen,
+                                        rs->out + rs->len, &olen)
+            != RESAMPLER_ERR_SUCCESS
+            || (ilen == 0 && olen == 0))
+        {
+            return -1;
+        }
+
+        rs->len += olen;
+        in += ilen;
+        n -= ilen;
+    }
+
+    return 0;
+}
+
+
 int
 waav_resample(waav_resample_t *rs, const int16_t *in, size_t n, int last)
 {
-    size_t        idone, odone, room;
-    soxr_error_t  e;
+    int       rc;
+    size_t    lat;
+    int16_t  *zeros;
 
     rs->len = 0;
 
-    if (rs->soxr == NULL) {
+    if (rs->st == NULL) {
         if (waav_resample_room(rs, n) != 0) {
             return -1;
         }
@@ -84,53 +122,34 @@ waav_resample(waav_resample_t *rs, const int16_t *in, size_t n, int last)
         return 0;
     }
 
-    /* what the ratio gives, and room for the filter's delay */
-    room = (size_t) ((double) n * rs->out_rate / rs->in_rate) + 1024;
-
-    while (n) {
-        if (waav_resample_room(rs, room) != 0) {
-            return -1;
-        }
-
-        e = soxr_process(rs->soxr, in, n, &idone, rs->out + rs->len,
-                         rs->cap - rs->len, &odone);
-        if (e || (idone == 0 && odone == 0)) {
-            return -1;
-        }
-
-        rs->len += odone;
-        in += idone;
-        n -= idone;
+    if (waav_resample_run(rs, in, n) != 0) {
+        return -1;
     }
 
-    /* the end: soxr_process(NULL) gives the filter's tail until none */
-    while (last) {
-        if (waav_resample_room(rs, 1024) != 0) {
-            return -1;
-        }
-
-        e = soxr_process(rs->soxr, NULL, 0, NULL, rs->out + rs->len,
-                         rs->cap - rs->len, &odone);
-        if (e) {
-            return -1;
-        }
-
-        rs->len += odone;
-
-        if (odone == 0) {
-            break;
-        }
+    if (!last) {
+        return 0;
     }
 
-    return 0;
+    /* the end: the filter's delay of silence pushes its tail out */
+    lat = (size_t) speex_resampler_get_input_latency(rs->st);
+
+    zeros = calloc(lat ? lat : 1, sizeof(int16_t));
+    if (zeros == NULL) {
+        return -1;
+    }
+
+    rc = waav_resample_run(rs, zeros, lat);
+    free(zeros);
+
+    return rc;
 }
 
 
 void
 waav_resample_free(waav_resample_t *rs)
 {
-    if (rs->soxr) {
-        soxr_delete(rs->soxr);
+    if (rs->st) {
+        speex_resampler_destroy(rs->st);
     }
 
     free(rs->out);

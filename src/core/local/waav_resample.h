@@ -1,8 +1,9 @@
 /*
  * waav: 16-bit mono PCM from one rate to another, in pieces, with
- * libsoxr (its medium quality: what a voice needs, at a fraction of the
- * CPU of its best).  Pure C, no nginx: the embedded engines run it in
- * nginx's thread pool.
+ * speexdsp's resampler (its default quality, 4: what a voice needs).
+ * libsoxr was the first choice, but it leaks a block each time it is
+ * unloaded, which nginx does to the module at every reload.  Pure C, no
+ * nginx: the embedded engines run it in nginx's thread pool.
  */
 
 #ifndef WAAV_RESAMPLE_H
@@ -12,7 +13,7 @@
 #include <stdint.h>
 
 typedef struct {
-    void      *soxr;                /* NULL: rates equal, copied */
+    void      *st;                  /* NULL: rates equal, copied */
     unsigned   in_rate;
     unsigned   out_rate;
     int16_t   *out;                 /* the last call's samples */
@@ -20,7 +21,7 @@ typedef struct {
     size_t     cap;
 } waav_resample_t;
 
-/* 0, or -1 (no memory, or a rate soxr refuses) */
+/* 0, or -1 (no memory, or a rate the resampler refuses) */
 int waav_resample_init(waav_resample_t *rs, unsigned in_rate,
     unsigned out_rate);
 
