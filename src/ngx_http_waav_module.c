@@ -214,7 +214,7 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       &ngx_http_waav_limit_log_levels },
 
     { ngx_string("waav_local"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_ANY,
       ngx_http_waav_local,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,

@@ -213,15 +213,21 @@ like $bad->{body}, qr/16-bit PCM WAV/, 'it says what it takes';
 
 # a request on a socket with a small receive buffer; reads its headers and
 # the first audio bytes, then stops reading
-sub hold {
-    my ($text) = @_;
+sub send_speak {
+    my ($n, $text) = @_;
     my $s = IO::Socket::INET->new(Proto => 'tcp') or die $!;
     setsockopt($s, SOL_SOCKET, SO_RCVBUF, 4096) or die $!;
-    $s->connect(Socket::pack_sockaddr_in($w->port, Socket::inet_aton('127.0.0.1')))
+    $s->connect(Socket::pack_sockaddr_in($n->port, Socket::inet_aton('127.0.0.1')))
         or die "connect: $!";
     my $body = speak_body(text => $text, audio_format => 'wav', sample_rate => 48000);
     print $s "POST /speak HTTP/1.1\r\nHost: x\r\nConnection: close\r\n$JSON\r\n"
            . 'Content-Length: ' . length($body) . "\r\n\r\n$body";
+    return $s;
+}
+
+sub hold {
+    my ($text, $n) = @_;
+    my $s = send_speak($n // $w, $text);
     my $buf = '';
     my $sel = IO::Select->new($s);
     my $until = time + 30;
@@ -285,4 +291,33 @@ my $after = speak();
 is $after->{status}, 200, 'the slot is free again: 200';
 
 $w->finish;
+
+# --- a request waits in the queue for its turn --------------------------------
+
+my $q = Waav::Run->configure('070q', env => {
+    WORKER_PROCESSES => 1, WAAV_LOCAL_MAX => 1, WAAV_LOCAL_QUEUE => 1,
+});
+{
+    my $port = $q->port;
+    open my $fh, '>', $q->prefix . '/conf/run.d/listen.conf' or die $!;
+    print $fh "listen 127.0.0.1:$port sndbuf=16k;\n";
+}
+$q->add_conf('run.d/main.conf', 'error_log logs/error.log debug;');
+$q->launch;
+
+my ($h1, $f1) = hold($long, $q);
+like $f1, qr{^HTTP/1.1 200 }, 'max=1 queue=1: the first request speaks';
+my $h2 = send_speak($q, 'one two three');
+my $until = time + 30;
+sleep 0.02 until $q->error_log =~ /waav local: queued, 1 running, 1 waiting/
+                 || time > $until;
+like $q->error_log, qr/waav local: queued, 1 running, 1 waiting/,
+     'the second one waits in the queue';
+my $third = $q->request("POST /speak\n" . speak_body(), $JSON, 30);
+is $third->{status}, 503, 'a third one: 503, the queue is full';
+like drain($h1, $f1), qr/\r\n0\r\n\r\n\z/, 'the first one ends';
+my $second = drain($h2, '');
+like $second, qr{^HTTP/1.1 200 .*\r\n\r\n[0-9a-f]+\r\nRIFF}s,
+     'then the second one gets its turn and speaks';
+$q->finish;
 done_testing;
