@@ -18,9 +18,12 @@ waav_stt_local_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     waav_http_req_t *out, waav_str_t *suffix, waav_alloc_t *a, waav_err_t *err)
 {
     (void) ad;
-    (void) out;
     (void) suffix;
     (void) a;
+
+    /* never sent: a built request's path, for those that check one */
+    out->path.data = "/local";
+    out->path.len = sizeof("/local") - 1;
 
     if (req->audio.kind != WAAV_AUDIO_WAV && req->audio.kind != WAAV_AUDIO_PCM)
     {
