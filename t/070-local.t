@@ -290,6 +290,18 @@ ok 1, 'the old worker exited once its synthesis was done';
 my $after = speak();
 is $after->{status}, 200, 'the slot is free again: 200';
 
+# a client that leaves mid-audio gives its slot back (the next piece's
+# write fails): requests are 503 until then, never for good
+my ($s2) = hold($long);
+close $s2;
+my $again;
+for (1 .. 600) {
+    $again = speak();
+    last if $again->{status} != 503;
+    sleep 0.05;
+}
+is $again->{status}, 200, 'after a client left mid-audio, the slot is free again';
+
 $w->finish;
 
 # --- a request waits in the queue for its turn --------------------------------
