@@ -2,6 +2,7 @@
  * waav: espeak-ng (see waav_espeak.h).
  */
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,14 @@ waav_espeak_init(char *err, size_t len)
     if (waav_espeak_names) {
         return 0;
     }
+
+    /*
+     * espeak-ng keeps its voice list and an audio object in memory that
+     * espeak_Terminate() does not free; unloaded with the module (nginx
+     * unloads it at exit and reload), they would be orphaned: leaks.  It
+     * stays loaded for the process's life instead.
+     */
+    (void) dlopen("libespeak-ng.so.1", RTLD_NOW | RTLD_NODELETE);
 
     rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, WAAV_ESPEAK_BUFLEN,
                              NULL, espeakINITIALIZE_DONT_EXIT);
