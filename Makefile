@@ -46,10 +46,13 @@ else
 MODULE      := $(BUILD)/ngx_http_waav_module.so
 LOAD_MODULE := $(MODULE)
 endif
-SOURCES     := $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h src/*/*/*.c)
+SOURCES     := $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h src/*/*/*.c \
+                          src/*/*/*.h)
 
 BUILD_PKGS  := nginx nginx-dev gcc make libcjson-dev libjwt-dev \
-               libhiredis-dev libssl-dev libpcre2-dev zlib1g-dev libwslay-dev
+               libhiredis-dev libssl-dev libpcre2-dev zlib1g-dev libwslay-dev \
+               libespeak-ng-dev libspeexdsp-dev libpocketsphinx-dev \
+               pocketsphinx-en-us
 TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
                redis-server curl openssl python3-websockets
 BENCH_PKGS  := wrk

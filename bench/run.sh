@@ -531,6 +531,38 @@ if [[ -z ${ONLY:-} || "STT memory" =~ $ONLY ]]; then
     rm -f "$prefix/upload.wav"
 fi
 
+# --- the local provider (issue 15), on make run's config: espeak-ng's speed
+# (seconds of audio per CPU second of the worker, its pool threads
+# included), and GET /'s p99 idle and while syntheses run back to back (a
+# synthesis on the event loop would show in it)
+if [[ -z ${ONLY:-} || "local TTS" =~ $ONLY ]]; then
+    local_text=$(printf 'The quick brown fox jumps over the lazy dog. %.0s' {1..40})
+    printf '{"text":"%s","tts_config":{"provider":"local"}}' "$local_text" \
+        >"$prefix/local.json"
+    worker=$(pgrep -P "$run_pid" -f 'nginx: worker process$' | head -1)
+    cpu() { awk '{ print $14 + $15 }' "/proc/$worker/stat"; }
+    c0=$(cpu)
+    bytes=$(curl -s -o /dev/null -w '%{size_download}' -H 'Content-Type: application/json' \
+                 --data-binary @"$prefix/local.json" "$(url run:/speak)")
+    c1=$(cpu)
+    rtf=$(awk -v b="$bytes" -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
+              'BEGIN { printf "%.0f", (b / 2 / 22050) / ((c > 0 ? c : 1) / hz) }')
+    echo "| local TTS: seconds of audio per worker CPU second (espeak-ng, 22050 Hz, $((bytes / 44100)) s of audio) | $rtf | | | | | |"
+
+    p99() { wrk -t1 -c4 -d5s --latency "$(url run:/)" |
+                awk '$1 == "99%" { print $2 }'; }
+    idle=$(p99)
+    (for _ in $(seq 200); do
+         curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary @"$prefix/local.json" \
+              "$(url run:/speak)"
+     done) &
+    speaking=$!
+    busy=$(p99)
+    kill "$speaking" 2>/dev/null || true
+    wait "$speaking" 2>/dev/null || true
+    echo "| local TTS: GET / p99 idle, then while syntheses run back to back | $idle | $busy | | < 5ms while speaking | | |"
+fi
+
 # --- /ws (issue 12): make run's /ws against nginx's own WebSocket relay
 # (proxy_pass with Upgrade) to wsload's sink, side by side in one run
 ws_stt='{"provider":"openai","language":"en","sample_rate":16000,"channels":1,"punctuation":true,"encoding":"linear16","model":"whisper-1"}'

@@ -145,6 +145,13 @@ for p in "${providers[@]}"; do
         region streamvar streamurl tts <<<"$p"
     type=$name
 
+    # an engine inside nginx (`local`): declared, nothing to reach
+    if [[ $keyrule == embedded ]]; then
+        echo "waav_provider $name type=$type;" >>"$up"
+        usable+=("$name (inside nginx)")
+        continue
+    fi
+
     if [[ $mode == --env ]]; then
         url=${!urlvar:-$url}
         key=${!keyvar:-}

@@ -29,12 +29,28 @@ else
     sed -i '/^load_module /d' "$prefix/conf/waav.conf"
 fi
 
+# speech to text's default providers (/listen: deepgram, /v1/audio/
+# transcriptions: openai) without their keys: the `local` provider, so
+# that the first examples transcribe with no account
+[[ -n ${DEEPGRAM_API_KEY:-} ]] ||
+    sed -i 's/^\( *\)waav_stt deepgram;/\1waav_stt local;/' "$prefix/conf/waav.conf"
+[[ -n ${OPENAI_API_KEY:-} ]] ||
+    sed -i 's/^\( *\)waav_stt openai;/\1waav_stt local;/' "$prefix/conf/waav.conf"
+
 workers=${WORKER_PROCESSES:-auto}
 [[ $workers == auto || $workers =~ ^[1-9][0-9]*$ ]] || {
     echo "waav: WORKER_PROCESSES must be auto or a positive integer" >&2
     exit 1
 }
 echo "worker_processes $workers;" >"$prefix/conf/run.d/main.conf"
+# the `local` provider's engines (espeak-ng) run in this pool of each worker
+local_threads=${WAAV_LOCAL_THREADS:-2}
+[[ $local_threads =~ ^[1-9][0-9]{0,2}$ ]] || {
+    echo "waav: WAAV_LOCAL_THREADS must be an integer from 1 to 999" >&2
+    exit 1
+}
+echo "thread_pool waav_local threads=$local_threads max_queue=1024;" \
+    >>"$prefix/conf/run.d/main.conf"
 
 # where nginx spools request bodies and provider answers.  Started as root,
 # nginx runs its workers as nobody, who must reach these directories: when
@@ -199,6 +215,9 @@ fi
     # MAX_WEBSOCKET_CONNECTIONS: this server's sessions, one key for all
     [[ -n ${MAX_WEBSOCKET_CONNECTIONS:-} ]] &&
         echo "waav_limit_zone waav_ws:64k key=all;"
+    # the `local` provider: syntheses per worker at once, and waiting
+    echo "waav_local pool=waav_local max=${WAAV_LOCAL_MAX:-4}" \
+         "queue=${WAAV_LOCAL_QUEUE:-32};"
     echo "waav_livekit api_key=env:LIVEKIT_API_KEY api_secret=env:LIVEKIT_API_SECRET" \
          "url=${LIVEKIT_PUBLIC_URL:-http://localhost:7880};"
     true

@@ -12,6 +12,7 @@
 #include "ngx_http_waav_health.h"
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_livekit.h"
+#include "ngx_http_waav_local.h"
 #include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_redis.h"
 #include "ngx_http_waav_stt.h"
@@ -243,6 +244,13 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_waav_loc_conf_t, byok),
+      NULL },
+
+    { ngx_string("waav_local"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_ANY,
+      ngx_http_waav_local,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("waav_json_errors"),
@@ -514,7 +522,8 @@ ngx_http_waav_init(ngx_conf_t *cf)
     if (ngx_http_waav_provider_init(cf) != NGX_OK
         || ngx_http_waav_limit_init(cf) != NGX_OK
         || ngx_http_waav_auth_init(cf) != NGX_OK
-        || ngx_http_waav_cors_init(cf) != NGX_OK)
+        || ngx_http_waav_cors_init(cf) != NGX_OK
+        || ngx_http_waav_local_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -540,6 +549,9 @@ ngx_http_waav_init_process(ngx_cycle_t *cycle)
 
     wmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_waav_module);
 
+    /* the embedded engines, when a `local` provider is declared */
+    ngx_http_waav_local_init_process(cycle);
+
     if (wmcf == NULL || wmcf->redis == NULL) {
         return NGX_OK;
     }
@@ -561,6 +573,8 @@ ngx_http_waav_exit_process(ngx_cycle_t *cycle)
     ngx_uint_t                  i;
     ngx_http_waav_redis_t     **rd;
     ngx_http_waav_main_conf_t  *wmcf;
+
+    ngx_http_waav_local_exit_process(cycle);
 
     wmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_waav_module);
 

@@ -49,6 +49,9 @@ typedef struct {
     ngx_str_t               livekit_secret;
     ngx_str_t               livekit_url;
     time_t                  livekit_ttl;
+
+    /* waav_local: the embedded engines (ngx_http_waav_local_conf_t) */
+    void                   *local;
 } ngx_http_waav_main_conf_t;
 
 
@@ -114,6 +117,7 @@ typedef struct {
     void        *cred;                      /* ngx_http_waav_cred_ctx_t */
     void        *ws;                        /* ngx_http_waav_ws_t */
     void        *voices;                    /* ngx_http_waav_voices_ctx_t */
+    void        *local;                     /* the local engines' */
 
     ngx_str_t    tenant;                    /* $waav_tenant */
     const char  *auth_method;               /* $waav_auth_method */

@@ -26,13 +26,12 @@
 #include "ngx_http_waav_util.h"
 #include "waav_json.h"
 #include "waav_stt_normalize.h"
+#include "ngx_http_waav_local.h"
 #include "waav_stt_validate.h"
 
 
 static ngx_int_t ngx_http_waav_stt_handler(ngx_http_request_t *r);
 static void ngx_http_waav_stt_go(ngx_http_request_t *r);
-static void ngx_http_waav_stt_reply(ngx_http_request_t *r,
-    ngx_http_waav_stt_ctx_t *ctx);
 static void ngx_http_waav_stt_trued(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_stt_answer(ngx_http_request_t *r,
     ngx_http_waav_stt_ctx_t *ctx);
@@ -580,6 +579,12 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
 
     ctx->started = ngx_current_msec;
 
+    /* no provider to call: recognized here, in the thread pool */
+    if (ctx->provider->ptype->embedded) {
+        ngx_http_waav_local_stt(r, ctx);
+        return;
+    }
+
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "waav stt: %V step 0, %O bytes", &ctx->provider->name,
                    ctx->body_len);
@@ -598,7 +603,7 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
 /* the answer, once the seconds the provider reported beyond the estimate
  * are charged too, or those below it given back (compressed audio is only
  * estimated before the call) */
-static void
+void
 ngx_http_waav_stt_reply(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx)
 {
     uint64_t  reported;

@@ -66,6 +66,9 @@ void ngx_http_waav_stt_feed(ngx_http_waav_stt_ctx_t *ctx, u_char *data,
 void ngx_http_waav_stt_body(ngx_http_request_t *r);
 ngx_int_t ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data,
     ngx_int_t rc);
+/* a transcription in ctx->res: quotas trued up, then the answer */
+void ngx_http_waav_stt_reply(ngx_http_request_t *r,
+    ngx_http_waav_stt_ctx_t *ctx);
 
 /* the provider's 2xx answer to a step: NGX_DONE with ctx->res, NGX_OK
  * when the next call is on its way, NGX_ERROR with err set

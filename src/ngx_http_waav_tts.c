@@ -21,6 +21,7 @@
 #include "ngx_http_waav_cred.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_limit.h"
+#include "ngx_http_waav_local.h"
 #include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_tts.h"
@@ -230,6 +231,13 @@ ngx_http_waav_tts_cred(ngx_http_request_t *r)
     ngx_http_waav_tts_ctx_t  *ctx;
 
     ctx = ngx_http_waav_find_ctx(r)->tts;
+
+    /* no provider to call: synthesized here, in the thread pool */
+    if (ctx->provider->ptype->embedded) {
+        ngx_http_waav_local_tts(r, &ctx->req, &ctx->preq);
+        return;
+    }
+
     cred = ngx_http_waav_byok_tts_cred(ctx->provider);
     ngx_http_waav_allocator(r->pool, &a);
 

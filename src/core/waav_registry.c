@@ -18,6 +18,7 @@ extern const waav_tts_adapter_t  waav_tts_openai_compatible;
 extern const waav_tts_adapter_t  waav_tts_cartesia;
 extern const waav_tts_adapter_t  waav_tts_google;
 extern const waav_tts_adapter_t  waav_tts_azure;
+extern const waav_tts_adapter_t  waav_tts_local;
 
 extern const waav_stt_adapter_t  waav_stt_deepgram;
 extern const waav_stt_adapter_t  waav_stt_elevenlabs;
@@ -26,6 +27,7 @@ extern const waav_stt_adapter_t  waav_stt_groq;
 extern const waav_stt_adapter_t  waav_stt_openai_compatible;
 extern const waav_stt_adapter_t  waav_stt_assemblyai;
 extern const waav_stt_adapter_t  waav_stt_cartesia;
+extern const waav_stt_adapter_t  waav_stt_local;
 
 
 static const char *const  waav_openai_compatible_aliases[] = {
@@ -96,6 +98,12 @@ const waav_provider_type_t  waav_provider_types[] = {
       .key_env = "OPENAI_COMPATIBLE_API_KEY",
       .url_env = "OPENAI_COMPATIBLE_BASE_URL",
       .example_url = "http://127.0.0.1:8880/v1" },
+
+    { .name = "local",
+      .title = "waav's own engines in nginx's thread pool (espeak-ng, "
+               "pocketsphinx)",
+      .tts = &waav_tts_local, .stt = &waav_stt_local,
+      .key_optional = 1, .embedded = 1 },
 
     { .name = NULL }
 };

@@ -46,6 +46,9 @@ typedef struct {
      * base URL, a location of its own; NULL: the base URL's host */
     const char                *stream_url_env;  /* ASSEMBLYAI_STREAMING_URL */
     const char                *stream_url;      /* its default */
+
+    /* runs inside nginx (`local`): no key, no URL, no location */
+    int                        embedded;
 } waav_provider_type_t;
 
 /* the table, ended by a row with a NULL name */

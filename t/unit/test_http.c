@@ -160,6 +160,19 @@ test_registry(void **state)
     for (pt = waav_provider_types; pt->name; pt++) {
         assert_true(pt->tts || pt->stt);
         assert_ptr_equal(waav_provider_type(pt->name, strlen(pt->name)), pt);
+
+        /* an engine inside nginx (local): no key, no URL, no credentials */
+        if (pt->embedded) {
+            assert_null(pt->key_env);
+            assert_null(pt->url_env);
+            assert_null(pt->base_url);
+            assert_non_null(pt->title);
+            assert_true(pt->key_optional);
+            assert_true(pt->tts == NULL || (pt->tts->cred == NULL
+                        && strcmp(pt->tts->type, pt->name) == 0));
+            continue;
+        }
+
         assert_non_null(pt->key_env);
         assert_non_null(pt->url_env);
         assert_non_null(pt->title);
@@ -201,7 +214,7 @@ test_registry(void **state)
 
         for (q = pt + 1; q->name; q++) {
             assert_string_not_equal(q->name, pt->name);
-            assert_string_not_equal(q->key_env, pt->key_env);
+            assert_true(q->embedded || strcmp(q->key_env, pt->key_env));
         }
     }
 
@@ -233,11 +246,11 @@ test_registry(void **state)
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_TTS);
     assert_int_equal(n, strlen(buf));
     assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, "
-                             "google, azure, openai-compatible");
+                             "google, azure, openai-compatible, local");
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_STT);
     assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, groq, "
-                             "assemblyai, openai-compatible");
+                             "assemblyai, openai-compatible, local");
 
     /* cut, never overrun */
     n = waav_provider_type_list(buf, 12, WAAV_REGISTRY_TTS);

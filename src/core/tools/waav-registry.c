@@ -5,7 +5,8 @@
  *   waav-registry             TSV, one provider type a line, a # header:
  *                             name, tts (yes|no), stt (yes: REST, and
  *                             maybe /ws; ws: streaming on /ws only; no),
- *                             key (required|optional),
+ *                             key (required|optional|embedded:
+ *                             runs inside nginx, no key, no URL),
  *                             key_env, url_env, base_url, example_url,
  *                             aliases (comma-separated), title,
  *                             token_url_env, token_url, region_env,
@@ -65,7 +66,8 @@ waav_tsv(void)
     for (pt = waav_provider_types; pt->name; pt++) {
         printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t", pt->name,
                pt->tts ? "yes" : "no", waav_stt_kind(pt, "yes", "ws", "no"),
-               pt->key_optional ? "optional" : "required",
+               pt->embedded ? "embedded"
+                            : (pt->key_optional ? "optional" : "required"),
                waav_or_dash(pt->key_env), waav_or_dash(pt->url_env),
                waav_or_dash(pt->base_url), waav_or_dash(pt->example_url));
 
@@ -100,6 +102,14 @@ waav_markdown(void)
             printf(" (or ");
             waav_aliases(pt, ", ", "`");
             printf(")");
+        }
+
+        if (pt->embedded) {
+            printf(" | %s | %s | %s | none | none: runs inside nginx "
+                   "(`waav_local`) |\n", waav_or_dash(pt->title),
+                   pt->tts ? "yes" : "",
+                   waav_stt_kind(pt, "yes", "streaming (`/ws`) only", ""));
+            continue;
         }
 
         printf(" | %s | %s | %s | `%s`%s | `%s`, %s `%s`",

@@ -42,6 +42,8 @@ sub load {
         chomp $line;
         next if $line =~ /^(#|\s*$)/;
         my @f = split /\t/, $line, -1;
+        # an engine inside nginx (`local`) is no provider to reach
+        next if ($f[3] // '') eq 'embedded';
         die "Waav::Registry: $file:$.: " . scalar(@f) . " columns, not "
             . scalar(@Cols) . "\n" unless @f == @Cols;
         my %p;

@@ -1,0 +1,82 @@
+/*
+ * waav: the `local` provider's engines (espeak-ng, pocketsphinx) in
+ * nginx's thread pool: waav_local, and the worker's scheduler.
+ *
+ *   thread_pool waav threads=2;                    # main context
+ *   waav_provider local type=local;                # http
+ *   waav_local pool=waav max=4 queue=32;           # http
+ *
+ * Each worker runs at most `max` local requests at once, keeps up to
+ * `queue` more waiting (in order), and answers any further one 503 with
+ * Retry-After.  A request waits for its turn, never on a lock: a request
+ * holds a slot from its start to its last task; a task runs in the pool
+ * and its completion comes back to the worker's event loop.  espeak-ng's
+ * state is global to a process, so its tasks (one piece of text each) run
+ * one at a time in a worker, in the order they are ready; recognitions
+ * run side by side, each thread with its own decoder.
+ */
+
+#ifndef NGX_HTTP_WAAV_LOCAL_H
+#define NGX_HTTP_WAAV_LOCAL_H
+
+#include "ngx_http_waav_module.h"
+#include "waav_tts.h"
+
+
+typedef struct ngx_http_waav_local_job_s  ngx_http_waav_local_job_t;
+
+typedef void (*ngx_http_waav_local_start_pt)(ngx_http_waav_local_job_t *job);
+
+struct ngx_http_waav_local_job_s {
+    ngx_http_request_t             *r;
+    ngx_queue_t                     queue;      /* waiting for a slot or
+                                                   for the engine */
+    ngx_http_waav_local_start_pt    start;      /* its slot, once queued */
+    void                          (*work)(void *data, ngx_log_t *log);
+    ngx_thread_task_t              *task;
+
+    unsigned                        engine:1;   /* espeak-ng: one a time */
+    unsigned                        slot:1;
+    unsigned                        waiting:1;  /* for a slot */
+    unsigned                        engine_wait:1;
+    unsigned                        running:1;  /* a task in the pool */
+    unsigned                        failed:1;   /* the pool refused it */
+    unsigned                        gone:1;     /* the request ended */
+};
+
+
+char *ngx_http_waav_local(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_waav_local_init(ngx_conf_t *cf);
+void ngx_http_waav_local_init_process(ngx_cycle_t *cycle);
+void ngx_http_waav_local_exit_process(ngx_cycle_t *cycle);
+
+/* a slot for the job: NGX_OK (go on now), NGX_AGAIN (queued: job->start
+ * is called when it has one), NGX_BUSY (the queue is full: err is the
+ * 503), NGX_ERROR */
+ngx_int_t ngx_http_waav_local_admit(ngx_http_waav_local_job_t *job,
+    waav_err_t *err);
+
+/* the 503 of NGX_BUSY, with Retry-After */
+ngx_int_t ngx_http_waav_local_busy(ngx_http_request_t *r, waav_err_t *err);
+
+/* job->work in the pool; then the request's write_event_handler on the
+ * event loop (job->failed when the pool refused the task) */
+ngx_int_t ngx_http_waav_local_post(ngx_http_waav_local_job_t *job);
+
+/* the slot back (the next waiting request starts) */
+void ngx_http_waav_local_release(ngx_http_waav_local_job_t *job);
+
+/* espeak-ng is loaded in this worker */
+ngx_flag_t ngx_http_waav_local_tts_ready(void);
+
+/* text to speech with espeak-ng (ngx_http_waav_local_tts.c); the request's
+ * quota is charged: what is not spoken is refunded */
+void ngx_http_waav_local_tts(ngx_http_request_t *r, waav_tts_req_t *req,
+    waav_tts_out_t *out);
+
+/* speech to text with pocketsphinx (ngx_http_waav_local_stt.c); ctx is
+ * an ngx_http_waav_stt_ctx_t whose seconds are charged */
+void ngx_http_waav_local_stt(ngx_http_request_t *r, void *ctx);
+
+
+#endif /* NGX_HTTP_WAAV_LOCAL_H */
