@@ -124,6 +124,9 @@ subtest 'a client that never reads: bounded memory, then the connection is close
     $w->add_conf('run.d/server.conf', 'send_timeout 2s;');
     $w->launch;
     my ($worker) = $w->workers;
+    # the worker has served a request: its start (the local engine's
+    # loading among it) is over before its size is taken
+    is $w->request("GET /")->{status}, 200, 'the worker answers';
     my $before = rss_kib($worker);
     Waav::Run::mock_reset();
     my $ws = Waav::WS->connect(port => $w->port, path => '/ws', rcvbuf => 4096);
