@@ -391,7 +391,9 @@ ngx_http_waav_auth_store(ngx_http_waav_auth_service_t *svc, u_char *key,
     ngx_shmtx_lock(&svc->shpool->mutex);
 
     ngx_memcpy(slot->key, key, 32);
-    ngx_memcpy(slot->tenant, tenant->data, tenant->len);
+    if (tenant->len) {
+        ngx_memcpy(slot->tenant, tenant->data, tenant->len);
+    }
     slot->tenant_len = tenant->len;
     slot->expires = ngx_time() + svc->ttl;
 

@@ -558,7 +558,9 @@ ngx_http_waav_call(ngx_http_request_t *r, ngx_http_waav_provider_t *pv,
     }
 
     p = ngx_cpymem(uri.data, pv->location.data, pv->location.len);
-    ngx_memcpy(p, preq->path.data, preq->path.len);
+    if (preq->path.len) {
+        ngx_memcpy(p, preq->path.data, preq->path.len);
+    }
 
     args.data = (u_char *) preq->args.data;
     args.len = preq->args.len;
