@@ -732,9 +732,17 @@ subtest 'behaviour: json_pad, chunked, content_type' => sub {
     ->json_is('/results/channels/0/alternatives/0/transcript' => 'hello world from the mock');
   cmp_ok length $t->tx->res->body, '>', 3_000_000, 'a 3 MB answer';
   is length $t->tx->res->json('/mock_padding'), 3_000_000, 'padded with a string field';
-  my $tx = $t->ua->build_tx(POST => '/deepgram/v1/listen' => {%dg, 'Content-Type' => 'audio/wav', 'X-Mock-Behavior' => 'chunked=1'} => wav(1));
-  my $te = watch_te($tx);
-  $t->request_ok($tx)->status_is(200)->json_is('/results/channels/0/alternatives/0/transcript' => 'hello world from the mock');
+  # a transport failure here (seen once on a loaded CI machine, never
+  # reproduced) is the in-process server's, not the mock's: said and retried once
+  my ($tx, $te);
+  for my $try (1, 2) {
+    $tx = $t->ua->build_tx(POST => '/deepgram/v1/listen' => {%dg, 'Content-Type' => 'audio/wav', 'X-Mock-Behavior' => 'chunked=1'} => wav(1));
+    $te = watch_te($tx);
+    $t->ua->start($tx);
+    last if $tx->res->code;
+    diag 'chunked=1 request, try ' . $try . ': ' . ($tx->error // {})->{message};
+  }
+  $t->tx($tx)->status_is(200)->json_is('/results/channels/0/alternatives/0/transcript' => 'hello world from the mock');
   is $$te, 'chunked', 'chunked=1: JSON answers without Content-Length';
   $t->get_ok('/deepgram/v1/models' => {'X-Mock-Behavior' => 'status=500;json_pad=10'})->status_is(500)
     ->json_is('/mock_padding' => 'x' x 10)->json_is('/err_code' => 'INTERNAL_SERVER_ERROR');
