@@ -54,12 +54,12 @@ static char *ngx_http_waav_cors_add_origins(ngx_conf_t *cf,
 
 /*
  * What a browser client must read besides the CORS-safelisted headers
- * (WaaV exposes none): the audio's format and rate, and a refusal's
+ * (WaaV exposes none): the audio's format, rate and speaking rate, and a refusal's
  * retry time and limits.
  */
 #define NGX_HTTP_WAAV_CORS_EXPOSE                                            \
-    "x-audio-format,x-sample-rate,Retry-After,RateLimit-Limit,"              \
-    "RateLimit-Remaining,RateLimit-Reset"
+    "x-audio-format,x-sample-rate,x-speaking-rate,Retry-After,"              \
+    "RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset"
 
 
 /* waav_cors off | same-origin | * | ORIGIN ... (commas separate too) */

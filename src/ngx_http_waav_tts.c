@@ -73,6 +73,8 @@ static ngx_int_t ngx_http_waav_tts_handler(ngx_http_request_t *r);
 static void ngx_http_waav_tts_body(ngx_http_request_t *r);
 static void ngx_http_waav_tts_go(ngx_http_request_t *r);
 static void ngx_http_waav_tts_cred(ngx_http_request_t *r);
+static void ngx_http_waav_tts_browser_format(ngx_http_request_t *r,
+    waav_tts_req_t *req);
 static ngx_int_t ngx_http_waav_tts_provider(ngx_http_request_t *r,
     ngx_http_waav_tts_ctx_t *ctx, waav_err_t *err);
 static ngx_int_t ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
@@ -409,13 +411,38 @@ ngx_http_waav_tts_provider(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
     /* WaaV's names on /speak; OpenAI's API takes a model as named */
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
 
-    if (wlcf->tts_shape == WAAV_TTS_SHAPE_WAAV && p->tts->names) {
-        p->tts->names(&ctx->req);
+    if (wlcf->tts_shape == WAAV_TTS_SHAPE_WAAV) {
+        waav_tts_names(p->tts, &ctx->req);
+        ngx_http_waav_tts_browser_format(r, &ctx->req);
     }
 
     ctx->provider = p;
 
     return NGX_OK;
+}
+
+
+/* /speak without an audio_format from a browser (fetch sends Origin on a
+ * POST, and Sec-Fetch-Mode where it sends Sec-Fetch-*): WAV, the linear16
+ * a browser can play (WaaV's dashboard plays /speak's answer in an <audio>
+ * element, which raw PCM is not); other clients keep WaaV's linear16 */
+static void
+ngx_http_waav_tts_browser_format(ngx_http_request_t *r, waav_tts_req_t *req)
+{
+    if (req->format != WAAV_FMT_NONE
+        || (ngx_http_waav_header(&r->headers_in.headers, "Origin") == NULL
+            && ngx_http_waav_header(&r->headers_in.headers, "Sec-Fetch-Mode")
+               == NULL))
+    {
+        return;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "waav tts: a browser's request, wav by default");
+
+    req->format = WAAV_FMT_WAV;
+    req->format_name.data = "wav";
+    req->format_name.len = 3;
 }
 
 

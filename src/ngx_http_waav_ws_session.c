@@ -374,9 +374,7 @@ ngx_http_waav_ws_config_tts(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
     }
 
     /* WaaV's names (OpenAI's models and voices), for every speak */
-    if (p->tts->names) {
-        p->tts->names(&msg->tts);
-    }
+    waav_tts_names(p->tts, &msg->tts);
 
     req = msg->tts;
     req.text.data = "waav";

@@ -123,7 +123,7 @@ x-audio-format: wav
 x-sample-rate: 24000", ""]
 --- response_body eval
 [
-Waav::Mock::mock_audio('openai', 16000),
+Waav::Mock::mock_wav('openai', 24000),
 ::last_request('POST /openai/v1/audio/speech',
     '{"model":"tts-1","input":"Hello","voice":"nova","response_format":"wav"}',
     'authorization: Bearer test-openai-key',
@@ -262,7 +262,7 @@ Waav::Mock::mock_audio('elevenlabs', 16000),
 x-sample-rate: 24000", ""]
 --- response_body eval
 [
-Waav::Mock::mock_audio('cartesia', 16000),
+Waav::Mock::mock_wav('cartesia', 24000),
 ::last_request('POST /cartesia/tts/bytes',
     '{"model_id":"sonic-2","transcript":"Hi","voice":{"mode":"id","id":"a0e99841-438c-4a64-b679-ae501e7d6091"},"output_format":{"container":"wav","encoding":"pcm_s16le","sample_rate":24000},"language":"en"}',
     'authorization: Bearer test-cartesia-key',
@@ -336,7 +336,7 @@ Waav::Mock::mock_audio('openai', 16000),
 x-audio-format: wav", ""]
 --- response_body eval
 [
-Waav::Mock::mock_audio('compat', 16000),
+Waav::Mock::mock_wav('compat', 24000),
 ::last_request('POST /compat/v1/audio/speech',
     '{"model":"kokoro","input":"Hi","voice":"af_heart","response_format":"wav","speed":1.2}',
     'content-type: application/json'),
@@ -408,3 +408,77 @@ POST /speak
 {"error":"Provider google returned no audio","code":"PROVIDER_BAD_RESPONSE"}
 --- error_log
 answered without the audio its adapter expects
+
+
+
+=== TEST 19: a browser's /speak without audio_format (WaaV's dashboard A/B): wav, which an <audio> element plays; the voice sent as the model is no model
+--- request eval
+[
+'POST /speak
+{"text":"Hello","tts_config":{"provider":"cartesia","voice_id":"a0e99841-438c-4a64-b679-ae501e7d6091","model":"a0e99841-438c-4a64-b679-ae501e7d6091"}}',
+'GET /__mock/last',
+]
+--- more_headers eval
+["Content-Type: application/json
+Sec-Fetch-Mode: cors
+Sec-Fetch-Dest: empty", ""]
+--- response_headers eval
+["Content-Type: audio/wav
+x-audio-format: wav
+x-sample-rate: 24000", ""]
+--- response_body eval
+[
+Waav::Mock::mock_wav('cartesia', 24000),
+::last_request('POST /cartesia/tts/bytes',
+    '{"model_id":"sonic-2","transcript":"Hello","voice":{"mode":"id","id":"a0e99841-438c-4a64-b679-ae501e7d6091"},"output_format":{"container":"wav","encoding":"pcm_s16le","sample_rate":24000},"language":"en"}',
+    'authorization: Bearer test-cartesia-key',
+    'cartesia-version: 2025-04-16',
+    'content-type: application/json'),
+]
+
+
+
+=== TEST 20: a browser (Origin) that names audio_format gets it; elevenlabs: the voice as the model is the default model
+--- request eval
+[
+'POST /speak
+{"text":"Hi","tts_config":{"provider":"elevenlabs","voice_id":"EXAVITQu4vr4xnSDxMaL","model":"EXAVITQu4vr4xnSDxMaL","audio_format":"pcm","sample_rate":16000}}',
+'GET /__mock/last',
+]
+--- more_headers eval
+["Content-Type: application/json
+Origin: https://app.example", ""]
+--- response_headers eval
+["Content-Type: audio/pcm
+x-audio-format: pcm
+x-sample-rate: 16000", ""]
+--- response_body eval
+[
+Waav::Mock::mock_audio('elevenlabs', 16000),
+::last_request('POST /elevenlabs/v1/text-to-speech/EXAVITQu4vr4xnSDxMaL/stream?output_format=pcm_16000',
+    '{"text":"Hi","model_id":"eleven_multilingual_v2"}',
+    'accept: audio/pcm',
+    'content-type: application/json',
+    'xi-api-key: test-elevenlabs-key'),
+]
+
+
+
+=== TEST 21: deepgram's model is its voice: the same name twice is that voice
+--- request eval
+[
+'POST /speak
+{"text":"Hi","tts_config":{"provider":"deepgram","voice_id":"aura-2-thalia-en","model":"aura-2-thalia-en"}}',
+'GET /__mock/last',
+]
+--- response_headers eval
+["Content-Type: audio/pcm
+x-audio-format: linear16", ""]
+--- response_body eval
+[
+Waav::Mock::mock_audio('deepgram', 16000),
+::last_request('POST /deepgram/v1/speak?model=aura-2-thalia-en&encoding=linear16&container=none&sample_rate=24000',
+    '{"text":"Hi"}',
+    'authorization: Token test-deepgram-key',
+    'content-type: application/json'),
+]

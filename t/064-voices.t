@@ -132,7 +132,10 @@ subtest 'a provider that does not answer in time is left out' => sub {
     my $res = voices($w, '', );
     is $res->{status}, 200, '200 after the listing timeout' or diag $res->{body};
     is_deeply [sort keys %{$res->{json} // {}}], [grep { $_ ne 'cartesia' } @ALL], 'cartesia left out';
-    like $w->error_log, qr/voices of "cartesia" left out: no answer/, 'logged';
+    # no answer in time: waav's own "no answer, rc 504", or nginx's 504
+    # when proxy_read_timeout fires first on a loaded machine
+    like $w->error_log, qr/voices of "cartesia" left out: (?:no answer|the provider answered 504)/, 'logged'
+        or diag join "\n", grep { /voices of/ } split /\n/, $w->error_log;
 };
 
 subtest '?provider=: that provider only; unknown names list the configured ones' => sub {

@@ -102,7 +102,7 @@ Vary: origin, access-control-request-method, access-control-request-headers",
 Access-Control-Allow-Credentials: true",
 "Access-Control-Allow-Origin: http://[::1]:3000
 Access-Control-Allow-Credentials: true
-Access-Control-Expose-Headers: x-audio-format,x-sample-rate,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset
+Access-Control-Expose-Headers: x-audio-format,x-sample-rate,x-speaking-rate,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset
 Vary: origin, access-control-request-method, access-control-request-headers"]
 
 
@@ -193,12 +193,14 @@ Origin: https://app.example
 --- error_code: 200
 --- response_headers
 Access-Control-Allow-Origin: *
-Access-Control-Expose-Headers: x-audio-format,x-sample-rate,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset
+Access-Control-Expose-Headers: x-audio-format,x-sample-rate,x-speaking-rate,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset
 X-Frame-Options: DENY
 X-Content-Type-Options: nosniff
-x-audio-format: linear16
+Content-Type: audio/wav
+x-audio-format: wav
+x-sample-rate: 24000
 --- response_body eval
-Waav::Mock::mock_audio('deepgram', 16000)
+Waav::Mock::mock_wav('deepgram', 24000)
 
 
 
@@ -220,7 +222,7 @@ X-Content-Type-Options: nosniff",
 "Access-Control-Allow-Origin: https://app.example",
 "Access-Control-Allow-Origin: https://app.example
 Access-Control-Allow-Credentials: true
-Access-Control-Expose-Headers: x-audio-format,x-sample-rate,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset
+Access-Control-Expose-Headers: x-audio-format,x-sample-rate,x-speaking-rate,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset
 X-Frame-Options: DENY
 X-Content-Type-Options: nosniff"]
 --- response_headers_like eval

@@ -152,6 +152,25 @@ waav_tts_content_type(const char *name, size_t len)
 }
 
 
+void
+waav_tts_names(const waav_tts_adapter_t *ad, waav_tts_req_t *req)
+{
+    if (ad->names) {
+        ad->names(req);
+        return;
+    }
+
+    if (ad->default_model != NULL
+        && req->model.len != 0
+        && req->model.len == req->voice.len
+        && memcmp(req->model.data, req->voice.data, req->model.len) == 0)
+    {
+        req->model.data = NULL;
+        req->model.len = 0;
+    }
+}
+
+
 int
 waav_tts_build(const waav_tts_adapter_t *ad, waav_tts_req_t *req,
     const waav_secret_t *secret, waav_tts_out_t *out, waav_alloc_t *a,

@@ -193,6 +193,13 @@ int waav_rate_in(unsigned rate, const unsigned *list);
  * the openai adapter's names hook */
 void waav_tts_openai_names(waav_tts_req_t *req);
 
+/* WaaV's names on /speak and /ws (not on /v1/audio/speech): the adapter's
+ * names hook when it has one; else a model equal to the voice (WaaV's
+ * dashboard sends the voice as the model, "for most providers, model
+ * matches voice_id") is no model for a provider whose models are not its
+ * voices (one with a default model): the adapter's default is taken */
+void waav_tts_names(const waav_tts_adapter_t *ad, waav_tts_req_t *req);
+
 /*
  * Audio options (README "Audio options"): for a self-describing format
  * (mp3, opus, wav, flac, aac) the client's sample_rate is a preference and

@@ -8,7 +8,7 @@ use Mojo::File qw(curfile);
 use Mojo::JSON qw(decode_json);
 use MIME::Base64 qw(decode_base64);
 use Time::HiRes qw(time);
-use Waav::Mock qw(mock_audio mock_key mock_seed);
+use Waav::Mock qw(mock_audio mock_key mock_seed mock_wav);
 use Waav::Registry ();
 use Digest::SHA ();
 use MIME::Base64 ();
@@ -93,6 +93,9 @@ subtest 'Deepgram speak' => sub {
   $t->post_ok($DG_SPEAK => \%dg => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/mpeg');
   $t->post_ok("$DG_SPEAK&encoding=mp3&bit_rate=32000" => \%dg => json => {text => 'Hi'})->status_is(200);
   $t->post_ok("$DG_SPEAK&encoding=linear16" => \%dg => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/wav');
+  is $t->tx->res->body, mock_wav('deepgram', 24000), 'wav (linear16\'s default container): a RIFF header at 24000 Hz';
+  $t->post_ok("$DG_SPEAK&encoding=mulaw&container=wav&sample_rate=16000" => \%dg => json => {text => 'Hi'})->status_is(200);
+  is $t->tx->res->body, mock_wav('deepgram', 16000, 16000, 7, 8), 'mu-law in wav: format 7, 8 bits';
   $t->post_ok("$DG_SPEAK&encoding=mulaw&container=none&sample_rate=8000" => \%dg => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/mulaw');
   $t->post_ok("$DG_SPEAK&encoding=opus&bit_rate=12000" => \%dg => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/ogg');
   $t->post_ok("$DG_SPEAK&encoding=flac&sample_rate=48000" => \%dg => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/flac');
@@ -162,6 +165,9 @@ subtest 'ElevenLabs text-to-speech' => sub {
     ->status_is(200)->content_type_is('audio/mpeg')->header_like('request-id' => qr/\w/)->header_is('character-cost' => 5);
   is $t->tx->res->body, mock_audio('elevenlabs', 16000), 'mock audio bytes';
   $t->post_ok("$EL_TTS?output_format=pcm_16000" => \%el => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/pcm');
+  is $t->tx->res->body, mock_audio('elevenlabs', 16000), 'pcm: raw';
+  $t->post_ok("$EL_TTS?output_format=wav_16000" => \%el => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/wav');
+  is $t->tx->res->body, mock_wav('elevenlabs', 16000), 'wav_16000: a RIFF header';
   $t->post_ok("$EL_TTS?output_format=ulaw_8000" => \%el => json => {text => 'Hi'})->status_is(200)->content_type_is('audio/basic');
   my $stx = $t->ua->build_tx(POST => "$EL_TTS/stream?output_format=pcm_24000" => \%el => json => {text => 'Hi'});
   my $te = watch_te($stx);
@@ -232,6 +238,9 @@ subtest 'OpenAI speech' => sub {
     $t->post_ok('/openai/v1/audio/speech' => \%oa => json => {model => 'tts-1', input => 'Hi', voice => 'alloy', response_format => $f})
       ->status_is(200)->content_type_is($ct{$f});
   }
+  is $t->tx->res->body, mock_wav('openai', 24000), 'wav: a RIFF header, then the mock audio bytes';
+  $t->post_ok('/openai/v1/audio/speech' => \%oa => json => {model => 'tts-1', input => 'Hi', voice => 'alloy', response_format => 'pcm'})
+    ->status_is(200);
   is $t->tx->res->body, mock_audio('openai', 16000), 'mock audio bytes';
   $t->post_ok('/openai/v1/audio/speech' => \%oa => json => {model => 'gpt-4o-mini-tts', input => 'Hi', voice => 'coral', speed => 1.5,
     instructions => 'Speak cheerfully'})->status_is(200)->content_type_is('audio/mpeg');
@@ -321,7 +330,7 @@ subtest 'Groq' => sub {
   my $sp = '/groq/openai/v1/audio/speech';
   $t->post_ok($sp => \%gq => json => {model => 'canopylabs/orpheus-v1-english', voice => 'autumn', input => 'Hi', response_format => 'wav'})
     ->status_is(200)->content_type_is('audio/wav');
-  is $t->tx->res->body, mock_audio('groq', 16000), 'mock audio bytes';
+  is $t->tx->res->body, mock_wav('groq', 24000), 'wav: a RIFF header, then the mock audio bytes';
   $t->post_ok($sp => \%gq => json => {model => 'canopylabs/orpheus-arabic-saudi', voice => 'fahad', input => 'Hi'})->status_is(200)->content_type_is('audio/wav');
   $t->post_ok($sp => \%gq => json => {model => 'canopylabs/orpheus-arabic-saudi', voice => 'autumn', input => 'Hi'})->status_is(400)->json_is('/error/param' => 'voice');
   $t->post_ok($sp => \%gq => json => {model => 'tts-1', voice => 'autumn', input => 'Hi'})->status_is(404)->json_is('/error/code' => 'model_not_found');
@@ -331,7 +340,7 @@ subtest 'Groq' => sub {
 
 subtest 'Cartesia' => sub {
   $t->post_ok('/cartesia/tts/bytes' => \%ca => json => \%ca_body)->status_is(200)->content_type_is('audio/wav');
-  is $t->tx->res->body, mock_audio('cartesia', 16000), 'mock audio bytes';
+  is $t->tx->res->body, mock_wav('cartesia', 24000), 'wav: a RIFF header, then the mock audio bytes';
   $t->post_ok('/cartesia/tts/bytes' => {'X-API-Key' => $K{cartesia}, 'Cartesia-Version' => '2024-06-10'} => json => {%ca_body,
     output_format => {container => 'raw', encoding => 'pcm_f32le', sample_rate => 16000}})->status_is(200)->content_type_is('application/octet-stream');
   $t->post_ok('/cartesia/tts/bytes' => \%ca => json => {%ca_body, output_format => {container => 'mp3', sample_rate => 44100, bit_rate => 128000}})
@@ -777,6 +786,8 @@ subtest 'Azure: issueToken, then the speech host with the token' => sub {
   $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => "Bearer $token"} => $ssml)->status_is(200)
     ->content_type_is('audio/x-wav')->content_is(mock_audio('azure', 16000));
   $t->post_ok('/azure/cognitiveservices/v1' => {%tts, %key} => $ssml)->status_is(200, 'the key works too');
+  $t->post_ok('/azure/cognitiveservices/v1' => {%tts, %key, 'X-Microsoft-OutputFormat' => 'riff-22050hz-16bit-mono-pcm'} => $ssml)
+    ->status_is(200)->content_is(mock_wav('azure', 22050), 'riff-: a RIFF header');
   $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => 'Bearer x.y.z'} => $ssml)->status_is(401);
   $t->post_ok('/azure/cognitiveservices/v1' => \%tts => $ssml)->status_is(401);
   my %bad = ('Tom & Jerry' => 'a raw &', 'Tom <b>' => 'markup', 'Tom &nbsp;' => 'an HTML entity', "a\x01" => 'a control');

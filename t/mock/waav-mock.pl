@@ -10,7 +10,7 @@
 use Mojolicious::Lite -signatures;
 use FindBin;
 use lib "$FindBin::RealBin/../lib";
-use Waav::Mock qw(mock_audio mock_key);
+use Waav::Mock qw(mock_audio mock_key mock_wav_header);
 use Mojo::JSON qw(decode_json true false);
 use JSON::PP ();
 use Mojo::Util qw(encode decode);
@@ -263,8 +263,12 @@ sub reply_text ($x, $ctype, $text, $headers = {}) {
   deliver($x, 200, {'Content-Type' => $ctype, %$headers}, encode('UTF-8', $text));
 }
 
+# %opt: wav => [rate, format code, bits]: the audio is WAV, the data after
+# the RIFF header real providers send (so a browser can play it)
 sub reply_audio ($x, $ctype, $headers = {}, %opt) {
   my $audio = mock_audio($x->{p}, $x->{beh}{bytes} // 16000);
+  $audio = mock_wav_header(@{delete $opt{wav}}, length $audio) . $audio if $opt{wav};
+  delete $opt{wav};
   deliver($x, 200, {'Content-Type' => $ctype, %$headers}, $audio, audio => 1, %opt);
 }
 
@@ -486,7 +490,9 @@ sub dg_speak ($x) {
   return fail($x, 400, message => 'Bad Request: text exceeds the maximum of 2000 characters') if length $data->{text} > 2000;
   my $ctype = ($container // '') eq 'wav' ? 'audio/wav'
     : {linear16 => 'audio/l16', mulaw => 'audio/mulaw', alaw => 'audio/alaw', mp3 => 'audio/mpeg', opus => 'audio/ogg', flac => 'audio/flac', aac => 'audio/aac'}->{$enc};
-  reply_audio($x, $ctype, {'dg-request-id' => uuid4(), 'dg-model-name' => $model, 'dg-model-uuid' => uuid4(), 'dg-char-count' => length $data->{text}});
+  my @wav = ($container // '') eq 'wav'
+    ? (wav => [$q{sample_rate} // ($enc eq 'linear16' ? 24000 : 8000), {linear16 => 1, alaw => 6, mulaw => 7}->{$enc}, $enc eq 'linear16' ? 16 : 8]) : ();
+  reply_audio($x, $ctype, {'dg-request-id' => uuid4(), 'dg-model-name' => $model, 'dg-model-uuid' => uuid4(), 'dg-char-count' => length $data->{text}}, @wav);
 }
 
 sub dg_listen ($x) {
@@ -629,7 +635,8 @@ sub el_tts ($x, $voice, $stream = 0) {
     return fail($x, 400, code => 'invalid_voice_settings', message => 'voice_settings.speed must be between 0.7 and 1.2.', param => 'voice_settings')
       unless is_num($sp) && $sp >= 0.7 && $sp <= 1.2;
   }
-  reply_audio($x, $ctype, {'request-id' => hexid(20), 'character-cost' => $len}, stream => $stream);
+  my @wav = $fmt =~ /^wav_(\d+)$/ ? (wav => [$1, 1, 16]) : ();
+  reply_audio($x, $ctype, {'request-id' => hexid(20), 'character-cost' => $len}, stream => $stream, @wav);
 }
 
 sub el_stt ($x) {
@@ -760,7 +767,7 @@ sub oai_speech ($x) {
     if $p eq 'groq' && none { $_ eq $data->{voice} } @{$GROQ_TTS{$data->{model}}};
   return fail($x, 400, message => "[{'type': 'string_too_short', 'loc': ('body', 'input'), 'msg': 'String should have at least 1 character'}]")
     unless length $data->{input};
-  reply_audio($x, $ct{$fmt}, {'x-request-id' => 'req_' . hexid(32)});
+  reply_audio($x, $ct{$fmt}, {'x-request-id' => 'req_' . hexid(32)}, $fmt eq 'wav' ? (wav => [$data->{sample_rate} // 24000, 1, 16]) : ());
 }
 
 sub srt_time ($t, $sep) { sprintf '%02d:%02d:%02d%s%03d', int($t / 3600), int($t / 60) % 60, int($t) % 60, $sep, int(($t - int $t) * 1000 + 0.5) }
@@ -896,7 +903,8 @@ sub ca_tts ($x) {
     return $bad->('generation_config.speed must be between 0.6 and 1.5')
       if defined $g->{speed} && !(is_num($g->{speed}) && $g->{speed} >= 0.6 && $g->{speed} <= 1.5);
   }
-  reply_audio($x, {raw => 'application/octet-stream', wav => 'audio/wav', mp3 => 'audio/mpeg'}->{$cont}, {'Cartesia-Version' => $ver});
+  my @wav = $cont eq 'wav' ? (wav => [$o->{sample_rate}, @{{pcm_s16le => [1, 16], pcm_f32le => [3, 32], pcm_alaw => [6, 8], pcm_mulaw => [7, 8]}->{$o->{encoding}}}]) : ();
+  reply_audio($x, {raw => 'application/octet-stream', wav => 'audio/wav', mp3 => 'audio/mpeg'}->{$cont}, {'Cartesia-Version' => $ver}, @wav);
 }
 
 # --------------------------------------------------------------------------
@@ -1191,7 +1199,8 @@ sub az_speak ($x) {
   return fail($x, 400, message => 'Invalid SSML: an unknown entity')
     if $inner =~ /&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/;
   return fail($x, 400, message => 'Invalid SSML: a character XML cannot carry') if $inner =~ /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
-  reply_audio($x, $AZ_FORMATS{$fmt});
+  my @wav = $fmt =~ /^riff-(\d+)(khz|hz)-16bit/ ? (wav => [$2 eq 'khz' ? $1 * 1000 : $1, 1, 16]) : ();
+  reply_audio($x, $AZ_FORMATS{$fmt}, {}, @wav);
 }
 
 # --------------------------------------------------------------------------

@@ -274,6 +274,49 @@ test_openai_names(void **state)
 }
 
 
+/* waav_tts_names: the dashboard's model = voice id is no model where models
+ * are not voices; kept where they are (Deepgram), and any other model kept */
+static void
+generic_names(const char *type, const char *model, const char *voice,
+    const char *want)
+{
+    waav_tts_req_t  req;
+
+    memset(&req, 0, sizeof(req));
+    req.model.data = model;
+    req.model.len = strlen(model);
+    req.voice.data = voice;
+    req.voice.len = strlen(voice);
+
+    waav_tts_names(waav_tts_adapter(type, strlen(type)), &req);
+
+    assert_int_equal(req.model.len, strlen(want));
+    assert_memory_equal(req.model.len ? req.model.data : "", want,
+                        strlen(want));
+}
+
+
+static void
+test_voice_as_model(void **state)
+{
+    (void) state;
+
+    generic_names("elevenlabs", "EXAVITQu4vr4xnSDxMaL",
+                  "EXAVITQu4vr4xnSDxMaL", "");
+    generic_names("elevenlabs", "eleven_flash_v2_5", "EXAVITQu4vr4xnSDxMaL",
+                  "eleven_flash_v2_5");
+    generic_names("elevenlabs", "EXAVITQu4vr4xnSDxMa", "EXAVITQu4vr4xnSDxMaL",
+                  "EXAVITQu4vr4xnSDxMa");
+    generic_names("cartesia", "a0e99841", "a0e99841", "");
+    generic_names("deepgram", "aura-2-thalia-en", "aura-2-thalia-en",
+                  "aura-2-thalia-en");
+    generic_names("azure", "en-US-JennyNeural", "en-US-JennyNeural",
+                  "en-US-JennyNeural");
+    /* openai: its own hook (the voice as the model is tts-1) */
+    generic_names("openai", "nova", "nova", "tts-1");
+}
+
+
 /* a client's own key where the adapter exchanges the server's: sent as it
  * is, never exchanged */
 static void
@@ -320,6 +363,7 @@ main(void)
         cmocka_unit_test_teardown(test_flat_errors, waav_arena_teardown),
         cmocka_unit_test_teardown(test_api_key, waav_arena_teardown),
         cmocka_unit_test(test_openai_names),
+        cmocka_unit_test(test_voice_as_model),
         cmocka_unit_test_teardown(test_byok_cred, waav_arena_teardown),
     };
 

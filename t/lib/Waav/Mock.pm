@@ -7,7 +7,7 @@ use strict;
 use warnings;
 use Exporter 'import';
 
-our @EXPORT_OK = qw(mock_audio mock_key mock_seed);
+our @EXPORT_OK = qw(mock_audio mock_key mock_seed mock_wav mock_wav_header);
 our $VERSION   = '1.00';
 
 
@@ -29,6 +29,24 @@ sub mock_audio {
     my $period = pack 'C*', map { ($_ * 31 + $seed) & 0xff } 0 .. 255;
     my $bytes  = $period x (int($len / 256) + 1);
     return substr $bytes, 0, $len;
+}
+
+# The 44-byte RIFF/WAVE header a provider puts before WAV audio: mono,
+# $rate Hz, format $code (1 PCM, 3 IEEE float, 6 A-law, 7 mu-law) of $bits
+# bits, $len bytes of data.
+sub mock_wav_header {
+    my ($rate, $code, $bits, $len) = @_;
+    my $align = $bits / 8;
+    return pack 'A4 V A4 A4 V v v V V v v A4 V', 'RIFF', 36 + $len, 'WAVE', 'fmt ', 16,
+        $code, 1, $rate, $rate * $align, $align, $bits, 'data', $len;
+}
+
+# What the mock answers for WAV: the header, then mock_audio's bytes.
+sub mock_wav {
+    my ($provider, $rate, $len, $code, $bits) = @_;
+    $len = 16000 unless defined $len;
+    my $data = mock_audio($provider, $len);
+    return mock_wav_header($rate, $code // 1, $bits // 16, length $data) . $data;
 }
 
 # The key the mock accepts for a provider: $ENV{MOCK_<PROVIDER>_KEY} or
