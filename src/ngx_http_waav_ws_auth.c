@@ -33,9 +33,22 @@ static void ngx_http_waav_ws_auth_call_end(ngx_http_waav_ws_t *ws);
 void
 ngx_http_waav_ws_auth(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg)
 {
-    ngx_int_t    rc;
-    ngx_str_t    token;
-    const char  *message;
+    ngx_int_t             rc;
+    ngx_str_t             token;
+    const char           *message;
+    ngx_http_waav_ctx_t  *ctx;
+
+    /* one tenant per session: its limits were walked for it (at the
+     * upgrade or after an earlier auth message), another token does not
+     * move the session to another tenant's */
+    ctx = ngx_http_waav_find_ctx(ws->request);
+
+    if (ctx->auth_done && !ctx->auth_pending) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ws->request->connection->log, 0,
+                       "waav ws: auth message on an authenticated session");
+        (void) ngx_http_waav_ws_send_error(ws, "Already authenticated");
+        return;
+    }
 
     token.data = (u_char *) msg->token.data;
     token.len = msg->token.len;

@@ -14,6 +14,7 @@ use IO::Socket::INET;
 use lib 't/lib';
 use Waav::Blocks ();
 use Waav::Run;
+use Waav::WS;
 
 my $dir = tempdir(CLEANUP => 1);
 system("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out $dir/sign.pem 2>/dev/null"
@@ -161,6 +162,37 @@ subtest '/ws: the upgrade asks the service for ?token=' => sub {
     while ($head !~ /\r\n\r\n/) { sysread($s, $head, 1024, length $head) or last }
     like $head, qr{^HTTP/1.1 401}, 'a denied token: 401, no upgrade';
     close $s;
+};
+
+subtest '/ws: an auth message asks the service; the session waits for it' => sub {
+    reset_calls();
+    my $ws = Waav::WS->connect(port => $w->port, path => '/ws');
+    ok $ws->upgraded, 'upgraded without a token';
+    is $ws->next_json(10)->{type}, 'auth_required', 'auth_required';
+    $ws->send_json({type => 'auth', token => 'allow-wsmsg'});
+    $ws->send_json({type => 'ping'});
+    is_deeply $ws->next_json(10), {type => 'authenticated', id => 'wsmsg'}, "the service's id";
+    is $ws->next_json(10)->{type}, 'pong', 'the ping behind it, answered after it';
+    my $c = calls();
+    is scalar @$c, 1, 'one call';
+    is $c->[0]{claims}{auth_data}{token}, 'allow-wsmsg', 'the message\'s token';
+    is $c->[0]{claims}{auth_data}{request_path}, '/ws', 'for /ws';
+    $ws->send_json({type => 'auth', token => 'allow-other'});
+    is_deeply $ws->next_json(10), {type => 'error', message => 'Already authenticated'},
+        'a second auth message does not move the session to another tenant';
+    $ws->send_json({type => 'ping'});
+    is $ws->next_json(10)->{type}, 'pong', 'the session goes on';
+    is scalar @{calls()}, 1, 'the service was not asked again';
+    $ws->send_close(1000);
+
+    my $d = Waav::WS->connect(port => $w->port, path => '/ws');
+    is $d->next_json(10)->{type}, 'auth_required', 'auth_required';
+    $d->send_json({type => 'auth', token => 'deny-wsmsg'});
+    is_deeply $d->next_json(10), {type => 'error', message => 'Invalid authentication token'},
+        "a refused token: WaaV's words";
+    my $cl = $d->next_message(10);
+    is $cl->{type}, 'close', 'then a close';
+    is $cl->{code}, 1008, 'code 1008';
 };
 
 $w->finish;

@@ -108,4 +108,20 @@ for my $backend ('shm', 'redis') {
     redis_stop() if $backend eq 'redis';
 }
 
+subtest 'a second auth message does not move the session to another tenant' => sub {
+    my $w = launch('063t', '',
+        'waav_limit zone=tenant concurrency=1 "message=Too many sessions for your tenant.";');
+    my ($a, $ra) = by_message($w, 'secret-acme-0000');
+    is_deeply $ra, {type => 'authenticated', id => 'acme'}, 'acme';
+    is $a->next_json(10)->{type}, 'pong', 'pong';
+    my ($b, $rb) = by_message($w, 'secret-beta-0000');
+    is_deeply $rb, {type => 'authenticated', id => 'beta'}, 'beta holds its one session';
+    $a->send_json({type => 'auth', token => 'secret-beta-0000'});
+    is_deeply $a->next_json(10), {type => 'error', message => 'Already authenticated'},
+        "acme's session does not become beta's second";
+    $a->send_json({type => 'ping'});
+    is $a->next_json(10)->{type}, 'pong', 'the session goes on';
+    done($w);
+};
+
 done_testing;
