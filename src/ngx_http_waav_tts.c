@@ -422,16 +422,19 @@ ngx_http_waav_tts_provider(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
 }
 
 
-/* /speak without an audio_format from a browser (fetch sends Origin on a
- * POST, and Sec-Fetch-Mode where it sends Sec-Fetch-*): WAV, the linear16
- * a browser can play (WaaV's dashboard plays /speak's answer in an <audio>
- * element, which raw PCM is not); other clients keep WaaV's linear16 */
+/* /speak without an audio_format from a browser (its fetch sends Origin on
+ * a POST, and Sec-Fetch-Dest where it sends Sec-Fetch-*; Node's fetch sends
+ * Sec-Fetch-Mode but neither), in WaaV's own body: WAV, the linear16 a
+ * browser can play (WaaV's dashboard plays /speak's answer in an <audio>
+ * element, which raw PCM is not).  Other clients, and the SDKs' flat body
+ * (whose speak() reports linear16 when none was asked), keep linear16 */
 static void
 ngx_http_waav_tts_browser_format(ngx_http_request_t *r, waav_tts_req_t *req)
 {
     if (req->format != WAAV_FMT_NONE
+        || req->flat
         || (ngx_http_waav_header(&r->headers_in.headers, "Origin") == NULL
-            && ngx_http_waav_header(&r->headers_in.headers, "Sec-Fetch-Mode")
+            && ngx_http_waav_header(&r->headers_in.headers, "Sec-Fetch-Dest")
                == NULL))
     {
         return;

@@ -420,6 +420,7 @@ answered without the audio its adapter expects
 ]
 --- more_headers eval
 ["Content-Type: application/json
+Sec-Fetch-Site: same-origin
 Sec-Fetch-Mode: cors
 Sec-Fetch-Dest: empty", ""]
 --- response_headers eval
@@ -482,3 +483,38 @@ Waav::Mock::mock_audio('deepgram', 16000),
     'authorization: Token test-deepgram-key',
     'content-type: application/json'),
 ]
+
+
+
+=== TEST 22: Node's fetch (the SDKs) sends Sec-Fetch-Mode, not Origin or Sec-Fetch-Dest: WaaV's linear16
+--- request
+POST /speak
+{"text":"Hi","tts_config":{"provider":"deepgram"}}
+--- more_headers
+Content-Type: application/json
+accept: */*
+sec-fetch-mode: cors
+user-agent: node
+--- error_code: 200
+--- response_headers
+Content-Type: audio/pcm
+x-audio-format: linear16
+--- response_body eval
+Waav::Mock::mock_audio('deepgram', 16000)
+
+
+
+=== TEST 23: the SDKs' flat body from a browser: linear16, which their speak() reports when no format is asked
+--- request
+POST /speak
+{"text":"Hi","provider":"deepgram"}
+--- more_headers
+Content-Type: application/json
+Origin: https://app.example
+Sec-Fetch-Dest: empty
+--- error_code: 200
+--- response_headers
+Content-Type: audio/pcm
+x-audio-format: linear16
+--- response_body eval
+Waav::Mock::mock_audio('deepgram', 16000)

@@ -67,6 +67,9 @@ typedef struct {
     /* bring-your-own-key: the client's provider key (tts_config.api_key,
      * 1-WAAV_TTS_MAX_API_KEY bytes of visible ASCII); empty: none given */
     waav_str_t    api_key;
+
+    /* 1: the SDKs' flat /speak body (no tts_config) */
+    int           flat;
 } waav_tts_req_t;
 
 /* the provider request, and what the client is told about the audio */

@@ -379,6 +379,8 @@ waav_tts_parse_waav(waav_tts_req_t *req, const cJSON *root, waav_alloc_t *a,
         return waav_tts_parse_config(req, cfg, a, err);
     }
 
+    req->flat = 1;
+
     if (waav_tts_parse_fields(req, root, "", a, err) != 0) {
         return -1;
     }

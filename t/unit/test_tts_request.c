@@ -61,6 +61,7 @@ test_flat(void **state)
                            "\"speaking_rate\":1.5}", &err), 0);
     assert_str(req.text, "Hi");
     assert_str(req.provider, "deepgram");
+    assert_int_equal(req.flat, 1);
     assert_str(req.voice, "aura-luna-en");
     assert_str(req.model, "m");
     assert_int_equal(req.sample_rate, 16000);
@@ -104,6 +105,7 @@ test_flat_and_nested(void **state)
                            "\"tts_config\":{\"provider\":\"deepgram\"}}",
                            &err), 0);
     assert_str(req.provider, "deepgram");
+    assert_int_equal(req.flat, 0);
     assert_int_equal(req.voice.len, 0);
     assert_int_equal(req.sample_rate, 0);
 
@@ -111,6 +113,7 @@ test_flat_and_nested(void **state)
     assert_int_equal(parse(&req, "{\"text\":\"Hi\",\"provider\":\"openai\","
                            "\"tts_config\":null}", &err), 0);
     assert_str(req.provider, "openai");
+    assert_int_equal(req.flat, 1);
 
     /* voice is the flat body's only: in tts_config it is unknown */
     assert_int_equal(parse(&req, "{\"text\":\"Hi\",\"tts_config\":"
