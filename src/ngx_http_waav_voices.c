@@ -8,7 +8,8 @@
  * once, each by a subrequest to /_waav/<name>-voices (a sibling of its
  * provider location that scripts/providers-conf.sh writes, with nginx's
  * proxy_cache on: waav/voices-cache.conf), or to its own location with
- * "direct" or when the caller brings its own key (X-Provider-Api-Key: a
+ * "direct" or when the caller brings its own key for the provider it
+ * names (X-Provider-Api-Key with ?provider=: that key lists it, and a
  * shared cache must never serve what one key fetched to another).  The
  * answers are collected by the filters below, at most
  * WAAV_VOICES_ANSWER_MAX bytes each, parsed by the adapters (src/core) and
@@ -19,6 +20,7 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_byok.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_response.h"
@@ -36,7 +38,6 @@ static void ngx_http_waav_voices_resume(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_voices_answer(ngx_http_request_t *r);
 
 
-static ngx_str_t  ngx_http_waav_byok = ngx_string("X-Provider-Api-Key");
 
 
 char *
@@ -116,7 +117,8 @@ ngx_http_waav_voices_filter(ngx_http_request_t *r,
     p = waav_ident_valid(name.data, name.len)
         ? ngx_http_waav_provider_find(r, name) : NULL;
 
-    if (p && p->usable && p->tts && p->tts->voices) {
+    /* one without a key of its own may be listed with the caller's */
+    if (p && p->tts && p->tts->voices) {
         *one = p;
         return NGX_OK;
     }
@@ -135,10 +137,53 @@ ngx_http_waav_voices_filter(ngx_http_request_t *r,
 }
 
 
+/*
+ * The caller's own key (X-Provider-Api-Key, waav_byok on): the key of the
+ * one provider ?provider= names (the dashboard's), used for that listing,
+ * which no cache serves or keeps (*own: the provider with that key).
+ * Without ?provider= it names no provider: the server's keys list them
+ * all (WaaV never reads the header).  A provider named without a key of
+ * its own needs the caller's: 400 PROVIDER_NOT_CONFIGURED.
+ */
+static ngx_int_t
+ngx_http_waav_voices_byok(ngx_http_request_t *r,
+    ngx_http_waav_provider_t *one, ngx_http_waav_provider_t **own,
+    waav_err_t *err)
+{
+    waav_str_t                 key, none;
+    ngx_http_waav_provider_t  *p;
+
+    *own = NULL;
+
+    if (one == NULL) {
+        return NGX_OK;
+    }
+
+    none.data = NULL;
+    none.len = 0;
+    p = one;
+
+    if (ngx_http_waav_byok_key(r, none, 1, &key, err) != NGX_OK
+        || ngx_http_waav_byok_provider(r, &p, key,
+                                       one->tts->voices->cred
+                                       ? one->tts->voices->cred
+                                       : one->tts->byok_cred, err)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    *own = (p != one) ? p : NULL;
+
+    return NGX_OK;
+}
+
+
 /* the calls: one per provider asked; fixed lists filled at once */
 static ngx_int_t
 ngx_http_waav_voices_plan(ngx_http_request_t *r,
-    ngx_http_waav_voices_ctx_t *ctx, ngx_http_waav_provider_t *one)
+    ngx_http_waav_voices_ctx_t *ctx, ngx_http_waav_provider_t *one,
+    ngx_http_waav_provider_t *own)
 {
     ngx_uint_t                    i;
     ngx_http_waav_provider_t     *p;
@@ -156,13 +201,14 @@ ngx_http_waav_voices_plan(ngx_http_request_t *r,
 
     for (i = 0; i < wmcf->providers.nelts; i++) {
         if ((one && &p[i] != one)
-            || !p[i].usable || p[i].tts == NULL || p[i].tts->voices == NULL)
+            || !(own ? own : &p[i])->usable
+            || p[i].tts == NULL || p[i].tts->voices == NULL)
         {
             continue;
         }
 
         c = &ctx->calls[ctx->n++];
-        c->provider = &p[i];
+        c->provider = own ? own : &p[i];
         c->va = p[i].tts->voices;
         c->max = WAAV_VOICES_ANSWER_MAX;
 
@@ -210,7 +256,7 @@ ngx_http_waav_voices_handler(ngx_http_request_t *r)
     waav_alloc_t                 a;
     ngx_str_t                   *loc;
     ngx_http_waav_ctx_t         *wctx;
-    ngx_http_waav_provider_t    *one;
+    ngx_http_waav_provider_t    *one, *own;
     ngx_http_waav_loc_conf_t    *wlcf;
     ngx_http_waav_voices_ctx_t  *ctx;
     ngx_http_waav_voices_call_t *c;
@@ -223,7 +269,9 @@ ngx_http_waav_voices_handler(ngx_http_request_t *r)
         return ngx_http_waav_not_allowed(r, "GET, HEAD", "GET or HEAD");
     }
 
-    if (ngx_http_waav_voices_filter(r, &one, &err) != NGX_OK) {
+    if (ngx_http_waav_voices_filter(r, &one, &err) != NGX_OK
+        || ngx_http_waav_voices_byok(r, one, &own, &err) != NGX_OK)
+    {
         return ngx_http_waav_send_err(r, &err);
     }
 
@@ -235,7 +283,7 @@ ngx_http_waav_voices_handler(ngx_http_request_t *r)
     wctx = ngx_http_waav_get_ctx(r);
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_voices_ctx_t));
     if (wctx == NULL || ctx == NULL
-        || ngx_http_waav_voices_plan(r, ctx, one) != NGX_OK)
+        || ngx_http_waav_voices_plan(r, ctx, one, own) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -244,10 +292,8 @@ ngx_http_waav_voices_handler(ngx_http_request_t *r)
     ctx->done = ngx_http_waav_voices_answer;
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
-    cache = !wlcf->voices_direct
-            && ngx_http_waav_header(&r->headers_in.headers,
-                                    (char *) ngx_http_waav_byok.data)
-               == NULL;
+    /* a shared cache never serves or keeps what a caller's key fetched */
+    cache = !wlcf->voices_direct && own == NULL;
 
     ngx_http_waav_allocator(r->pool, &a);
 
@@ -297,7 +343,7 @@ ngx_http_waav_voices_call(ngx_http_request_t *r,
     ngx_memzero(err, sizeof(waav_err_t));
     ngx_http_waav_allocator(r->pool, &a);
 
-    cred = c->va->cred ? c->va->cred : c->provider->tts->cred;
+    cred = c->va->cred ? c->va->cred : ngx_http_waav_byok_tts_cred(c->provider);
 
     if (cred && cred->exchange) {
         /* no adapter lists voices with an exchanged token (yet) */

@@ -188,14 +188,26 @@ subtest 'cached: two requests, one call per provider' => sub {
     is count($c, 'google'), 1, 'google still asked once';
 };
 
-subtest 'the caller\'s own key: the cache is neither used nor filled' => sub {
+subtest 'the caller\'s own key lists the provider it names; the cache is neither used nor filled' => sub {
     Waav::Run::mock_reset();
     my $res = voices($c, '?provider=deepgram', $AUTH, 'X-Provider-Api-Key: caller-key-123');
     is $res->{status}, 200, '200';
     is count($c, 'deepgram'), 1, 'deepgram asked, not the cache';
-    $res = voices($c, '?provider=deepgram', $AUTH, 'X-Provider-Api-Key: caller-key-123');
+    my ($r) = records($c);
+    is $r->{headers}{authorization}, 'Token caller-key-123', 'with the caller\'s key, not the server\'s';
+    is_deeply $res->{json}, {}, 'a key deepgram refuses: deepgram left out';
+    my $key = Waav::Mock::mock_key('deepgram');
+    $res = voices($c, '?provider=deepgram', $AUTH, "X-Provider-Api-Key: $key");
     is count($c, 'deepgram'), 2, 'asked again';
+    ok scalar @{$res->{json}{deepgram} // []}, 'a key deepgram takes: its voices';
     unlike $c->error_log, qr/caller-key-123/, 'the key is not logged';
+    $res = voices($c, '?provider=deepgram', $AUTH, "X-Provider-Api-Key: a b");
+    is $res->{status}, 400, 'a key that is no key: 400';
+    is count($c, 'deepgram'), 2, 'and nobody asked';
+    $res = voices($c, '', $AUTH, 'X-Provider-Api-Key: caller-key-123');
+    is $res->{status}, 200, 'no ?provider=: the key names no provider';
+    is count($c, 'deepgram'), 2, 'the server\'s cached listings answer';
+    ok scalar @{$res->{json}{deepgram} // []}, 'deepgram among them';
 };
 
 subtest 'POST /voices/clone' => sub {
