@@ -40,6 +40,9 @@ static ngx_int_t ngx_http_waav_auth_ask(ngx_http_request_t *r,
     ngx_str_t *token, ngx_http_waav_ctx_t *ctx);
 static ngx_int_t ngx_http_waav_auth_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_waav_auth_mask_query(ngx_http_request_t *r,
+    ngx_str_t *arg);
+static void ngx_http_waav_auth_star(ngx_str_t *s, ngx_str_t *value);
 
 
 static ngx_http_variable_t  ngx_http_waav_auth_vars[] = {
@@ -137,6 +140,70 @@ ngx_http_waav_auth_fail_status(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+
+/*
+ * ?token= (the WaaV SDKs' and dashboard's /ws?token=...) out of the logs:
+ * the value's bytes are starred where nginx logs the request line
+ * ($request, $request_uri, the error log's "request:") once r->args is a
+ * copy of its own, which the auth check and anything after it read.
+ * arg is the value within r->args; it is moved to the copy.
+ */
+static ngx_int_t
+ngx_http_waav_auth_mask_query(ngx_http_request_t *r, ngx_str_t *arg)
+{
+    u_char  *args;
+    size_t   off;
+
+    off = arg->data - r->args.data;
+
+    args = ngx_pnalloc(r->pool, r->args.len);
+    if (args == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(args, r->args.data, r->args.len);
+    r->args.data = args;
+
+    ngx_http_waav_auth_star(&r->request_line, arg);
+    ngx_http_waav_auth_star(&r->unparsed_uri, arg);
+
+    arg->data = args + off;
+
+    return NGX_OK;
+}
+
+
+/* "token=VALUE" in s, VALUE's bytes starred (all of its occurrences) */
+static void
+ngx_http_waav_auth_star(ngx_str_t *s, ngx_str_t *value)
+{
+    u_char  *p, *last;
+
+    if (s->data == NULL || value->len == 0) {
+        return;
+    }
+
+    p = s->data;
+    last = s->data + s->len;
+
+    while (p + sizeof("token=") - 1 + value->len <= last) {
+
+        if ((p == s->data || p[-1] == '?' || p[-1] == '&')
+            && ngx_strncmp(p, "token=", sizeof("token=") - 1) == 0
+            && ngx_memcmp(p + sizeof("token=") - 1, value->data, value->len)
+               == 0)
+        {
+            p += sizeof("token=") - 1;
+            ngx_memset(p, '*', value->len);
+            p += value->len;
+            continue;
+        }
+
+        p++;
+    }
+}
+
+
 /* the bearer token; NGX_DECLINED: none at all; NGX_ERROR: malformed */
 static ngx_int_t
 ngx_http_waav_auth_token(ngx_http_request_t *r, ngx_str_t *token)
@@ -173,6 +240,10 @@ ngx_http_waav_auth_token(ngx_http_request_t *r, ngx_str_t *token)
         || arg.len == 0)
     {
         return NGX_DECLINED;
+    }
+
+    if (ngx_http_waav_auth_mask_query(r, &arg) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     /* form-url-decoded, as WaaV reads it */

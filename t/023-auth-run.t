@@ -6,6 +6,7 @@ use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
+use IO::Socket::INET;
 use lib 't/lib';
 use Waav::Run;
 
@@ -85,5 +86,32 @@ for my $m ([AUTH_API_SECRETS_JSON => '[{"id":"a","secret":"s-0000-0000"}]'],
     my $out = $c->nginx('-t');
     is $c->status, 0, 'make run\'s configuration passes nginx -t' or diag $out;
 }
+
+subtest '?token= (the SDKs\' /ws?token=) is in no log' => sub {
+    my $w = Waav::Run->configure('023l', env => {AUTH_REQUIRED => 'true', %secret,
+                                                ACCESS_LOG => 'unbuffered'})
+        ->add_conf('run.d/main.conf', 'error_log logs/error.log info;')->launch;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $w->port, Timeout => 10) or die;
+    print $s "GET /ws?a=1&token=secret-0000-aaaa HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+           . "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+           . "Sec-WebSocket-Version: 13\r\n\r\n";
+    my $head = '';
+    while ($head !~ /\r\n\r\n/) { sysread($s, $head, 1024, length $head) or last }
+    like $head, qr{^HTTP/1.1 101}, 'the token in the query: upgraded';
+    close $s;
+    my $r = $w->request('GET /voices?token=wrong-secret-zzzz&provider=deepgram');
+    is $r->{status}, 401, 'a wrong one: 401';
+    my $logs = '';
+    for (1 .. 100) {        # the session's line is written when it ends
+        $logs = slurp($w->prefix . '/logs/stdout.log');
+        last if $logs =~ m{GET /ws};
+        select undef, undef, undef, 0.1;
+    }
+    like $logs, qr{"GET /ws\?a=1&token=\*{16} HTTP/1.1" 101}, 'access log: the value starred';
+    like $logs, qr{"GET /voices\?token=\*{17}&provider=deepgram HTTP/1.1" 401}, 'a refused one too';
+    my $all = $logs . slurp($w->prefix . '/logs/error.log');
+    unlike $all, qr/secret-0000-aaaa|wrong-secret-zzzz/, 'neither token in the access or error log';
+    $w->finish;
+};
 
 done_testing;
