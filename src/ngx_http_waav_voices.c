@@ -36,6 +36,8 @@ static ngx_int_t ngx_http_waav_voices_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
 static void ngx_http_waav_voices_resume(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_voices_answer(ngx_http_request_t *r);
+static ngx_int_t ngx_http_waav_voices_refused(ngx_http_request_t *r,
+    ngx_http_waav_voices_call_t *c);
 
 
 
@@ -290,6 +292,7 @@ ngx_http_waav_voices_handler(ngx_http_request_t *r)
 
     wctx->voices = ctx;
     ctx->done = ngx_http_waav_voices_answer;
+    ctx->byok = (own != NULL);
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
     /* a shared cache never serves or keeps what a caller's key fetched */
@@ -472,6 +475,29 @@ ngx_http_waav_voices_usable(ngx_http_request_t *r,
 }
 
 
+/* 502 PROVIDER_ERROR as on /speak: "Provider NAME answered 401: ..."
+ * (the provider's message, the caller's key scrubbed) */
+static ngx_int_t
+ngx_http_waav_voices_refused(ngx_http_request_t *r,
+    ngx_http_waav_voices_call_t *c)
+{
+    char        msg[WAAV_ERRMSG_MAX + 1];
+    size_t      len;
+    waav_err_t  err;
+
+    len = waav_provider_message((char *) c->body, c->len,
+                                (char *) c->provider->key.data,
+                                c->provider->key.len, msg, sizeof(msg));
+
+    waav_err_set(&err, NGX_HTTP_BAD_GATEWAY, WAAV_E_PROVIDER_ERROR,
+                 "Provider %.*s answered %u: %.*s",
+                 (int) c->provider->name.len, c->provider->name.data,
+                 (unsigned) c->status, (int) len, msg);
+
+    return ngx_http_waav_send_err(r, &err);
+}
+
+
 static ngx_int_t
 ngx_http_waav_voices_answer(ngx_http_request_t *r)
 {
@@ -496,6 +522,16 @@ ngx_http_waav_voices_answer(ngx_http_request_t *r)
             size += waav_voices_size((char *) c->provider->name.data,
                                      &c->list);
         }
+    }
+
+    /* the caller's own key refused: said, not an empty list */
+    c = &ctx->calls[0];
+
+    if (ctx->byok && ctx->n == 1 && !c->ok
+        && (c->status == NGX_HTTP_UNAUTHORIZED
+            || c->status == NGX_HTTP_FORBIDDEN))
+    {
+        return ngx_http_waav_voices_refused(r, c);
     }
 
     if (waav_jw_alloc(&w, size, &a, &err) != 0) {

@@ -39,6 +39,8 @@ typedef struct {
     ngx_uint_t                    pending;
     ngx_http_handler_pt           done;     /* on main, all answered */
     void                         *clone;    /* the clone request's */
+    unsigned                      byok:1;   /* one provider, the caller's
+                                             * key */
 } ngx_http_waav_voices_ctx_t;
 
 

@@ -477,3 +477,44 @@ X-Provider-Api-Key: test-deepgram-key
 [200, 200, 200, 200]
 --- response_body_like eval
 [qr/^.{16000}$/s, qr/"model":"tts-1"/, qr/^.{16000}$/s, qr{^POST /deepgram/v1/speak\?model=aura-luna-en}]
+
+
+
+=== TEST 24: /voices?provider= with X-Provider-Api-Key where waav_byok is off: 403 BYOK_DISABLED, nobody asked, the key not echoed
+--- config
+    location = /voices { waav_voices direct; }
+--- request eval
+['POST /__mock/reset', 'GET /voices?provider=deepgram', 'GET /__mock/count']
+--- more_headers eval
+["", "X-Provider-Api-Key: caller-key-0123456789", ""]
+--- error_code eval
+[204, 403, 200]
+--- response_body_like eval
+['^$', qr/^\{"error":"[^"]*","code":"BYOK_DISABLED"\}$/, '^0$']
+--- response_body_unlike eval
+['x^', qr/0123456789/, 'x^']
+
+
+
+=== TEST 25: /voices?provider= with the caller's key: a provider declared without a key is listed with it; without it, 400 PROVIDER_NOT_CONFIGURED; a key it refuses is the provider's refusal (502), scrubbed
+--- http_config
+    waav_byok on;
+    waav_provider cartesia;
+--- config
+    location = /voices { waav_voices direct; }
+--- request eval
+['POST /__mock/reset', 'GET /voices?provider=cartesia', 'GET /__mock/last',
+ 'GET /voices?provider=cartesia', 'GET /voices?provider=cartesia', 'GET /voices?provider=cartesia&x=1']
+--- more_headers eval
+["", "X-Provider-Api-Key: test-cartesia-key", "", "", "X-Provider-Api-Key: caller-wrong-0123456789", "X-Provider-Api-Key: a b"]
+--- error_code eval
+[204, 200, 200, 400, 502, 400]
+--- response_body_like eval
+['^$', qr/^\{"cartesia":\[\{"id":/, qr{^GET /cartesia/voices\?limit=100\nauthorization: Bearer test-cartesia-key\n}s,
+ qr/^\{"error":"API key not configured for provider: cartesia","code":"PROVIDER_NOT_CONFIGURED"\}$/,
+ qr/^\{"error":"Provider cartesia answered 401: [^"]*","code":"PROVIDER_ERROR"\}$/,
+ qr/^\{"error":"X-Provider-Api-Key must be 1-4096 bytes of visible ASCII","code":"INVALID_REQUEST"\}$/]
+--- response_body_unlike eval
+['x^', 'x^', 'x^', 'x^', qr/0123456789|caller-wrong/, qr/a b/]
+--- no_error_log
+caller-wrong

@@ -191,11 +191,12 @@ subtest 'cached: two requests, one call per provider' => sub {
 subtest 'the caller\'s own key lists the provider it names; the cache is neither used nor filled' => sub {
     Waav::Run::mock_reset();
     my $res = voices($c, '?provider=deepgram', $AUTH, 'X-Provider-Api-Key: caller-key-123');
-    is $res->{status}, 200, '200';
     is count($c, 'deepgram'), 1, 'deepgram asked, not the cache';
     my ($r) = records($c);
     is $r->{headers}{authorization}, 'Token caller-key-123', 'with the caller\'s key, not the server\'s';
-    is_deeply $res->{json}, {}, 'a key deepgram refuses: deepgram left out';
+    is $res->{status}, 502, 'a key deepgram refuses: its refusal, said (not an empty list)';
+    like $res->{body}, qr/^\{"error":"Provider deepgram answered 401: [^"]*","code":"PROVIDER_ERROR"\}$/, 'as on /speak';
+    unlike $res->{body}, qr/caller-key-123/, 'the key not echoed';
     my $key = Waav::Mock::mock_key('deepgram');
     $res = voices($c, '?provider=deepgram', $AUTH, "X-Provider-Api-Key: $key");
     is count($c, 'deepgram'), 2, 'asked again';
