@@ -377,13 +377,15 @@ subtest 'a provider that stops reading: at most 5 s of audio held, then error an
     Waav::Run::mock_reset();
     $w->mock_behavior('{"ws_slow_reader":0,"ws_rcvbuf":4096}');
     my $ws = session('deepgram');
-    my $frame = "\x01\x02" x 320;
+    # one second of audio a frame: the socket buffers take some megabytes
+    # first, then waav's own queue; few large frames reach that before the
+    # provider's 60 s idle timer on a loaded machine (640-byte frames did not)
+    my $frame = "\x01\x02" x 16000;
     my ($sent, $m) = (0);
-    # the socket buffers take some megabytes first; then waav's own queue
     while ($sent < 64 * 1024 * 1024) {
         last unless defined $ws->send_binary($frame, timeout => 10);
-        $sent += 640;
-        next if $sent % (64 * 640);
+        $sent += length $frame;
+        next if $sent % (8 * length $frame);
         $m = $ws->read_until(sub { $_->{type} ne 'binary' }, 0.001);
         last if $m;
     }
