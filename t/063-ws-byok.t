@@ -77,6 +77,19 @@ subtest '/ws: tts_config.api_key is the key of the session\'s speaks; OpenAI nam
     $ws->send_close(1000);
 };
 
+subtest '/ws: the voice sent as the model (the dashboard) is the provider\'s default model' => sub {
+    my ($ws, $ready) = session(provider => 'elevenlabs', voice_id => 'EXAVITQu4vr4xnSDxMaL',
+                               model => 'EXAVITQu4vr4xnSDxMaL');
+    is $ready->{type}, 'ready', 'ready' or diag explain $ready;
+    Waav::Run::mock_reset();
+    $ws->send_json({type => 'speak', text => 'Hello'});
+    is next_text($ws, [])->{type}, 'tts_playback_complete', 'synthesized (ElevenLabs refuses a voice id as model_id)';
+    my $call = last_call();
+    like $call->{path}, qr{/elevenlabs/v1/text-to-speech/EXAVITQu4vr4xnSDxMaL}, 'the voice';
+    is decode_json($call->{body})->{model_id}, 'eleven_multilingual_v2', 'the default model';
+    $ws->send_close(1000);
+};
+
 subtest '/ws: without api_key the server\'s key is used (refused here), never shown' => sub {
     my ($ws, $ready) = session(provider => 'openai');
     is $ready->{type}, 'ready', 'ready' or diag explain $ready;
