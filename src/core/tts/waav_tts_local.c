@@ -136,4 +136,5 @@ const waav_tts_adapter_t  waav_tts_local = {
     .default_rate = WAAV_LOCAL_RATE,
     .claims_model = waav_local_claims,
     .build = waav_local_build,
+    .voices = &waav_voices_local,
 };
