@@ -15,6 +15,7 @@
 
 #define WAAV_LOCAL_VOICE_MAX   40       /* "vi-vn-x-central": 15 */
 #define WAAV_LOCAL_RATE        22050    /* espeak-ng's own */
+#define WAAV_LOCAL_VOICE       "en-us"  /* the default */
 
 /* 1 when name is 1-40 bytes of a-z A-Z 0-9 and '-' */
 int waav_local_voice_syntax(const char *name, size_t len);

@@ -96,12 +96,47 @@ test_list(void **state)
 }
 
 
+/* the voice a synthesis asks for: the model's (local/en-gb), else the
+ * voice, where OpenAI's voices (its SDKs always send one) are en-us */
+static void
+test_voice(void **state)
+{
+    waav_tts_req_t  req;
+
+    (void) state;
+
+    memset(&req, 0, sizeof(req));
+    req.model.data = "en-gb";
+    req.model.len = 5;
+    req.voice.data = "alloy";
+    req.voice.len = 5;
+    assert_str(waav_local_voice(&req), "en-gb");
+
+    req.model.data = "local";
+    assert_str(waav_local_voice(&req), "en-us");
+
+    req.voice.data = "Nova";
+    req.voice.len = 4;
+    assert_str(waav_local_voice(&req), "en-us");
+
+    req.voice.data = "fr-fr";
+    req.voice.len = 5;
+    assert_str(waav_local_voice(&req), "fr-fr");
+
+    req.model.len = 0;
+    req.voice.data = "allo";
+    req.voice.len = 4;
+    assert_str(waav_local_voice(&req), "allo");
+}
+
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_entry),
         cmocka_unit_test(test_list),
+        cmocka_unit_test(test_voice),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
