@@ -224,4 +224,119 @@ is $lk->{status}, 200, 'local named: 200';
 ok alike($lk->{body}, $ref->{body}), 'the same audio';
 $k->finish;
 
+# --- a reload while syntheses run, one waits and a recognition waits ---------
+
+# one worker, two local requests at once and two more waiting; the
+# server's socket buffer small, so that a client that stops reading holds
+# its synthesis (the next sentence is made once the last one is sent)
+my $r = Waav::Run->configure('072r', env => {
+    WORKER_PROCESSES => 1, WAAV_LOCAL_MAX => 2, WAAV_LOCAL_QUEUE => 2,
+    WAAV_LOCAL_THREADS => 2,
+});
+{
+    my $port = $r->port;
+    open my $fh, '>', $r->prefix . '/conf/run.d/listen.conf' or die $!;
+    print $fh "listen 127.0.0.1:$port sndbuf=16k;\n";
+}
+$r->add_conf('run.d/main.conf', 'error_log logs/error.log debug;');
+$r->launch;
+
+my $phrase = 'one two three four five six seven';
+my $wav = $r->request("POST /speak\n" . encode_json({ text => $phrase,
+    tts_config => { audio_format => 'wav', sample_rate => 16000 } }), $JSON, 30);
+is $wav->{status}, 200, 'a phrase to transcribe';
+# the streamed WAV's sizes are unknown (0xffffffff): /listen takes it so
+
+sub raw_request {
+    my ($srv, $req) = @_;
+    my $s = IO::Socket::INET->new(Proto => 'tcp') or die $!;
+    setsockopt($s, SOL_SOCKET, SO_RCVBUF, 4096) or die $!;
+    $s->connect(Socket::pack_sockaddr_in($srv->port, Socket::inet_aton('127.0.0.1')))
+        or die "connect: $!";
+    print $s $req;
+    return $s;
+}
+
+sub speak_raw {
+    my ($srv, $text) = @_;
+    my $b = encode_json({ text => $text, tts_config => { audio_format => 'wav',
+                                                        sample_rate => 48000 } });
+    return raw_request($srv, "POST /speak HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                             . "$JSON\r\nContent-Length: " . length($b) . "\r\n\r\n$b");
+}
+
+# reads until the headers and the first audio bytes are in
+sub first_bytes {
+    my ($s) = @_;
+    my $buf = '';
+    my $sel = IO::Select->new($s);
+    my $until = time + 60;
+    while ($buf !~ /\r\n\r\n.{200}/s && time < $until) {
+        $sel->can_read(1) or next;
+        sysread($s, $buf, 4096, length $buf) or last;
+    }
+    return $buf;
+}
+
+sub drain {
+    my ($s, $buf) = @_;
+    while (sysread($s, $buf, 65536, length $buf)) { }
+    close $s;
+    return $buf;
+}
+
+sub wait_log {
+    my ($srv, $re) = @_;
+    my $until = time + 60;
+    sleep 0.02 until $srv->error_log =~ $re || time > $until;
+    return $srv->error_log =~ $re;
+}
+
+my $speech = join ' ', ($sentence) x 20;
+my @held = map { speak_raw($r, $speech) } 1 .. 2;
+my @first = map { first_bytes($_) } @held;
+like $_, qr{^HTTP/1.1 200 .*\r\n\r\n[0-9a-f]+\r\nRIFF}s, 'a held synthesis speaks'
+    for @first;
+my $queued = speak_raw($r, $speech);
+ok wait_log($r, qr/waav local: queued, 2 running, 1 waiting/),
+   'a third synthesis waits in the queue';
+my $listen = raw_request($r, "POST /listen?provider=local HTTP/1.1\r\nHost: x\r\n"
+    . "Connection: close\r\nContent-Type: audio/wav\r\nContent-Length: "
+    . length($wav->{body}) . "\r\n\r\n$wav->{body}");
+ok wait_log($r, qr/waav local: queued, 2 running, 2 waiting/),
+   'and a recognition behind it';
+
+my %old = map { $_ => 1 } $r->workers;
+kill 'HUP', $r->pid;
+$r->wait_workers(sub { grep { !$old{$_} } @_ }, 60);
+my $fresh;
+for (1 .. 600) {
+    $fresh = $r->request("POST /speak\n" . encode_json({ text => 'one two' }), $JSON, 30);
+    last if $fresh->{status} == 200;
+    sleep 0.05;    # the old worker may take the first connections
+}
+is $fresh->{status}, 200, 'after the reload the new worker speaks';
+ok scalar(grep { $old{$_} } $r->workers), 'while the old one is still at work';
+
+for my $i (0 .. 2) {
+    my $all = drain($i < 2 ? ($held[$i], $first[$i]) : ($queued, ''));
+    my ($h, $chunked) = split /\r\n\r\n/, $all, 2;
+    like $h, qr{^HTTP/1.1 200 }, "synthesis $i: 200";
+    my ($c, $rest) = chunks($chunked // '');
+    is $rest, "\r\n", "synthesis $i: ended by the last chunk";
+    my $secs = (length(join '', @$c) - 44) / 96000;
+    ok $secs > 20, "synthesis $i: all of its audio ($secs s)";
+}
+my $heard = drain($listen, '');
+like $heard, qr{^HTTP/1.1 200 }, 'the recognition: 200';
+my ($jb) = $heard =~ /\r\n\r\n(?:[0-9a-f]+\r\n)?(\{.*\})/s;
+my $tr = eval { decode_json($jb)->{transcript} } // '';
+my %said = map { $_ => 1 } split ' ', $phrase;
+my $n = grep { $said{lc $_} } split ' ', $tr;
+ok $n >= 4, "and its transcript ($tr)";
+
+$r->wait_workers(sub { @_ && !grep { $old{$_} } @_ }, 60);
+ok 1, 'the old worker exited once its work was done';
+$r->finish;
+
 done_testing;
