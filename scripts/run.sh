@@ -344,6 +344,8 @@ fi
 
 echo "waav: listening on http://$listen/  (nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||'))"
 echo "$summary"
+[[ -n $tts_keyed ]] ||
+    echo "waav: /speak naming no provider speaks with local (no text-to-speech key set)"
 echo "waav: authentication $auth (AUTH_REQUIRED=${AUTH_REQUIRED:-false})${auth_service:+, auth service $auth_service (timeout ${AUTH_TIMEOUT_SECONDS}s, answers kept ${AUTH_CACHE_SECONDS}s)}"
 echo "waav: per IP: $( ((rps < 100000)) && echo "$rps r/s, burst $burst" || echo "no rate limit"), $conns /ws sessions, counters in ${REDIS_URL:+Redis (}${REDIS_URL:-shared memory}${REDIS_URL:+, fail ${REDIS_FAIL:-open})}"
 echo "waav: CORS: ${CORS_ALLOWED_ORIGINS:-same origin only (CORS_ALLOWED_ORIGINS unset)}"
