@@ -22,6 +22,9 @@ if [[ ${SAN:-0} == 1 ]]; then
     export WAAV_SAN_LOG_DIR=$top/$BUILD/san-reports
     rm -rf "$WAAV_SAN_LOG_DIR"
     mkdir -p "$WAAV_SAN_LOG_DIR"
+    # nginx started as root runs its workers as nobody: their reports
+    # (leaks found at a worker's exit) must be writable there too
+    ((EUID != 0)) || chmod 1777 "$WAAV_SAN_LOG_DIR"
     # nginx itself is not instrumented; only the module is
     export WAAV_SAN_PRELOAD="$libasan $libubsan"
     export ASAN_OPTIONS="log_path=$WAAV_SAN_LOG_DIR/asan:detect_leaks=1:abort_on_error=0:detect_odr_violation=0"

@@ -36,6 +36,20 @@ fi
     sed -i 's/^\( *\)waav_stt deepgram;/\1waav_stt local;/' "$prefix/conf/waav.conf"
 [[ -n ${OPENAI_API_KEY:-} ]] ||
     sed -i 's/^\( *\)waav_stt openai;/\1waav_stt local;/' "$prefix/conf/waav.conf"
+# and /speak's: a body naming no provider speaks with `local` when no
+# text-to-speech provider has a key (or, optional key, a base URL)
+tts_keyed=
+while IFS=$'\t' read -r _ tts _ key key_env url_env _; do
+    [[ $tts == yes ]] || continue
+    case $key in
+        required) var=$key_env ;;
+        optional) var=$url_env ;;
+        *)        continue ;;
+    esac
+    [[ -z ${!var:-} ]] || tts_keyed=$var
+done < <(tail -n +2 "$top/scripts/providers.tsv")
+[[ -n $tts_keyed ]] ||
+    sed -i 's/^\( *\)waav_tts;/\1waav_tts waav default=local;/' "$prefix/conf/waav.conf"
 
 workers=${WORKER_PROCESSES:-auto}
 [[ $workers == auto || $workers =~ ^[1-9][0-9]*$ ]] || {
@@ -330,6 +344,8 @@ fi
 
 echo "waav: listening on http://$listen/  (nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||'))"
 echo "$summary"
+[[ -n $tts_keyed ]] ||
+    echo "waav: /speak naming no provider speaks with local (no text-to-speech key set)"
 echo "waav: authentication $auth (AUTH_REQUIRED=${AUTH_REQUIRED:-false})${auth_service:+, auth service $auth_service (timeout ${AUTH_TIMEOUT_SECONDS}s, answers kept ${AUTH_CACHE_SECONDS}s)}"
 echo "waav: per IP: $( ((rps < 100000)) && echo "$rps r/s, burst $burst" || echo "no rate limit"), $conns /ws sessions, counters in ${REDIS_URL:+Redis (}${REDIS_URL:-shared memory}${REDIS_URL:+, fail ${REDIS_FAIL:-open})}"
 echo "waav: CORS: ${CORS_ALLOWED_ORIGINS:-same origin only (CORS_ALLOWED_ORIGINS unset)}"

@@ -9,6 +9,7 @@
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_util.h"
 #include "waav_espeak.h"
+#include "waav_local.h"
 #include "waav_sphinx.h"
 
 #if !(NGX_THREADS)
@@ -48,6 +49,8 @@ typedef struct {
 
 
 static ngx_http_waav_local_worker_t  ngx_http_waav_local_worker;
+
+static void ngx_http_waav_local_voices(ngx_cycle_t *cycle);
 
 
 #define NGX_HTTP_WAAV_LOCAL_HOLD  60000
@@ -255,10 +258,36 @@ ngx_http_waav_local_init_process(ngx_cycle_t *cycle)
     }
 
     w->espeak = 1;
+    ngx_http_waav_local_voices(cycle);
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cycle->log, 0,
                    "waav local: espeak-ng loaded, %uz voices",
                    waav_espeak_voices());
+}
+
+
+/* GET /voices' list of espeak-ng's voices, made once here: a listing is
+ * then no work on the event loop */
+static void
+ngx_http_waav_local_voices(ngx_cycle_t *cycle)
+{
+    size_t         i, n;
+    waav_voice_t  *v;
+
+    n = waav_espeak_voices();
+
+    v = ngx_alloc((n ? n : 1) * sizeof(waav_voice_t), cycle->log);
+    if (v == NULL) {
+        return;
+    }
+
+    for (i = 0; i < n; i++) {
+        waav_local_voice_entry(&v[i], waav_espeak_voice(i),
+                               waav_espeak_voice_title(i),
+                               waav_espeak_voice_gender(i));
+    }
+
+    waav_local_voices_set(v, n);
 }
 
 
@@ -272,6 +301,8 @@ ngx_http_waav_local_exit_process(ngx_cycle_t *cycle)
     waav_sphinx_exit();
 
     if (ngx_http_waav_local_worker.espeak) {
+        ngx_free((void *) waav_voices_local.fixed);
+        waav_local_voices_set(NULL, 0);
         waav_espeak_exit();
         ngx_http_waav_local_worker.espeak = 0;
     }

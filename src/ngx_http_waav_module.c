@@ -51,7 +51,7 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       NULL },
 
     { ngx_string("waav_tts"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE12,
       ngx_http_waav_tts,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,

@@ -62,8 +62,10 @@ typedef struct {
     /* set by a waav content-handler directive (waav_health, ...) */
     ngx_flag_t   handled;
 
-    /* waav_tts: which body shape the location takes */
+    /* waav_tts: which body shape the location takes; default=NAME, the
+     * provider of a /speak body that names none */
     ngx_uint_t   tts_shape;
+    ngx_str_t    tts_default;
 
     /* waav_stt [PROVIDER]; waav_stt_max_size */
     ngx_flag_t   stt;

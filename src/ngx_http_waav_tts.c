@@ -3,6 +3,8 @@
  *
  *   location = /speak            { waav_tts; }          # WaaV's shape
  *   location = /v1/audio/speech  { waav_tts openai; }   # OpenAI's shape
+ *   location = /speak  { waav_tts waav default=local; }  # the provider
+ *                                          # of a body that names none
  *
  * The body is read and parsed, the provider's adapter (src/core) builds
  * the provider request, and a subrequest carries it to the provider's
@@ -107,20 +109,34 @@ ngx_http_waav_tts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_waav_loc_conf_t  *wlcf = conf;
 
-    ngx_str_t  *value;
+    ngx_str_t   *value, *arg;
+    ngx_uint_t   i;
 
     ngx_http_waav_unused(cmd);
 
     value = cf->args->elts;
     wlcf->tts_shape = WAAV_TTS_SHAPE_WAAV;
 
-    if (cf->args->nelts == 2) {
-        if (ngx_strcmp(value[1].data, "openai") == 0) {
+    for (i = 1; i < cf->args->nelts; i++) {
+        arg = &value[i];
+
+        if (i == 1 && ngx_strcmp(arg->data, "openai") == 0) {
             wlcf->tts_shape = WAAV_TTS_SHAPE_OPENAI;
 
-        } else if (ngx_strcmp(value[1].data, "waav") != 0) {
+        } else if (i == 1 && ngx_strcmp(arg->data, "waav") == 0) {
+            /* the default shape */
+
+        } else if (ngx_strncmp(arg->data, "default=", 8) == 0
+                   && wlcf->tts_shape == WAAV_TTS_SHAPE_WAAV
+                   && waav_ident_valid((char *) arg->data + 8, arg->len - 8))
+        {
+            wlcf->tts_default.data = arg->data + 8;
+            wlcf->tts_default.len = arg->len - 8;
+
+        } else {
             return "takes \"waav\" (POST /speak) or \"openai\" "
-                   "(POST /v1/audio/speech)";
+                   "(POST /v1/audio/speech), and for waav "
+                   "\"default=PROVIDER\"";
         }
     }
 
@@ -283,6 +299,7 @@ static void
 ngx_http_waav_tts_body(ngx_http_request_t *r)
 {
     ngx_str_t                 body;
+    waav_str_t                dflt;
     waav_err_t                err;
     waav_alloc_t              a;
     ngx_http_waav_ctx_t      *wctx;
@@ -294,13 +311,16 @@ ngx_http_waav_tts_body(ngx_http_request_t *r)
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
 
     ngx_str_null(&body);
+    dflt.data = (char *) wlcf->tts_default.data;
+    dflt.len = wlcf->tts_default.len;
     ngx_http_waav_allocator(r->pool, &a);
     ngx_memzero(&err, sizeof(waav_err_t));
 
     if (ngx_http_waav_read_body(r, NGX_HTTP_WAAV_TTS_BODY_MAX, &body,
                                 &err) != NGX_OK
-        || waav_tts_parse(&ctx->req, wlcf->tts_shape, (char *) body.data,
-                       body.len, &a, &err) != 0
+        || waav_tts_parse_default(&ctx->req, wlcf->tts_shape,
+                                  (char *) body.data, body.len, dflt,
+                                  &a, &err) != 0
         || ngx_http_waav_tts_provider(r, ctx, &err) != NGX_OK)
     {
         ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));

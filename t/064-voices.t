@@ -16,7 +16,7 @@ use Time::HiRes qw(time);
 
 my $JSON = 'Content-Type: application/json';
 my @LISTS = qw(azure cartesia deepgram elevenlabs google);   # providers asked
-my @ALL = sort(@LISTS, 'openai');                            # keys answered
+my @ALL = sort(@LISTS, 'openai', 'local');   # keys answered: fixed lists too
 
 sub records { @{decode_json($_[0]->mock('/__mock/requests'))} }
 sub count { $_[0]->mock("/__mock/count?provider=$_[1]") }

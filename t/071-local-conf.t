@@ -78,3 +78,53 @@ invalid parameter "threads=4"
 --- must_die
 --- error_log
 "waav_local" directive is duplicate
+
+
+
+=== TEST 7: waav_tts default=: the provider of a body that names none
+--- http_config
+    waav_provider local type=local;
+--- config
+    location = /speak { waav_tts default=local; }
+--- request
+POST /speak
+{"text":"one two three","tts_config":{"audio_format":"mulaw"}}
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_headers
+Content-Type: audio/basic
+x-sample-rate: 8000
+
+
+
+=== TEST 8: a default no waav_provider declares: the request's 400
+--- http_config
+    waav_provider local type=local;
+--- config
+    location = /speak { waav_tts waav default=nowhere; }
+--- request
+POST /speak
+{"text":"one two three"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 400
+--- response_body_like: "code":"INVALID_PROVIDER"
+
+
+
+=== TEST 9: OpenAI's shape takes no default (its model names the provider)
+--- config
+    location = /v1/audio/speech { waav_tts openai default=local; }
+--- must_die
+--- error_log
+and for waav "default=PROVIDER"
+
+
+
+=== TEST 10: a default that is not a provider name is refused
+--- config
+    location = /speak { waav_tts default=a/b; }
+--- must_die
+--- error_log
+"waav_tts" directive takes "waav"

@@ -70,6 +70,10 @@ typedef struct {
 
     /* 1: the SDKs' flat /speak body (no tts_config) */
     int           flat;
+
+    /* the server's provider for a body that names none (waav_tts
+     * default=NAME); empty: the provider is required */
+    waav_str_t    provider_default;
 } waav_tts_req_t;
 
 /* the provider request, and what the client is told about the audio */
@@ -137,6 +141,12 @@ struct waav_tts_adapter_s {
 /* parse and validate a client body; 0 or -1 with err set (400/422) */
 int waav_tts_parse(waav_tts_req_t *req, waav_tts_shape_e shape,
     const char *json, size_t len, waav_alloc_t *a, waav_err_t *err);
+
+/* the same, a WaaV body that names no provider taking dflt (when not
+ * empty) */
+int waav_tts_parse_default(waav_tts_req_t *req, waav_tts_shape_e shape,
+    const char *json, size_t len, waav_str_t dflt, waav_alloc_t *a,
+    waav_err_t *err);
 
 struct cJSON;
 

@@ -386,6 +386,10 @@ waav_tts_parse_waav(waav_tts_req_t *req, const cJSON *root, waav_alloc_t *a,
     }
 
     if (req->provider.len == 0) {
+        req->provider = req->provider_default;
+    }
+
+    if (req->provider.len == 0) {
         return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
                             "tts_config is required (or provider and the "
                             "other settings at the top level)");
@@ -401,6 +405,10 @@ waav_tts_parse_config(waav_tts_req_t *req, const cJSON *cfg, waav_alloc_t *a,
 {
     if (waav_tts_parse_fields(req, cfg, "tts_config.", a, err) != 0) {
         return -1;
+    }
+
+    if (req->provider.len == 0) {
+        req->provider = req->provider_default;
     }
 
     if (req->provider.len == 0) {
@@ -512,11 +520,26 @@ int
 waav_tts_parse(waav_tts_req_t *req, waav_tts_shape_e shape, const char *json,
     size_t len, waav_alloc_t *a, waav_err_t *err)
 {
+    waav_str_t  none;
+
+    none.data = NULL;
+    none.len = 0;
+
+    return waav_tts_parse_default(req, shape, json, len, none, a, err);
+}
+
+
+int
+waav_tts_parse_default(waav_tts_req_t *req, waav_tts_shape_e shape,
+    const char *json, size_t len, waav_str_t dflt, waav_alloc_t *a,
+    waav_err_t *err)
+{
     cJSON  *root;
     int     rc;
 
     memset(req, 0, sizeof(waav_tts_req_t));
     req->speaking_rate = 1.0;
+    req->provider_default = dflt;
 
     root = waav_json_parse(json, len, WAAV_JSON_CLIENT, a, err);
     if (root == NULL) {

@@ -1,13 +1,14 @@
 /*
  * libFuzzer target: client bodies through the TTS core (parse, then every
  * adapter the registry links: the model it claims, the request it
- * builds).  First byte: the body shape.  `make fuzz`.
+ * builds).  First byte: the body shape (bit 0), a default provider
+ * (bit 1).  `make fuzz`.
  *
  * fuzz-covers: waav_tts.c waav_tts_parse.c tts/waav_tts_cartesia.c
  * fuzz-covers: tts/waav_tts_deepgram.c tts/waav_tts_elevenlabs.c
  * fuzz-covers: tts/waav_tts_google.c tts/waav_tts_openai.c
  * fuzz-covers: tts/waav_tts_azure.c waav_tts_cache.c
- * fuzz-covers: tts/waav_tts_openai_names.c
+ * fuzz-covers: tts/waav_tts_openai_names.c tts/waav_tts_local.c
  */
 
 #include <stdint.h>
@@ -33,6 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     waav_secret_t                key = { { "fuzz-key", 8 },
                                          { "fuzz-token", 10 }, 0 };
     size_t                       i;
+    waav_str_t                   dflt;
     const waav_provider_type_t  *pt;
 
     if (size < 1) {
@@ -46,10 +48,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    if (waav_tts_parse(&req, data[0] & 1 ? WAAV_TTS_SHAPE_OPENAI
-                                          : WAAV_TTS_SHAPE_WAAV,
-                       (const char *) data + 1, size - 1, &a, &err) == 0)
+    /* the second bit: the server's default provider (waav_tts default=) */
+    dflt.data = "local";
+    dflt.len = (data[0] & 2) ? 5 : 0;
+
+    if (waav_tts_parse_default(&req, data[0] & 1 ? WAAV_TTS_SHAPE_OPENAI
+                                                  : WAAV_TTS_SHAPE_WAAV,
+                               (const char *) data + 1, size - 1, dflt, &a,
+                               &err) == 0)
     {
+        /* WaaV's shape always ends with a provider, named or the default */
+        if (!(data[0] & 1) && req.provider.len == 0) {
+            abort();
+        }
+
         /* a BYOK key accepted is one a header can carry */
         for (i = 0; i < req.api_key.len; i++) {
             if (req.api_key.data[i] < 0x21 || req.api_key.data[i] > 0x7e) {
@@ -87,9 +99,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
 
             if (waav_tts_build(pt->tts, &copy, &key, &out, &a, &err) == 0) {
-                /* what goes on the wire is valid and bounded */
-                if (!waav_utf8_valid(out.http.body.data, out.http.body.len)
-                    || out.http.path.len == 0 || out.http.path.data[0] != '/')
+                /* what goes on the wire is valid and bounded (an engine
+                 * inside nginx, `local`, builds no provider request) */
+                if (!pt->embedded
+                    && (!waav_utf8_valid(out.http.body.data,
+                                         out.http.body.len)
+                        || out.http.path.len == 0
+                        || out.http.path.data[0] != '/'))
                 {
                     abort();
                 }

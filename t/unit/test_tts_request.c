@@ -357,6 +357,61 @@ test_byok_cred(void **state)
 }
 
 
+static int
+parse_default(waav_tts_req_t *req, waav_tts_shape_e shape, const char *json,
+    waav_err_t *err)
+{
+    waav_str_t  dflt = { "local", 5 };
+
+    memset(err, 0, sizeof(waav_err_t));
+    return waav_tts_parse_default(req, shape, json, strlen(json), dflt,
+                                  &WAAV_ARENA, err);
+}
+
+
+/* waav_tts default=NAME: a WaaV body naming no provider takes the server's
+ * (flat or nested); one naming a provider keeps it; OpenAI's shape has no
+ * default: its model names the provider */
+static void
+test_default_provider(void **state)
+{
+    size_t           i;
+    waav_err_t       err;
+    waav_tts_req_t   req;
+    static const char  *none[] = {
+        "{\"text\":\"a\"}",
+        "{\"text\":\"a\",\"voice_id\":\"en-gb\"}",
+        "{\"text\":\"a\",\"tts_config\":{}}",
+        "{\"text\":\"a\",\"tts_config\":{\"provider\":\"\"}}",
+        "{\"text\":\"a\",\"tts_config\":{\"voice_id\":\"en-gb\"}}",
+    };
+
+    (void) state;
+
+    for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        assert_int_equal(parse_default(&req, WAAV_TTS_SHAPE_WAAV, none[i],
+                                       &err), 0);
+        assert_str(req.provider, "local");
+    }
+
+    assert_str(req.voice, "en-gb");
+
+    assert_int_equal(parse_default(&req, WAAV_TTS_SHAPE_WAAV,
+                     "{\"text\":\"a\",\"tts_config\":{\"provider\":\"x\"}}",
+                     &err), 0);
+    assert_str(req.provider, "x");
+
+    assert_int_equal(parse_default(&req, WAAV_TTS_SHAPE_OPENAI,
+                                   "{\"input\":\"a\"}", &err), -1);
+    assert_string_equal(err.message, "model is required");
+
+    /* without a default, as before */
+    assert_int_equal(parse(&req, "{\"text\":\"a\",\"tts_config\":{}}",
+                           &err), -1);
+    assert_string_equal(err.code, "INVALID_PROVIDER");
+}
+
+
 int
 main(void)
 {
@@ -368,6 +423,7 @@ main(void)
         cmocka_unit_test(test_openai_names),
         cmocka_unit_test(test_voice_as_model),
         cmocka_unit_test_teardown(test_byok_cred, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_default_provider, waav_arena_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,9 +17,12 @@
 /* espeak-ng hands samples over every 50 ms of audio */
 #define WAAV_ESPEAK_BUFLEN  50
 
-/* the voices: language names (en-gb), then espeak-ng's ids (gmw/en) */
+/* the voices: language names (en-gb), espeak-ng's ids (gmw/en), their
+ * names (English (Great Britain)) and genders */
 static char    **waav_espeak_names;
 static char    **waav_espeak_ids;
+static char    **waav_espeak_titles;
+static int      *waav_espeak_genders;
 static size_t    waav_espeak_nnames;
 
 
@@ -38,7 +41,11 @@ waav_espeak_list(void)
 
     waav_espeak_names = calloc(n ? n : 1, sizeof(char *));
     waav_espeak_ids = calloc(n ? n : 1, sizeof(char *));
-    if (waav_espeak_names == NULL || waav_espeak_ids == NULL) {
+    waav_espeak_titles = calloc(n ? n : 1, sizeof(char *));
+    waav_espeak_genders = calloc(n ? n : 1, sizeof(int));
+    if (waav_espeak_names == NULL || waav_espeak_ids == NULL
+        || waav_espeak_titles == NULL || waav_espeak_genders == NULL)
+    {
         return -1;
     }
 
@@ -52,10 +59,14 @@ waav_espeak_list(void)
 
         waav_espeak_names[waav_espeak_nnames] = strdup(v[i]->languages + 1);
         waav_espeak_ids[waav_espeak_nnames] = strdup(v[i]->identifier);
+        waav_espeak_titles[waav_espeak_nnames] = strdup(v[i]->name
+                                                        ? v[i]->name : "");
+        waav_espeak_genders[waav_espeak_nnames] = v[i]->gender;
         waav_espeak_nnames++;
 
         if (waav_espeak_names[waav_espeak_nnames - 1] == NULL
-            || waav_espeak_ids[waav_espeak_nnames - 1] == NULL)
+            || waav_espeak_ids[waav_espeak_nnames - 1] == NULL
+            || waav_espeak_titles[waav_espeak_nnames - 1] == NULL)
         {
             return -1;
         }
@@ -118,12 +129,17 @@ waav_espeak_exit(void)
     for (i = 0; i < waav_espeak_nnames; i++) {
         free(waav_espeak_names[i]);
         free(waav_espeak_ids[i]);
+        free(waav_espeak_titles[i]);
     }
 
     free(waav_espeak_names);
     free(waav_espeak_ids);
+    free(waav_espeak_titles);
+    free(waav_espeak_genders);
     waav_espeak_names = NULL;
     waav_espeak_ids = NULL;
+    waav_espeak_titles = NULL;
+    waav_espeak_genders = NULL;
     waav_espeak_nnames = 0;
 
     espeak_Terminate();
@@ -141,6 +157,20 @@ const char *
 waav_espeak_voice(size_t i)
 {
     return i < waav_espeak_nnames ? waav_espeak_names[i] : NULL;
+}
+
+
+const char *
+waav_espeak_voice_title(size_t i)
+{
+    return i < waav_espeak_nnames ? waav_espeak_titles[i] : NULL;
+}
+
+
+int
+waav_espeak_voice_gender(size_t i)
+{
+    return i < waav_espeak_nnames ? waav_espeak_genders[i] : 0;
 }
 
 

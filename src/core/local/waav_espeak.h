@@ -50,6 +50,9 @@ void waav_espeak_exit(void);
  * after waav_espeak_init(), until waav_espeak_exit() */
 size_t waav_espeak_voices(void);
 const char *waav_espeak_voice(size_t i);
+/* its name ("English (America)") and gender (1 male, 2 female, 0 none) */
+const char *waav_espeak_voice_title(size_t i);
+int waav_espeak_voice_gender(size_t i);
 /* espeak-ng's id of a voice named so (case aside): "gmw/en" of "en-gb";
  * NULL when there is none */
 const char *waav_espeak_voice_id(const char *name, size_t len);

@@ -10,13 +10,20 @@
  * Formats: linear16 (pcm), wav, mulaw, alaw, at any rate waav accepts
  * (resampled from espeak-ng's 22050 Hz; mulaw and alaw default to 8000).
  * A model other than "local" (or espeak, espeak-ng) names the voice, so
- * that OpenAI's SDKs, which always send a voice of OpenAI's, can pick one.
+ * that OpenAI's SDKs, which always send a voice of OpenAI's, can pick one;
+ * with such a model, one of OpenAI's voices (alloy, ...) is the default
+ * voice, en-us.
  */
 
 #include <string.h>
+#include <strings.h>
 
 #include "waav_local.h"
 #include "waav_tts.h"
+
+
+/* OpenAI's voices (tts/waav_tts_openai_voices.c) */
+extern const waav_voices_adapter_t  waav_voices_openai;
 
 
 static int
@@ -64,11 +71,38 @@ waav_local_voice_syntax(const char *name, size_t len)
 }
 
 
+/* one of OpenAI's voices (alloy, ...), which its SDKs always send */
+static int
+waav_local_openai_voice(waav_str_t voice)
+{
+    size_t  i;
+
+    for (i = 0; i < waav_voices_openai.nfixed; i++) {
+        if (waav_voices_openai.fixed[i].id.len == voice.len
+            && strncasecmp(waav_voices_openai.fixed[i].id.data, voice.data,
+                           voice.len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 waav_str_t
 waav_local_voice(const waav_tts_req_t *req)
 {
+    waav_str_t  dflt;
+
     if (!waav_local_engine_model(req->model.data, req->model.len)) {
         return req->model;
+    }
+
+    if (waav_local_openai_voice(req->voice)) {
+        dflt.data = WAAV_LOCAL_VOICE;
+        dflt.len = sizeof(WAAV_LOCAL_VOICE) - 1;
+        return dflt;
     }
 
     return req->voice;
@@ -131,9 +165,10 @@ waav_local_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
 const waav_tts_adapter_t  waav_tts_local = {
     .type = "local",
     .default_model = "local",
-    .default_voice = "en-us",
+    .default_voice = WAAV_LOCAL_VOICE,
     .default_format = WAAV_FMT_LINEAR16,
     .default_rate = WAAV_LOCAL_RATE,
     .claims_model = waav_local_claims,
     .build = waav_local_build,
+    .voices = &waav_voices_local,
 };
