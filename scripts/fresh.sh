@@ -59,25 +59,32 @@ in_root() {
     ' in_root "$root" "$script"
 }
 
-# a clean Debian 12 root, sources as a Debian 12 install has them
+# a clean Debian 12 root, sources as a Debian 12 install has them: made once
+# as a tarball, unpacked for each root
 make_root() {
     local root=$1
-    log "mmdebstrap $root"
-    mmdebstrap --quiet --variant=minbase bookworm "$root" \
-        "deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
-        "deb $security bookworm-security main"
+    if [[ ! -f $work/base.tar ]]; then
+        log "mmdebstrap --variant=minbase bookworm"
+        mmdebstrap --quiet --variant=minbase bookworm "$work/base.tar" \
+            "deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
+            "deb $security bookworm-security main"
+    fi
+    mkdir -p "$root"
+    tar -x -C "$root" -f "$work/base.tar"
+    log "a clean root in $root"
 }
 
 # the checks a client makes: GET / is WaaV's health answer, /speak with the
 # local provider a WAV; PORT is where to ask (shell text run inside a root)
 checks='
+    fail() { echo "fresh: $*"; echo "--- the server said:"; cat /tmp/run.log; exit 1; }
     for i in $(seq 600); do
         curl -fsS "http://127.0.0.1:$PORT/" >/tmp/health 2>/dev/null && break
-        kill -0 $server 2>/dev/null || { echo "fresh: nginx exited"; exit 1; }
+        kill -0 $server 2>/dev/null || fail "the server exited"
         sleep 0.5
     done
     grep -qx "{\"status\":\"OK\"}" /tmp/health ||
-        { echo "fresh: GET / answered: $(cat /tmp/health)"; exit 1; }
+        fail "GET / answered: $(cat /tmp/health 2>&1)"
     echo "fresh: GET / -> $(cat /tmp/health)"
     code=$(curl -sS -o /tmp/hello.wav -w "%{http_code}" \
         -H "Content-Type: application/json" \
@@ -85,7 +92,7 @@ checks='
         "http://127.0.0.1:$PORT/speak")
     size=$(stat -c %s /tmp/hello.wav)
     [[ $code == 200 && $(head -c 4 /tmp/hello.wav) == RIFF && $size -gt 8000 ]] ||
-        { echo "fresh: /speak answered $code, $size bytes"; head -c 300 /tmp/hello.wav; exit 1; }
+        fail "/speak answered $code, $size bytes: $(head -c 300 /tmp/hello.wav)"
     echo "fresh: POST /speak (local) -> $code, a WAV of $size bytes"
 '
 
@@ -99,6 +106,10 @@ r1=$work/root1
 make_root "$r1"
 mkdir -p "$r1/root/waav"
 git -C "$top" archive HEAD | tar -x -C "$r1/root/waav"
+# services the packages install are not started: in a chroot they would run
+# in the host's network (nginx on port 80); deps.sh stops them anyway
+printf '#!/bin/sh\nexit 101\n' >"$r1/usr/sbin/policy-rc.d"
+chmod 755 "$r1/usr/sbin/policy-rc.d"
 log "repository at $(git -C "$top" rev-parse --short HEAD) in $r1/root/waav"
 
 log "apt-get install make; make deps-test (make test's first step: its Debian packages)"
