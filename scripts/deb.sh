@@ -85,6 +85,6 @@ dpkg-deb -f "$deb" Depends | sed 's/^/waav: Depends: /'
 
 if [[ ${LINTIAN:-1} != 0 ]]; then
     # errors fail the build; warnings and information are printed
-    lintian --fail-on error --no-tag-display-limit "$deb"
+    lintian --fail-on error --tag-display-limit 0 "$deb"
     echo "waav: lintian: no errors"
 fi
