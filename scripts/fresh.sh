@@ -8,9 +8,11 @@
 #    make deb.
 # 2. A second clean root: that .deb next to Debian's nginx, installed by
 #    the Dockerfile's steps (docker/install.sh, docker/entrypoint.sh): nginx
-#    -t of Debian's own configuration with the module enabled, the
-#    entrypoint's configuration, GET / and /speak on it; then apt-get remove
-#    of the package and nginx -t again, and purge.
+#    -t of Debian's own configuration with the module enabled; Debian's nginx
+#    with conf/examples/debian-site.conf (the package's /etc/nginx/waav
+#    snippets), GET / and /speak; the entrypoint's configuration, GET / and
+#    /speak on it; then apt-get remove of the package and nginx -t again,
+#    and purge.
 #
 #   FRESH_TESTS   quick (default): make unit and a few integration files
 #                 (FRESH_T); full: make test; none: no tests
@@ -77,7 +79,7 @@ make_root() {
 # the checks a client makes: GET / is WaaV's health answer, /speak with the
 # local provider a WAV; PORT is where to ask (shell text run inside a root)
 checks='
-    fail() { echo "fresh: $*"; echo "--- the server said:"; cat /tmp/run.log; exit 1; }
+    fail() { echo "fresh: $*"; echo "--- the server said:"; cat /tmp/run.log; tail -n 20 /var/log/nginx/error.log 2>/dev/null; exit 1; }
     for i in $(seq 600); do
         curl -fsS "http://127.0.0.1:$PORT/" >/tmp/health 2>/dev/null && break
         kill -0 $server 2>/dev/null || fail "the server exited"
@@ -154,10 +156,27 @@ rm -rf "$r1"
 log "docker/install.sh (the Dockerfile's RUN): nginx, $deb"
 in_root "$r2" net 'sh /tmp/waav/docker/install.sh /tmp/waav && rm -rf /tmp/waav'
 
-log "nginx -t; entrypoint.sh --test; entrypoint.sh; GET /; POST /speak"
+log "Debian's nginx with conf/examples/debian-site.conf: nginx -t; GET /; POST /speak"
 in_root "$r2" nonet "
     readlink /etc/nginx/modules-enabled/50-mod-http-waav.conf
     nginx -t
+    cp /usr/share/doc/libnginx-mod-http-waav/examples/debian-site.conf \
+       /etc/nginx/conf.d/waav.conf
+    # nginx resolves the providers' hosts at start; this root has no DNS
+    # (no provider is called): they are 127.0.0.1 here
+    sed -n 's/^ *server \([^: ]*\):[0-9]*;.*/127.0.0.1 \1/p' \
+        /etc/nginx/waav/upstreams.conf | sort -u >>/etc/hosts
+    nginx -t
+    nginx 2>/tmp/run.log
+    server=\$(cat /run/nginx.pid) PORT=3001
+    $checks
+    nginx -s quit
+    while kill -0 \$server 2>/dev/null; do sleep 0.2; done
+    rm /etc/nginx/conf.d/waav.conf
+"
+
+log "entrypoint.sh --test; entrypoint.sh; GET /; POST /speak"
+in_root "$r2" nonet "
     /usr/local/share/waav/docker/entrypoint.sh --test
     PORT=3001 /usr/local/share/waav/docker/entrypoint.sh >/tmp/run.log 2>&1 &
     server=\$! PORT=3001
