@@ -56,7 +56,7 @@ SOURCES     := $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h src/*/*/*.c \
 BUILD_PKGS  := nginx nginx-dev gcc make libcjson-dev libjwt-dev \
                libhiredis-dev libssl-dev libpcre2-dev zlib1g-dev libwslay-dev \
                libespeak-ng-dev libspeexdsp-dev libpocketsphinx-dev \
-               pocketsphinx-en-us
+               pocketsphinx-en-us ca-certificates
 TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
                redis-server curl openssl python3-websockets
 BENCH_PKGS  := wrk
