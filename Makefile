@@ -8,6 +8,10 @@
 #   make test-sdk WAAV_SDK=path   WaaV's TypeScript SDK's /ws and API tests
 #   make test-dashboard WAAV_SDK=path   WaaV's dashboard in headless chromium
 #   make bench           wrk: waav vs plain nginx, markdown table
+#   make deb             build/libnginx-mod-http-waav_VERSION_amd64.deb
+#                        (LINTIAN=0: without lintian's check)
+#   make fresh           README's commands and the .deb in clean Debian 12
+#                        roots (mmdebstrap; FRESH_TESTS=quick|full|none)
 #   make NGINX_SRC=/path/to/nginx-x.y.z    build against an upstream tree
 #
 # Each target installs the Debian packages it lacks (apt-get, as root).
@@ -52,13 +56,13 @@ SOURCES     := $(wildcard src/*.c src/*.h src/*/*.c src/*/*.h src/*/*/*.c \
 BUILD_PKGS  := nginx nginx-dev gcc make libcjson-dev libjwt-dev \
                libhiredis-dev libssl-dev libpcre2-dev zlib1g-dev libwslay-dev \
                libespeak-ng-dev libspeexdsp-dev libpocketsphinx-dev \
-               pocketsphinx-en-us
+               pocketsphinx-en-us ca-certificates
 TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
                redis-server curl openssl python3-websockets
 BENCH_PKGS  := wrk
 
 .PHONY: all build run test unit integration bench deps deps-test deps-bench \
-        clean nginx-t fuzz test-sdk test-dashboard registry registry-check registry-readme registry-files FORCE
+        clean nginx-t fuzz deb fresh test-sdk test-dashboard registry registry-check registry-readme registry-files FORCE
 
 all: build
 
@@ -219,6 +223,24 @@ $(BUILD)/wsload $(BUILD)/wsstream: $(BUILD)/%: bench/%.c bench/wsbench.c \
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $(filter %.c,$^) -lcrypto
 $(BUILD)/wsstream: bench/wsstream_provider.c bench/wsstream.h
+
+# --- packaging ---------------------------------------------------------------
+
+# the Debian package, as Debian ships nginx modules (scripts/deb.sh)
+LINTIAN     ?= 1
+DEB_PKGS    := dpkg-dev binutils $(if $(filter 0,$(LINTIAN)),,lintian)
+
+deb: build
+	@scripts/deps.sh $(DEB_PKGS)
+	@LINTIAN=$(LINTIAN) scripts/deb.sh $(MODULE) $(BUILD)
+
+# README's commands, then the .deb with the Dockerfile's steps, each in a
+# clean Debian 12 root (scripts/fresh.sh; minutes; not part of make test)
+FRESH_TESTS ?= quick
+
+fresh:
+	@scripts/deps.sh mmdebstrap git
+	@FRESH_TESTS=$(FRESH_TESTS) scripts/fresh.sh
 
 clean:
 	rm -rf build
