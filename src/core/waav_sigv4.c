@@ -584,6 +584,8 @@ waav_sigv4_canonical(const waav_sigv4_t *s, const waav_http_req_t *req,
     waav_buf_t        b;
     waav_sigv4_hdr_t  h[WAAV_SIGV4_MAX_HEADERS];
 
+    nh = 0;
+
     if (waav_sigv4_headers(s, req, h, &nh, a, err) != 0) {
         return -1;
     }
