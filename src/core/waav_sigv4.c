@@ -552,6 +552,16 @@ waav_sigv4_headers(const waav_sigv4_t *s, const waav_http_req_t *req,
             if (h[n].name[k] >= 'A' && h[n].name[k] <= 'Z') {
                 h[n].name[k] |= 0x20;
             }
+
+            /* a name goes into SignedHeaders: [a-z0-9-] only */
+            if (k < h[n].name_len
+                && !((h[n].name[k] >= 'a' && h[n].name[k] <= 'z')
+                     || (h[n].name[k] >= '0' && h[n].name[k] <= '9')
+                     || h[n].name[k] == '-'))
+            {
+                return waav_err_set(err, 500, WAAV_E_INTERNAL,
+                                    "a header name that cannot be signed");
+            }
         }
 
         h[n].value = req->headers[i].value;
