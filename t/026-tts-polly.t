@@ -208,6 +208,33 @@ subtest 'the secret is in no log' => sub {
 
 $w->finish;
 
+# make run with temporary keys: AWS_SESSION_TOKEN joins the key
+# (key=env:AWS_ACCESS_KEY_ID:AWS_SECRET_ACCESS_KEY:AWS_SESSION_TOKEN) and is
+# sent, signed
+subtest 'make run: AWS_SESSION_TOKEN' => sub {
+    my @t = mock_aws_creds(1);
+    my $t = Waav::Run->start('026t', env => {Waav::Run::mock_env(), WORKER_PROCESSES => 1,
+        AWS_ACCESS_KEY_ID => $t[0], AWS_SECRET_ACCESS_KEY => $t[1], AWS_SESSION_TOKEN => $t[2]});
+    Waav::Run::mock_reset();
+    my $res = speak($t, '');
+    is $res->{status}, 200, 'status 200' or diag $res->{body};
+    my ($r) = records($t);
+    is $r->{headers}{'x-amz-security-token'}, $t[2], 'the session token sent';
+    like $r->{headers}{authorization}, qr{Credential=\Q$t[0]\E/.*SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,},
+         'and signed';
+    $t->finish;
+
+    # a key that is not ACCESS_KEY_ID:SECRET (the secret unset): nginx
+    # refuses to start, without echoing the key
+    my $c = Waav::Run->configure('026b', env => {Waav::Run::mock_env(), AWS_SECRET_ACCESS_KEY => '',
+                                                 AWS_ACCESS_KEY_ID => 'AKIAONLYTHEID'});
+    my $out = $c->nginx('-t');
+    isnt $c->status, 0, 'nginx -t fails';
+    like $out, qr/the key of waav provider "aws-polly" is not of the form its type takes \(aws-polly: ACCESS_KEY_ID:SECRET_ACCESS_KEY\[:SESSION_TOKEN\]\)/,
+         'says why';
+    unlike $out, qr/AKIAONLYTHEID/, 'without the key';
+};
+
 # make run's environment: AWS's variables, named at start
 subtest 'scripts/providers-conf.sh --env: AWS_*' => sub {
     my $dir = "$ENV{TEST_NGINX_SERVROOT_BASE}/polly-conf";

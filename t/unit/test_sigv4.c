@@ -355,6 +355,29 @@ test_secret_sign(void **state)
 }
 
 
+/* a header name SignedHeaders cannot carry: refused, nothing signed */
+static void
+test_bad_header_name(void **state)
+{
+    waav_err_t       err;
+    waav_sigv4_t     s;
+    waav_http_req_t  req;
+
+    (void) state;
+
+    memset(&req, 0, sizeof(req));
+    req.path = (waav_str_t) waav_str_lit("/");
+    add_line(&req, "X-Bad;Name: v");
+    suite_signer(&s, NULL);
+
+    assert_int_equal(waav_sigv4_sign(&s, &req, &WAAV_ARENA, &err), -1);
+    assert_int_equal(err.status, 500);
+    assert_null(header(&req, "Authorization"));
+
+    waav_arena_reset();
+}
+
+
 int
 main(void)
 {
@@ -366,6 +389,7 @@ main(void)
         cmocka_unit_test(test_url),
         cmocka_unit_test(test_region),
         cmocka_unit_test(test_secret_sign),
+        cmocka_unit_test(test_bad_header_name),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
