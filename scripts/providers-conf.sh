@@ -154,7 +154,10 @@ for p in "${providers[@]}"; do
 
     if [[ $mode == --env ]]; then
         url=${!urlvar:-$url}
-        key=${!keyvar:-}
+        # several variables (A:B:C, joined by key=env:A:B:C): the first
+        # says whether the provider is configured
+        key=${keyvar%%:*}
+        key=${!key:-}
         if [[ $url == - ]]; then
             # nothing to reach without a base URL: not declared at all
             skipped+=("$name ($urlvar)")
@@ -179,15 +182,19 @@ for p in "${providers[@]}"; do
     if [[ $regionvar != - ]]; then
         reg=$region
         [[ $mode == --env ]] && reg=${!regionvar:-$region}
-        if [[ ! $reg =~ ^[a-z0-9]+$ ]]; then
-            echo "waav: $regionvar=$reg is not a region ([a-z0-9]+)" >&2
+        if [[ ! $reg =~ ^[a-z0-9-]+$ ]]; then
+            echo "waav: $regionvar=$reg is not a region ([a-z0-9-]+)" >&2
             exit 1
         fi
         url=${url//\{region\}/$reg}
         tokurl=${tokurl//\{region\}/$reg}
     fi
 
-    echo "waav_provider $name type=$type key=env:$keyvar;" >>"$up"
+    # a key that signs (AWS SigV4): for the host and path the location
+    # sends to, and the region
+    signs=
+    [[ $keyrule == signed ]] && signs=" url=$url region=$reg"
+    echo "waav_provider $name type=$type key=env:$keyvar$signs;" >>"$up"
     provider_location "$name" "$url" "$urlvar"
 
     # a token exchange: the token host's location, /_waav/NAME-token/; its

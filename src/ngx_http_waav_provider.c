@@ -17,9 +17,11 @@
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_util.h"
 #include "waav_errmsg.h"
+#include "waav_sigv4.h"
 
 
-#define NGX_HTTP_WAAV_MAX_KEY  1024
+/* an AWS key with its session token is over 1 KiB */
+#define NGX_HTTP_WAAV_MAX_KEY  4096
 
 
 static ngx_int_t
@@ -42,6 +44,8 @@ static char *
 ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
     ngx_str_t *value)
 {
+    const waav_cred_t  *cred;
+
     if (ngx_http_waav_conf_value(cf, value, NGX_HTTP_WAAV_MAX_KEY, 1, &p->key)
         != NGX_CONF_OK)
     {
@@ -54,6 +58,19 @@ ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
                            "the key of waav provider \"%V\" must be visible "
                            "ASCII of at most %d bytes", &p->name,
                            NGX_HTTP_WAAV_MAX_KEY);
+        return NGX_CONF_ERROR;
+    }
+
+    cred = p->tts ? p->tts->cred : NULL;
+
+    if (p->key.len && cred && cred->key_ok
+        && !cred->key_ok((waav_str_t) { (char *) p->key.data, p->key.len }))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the key of waav provider \"%V\" is not of the "
+                           "form its type takes (%s: ACCESS_KEY_ID:"
+                           "SECRET_ACCESS_KEY[:SESSION_TOKEN])", &p->name,
+                           p->ptype->name);
         return NGX_CONF_ERROR;
     }
 
@@ -123,6 +140,82 @@ ngx_http_waav_provider_stream(ngx_conf_t *cf, ngx_http_waav_provider_t *p)
 }
 
 
+/* the registry's base URL with "{region}" made the region */
+static ngx_int_t
+ngx_http_waav_provider_default_url(ngx_conf_t *cf,
+    ngx_http_waav_provider_t *p)
+{
+    u_char      *d;
+    const char  *u, *at;
+
+    u = p->ptype->base_url;
+    at = u ? ngx_strstr(u, "{region}") : NULL;
+
+    if (u == NULL) {
+        return NGX_ERROR;
+    }
+
+    p->url.len = ngx_strlen(u) + (at ? p->region.len - 8 : 0);
+    p->url.data = ngx_pnalloc(cf->pool, p->url.len);
+    if (p->url.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (at == NULL) {
+        ngx_memcpy(p->url.data, u, p->url.len);
+        return NGX_OK;
+    }
+
+    d = ngx_cpymem(p->url.data, u, at - u);
+    d = ngx_cpymem(d, p->region.data, p->region.len);
+    ngx_memcpy(d, at + 8, ngx_strlen(at + 8));
+
+    return NGX_OK;
+}
+
+
+/* a scheme that signs: the host, path and region it signs for */
+static char *
+ngx_http_waav_provider_signs(ngx_conf_t *cf, ngx_http_waav_provider_t *p)
+{
+    waav_str_t  host, path;
+
+    if (!(p->tts && p->tts->cred && p->tts->cred->sign)) {
+        return (p->url.len || p->region.len)
+               ? "takes url= and region= only for a provider that signs"
+               : NGX_CONF_OK;
+    }
+
+    if (p->region.len == 0 && p->ptype->region) {
+        p->region.data = (u_char *) p->ptype->region;
+        p->region.len = ngx_strlen(p->ptype->region);
+    }
+
+    if (!waav_sigv4_region_valid((char *) p->region.data, p->region.len)) {
+        return "needs a region= of [a-z0-9-]";
+    }
+
+    if (p->url.len == 0
+        && ngx_http_waav_provider_default_url(cf, p) != NGX_OK)
+    {
+        return "needs a url=";
+    }
+
+    if (waav_sigv4_url((char *) p->url.data, p->url.len, &host, &path)
+        != 0)
+    {
+        return "needs a url= that is http(s)://host[:port][/path]";
+    }
+
+    p->sign_host.data = (u_char *) host.data;
+    p->sign_host.len = host.len;
+    p->sign_path.data = (u_char *) path.data;
+    p->sign_path.len = path.len;
+
+    return NGX_CONF_OK;
+}
+
+
 /* a location= parameter's value, without trailing slashes */
 static char *
 ngx_http_waav_provider_location(ngx_str_t *v, size_t skip, ngx_str_t *out)
@@ -142,7 +235,8 @@ ngx_http_waav_provider_location(ngx_str_t *v, size_t skip, ngx_str_t *out)
 }
 
 
-/* type=, key=, location=, token_location=, stream_location= */
+/* type=, key=, location=, token_location=, stream_location=, url=,
+ * region= */
 static char *
 ngx_http_waav_provider_param(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
     ngx_str_t *v, ngx_str_t *key, ngx_uint_t *have_key)
@@ -170,6 +264,18 @@ ngx_http_waav_provider_param(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
 
     if (ngx_strncmp(v->data, "location=", 9) == 0) {
         return ngx_http_waav_provider_location(v, 9, &p->location);
+    }
+
+    if (ngx_strncmp(v->data, "url=", 4) == 0) {
+        p->url.data = v->data + 4;
+        p->url.len = v->len - 4;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(v->data, "region=", 7) == 0) {
+        p->region.data = v->data + 7;
+        p->region.len = v->len - 7;
+        return NGX_CONF_OK;
     }
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", v);
@@ -256,6 +362,11 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    rv = ngx_http_waav_provider_signs(cf, p);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
     if (have_key) {
         rv = ngx_http_waav_provider_key(cf, p, &key);
         if (rv != NGX_CONF_OK) {
@@ -336,6 +447,13 @@ ngx_http_waav_provider_secret(ngx_http_waav_provider_t *p,
     secret->key.data = (char *) p->key.data;
     secret->key.len = p->key.len;
     secret->now = ngx_time();
+
+    secret->host.data = (char *) p->sign_host.data;
+    secret->host.len = p->sign_host.len;
+    secret->base_path.data = (char *) p->sign_path.data;
+    secret->base_path.len = p->sign_path.len;
+    secret->region.data = (char *) p->region.data;
+    secret->region.len = p->region.len;
 }
 
 

@@ -30,6 +30,14 @@ typedef struct {
     void                        *cred_zone; /* the "waav_cred" zone */
     ngx_uint_t                   cred_slot; /* its token's slot there */
     uint32_t                     cred_id;   /* name and key, hashed */
+
+    /* a credential scheme that signs (AWS SigV4): url= (by default the
+     * registry's base URL) as the Host header and path its location
+     * sends, and region= (by default the registry's) */
+    ngx_str_t                    url;
+    ngx_str_t                    region;
+    ngx_str_t                    sign_host;
+    ngx_str_t                    sign_path;
 } ngx_http_waav_provider_t;
 
 

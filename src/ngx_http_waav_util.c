@@ -127,42 +127,77 @@ ngx_http_waav_set_handler(ngx_conf_t *cf, ngx_http_waav_loc_conf_t *wlcf,
 }
 
 
-/* "env:NAME": the master's environment when the configuration is read */
+/* "env:NAME": the master's environment when the configuration is read;
+ * "env:NAME1:NAME2...": their values joined by ':', up to the first
+ * unset or empty one (AWS's key: ACCESS_KEY_ID:SECRET[:SESSION_TOKEN]) */
 static char *
 ngx_http_waav_conf_env(ngx_conf_t *cf, ngx_str_t *value, size_t max,
     ngx_str_t *out)
 {
-    u_char  *name, *data;
-    size_t   len;
+    u_char      *names, *name, *next, *data, *p;
+    size_t       len, n;
+    ngx_uint_t   i;
 
-    name = ngx_pnalloc(cf->pool, value->len - 4 + 1);
-    if (name == NULL) {
+    names = ngx_pnalloc(cf->pool, value->len - 4 + 1);
+    if (names == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    ngx_cpystrn(name, value->data + 4, value->len - 4 + 1);
+    ngx_cpystrn(names, value->data + 4, value->len - 4 + 1);
 
-    data = (u_char *) getenv((char *) name);
+    /* the length first, then the bytes */
+    for (i = 0; i < 2; i++) {
+        len = 0;
+        p = out->data;
 
-    if (data == NULL || *data == '\0') {
-        return NGX_CONF_OK;
+        for (name = names; name; name = next) {
+            next = (u_char *) ngx_strchr(name, ':');
+            if (next) {
+                *next = '\0';
+            }
+
+            data = (u_char *) getenv((char *) name);
+
+            if (next) {
+                *next++ = ':';
+            }
+
+            if (data == NULL || *data == '\0') {
+                break;
+            }
+
+            n = ngx_strlen(data);
+
+            if (i == 1) {
+                if (len) {
+                    *p++ = ':';
+                }
+
+                p = ngx_cpymem(p, data, n);
+            }
+
+            len += (len ? 1 : 0) + n;
+
+            if (len > max) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "the value of $%s is longer than %uz "
+                                   "bytes", names, max);
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        if (len == 0) {
+            return NGX_CONF_OK;
+        }
+
+        if (i == 0) {
+            out->data = ngx_pnalloc(cf->pool, len);
+            if (out->data == NULL) {
+                return NGX_CONF_ERROR;
+            }
+        }
     }
 
-    len = ngx_strlen(data);
-
-    if (len > max) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "the value of $%s is longer than %uz bytes",
-                           name, max);
-        return NGX_CONF_ERROR;
-    }
-
-    out->data = ngx_pnalloc(cf->pool, len);
-    if (out->data == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memcpy(out->data, data, len);
     out->len = len;
 
     return NGX_CONF_OK;

@@ -35,7 +35,7 @@ waav_cred_apply(const waav_cred_t *cred, const waav_secret_t *secret,
 
     rc = 0;
 
-    if (value.len) {
+    if (value.len && cred->name) {
         rc = (cred->place == WAAV_CRED_QUERY)
              ? waav_http_add_arg(req, cred->name, value, a, err)
              : waav_http_prefixed(req, cred->name,

@@ -17,8 +17,8 @@
  *     one), refreshes it ahead of expiry and passes it in secret->token;
  *     the token is then sent where the key would be;
  *   - a signature over the finished request (AWS SigV4): sign() runs last,
- *     on the method, path, query, headers and body as they will be sent.
- *     No adapter signs yet.
+ *     on the method, path, query, headers and body as they will be sent
+ *     (AWS Polly's SigV4, src/core/waav_sigv4.c).
  */
 
 #ifndef WAAV_CRED_H
@@ -43,13 +43,21 @@ typedef struct {
     waav_str_t   key;               /* waav_provider key=; empty: none */
     waav_str_t   token;             /* from exchange(), while it lasts */
     time_t       now;
+
+    /* for a scheme that signs (AWS SigV4, waav_sigv4.h): where the
+     * provider's location sends the request, from its configuration */
+    waav_str_t   host;              /* the Host header it sends */
+    waav_str_t   base_path;         /* its base URL's path, "" or "/x" */
+    waav_str_t   region;
 } waav_secret_t;
 
 typedef struct waav_cred_s  waav_cred_t;
 
 struct waav_cred_s {
     waav_cred_place_e  place;
-    const char        *name;        /* header or query parameter */
+    const char        *name;        /* header or query parameter; NULL:
+                                     * the key is not sent (sign() uses
+                                     * it) */
     const char        *prefix;      /* "Token ", "Bearer ", "" */
 
     /* NULL: the key is sent as it is */
@@ -65,6 +73,10 @@ struct waav_cred_s {
                                   const char *body, size_t len,
                                   waav_str_t *token, unsigned *ttl,
                                   waav_alloc_t *a, waav_err_t *err);
+
+    /* a key this scheme can use (checked when the configuration is
+     * read); NULL: any */
+    int              (*key_ok)(waav_str_t key);
 
     /* NULL: no signature */
     int              (*sign)(const waav_cred_t *cred,

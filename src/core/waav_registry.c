@@ -18,6 +18,7 @@ extern const waav_tts_adapter_t  waav_tts_openai_compatible;
 extern const waav_tts_adapter_t  waav_tts_cartesia;
 extern const waav_tts_adapter_t  waav_tts_google;
 extern const waav_tts_adapter_t  waav_tts_azure;
+extern const waav_tts_adapter_t  waav_tts_polly;
 extern const waav_tts_adapter_t  waav_tts_local;
 
 extern const waav_stt_adapter_t  waav_stt_deepgram;
@@ -38,6 +39,11 @@ static const char *const  waav_openai_compatible_aliases[] = {
  * "microsoft-azure" and the alias "azure" */
 static const char *const  waav_azure_aliases[] = {
     "microsoft-azure", NULL
+};
+
+/* WaaV's names (gateway/src/core/tts/mod.rs): "aws-polly" and its aliases */
+static const char *const  waav_polly_aliases[] = {
+    "aws_polly", "amazon-polly", "polly", NULL
 };
 
 
@@ -76,6 +82,16 @@ const waav_provider_type_t  waav_provider_types[] = {
       .token_url_env = "AZURE_TOKEN_URL",
       .token_url = "https://{region}.api.cognitive.microsoft.com/sts/v1.0",
       .region_env = "AZURE_SPEECH_REGION", .region = "eastus" },
+
+    /* the key is ACCESS_KEY_ID:SECRET[:SESSION_TOKEN], from the three
+     * variables (waav_sigv4.h); it signs (SigV4), for the region */
+    { .name = "aws-polly", .title = "Amazon Polly (AWS Signature V4)",
+      .aliases = waav_polly_aliases,
+      .tts = &waav_tts_polly,
+      .key_env = "AWS_ACCESS_KEY_ID:AWS_SECRET_ACCESS_KEY:AWS_SESSION_TOKEN",
+      .url_env = "AWS_POLLY_BASE_URL",
+      .base_url = "https://polly.{region}.amazonaws.com",
+      .region_env = "AWS_REGION", .region = "us-east-1" },
 
     { .name = "groq", .title = "Groq",
       .stt = &waav_stt_groq,

@@ -9,6 +9,7 @@
 
 #include "waav_jw.h"
 #include "waav_registry.h"
+#include "waav_buf.h"
 #include "waav_tts.h"
 
 
@@ -372,4 +373,44 @@ waav_tts_unsupported(waav_err_t *err, const char *type, const char *what)
 {
     return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
                         "%s does not support %s", type, what);
+}
+
+
+/* XML-escaped text into b (& < > " '); -1 for a control character XML 1.0
+ * cannot carry */
+int
+waav_tts_xml(waav_buf_t *b, waav_str_t s)
+{
+    size_t          i;
+    unsigned char   c;
+
+    for (i = 0; i < s.len; i++) {
+        c = (unsigned char) s.data[i];
+
+        switch (c) {
+        case '&':
+            waav_buf_cstr(b, "&amp;");
+            break;
+        case '<':
+            waav_buf_cstr(b, "&lt;");
+            break;
+        case '>':
+            waav_buf_cstr(b, "&gt;");
+            break;
+        case '"':
+            waav_buf_cstr(b, "&quot;");
+            break;
+        case '\'':
+            waav_buf_cstr(b, "&apos;");
+            break;
+        default:
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+                return -1;
+            }
+
+            waav_buf_byte(b, (char) c);
+        }
+    }
+
+    return 0;
 }

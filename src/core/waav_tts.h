@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "waav_alloc.h"
+#include "waav_buf.h"
 #include "waav_cred.h"
 #include "waav_http.h"
 #include "waav_xform.h"
@@ -233,6 +234,11 @@ int waav_fmt_raw(waav_fmt_e fmt);
  * in out for x-speaking-rate; 1.0 when the client set none */
 double waav_tts_speed(const waav_tts_req_t *req, double lo, double hi,
     waav_tts_out_t *out);
+
+/* XML-escaped text (& < > " ') into b, which has room for 6 bytes a
+ * byte; -1 for a control character XML 1.0 cannot carry (Azure's and
+ * Polly's SSML) */
+int waav_tts_xml(waav_buf_t *b, waav_str_t s);
 
 /* 400 for a setting the provider cannot honour */
 int waav_tts_unsupported(waav_err_t *err, const char *type, const char *what);

@@ -25,8 +25,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     waav_alloc_t                 a = { waav_arena_alloc, NULL };
     const waav_cred_t           *cred;
     const waav_provider_type_t  *pt;
-    waav_secret_t                s = { { "fuzz-key", 8 }, { "", 0 },
-                                       1700000000 };
+    waav_secret_t                s = {
+        .key = { "fuzz-key", 8 }, .token = { "", 0 }, .now = 1700000000
+    };
 
     for (pt = waav_provider_types; pt->name; pt++) {
         cred = pt->tts ? pt->tts->cred : NULL;

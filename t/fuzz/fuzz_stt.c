@@ -59,7 +59,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     waav_stt_req_t             req;
     waav_str_t                 out, answer, provider = { "p", 1 };
     waav_err_t                 err;
-    waav_secret_t              secret = { { "k", 1 }, { "", 0 }, 0 };
+    waav_secret_t              secret = {
+        .key = { "k", 1 }, .token = { "", 0 }, .now = 0
+    };
     waav_http_req_t            next;
     waav_stt_flow_t            flow;
     waav_stt_result_t          res;

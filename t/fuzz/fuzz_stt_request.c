@@ -52,7 +52,9 @@ waav_fuzz_check(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     size_t           i;
     waav_str_t       suffix;
     waav_err_t       err;
-    waav_secret_t    secret = { { "fuzz-key", 8 }, { "", 0 }, 0 };
+    waav_secret_t    secret = {
+        .key = { "fuzz-key", 8 }, .token = { "", 0 }, .now = 0
+    };
     waav_http_req_t  out;
 
     if (waav_stt_build(ad, req, &secret, &out, &suffix, a, &err) != 0) {

@@ -82,7 +82,9 @@ waav_fuzz_open(const waav_stt_stream_t *st, const char *name, uint8_t c,
     char                  *m;
     size_t                 i, n;
     waav_err_t             err;
-    waav_secret_t          secret = { { "fuzz-key-0123", 13 }, { "", 0 }, 0 };
+    waav_secret_t          secret = {
+        .key = { "fuzz-key-0123", 13 }, .token = { "", 0 }, .now = 0
+    };
     waav_http_req_t        out;
     waav_ws_stt_config_t   cfg;
 

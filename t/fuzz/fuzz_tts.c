@@ -9,6 +9,7 @@
  * fuzz-covers: tts/waav_tts_google.c tts/waav_tts_openai.c
  * fuzz-covers: tts/waav_tts_azure.c waav_tts_cache.c
  * fuzz-covers: tts/waav_tts_openai_names.c tts/waav_tts_local.c
+ * fuzz-covers: tts/waav_tts_polly.c
  */
 
 #include <stdint.h>
@@ -31,8 +32,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     waav_err_t                   err;
     char                         hex[WAAV_TTS_CACHE_KEY_LEN + 1] = "";
     /* a token too, for the adapters that exchange the key for one */
-    waav_secret_t                key = { { "fuzz-key", 8 },
-                                         { "fuzz-token", 10 }, 0 };
+    waav_secret_t                key = {
+        .key = { "fuzz-key", 8 }, .token = { "fuzz-token", 10 }, .now = 0
+    };
     size_t                       i;
     waav_str_t                   dflt;
     const waav_provider_type_t  *pt;

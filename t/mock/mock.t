@@ -8,7 +8,7 @@ use Mojo::File qw(curfile);
 use Mojo::JSON qw(decode_json);
 use MIME::Base64 qw(decode_base64);
 use Time::HiRes qw(time);
-use Waav::Mock qw(mock_audio mock_key mock_seed mock_wav);
+use Waav::Mock qw(mock_audio mock_aws_creds mock_key mock_seed mock_wav);
 use Waav::Registry ();
 use Digest::SHA ();
 use MIME::Base64 ();
@@ -816,6 +816,107 @@ subtest 'Azure: issueToken, then the speech host with the token' => sub {
   $t->post_ok('/azure-token/sts/v1.0/issueToken' => {%key, 'X-Mock-Behavior' => 'token=invalid'})->status_is(200);
   $t->post_ok('/azure/cognitiveservices/v1' => {%tts, Authorization => 'Bearer ' . $t->tx->res->body} => $ssml)
     ->status_is(401, 'token=invalid: one the speech host refuses');
+};
+
+# Amazon Polly: every request signed (SigV4) here, the mock recomputes it
+sub aws_signed ($method, $path, $query, $body, %o) {
+  my ($akid, $secret, $token) = @{$o{creds} // [mock_aws_creds(0)]};
+  my @t = gmtime($o{time} // time);
+  my $amz = sprintf '%04d%02d%02dT%02d%02d%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0];
+  my $host = $t->ua->server->url->host_port;
+  my %h = ('Content-Type' => 'application/json', 'X-Amz-Date' => $amz, defined $token ? ('X-Amz-Security-Token' => $token) : (),
+    %{$o{headers} // {}});
+  my %lc = ((map { lc($_) => $h{$_} } keys %h), host => $host);
+  my @signed = sort keys %lc;
+  my $creq = join "\n", $method, $path, $query, join('', map {"$_:$lc{$_}\n"} @signed), join(';', @signed),
+    Digest::SHA::sha256_hex($body);
+  my $scope = substr($amz, 0, 8) . '/' . ($o{region} // 'us-east-1') . '/polly/aws4_request';
+  my $sts = join "\n", 'AWS4-HMAC-SHA256', $amz, $scope, Digest::SHA::sha256_hex($creq);
+  my $k = Digest::SHA::hmac_sha256(substr($amz, 0, 8), 'AWS4' . ($o{secret} // $secret));
+  $k = Digest::SHA::hmac_sha256($_, $k) for ($o{region} // 'us-east-1'), 'polly', 'aws4_request';
+  $h{Authorization} = "AWS4-HMAC-SHA256 Credential=$akid/$scope, SignedHeaders=" . join(';', @signed)
+    . ', Signature=' . Digest::SHA::hmac_sha256_hex($sts, $k);
+  $h{$_} = $o{over}{$_} for keys %{$o{over} // {}};
+  return \%h;
+}
+sub polly_speech ($d, %o) {
+  my $body = Mojo::JSON::encode_json($d);
+  $t->post_ok('/aws-polly/v1/speech' => aws_signed('POST', '/aws-polly/v1/speech', '', $body, %o) => $body);
+}
+sub aws_error_is ($status, $type, $msg, $what = $type) {
+  $t->status_is($status, "$what: $status")->header_like('x-amzn-ErrorType' => qr/^\Q$type\E(?::|$)/, "$what: $type")
+    ->json_like('/message' => $msg, "$what: the message");
+}
+
+subtest 'Amazon Polly: SigV4 recomputed, SynthesizeSpeech, DescribeVoices' => sub {
+  my %ok = (Text => 'Hi', VoiceId => 'Joanna', OutputFormat => 'pcm', SampleRate => '16000', Engine => 'neural');
+  polly_speech(\%ok)->status_is(200)->content_type_is('audio/pcm')->content_is(mock_audio('aws-polly', 16000))
+    ->header_is('x-amzn-RequestCharacters' => 2);
+  polly_speech({%ok, OutputFormat => 'mp3', SampleRate => '24000'})->status_is(200)->content_type_is('audio/mpeg');
+  polly_speech({%ok, OutputFormat => 'ogg_vorbis'})->status_is(200)->content_type_is('audio/ogg');
+  polly_speech(\%ok, creds => [mock_aws_creds(1)])->status_is(200, 'temporary keys with their token');
+
+  # what AWS refuses, as it says it
+  my $body = Mojo::JSON::encode_json(\%ok);
+  $t->post_ok('/aws-polly/v1/speech' => {'Content-Type' => 'application/json'} => $body);
+  aws_error_is(403, 'MissingAuthenticationTokenException', qr/^Missing Authentication Token$/);
+  polly_speech(\%ok, secret => 'wrong');
+  aws_error_is(403, 'InvalidSignatureException', qr/^The request signature we calculated does not match/);
+  like $t->tx->res->body, qr/POST\\n\/aws-polly\/v1\/speech/, 'the canonical request it expected';
+  unlike $t->tx->res->body, qr/\Q@{[(mock_aws_creds(0))[1]]}\E/, 'never the secret';
+  polly_speech(\%ok, creds => ['AKIAUNKNOWN', 'x']);
+  aws_error_is(403, 'UnrecognizedClientException', qr/^The security token included in the request is invalid\.$/);
+  polly_speech(\%ok, creds => [(mock_aws_creds(1))[0, 1]]);
+  aws_error_is(403, 'UnrecognizedClientException', qr/security token/, 'temporary keys without their token');
+  polly_speech(\%ok, region => 'eu-west-1');
+  aws_error_is(403, 'InvalidSignatureException', qr/scoped to a valid region, not 'eu-west-1'/);
+  polly_speech(\%ok, time => time - 3600);
+  aws_error_is(403, 'InvalidSignatureException', qr/^Signature expired/);
+  polly_speech(\%ok, over => {'Content-Type' => 'application/x-json'});
+  aws_error_is(403, 'InvalidSignatureException', qr/does not match/, 'a signed header changed on the way');
+  my $h = aws_signed('POST', '/aws-polly/v1/speech', '', $body);
+  $t->post_ok('/aws-polly/v1/speech' => $h => "$body ");
+  aws_error_is(403, 'InvalidSignatureException', qr/does not match/, 'the body changed on the way');
+  $h->{Authorization} =~ s/SignedHeaders=content-type;/SignedHeaders=/;
+  $t->post_ok('/aws-polly/v1/speech' => $h => $body);
+  aws_error_is(403, 'InvalidSignatureException', qr/does not match/);
+
+  # the body, validated as SynthesizeSpeech's
+  polly_speech({%ok, VoiceId => 'Nobody'});
+  aws_error_is(400, 'ValidationException', qr/^1 validation error detected: Value 'Nobody' at 'voiceId' failed to satisfy constraint: Member must satisfy enum value set: \[Amy, /);
+  polly_speech({%ok, Text => undef});
+  aws_error_is(400, 'ValidationException', qr/Value null at 'text' failed to satisfy constraint: Member must not be null/);
+  polly_speech({%ok, OutputFormat => 'wav'});
+  aws_error_is(400, 'ValidationException', qr/'outputFormat'.*\[json, mp3, ogg_vorbis, pcm\]/);
+  polly_speech({%ok, Engine => 'turbo'});
+  aws_error_is(400, 'ValidationException', qr/'engine'/);
+  polly_speech({%ok, SampleRate => '24000'});
+  aws_error_is(400, 'InvalidSampleRateException', qr/sample rate/);
+  polly_speech({%ok, SampleRate => 16000});
+  aws_error_is(400, 'SerializationException', qr/SampleRate/);
+  polly_speech({%ok, VoiceId => 'Hans'});
+  aws_error_is(400, 'EngineNotSupportedException', qr/does not support the selected engine: neural/);
+  polly_speech({%ok, Text => 'x' x 3001});
+  aws_error_is(400, 'TextLengthExceededException', qr/Maximum text length/);
+  polly_speech({%ok, TextType => 'ssml', Text => 'no speak tag'});
+  aws_error_is(400, 'InvalidSsmlException', qr/Invalid SSML/);
+  polly_speech({%ok, TextType => 'ssml', Text => '<speak><prosody rate="150%">' . ('x' x 3000) . '</prosody></speak>'})
+    ->status_is(200, 'SSML tags are not counted')->header_is('x-amzn-RequestCharacters' => 3000);
+
+  # DescribeVoices, with its filters in the signed query
+  $t->get_ok('/aws-polly/v1/voices' => aws_signed('GET', '/aws-polly/v1/voices', '', ''))->status_is(200)
+    ->json_is('/Voices/0' => {Id => 'Joanna', Name => 'Joanna', Gender => 'Female', LanguageCode => 'en-US',
+      LanguageName => 'US English', SupportedEngines => [qw(generative long-form neural standard)]});
+  is scalar @{$t->tx->res->json->{Voices}}, 7, 'every voice';
+  $t->get_ok('/aws-polly/v1/voices?LanguageCode=en-GB&Engine=generative'
+      => aws_signed('GET', '/aws-polly/v1/voices', 'Engine=generative&LanguageCode=en-GB', ''))->status_is(200)
+    ->json_is('/Voices/0/Id' => 'Amy')->json_hasnt('/Voices/1');
+  $t->get_ok('/aws-polly/v1/voices?LanguageCode=en-GB' => aws_signed('GET', '/aws-polly/v1/voices', '', ''));
+  aws_error_is(403, 'InvalidSignatureException', qr/does not match/, 'the query is signed');
+
+  reset_mock();
+  $t->post_ok('/aws-polly/v1/speech' => {'X-Mock-Behavior' => 'status=429'} => 'x');
+  aws_error_is(429, 'ThrottlingException', qr/./);
 };
 
 # --------------------------------------------------------------------------

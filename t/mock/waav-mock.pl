@@ -1,7 +1,7 @@
 #!/usr/bin/env perl
 # waav-mock: a strict, non-blocking mock of the speech providers' HTTP APIs
-# (Deepgram, ElevenLabs, OpenAI, Groq, Cartesia, Google, AssemblyAI and an
-# OpenAI-compatible self-hosted server), one URL prefix per provider.
+# (Deepgram, ElevenLabs, OpenAI, Groq, Cartesia, Google, Azure, Amazon Polly,
+# AssemblyAI and an OpenAI-compatible self-hosted server), one URL prefix per provider.
 #
 #   perl t/mock/waav-mock.pl daemon -l http://127.0.0.1:PORT
 #
@@ -10,7 +10,7 @@
 use Mojolicious::Lite -signatures;
 use FindBin;
 use lib "$FindBin::RealBin/../lib";
-use Waav::Mock qw(mock_audio mock_key mock_wav_header);
+use Waav::Mock qw(mock_audio mock_aws_creds mock_key mock_wav_header);
 use Mojo::JSON qw(decode_json true false);
 use JSON::PP ();
 use Mojo::Util qw(encode decode);
@@ -20,6 +20,7 @@ use POSIX qw(ceil);
 use B ();
 use Digest::SHA ();
 use Mojo::Date;
+use Time::Local ();
 use File::Basename ();
 use File::Spec;
 
@@ -1282,6 +1283,144 @@ sub aai_get ($x, $id) {
 }
 
 # --------------------------------------------------------------------------
+# Amazon Polly  (base https://polly.<region>.amazonaws.com), AWS Signature
+# Version 4: the mock recomputes the signature from the request it got, as
+# AWS does, with the secret of the access key named in the credential scope
+# (Waav::Mock::mock_aws_creds); errors are restJson1's: the type in
+# x-amzn-ErrorType, {"message"} in the body.
+# --------------------------------------------------------------------------
+my %AWS_CREDS = map { my @c = mock_aws_creds($_); ($c[0] => {secret => $c[1], token => $c[2]}) } 0, 1;
+my $AWS_REGION = $ENV{MOCK_AWS_REGION} // 'us-east-1';
+my $AWS_CORAL = ':http://internal.amazon.com/coral/com.amazon.coral.service/';
+my %PL_ERR = (400 => 'ValidationException', 403 => 'AccessDeniedException', 404 => 'UnknownOperationException',
+  429 => 'ThrottlingException', 500 => 'ServiceFailureException', 503 => 'ServiceUnavailableException');
+# Id, Name, Gender, LanguageCode, LanguageName, SupportedEngines
+my @PL_VOICES = (['Joanna', 'Female', 'en-US', 'US English', [qw(generative long-form neural standard)]],
+  ['Matthew', 'Male', 'en-US', 'US English', [qw(generative long-form neural standard)]],
+  ['Ivy', 'Female', 'en-US', 'US English', [qw(neural standard)]],
+  ['Amy', 'Female', 'en-GB', 'British English', [qw(generative neural standard)]],
+  ['Brian', 'Male', 'en-GB', 'British English', [qw(neural standard)]],
+  ['Hans', 'Male', 'de-DE', 'German', [qw(standard)]], ['Lea', 'Female', 'fr-FR', 'French', [qw(generative neural standard)]]);
+my %PL_VOICE = map { $_->[0] => $_ } @PL_VOICES;
+my %PL_FORMATS = (mp3 => 'audio/mpeg', ogg_vorbis => 'audio/ogg', pcm => 'audio/pcm');
+my %PL_RATES = (mp3 => [qw(8000 16000 22050 24000)], ogg_vorbis => [qw(8000 16000 22050 24000)], pcm => [qw(8000 16000)]);
+
+sub pl_error ($x, $st, %o) {
+  my $type = $o{type} // $PL_ERR{$st} // 'ServiceFailureException';
+  my $msg = $o{message} // ($o{route} ? 'Unable to determine service/operation name to be authorized' : 'Error');
+  return ('application/json', encode_json({message => $msg}),
+    {'x-amzn-ErrorType' => $type . ($o{coral} ? $AWS_CORAL : ''), 'x-amzn-RequestId' => uuid4()});
+}
+
+sub aws_uri ($s) { join '', map { /[A-Za-z0-9\-._~]/ ? $_ : sprintf '%%%02X', ord } split //, $s }
+sub aws_unescape ($s) { $s =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ger }
+
+# the canonical request of what came: the path as sent (encoded again, as
+# for every service but S3), the query re-encoded and sorted, the headers
+# SignedHeaders names with their values trimmed, the body's SHA-256
+sub aws_canonical ($req, $signed) {
+  my @q = map { my ($n, $v) = split /=/, $_, 2; [aws_uri(aws_unescape($n)), aws_uri(aws_unescape($v // ''))] }
+    grep { length } split /&/, $req->url->query->to_string;
+  my $q = join '&', map {"$_->[0]=$_->[1]"} sort { $a->[0] cmp $b->[0] || $a->[1] cmp $b->[1] } @q;
+  my $h = join '', map {
+    my $v = join ',', map { s/^\s+|\s+$//gr =~ s/\s+/ /gr } @{$req->headers->every_header($_) // []};
+    "$_:$v\n" } @$signed;
+  return join "\n", $req->method, join('/', map { aws_uri($_) } split m{/}, $req->url->path->to_string, -1), $q, $h,
+    join(';', @$signed), Digest::SHA::sha256_hex(raw_body($req));
+}
+
+sub pl_denied ($type, $msg) { {http_status => 403, type => $type, message => $msg, coral => 1} }
+
+# SigV4 as AWS checks it; the reason it fails, or undef
+sub pl_auth ($x) {
+  my $req = $x->{c}->req;
+  my $auth = $req->headers->authorization // return pl_denied('MissingAuthenticationTokenException', 'Missing Authentication Token');
+  my ($akid, $date, $region, $service, $signed, $sig) = $auth
+    =~ m{^AWS4-HMAC-SHA256 Credential=([^/\s]+)/(\d{8})/([^/\s]+)/([^/\s]+)/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$}
+    or return pl_denied('IncompleteSignatureException', "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=$auth");
+  my $cred = $AWS_CREDS{$akid} // return pl_denied('UnrecognizedClientException', 'The security token included in the request is invalid.');
+  my $token = $req->headers->header('X-Amz-Security-Token');
+  return pl_denied('UnrecognizedClientException', 'The security token included in the request is invalid.')
+    if ($cred->{token} // '') ne ($token // '');
+  return pl_denied('InvalidSignatureException', "Credential should be scoped to a valid region, not '$region'.") if $region ne $AWS_REGION;
+  return pl_denied('InvalidSignatureException', "Credential should be scoped to correct service: 'polly'.") if $service ne 'polly';
+  my @signed = split /;/, $signed;
+  my %is = map { $_ => 1 } @signed;
+  return pl_denied('IncompleteSignatureException', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.") unless $is{host};
+  my $amz = $req->headers->header('X-Amz-Date') // '';
+  return pl_denied('IncompleteSignatureException', 'Authorization header requires existence of either a \'X-Amz-Date\' or a \'Date\' header.')
+    unless $is{'x-amz-date'} && $amz =~ /^(\d{8})T(\d{2})(\d{2})(\d{2})Z$/;
+  return pl_denied('InvalidSignatureException', "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '$date' != '$1', from '$amz'.")
+    if $1 ne $date;
+  my $when = Time::Local::timegm($4, $3, $2, substr($1, 6, 2), substr($1, 4, 2) - 1, substr($1, 0, 4));
+  return pl_denied('InvalidSignatureException', "Signature expired: $amz is now earlier or later than 15 minutes from now.")
+    if abs(time - $when) > 15 * 60;
+  return pl_denied('UnrecognizedClientException', 'The security token included in the request is invalid.')
+    if defined $token && !$is{'x-amz-security-token'};
+  my $creq = aws_canonical($req, \@signed);
+  my $sts = join "\n", 'AWS4-HMAC-SHA256', $amz, "$date/$region/$service/aws4_request", Digest::SHA::sha256_hex($creq);
+  my $k = Digest::SHA::hmac_sha256($date, "AWS4$cred->{secret}");
+  $k = Digest::SHA::hmac_sha256($_, $k) for $region, $service, 'aws4_request';
+  return undef if Digest::SHA::hmac_sha256_hex($sts, $k) eq $sig;
+  return pl_denied('InvalidSignatureException', 'The request signature we calculated does not match the signature you provided. '
+    . 'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.'
+    . "\n\nThe Canonical String for this request should have been\n'$creq'\n\nThe String-to-Sign should have been\n'$sts'\n");
+}
+
+sub pl_invalid ($x, $what, $value, $rule) {
+  fail($x, 400, message => "1 validation error detected: Value " . (defined $value ? "'$value'" : 'null')
+    . " at '$what' failed to satisfy constraint: $rule");
+}
+sub pl_enum ($x, $what, $value, @set) { pl_invalid($x, $what, $value, 'Member must satisfy enum value set: [' . join(', ', @set) . ']') }
+
+# POST /v1/speech (SynthesizeSpeech)
+sub pl_speech ($x) {
+  return unless authed($x);
+  my $d = eval { decode_json($x->{c}->req->body) };
+  return fail($x, 400, type => 'SerializationException', message => 'Start of structure or map found where not expected.')
+    unless ref $d eq 'HASH';
+  for my $f (qw(Engine OutputFormat SampleRate Text TextType VoiceId LanguageCode)) {
+    return fail($x, 400, type => 'SerializationException', message => "STRING_VALUE can not be converted to a String for $f")
+      if defined $d->{$f} && !is_str($d->{$f});
+  }
+  my ($fmt, $text, $voice) = @$d{qw(OutputFormat Text VoiceId)};
+  return pl_invalid($x, 'outputFormat', undef, 'Member must not be null') unless defined $fmt;
+  return pl_invalid($x, 'text', undef, 'Member must not be null') unless defined $text;
+  return pl_invalid($x, 'voiceId', undef, 'Member must not be null') unless defined $voice;
+  return pl_enum($x, 'outputFormat', $fmt, qw(json mp3 ogg_vorbis pcm)) unless $PL_FORMATS{$fmt} || $fmt eq 'json';
+  return fail($x, 400, type => 'MarksNotSupportedForFormatException', message => 'Speech marks need SpeechMarkTypes') if $fmt eq 'json';
+  my $engine = $d->{Engine} // 'standard';
+  return pl_enum($x, 'engine', $engine, qw(standard neural long-form generative)) unless $engine =~ /^(?:standard|neural|long-form|generative)$/;
+  my $type = $d->{TextType} // 'text';
+  return pl_enum($x, 'textType', $type, qw(ssml text)) unless $type =~ /^(?:ssml|text)$/;
+  return pl_enum($x, 'voiceId', $voice, sort keys %PL_VOICE) unless $PL_VOICE{$voice};
+  return fail($x, 400, type => 'EngineNotSupportedException', message => "This voice does not support the selected engine: $engine")
+    if none { $_ eq $engine } @{$PL_VOICE{$voice}[4]};
+  my $rate = $d->{SampleRate};
+  return fail($x, 400, type => 'InvalidSampleRateException', message => 'Invalid sample rate for the given output format')
+    if defined $rate && none { $_ eq $rate } @{$PL_RATES{$fmt}};
+  my $chars = $text;
+  if ($type eq 'ssml') {
+    return fail($x, 400, type => 'InvalidSsmlException', message => 'Invalid SSML request')
+      unless $text =~ m{^<speak>(.*)</speak>$}s && $1 !~ /&(?!(?:amp|lt|gt|quot|apos);)/;
+    $chars = $1 =~ s/<[^>]*>//gr;
+  }
+  return fail($x, 400, type => 'TextLengthExceededException', message => 'Maximum text length has been exceeded')
+    if length($chars) > 3000 || length($text) > 6000;
+  reply_audio($x, $PL_FORMATS{$fmt}, {'x-amzn-RequestCharacters' => length $chars});
+}
+
+# GET /v1/voices (DescribeVoices): ?Engine=, ?LanguageCode= filter
+sub pl_voices ($x) {
+  return unless authed($x);
+  my $q = $x->{c}->req->url->query;
+  my ($engine, $lang) = ($q->param('Engine'), $q->param('LanguageCode'));
+  my @v = grep { (!defined $engine || grep { $_ eq $engine } @{$_->[4]}) && (!defined $lang || $_->[2] eq $lang) } @PL_VOICES;
+  reply_json($x, {Voices => [map { {Id => $_->[0], Name => $_->[0], Gender => $_->[1], LanguageCode => $_->[2],
+    LanguageName => $_->[3], SupportedEngines => $_->[4]} } @v]});
+}
+
+# --------------------------------------------------------------------------
 # The provider table: prefix => auth check, error builder, routes
 # --------------------------------------------------------------------------
 my %PROVIDERS = (
@@ -1303,6 +1442,8 @@ my %PROVIDERS = (
   azure => {auth => \&az_auth, error => \&az_error, routes => [[POST => qr{^/cognitiveservices/v1$}, \&az_speak],
     [GET => qr{^/cognitiveservices/voices/list$}, \&az_voices]]},
   'azure-token' => {auth => \&az_key_auth, error => \&az_error, routes => [[POST => qr{^/sts/v1\.0/issueToken$}, \&az_issue_token]]},
+  'aws-polly' => {auth => \&pl_auth, error => \&pl_error, routes => [[POST => qr{^/v1/speech$}, \&pl_speech],
+    [GET => qr{^/v1/voices$}, \&pl_voices]]},
   assemblyai => {auth => \&aai_auth, error => \&aai_error, routes => [
     [POST => qr{^/v2/upload$}, \&aai_upload], [POST => qr{^/v2/transcript$}, \&aai_create],
     [GET => qr{^/v2/transcript/([^/]+)$}, \&aai_get], [GET => qr{^/files/([^/]+)$}, \&aai_file]]},

@@ -43,7 +43,9 @@ static int
 azure_build(const char *json, waav_tts_out_t *out, waav_err_t *err)
 {
     waav_tts_req_t  req;
-    waav_secret_t   s = { waav_str_lit("KEY123"), waav_str_lit("TOK"), NOW };
+    waav_secret_t   s = {
+        .key = waav_str_lit("KEY123"), .token = waav_str_lit("TOK"), .now = NOW
+    };
 
     memset(err, 0, sizeof(waav_err_t));
     assert_int_equal(waav_tts_parse(&req, WAAV_TTS_SHAPE_WAAV, json,
@@ -106,7 +108,9 @@ test_apply_token(void **state)
 {
     waav_err_t       err;
     waav_http_req_t  req;
-    waav_secret_t    s = { waav_str_lit("KEY123"), { "", 0 }, NOW };
+    waav_secret_t    s = {
+        .key = waav_str_lit("KEY123"), .token = { "", 0 }, .now = NOW
+    };
 
     (void) state;
 
@@ -132,7 +136,9 @@ test_azure_exchange(void **state)
     waav_err_t         err;
     waav_http_req_t    req;
     const waav_cred_t  *cred;
-    waav_secret_t       s = { waav_str_lit("KEY123"), { "", 0 }, NOW };
+    waav_secret_t       s = {
+        .key = waav_str_lit("KEY123"), .token = { "", 0 }, .now = NOW
+    };
 
     (void) state;
 
@@ -152,7 +158,9 @@ exchanged(const char *body, waav_str_t *token, unsigned *ttl,
     waav_err_t *err)
 {
     const waav_cred_t  *cred;
-    waav_secret_t       s = { waav_str_lit("KEY123"), { "", 0 }, NOW };
+    waav_secret_t       s = {
+        .key = waav_str_lit("KEY123"), .token = { "", 0 }, .now = NOW
+    };
 
     cred = azure()->cred;
     memset(err, 0, sizeof(waav_err_t));

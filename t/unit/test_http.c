@@ -234,6 +234,11 @@ test_registry(void **state)
     assert_string_equal(waav_provider_type("OpenAI_Compatible", 17)->name,
                         "openai-compatible");
     assert_null(waav_provider_type("microsoft_azure", 15));
+    assert_string_equal(waav_provider_type("Amazon-Polly", 12)->name,
+                        "aws-polly");
+    assert_string_equal(waav_provider_type("AWS_POLLY", 9)->name,
+                        "aws-polly");
+    assert_string_equal(waav_provider_type("polly", 5)->name, "aws-polly");
     assert_null(waav_provider_type("DEEPGRAM\0", 9));
     assert_null(waav_provider_type("", 0));
 
@@ -246,7 +251,8 @@ test_registry(void **state)
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_TTS);
     assert_int_equal(n, strlen(buf));
     assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, "
-                             "google, azure, openai-compatible, local");
+                             "google, azure, aws-polly, openai-compatible, "
+                             "local");
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_STT);
     assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, groq, "

@@ -400,7 +400,9 @@ build(const char *type, const char *json, waav_tts_shape_e shape,
     waav_tts_req_t             req;
     waav_err_t                 err;
     const waav_tts_adapter_t  *ad;
-    waav_secret_t              key = { waav_str_lit("KEY123"), { "", 0 }, 0 };
+    waav_secret_t              key = {
+        .key = waav_str_lit("KEY123"), .token = { "", 0 }, .now = 0
+    };
 
     ad = waav_tts_adapter(type, strlen(type));
     assert_non_null(ad);
@@ -419,7 +421,9 @@ build_fails(const char *type, const char *json, waav_err_t *err)
     waav_tts_req_t             req;
     waav_tts_out_t             out;
     const waav_tts_adapter_t  *ad;
-    waav_secret_t              key = { waav_str_lit("KEY123"), { "", 0 }, 0 };
+    waav_secret_t              key = {
+        .key = waav_str_lit("KEY123"), .token = { "", 0 }, .now = 0
+    };
 
     ad = waav_tts_adapter(type, strlen(type));
     assert_int_equal(parse(&req, WAAV_TTS_SHAPE_WAAV, json, err), 0);
@@ -594,7 +598,9 @@ test_openai_compatible_without_key(void **state)
     waav_tts_req_t             req;
     waav_tts_out_t             out;
     waav_err_t                 err;
-    waav_secret_t              nokey = { { "", 0 }, { "", 0 }, 0 };
+    waav_secret_t              nokey = {
+        .key = { "", 0 }, .token = { "", 0 }, .now = 0
+    };
     const waav_tts_adapter_t  *ad;
 
     (void) state;

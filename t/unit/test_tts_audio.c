@@ -48,7 +48,9 @@ audio_build(const char *provider, const char *opts, waav_tts_out_t *out,
     char                       json[512];
     waav_tts_req_t             req;
     const waav_tts_adapter_t  *ad;
-    waav_secret_t              key = { waav_str_lit("K"), { "", 0 }, 0 };
+    waav_secret_t              key = {
+        .key = waav_str_lit("K"), .token = { "", 0 }, .now = 0
+    };
 
     snprintf(json, sizeof(json), "{\"text\":\"x\",\"tts_config\":{%s"
              "\"provider\":\"%s\"}}", opts, provider);

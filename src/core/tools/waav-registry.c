@@ -6,7 +6,10 @@
  *                             name, tts (yes|no), stt (yes: REST, and
  *                             maybe /ws; ws: streaming on /ws only; no),
  *                             key (required|optional|embedded:
- *                             runs inside nginx, no key, no URL),
+ *                             runs inside nginx, no key, no URL|
+ *                             signed: required, and it signs
+ *                             requests for the URL and region:
+ *                             waav_provider takes url= and region=),
  *                             key_env, url_env, base_url, example_url,
  *                             aliases (comma-separated), title,
  *                             token_url_env, token_url, region_env,
@@ -54,6 +57,14 @@ waav_stt_kind(const waav_provider_type_t *pt, const char *rest,
 }
 
 
+/* a key that signs requests (AWS SigV4) rather than travelling */
+static int
+waav_signs(const waav_provider_type_t *pt)
+{
+    return pt->tts && pt->tts->cred && pt->tts->cred->sign;
+}
+
+
 static void
 waav_tsv(void)
 {
@@ -67,7 +78,8 @@ waav_tsv(void)
         printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t", pt->name,
                pt->tts ? "yes" : "no", waav_stt_kind(pt, "yes", "ws", "no"),
                pt->embedded ? "embedded"
-                            : (pt->key_optional ? "optional" : "required"),
+                            : pt->key_optional ? "optional"
+                            : waav_signs(pt) ? "signed" : "required",
                waav_or_dash(pt->key_env), waav_or_dash(pt->url_env),
                waav_or_dash(pt->base_url), waav_or_dash(pt->example_url));
 

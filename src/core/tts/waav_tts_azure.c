@@ -131,46 +131,6 @@ waav_azure_output_format(const waav_tts_adapter_t *ad,
 }
 
 
-/* XML-escaped text into b (& < > " '); -1 for a control character XML 1.0
- * cannot carry */
-static int
-waav_azure_xml(waav_buf_t *b, waav_str_t s)
-{
-    size_t          i;
-    unsigned char   c;
-
-    for (i = 0; i < s.len; i++) {
-        c = (unsigned char) s.data[i];
-
-        switch (c) {
-        case '&':
-            waav_buf_cstr(b, "&amp;");
-            break;
-        case '<':
-            waav_buf_cstr(b, "&lt;");
-            break;
-        case '>':
-            waav_buf_cstr(b, "&gt;");
-            break;
-        case '"':
-            waav_buf_cstr(b, "&quot;");
-            break;
-        case '\'':
-            waav_buf_cstr(b, "&apos;");
-            break;
-        default:
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-                return -1;
-            }
-
-            waav_buf_byte(b, (char) c);
-        }
-    }
-
-    return 0;
-}
-
-
 static int
 waav_azure_ssml(const waav_tts_req_t *req, double speed, waav_tts_out_t *out,
     waav_alloc_t *a, waav_err_t *err)
@@ -195,7 +155,7 @@ waav_azure_ssml(const waav_tts_req_t *req, double speed, waav_tts_out_t *out,
     waav_buf_str(&b, lang);
     waav_buf_cstr(&b, "'><voice name='");
 
-    if (waav_azure_xml(&b, req->voice) != 0) {
+    if (waav_tts_xml(&b, req->voice) != 0) {
         return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
                             "voice_id holds a control character");
     }
@@ -214,7 +174,7 @@ waav_azure_ssml(const waav_tts_req_t *req, double speed, waav_tts_out_t *out,
         waav_buf_cstr(&b, "'>");
     }
 
-    if (waav_azure_xml(&b, req->text) != 0) {
+    if (waav_tts_xml(&b, req->text) != 0) {
         return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
                             "text holds a control character SSML cannot "
                             "carry");

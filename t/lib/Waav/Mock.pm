@@ -7,7 +7,7 @@ use strict;
 use warnings;
 use Exporter 'import';
 
-our @EXPORT_OK = qw(mock_audio mock_key mock_seed mock_wav mock_wav_header);
+our @EXPORT_OK = qw(mock_audio mock_aws_creds mock_key mock_seed mock_wav mock_wav_header);
 our $VERSION   = '1.00';
 
 
@@ -55,6 +55,16 @@ sub mock_key {
     my ($provider) = @_;
     my $env = 'MOCK_' . uc($provider) . '_KEY';
     return defined $ENV{$env} && length $ENV{$env} ? $ENV{$env} : "test-$provider-key";
+}
+
+# The AWS credentials the mock takes (Amazon Polly, SigV4): (access key id,
+# secret access key, session token or undef).  0: long-term keys, the
+# secret mock_key('aws-polly'); 1: temporary ones, which need their token.
+sub mock_aws_creds {
+    my ($temporary) = @_;
+    return $temporary
+        ? ('ASIAWAAVMOCKTEMPORARY', 'waav-mock/temporary+secret', 'waav-mock-session-token/FwoGZXIvYXdzEXAMPLE==')
+        : ('AKIAWAAVMOCKEXAMPLE', mock_key('aws-polly'), undef);
 }
 
 1;

@@ -52,7 +52,7 @@ sub load {
         $p{aliases} = [split /,/, $p{aliases} // ''];
         die "Waav::Registry: $file:$.: bad row\n"
             unless $p{name} =~ /^[a-z][a-z0-9-]*$/
-                && ($p{key} // '') =~ /^(required|optional)$/
+                && ($p{key} // '') =~ /^(required|optional|signed)$/
                 && $p{key_env} && $p{url_env}
                 && ($p{base_url} // $p{example_url});
         push @Providers, \%p;

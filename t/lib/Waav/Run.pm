@@ -26,7 +26,7 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 use Test::More ();
 use Waav::Blocks ();
-use Waav::Mock qw(mock_key);
+use Waav::Mock qw(mock_aws_creds mock_key);
 use Waav::Registry ();
 
 my $Top = dirname(dirname(dirname(dirname(abs_path(__FILE__)))));
@@ -41,6 +41,12 @@ sub mock_env {
     return map {
         ($_->{url_env} => "$m/$_->{name}" . Waav::Registry::url_path($_),
          $_->{key} eq 'required' ? ($_->{key_env} => mock_key($_->{name})) : (),
+         # a key that signs (AWS): the mock's long-term access key, from
+         # the first two of the variables it is made of
+         $_->{key} eq 'signed'
+             ? do { my @n = split /:/, $_->{key_env}; my @c = mock_aws_creds(0);
+                    ($n[0] => $c[0], $n[1] => $c[1]) }
+             : (),
          # a token host: /<name>-token + the path of its default URL
          $_->{token_url_env}
              ? ($_->{token_url_env} => "$m/$_->{name}-token"
