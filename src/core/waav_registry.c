@@ -19,6 +19,7 @@ extern const waav_tts_adapter_t  waav_tts_cartesia;
 extern const waav_tts_adapter_t  waav_tts_google;
 extern const waav_tts_adapter_t  waav_tts_azure;
 extern const waav_tts_adapter_t  waav_tts_local;
+extern const waav_tts_adapter_t  waav_tts_lmnt;
 
 extern const waav_stt_adapter_t  waav_stt_deepgram;
 extern const waav_stt_adapter_t  waav_stt_elevenlabs;
@@ -38,6 +39,11 @@ static const char *const  waav_openai_compatible_aliases[] = {
  * "microsoft-azure" and the alias "azure" */
 static const char *const  waav_azure_aliases[] = {
     "microsoft-azure", NULL
+};
+
+/* WaaV's names (gateway/src/plugin/dispatch.rs) */
+static const char *const  waav_lmnt_aliases[] = {
+    "lmnt-ai", "lmnt_ai", NULL
 };
 
 
@@ -76,6 +82,12 @@ const waav_provider_type_t  waav_provider_types[] = {
       .token_url_env = "AZURE_TOKEN_URL",
       .token_url = "https://{region}.api.cognitive.microsoft.com/sts/v1.0",
       .region_env = "AZURE_SPEECH_REGION", .region = "eastus" },
+
+    { .name = "lmnt", .title = "LMNT",
+      .aliases = waav_lmnt_aliases,
+      .tts = &waav_tts_lmnt,
+      .key_env = "LMNT_API_KEY", .url_env = "LMNT_BASE_URL",
+      .base_url = "https://api.lmnt.com" },
 
     { .name = "groq", .title = "Groq",
       .stt = &waav_stt_groq,

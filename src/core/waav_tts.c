@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "waav_json.h"
 #include "waav_jw.h"
 #include "waav_registry.h"
 #include "waav_tts.h"
@@ -372,4 +373,19 @@ waav_tts_unsupported(waav_err_t *err, const char *type, const char *what)
 {
     return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
                         "%s does not support %s", type, what);
+}
+
+
+int
+waav_tts_max_chars(const waav_tts_req_t *req, const char *type, size_t max,
+    waav_err_t *err)
+{
+    if (req->text.len <= max
+        || waav_utf8_chars(req->text.data, req->text.len) <= max)
+    {
+        return 0;
+    }
+
+    return waav_err_set(err, 400, WAAV_E_TEXT_TOO_LONG,
+                        "%s takes at most %zu characters of text", type, max);
 }

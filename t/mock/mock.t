@@ -881,6 +881,35 @@ sub raw_ws ($path, $headers, $after) {
   return $st;
 }
 
+subtest 'LMNT' => sub {
+  my %lm = ('X-API-Key' => mock_key('lmnt'));
+  my $sp = '/lmnt/v1/ai/speech/bytes';
+  my %body = (voice => 'leah', text => 'Hello there', model => 'blizzard', format => 'pcm_s16le', sample_rate => 16000);
+  $t->post_ok($sp => \%lm => json => \%body)->status_is(200)->content_type_is('application/octet-stream');
+  is $t->tx->res->body, mock_audio('lmnt', 16000), 'pcm: the mock audio bytes';
+  $t->post_ok($sp => \%lm => json => {%body, format => 'wav', sample_rate => 8000})->status_is(200)->content_type_is('audio/wav');
+  is $t->tx->res->body, mock_wav('lmnt', 8000), 'wav: a RIFF header, then the mock audio bytes';
+  $t->post_ok($sp => \%lm => json => {voice => 'leah', text => 'Hi'})->status_is(200)->content_type_is('audio/mpeg');
+
+  $t->post_ok($sp => {'X-API-Key' => $BAD} => json => \%body)->status_is(401)
+    ->json_is('/type' => 'authentication_error')->json_is('/message' => 'Invalid API key');
+  body_hides_key($BAD);
+  $t->post_ok($sp => {Authorization => "Bearer " . mock_key('lmnt')} => json => \%body)->status_is(401)
+    ->json_is('/message' => 'Missing X-API-Key header');
+  $t->post_ok($sp => \%lm => json => {%body, voice => 'nobody'})->status_is(404)->json_is('/type' => 'not_found_error');
+  for my $bad ({text => ''}, {text => undef}, {text => 'x' x 5001}, {voice => undef}, {format => 'ogg'}, {format => 'mulaw'},
+    {sample_rate => 22050}, {sample_rate => '16000'}, {model => 'aurora'}, {language => 'english'}, {speed => 1.2}) {
+    my %b = (%body, %$bad);
+    delete $b{$_} for grep { !defined $b{$_} } keys %b;
+    $t->post_ok($sp => \%lm => json => \%b)->status_is(400)->json_is('/type' => 'invalid_request_error');
+  }
+  $t->post_ok($sp => {%lm, 'Content-Type' => 'application/json'} => 'not json')->status_is(400);
+
+  $t->get_ok('/lmnt/v1/ai/voice/list' => \%lm)->status_is(200)->json_is('/0/id' => 'leah')->json_is('/0/state' => 'ready')
+    ->json_is('/0/owner' => 'system')->json_has('/0/preview_url');
+  $t->get_ok('/lmnt/v1/ai/voice/list')->status_is(401);
+};
+
 subtest 'streaming: Deepgram /v1/listen' => sub {
   reset_mock();
   $t->websocket_ok($DG_WS => {Authorization => "Token $K{deepgram}"});

@@ -1310,6 +1310,14 @@ my %PROVIDERS = (
     [POST => qr{^/v1/audio/speech$}, \&oai_speech], [POST => qr{^/v1/audio/transcriptions$}, \&oai_transcribe]]},
 );
 
+# more text-to-speech providers (LMNT, Play.ht, Hume): a file of their own,
+# compiled here (it adds its rows to %PROVIDERS)
+{
+  my $file = File::Spec->rel2abs('waav-mock-tts-more.pl', File::Basename::dirname(File::Spec->rel2abs(__FILE__)));
+  my $code = Mojo::File->new($file)->slurp;
+  eval 'package ' . __PACKAGE__ . ";\n#line 1 \"$file\"\n$code\n;1" or die $@;
+}
+
 # another prefix for a provider: the registry's name where the mock's differs
 # (/<name> + the path of its default base URL serves every registry provider)
 my %ALIAS = ('openai-compatible' => 'compat');

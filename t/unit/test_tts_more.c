@@ -1,0 +1,274 @@
+/*
+ * Unit tests for the LMNT, Play.ht and Hume adapters
+ * (src/core/tts/waav_tts_{lmnt,playht,hume}*.c): the requests they build
+ * from WaaV's bodies, what they refuse before a provider is called, the
+ * credentials they carry and their voice listings (cmocka).
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "waav_arena.h"
+#include "waav_assert.h"
+#include "waav_header.h"
+#include "waav_tts.h"
+#include "waav_voices.h"
+
+
+static waav_alloc_t  arena = { waav_arena_alloc, NULL };
+
+
+/* the request the adapter of type builds for a /speak body, with key */
+static int
+build_key(const char *type, const char *json, const char *key,
+    waav_tts_out_t *out, waav_err_t *err)
+{
+    waav_tts_req_t             req;
+    waav_secret_t              secret;
+    const waav_tts_adapter_t  *ad;
+
+    memset(&secret, 0, sizeof(secret));
+    secret.key.data = key;
+    secret.key.len = strlen(key);
+
+    ad = waav_tts_adapter(type, strlen(type));
+    assert_non_null(ad);
+
+    memset(err, 0, sizeof(waav_err_t));
+    assert_int_equal(waav_tts_parse(&req, WAAV_TTS_SHAPE_WAAV, json,
+                                    strlen(json), &arena, err), 0);
+    waav_tts_names(ad, &req);
+
+    return waav_tts_build(ad, &req, &secret, out, &arena, err);
+}
+
+
+static void
+build(const char *type, const char *json, waav_tts_out_t *out)
+{
+    waav_err_t  err;
+
+    if (build_key(type, json, "KEY123", out, &err) != 0) {
+        fail_msg("build failed: %d %s %s", err.status, err.code, err.message);
+    }
+}
+
+
+/* a 400 whose message has part */
+static void
+refused(const char *type, const char *json, const char *code,
+    const char *part)
+{
+    waav_err_t      err;
+    waav_tts_out_t  out;
+
+    assert_int_equal(build_key(type, json, "KEY123", &out, &err), -1);
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.code, code);
+
+    if (strstr(err.message, part) == NULL) {
+        fail_msg("message \"%s\" lacks \"%s\"", err.message, part);
+    }
+}
+
+
+static waav_voice_list_t
+voices(const char *type, const char *body)
+{
+    waav_err_t                 err;
+    waav_voice_list_t          l;
+    const waav_tts_adapter_t  *ad;
+
+    ad = waav_tts_adapter(type, strlen(type));
+    assert_non_null(ad->voices);
+    assert_int_equal(ad->voices->parse(body, strlen(body), &l, &arena, &err),
+                     0);
+    return l;
+}
+
+
+static void
+voices_bad(const char *type, const char *body)
+{
+    waav_err_t                 err;
+    waav_voice_list_t          l;
+    const waav_tts_adapter_t  *ad;
+
+    ad = waav_tts_adapter(type, strlen(type));
+    assert_int_equal(ad->voices->parse(body, strlen(body), &l, &arena, &err),
+                     -1);
+    assert_int_equal(err.status, 502);
+}
+
+
+static void
+test_names(void **state)
+{
+    (void) state;
+
+    assert_ptr_equal(waav_tts_adapter("LMNT-AI", 7),
+                     waav_tts_adapter("lmnt", 4));
+    assert_ptr_equal(waav_tts_adapter("lmnt_ai", 7),
+                     waav_tts_adapter("lmnt", 4));
+}
+
+
+static void
+test_lmnt(void **state)
+{
+    waav_tts_out_t  out;
+
+    (void) state;
+
+    build("lmnt", "{\"text\":\"Hello \\\"you\\\"\",\"tts_config\":{"
+          "\"provider\":\"lmnt\"}}", &out);
+
+    assert_string_equal(out.http.method, "POST");
+    assert_str(out.http.path, "/v1/ai/speech/bytes");
+    assert_int_equal(out.http.args.len, 0);
+    assert_string_equal(header(&out.http, "X-API-Key"), "KEY123");
+    assert_string_equal(header(&out.http, "Content-Type"),
+                        "application/json");
+    assert_str(out.http.body, "{\"voice\":\"leah\",\"text\":\"Hello \\\"you\\\"\","
+               "\"model\":\"blizzard\",\"format\":\"pcm_s16le\","
+               "\"sample_rate\":24000}");
+    assert_int_equal(out.sample_rate, 24000);
+    assert_string_equal(out.content_type, "audio/pcm");
+
+    /* the nearest rate for a self-describing format; the voice as the
+     * model (WaaV's dashboard) is no model; no speed: LMNT has none */
+    build("lmnt", "{\"text\":\"Hi\",\"tts_config\":{\"provider\":\"lmnt\","
+          "\"voice_id\":\"morgan\",\"model\":\"morgan\","
+          "\"audio_format\":\"mp3\",\"sample_rate\":44100,"
+          "\"speaking_rate\":1.5}}", &out);
+    assert_str(out.http.body, "{\"voice\":\"morgan\",\"text\":\"Hi\","
+               "\"model\":\"blizzard\",\"format\":\"mp3\","
+               "\"sample_rate\":24000}");
+    assert_int_equal(out.sample_rate, 24000);
+    assert_true(out.speaking_rate == 0);
+
+    build("lmnt", "{\"text\":\"Hi\",\"tts_config\":{\"provider\":\"lmnt\","
+          "\"audio_format\":\"wav\",\"sample_rate\":11025}}", &out);
+    assert_str(out.http.body, "{\"voice\":\"leah\",\"text\":\"Hi\","
+               "\"model\":\"blizzard\",\"format\":\"wav\","
+               "\"sample_rate\":8000}");
+
+    build("lmnt", "{\"text\":\"Hi\",\"tts_config\":{\"provider\":\"lmnt\","
+          "\"audio_format\":\"aac\",\"sample_rate\":16000}}", &out);
+    assert_str(out.http.body, "{\"voice\":\"leah\",\"text\":\"Hi\","
+               "\"model\":\"blizzard\",\"format\":\"aac\","
+               "\"sample_rate\":16000}");
+}
+
+
+static void
+test_lmnt_refused(void **state)
+{
+    char            *json, *p;
+    size_t           i, n;
+    waav_err_t       err;
+    waav_tts_out_t   out;
+
+    (void) state;
+
+    refused("lmnt", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"lmnt\","
+            "\"sample_rate\":22050}}", "UNSUPPORTED_OPTION",
+            "(it can do 8000, 16000, 24000)");
+    refused("lmnt", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"lmnt\","
+            "\"audio_format\":\"mulaw\"}}", "UNSUPPORTED_OPTION",
+            "audio_format");
+    refused("lmnt", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"lmnt\","
+            "\"audio_format\":\"opus\"}}", "UNSUPPORTED_OPTION",
+            "audio_format");
+
+    /* 5000 characters pass, 5001 do not: characters, not bytes */
+    json = waav_arena_alloc(NULL, 2 * 5001 + 64);
+    assert_non_null(json);
+
+    for (n = 5000; n <= 5001; n++) {
+        p = json + sprintf(json, "{\"text\":\"");
+
+        for (i = 0; i < n; i++) {
+            memcpy(p, "\xc3\xa9", 2);   /* two bytes, one character */
+            p += 2;
+        }
+
+        sprintf(p, "\",\"tts_config\":{\"provider\":\"lmnt\"}}");
+
+        assert_int_equal(build_key("lmnt", json, "K", &out, &err),
+                         n == 5000 ? 0 : -1);
+    }
+
+    assert_string_equal(err.code, "TEXT_TOO_LONG");
+}
+
+
+static void
+test_lmnt_voices(void **state)
+{
+    waav_err_t         err;
+    waav_http_req_t    req;
+    waav_voice_list_t  l;
+
+    (void) state;
+
+    memset(&req, 0, sizeof(req));
+    assert_int_equal(waav_tts_adapter("lmnt", 4)->voices->request(&req,
+                                                       &arena, &err), 0);
+    assert_string_equal(req.method, "GET");
+    assert_str(req.path, "/v1/ai/voice/list");
+
+    l = voices("lmnt", "[{\"id\":\"leah\",\"name\":\"Leah\",\"owner\":"
+               "\"system\",\"state\":\"ready\",\"gender\":\"female\","
+               "\"preview_url\":\"https://x/leah.mp3\"},"
+               "{\"id\":\"t\",\"name\":\"T\",\"owner\":\"me\","
+               "\"state\":\"training\"},"
+               "{\"id\":\"c\",\"name\":\"C\",\"owner\":\"me\","
+               "\"state\":\"ready\",\"gender\":\"nonbinary\"},"
+               "{\"id\":\"s\",\"owner\":\"other\",\"state\":\"ready\","
+               "\"description\":\"An older MALE voice\"},"
+               "{\"id\":\"d\",\"owner\":\"other\",\"state\":\"ready\","
+               "\"description\":\"A Female voice\"},"
+               "{\"name\":\"no id\",\"state\":\"ready\"},"
+               "{\"id\":\"u\",\"state\":\"ready\",\"gender\":7}]");
+
+    assert_int_equal(l.n, 5);
+    assert_str(l.v[0].id, "leah");
+    assert_str(l.v[0].name, "Leah");
+    assert_str(l.v[0].sample, "https://x/leah.mp3");
+    assert_str(l.v[0].accent, "Standard");
+    assert_str(l.v[0].gender, "Female");
+    assert_str(l.v[0].language, "English");
+    assert_str(l.v[1].id, "c");
+    assert_str(l.v[1].accent, "Custom");
+    assert_str(l.v[1].gender, "nonbinary");
+    assert_str(l.v[1].sample, "");
+    assert_str(l.v[2].accent, "Shared");
+    assert_str(l.v[2].gender, "Male");
+    assert_str(l.v[3].gender, "Female");
+    assert_str(l.v[4].id, "u");
+    assert_str(l.v[4].gender, "Unknown");
+
+    voices_bad("lmnt", "{\"voices\":[]}");
+    voices_bad("lmnt", "[1,");
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test_teardown(test_names, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_lmnt, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_lmnt_refused, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_lmnt_voices, waav_arena_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
