@@ -177,6 +177,7 @@ subtest 'nginx -t: make run\'s configuration with every provider' => sub {
     my %env = map {
         my $scheme = $port % 2 ? 'http' : 'https';
         ($_->{key_env} => 'k',
+         $_->{user_env} ? ($_->{user_env} => 'u') : (),
          $_->{url_env} => "$scheme://127.0.0.1:" . $port++ . Waav::Registry::url_path($_),
          $_->{token_url_env} ? ($_->{token_url_env} => "$scheme://127.0.0.1:" . $port++) : (),
          $_->{stream_url_env} ? ($_->{stream_url_env} => "$scheme://127.0.0.1:" . $port++) : ())

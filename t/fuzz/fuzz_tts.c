@@ -8,6 +8,7 @@
  * fuzz-covers: tts/waav_tts_google.c tts/waav_tts_openai.c
  * fuzz-covers: tts/waav_tts_azure.c waav_tts_cache.c
  * fuzz-covers: tts/waav_tts_openai_names.c tts/waav_tts_lmnt.c
+ * fuzz-covers: tts/waav_tts_playht.c waav_cred.c
  */
 
 #include <stdint.h>
@@ -29,8 +30,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     waav_tts_out_t               out;
     waav_err_t                   err;
     char                         hex[WAAV_TTS_CACHE_KEY_LEN + 1] = "";
-    /* a token too, for the adapters that exchange the key for one */
-    waav_secret_t                key = { { "fuzz-key", 8 },
+    /* a token too, for the adapters that exchange the key for one; the
+     * key USER_ID:API_KEY, for the ones that take two (Play.ht) */
+    waav_secret_t                key = { { "fuzz-user:fuzz-key", 18 },
                                          { "fuzz-token", 10 }, 0 };
     size_t                       i;
     const waav_provider_type_t  *pt;

@@ -910,6 +910,36 @@ subtest 'LMNT' => sub {
   $t->get_ok('/lmnt/v1/ai/voice/list')->status_is(401);
 };
 
+subtest 'Play.ht' => sub {
+  my %ph = ('X-USER-ID' => Waav::Mock::mock_user('playht'), AUTHORIZATION => mock_key('playht'), Accept => 'audio/pcm');
+  my $sp = '/playht/api/v2/tts/stream';
+  my %body = (text => 'Hello there', voice => 's3://voice-cloning-zero-shot/d9ff78ba-d016-47f6-b0ef-dd630f59414e/female-cs/manifest.json',
+    voice_engine => 'Play3.0-mini', output_format => 'raw', sample_rate => 24000);
+  my $tx = $t->ua->build_tx(POST => $sp => \%ph => json => \%body);
+  my $te = watch_te($tx);
+  $t->request_ok($tx)->status_is(200)->content_type_is('audio/pcm');
+  is $t->tx->res->body, mock_audio('playht', 16000), 'raw: the mock audio bytes';
+  is $$te, 'chunked', 'streamed (chunked)';
+  $t->post_ok($sp => {%ph, AUTHORIZATION => 'Bearer ' . mock_key('playht')} => json => {%body, output_format => 'wav', sample_rate => 16000})
+    ->status_is(200)->content_type_is('audio/wav');
+  is $t->tx->res->body, mock_wav('playht', 16000), 'wav: a RIFF header, then the mock audio bytes';
+  $t->post_ok($sp => {%ph, Accept => 'application/json'} => json => \%body)->status_is(201)->json_like('/href' => qr{^https://api\.play\.ht/});
+
+  $t->post_ok($sp => {%ph, AUTHORIZATION => $BAD} => json => \%body)->status_is(401)->json_is('/error_id' => 'UNAUTHORIZED')
+    ->json_has('/error_message');
+  body_hides_key($BAD);
+  $t->post_ok($sp => {%ph, 'X-USER-ID' => 'someone-else'} => json => \%body)->status_is(401);
+  $t->post_ok($sp => {AUTHORIZATION => mock_key('playht')} => json => \%body)->status_is(401);
+  for my $bad ({text => ''}, {voice => ''}, {voice_engine => 'Play9'}, {output_format => 'aac'}, {sample_rate => 7999},
+    {sample_rate => 48001}, {speed => 0}, {speed => 5.5}, {text => 'x' x 2001, voice_engine => 'PlayDialog'}, {model => 'x'}) {
+    $t->post_ok($sp => \%ph => json => {%body, %$bad})->status_is(400)->json_is('/error_id' => 'BAD_REQUEST');
+  }
+  $t->post_ok($sp => \%ph => json => {%body, text => 'x' x 20000})->status_is(200);
+
+  $t->get_ok('/playht/api/v2/voices' => \%ph)->status_is(200)->json_is('/0/name' => 'Jennifer')->json_is('/0/sample' => 'https://peregrine-samples.s3.amazonaws.com/jennifer.wav');
+  $t->get_ok('/playht/api/v2/voices' => {AUTHORIZATION => mock_key('playht')})->status_is(401);
+};
+
 subtest 'streaming: Deepgram /v1/listen' => sub {
   reset_mock();
   $t->websocket_ok($DG_WS => {Authorization => "Token $K{deepgram}"});

@@ -67,4 +67,77 @@ sub lm_voices ($x) {
 $PROVIDERS{lmnt} = {auth => \&lm_auth, error => \&lm_error, routes => [
   [POST => qr{^/v1/ai/speech/bytes$}, \&lm_speech], [GET => qr{^/v1/ai/voice/list$}, \&lm_voices]]};
 
+# --------------------------------------------------------------------------
+# Play.ht  (base https://api.play.ht)
+# --------------------------------------------------------------------------
+my %PH_ENGINES = ('Play3.0-mini' => 20000, PlayDialog => 2000, PlayDialogMultilingual => 2000, PlayDialogArabic => 2000,
+  'PlayHT2.0-turbo' => 2000, 'PlayHT2.0' => 2000, 'PlayDialog-turbo' => 2000);
+my %PH_CT = (mp3 => 'audio/mpeg', wav => 'audio/wav', ogg => 'audio/ogg', flac => 'audio/flac', mulaw => 'audio/basic',
+  raw => 'audio/pcm');
+my %PH_PARAMS = map { $_ => 1 } qw(text voice voice_engine output_format sample_rate speed quality seed temperature language
+  emotion voice_guidance style_guidance text_guidance repetition_penalty voice_2 turn_prefix turn_prefix_2
+  voice_conditioning_seconds num_candidates);
+my @PH_VOICES = (
+  {id => 's3://voice-cloning-zero-shot/d9ff78ba-d016-47f6-b0ef-dd630f59414e/female-cs/manifest.json', name => 'Jennifer',
+   sample => 'https://peregrine-samples.s3.amazonaws.com/jennifer.wav', accent => 'american', age => 'adult', gender => 'female',
+   language => 'English (US)', language_code => 'en-US', voice_engine => 'Play3.0-mini', is_cloned => false},
+  {id => 's3://voice-cloning-zero-shot/a1b2/male-en/manifest.json', name => 'Charles', gender => 'male',
+   language_code => 'en-GB', voice_engine => 'PlayDialog', is_cloned => false},
+  {id => 's3://voice-cloning-zero-shot/c3d4/mine/manifest.json', name => 'Mine', voice_engine => 'Play3.0-mini', is_cloned => true},
+);
+
+# {"error_message", "error_id"}, as Play.ht's v2 API answers errors
+my %PH_ID = (400 => 'BAD_REQUEST', 401 => 'UNAUTHORIZED', 403 => 'FORBIDDEN', 404 => 'NOT_FOUND', 422 => 'UNPROCESSABLE_ENTITY',
+  429 => 'TOO_MANY_REQUESTS', 500 => 'INTERNAL_ERROR', 502 => 'BAD_GATEWAY', 503 => 'SERVICE_UNAVAILABLE');
+sub ph_error ($x, $st, %o) {
+  my $msg = $o{message} // ($st == 401 ? 'Invalid credentials: check your user id (X-USER-ID) and API key (AUTHORIZATION)'
+    : $st == 429 ? 'Too many requests' : 'Something went wrong');
+  return ('application/json', encode_json({error_message => $msg, error_id => $PH_ID{$st} // 'INTERNAL_ERROR'}));
+}
+# AUTHORIZATION: the key (as written, or after "Bearer "), and X-USER-ID: the user id
+sub ph_auth ($x) {
+  my $h = $x->{c}->req->headers;
+  my $user = $h->header('X-USER-ID') // return {auth => 'missing'};
+  return {auth => 'invalid'} unless $user eq mock_user('playht');
+  my ($key) = ($h->header('AUTHORIZATION') // '') =~ /^(?:Bearer\s+)?(\S+)$/;
+  return key_check('playht', $key);
+}
+
+# POST /api/v2/tts/stream: the bytes (Accept audio/*), or 201 and a URL to
+# them (Accept application/json)
+sub ph_stream ($x) {
+  return unless authed($x);
+  my $c = $x->{c};
+  my $bad = sub ($m) { fail($x, 400, message => $m) };
+  return $bad->('Content-Type must be application/json') unless ($c->req->headers->content_type // '') =~ m{^application/json\b};
+  my $d = eval { decode_json($c->req->body) };
+  return $bad->('Invalid JSON body') unless ref $d eq 'HASH';
+  for my $k (sort keys %$d) { return $bad->("\"$k\" is not allowed") unless $PH_PARAMS{$k} }
+  my $engine = $d->{voice_engine} // 'Play3.0-mini';
+  return $bad->('"voice_engine" must be one of ' . join(', ', sort keys %PH_ENGINES)) unless is_str($engine) && $PH_ENGINES{$engine};
+  return $bad->('"text" is required') unless is_str($d->{text}) && $d->{text} =~ /\S/;
+  return $bad->("\"text\" must be at most $PH_ENGINES{$engine} characters") if length $d->{text} > $PH_ENGINES{$engine};
+  return $bad->('"voice" is required') unless is_str($d->{voice}) && length $d->{voice};
+  my $fmt = $d->{output_format} // 'mp3';
+  return $bad->('"output_format" must be one of ' . join(', ', sort keys %PH_CT)) unless is_str($fmt) && $PH_CT{$fmt};
+  my $rate = $d->{sample_rate} // 48000;
+  return $bad->('"sample_rate" must be a number from 8000 to 48000') unless is_num($rate) && $rate >= 8000 && $rate <= 48000;
+  return $bad->('"speed" must be a number greater than 0 and at most 5')
+    if defined $d->{speed} && !(is_num($d->{speed}) && $d->{speed} > 0 && $d->{speed} <= 5);
+  if (($c->req->headers->accept // '') =~ m{^application/json}) {
+    return reply_json($x, {href => 'https://api.play.ht/api/v2/tts/' . hexid(24) . '?format=audio-mpeg', method => 'GET',
+      contentType => $PH_CT{$fmt}, rel => 'item', description => 'URL for fetching the generated audio as a playable stream of bytes'}, 201);
+  }
+  reply_audio($x, $PH_CT{$fmt}, {}, $fmt eq 'wav' ? (wav => [$rate, 1, 16]) : (), stream => 1);
+}
+
+# GET /api/v2/voices
+sub ph_voices ($x) {
+  return unless authed($x);
+  reply_json($x, \@PH_VOICES);
+}
+
+$PROVIDERS{playht} = {auth => \&ph_auth, error => \&ph_error, routes => [
+  [POST => qr{^/api/v2/tts/stream$}, \&ph_stream], [GET => qr{^/api/v2/voices$}, \&ph_voices]]};
+
 1;

@@ -10,7 +10,7 @@
 use Mojolicious::Lite -signatures;
 use FindBin;
 use lib "$FindBin::RealBin/../lib";
-use Waav::Mock qw(mock_audio mock_key mock_wav_header);
+use Waav::Mock qw(mock_audio mock_key mock_user mock_wav_header);
 use Mojo::JSON qw(decode_json true false);
 use JSON::PP ();
 use Mojo::Util qw(encode decode);

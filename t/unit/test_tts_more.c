@@ -259,6 +259,121 @@ test_lmnt_voices(void **state)
     voices_bad("lmnt", "[1,");
 }
 
+static void
+test_playht(void **state)
+{
+    waav_err_t      err;
+    waav_tts_out_t  out;
+
+    (void) state;
+
+    assert_int_equal(build_key("playht", "{\"text\":\"Hi\",\"tts_config\":{"
+                               "\"provider\":\"play.ht\"}}", "u-42:k-7",
+                               &out, &err), 0);
+
+    assert_string_equal(out.http.method, "POST");
+    assert_str(out.http.path, "/api/v2/tts/stream");
+    assert_string_equal(header(&out.http, "X-USER-ID"), "u-42");
+    assert_string_equal(header(&out.http, "AUTHORIZATION"), "k-7");
+    assert_string_equal(header(&out.http, "Accept"), "audio/pcm");
+    assert_string_equal(header(&out.http, "Content-Type"),
+                        "application/json");
+    assert_str(out.http.body, "{\"text\":\"Hi\",\"voice\":"
+               "\"s3://voice-cloning-zero-shot/d9ff78ba-d016-47f6-b0ef-"
+               "dd630f59414e/female-cs/manifest.json\","
+               "\"voice_engine\":\"Play3.0-mini\",\"output_format\":\"raw\","
+               "\"sample_rate\":24000}");
+    assert_int_equal(out.sample_rate, 24000);
+
+    /* WaaV's engine names; the rate as asked; the speed */
+    assert_int_equal(build_key("playht", "{\"text\":\"Hi\",\"tts_config\":{"
+                               "\"provider\":\"play-ht\",\"model\":\"dialog\","
+                               "\"voice_id\":\"v1\",\"audio_format\":\"mp3\","
+                               "\"sample_rate\":44100,"
+                               "\"speaking_rate\":4}}", "u:k", &out, &err),
+                     0);
+    assert_string_equal(header(&out.http, "Accept"), "audio/mpeg");
+    assert_str(out.http.body, "{\"text\":\"Hi\",\"voice\":\"v1\","
+               "\"voice_engine\":\"PlayDialog\",\"output_format\":\"mp3\","
+               "\"sample_rate\":44100,\"speed\":4}");
+    assert_true(out.speaking_rate == 4.0);
+
+    assert_int_equal(build_key("playht", "{\"text\":\"Hi\",\"tts_config\":{"
+                               "\"provider\":\"play_ht\",\"model\":\"TURBO\","
+                               "\"voice_id\":\"v1\",\"audio_format\":\"mulaw\","
+                               "\"speaking_rate\":1.25}}", "u:k:with:colons",
+                               &out, &err), 0);
+    assert_string_equal(header(&out.http, "AUTHORIZATION"), "k:with:colons");
+    assert_string_equal(header(&out.http, "Accept"), "audio/basic");
+    assert_str(out.http.body, "{\"text\":\"Hi\",\"voice\":\"v1\","
+               "\"voice_engine\":\"PlayHT2.0-turbo\","
+               "\"output_format\":\"mulaw\",\"sample_rate\":8000,"
+               "\"speed\":1.25}");
+}
+
+
+static void
+test_playht_refused(void **state)
+{
+    waav_err_t      err;
+    waav_tts_out_t  out;
+
+    (void) state;
+
+    refused("playht", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"playht\","
+            "\"model\":\"gpt-4\"}}", "INVALID_MODEL", "no engine \"gpt-4\"");
+    refused("playht", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"playht\","
+            "\"audio_format\":\"aac\"}}", "UNSUPPORTED_OPTION",
+            "audio_format");
+
+    /* the key without its user id: 400, and never the key in the message */
+    assert_int_equal(build_key("playht", "{\"text\":\"x\",\"tts_config\":{"
+                               "\"provider\":\"playht\"}}", "secret-key",
+                               &out, &err), -1);
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.code, "INVALID_REQUEST");
+    assert_null(strstr(err.message, "secret"));
+    assert_int_equal(build_key("playht", "{\"text\":\"x\",\"tts_config\":{"
+                               "\"provider\":\"playht\"}}", ":k", &out, &err),
+                     -1);
+    assert_int_equal(build_key("playht", "{\"text\":\"x\",\"tts_config\":{"
+                               "\"provider\":\"playht\"}}", "u:", &out, &err),
+                     -1);
+}
+
+
+static void
+test_playht_voices(void **state)
+{
+    waav_voice_list_t  l;
+
+    (void) state;
+
+    l = voices("playht", "[{\"id\":\"s3://a\",\"name\":\"Jennifer\","
+               "\"sample\":\"https://x/j.wav\",\"accent\":\"american\","
+               "\"gender\":\"female\",\"language\":\"English (US)\","
+               "\"language_code\":\"en-US\"},"
+               "{\"id\":\"s3://b\",\"name\":\"Charles\",\"gender\":\"male\","
+               "\"language_code\":\"en-GB\",\"preview_url\":\"https://x/c\"},"
+               "{\"id\":\"s3://c\"},{\"name\":\"no id\"}]");
+
+    assert_int_equal(l.n, 3);
+    assert_str(l.v[0].id, "s3://a");
+    assert_str(l.v[0].sample, "https://x/j.wav");
+    assert_str(l.v[0].accent, "american");
+    assert_str(l.v[0].gender, "Female");
+    assert_str(l.v[0].language, "English (US)");
+    assert_str(l.v[1].gender, "Male");
+    assert_str(l.v[1].sample, "https://x/c");
+    assert_str(l.v[1].language, "English");
+    assert_str(l.v[1].accent, "British");
+    assert_str(l.v[2].gender, "Unknown");
+    assert_str(l.v[2].language, "Unknown");
+    assert_str(l.v[2].sample, "");
+
+    voices_bad("playht", "{\"voices\":[]}");
+}
+
 
 int
 main(void)
@@ -268,6 +383,9 @@ main(void)
         cmocka_unit_test_teardown(test_lmnt, waav_arena_teardown),
         cmocka_unit_test_teardown(test_lmnt_refused, waav_arena_teardown),
         cmocka_unit_test_teardown(test_lmnt_voices, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_playht, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_playht_refused, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_playht_voices, waav_arena_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,7 @@ use strict;
 use warnings;
 use Exporter 'import';
 
-our @EXPORT_OK = qw(mock_audio mock_key mock_seed mock_wav mock_wav_header);
+our @EXPORT_OK = qw(mock_audio mock_key mock_seed mock_user mock_wav mock_wav_header);
 our $VERSION   = '1.00';
 
 
@@ -55,6 +55,14 @@ sub mock_key {
     my ($provider) = @_;
     my $env = 'MOCK_' . uc($provider) . '_KEY';
     return defined $ENV{$env} && length $ENV{$env} ? $ENV{$env} : "test-$provider-key";
+}
+
+# The user id the mock accepts beside a provider's key (Play.ht's
+# X-USER-ID): $ENV{MOCK_<PROVIDER>_USER} or "test-<provider>-user".
+sub mock_user {
+    my ($provider) = @_;
+    my $env = 'MOCK_' . uc($provider) . '_USER';
+    return defined $ENV{$env} && length $ENV{$env} ? $ENV{$env} : "test-$provider-user";
 }
 
 1;

@@ -26,7 +26,7 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 use Test::More ();
 use Waav::Blocks ();
-use Waav::Mock qw(mock_key);
+use Waav::Mock qw(mock_key mock_user);
 use Waav::Registry ();
 
 my $Top = dirname(dirname(dirname(dirname(abs_path(__FILE__)))));
@@ -41,6 +41,8 @@ sub mock_env {
     return map {
         ($_->{url_env} => "$m/$_->{name}" . Waav::Registry::url_path($_),
          $_->{key} eq 'required' ? ($_->{key_env} => mock_key($_->{name})) : (),
+         # a second secret (Play.ht's user id)
+         $_->{user_env} ? ($_->{user_env} => mock_user($_->{name})) : (),
          # a token host: /<name>-token + the path of its default URL
          $_->{token_url_env}
              ? ($_->{token_url_env} => "$m/$_->{name}-token"
