@@ -21,6 +21,7 @@ extern const waav_tts_adapter_t  waav_tts_azure;
 extern const waav_tts_adapter_t  waav_tts_local;
 extern const waav_tts_adapter_t  waav_tts_lmnt;
 extern const waav_tts_adapter_t  waav_tts_playht;
+extern const waav_tts_adapter_t  waav_tts_hume;
 
 extern const waav_stt_adapter_t  waav_stt_deepgram;
 extern const waav_stt_adapter_t  waav_stt_elevenlabs;
@@ -49,6 +50,10 @@ static const char *const  waav_lmnt_aliases[] = {
 
 static const char *const  waav_playht_aliases[] = {
     "play-ht", "play_ht", "play.ht", NULL
+};
+
+static const char *const  waav_hume_aliases[] = {
+    "hume-ai", "hume_ai", NULL
 };
 
 
@@ -100,6 +105,12 @@ const waav_provider_type_t  waav_provider_types[] = {
       .key_env = "PLAYHT_API_KEY", .user_env = "PLAYHT_USER_ID",
       .url_env = "PLAYHT_BASE_URL",
       .base_url = "https://api.play.ht" },
+
+    { .name = "hume", .title = "Hume (Octave)",
+      .aliases = waav_hume_aliases,
+      .tts = &waav_tts_hume,
+      .key_env = "HUME_API_KEY", .url_env = "HUME_BASE_URL",
+      .base_url = "https://api.hume.ai" },
 
     { .name = "groq", .title = "Groq",
       .stt = &waav_stt_groq,

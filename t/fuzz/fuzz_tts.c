@@ -8,7 +8,7 @@
  * fuzz-covers: tts/waav_tts_google.c tts/waav_tts_openai.c
  * fuzz-covers: tts/waav_tts_azure.c waav_tts_cache.c
  * fuzz-covers: tts/waav_tts_openai_names.c tts/waav_tts_lmnt.c
- * fuzz-covers: tts/waav_tts_playht.c waav_cred.c
+ * fuzz-covers: tts/waav_tts_playht.c waav_cred.c tts/waav_tts_hume.c
  */
 
 #include <stdint.h>

@@ -940,6 +940,40 @@ subtest 'Play.ht' => sub {
   $t->get_ok('/playht/api/v2/voices' => {AUTHORIZATION => mock_key('playht')})->status_is(401);
 };
 
+subtest 'Hume' => sub {
+  my %hu = ('X-Hume-Api-Key' => mock_key('hume'));
+  my $sp = '/hume/v0/tts/stream/file';
+  my %body = (utterances => [{text => 'Hello there', voice => {name => 'Male English Actor', provider => 'HUME_AI'}}],
+    format => {type => 'pcm'}, strip_headers => Mojo::JSON::true);
+  $t->post_ok($sp => \%hu => json => \%body)->status_is(200)->content_type_is('audio/pcm');
+  is $t->tx->res->body, mock_audio('hume', 16000), 'pcm: the mock audio bytes';
+  $t->post_ok($sp => \%hu => json => {%body, format => {type => 'wav'}, version => '2',
+    utterances => [{text => 'Hi', voice => {id => '9e068547-5ba4-4c8e-8e03-69282a008f04'}, speed => 1.5}]})
+    ->status_is(200)->content_type_is('audio/wav');
+  is $t->tx->res->body, mock_wav('hume', 48000), 'wav: a 48 kHz RIFF header, then the mock audio bytes';
+
+  $t->post_ok($sp => {'X-Hume-Api-Key' => $BAD} => json => \%body)->status_is(401)
+    ->json_is('/fault/faultstring' => 'Invalid ApiKey')->json_is('/fault/detail/errorcode' => 'oauth.v2.InvalidApiKey');
+  body_hides_key($BAD);
+  $t->post_ok($sp => {Authorization => 'Bearer ' . mock_key('hume')} => json => \%body)->status_is(401)
+    ->json_is('/fault/detail/errorcode' => 'steps.oauth.v2.FailedToResolveAPIKey');
+  $t->post_ok($sp => \%hu => json => {%body, utterances => [{text => 'Hi', voice => {name => 'Male English Actor'}}]})->status_is(404)
+    ->json_like('/message' => qr/Voice not found/);
+  $t->post_ok($sp => \%hu => json => {%body, utterances => [{text => 'Hi', voice => {id => '00000000-0000-0000-0000-000000000000'}}]})
+    ->status_is(404);
+  for my $bad ({utterances => []}, {utterances => [{text => ''}]}, {utterances => [{text => 'x', speed => 3}]},
+    {utterances => [{text => 'x', voice => {}}]}, {format => {type => 'mulaw'}}, {format => {type => 'pcm', sample_rate => 24000}},
+    {strip_headers => 'yes'}, {version => 3}, {instant => 1}) {
+    $t->post_ok($sp => \%hu => json => {%body, %$bad})->status_is(422)->json_has('/detail/0/msg');
+  }
+  $t->post_ok($sp => \%hu => json => {utterances => [{text => 'Hi'}], version => '2'})->status_is(400);
+
+  $t->get_ok('/hume/v0/tts/voices?provider=HUME_AI&page_size=100' => \%hu)->status_is(200)
+    ->json_is('/voices_page/0/name' => 'Male English Actor')->json_is('/total_pages' => 1);
+  $t->get_ok('/hume/v0/tts/voices' => \%hu)->status_is(422);
+  $t->get_ok('/hume/v0/tts/voices?provider=HUME_AI')->status_is(401);
+};
+
 subtest 'streaming: Deepgram /v1/listen' => sub {
   reset_mock();
   $t->websocket_ok($DG_WS => {Authorization => "Token $K{deepgram}"});

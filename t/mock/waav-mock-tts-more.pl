@@ -140,4 +140,98 @@ sub ph_voices ($x) {
 $PROVIDERS{playht} = {auth => \&ph_auth, error => \&ph_error, routes => [
   [POST => qr{^/api/v2/tts/stream$}, \&ph_stream], [GET => qr{^/api/v2/voices$}, \&ph_voices]]};
 
+# --------------------------------------------------------------------------
+# Hume  (base https://api.hume.ai)
+# --------------------------------------------------------------------------
+my @HU_VOICES = (
+  ['5bb7de05-c8fe-426a-8fcc-ba4fc4ce9f9c', 'Male English Actor'],
+  ['9e068547-5ba4-4c8e-8e03-69282a008f04', 'Ava Song'],
+  ['ee96fb5f-ec1a-4f41-a9ba-6d119e64c8fd', 'Colton Rivers'],
+  ['59cfc7ab-e945-43de-ad1a-471daa379c67', 'Kora'],
+);
+my %HU_BY_ID = map { $_->[0] => $_ } @HU_VOICES;
+my %HU_BY_NAME = map { $_->[1] => $_ } @HU_VOICES;
+my %HU_CT = (pcm => 'audio/pcm', wav => 'audio/wav', mp3 => 'audio/mpeg');
+my %HU_PARAMS = map { $_ => 1 } qw(utterances format context num_generations split_utterances strip_headers version
+  include_timestamp_types temperature instant_mode);
+my %HU_UTT = map { $_ => 1 } qw(text voice description speed trailing_silence);
+
+# the API gateway's faults for keys; {"error"?, "message", "code"?} (ErrorResponse) and
+# FastAPI's {"detail": [...]} (422) for the rest
+sub hu_error ($x, $st, %o) {
+  if ($st == 401) {
+    my $missing = ($o{auth} // '') eq 'missing';
+    return ('application/json', encode_json({fault => {
+      faultstring => $missing ? 'Failed to resolve API Key variable request.header.X-Hume-Api-Key' : 'Invalid ApiKey',
+      detail => {errorcode => $missing ? 'steps.oauth.v2.FailedToResolveAPIKey' : 'oauth.v2.InvalidApiKey'}}}));
+  }
+  return ('application/json', encode_json({detail => [{loc => $o{loc} // ['body'], msg => $o{message}, type => 'value_error'}]}))
+    if $st == 422;
+  return ('application/json', encode_json({error => $st == 429 ? 'Too Many Requests' : $st == 404 ? 'Not Found' : 'Bad Request',
+    message => $o{message} // ($st == 429 ? 'Rate limit exceeded' : 'Request failed'), code => "E$st"}));
+}
+sub hu_auth ($x) { key_check('hume', $x->{c}->req->headers->header('X-Hume-Api-Key')) }
+
+# POST /v0/tts/stream/file: the audio file, streamed
+sub hu_stream ($x) {
+  return unless authed($x);
+  my $c = $x->{c};
+  my $bad = sub ($m, @loc) { fail($x, 422, message => $m, loc => ['body', @loc]) };
+  my $d = eval { decode_json($c->req->body) };
+  return $bad->('Input should be a valid dictionary') unless ref $d eq 'HASH';
+  for my $k (sort keys %$d) { return $bad->('Extra inputs are not permitted', $k) unless $HU_PARAMS{$k} }
+  my $u = $d->{utterances};
+  return $bad->('Field required', 'utterances') unless ref $u eq 'ARRAY' && @$u;
+  for my $i (0 .. $#$u) {
+    my $t = $u->[$i];
+    return $bad->('Input should be a valid dictionary', 'utterances', $i) unless ref $t eq 'HASH';
+    for my $k (sort keys %$t) { return $bad->('Extra inputs are not permitted', 'utterances', $i, $k) unless $HU_UTT{$k} }
+    return $bad->('String should have at least 1 character', 'utterances', $i, 'text') unless is_str($t->{text}) && $t->{text} =~ /\S/;
+    return $bad->('Input should be between 0.5 and 2', 'utterances', $i, 'speed')
+      if defined $t->{speed} && !(is_num($t->{speed}) && $t->{speed} >= 0.5 && $t->{speed} <= 2);
+    next unless defined $t->{voice};
+    my $v = $t->{voice};
+    return $bad->('Input should be a valid dictionary', 'utterances', $i, 'voice') unless ref $v eq 'HASH';
+    my $prov = $v->{provider} // 'CUSTOM_VOICE';
+    return $bad->("Input should be 'HUME_AI' or 'CUSTOM_VOICE'", 'utterances', $i, 'voice', 'provider') unless $prov =~ /^(?:HUME_AI|CUSTOM_VOICE)$/;
+    if (defined $v->{id}) {
+      return fail($x, 404, message => "Voice not found: $v->{id}") unless is_str($v->{id}) && $HU_BY_ID{$v->{id}};
+    } elsif (defined $v->{name}) {
+      # no custom voices on the mock's account
+      return fail($x, 404, message => "Voice not found: $v->{name} ($prov)")
+        unless is_str($v->{name}) && $prov eq 'HUME_AI' && $HU_BY_NAME{$v->{name}};
+    } else {
+      return $bad->('Either id or name is required', 'utterances', $i, 'voice');
+    }
+  }
+  my $f = $d->{format} // {type => 'mp3'};
+  return $bad->('Input should be a valid dictionary', 'format') unless ref $f eq 'HASH';
+  return $bad->("Input tag '" . ($f->{type} // '') . "' does not match any of the expected tags: 'mp3', 'pcm', 'wav'", 'format')
+    unless is_str($f->{type}) && $HU_CT{$f->{type}};
+  for my $k (sort keys %$f) { return $bad->('Extra inputs are not permitted', 'format', $k) unless $k eq 'type' }
+  return $bad->('Input should be a valid boolean', 'strip_headers') if defined $d->{strip_headers} && !is_bool($d->{strip_headers});
+  return $bad->("Input should be '1' or '2'", 'version') if defined $d->{version} && !(is_str($d->{version}) && $d->{version} =~ /^[12]$/);
+  return fail($x, 400, message => 'A voice is required with version 2')
+    if ($d->{version} // '') eq '2' && !defined $u->[0]{voice};
+  reply_audio($x, $HU_CT{$f->{type}}, {}, $f->{type} eq 'wav' ? (wav => [48000, 1, 16]) : (), stream => 1);
+}
+
+# GET /v0/tts/voices?provider=HUME_AI|CUSTOM_VOICE[&page_size][&page_number]
+sub hu_voices ($x) {
+  return unless authed($x);
+  my $q = $x->{c}->req->url->query;
+  my $prov = $q->param('provider') // return fail($x, 422, message => 'Field required', loc => ['query', 'provider']);
+  return fail($x, 422, message => "Input should be 'HUME_AI' or 'CUSTOM_VOICE'", loc => ['query', 'provider'])
+    unless $prov =~ /^(?:HUME_AI|CUSTOM_VOICE)$/;
+  my $size = $q->param('page_size') // 10;
+  return fail($x, 422, message => 'Input should be between 1 and 100', loc => ['query', 'page_size'])
+    unless $size =~ /^\d+$/ && $size >= 1 && $size <= 100;
+  my @v = $prov eq 'HUME_AI' ? @HU_VOICES : ();
+  reply_json($x, {page_number => 0, page_size => 0 + $size, total_pages => @v ? 1 : 0,
+    voices_page => [map { {id => $_->[0], name => $_->[1], provider => 'HUME_AI'} } @v[0 .. min($size, scalar @v) - 1]]});
+}
+
+$PROVIDERS{hume} = {auth => \&hu_auth, error => \&hu_error, routes => [
+  [POST => qr{^/v0/tts/stream/file$}, \&hu_stream], [GET => qr{^/v0/tts/voices$}, \&hu_voices]]};
+
 1;

@@ -116,6 +116,12 @@ test_names(void **state)
                      waav_tts_adapter("lmnt", 4));
     assert_ptr_equal(waav_tts_adapter("lmnt_ai", 7),
                      waav_tts_adapter("lmnt", 4));
+    assert_ptr_equal(waav_tts_adapter("Play.HT", 7),
+                     waav_tts_adapter("playht", 6));
+    assert_ptr_equal(waav_tts_adapter("hume_ai", 7),
+                     waav_tts_adapter("hume", 4));
+    assert_non_null(waav_tts_adapter("hume", 4));
+    assert_non_null(waav_tts_adapter("playht", 6));
 }
 
 
@@ -375,6 +381,104 @@ test_playht_voices(void **state)
 }
 
 
+static void
+test_hume(void **state)
+{
+    waav_tts_out_t  out;
+
+    (void) state;
+
+    build("hume", "{\"text\":\"Hi \\\"you\\\"\",\"tts_config\":{"
+          "\"provider\":\"hume-ai\"}}", &out);
+
+    assert_string_equal(out.http.method, "POST");
+    assert_str(out.http.path, "/v0/tts/stream/file");
+    assert_int_equal(out.http.args.len, 0);
+    assert_string_equal(header(&out.http, "X-Hume-Api-Key"), "KEY123");
+    assert_string_equal(header(&out.http, "Content-Type"),
+                        "application/json");
+    assert_str(out.http.body, "{\"utterances\":[{\"text\":\"Hi \\\"you\\\"\","
+               "\"voice\":{\"name\":\"Male English Actor\","
+               "\"provider\":\"HUME_AI\"}}],\"format\":{\"type\":\"pcm\"},"
+               "\"strip_headers\":true}");
+    assert_int_equal(out.sample_rate, 48000);
+
+    /* an id; Octave 2; wav at Hume's one rate; the speed clamped */
+    build("hume", "{\"text\":\"Hi\",\"tts_config\":{\"provider\":\"HUME_AI\","
+          "\"voice_id\":\"9E068547-5ba4-4c8e-8e03-69282a008f04\","
+          "\"model\":\"octave-2\",\"audio_format\":\"wav\","
+          "\"sample_rate\":16000,\"speaking_rate\":3}}", &out);
+    assert_str(out.http.body, "{\"utterances\":[{\"text\":\"Hi\","
+               "\"voice\":{\"id\":\"9E068547-5ba4-4c8e-8e03-69282a008f04\"},"
+               "\"speed\":2}],\"format\":{\"type\":\"wav\"},"
+               "\"strip_headers\":true,\"version\":\"2\"}");
+    assert_int_equal(out.sample_rate, 48000);
+    assert_true(out.speaking_rate == 2.0);
+
+    /* not quite a UUID: a name; the voice as the model is no model */
+    build("hume", "{\"text\":\"Hi\",\"tts_config\":{\"provider\":\"hume\","
+          "\"voice_id\":\"9e068547-5ba4-4c8e-8e03-69282a008f0g\","
+          "\"model\":\"9e068547-5ba4-4c8e-8e03-69282a008f0g\","
+          "\"audio_format\":\"mp3\"}}", &out);
+    assert_str(out.http.body, "{\"utterances\":[{\"text\":\"Hi\","
+               "\"voice\":{\"name\":\"9e068547-5ba4-4c8e-8e03-69282a008f0g\","
+               "\"provider\":\"HUME_AI\"}}],\"format\":{\"type\":\"mp3\"},"
+               "\"strip_headers\":true}");
+
+    build("hume", "{\"text\":\"Hi\",\"tts_config\":{\"provider\":\"hume\","
+          "\"model\":\"1\",\"audio_format\":\"linear16\","
+          "\"sample_rate\":48000}}", &out);
+    assert_non_null(strstr(out.http.body.data, "\"version\":\"1\"}"));
+}
+
+
+static void
+test_hume_refused(void **state)
+{
+    (void) state;
+
+    refused("hume", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"hume\","
+            "\"sample_rate\":24000}}", "UNSUPPORTED_OPTION",
+            "(it can do 48000)");
+    refused("hume", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"hume\","
+            "\"audio_format\":\"mulaw\"}}", "UNSUPPORTED_OPTION",
+            "audio_format");
+    refused("hume", "{\"text\":\"x\",\"tts_config\":{\"provider\":\"hume\","
+            "\"model\":\"octave-3\"}}", "INVALID_MODEL", "octave-3");
+}
+
+
+static void
+test_hume_voices(void **state)
+{
+    waav_err_t         err;
+    waav_http_req_t    req;
+    waav_voice_list_t  l;
+
+    (void) state;
+
+    memset(&req, 0, sizeof(req));
+    assert_int_equal(waav_tts_adapter("hume", 4)->voices->request(&req,
+                                                       &arena, &err), 0);
+    assert_str(req.path, "/v0/tts/voices");
+    assert_str(req.args, "provider=HUME_AI&page_size=100");
+
+    l = voices("hume", "{\"page_number\":0,\"page_size\":100,"
+               "\"total_pages\":1,\"voices_page\":[{\"id\":\"u1\","
+               "\"name\":\"Ava Song\",\"provider\":\"HUME_AI\"},"
+               "{\"name\":\"no id\"},{\"id\":\"u2\"}]}");
+    assert_int_equal(l.n, 2);
+    assert_str(l.v[0].id, "u1");
+    assert_str(l.v[0].name, "Ava Song");
+    assert_str(l.v[0].gender, "Unknown");
+    assert_str(l.v[0].sample, "");
+    assert_str(l.v[1].name, "");
+
+    voices_bad("hume", "[]");
+    voices_bad("hume", "{\"voices_page\":{}}");
+}
+
+
 int
 main(void)
 {
@@ -386,6 +490,9 @@ main(void)
         cmocka_unit_test_teardown(test_playht, waav_arena_teardown),
         cmocka_unit_test_teardown(test_playht_refused, waav_arena_teardown),
         cmocka_unit_test_teardown(test_playht_voices, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_hume, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_hume_refused, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_hume_voices, waav_arena_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
