@@ -51,9 +51,9 @@ keepalive=${WAAV_KEEPALIVE:-64}
 registry=${WAAV_REGISTRY:-$(dirname "$0")/providers.tsv}
 providers=()
 while IFS=$'\t' read -r name tts _stt keyrule keyvar urlvar url example _al \
-        _title tokvar tokurl regionvar region streamvar streamurl; do
+        _title tokvar tokurl regionvar region streamvar streamurl uservar; do
     [[ -z $name || $name == \#* ]] && continue
-    providers+=("$name $keyrule $keyvar $urlvar $url $example $tokvar $tokurl $regionvar $region $streamvar $streamurl $tts")
+    providers+=("$name $keyrule $keyvar $urlvar $url $example $tokvar $tokurl $regionvar $region $streamvar $streamurl $tts $uservar")
 done <"$registry"
 
 mkdir -p "$out"
@@ -142,8 +142,11 @@ usable=() skipped=()
 for p in "${providers[@]}"; do
     # a provider's type is its name; "-": no default base URL
     read -r name keyrule keyvar urlvar url example tokvar tokurl regionvar \
-        region streamvar streamurl tts <<<"$p"
+        region streamvar streamurl tts uservar <<<"$p"
     type=$name
+    # a second secret sent with the key (Play.ht's user id): user=env:VAR
+    user=
+    [[ $uservar == - ]] || user=" user=env:$uservar"
 
     # an engine inside nginx (`local`): declared, nothing to reach
     if [[ $keyrule == embedded ]]; then
@@ -170,6 +173,12 @@ for p in "${providers[@]}"; do
             echo "waav_provider $name type=$type key=env:$keyvar;" >>"$up"
             continue
         fi
+        if [[ $uservar != - && -z ${!uservar:-} ]]; then
+            skipped+=("$name ($uservar)")
+            # the key alone is no credential: declared without it
+            echo "waav_provider $name type=$type;" >>"$up"
+            continue
+        fi
     elif [[ $url == - ]]; then
         url=$example    # e.g. Kokoro-FastAPI on its usual port
     fi
@@ -194,7 +203,7 @@ for p in "${providers[@]}"; do
     # sends to, and the region
     signs=
     [[ $keyrule == signed ]] && signs=" url=$url region=$reg"
-    echo "waav_provider $name type=$type key=env:$keyvar$signs;" >>"$up"
+    echo "waav_provider $name type=$type key=env:$keyvar$user$signs;" >>"$up"
     provider_location "$name" "$url" "$urlvar"
 
     # a token exchange: the token host's location, /_waav/NAME-token/; its

@@ -4,11 +4,16 @@
  *   waav_provider deepgram key=env:DEEPGRAM_API_KEY;
  *   waav_provider openai   key=file:/etc/waav/openai.key;
  *   waav_provider kokoro   type=openai-compatible location=/_waav/kokoro;
+ *   waav_provider playht   key=env:PLAYHT_API_KEY user=env:PLAYHT_USER_ID;
  *
  * The key is read when the configuration is (environment variables from
  * the master's environment, files with the master's rights), so a worker
  * never blocks on it.  It is only ever put in the provider request's
- * headers: never in a variable, a log line or an answer.
+ * headers: never in a variable, a log line or an answer.  A provider that
+ * takes a second secret with the key (Play.ht's user id, the adapter's
+ * cred has user_name) has it as user=, joined to the key as
+ * USER_ID:API_KEY (the form a client's own key takes too); key= may also
+ * be that whole pair.
  */
 
 #include "ngx_http_waav_module.h"
@@ -73,6 +78,70 @@ ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
                            p->ptype->name);
         return NGX_CONF_ERROR;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/* user=: joined to the key as USER_ID:API_KEY; a key without its user id
+ * is refused where the adapter needs one */
+static char *
+ngx_http_waav_provider_user(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
+    ngx_str_t *value)
+{
+    u_char       *d;
+    ngx_str_t     user;
+    const char   *name;
+
+    name = (p->tts && p->tts->cred) ? p->tts->cred->user_name : NULL;
+
+    if (value->data == NULL) {
+        if (name && p->key.len
+            && ngx_strlchr(p->key.data, p->key.data + p->key.len, ':')
+               == NULL)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "waav provider \"%V\" needs user= (its %s) "
+                               "or a key of the form USER_ID:API_KEY",
+                               &p->name, name);
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (name == NULL) {
+        return "has user= for a provider type that takes no user id";
+    }
+
+    if (ngx_http_waav_conf_value(cf, value, NGX_HTTP_WAAV_MAX_KEY, 1, &user)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_waav_key_valid(&user) != NGX_OK
+        || ngx_strlchr(user.data, user.data + user.len, ':') != NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the user id of waav provider \"%V\" must be "
+                           "visible ASCII without a colon", &p->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (user.len == 0 || p->key.len == 0) {
+        /* one of the two missing: not usable */
+        ngx_str_null(&p->key);
+        return NGX_CONF_OK;
+    }
+
+    d = ngx_pnalloc(cf->pool, user.len + 1 + p->key.len);
+    if (d == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p->key.len = ngx_sprintf(d, "%V:%V", &user, &p->key) - d;
+    p->key.data = d;
 
     return NGX_CONF_OK;
 }
@@ -235,11 +304,11 @@ ngx_http_waav_provider_location(ngx_str_t *v, size_t skip, ngx_str_t *out)
 }
 
 
-/* type=, key=, location=, token_location=, stream_location=, url=,
+/* type=, key=, user=, location=, token_location=, stream_location=, url=,
  * region= */
 static char *
 ngx_http_waav_provider_param(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
-    ngx_str_t *v, ngx_str_t *key, ngx_uint_t *have_key)
+    ngx_str_t *v, ngx_str_t *key, ngx_uint_t *have_key, ngx_str_t *user)
 {
     if (ngx_strncmp(v->data, "type=", 5) == 0) {
         p->type.data = v->data + 5;
@@ -251,6 +320,12 @@ ngx_http_waav_provider_param(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
         key->data = v->data + 4;
         key->len = v->len - 4;
         *have_key = 1;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(v->data, "user=", 5) == 0) {
+        user->data = v->data + 5;
+        user->len = v->len - 5;
         return NGX_CONF_OK;
     }
 
@@ -290,7 +365,7 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_waav_main_conf_t  *wmcf = conf;
 
     char                      *rv, types[512];
-    ngx_str_t                 *value, key;
+    ngx_str_t                 *value, key, user;
     ngx_uint_t                 i, have_key;
     ngx_http_waav_provider_t  *p, *q;
 
@@ -323,10 +398,12 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     p->name = value[1];
     p->type = value[1];
     ngx_str_null(&key);
+    ngx_str_null(&user);
     have_key = 0;
 
     for (i = 2; i < cf->args->nelts; i++) {
-        rv = ngx_http_waav_provider_param(cf, p, &value[i], &key, &have_key);
+        rv = ngx_http_waav_provider_param(cf, p, &value[i], &key, &have_key,
+                                          &user);
         if (rv != NGX_CONF_OK) {
             return rv;
         }
@@ -372,6 +449,11 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (rv != NGX_CONF_OK) {
             return rv;
         }
+    }
+
+    rv = ngx_http_waav_provider_user(cf, p, &user);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     /* a self-hosted server may need no key */

@@ -178,6 +178,7 @@ subtest 'nginx -t: make run\'s configuration with every provider' => sub {
         my $scheme = $port % 2 ? 'http' : 'https';
         # a key of several variables (aws-polly's A:B:C): the first two set
         ((map { $_ => 'k' } (split /:/, $_->{key_env})[0 .. ($_->{key} eq 'signed' ? 1 : 0)]),
+         $_->{user_env} ? ($_->{user_env} => 'u') : (),
          $_->{url_env} => "$scheme://127.0.0.1:" . $port++ . Waav::Registry::url_path($_),
          $_->{token_url_env} ? ($_->{token_url_env} => "$scheme://127.0.0.1:" . $port++) : (),
          $_->{stream_url_env} ? ($_->{stream_url_env} => "$scheme://127.0.0.1:" . $port++) : ())

@@ -3,12 +3,45 @@
  */
 
 #include <math.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "waav_base64.h"
 #include "waav_cred.h"
 #include "waav_json.h"
+
+
+/* "USER_ID:API_KEY": the user id into cred->user_name, *value the rest */
+static int
+waav_cred_user(const waav_cred_t *cred, waav_str_t *value,
+    waav_http_req_t *req, waav_err_t *err)
+{
+    const char  *colon;
+
+    colon = memchr(value->data, ':', value->len);
+
+    if (colon == NULL || colon == value->data
+        || colon + 1 == value->data + value->len)
+    {
+        /* never the key itself in the message */
+        return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
+                            "this provider's key is two: USER_ID:API_KEY "
+                            "(the %s, a colon, the key)", cred->user_name);
+    }
+
+    if (waav_http_add_header(req, cred->user_name, value->data,
+                             (size_t) (colon - value->data), err)
+        != 0)
+    {
+        return -1;
+    }
+
+    value->len -= (size_t) (colon + 1 - value->data);
+    value->data = (char *) colon + 1;
+
+    return 0;
+}
 
 
 int
@@ -34,6 +67,12 @@ waav_cred_apply(const waav_cred_t *cred, const waav_secret_t *secret,
     }
 
     rc = 0;
+
+    if (value.len && cred->user_name
+        && waav_cred_user(cred, &value, req, err) != 0)
+    {
+        return -1;
+    }
 
     if (value.len && cred->name) {
         rc = (cred->place == WAAV_CRED_QUERY)

@@ -83,12 +83,18 @@ struct waav_cred_s {
                              const waav_secret_t *secret,
                              waav_http_req_t *req, waav_alloc_t *a,
                              waav_err_t *err);
+
+    /* a key made of two, "USER_ID:API_KEY" (Play.ht's X-USER-ID and
+     * AUTHORIZATION): the part before the first ':' is sent in this
+     * header, the rest as the key; NULL: the key is one */
+    const char        *user_name;
 };
 
 /*
  * Adds the credentials to a built request: the token when the scheme
- * exchanges one (500 when there is none yet), else the key; nothing when
- * that is empty (a provider usable without a key); then the signature.
+ * exchanges one (500 when there is none yet), else the key (split in two
+ * with user_name: 400 when it is not USER_ID:API_KEY); nothing when that
+ * is empty (a provider usable without a key); then the signature.
  */
 int waav_cred_apply(const waav_cred_t *cred, const waav_secret_t *secret,
     waav_http_req_t *req, waav_alloc_t *a, waav_err_t *err);

@@ -20,6 +20,9 @@ extern const waav_tts_adapter_t  waav_tts_google;
 extern const waav_tts_adapter_t  waav_tts_azure;
 extern const waav_tts_adapter_t  waav_tts_polly;
 extern const waav_tts_adapter_t  waav_tts_local;
+extern const waav_tts_adapter_t  waav_tts_lmnt;
+extern const waav_tts_adapter_t  waav_tts_playht;
+extern const waav_tts_adapter_t  waav_tts_hume;
 
 extern const waav_stt_adapter_t  waav_stt_deepgram;
 extern const waav_stt_adapter_t  waav_stt_elevenlabs;
@@ -44,6 +47,19 @@ static const char *const  waav_azure_aliases[] = {
 /* WaaV's names (gateway/src/core/tts/mod.rs): "aws-polly" and its aliases */
 static const char *const  waav_polly_aliases[] = {
     "aws_polly", "amazon-polly", "polly", NULL
+};
+
+/* WaaV's names (gateway/src/plugin/dispatch.rs) */
+static const char *const  waav_lmnt_aliases[] = {
+    "lmnt-ai", "lmnt_ai", NULL
+};
+
+static const char *const  waav_playht_aliases[] = {
+    "play-ht", "play_ht", "play.ht", NULL
+};
+
+static const char *const  waav_hume_aliases[] = {
+    "hume-ai", "hume_ai", NULL
 };
 
 
@@ -92,6 +108,24 @@ const waav_provider_type_t  waav_provider_types[] = {
       .url_env = "AWS_POLLY_BASE_URL",
       .base_url = "https://polly.{region}.amazonaws.com",
       .region_env = "AWS_REGION", .region = "us-east-1" },
+    { .name = "lmnt", .title = "LMNT",
+      .aliases = waav_lmnt_aliases,
+      .tts = &waav_tts_lmnt,
+      .key_env = "LMNT_API_KEY", .url_env = "LMNT_BASE_URL",
+      .base_url = "https://api.lmnt.com" },
+
+    { .name = "playht", .title = "Play.ht (an API key and a user id)",
+      .aliases = waav_playht_aliases,
+      .tts = &waav_tts_playht,
+      .key_env = "PLAYHT_API_KEY", .user_env = "PLAYHT_USER_ID",
+      .url_env = "PLAYHT_BASE_URL",
+      .base_url = "https://api.play.ht" },
+
+    { .name = "hume", .title = "Hume (Octave)",
+      .aliases = waav_hume_aliases,
+      .tts = &waav_tts_hume,
+      .key_env = "HUME_API_KEY", .url_env = "HUME_BASE_URL",
+      .base_url = "https://api.hume.ai" },
 
     { .name = "groq", .title = "Groq",
       .stt = &waav_stt_groq,

@@ -49,6 +49,11 @@ typedef struct {
 
     /* runs inside nginx (`local`): no key, no URL, no location */
     int                        embedded;
+
+    /* a second secret sent with the key (Play.ht's user id): its
+     * variable; `waav_provider NAME user=` joins it to the key as
+     * USER_ID:API_KEY (the adapter's cred has user_name) */
+    const char                *user_env;        /* PLAYHT_USER_ID */
 } waav_provider_type_t;
 
 /* the table, ended by a row with a NULL name */

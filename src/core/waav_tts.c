@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "waav_json.h"
 #include "waav_jw.h"
 #include "waav_registry.h"
 #include "waav_buf.h"
@@ -413,4 +414,19 @@ waav_tts_xml(waav_buf_t *b, waav_str_t s)
     }
 
     return 0;
+}
+
+
+int
+waav_tts_max_chars(const waav_tts_req_t *req, const char *type, size_t max,
+    waav_err_t *err)
+{
+    if (req->text.len <= max
+        || waav_utf8_chars(req->text.data, req->text.len) <= max)
+    {
+        return 0;
+    }
+
+    return waav_err_set(err, 400, WAAV_E_TEXT_TOO_LONG,
+                        "%s takes at most %zu characters of text", type, max);
 }

@@ -243,4 +243,9 @@ int waav_tts_xml(waav_buf_t *b, waav_str_t s);
 /* 400 for a setting the provider cannot honour */
 int waav_tts_unsupported(waav_err_t *err, const char *type, const char *what);
 
+/* 400 TEXT_TOO_LONG when the text has more than max characters (code
+ * points, as providers count them) */
+int waav_tts_max_chars(const waav_tts_req_t *req, const char *type,
+    size_t max, waav_err_t *err);
+
 #endif /* WAAV_TTS_H */

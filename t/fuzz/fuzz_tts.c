@@ -9,7 +9,8 @@
  * fuzz-covers: tts/waav_tts_google.c tts/waav_tts_openai.c
  * fuzz-covers: tts/waav_tts_azure.c waav_tts_cache.c
  * fuzz-covers: tts/waav_tts_openai_names.c tts/waav_tts_local.c
- * fuzz-covers: tts/waav_tts_polly.c
+ * fuzz-covers: tts/waav_tts_polly.c tts/waav_tts_lmnt.c
+ * fuzz-covers: tts/waav_tts_playht.c waav_cred.c tts/waav_tts_hume.c
  */
 
 #include <stdint.h>
@@ -31,9 +32,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     waav_tts_out_t               out;
     waav_err_t                   err;
     char                         hex[WAAV_TTS_CACHE_KEY_LEN + 1] = "";
-    /* a token too, for the adapters that exchange the key for one */
+    /* a token too, for the adapters that exchange the key for one; the
+     * key USER_ID:API_KEY, for the ones that take two (Play.ht) */
     waav_secret_t                key = {
-        .key = { "fuzz-key", 8 }, .token = { "fuzz-token", 10 }, .now = 0
+        .key = { "fuzz-user:fuzz-key", 18 }, .token = { "fuzz-token", 10 },
+        .now = 0
     };
     size_t                       i;
     waav_str_t                   dflt;

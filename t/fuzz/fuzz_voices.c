@@ -2,15 +2,16 @@
  * libFuzzer target: the voice-list parsers and WaaV's clone body.  The
  * first byte picks one (0-4: deepgram, elevenlabs, cartesia, google and
  * azure listings; 5: a clone body, then ElevenLabs' request for it and its
- * answer read from the same bytes); the rest is the provider's answer or
- * the client's body.  Every accepted listing must hold at most
+ * answer read from the same bytes; 6-8: lmnt, playht, hume listings); the
+ * rest is the provider's answer or the client's body.  Every accepted listing must hold at most
  * WAAV_VOICES_MAX entries with non-empty ids, and its merged answer must be
  * valid JSON of the size waav_voices_size promised.  `make fuzz`.
  *
  * fuzz-covers: waav_voices.c waav_voices_clone.c
  * fuzz-covers: tts/waav_tts_deepgram_voices.c tts/waav_tts_elevenlabs_voices.c
  * fuzz-covers: tts/waav_tts_cartesia_voices.c tts/waav_tts_google_voices.c
- * fuzz-covers: tts/waav_tts_azure_voices.c
+ * fuzz-covers: tts/waav_tts_azure_voices.c tts/waav_tts_lmnt_voices.c
+ * fuzz-covers: tts/waav_tts_playht_voices.c tts/waav_tts_hume_voices.c
  */
 
 #include <stdint.h>
@@ -25,9 +26,13 @@
 #include "waav_voices.h"
 
 
+/* NULL: the clone body */
 static const char  *waav_fuzz_types[] = {
-    "deepgram", "elevenlabs", "cartesia", "google", "azure", "openai"
+    "deepgram", "elevenlabs", "cartesia", "google", "azure", NULL, "lmnt",
+    "playht", "hume"
 };
+
+#define WAAV_FUZZ_NTYPES  (sizeof(waav_fuzz_types) / sizeof(char *))
 
 static waav_alloc_t  waav_fuzz_arena = { waav_arena_alloc, NULL };
 
@@ -154,9 +159,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    which = data[0] % 6;
+    which = data[0] % WAAV_FUZZ_NTYPES;
 
-    if (which == 5) {
+    if (waav_fuzz_types[which] == NULL) {
         waav_fuzz_clone((const char *) data + 1, size - 1);
 
     } else {

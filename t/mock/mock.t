@@ -982,6 +982,99 @@ sub raw_ws ($path, $headers, $after) {
   return $st;
 }
 
+subtest 'LMNT' => sub {
+  my %lm = ('X-API-Key' => mock_key('lmnt'));
+  my $sp = '/lmnt/v1/ai/speech/bytes';
+  my %body = (voice => 'leah', text => 'Hello there', model => 'blizzard', format => 'pcm_s16le', sample_rate => 16000);
+  $t->post_ok($sp => \%lm => json => \%body)->status_is(200)->content_type_is('application/octet-stream');
+  is $t->tx->res->body, mock_audio('lmnt', 16000), 'pcm: the mock audio bytes';
+  $t->post_ok($sp => \%lm => json => {%body, format => 'wav', sample_rate => 8000})->status_is(200)->content_type_is('audio/wav');
+  is $t->tx->res->body, mock_wav('lmnt', 8000), 'wav: a RIFF header, then the mock audio bytes';
+  $t->post_ok($sp => \%lm => json => {voice => 'leah', text => 'Hi'})->status_is(200)->content_type_is('audio/mpeg');
+
+  $t->post_ok($sp => {'X-API-Key' => $BAD} => json => \%body)->status_is(401)
+    ->json_is('/type' => 'authentication_error')->json_is('/message' => 'Invalid API key');
+  body_hides_key($BAD);
+  $t->post_ok($sp => {Authorization => "Bearer " . mock_key('lmnt')} => json => \%body)->status_is(401)
+    ->json_is('/message' => 'Missing X-API-Key header');
+  $t->post_ok($sp => \%lm => json => {%body, voice => 'nobody'})->status_is(404)->json_is('/type' => 'not_found_error');
+  for my $bad ({text => ''}, {text => undef}, {text => 'x' x 5001}, {voice => undef}, {format => 'ogg'}, {format => 'mulaw'},
+    {sample_rate => 22050}, {sample_rate => '16000'}, {model => 'aurora'}, {language => 'english'}, {speed => 1.2}) {
+    my %b = (%body, %$bad);
+    delete $b{$_} for grep { !defined $b{$_} } keys %b;
+    $t->post_ok($sp => \%lm => json => \%b)->status_is(400)->json_is('/type' => 'invalid_request_error');
+  }
+  $t->post_ok($sp => {%lm, 'Content-Type' => 'application/json'} => 'not json')->status_is(400);
+
+  $t->get_ok('/lmnt/v1/ai/voice/list' => \%lm)->status_is(200)->json_is('/0/id' => 'leah')->json_is('/0/state' => 'ready')
+    ->json_is('/0/owner' => 'system')->json_has('/0/preview_url');
+  $t->get_ok('/lmnt/v1/ai/voice/list')->status_is(401);
+};
+
+subtest 'Play.ht' => sub {
+  my %ph = ('X-USER-ID' => Waav::Mock::mock_user('playht'), AUTHORIZATION => mock_key('playht'), Accept => 'audio/pcm');
+  my $sp = '/playht/api/v2/tts/stream';
+  my %body = (text => 'Hello there', voice => 's3://voice-cloning-zero-shot/d9ff78ba-d016-47f6-b0ef-dd630f59414e/female-cs/manifest.json',
+    voice_engine => 'Play3.0-mini', output_format => 'raw', sample_rate => 24000);
+  my $tx = $t->ua->build_tx(POST => $sp => \%ph => json => \%body);
+  my $te = watch_te($tx);
+  $t->request_ok($tx)->status_is(200)->content_type_is('audio/pcm');
+  is $t->tx->res->body, mock_audio('playht', 16000), 'raw: the mock audio bytes';
+  is $$te, 'chunked', 'streamed (chunked)';
+  $t->post_ok($sp => {%ph, AUTHORIZATION => 'Bearer ' . mock_key('playht')} => json => {%body, output_format => 'wav', sample_rate => 16000})
+    ->status_is(200)->content_type_is('audio/wav');
+  is $t->tx->res->body, mock_wav('playht', 16000), 'wav: a RIFF header, then the mock audio bytes';
+  $t->post_ok($sp => {%ph, Accept => 'application/json'} => json => \%body)->status_is(201)->json_like('/href' => qr{^https://api\.play\.ht/});
+
+  $t->post_ok($sp => {%ph, AUTHORIZATION => $BAD} => json => \%body)->status_is(401)->json_is('/error_id' => 'UNAUTHORIZED')
+    ->json_has('/error_message');
+  body_hides_key($BAD);
+  $t->post_ok($sp => {%ph, 'X-USER-ID' => 'someone-else'} => json => \%body)->status_is(401);
+  $t->post_ok($sp => {AUTHORIZATION => mock_key('playht')} => json => \%body)->status_is(401);
+  for my $bad ({text => ''}, {voice => ''}, {voice_engine => 'Play9'}, {output_format => 'aac'}, {sample_rate => 7999},
+    {sample_rate => 48001}, {speed => 0}, {speed => 5.5}, {text => 'x' x 2001, voice_engine => 'PlayDialog'}, {model => 'x'}) {
+    $t->post_ok($sp => \%ph => json => {%body, %$bad})->status_is(400)->json_is('/error_id' => 'BAD_REQUEST');
+  }
+  $t->post_ok($sp => \%ph => json => {%body, text => 'x' x 20000})->status_is(200);
+
+  $t->get_ok('/playht/api/v2/voices' => \%ph)->status_is(200)->json_is('/0/name' => 'Jennifer')->json_is('/0/sample' => 'https://peregrine-samples.s3.amazonaws.com/jennifer.wav');
+  $t->get_ok('/playht/api/v2/voices' => {AUTHORIZATION => mock_key('playht')})->status_is(401);
+};
+
+subtest 'Hume' => sub {
+  my %hu = ('X-Hume-Api-Key' => mock_key('hume'));
+  my $sp = '/hume/v0/tts/stream/file';
+  my %body = (utterances => [{text => 'Hello there', voice => {name => 'Male English Actor', provider => 'HUME_AI'}}],
+    format => {type => 'pcm'}, strip_headers => Mojo::JSON::true);
+  $t->post_ok($sp => \%hu => json => \%body)->status_is(200)->content_type_is('audio/pcm');
+  is $t->tx->res->body, mock_audio('hume', 16000), 'pcm: the mock audio bytes';
+  $t->post_ok($sp => \%hu => json => {%body, format => {type => 'wav'}, version => '2',
+    utterances => [{text => 'Hi', voice => {id => '9e068547-5ba4-4c8e-8e03-69282a008f04'}, speed => 1.5}]})
+    ->status_is(200)->content_type_is('audio/wav');
+  is $t->tx->res->body, mock_wav('hume', 48000), 'wav: a 48 kHz RIFF header, then the mock audio bytes';
+
+  $t->post_ok($sp => {'X-Hume-Api-Key' => $BAD} => json => \%body)->status_is(401)
+    ->json_is('/fault/faultstring' => 'Invalid ApiKey')->json_is('/fault/detail/errorcode' => 'oauth.v2.InvalidApiKey');
+  body_hides_key($BAD);
+  $t->post_ok($sp => {Authorization => 'Bearer ' . mock_key('hume')} => json => \%body)->status_is(401)
+    ->json_is('/fault/detail/errorcode' => 'steps.oauth.v2.FailedToResolveAPIKey');
+  $t->post_ok($sp => \%hu => json => {%body, utterances => [{text => 'Hi', voice => {name => 'Male English Actor'}}]})->status_is(404)
+    ->json_like('/message' => qr/Voice not found/);
+  $t->post_ok($sp => \%hu => json => {%body, utterances => [{text => 'Hi', voice => {id => '00000000-0000-0000-0000-000000000000'}}]})
+    ->status_is(404);
+  for my $bad ({utterances => []}, {utterances => [{text => ''}]}, {utterances => [{text => 'x', speed => 3}]},
+    {utterances => [{text => 'x', voice => {}}]}, {format => {type => 'mulaw'}}, {format => {type => 'pcm', sample_rate => 24000}},
+    {strip_headers => 'yes'}, {version => 3}, {instant => 1}) {
+    $t->post_ok($sp => \%hu => json => {%body, %$bad})->status_is(422)->json_has('/detail/0/msg');
+  }
+  $t->post_ok($sp => \%hu => json => {utterances => [{text => 'Hi'}], version => '2'})->status_is(400);
+
+  $t->get_ok('/hume/v0/tts/voices?provider=HUME_AI&page_size=100' => \%hu)->status_is(200)
+    ->json_is('/voices_page/0/name' => 'Male English Actor')->json_is('/total_pages' => 1);
+  $t->get_ok('/hume/v0/tts/voices' => \%hu)->status_is(422);
+  $t->get_ok('/hume/v0/tts/voices?provider=HUME_AI')->status_is(401);
+};
+
 subtest 'streaming: Deepgram /v1/listen' => sub {
   reset_mock();
   $t->websocket_ok($DG_WS => {Authorization => "Token $K{deepgram}"});

@@ -10,7 +10,7 @@
 use Mojolicious::Lite -signatures;
 use FindBin;
 use lib "$FindBin::RealBin/../lib";
-use Waav::Mock qw(mock_audio mock_aws_creds mock_key mock_wav_header);
+use Waav::Mock qw(mock_audio mock_aws_creds mock_key mock_user mock_wav_header);
 use Mojo::JSON qw(decode_json true false);
 use JSON::PP ();
 use Mojo::Util qw(encode decode);
@@ -1450,6 +1450,14 @@ my %PROVIDERS = (
   compat => {auth => sub {undef}, error => \&compat_error, routes => [
     [POST => qr{^/v1/audio/speech$}, \&oai_speech], [POST => qr{^/v1/audio/transcriptions$}, \&oai_transcribe]]},
 );
+
+# more text-to-speech providers (LMNT, Play.ht, Hume): a file of their own,
+# compiled here (it adds its rows to %PROVIDERS)
+{
+  my $file = File::Spec->rel2abs('waav-mock-tts-more.pl', File::Basename::dirname(File::Spec->rel2abs(__FILE__)));
+  my $code = Mojo::File->new($file)->slurp;
+  eval 'package ' . __PACKAGE__ . ";\n#line 1 \"$file\"\n$code\n;1" or die $@;
+}
 
 # another prefix for a provider: the registry's name where the mock's differs
 # (/<name> + the path of its default base URL serves every registry provider)

@@ -251,8 +251,8 @@ test_registry(void **state)
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_TTS);
     assert_int_equal(n, strlen(buf));
     assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, "
-                             "google, azure, aws-polly, openai-compatible, "
-                             "local");
+                             "google, azure, aws-polly, lmnt, playht, hume, "
+                             "openai-compatible, local");
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_STT);
     assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, groq, "

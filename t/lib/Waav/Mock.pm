@@ -7,7 +7,7 @@ use strict;
 use warnings;
 use Exporter 'import';
 
-our @EXPORT_OK = qw(mock_audio mock_aws_creds mock_key mock_seed mock_wav mock_wav_header);
+our @EXPORT_OK = qw(mock_audio mock_aws_creds mock_key mock_seed mock_user mock_wav mock_wav_header);
 our $VERSION   = '1.00';
 
 
@@ -65,6 +65,14 @@ sub mock_aws_creds {
     return $temporary
         ? ('ASIAWAAVMOCKTEMPORARY', 'waav-mock/temporary+secret', 'waav-mock-session-token/FwoGZXIvYXdzEXAMPLE==')
         : ('AKIAWAAVMOCKEXAMPLE', mock_key('aws-polly'), undef);
+}
+
+# The user id the mock accepts beside a provider's key (Play.ht's
+# X-USER-ID): $ENV{MOCK_<PROVIDER>_USER} or "test-<provider>-user".
+sub mock_user {
+    my ($provider) = @_;
+    my $env = 'MOCK_' . uc($provider) . '_USER';
+    return defined $ENV{$env} && length $ENV{$env} ? $ENV{$env} : "test-$provider-user";
 }
 
 1;

@@ -26,7 +26,7 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 use Test::More ();
 use Waav::Blocks ();
-use Waav::Mock qw(mock_aws_creds mock_key);
+use Waav::Mock qw(mock_aws_creds mock_key mock_user);
 use Waav::Registry ();
 
 my $Top = dirname(dirname(dirname(dirname(abs_path(__FILE__)))));
@@ -47,6 +47,8 @@ sub mock_env {
              ? do { my @n = split /:/, $_->{key_env}; my @c = mock_aws_creds(0);
                     ($n[0] => $c[0], $n[1] => $c[1]) }
              : (),
+         # a second secret (Play.ht's user id)
+         $_->{user_env} ? ($_->{user_env} => mock_user($_->{name})) : (),
          # a token host: /<name>-token + the path of its default URL
          $_->{token_url_env}
              ? ($_->{token_url_env} => "$m/$_->{name}-token"
