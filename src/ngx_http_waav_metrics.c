@@ -464,8 +464,10 @@ ngx_http_waav_metrics_log(ngx_http_request_t *r)
     }
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-    ctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
-    class = waav_metrics_status_class(r->headers_out.status);
+    ctx = ngx_http_waav_find_ctx(r);
+    /* the status $status logs */
+    class = waav_metrics_status_class(r->err_status ? r->err_status
+                                                    : r->headers_out.status);
 
     waav_metrics_key_init(&k);
     waav_metrics_key_add(&k, "route", (char *) clcf->name.data,
