@@ -55,6 +55,8 @@ WS_SINK=$(free_port)
 STAMP=$(free_port)
 STREAM=$(free_port)
 STREAM_RUN=$(free_port)
+METRICS_ON=$(free_port)
+METRICS_OFF=$(free_port)
 
 rm -rf "$prefix"
 mkdir -p "$prefix"/{conf,logs,temp,html}
@@ -86,7 +88,7 @@ openssl x509 -req -in "$keys/fake.csr" -CA "$keys/ca.pem" -CAkey "$keys/ca.key" 
 # test), elevenlabs at a fake provider of its own (an nginx that the reload
 # row does not reload, as no real provider restarts with us)
 mkdir -p "$prefix/conf/waav"
-cp "$top/conf/waav/proxy.conf" "$prefix/conf/waav/"
+cp "$top/conf/waav/proxy.conf" "$top/conf/waav/voices-cache.conf" "$prefix/conf/waav/"
 env -i PATH="$PATH" WAAV_CA_BUNDLE="$keys/ca.pem" \
     ${WAAV_KEEPALIVE:+WAAV_KEEPALIVE=$WAAV_KEEPALIVE} \
     DEEPGRAM_API_KEY=bench-key DEEPGRAM_BASE_URL="http://127.0.0.1:$FAKE" \
@@ -114,6 +116,8 @@ rows=(
     "limit: Redis rate vs shm rate|/limit/redis|/limit/shm||0.60"
     "limit: Redis vs shm, 1000 keys at random (no batch shares a counter)|/limit/redis-keys|/limit/shm-keys|keys.lua|"
     "POST /listen 64 KiB WAV (waav_stt vs proxy_pass, same fake provider)|/listen|/baseline/listen|listen.lua|0.80||^/v1/listen"
+    "metrics: GET / make run's config, METRICS=on vs off|mon:/|moff:/||0.97"
+    "metrics: POST /speak 16 KiB audio, make run's config, METRICS=on vs off|mon:/speak|moff:/speak|speak.lua|0.97"
 )
 
 head -c 16384 /dev/urandom >"$prefix/html/audio.pcm"
@@ -345,8 +349,8 @@ CONF
 run_prefix=$prefix/run
 stream_prefix=$prefix/stream
 run_env=(DEEPGRAM_API_KEY=bench-key OPENAI_API_KEY=bench-key)
-run_write() {   # prefix port deepgram-base-url
-    env -i PATH="$PATH" WAAV_RUN_PREFIX="$1" HOST=127.0.0.1 PORT="$2" \
+run_write() {   # prefix port deepgram-base-url [VAR=value ...]
+    env -i PATH="$PATH" "${@:4}" WAAV_RUN_PREFIX="$1" HOST=127.0.0.1 PORT="$2" \
         WORKER_PROCESSES="$WORKERS" RATE_LIMIT_REQUESTS_PER_SECOND=100000 \
         MAX_CONNECTIONS_PER_IP=100000 "${run_env[@]}" \
         DEEPGRAM_BASE_URL="$3" \
@@ -356,6 +360,11 @@ run_write() {   # prefix port deepgram-base-url
 }
 run_write "$run_prefix" "$RUN_PORT" "http://127.0.0.1:$STAMP"
 run_write "$stream_prefix" "$STREAM_RUN" "http://127.0.0.1:$STREAM" >/dev/null
+# the metrics rows (issue 16): make run's configuration with METRICS=on and
+# off, each in an nginx of its own, Deepgram at the fake provider
+run_write "$prefix/metrics-on" "$METRICS_ON" "http://127.0.0.1:$FAKE" >/dev/null
+run_write "$prefix/metrics-off" "$METRICS_OFF" "http://127.0.0.1:$FAKE" \
+    METRICS=off >/dev/null
 
 # the fleet's Redis, for the Redis row
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
@@ -385,17 +394,33 @@ run_pid=$!
 env "${run_env[@]}" "$NGINX_BIN" -p "$stream_prefix/" -c conf/waav.conf -e "$stream_prefix/logs/error.log" \
     -g 'daemon off;' >"$stream_prefix/logs/access.log" 2>&1 &
 stream_run_pid=$!
-trap 'ngx -s stop 2>/dev/null || true; kill "$(cat "$prefix/ext/nginx.pid" 2>/dev/null)" 2>/dev/null || true; kill "$run_pid" "$stream_run_pid" "$sink_pid" "$stamp_pid" "$stream_pid" 2>/dev/null || true; kill "$(cat "$prefix/redis.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
+metrics_pids=()
+for m in on off; do
+    env "${run_env[@]}" "$NGINX_BIN" -p "$prefix/metrics-$m/" -c conf/waav.conf \
+        -e "$prefix/metrics-$m/logs/error.log" -g 'daemon off;' \
+        >"$prefix/metrics-$m/logs/access.log" 2>&1 &
+    metrics_pids+=($!)
+done
+trap 'ngx -s stop 2>/dev/null || true; kill "$(cat "$prefix/ext/nginx.pid" 2>/dev/null)" 2>/dev/null || true; kill "$run_pid" "$stream_run_pid" "${metrics_pids[@]}" "$sink_pid" "$stamp_pid" "$stream_pid" 2>/dev/null || true; kill "$(cat "$prefix/redis.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
 
 [[ -n ${BENCH_HOLD:-} ]] && { echo "bench nginx on $PORT, make run's on $RUN_PORT"; sleep "$BENCH_HOLD"; }
 for _ in $(seq 100); do
     curl -fs "http://127.0.0.1:$PORT/health" >/dev/null &&
         curl -fs "http://127.0.0.1:$RUN_PORT/" >/dev/null &&
-        curl -fs "http://127.0.0.1:$STREAM_RUN/" >/dev/null && break
+        curl -fs "http://127.0.0.1:$STREAM_RUN/" >/dev/null &&
+        curl -fs "http://127.0.0.1:$METRICS_ON/" >/dev/null &&
+        curl -fs "http://127.0.0.1:$METRICS_OFF/" >/dev/null && break
     sleep 0.1
 done
 
-url() { [[ $1 == run:* ]] && echo "http://127.0.0.1:$RUN_PORT${1#run:}" || echo "http://127.0.0.1:$PORT$1"; }
+url() {
+    case $1 in
+        run:*)  echo "http://127.0.0.1:$RUN_PORT${1#run:}" ;;
+        mon:*)  echo "http://127.0.0.1:$METRICS_ON${1#mon:}" ;;
+        moff:*) echo "http://127.0.0.1:$METRICS_OFF${1#moff:}" ;;
+        *)      echo "http://127.0.0.1:$PORT$1" ;;
+    esac
+}
 
 rps() {   # path script header -> requests/s
     local args=(-t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency)

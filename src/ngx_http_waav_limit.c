@@ -31,6 +31,7 @@
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_limit_conf.h"
 #include "ngx_http_waav_limit_walk.h"
+#include "ngx_http_waav_metrics.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_util.h"
 
@@ -535,6 +536,9 @@ ngx_http_waav_limit_refuse(ngx_http_request_t *r,
                   &w->refused->shm_zone->shm.name, w->res.remaining,
                   w->res.limit, wait);
 
+    ngx_http_waav_metrics_refused(r, &w->refused->shm_zone->shm.name,
+                                  ngx_http_waav_limit_kind_name(kind));
+
     values[0] = wait;
     values[1] = w->res.limit;
     values[2] = w->res.remaining;
@@ -593,6 +597,7 @@ ngx_http_waav_limit_answer(ngx_http_request_t *r,
         }
 
     } else if (rc == NGX_BUSY) {
+        ngx_http_waav_metrics_refused(r, NULL, "unavailable");
         waav_err_set(err, NGX_HTTP_SERVICE_UNAVAILABLE,
                      "LIMIT_BACKEND_UNAVAILABLE",
                      "Rate limiting is unavailable, try again later");

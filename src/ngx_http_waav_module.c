@@ -13,6 +13,7 @@
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_livekit.h"
 #include "ngx_http_waav_local.h"
+#include "ngx_http_waav_metrics.h"
 #include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_redis.h"
 #include "ngx_http_waav_stt.h"
@@ -267,6 +268,20 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       0,
       NULL },
 
+    { ngx_string("waav_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_waav_metrics,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("waav_metrics_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_waav_metrics_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("waav_cors"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_waav_cors,
@@ -316,7 +331,8 @@ ngx_http_waav_preconfiguration(ngx_conf_t *cf)
         || ngx_http_waav_auth_add_variables(cf) != NGX_OK
         || ngx_http_waav_limit_add_variables(cf) != NGX_OK
         || ngx_http_waav_ws_add_variables(cf) != NGX_OK
-        || ngx_http_waav_byok_add_variables(cf) != NGX_OK)
+        || ngx_http_waav_byok_add_variables(cf) != NGX_OK
+        || ngx_http_waav_metrics_add_variables(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -523,7 +539,8 @@ ngx_http_waav_init(ngx_conf_t *cf)
         || ngx_http_waav_limit_init(cf) != NGX_OK
         || ngx_http_waav_auth_init(cf) != NGX_OK
         || ngx_http_waav_cors_init(cf) != NGX_OK
-        || ngx_http_waav_local_init(cf) != NGX_OK)
+        || ngx_http_waav_local_init(cf) != NGX_OK
+        || ngx_http_waav_metrics_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }

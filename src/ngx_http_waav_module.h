@@ -26,6 +26,28 @@
 struct ngx_http_waav_token_s;
 
 
+/* what a request did, for the log variables and waav_metrics
+ * (ngx_http_waav_metrics.c) */
+typedef struct {
+    ngx_str_t    provider;                  /* $waav_provider */
+    ngx_str_t    model;                     /* $waav_model */
+    ngx_uint_t   status;                    /* $waav_provider_status */
+    ngx_msec_t   call_start;                /* the first provider call */
+    ngx_msec_t   call_ms;                   /* ... to its answer */
+    ngx_msec_t   ttfb_ms;                   /* $waav_ttfb: first audio */
+    uint64_t     tts_chars;                 /* $waav_tts_chars */
+    uint64_t     stt_seconds;               /* $waav_stt_seconds */
+    ngx_str_t    limit_zone;                /* $waav_limit_result */
+    const char  *limit_kind;
+    unsigned     stt:1;                     /* the provider's is STT */
+    unsigned     called:1;
+    unsigned     answered:1;
+    unsigned     ttfb:1;
+    unsigned     ws_open:1;                 /* counted in waav_ws_sessions */
+    unsigned     limit_unavailable:1;
+} ngx_http_waav_obs_t;
+
+
 typedef struct {
     ngx_array_t             providers;      /* ngx_http_waav_provider_t */
 
@@ -52,6 +74,9 @@ typedef struct {
 
     /* waav_local: the embedded engines (ngx_http_waav_local_conf_t) */
     void                   *local;
+
+    /* waav_metrics' zone (ngx_http_waav_metrics_conf_t), NULL: none */
+    void                   *metrics;
 } ngx_http_waav_main_conf_t;
 
 
@@ -133,6 +158,8 @@ typedef struct {
     unsigned     limit_status:2;            /* $waav_limit_status */
     void        *limit;                     /* the access phase's walk */
     void        *limit_quota;               /* the quotas' walk (TTS, STT) */
+
+    ngx_http_waav_obs_t  obs;               /* ngx_http_waav_metrics.c */
 } ngx_http_waav_ctx_t;
 
 

@@ -13,6 +13,7 @@
 #include <hiredis/async.h>
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_metrics.h"
 #include "ngx_http_waav_redis.h"
 
 
@@ -139,6 +140,7 @@ ngx_http_waav_redis_log(ngx_http_waav_redis_t *rd, const char *what,
     const char *detail)
 {
     rd->failing = 1;
+    ngx_http_waav_metrics_redis(rd, 0);
 
     /* once per 10 s, not per request */
     if (ngx_time() - rd->last_log < 10) {
@@ -197,6 +199,7 @@ ngx_http_waav_redis_schedule(ngx_http_waav_redis_t *rd)
 static void
 ngx_http_waav_redis_ready(ngx_http_waav_redis_t *rd)
 {
+    ngx_http_waav_metrics_redis(rd, 1);
     rd->ready = 1;
     rd->connecting = 0;
 
@@ -318,6 +321,7 @@ ngx_http_waav_redis_on_disconnect(const redisAsyncContext *ac, int status)
 
     rd->ac = NULL;
     rd->connected = 0;
+    ngx_http_waav_metrics_redis(rd, -1);
     rd->ready = 0;
 
     if (rd->connect_timer.timer_set) {
@@ -409,6 +413,7 @@ ngx_http_waav_redis_drop(ngx_http_waav_redis_t *rd)
     ac = rd->ac;
     rd->ac = NULL;
     rd->connected = 0;
+    ngx_http_waav_metrics_redis(rd, -1);
     rd->ready = 0;
     rd->timeouts = 0;
 
@@ -583,6 +588,7 @@ ngx_http_waav_redis_exit_process(ngx_http_waav_redis_t *rd)
     ac = rd->ac;
     rd->ac = NULL;
     rd->closed = 1;
+    ngx_http_waav_metrics_redis(rd, -1);
 
     if (rd->connect_timer.timer_set) {
         ngx_del_timer(&rd->connect_timer);

@@ -20,6 +20,7 @@
 #include "ngx_http_waav_byok.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_limit.h"
+#include "ngx_http_waav_metrics.h"
 #include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_stt.h"
@@ -483,6 +484,8 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
         ctx->req.model.len = ngx_strlen(p->stt->default_model);
     }
 
+    ngx_http_waav_metrics_provider(r, &p->name, &ctx->req.model, NULL, 1);
+
     ctx->req.audio_len = (uint64_t) audio;
 
     ngx_http_waav_provider_secret(p, &secret);
@@ -578,6 +581,7 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
     }
 
     ctx->started = ngx_current_msec;
+    ngx_http_waav_metrics_call(r);
 
     /* no provider to call: recognized here, in the thread pool */
     if (ctx->provider->ptype->embedded) {
@@ -615,6 +619,7 @@ ngx_http_waav_stt_reply(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx)
                    "charged", &ctx->provider->name, reported, ctx->seconds);
 
     ctx->extra = reported > ctx->seconds ? reported - ctx->seconds : 0;
+    ngx_http_waav_metrics_usage(r, reported ? reported : ctx->seconds);
 
     /* an estimate above what the provider reported is given back */
     if (reported && reported < ctx->seconds) {
@@ -828,6 +833,7 @@ ngx_http_waav_stt_header_filter(ngx_http_request_t *r)
 
     if (ctx != NULL) {
         /* each step of a chained call is a subrequest of its own */
+        ngx_http_waav_metrics_answer(r, r->headers_out.status);
         ctx->got = 0;
         ctx->too_big = 0;
 

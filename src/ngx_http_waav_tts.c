@@ -24,6 +24,7 @@
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_local.h"
+#include "ngx_http_waav_metrics.h"
 #include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_tts.h"
@@ -351,6 +352,8 @@ ngx_http_waav_tts_go(ngx_http_request_t *r)
     }
 
     ngx_memzero(&err, sizeof(waav_err_t));
+    ngx_http_waav_metrics_usage(r, waav_utf8_chars(ctx->req.text.data,
+                                                   ctx->req.text.len));
 
     rc = ngx_http_waav_limit_charge_tts(r,
              waav_utf8_chars(ctx->req.text.data, ctx->req.text.len),
@@ -437,6 +440,10 @@ ngx_http_waav_tts_provider(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
     }
 
     ctx->provider = p;
+    ngx_http_waav_metrics_provider(r, &p->name, (ctx->req.model.len
+                                   || p->tts->default_model)
+                                   ? &ctx->req.model : &ctx->req.voice,
+                                   p->tts->default_model, 0);
 
     return NGX_OK;
 }
@@ -493,6 +500,8 @@ ngx_http_waav_tts_subrequest(ngx_http_request_t *r,
 
     cl->buf = b;
     cl->next = NULL;
+
+    ngx_http_waav_metrics_call(r);
 
     return ngx_http_waav_call(r, ctx->provider, &ctx->preq.http, cl,
                               (off_t) ctx->preq.http.body.len,
@@ -580,6 +589,7 @@ ngx_http_waav_tts_send_headers(ngx_http_request_t *r,
     static ngx_str_t  speaking_rate = ngx_string("x-speaking-rate");
 
     preq = &ctx->preq;
+    ngx_http_waav_metrics_first_audio(r);
 
     r->headers_out.status = NGX_HTTP_OK;
 
@@ -695,6 +705,7 @@ ngx_http_waav_tts_header_filter(ngx_http_request_t *r)
 
     ctx->header = 1;
     ctx->status = r->headers_out.status;
+    ngx_http_waav_metrics_answer(r, ctx->status);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "waav tts: provider \"%V\" answered %ui %V",

@@ -18,6 +18,7 @@
  */
 
 #include "ngx_http_waav_module.h"
+#include "ngx_http_waav_metrics.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_util.h"
 #include "ngx_http_waav_ws.h"
@@ -267,6 +268,7 @@ ngx_http_waav_ws_start(ngx_http_waav_ws_t *ws)
 
     /* the request lives until the session ends (ngx_http_waav_ws_end) */
     r->main->count++;
+    ngx_http_waav_metrics_ws(r, 1);
 
     r->read_event_handler = ngx_http_block_reading;
     r->write_event_handler = ngx_http_waav_ws_wake;
@@ -721,6 +723,7 @@ ngx_http_waav_ws_cleanup(void *data)
 {
     ngx_http_waav_ws_t *ws = data;
 
+    ngx_http_waav_metrics_ws(ws->request, 0);
     ngx_http_waav_ws_drop_speaks(ws);
 
     if (ws->job) {
