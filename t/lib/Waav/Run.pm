@@ -41,6 +41,10 @@ sub mock_env {
     return map {
         ($_->{url_env} => "$m/$_->{name}" . Waav::Registry::url_path($_),
          $_->{key} eq 'required' ? ($_->{key_env} => mock_key($_->{name})) : (),
+         # "{NAME}" in its URLs: a value of the mock's (an instance id)
+         (map { ($_ => 'mock-' . lc($_ =~ s/_/-/gr)) }
+              ((($_->{base_url} // '') . ' ' . ($_->{stream_url} // ''))
+                  =~ /\{([A-Z][A-Z0-9_]*)\}/g)),
          # a token host: /<name>-token + the path of its default URL
          $_->{token_url_env}
              ? ($_->{token_url_env} => "$m/$_->{name}-token"
