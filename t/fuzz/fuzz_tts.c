@@ -7,7 +7,7 @@
  * fuzz-covers: tts/waav_tts_deepgram.c tts/waav_tts_elevenlabs.c
  * fuzz-covers: tts/waav_tts_google.c tts/waav_tts_openai.c
  * fuzz-covers: tts/waav_tts_azure.c waav_tts_cache.c
- * fuzz-covers: tts/waav_tts_openai_names.c
+ * fuzz-covers: tts/waav_tts_openai_names.c tts/waav_tts_ibm.c
  */
 
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: the voice-list parsers and WaaV's clone body.  The
  * first byte picks one (0-4: deepgram, elevenlabs, cartesia, google and
- * azure listings; 5: a clone body, then ElevenLabs' request for it and its
+ * azure listings, 6: IBM Watson's; 5: a clone body, then ElevenLabs' request for it and its
  * answer read from the same bytes); the rest is the provider's answer or
  * the client's body.  Every accepted listing must hold at most
  * WAAV_VOICES_MAX entries with non-empty ids, and its merged answer must be
@@ -10,7 +10,7 @@
  * fuzz-covers: waav_voices.c waav_voices_clone.c
  * fuzz-covers: tts/waav_tts_deepgram_voices.c tts/waav_tts_elevenlabs_voices.c
  * fuzz-covers: tts/waav_tts_cartesia_voices.c tts/waav_tts_google_voices.c
- * fuzz-covers: tts/waav_tts_azure_voices.c
+ * fuzz-covers: tts/waav_tts_azure_voices.c tts/waav_tts_ibm_voices.c
  */
 
 #include <stdint.h>
@@ -154,10 +154,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    which = data[0] % 6;
+    which = data[0] % 7;
 
     if (which == 5) {
         waav_fuzz_clone((const char *) data + 1, size - 1);
+
+    } else if (which == 6) {
+        waav_fuzz_list(waav_fuzz_va("ibm-watson"), (const char *) data + 1,
+                       size - 1);
 
     } else {
         waav_fuzz_list(waav_fuzz_va(waav_fuzz_types[which]),

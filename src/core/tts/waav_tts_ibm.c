@@ -138,7 +138,7 @@ waav_ibm_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
     }
 
     speed = waav_tts_speed(req, 0.5, 2.0, out);
-    pct = (long) (speed * 100 + (speed >= 1 ? 0.5 : -0.5)) - 100;
+    pct = (long) (speed * 100 + 0.5) - 100;      /* speed > 0 */
 
     if (pct != 0) {
         v.data = num;
