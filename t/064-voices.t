@@ -15,7 +15,7 @@ use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(time);
 
 my $JSON = 'Content-Type: application/json';
-my @LISTS = qw(azure cartesia deepgram elevenlabs google);   # providers asked
+my @LISTS = qw(azure cartesia deepgram elevenlabs google ibm-watson);   # asked
 my @ALL = sort(@LISTS, 'openai');                            # keys answered
 
 sub records { @{decode_json($_[0]->mock('/__mock/requests'))} }
