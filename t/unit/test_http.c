@@ -246,11 +246,13 @@ test_registry(void **state)
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_TTS);
     assert_int_equal(n, strlen(buf));
     assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, "
-                             "google, azure, openai-compatible, local");
+                             "google, azure, ibm-watson, openai-compatible, "
+                             "local");
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_STT);
     assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, groq, "
-                             "assemblyai, openai-compatible, local");
+                             "assemblyai, ibm-watson, openai-compatible, "
+                             "local");
 
     /* cut, never overrun */
     n = waav_provider_type_list(buf, 12, WAAV_REGISTRY_TTS);
