@@ -191,12 +191,37 @@ for p in "${providers[@]}"; do
     if [[ $regionvar != - ]]; then
         reg=$region
         [[ $mode == --env ]] && reg=${!regionvar:-$region}
-        if [[ ! $reg =~ ^[a-z0-9-]+$ ]]; then
+        if [[ ! $reg =~ ^[a-z0-9]+(-[a-z0-9]+)*$ ]]; then
             echo "waav: $regionvar=$reg is not a region ([a-z0-9-]+)" >&2
             exit 1
         fi
         url=${url//\{region\}/$reg}
         tokurl=${tokurl//\{region\}/$reg}
+        streamurl=${streamurl//\{region\}/$reg}
+    fi
+
+    # "{NAME}" in a URL: that variable (IBM_WATSON_INSTANCE_ID); without it
+    # (--env) the provider is not configured; without --env, its name
+    missing=
+    while [[ "$url $streamurl" =~ \{([A-Z][A-Z0-9_]*)\} ]]; do
+        var=${BASH_REMATCH[1]}
+        val=${!var:-}
+        [[ $mode == --env ]] || val=${val:-$var}
+        if [[ -z $val ]]; then
+            missing=$var
+            break
+        fi
+        if [[ ! $val =~ ^[A-Za-z0-9._-]+$ ]]; then
+            echo "waav: $var=$val is not a URL path segment" >&2
+            exit 1
+        fi
+        url=${url//\{$var\}/$val}
+        streamurl=${streamurl//\{$var\}/$val}
+    done
+    if [[ -n $missing ]]; then
+        skipped+=("$name ($missing)")
+        echo "waav_provider $name type=$type key=env:$keyvar;" >>"$up"
+        continue
     fi
 
     # a key that signs (AWS SigV4): for the host and path the location

@@ -525,6 +525,8 @@ static ngx_int_t
 ngx_http_waav_cred_exchange(ngx_http_request_t *r,
     ngx_http_waav_cred_ctx_t *ctx, waav_secret_t *secret, waav_err_t *err)
 {
+    ngx_buf_t                 *b;
+    ngx_chain_t               *cl;
     waav_alloc_t               a;
     waav_http_req_t            req;
     ngx_http_waav_provider_t   tp;
@@ -544,7 +546,30 @@ ngx_http_waav_cred_exchange(ngx_http_request_t *r,
     ctx->too_big = 0;
     ctx->len = 0;
 
-    if (ngx_http_waav_call(r, &tp, &req, NULL, (off_t) req.body.len,
+    /* a body (IBM's and Google's forms): one buffer, rewindable */
+    cl = NULL;
+
+    if (req.body.len) {
+        b = ngx_calloc_buf(r->pool);
+        cl = ngx_alloc_chain_link(r->pool);
+        if (b == NULL || cl == NULL) {
+            (void) ngx_http_waav_cred_release(NULL, ctx);
+            waav_err_nomem(err);
+            return NGX_ERROR;
+        }
+
+        b->start = (u_char *) req.body.data;
+        b->pos = b->start;
+        b->last = b->start + req.body.len;
+        b->end = b->last;
+        b->memory = 1;
+        b->last_buf = 1;
+
+        cl->buf = b;
+        cl->next = NULL;
+    }
+
+    if (ngx_http_waav_call(r, &tp, &req, cl, (off_t) req.body.len,
                            ngx_http_waav_cred_sent, ctx,
                            NGX_HTTP_SUBREQUEST_IN_MEMORY
                            |NGX_HTTP_SUBREQUEST_WAITED, &ctx->sr)

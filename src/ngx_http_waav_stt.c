@@ -18,6 +18,7 @@
 
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_byok.h"
+#include "ngx_http_waav_cred.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_limit.h"
 #include "ngx_http_waav_metrics.h"
@@ -32,6 +33,7 @@
 
 
 static ngx_int_t ngx_http_waav_stt_handler(ngx_http_request_t *r);
+static void ngx_http_waav_stt_secret(ngx_http_request_t *r);
 static void ngx_http_waav_stt_go(ngx_http_request_t *r);
 static void ngx_http_waav_stt_trued(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_stt_answer(ngx_http_request_t *r,
@@ -430,10 +432,9 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
 {
     off_t                       audio, start;
     ngx_int_t                   rc;
-    waav_str_t                  suffix, name;
+    waav_str_t                  name;
     waav_err_t                  err;
     waav_alloc_t                a;
-    waav_secret_t               secret;
     ngx_http_waav_ctx_t        *wctx;
     ngx_http_waav_stt_ctx_t    *ctx;
     ngx_http_waav_provider_t   *p;
@@ -487,23 +488,10 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
     ngx_http_waav_metrics_provider(r, &p->name, &ctx->req.model, NULL, 1);
 
     ctx->req.audio_len = (uint64_t) audio;
-
-    ngx_http_waav_provider_secret(p, &secret);
-
-    if (waav_stt_build(p->stt, &ctx->req, &secret, &ctx->preq, &suffix, &a,
-                       &err)
-        != 0)
-    {
-        goto failed;
-    }
-
-    if (ngx_http_waav_stt_chain(r, ctx, start, audio, suffix) != NGX_OK) {
-        goto nomem;
-    }
-
+    ctx->audio_start = start;
     ctx->r = r;
 
-    ngx_http_waav_stt_go(r);
+    ngx_http_waav_stt_secret(r);
 
     return;
 
@@ -515,6 +503,53 @@ nomem:
 failed:
 
     ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
+}
+
+
+/* the provider's credentials (a token may be exchanged first: this is
+ * called again when it is there), the request, then the call */
+static void
+ngx_http_waav_stt_secret(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    waav_str_t                 suffix;
+    waav_err_t                 err;
+    waav_alloc_t               a;
+    waav_secret_t              secret;
+    ngx_http_waav_stt_ctx_t   *ctx;
+    ngx_http_waav_provider_t  *p;
+
+    ctx = ngx_http_waav_find_ctx(r)->stt;
+    p = ctx->provider;
+
+    ngx_memzero(&err, sizeof(waav_err_t));
+    ngx_http_waav_allocator(r->pool, &a);
+
+    rc = ngx_http_waav_cred_secret(r, p, p->cred ? p->stt->cred : NULL,
+                                   &secret, ngx_http_waav_stt_secret, &err);
+
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    if (rc != NGX_OK
+        || waav_stt_build(p->stt, &ctx->req, &secret, &ctx->preq, &suffix,
+                          &a, &err)
+           != 0)
+    {
+        ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
+        return;
+    }
+
+    if (ngx_http_waav_stt_chain(r, ctx, ctx->audio_start,
+                                (off_t) ctx->req.audio_len, suffix)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_waav_stt_go(r);
 }
 
 
@@ -543,11 +578,12 @@ ngx_http_waav_stt_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 static void
 ngx_http_waav_stt_go(ngx_http_request_t *r)
 {
-    uint64_t                  seconds;
-    ngx_int_t                 rc;
-    waav_err_t                err;
-    ngx_http_waav_ctx_t      *wctx;
-    ngx_http_waav_stt_ctx_t  *ctx;
+    uint64_t                   seconds;
+    ngx_int_t                  rc;
+    waav_err_t                 err;
+    ngx_http_waav_ctx_t       *wctx;
+    ngx_http_waav_stt_ctx_t   *ctx;
+    ngx_http_waav_provider_t   tp;
 
     wctx = ngx_http_waav_find_ctx(r);
     ctx = wctx->stt;
@@ -593,7 +629,14 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
                    "waav stt: %V step 0, %O bytes", &ctx->provider->name,
                    ctx->body_len);
 
-    rc = ngx_http_waav_call(r, ctx->provider, &ctx->preq, ctx->body,
+    /* its REST calls on the streaming host (IBM's speech to text) */
+    tp = *ctx->provider;
+
+    if (tp.stt->stream_host) {
+        tp.location = tp.stream_location;
+    }
+
+    rc = ngx_http_waav_call(r, &tp, &ctx->preq, ctx->body,
                             ctx->body_len, ngx_http_waav_stt_done, ctx,
                             NGX_HTTP_SUBREQUEST_IN_MEMORY
                             |NGX_HTTP_SUBREQUEST_WAITED, &ctx->sr);

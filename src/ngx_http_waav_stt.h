@@ -42,6 +42,7 @@ typedef struct {
     size_t                     head_len;
     waav_mp_parser_t          *mp;          /* OpenAI's form, or NULL */
     waav_stt_fmt_e             fmt;         /* its response_format */
+    off_t                      audio_start; /* in the client body */
     ngx_chain_t               *body;        /* to the provider */
     off_t                      body_len;
     uint64_t                   seconds;     /* charged before the call */

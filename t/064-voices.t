@@ -15,7 +15,7 @@ use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(time);
 
 my $JSON = 'Content-Type: application/json';
-my @LISTS = qw(aws-polly azure cartesia deepgram elevenlabs google hume lmnt playht);   # providers asked
+my @LISTS = qw(aws-polly azure cartesia deepgram elevenlabs google hume ibm-watson lmnt playht);   # providers asked
 my @ALL = sort(@LISTS, 'openai', 'local');   # keys answered: fixed lists too
 
 sub records { @{decode_json($_[0]->mock('/__mock/requests'))} }

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -74,6 +75,7 @@ waav_cred_apply(const waav_cred_t *cred, const waav_secret_t *secret,
         return -1;
     }
 
+    /* no name: sign() alone carries the key (IBM's Basic apikey:<key>) */
     if (value.len && cred->name) {
         rc = (cred->place == WAAV_CRED_QUERY)
              ? waav_http_add_arg(req, cred->name, value, a, err)
@@ -170,6 +172,64 @@ waav_cred_jwt_ttl(const char *token, size_t len, time_t now, unsigned max,
     if (exp - (double) now < (double) max) {
         *ttl = (unsigned) (exp - (double) now);
     }
+
+    return 0;
+}
+
+
+int
+waav_cred_oauth(const char *body, size_t len, unsigned max,
+    waav_str_t *token, unsigned *ttl, waav_alloc_t *a, waav_err_t *err)
+{
+    size_t        i;
+    double        exp;
+    cJSON        *root;
+    const cJSON  *tok, *type, *in;
+
+    root = waav_json_parse(body, len, WAAV_JSON_NO_NUL|WAAV_JSON_WHOLE, a,
+                           err);
+
+    if (root == NULL || !cJSON_IsObject(root)) {
+        return waav_cred_bad_token(err, "no JSON object");
+    }
+
+    tok = cJSON_GetObjectItemCaseSensitive(root, "access_token");
+    type = cJSON_GetObjectItemCaseSensitive(root, "token_type");
+    in = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
+
+    if (!cJSON_IsString(tok) || tok->valuestring[0] == '\0') {
+        return waav_cred_bad_token(err, "no access_token");
+    }
+
+    /* a bearer token, or none said (the type is case-insensitive) */
+    if (type && !(cJSON_IsString(type)
+                  && strcasecmp(type->valuestring, "Bearer") == 0))
+    {
+        return waav_cred_bad_token(err, "a token that is not a Bearer one");
+    }
+
+    if (!cJSON_IsNumber(in) || !isfinite(in->valuedouble)
+        || in->valuedouble < 1)
+    {
+        return waav_cred_bad_token(err, "no expires_in");
+    }
+
+    token->data = tok->valuestring;
+    token->len = strlen(tok->valuestring);
+
+    if (token->len > WAAV_CRED_TOKEN_MAX) {
+        return waav_cred_bad_token(err, "a token over 8192 bytes");
+    }
+
+    /* it goes into a header: visible ASCII only */
+    for (i = 0; i < token->len; i++) {
+        if (token->data[i] <= 0x20 || token->data[i] >= 0x7f) {
+            return waav_cred_bad_token(err, "a token that no header carries");
+        }
+    }
+
+    exp = in->valuedouble;
+    *ttl = (exp < (double) max) ? (unsigned) exp : max;
 
     return 0;
 }

@@ -108,4 +108,14 @@ int waav_cred_apply(const waav_cred_t *cred, const waav_secret_t *secret,
 int waav_cred_jwt_ttl(const char *token, size_t len, time_t now,
     unsigned max, unsigned *ttl, waav_alloc_t *a, waav_err_t *err);
 
+/*
+ * An OAuth2 token endpoint's 2xx answer (RFC 6749 5.1: IBM's IAM,
+ * Google's): {"access_token", "token_type": "Bearer", "expires_in"} into
+ * the token (visible ASCII, at most WAAV_CRED_TOKEN_MAX bytes; it points
+ * into memory from a) and its lifetime, at most max seconds; -1 with err
+ * set (502 PROVIDER_AUTH_FAILED) for any other answer.
+ */
+int waav_cred_oauth(const char *body, size_t len, unsigned max,
+    waav_str_t *token, unsigned *ttl, waav_alloc_t *a, waav_err_t *err);
+
 #endif /* WAAV_CRED_H */

@@ -23,6 +23,7 @@ extern const waav_tts_adapter_t  waav_tts_local;
 extern const waav_tts_adapter_t  waav_tts_lmnt;
 extern const waav_tts_adapter_t  waav_tts_playht;
 extern const waav_tts_adapter_t  waav_tts_hume;
+extern const waav_tts_adapter_t  waav_tts_ibm;
 
 extern const waav_stt_adapter_t  waav_stt_deepgram;
 extern const waav_stt_adapter_t  waav_stt_elevenlabs;
@@ -32,6 +33,7 @@ extern const waav_stt_adapter_t  waav_stt_openai_compatible;
 extern const waav_stt_adapter_t  waav_stt_assemblyai;
 extern const waav_stt_adapter_t  waav_stt_cartesia;
 extern const waav_stt_adapter_t  waav_stt_local;
+extern const waav_stt_adapter_t  waav_stt_ibm;
 
 
 static const char *const  waav_openai_compatible_aliases[] = {
@@ -60,6 +62,11 @@ static const char *const  waav_playht_aliases[] = {
 
 static const char *const  waav_hume_aliases[] = {
     "hume-ai", "hume_ai", NULL
+};
+
+/* WaaV's "ibm-watson" and its aliases */
+static const char *const  waav_ibm_aliases[] = {
+    "ibm_watson", "watson", "ibm", NULL
 };
 
 
@@ -138,6 +145,21 @@ const waav_provider_type_t  waav_provider_types[] = {
       .base_url = "https://api.assemblyai.com",
       .stream_url_env = "ASSEMBLYAI_STREAMING_URL",
       .stream_url = "https://streaming.assemblyai.com" },
+
+    /* one key, one instance for both services (WaaV's variables);
+     * IBM_WATSON_STT_BASE_URL names another instance for speech to text */
+    { .name = "ibm-watson", .title = "IBM Watson (key for an IAM token)",
+      .aliases = waav_ibm_aliases,
+      .tts = &waav_tts_ibm, .stt = &waav_stt_ibm,
+      .key_env = "IBM_WATSON_API_KEY", .url_env = "IBM_WATSON_BASE_URL",
+      .base_url = "https://api.{region}.text-to-speech.watson.cloud.ibm.com"
+                  "/instances/{IBM_WATSON_INSTANCE_ID}",
+      .token_url_env = "IBM_WATSON_TOKEN_URL",
+      .token_url = "https://iam.cloud.ibm.com",
+      .region_env = "IBM_WATSON_REGION", .region = "us-south",
+      .stream_url_env = "IBM_WATSON_STT_BASE_URL",
+      .stream_url = "https://api.{region}.speech-to-text.watson.cloud.ibm.com"
+                    "/instances/{IBM_WATSON_INSTANCE_ID}" },
 
     { .name = "openai-compatible",
       .title = "a self-hosted OpenAI-compatible server (Kokoro-FastAPI, "

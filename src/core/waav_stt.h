@@ -92,6 +92,10 @@ struct waav_stt_adapter_s {
      * connection to the provider */
     int                 ws_buffered;
 
+    /* 1: the REST calls go to the registry's streaming host (IBM's
+     * speech-to-text host; its base URL is not the TTS one) */
+    int                 stream_host;
+
     /* the model names (OpenAI's form) that belong to this provider,
      * NULL-terminated; a trailing '*' is any name so starting */
     const char *const  *models;

@@ -9,6 +9,7 @@
  * fuzz-covers: waav_stt.c waav_stt_normalize.c waav_stt_formats.c
  * fuzz-covers: stt/waav_stt_assemblyai.c stt/waav_stt_deepgram.c
  * fuzz-covers: stt/waav_stt_elevenlabs.c stt/waav_stt_openai.c
+ * fuzz-covers: stt/waav_stt_ibm.c
  */
 
 #include <stdint.h>

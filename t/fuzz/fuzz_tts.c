@@ -11,6 +11,7 @@
  * fuzz-covers: tts/waav_tts_openai_names.c tts/waav_tts_local.c
  * fuzz-covers: tts/waav_tts_polly.c tts/waav_tts_lmnt.c
  * fuzz-covers: tts/waav_tts_playht.c waav_cred.c tts/waav_tts_hume.c
+ * fuzz-covers: tts/waav_tts_ibm.c
  */
 
 #include <stdint.h>

@@ -2,8 +2,9 @@
  * libFuzzer target: the voice-list parsers and WaaV's clone body.  The
  * first byte picks one (0-4: deepgram, elevenlabs, cartesia, google and
  * azure listings; 5: a clone body, then ElevenLabs' request for it and its
- * answer read from the same bytes; 6-8: lmnt, playht, hume listings); the
- * rest is the provider's answer or the client's body.  Every accepted listing must hold at most
+ * answer read from the same bytes; 6-8: lmnt, playht, hume listings; 9: IBM
+ * Watson's); the rest is the provider's answer or the client's body.  Every
+ * accepted listing must hold at most
  * WAAV_VOICES_MAX entries with non-empty ids, and its merged answer must be
  * valid JSON of the size waav_voices_size promised.  `make fuzz`.
  *
@@ -12,6 +13,7 @@
  * fuzz-covers: tts/waav_tts_cartesia_voices.c tts/waav_tts_google_voices.c
  * fuzz-covers: tts/waav_tts_azure_voices.c tts/waav_tts_lmnt_voices.c
  * fuzz-covers: tts/waav_tts_playht_voices.c tts/waav_tts_hume_voices.c
+ * fuzz-covers: tts/waav_tts_ibm_voices.c
  */
 
 #include <stdint.h>
@@ -29,7 +31,7 @@
 /* NULL: the clone body */
 static const char  *waav_fuzz_types[] = {
     "deepgram", "elevenlabs", "cartesia", "google", "azure", NULL, "lmnt",
-    "playht", "hume"
+    "playht", "hume", "ibm-watson"
 };
 
 #define WAAV_FUZZ_NTYPES  (sizeof(waav_fuzz_types) / sizeof(char *))

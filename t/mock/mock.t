@@ -917,6 +917,42 @@ subtest 'Amazon Polly: SigV4 recomputed, SynthesizeSpeech, DescribeVoices' => su
   reset_mock();
   $t->post_ok('/aws-polly/v1/speech' => {'X-Mock-Behavior' => 'status=429'} => 'x');
   aws_error_is(429, 'ThrottlingException', qr/./);
+subtest 'IBM Watson: IAM refuses a wrong key; the speech hosts want its token or Basic apikey' => sub {
+  my $inst = '/instances/mock-ibm-watson-instance-id';
+  my $grant = 'grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey';
+  my %form = ('Content-Type' => 'application/x-www-form-urlencoded');
+  $t->post_ok('/ibm-watson-token/identity/token' => \%form => "$grant&apikey=wrong")->status_is(400)
+    ->json_is('/errorCode', 'BXNIM0415E');
+  $t->post_ok('/ibm-watson-token/identity/token' => \%form => 'grant_type=password&apikey=' . mock_key('ibm-watson'))
+    ->status_is(400, 'another grant type');
+  $t->post_ok('/ibm-watson-token/identity/token' => {'Content-Type' => 'application/json'}
+    => "$grant&apikey=" . mock_key('ibm-watson'))->status_is(400, 'not a form');
+  $t->post_ok('/ibm-watson-token/identity/token' => \%form => "$grant&apikey=" . mock_key('ibm-watson'))
+    ->status_is(200)->json_is('/token_type', 'Bearer')->json_is('/expires_in', 3600);
+  my $token = $t->tx->res->json->{access_token};
+  my %tts = ('Content-Type' => 'application/json', Accept => 'audio/wav;rate=16000');
+  $t->post_ok("/ibm-watson$inst/v1/synthesize?voice=en-US_AllisonV3Voice" => {%tts, Authorization => "Bearer $token"}
+    => '{"text":"hi"}')->status_is(200)->content_is(mock_wav('ibm-watson', 16000));
+  $t->post_ok("/ibm-watson$inst/v1/synthesize" => {%tts, Authorization => 'Bearer x.y.z'} => '{"text":"hi"}')
+    ->status_is(401);
+  $t->post_ok("/ibm-watson$inst/v1/synthesize" => {%tts, Authorization => 'Bearer ' . mock_key('ibm-watson')}
+    => '{"text":"hi"}')->status_is(401, 'the key is no token');
+  $t->post_ok("/ibm-watson/instances/other/v1/synthesize" => {%tts, Authorization => "Bearer $token"}
+    => '{"text":"hi"}')->status_is(404, 'another instance');
+  $t->post_ok("/ibm-watson$inst/v1/synthesize" => {%tts, Authorization => "Bearer $token", Accept => 'audio/l16'}
+    => '{"text":"hi"}')->status_is(400, 'L16 without a rate');
+  my $basic = 'Basic ' . MIME::Base64::encode_base64('apikey:' . mock_key('ibm-watson'), '');
+  $t->get_ok("/ibm-watson$inst/v1/voices" => {Authorization => $basic})->status_is(200)
+    ->json_is('/voices/0/name', 'en-US_AllisonV3Voice');
+  $t->get_ok("/ibm-watson$inst/v1/voices" => {Authorization => 'Basic ' . MIME::Base64::encode_base64('apikey:wrong', '')})
+    ->status_is(401);
+  $t->post_ok("/ibm-watson-stream$inst/v1/recognize?model=en-US_Multimedia&timestamps=true"
+    => {Authorization => "Bearer $token", 'Content-Type' => 'audio/wav'} => mock_wav('x', 16000))
+    ->status_is(200)->json_is('/results/0/alternatives/0/timestamps/0/0', 'hello');
+  $t->post_ok("/ibm-watson-stream$inst/v1/recognize" => {Authorization => "Bearer $token", 'Content-Type' => 'audio/l16'}
+    => 'xx')->status_is(400, 'L16 without a rate');
+  $t->post_ok('/ibm-watson-token/identity/token' => {%form, 'X-Mock-Behavior' => 'token_ttl=1'}
+    => "$grant&apikey=" . mock_key('ibm-watson'))->status_is(200)->json_is('/expires_in', 1);
 };
 
 # --------------------------------------------------------------------------

@@ -1205,6 +1205,146 @@ sub az_speak ($x) {
 }
 
 # --------------------------------------------------------------------------
+# IBM Watson  (TTS https://api.<region>.text-to-speech.watson.cloud.ibm.com
+# /instances/<id>, STT the speech-to-text host likewise: the prefix
+# ibm-watson-stream; IAM tokens https://iam.cloud.ibm.com/identity/token)
+# --------------------------------------------------------------------------
+my %ibm_tokens;                                      # token => expiry (epoch seconds)
+my $IBM_INSTANCE = 'mock-ibm-watson-instance-id';    # Waav::Run::mock_env's
+my $IBM_GRANT = 'urn:ibm:params:oauth:grant-type:apikey';
+my %IBM_ACCEPT = (wav => 1, mp3 => 1, flac => 1, l16 => 1, mulaw => 1, alaw => 1, ogg => 1);
+my %IBM_STT_TYPES = map { $_ => 1 } qw(audio/wav audio/mp3 audio/mpeg audio/ogg audio/webm audio/flac audio/l16 audio/mulaw audio/basic);
+
+sub ibm_error ($x, $st, %o) {
+  if ($x->{p} eq 'ibm-watson-token') {
+    my %iam = (400 => ['BXNIM0415E', 'Provided API key could not be found.'], 401 => ['BXNIM0109E', 'Property missing or empty.']);
+    my ($code, $msg) = @{$iam{$st} // ["BXNIM0$st" . 'E', $o{message} // 'Error']};
+    return ('application/json', encode_json({errorCode => $code, errorMessage => $o{message} // $msg,
+      context => {requestId => hexid(32), requestType => 'incoming.Identity_Token'}}));
+  }
+  my %msg = (401 => 'Unauthorized', 404 => 'Not Found', 406 => 'Not Acceptable', 415 => 'Unsupported Media Type');
+  return ('application/json', encode_json({code => 0 + $st, error => $o{message} // $msg{$st} // 'Error',
+    code_description => $msg{$st} // 'Error'}));
+}
+
+# the speech hosts: a token IAM issued and that has not expired, or HTTP
+# Basic apikey:<key>
+sub ibm_auth ($x) {
+  my $auth = $x->{c}->req->headers->authorization // return {auth => 'missing'};
+  if ($auth =~ /^Basic\s+(\S+)$/) {
+    my $cred = decode_base64($1);
+    return $cred eq 'apikey:' . mock_key('ibm-watson') ? undef : {auth => 'invalid'};
+  }
+  my $token = bearer($x->{c}) // return {auth => 'invalid'};
+  my $exp = $ibm_tokens{$token} // return {auth => 'invalid'};
+  return $exp > time ? undef : {auth => 'expired'};
+}
+
+# IAM: the form's apikey is the check (the endpoint itself takes no auth)
+sub ibm_iam_auth ($x) { undef }
+
+# POST /identity/token: grant_type + apikey, form-encoded, for a JWT;
+# behaviours token_ttl (another lifetime) and token=invalid (one nobody knows)
+sub ibm_token ($x) {
+  my $c = $x->{c};
+  my $h = $c->req->headers;
+  return fail($x, 400, message => 'Content-Type must be application/x-www-form-urlencoded')
+    unless ($h->content_type // '') =~ m{^application/x-www-form-urlencoded\b}i;
+  my $form = Mojo::Parameters->new($c->req->body);
+  my @names = sort @{$form->names};
+  return fail($x, 400, message => 'Unexpected form fields: ' . join(',', @names))
+    unless "@names" eq 'apikey grant_type' && @{$form->every_param('apikey')} == 1;
+  return fail($x, 400, message => 'Provided grant type is invalid.') unless ($form->param('grant_type') // '') eq $IBM_GRANT;
+  return fail($x, 400) unless ($form->param('apikey') // '') eq mock_key('ibm-watson');
+  my $ttl = $x->{beh}{token_ttl} // 3600;
+  my $bad = ($x->{beh}{token} // '') eq 'invalid';
+  my $claims = {iam_id => 'iam-ServiceId-' . hexid(8), sub => 'ServiceId-' . hexid(8), iat => int(time), exp => int(time) + $ttl,
+    iss => 'https://iam.cloud.ibm.com/identity', grant_type => $IBM_GRANT, scope => 'ibm openid'};
+  my $hp = b64url(encode_json({alg => 'RS256', typ => 'JWT', kid => '20250101'})) . '.' . b64url(encode_json($claims));
+  my $token = $hp . '.' . b64url(Digest::SHA::hmac_sha256($hp, $bad ? 'not-the-mock' : 'waav-mock-ibm'));
+  $ibm_tokens{$token} = $claims->{exp} unless $bad;
+  reply_json($x, {access_token => $token, refresh_token => 'not_supported', ims_user_id => 1234567, token_type => 'Bearer',
+    expires_in => $ttl, expiration => $claims->{exp}, scope => 'ibm openid'});
+}
+
+sub ibm_instance ($x, $id) {
+  return 1 if $id eq $IBM_INSTANCE;
+  fail($x, 404, message => "Instance $id not found");
+  return 0;
+}
+
+# POST /instances/<id>/v1/synthesize?voice=...: {"text"}, Accept the format
+sub ibm_synthesize ($x, $id) {
+  return unless authed($x) && ibm_instance($x, $id);
+  my $c = $x->{c};
+  my $h = $c->req->headers;
+  my $q = $c->req->url->query;
+  return fail($x, 415, message => 'Content-Type must be application/json') unless ($h->content_type // '') =~ m{^application/json\b};
+  my $d = eval { decode_json($c->req->body) };
+  return fail($x, 400, message => 'Invalid JSON input') unless ref $d eq 'HASH' && is_str($d->{text}) && length $d->{text};
+  return fail($x, 400, message => "Unknown arguments: " . join(',', grep { $_ ne 'text' } sort keys %$d)) if keys %$d > 1;
+  my $voice = $q->param('voice') // 'en-US_MichaelV3Voice';
+  return fail($x, 404, message => "Model '$voice' not found") unless $voice =~ /^[a-z]{2}-[A-Z]{2}_[A-Za-z]+V3Voice$/;
+  my $rp = $q->param('rate_percentage');
+  return fail($x, 400, message => 'rate_percentage must be an integer from -100 to 100')
+    if defined $rp && !($rp =~ /^-?\d+$/ && $rp >= -100 && $rp <= 100);
+  my $accept = $h->header('Accept') // 'audio/ogg;codecs=opus';
+  my ($type, $params) = $accept =~ m{^audio/([a-z0-9]+)((?:;[^;]*)*)$};
+  return fail($x, 406, message => "Unsupported Accept: $accept") unless $type && $IBM_ACCEPT{$type};
+  my %p = map { my ($k, $v) = split /=/, $_, 2; ($k => $v) } grep { length } split /;/, $params // '';
+  return fail($x, 400, message => "audio/$type requires a rate") if $type =~ /^(l16|mulaw|alaw)$/ && !defined $p{rate};
+  return fail($x, 400, message => 'Invalid rate') if defined $p{rate} && $p{rate} !~ /^\d+$/;
+  my @wav = $type eq 'wav' ? (wav => [$p{rate} // 22050, 1, 16]) : ();
+  reply_audio($x, $accept, {}, @wav);
+}
+
+my @IBM_VOICES = (['en-US_AllisonV3Voice', 'female', 'Allison: American English female voice.'],
+  ['en-US_MichaelV3Voice', 'male', 'Michael: American English male voice.'],
+  ['en-GB_KateV3Voice', 'female', 'Kate: British English female voice.'],
+  ['de-DE_DieterV3Voice', 'male', 'Dieter: Standard German male voice.']);
+
+sub ibm_voices ($x, $id) {
+  return unless authed($x) && ibm_instance($x, $id);
+  my $base = 'https://api.us-south.text-to-speech.watson.cloud.ibm.com/instances/' . $id;
+  reply_json($x, {voices => [map { {name => $_->[0], language => substr($_->[0], 0, 5), gender => $_->[1],
+    description => $_->[2], url => "$base/v1/voices/$_->[0]", customizable => true,
+    supported_features => {custom_pronunciation => true, voice_transformation => false}} } @IBM_VOICES]});
+}
+
+# POST /instances/<id>/v1/recognize?model=...: the audio, its type said
+sub ibm_recognize ($x, $id) {
+  return unless authed($x) && ibm_instance($x, $id);
+  my $c = $x->{c};
+  my $q = $c->req->url->query;
+  my $ct = $c->req->headers->content_type // '';
+  my ($type) = $ct =~ m{^(audio/[a-z0-9]+)}i;
+  return fail($x, 415, message => "Unsupported Content-Type: $ct") unless $type && $IBM_STT_TYPES{lc $type};
+  return fail($x, 400, message => 'audio/l16 requires a rate') if lc $type eq 'audio/l16' && $ct !~ /;\s*rate=\d+/;
+  my $model = $q->param('model') // 'en-US_BroadbandModel';
+  return fail($x, 404, message => "Model $model not found") unless $model =~ /^[a-z]{2}-[A-Z]{2}_(?:Multimedia|Telephony|BroadbandModel|NarrowbandModel)$/;
+  for my $b (qw(timestamps word_confidence smart_formatting)) {
+    my $v = $q->param($b) // next;
+    return fail($x, 400, message => "Invalid value for $b: $v") unless $v =~ /^(?:true|false)$/;
+  }
+  my $body = $c->req->body;
+  return fail($x, 400, message => 'No speech detected for 30s.') unless length $body;
+  my $dur = lc $type eq 'audio/wav' ? audio_duration($body) : $DEFAULT_DURATION;
+  my $smart = ($q->param('smart_formatting') // '') eq 'true';
+  my @t = @{word_times($dur)};
+  # two phrases, as IBM splits a recording at its pauses
+  my @phrases = ([@t[0 .. 1]], [@t[2 .. $#t]]);
+  my @results = map {
+    my $ws = $_;
+    my $text = join(' ', map { $_->[0] } @$ws) . ' ';
+    {final => true, alternatives => [{transcript => $text, confidence => 0.9,
+      ($q->param('timestamps') // '') eq 'true' ? (timestamps => [map { [$_->[0], r3($_->[1]), r3($_->[2])] } @$ws]) : (),
+      ($q->param('word_confidence') // '') eq 'true' ? (word_confidence => [map { [$_->[0], 0.95] } @$ws]) : ()}]}
+  } @phrases;
+  $results[0]{alternatives}[0]{transcript} = ucfirst $results[0]{alternatives}[0]{transcript} if $smart;
+  reply_json($x, {result_index => 0, results => \@results});
+}
+
+# --------------------------------------------------------------------------
 # AssemblyAI  (base https://api.assemblyai.com)
 # --------------------------------------------------------------------------
 my %AAI_MODELS = map { $_ => 1 } qw(best nano slam-1 universal universal-2 universal-3-pro);
@@ -1444,6 +1584,11 @@ my %PROVIDERS = (
   'azure-token' => {auth => \&az_key_auth, error => \&az_error, routes => [[POST => qr{^/sts/v1\.0/issueToken$}, \&az_issue_token]]},
   'aws-polly' => {auth => \&pl_auth, error => \&pl_error, routes => [[POST => qr{^/v1/speech$}, \&pl_speech],
     [GET => qr{^/v1/voices$}, \&pl_voices]]},
+  'ibm-watson' => {auth => \&ibm_auth, error => \&ibm_error, routes => [
+    [POST => qr{^/instances/([^/]+)/v1/synthesize$}, \&ibm_synthesize], [GET => qr{^/instances/([^/]+)/v1/voices$}, \&ibm_voices]]},
+  'ibm-watson-stream' => {auth => \&ibm_auth, error => \&ibm_error, routes => [
+    [POST => qr{^/instances/([^/]+)/v1/recognize$}, \&ibm_recognize]]},
+  'ibm-watson-token' => {auth => \&ibm_iam_auth, error => \&ibm_error, routes => [[POST => qr{^/identity/token$}, \&ibm_token]]},
   assemblyai => {auth => \&aai_auth, error => \&aai_error, routes => [
     [POST => qr{^/v2/upload$}, \&aai_upload], [POST => qr{^/v2/transcript$}, \&aai_create],
     [GET => qr{^/v2/transcript/([^/]+)$}, \&aai_get], [GET => qr{^/files/([^/]+)$}, \&aai_file]]},

@@ -252,11 +252,12 @@ test_registry(void **state)
     assert_int_equal(n, strlen(buf));
     assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, "
                              "google, azure, aws-polly, lmnt, playht, hume, "
-                             "openai-compatible, local");
+                             "ibm-watson, openai-compatible, local");
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_STT);
     assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, groq, "
-                             "assemblyai, openai-compatible, local");
+                             "assemblyai, ibm-watson, openai-compatible, "
+                             "local");
 
     /* cut, never overrun */
     n = waav_provider_type_list(buf, 12, WAAV_REGISTRY_TTS);

@@ -49,6 +49,10 @@ sub mock_env {
              : (),
          # a second secret (Play.ht's user id)
          $_->{user_env} ? ($_->{user_env} => mock_user($_->{name})) : (),
+         # "{NAME}" in its URLs: a value of the mock's (an instance id)
+         (map { ($_ => 'mock-' . lc($_ =~ s/_/-/gr)) }
+              ((($_->{base_url} // '') . ' ' . ($_->{stream_url} // ''))
+                  =~ /\{([A-Z][A-Z0-9_]*)\}/g)),
          # a token host: /<name>-token + the path of its default URL
          $_->{token_url_env}
              ? ($_->{token_url_env} => "$m/$_->{name}-token"
