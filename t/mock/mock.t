@@ -917,6 +917,8 @@ subtest 'Amazon Polly: SigV4 recomputed, SynthesizeSpeech, DescribeVoices' => su
   reset_mock();
   $t->post_ok('/aws-polly/v1/speech' => {'X-Mock-Behavior' => 'status=429'} => 'x');
   aws_error_is(429, 'ThrottlingException', qr/./);
+};
+
 subtest 'IBM Watson: IAM refuses a wrong key; the speech hosts want its token or Basic apikey' => sub {
   my $inst = '/instances/mock-ibm-watson-instance-id';
   my $grant = 'grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey';
