@@ -14,6 +14,21 @@
 #include "../unit/waav_arena.h"
 
 
+static int
+waav_fuzz_visible(waav_str_t v)
+{
+    size_t  i;
+
+    for (i = 0; i < v.len; i++) {
+        if (v.data[i] < 0x20 || v.data[i] >= 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -72,6 +87,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         s.token.len = 0;
+    }
+
+    /* a caller's own key (X-Provider-Api-Key), whatever its bytes, as the
+     * provider takes one: at most one header, visible ASCII */
+    s.key.data = (const char *) data;
+    s.key.len = size < 512 ? size : 512;
+
+    for (pt = waav_provider_types; pt->name; pt++) {
+        cred = pt->tts ? pt->tts->byok_cred : NULL;
+
+        if (cred == NULL || cred->exchange) {
+            continue;
+        }
+
+        memset(&req, 0, sizeof(req));
+
+        if (waav_cred_apply(cred, &s, &req, &a, &err) != 0) {
+            continue;
+        }
+
+        if (req.nheaders > 1
+            || (req.nheaders == 1 && s.key.len && cred->name == NULL
+                && !waav_fuzz_visible(req.headers[0].value)))
+        {
+            abort();
+        }
     }
 
     waav_arena_reset();

@@ -2,7 +2,9 @@
  * libFuzzer target: a service-account file (GOOGLE_APPLICATION_CREDENTIALS)
  * read into its fields; what is accepted must be bounded, its client_email
  * visible ASCII, its token path a path; the token request is then built
- * (a key that does not sign is refused, never a crash).  `make fuzz`.
+ * (a key that does not sign is refused, never a crash).  A file whose
+ * private_key is "-----BEGIN FUZZ-----" signs with an RSA key made at
+ * start: the request is then a form with the assertion.  `make fuzz`.
  *
  * fuzz-covers: waav_google_sa.c
  */
@@ -11,13 +13,79 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "waav_google_sa.h"
 #include "../unit/waav_arena.h"
+
+
+#define WAAV_FUZZ_KEY  "-----BEGIN FUZZ-----"
+
+
+static waav_str_t  waav_fuzz_pem;
+
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    long       n;
+    char      *p, *copy;
+    BIO       *b;
+    EVP_PKEY  *k;
+
+    (void) argc;
+    (void) argv;
+
+    k = EVP_RSA_gen(2048);
+    b = BIO_new(BIO_s_mem());
+
+    if (k == NULL || b == NULL
+        || !PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL))
+    {
+        abort();
+    }
+
+    n = BIO_get_mem_data(b, &p);
+    copy = malloc(n + 1);
+    if (copy == NULL) {
+        abort();
+    }
+
+    memcpy(copy, p, n);
+    copy[n] = '\0';
+    waav_fuzz_pem.data = copy;
+    waav_fuzz_pem.len = n;
+
+    BIO_free(b);
+    EVP_PKEY_free(k);
+
+    return 0;
+}
+
+
+/* the assertion's dots in the form (the form's other field has none) */
+static int
+waav_fuzz_dots(waav_str_t body)
+{
+    int     n;
+    size_t  i;
+
+    n = 0;
+
+    for (i = 0; i < body.len; i++) {
+        n += (body.data[i] == '.');
+    }
+
+    return n;
+}
 
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    int               rc, signs;
     size_t            i;
     waav_err_t        err;
     waav_http_req_t   req;
@@ -47,8 +115,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    if (waav_google_token_request(&sa, 1700000000, &req, &a, &err) == 0
-        && (req.body.len == 0 || req.nheaders != 1))
+    signs = (sa.private_key.len == sizeof(WAAV_FUZZ_KEY) - 1
+             && memcmp(sa.private_key.data, WAAV_FUZZ_KEY,
+                       sa.private_key.len) == 0);
+
+    if (signs) {
+        sa.private_key = waav_fuzz_pem;
+    }
+
+    rc = waav_google_token_request(&sa, 1700000000, &req, &a, &err);
+
+    /* our key signs: a form with a JWT of three parts; no key: 500 */
+    if ((rc == 0 && (req.body.len == 0 || req.nheaders != 1
+                     || req.path.len == 0 || req.path.data[0] != '/'
+                     || waav_fuzz_dots(req.body) != 2))
+        || (rc != 0 && (signs || err.status != 500)))
     {
         abort();
     }

@@ -13,6 +13,7 @@
  * fuzz-covers: waav_stt_validate.c waav_stt.c waav_http.c
  * fuzz-covers: stt/waav_stt_assemblyai.c stt/waav_stt_deepgram.c
  * fuzz-covers: stt/waav_stt_elevenlabs.c stt/waav_stt_openai.c
+ * fuzz-covers: stt/waav_stt_ibm.c
  */
 
 #include <stdint.h>
