@@ -61,6 +61,10 @@ subtest 'WaaV\'s names, engines, formats, rates and speed' => sub {
         ['play_ht', ',"model":"turbo","audio_format":"mulaw"',
          'audio/basic', 8000, undef, mock_audio('playht', 16000), 'audio/basic',
          qq({"text":"Hi","voice":"$VOICE","voice_engine":"PlayHT2.0-turbo","output_format":"mulaw","sample_rate":8000})],
+        # a cloned voice's id: an s3:// URL (with a space), not an identifier
+        ['playht', ',"voice_id":"s3://voice-cloning-zero-shot/u1/my voice/manifest.json"',
+         'audio/pcm', 24000, undef, mock_audio('playht', 16000), 'audio/pcm',
+         '{"text":"Hi","voice":"s3://voice-cloning-zero-shot/u1/my voice/manifest.json","voice_engine":"Play3.0-mini","output_format":"raw","sample_rate":24000}'],
     );
     for my $c (@cases) {
         my ($name, $cfg, $ct, $rate, $speed, $audio, $accept, $body) = @$c;

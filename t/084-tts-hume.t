@@ -54,6 +54,10 @@ subtest 'WaaV\'s names, voices, versions, formats and speed' => sub {
         ['HUME_AI', ',"voice_id":"Kora","audio_format":"mp3"',
          'audio/mpeg', undef, mock_audio('hume', 16000),
          '{"utterances":[{"text":"Hi","voice":{"name":"Kora","provider":"HUME_AI"}}],"format":{"type":"mp3"},"strip_headers":true}'],
+        # Hume's voice names have spaces: text, not an identifier
+        ['hume', ',"voice_id":"Colton Rivers","audio_format":"mp3"',
+         'audio/mpeg', undef, mock_audio('hume', 16000),
+         '{"utterances":[{"text":"Hi","voice":{"name":"Colton Rivers","provider":"HUME_AI"}}],"format":{"type":"mp3"},"strip_headers":true}'],
     );
     for my $c (@cases) {
         my ($name, $cfg, $ct, $speed, $audio, $body) = @$c;

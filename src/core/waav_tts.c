@@ -194,6 +194,13 @@ waav_tts_build(const waav_tts_adapter_t *ad, waav_tts_req_t *req,
 
         req->voice.data = ad->default_voice;
         req->voice.len = strlen(ad->default_voice);
+
+    } else if (!ad->voice_text
+               && !waav_ident_valid(req->voice.data, req->voice.len))
+    {
+        return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
+                            "voice_id must be 1-256 characters of A-Z a-z "
+                            "0-9 . _ - : @ + for %s", ad->type);
     }
 
     if (req->format == WAAV_FMT_NONE) {

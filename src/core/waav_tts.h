@@ -137,6 +137,11 @@ struct waav_tts_adapter_s {
 
     /* its voices (GET /voices) and cloning (waav_voices.h); NULL: none */
     const struct waav_voices_adapter_s  *voices;
+
+    /* 1: the voice goes only into a JSON body, so any text names one (a
+     * Play.ht s3:// URL, a Hume name with spaces); 0: it must be an
+     * identifier (waav_ident_valid), as it reaches a URL, a query or SSML */
+    unsigned             voice_text:1;
 };
 
 /* parse and validate a client body; 0 or -1 with err set (400/422) */

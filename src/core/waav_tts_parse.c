@@ -64,6 +64,39 @@ waav_get_ident(const cJSON *obj, const char *field, const char *where,
 }
 
 
+/* a voice: any text the adapter may check further (waav_tts_build: an
+ * identifier unless it only reaches a JSON body) — at most 256 bytes of
+ * UTF-8 without control characters; 1 when present */
+static int
+waav_get_voice(const cJSON *obj, const char *field, const char *where,
+    waav_str_t *dst, waav_err_t *err)
+{
+    int     rc;
+    size_t  i;
+
+    rc = waav_get_str(obj, field, where, dst, err);
+    if (rc <= 0) {
+        return rc;
+    }
+
+    for (i = 0; i < dst->len; i++) {
+        if ((unsigned char) dst->data[i] < 0x20 || dst->data[i] == 0x7f) {
+            break;
+        }
+    }
+
+    if (dst->len > WAAV_IDENT_MAX || i < dst->len
+        || !waav_utf8_valid(dst->data, dst->len))
+    {
+        return waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
+                            "%s%s must be at most 256 bytes of text without "
+                            "control characters", where, field);
+    }
+
+    return 1;
+}
+
+
 /* number field within [min, max]; 1 when present */
 static int
 waav_get_num(const cJSON *obj, const char *field, const char *where,
@@ -283,9 +316,9 @@ waav_tts_parse_fields(waav_tts_req_t *req, const cJSON *cfg,
     }
 
     if (waav_get_ident(cfg, "model", where, &req->model, err) < 0
-        || waav_get_ident(cfg, "voice_id", where, &req->voice, err) < 0
+        || waav_get_voice(cfg, "voice_id", where, &req->voice, err) < 0
         || (*where == '\0' && req->voice.data == NULL
-            && waav_get_ident(cfg, "voice", where, &req->voice, err) < 0))
+            && waav_get_voice(cfg, "voice", where, &req->voice, err) < 0))
     {
         return -1;
     }
@@ -472,7 +505,7 @@ waav_tts_parse_openai(waav_tts_req_t *req, const cJSON *root, waav_err_t *err)
                             ". _ - : @ + (after an optional provider/)");
     }
 
-    if (waav_get_ident(root, "voice", "", &req->voice, err) < 0) {
+    if (waav_get_voice(root, "voice", "", &req->voice, err) < 0) {
         return -1;
     }
 

@@ -315,6 +315,15 @@ test_playht(void **state)
                "\"voice_engine\":\"PlayHT2.0-turbo\","
                "\"output_format\":\"mulaw\",\"sample_rate\":8000,"
                "\"speed\":1.25}");
+
+    /* Play.ht's own ids are s3:// URLs: a voice that goes only into JSON */
+    assert_int_equal(build_key("playht", "{\"text\":\"Hi\",\"voice_id\":"
+                               "\"s3://voice-cloning-zero-shot/abc/x y/"
+                               "manifest.json\",\"provider\":\"playht\"}",
+                               "u:k", &out, &err), 0);
+    assert_non_null(strstr(out.http.body.data, "\"voice\":\"s3://"
+                           "voice-cloning-zero-shot/abc/x y/"
+                           "manifest.json\""));
 }
 
 
@@ -424,6 +433,12 @@ test_hume(void **state)
                "\"voice\":{\"name\":\"9e068547-5ba4-4c8e-8e03-69282a008f0g\","
                "\"provider\":\"HUME_AI\"}}],\"format\":{\"type\":\"mp3\"},"
                "\"strip_headers\":true}");
+
+    /* Hume's voice names have spaces and quotes: text, escaped in JSON */
+    build("hume", "{\"text\":\"Hi\",\"tts_config\":{\"provider\":\"hume\","
+          "\"voice_id\":\"Ava \\\"Song\\\" \\u00e9\"}}", &out);
+    assert_non_null(strstr(out.http.body.data, "\"voice\":{\"name\":"
+                           "\"Ava \\\"Song\\\" \u00e9\","));
 
     build("hume", "{\"text\":\"Hi\",\"tts_config\":{\"provider\":\"hume\","
           "\"model\":\"1\",\"audio_format\":\"linear16\","

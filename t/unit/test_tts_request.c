@@ -139,9 +139,14 @@ test_flat_errors(void **state)
     expect_error("{\"text\":\"Hi\",\"provider\":\"d\",\"sample_rate\":7}",
                  "INVALID_REQUEST",
                  "sample_rate must be an integer from 8000 to 48000");
-    expect_error("{\"text\":\"Hi\",\"provider\":\"d\",\"voice\":\"a b\"}",
+    expect_error("{\"text\":\"Hi\",\"provider\":\"d\",\"voice\":\"a\\tb\"}",
                  "INVALID_REQUEST",
-                 "voice must be 1-256 characters of A-Z a-z 0-9 . _ - : @ +");
+                 "voice must be at most 256 bytes of text without control "
+                 "characters");
+    expect_error("{\"text\":\"Hi\",\"tts_config\":{\"provider\":\"d\","
+                 "\"voice_id\":\"a\\u007fb\"}}", "INVALID_REQUEST",
+                 "tts_config.voice_id must be at most 256 bytes of text "
+                 "without control characters");
     expect_error("{\"text\":\"Hi\",\"provider\":\"d\",\"audio_format\":\"x\"}",
                  "UNSUPPORTED_FORMAT",
                  "audio_format must be one of linear16, pcm, mulaw, ulaw, "

@@ -200,4 +200,5 @@ const waav_tts_adapter_t  waav_tts_hume = {
                                             "application/octet-stream",
                                             NULL },
     .voices = &waav_voices_hume,
+    .voice_text = 1,
 };

@@ -199,4 +199,5 @@ const waav_tts_adapter_t  waav_tts_playht = {
                                             "application/octet-stream",
                                             NULL },
     .voices = &waav_voices_playht,
+    .voice_text = 1,
 };
