@@ -214,7 +214,7 @@ ngx_http_waav_voices_plan(ngx_http_request_t *r,
         c->va = p[i].tts->voices;
         c->max = WAAV_VOICES_ANSWER_MAX;
 
-        if (c->va->request == NULL) {
+        if (c->va->path == NULL) {
             waav_voices_fixed(c->va, &c->list);
             c->ok = 1;
             c->done = 1;
@@ -310,7 +310,7 @@ ngx_http_waav_voices_handler(ngx_http_request_t *r)
         loc = cache ? ngx_http_waav_voices_location(r, c->provider) : NULL;
 
         if ((cache && loc == NULL)
-            || c->va->request(&c->preq, &a, &err) != 0
+            || waav_voices_request(c->va, &c->preq, &a, &err) != 0
             || ngx_http_waav_voices_call(r, ctx, c, loc, NULL, -1, &err)
                != NGX_OK)
         {
@@ -461,7 +461,8 @@ ngx_http_waav_voices_usable(ngx_http_request_t *r,
         waav_err_set(&err, 502, WAAV_E_PROVIDER_BAD_RESPONSE,
                      "a voice list over %zu bytes", c->max);
 
-    } else if (c->va->parse((char *) c->body, c->len, &c->list, &a, &err)
+    } else if (waav_voices_parse(c->va, (char *) c->body, c->len, &c->list,
+                                 &a, &err)
                == 0)
     {
         return 1;

@@ -192,7 +192,9 @@ waav_voice_field(const cJSON *obj, const char *key, const char *def)
 }
 
 
-const cJSON *
+/* the array of entries a listing has (root itself, or root's member key
+ * when key is not NULL), parsed from body; NULL with err set (502) */
+static const cJSON *
 waav_voices_array(const char *body, size_t len, const char *key,
     waav_alloc_t *a, waav_err_t *err)
 {
@@ -220,7 +222,8 @@ waav_voices_array(const char *body, size_t len, const char *key,
 }
 
 
-int
+/* room for the entries of arr (at most WAAV_VOICES_MAX) */
+static int
 waav_voices_alloc(waav_voice_list_t *out, const cJSON *arr, waav_alloc_t *a,
     waav_err_t *err)
 {
@@ -234,6 +237,74 @@ waav_voices_alloc(waav_voice_list_t *out, const cJSON *arr, waav_alloc_t *a,
 
     if (out->v == NULL) {
         return waav_err_nomem(err);
+    }
+
+    return 0;
+}
+
+
+int
+waav_voices_request(const waav_voices_adapter_t *va, waav_http_req_t *out,
+    waav_alloc_t *a, waav_err_t *err)
+{
+    (void) a;
+
+    memset(out, 0, sizeof(waav_http_req_t));
+
+    out->method = "GET";
+    out->path.data = va->path;
+    out->path.len = strlen(va->path);
+
+    if (va->args) {
+        out->args.data = va->args;
+        out->args.len = strlen(va->args);
+    }
+
+    if (va->header == NULL) {
+        return 0;
+    }
+
+    return waav_http_add_header(out, va->header, va->header_value,
+                                strlen(va->header_value), err);
+}
+
+
+int
+waav_voices_parse(const waav_voices_adapter_t *va, const char *body,
+    size_t len, waav_voice_list_t *out, waav_alloc_t *a, waav_err_t *err)
+{
+    waav_voice_t  *v;
+    const cJSON   *arr, *it;
+
+    arr = waav_voices_array(body, len, va->list_key, a, err);
+
+    if (arr == NULL && va->list_key && va->list_or_array) {
+        arr = waav_voices_array(body, len, NULL, a, err);
+    }
+
+    if (arr == NULL || waav_voices_alloc(out, arr, a, err) != 0) {
+        return -1;
+    }
+
+    cJSON_ArrayForEach(it, arr) {
+        if (out->n == WAAV_VOICES_MAX) {
+            break;
+        }
+
+        v = &out->v[out->n];
+        memset(v, 0, sizeof(waav_voice_t));
+        v->id = waav_voice_field(it, va->id_key, NULL);
+
+        if (v->id.len == 0) {
+            continue;
+        }
+
+        v->name = (waav_str_t) waav_str_lit("");
+        v->sample = (waav_str_t) waav_str_lit("");
+
+        if (va->entry(it, v, a) == 0) {
+            out->n++;
+        }
     }
 
     return 0;

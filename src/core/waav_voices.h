@@ -69,17 +69,29 @@ typedef struct {
     waav_str_t   name;              /* empty: the request's */
 } waav_clone_res_t;
 
+/* an entry of a provider's listing into v, whose id is set and whose
+ * name and sample are "": 0, or 1 to leave the entry out */
+typedef int (*waav_voice_entry_pt)(const struct cJSON *it, waav_voice_t *v,
+    waav_alloc_t *a);
+
 typedef struct waav_voices_adapter_s {
-    /* the listing request (GET); NULL: the adapter has a fixed list */
-    int        (*request)(waav_http_req_t *out, waav_alloc_t *a,
-                          waav_err_t *err);
+    /* the listing request: GET path?args, with one header when header is
+     * set (waav_voices_request); path NULL: the adapter has a fixed list */
+    const char  *path;
+    const char  *args;
+    const char  *header;
+    const char  *header_value;
 
-    /* the provider's 2xx answer into entries (at most WAAV_VOICES_MAX);
-     * -1 with err set (502) when it is not a listing */
-    int        (*parse)(const char *body, size_t len, waav_voice_list_t *out,
-                        waav_alloc_t *a, waav_err_t *err);
+    /* its 2xx answer: the array of entries is the answer itself (list_key
+     * NULL) or its member list_key (with list_or_array, the bare array
+     * too); an entry whose member id_key is a string is kept, completed by
+     * entry() (waav_voices_parse) */
+    const char           *list_key;
+    unsigned              list_or_array:1;
+    const char           *id_key;
+    waav_voice_entry_pt   entry;
 
-    /* the fixed list, when there is no request */
+    /* the fixed list, when there is no path */
     const waav_voice_t  *fixed;
     size_t               nfixed;
 
@@ -112,14 +124,14 @@ waav_str_t waav_voice_str(const struct cJSON *it, const char *def);
 waav_str_t waav_voice_field(const struct cJSON *obj, const char *key,
     const char *def);
 
-/* the array of entries a listing has (root itself, or root's member key
- * when key is not NULL), parsed from body; NULL with err set (502) */
-const struct cJSON *waav_voices_array(const char *body, size_t len,
-    const char *key, waav_alloc_t *a, waav_err_t *err);
-
-/* room for the entries of arr (at most WAAV_VOICES_MAX) */
-int waav_voices_alloc(waav_voice_list_t *out, const struct cJSON *arr,
+/* the listing request of an adapter with a path */
+int waav_voices_request(const waav_voices_adapter_t *va, waav_http_req_t *out,
     waav_alloc_t *a, waav_err_t *err);
+
+/* a provider's 2xx answer into out (at most WAAV_VOICES_MAX entries); -1
+ * with err set (502) when it is no listing */
+int waav_voices_parse(const waav_voices_adapter_t *va, const char *body,
+    size_t len, waav_voice_list_t *out, waav_alloc_t *a, waav_err_t *err);
 
 /* the fixed list of an adapter into out */
 void waav_voices_fixed(const waav_voices_adapter_t *va,

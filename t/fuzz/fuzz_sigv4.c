@@ -174,13 +174,13 @@ waav_fuzz_voices(const char *body, size_t len)
 
     memset(&req, 0, sizeof(req));
 
-    if (va->request(&req, &waav_fuzz_arena, &err) != 0
+    if (waav_voices_request(va, &req, &waav_fuzz_arena, &err) != 0
         || req.path.len == 0)
     {
         abort();
     }
 
-    if (va->parse(body, len, &l, &waav_fuzz_arena, &err) != 0) {
+    if (waav_voices_parse(va, body, len, &l, &waav_fuzz_arena, &err) != 0) {
         if (err.status != 502 && err.status != 500) {
             abort();
         }

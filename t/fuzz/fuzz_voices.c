@@ -59,13 +59,13 @@ waav_fuzz_list(const waav_voices_adapter_t *va, const char *body, size_t len)
 
     memset(&preq, 0, sizeof(preq));
 
-    if (va->request(&preq, &waav_fuzz_arena, &err) != 0
+    if (waav_voices_request(va, &preq, &waav_fuzz_arena, &err) != 0
         || preq.path.len == 0)
     {
         abort();
     }
 
-    if (va->parse(body, len, &l, &waav_fuzz_arena, &err) != 0) {
+    if (waav_voices_parse(va, body, len, &l, &waav_fuzz_arena, &err) != 0) {
         if (err.status != 502 && err.status != 500) {
             abort();
         }

@@ -466,11 +466,11 @@ test_voices(void **state)
 
     va = ibm()->tts->voices;
     memset(&req, 0, sizeof(req));
-    assert_int_equal(va->request(&req, &WAAV_ARENA, &err), 0);
+    assert_int_equal(waav_voices_request(va, &req, &WAAV_ARENA, &err), 0);
     assert_string_equal(req.method, "GET");
     assert_str(req.path, "/v1/voices");
 
-    assert_int_equal(va->parse(body, sizeof(body) - 1, &l, &WAAV_ARENA,
+    assert_int_equal(waav_voices_parse(va, body, sizeof(body) - 1, &l, &WAAV_ARENA,
                                &err), 0);
     assert_int_equal(l.n, 3);
     assert_str(l.v[0].id, "en-US_AllisonV3Voice");
@@ -484,7 +484,7 @@ test_voices(void **state)
     assert_str(l.v[2].name, "Emi");
     assert_str(l.v[2].gender, "Unknown");
 
-    assert_int_equal(va->parse("{\"voices\":5}", 12, &l, &WAAV_ARENA, &err),
+    assert_int_equal(waav_voices_parse(va, "{\"voices\":5}", 12, &l, &WAAV_ARENA, &err),
                      -1);
     assert_int_equal(err.status, 502);
 }

@@ -80,7 +80,7 @@ test_list(void **state)
 
     waav_voices_fixed(&waav_voices_local, &out);
     assert_int_equal(out.n, 0);
-    assert_null(waav_tts_local.voices->request);
+    assert_null(waav_tts_local.voices->path);
     assert_ptr_equal(waav_tts_local.voices, &waav_voices_local);
 
     waav_local_voice_entry(&v[0], "en-us", "English (America)", 1);

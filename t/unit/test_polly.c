@@ -288,12 +288,12 @@ test_voices(void **state)
     assert_non_null(va);
 
     memset(&req, 0, sizeof(req));
-    assert_int_equal(va->request(&req, &WAAV_ARENA, &err), 0);
+    assert_int_equal(waav_voices_request(va, &req, &WAAV_ARENA, &err), 0);
     assert_string_equal(req.method, "GET");
     assert_int_equal(req.path.len, 10);
     assert_memory_equal(req.path.data, "/v1/voices", 10);
 
-    assert_int_equal(va->parse(answer, sizeof(answer) - 1, &list,
+    assert_int_equal(waav_voices_parse(va, answer, sizeof(answer) - 1, &list,
                                &WAAV_ARENA, &err), 0);
     assert_int_equal(list.n, 2);
     assert_memory_equal(list.v[0].id.data, "Joanna", 6);
@@ -303,7 +303,7 @@ test_voices(void **state)
     assert_memory_equal(list.v[1].name.data, "Brian", 5);
     assert_memory_equal(list.v[1].accent.data, "British", 7);
 
-    assert_int_equal(va->parse("[]", 2, &list, &WAAV_ARENA, &err), -1);
+    assert_int_equal(waav_voices_parse(va, "[]", 2, &list, &WAAV_ARENA, &err), -1);
     assert_int_equal(err.status, 502);
 
     waav_arena_reset();

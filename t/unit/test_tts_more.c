@@ -87,7 +87,7 @@ voices(const char *type, const char *body)
 
     ad = waav_tts_adapter(type, strlen(type));
     assert_non_null(ad->voices);
-    assert_int_equal(ad->voices->parse(body, strlen(body), &l, &arena, &err),
+    assert_int_equal(waav_voices_parse(ad->voices, body, strlen(body), &l, &arena, &err),
                      0);
     return l;
 }
@@ -101,7 +101,7 @@ voices_bad(const char *type, const char *body)
     const waav_tts_adapter_t  *ad;
 
     ad = waav_tts_adapter(type, strlen(type));
-    assert_int_equal(ad->voices->parse(body, strlen(body), &l, &arena, &err),
+    assert_int_equal(waav_voices_parse(ad->voices, body, strlen(body), &l, &arena, &err),
                      -1);
     assert_int_equal(err.status, 502);
 }
@@ -225,7 +225,7 @@ test_lmnt_voices(void **state)
     (void) state;
 
     memset(&req, 0, sizeof(req));
-    assert_int_equal(waav_tts_adapter("lmnt", 4)->voices->request(&req,
+    assert_int_equal(waav_voices_request(waav_tts_adapter("lmnt", 4)->voices, &req,
                                                        &arena, &err), 0);
     assert_string_equal(req.method, "GET");
     assert_str(req.path, "/v1/ai/voice/list");
@@ -473,7 +473,7 @@ test_hume_voices(void **state)
     (void) state;
 
     memset(&req, 0, sizeof(req));
-    assert_int_equal(waav_tts_adapter("hume", 4)->voices->request(&req,
+    assert_int_equal(waav_voices_request(waav_tts_adapter("hume", 4)->voices, &req,
                                                        &arena, &err), 0);
     assert_str(req.path, "/v0/tts/voices");
     assert_str(req.args, "provider=HUME_AI&page_size=100");

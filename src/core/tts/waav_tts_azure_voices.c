@@ -17,56 +17,18 @@
 
 
 static int
-waav_azure_voices_request(waav_http_req_t *out, waav_alloc_t *a,
-    waav_err_t *err)
-{
-    (void) a;
-
-    out->method = "GET";
-    out->path.data = "/cognitiveservices/voices/list";
-    out->path.len = sizeof("/cognitiveservices/voices/list") - 1;
-
-    return waav_http_add_header(out, "User-Agent", "waav",
-                                sizeof("waav") - 1, err);
-}
-
-
-static int
-waav_azure_voices_parse(const char *body, size_t len, waav_voice_list_t *out,
-    waav_alloc_t *a, waav_err_t *err)
+waav_azure_voice(const cJSON *it, waav_voice_t *v, waav_alloc_t *a)
 {
     waav_str_t    code;
-    waav_voice_t *v;
-    const cJSON  *arr, *it;
 
-    arr = waav_voices_array(body, len, NULL, a, err);
+    (void) a;
 
-    if (arr == NULL || waav_voices_alloc(out, arr, a, err) != 0) {
-        return -1;
-    }
+    v->name = waav_voice_field(it, "DisplayName", "");
+    v->gender = waav_voice_field(it, "Gender", "Unknown");
 
-    cJSON_ArrayForEach(it, arr) {
-        if (out->n == WAAV_VOICES_MAX) {
-            break;
-        }
-
-        v = &out->v[out->n];
-        v->id = waav_voice_field(it, "ShortName", NULL);
-
-        if (v->id.len == 0) {
-            continue;
-        }
-
-        v->name = waav_voice_field(it, "DisplayName", "");
-        v->sample = (waav_str_t) waav_str_lit("");
-        v->gender = waav_voice_field(it, "Gender", "Unknown");
-
-        code = waav_voice_field(it, "Locale", "");
-        v->language = waav_voice_language(code);
-        v->accent = waav_voice_accent(code);
-
-        out->n++;
-    }
+    code = waav_voice_field(it, "Locale", "");
+    v->language = waav_voice_language(code);
+    v->accent = waav_voice_accent(code);
 
     return 0;
 }
@@ -80,7 +42,10 @@ static const waav_cred_t  waav_azure_voices_cred = {
 
 
 const waav_voices_adapter_t  waav_voices_azure = {
-    .request = waav_azure_voices_request,
-    .parse = waav_azure_voices_parse,
+    .path = "/cognitiveservices/voices/list",
+    .header = "User-Agent",
+    .header_value = "waav",
+    .id_key = "ShortName",
+    .entry = waav_azure_voice,
     .cred = &waav_azure_voices_cred,
 };

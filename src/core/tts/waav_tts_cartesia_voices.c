@@ -18,23 +18,6 @@
 #include "waav_voices.h"
 
 
-static int
-waav_cartesia_voices_request(waav_http_req_t *out, waav_alloc_t *a,
-    waav_err_t *err)
-{
-    (void) a;
-
-    out->method = "GET";
-    out->path.data = "/voices";
-    out->path.len = sizeof("/voices") - 1;
-    out->args.data = "limit=100";
-    out->args.len = sizeof("limit=100") - 1;
-
-    return waav_http_add_header(out, "Cartesia-Version", "2025-04-16",
-                                sizeof("2025-04-16") - 1, err);
-}
-
-
 static waav_str_t
 waav_cartesia_gender(waav_str_t g)
 {
@@ -58,54 +41,34 @@ waav_cartesia_gender(waav_str_t g)
 
 
 static int
-waav_cartesia_voices_parse(const char *body, size_t len,
-    waav_voice_list_t *out, waav_alloc_t *a, waav_err_t *err)
+waav_cartesia_voice(const cJSON *it, waav_voice_t *v, waav_alloc_t *a)
 {
     waav_str_t    code;
-    waav_voice_t *v;
-    const cJSON  *arr, *it;
 
-    /* the paginated shape first, then the bare array of older versions */
-    arr = waav_voices_array(body, len, "data", a, err);
+    (void) a;
 
-    if (arr == NULL) {
-        arr = waav_voices_array(body, len, NULL, a, err);
-    }
+    v->name = waav_voice_field(it, "name", "");
+    v->sample = waav_voice_field(it, "preview_file_url", "");
+    v->gender = waav_cartesia_gender(waav_voice_field(it, "gender", ""));
 
-    if (arr == NULL || waav_voices_alloc(out, arr, a, err) != 0) {
-        return -1;
-    }
-
-    cJSON_ArrayForEach(it, arr) {
-        if (out->n == WAAV_VOICES_MAX) {
-            break;
-        }
-
-        v = &out->v[out->n];
-        v->id = waav_voice_field(it, "id", NULL);
-
-        if (v->id.len == 0) {
-            continue;
-        }
-
-        v->name = waav_voice_field(it, "name", "");
-        v->sample = waav_voice_field(it, "preview_file_url", "");
-        v->gender = waav_cartesia_gender(waav_voice_field(it, "gender", ""));
-
-        code = waav_voice_field(it, "language", "");
-        v->language = code.len ? waav_voice_language(code)
-                               : (waav_str_t) waav_str_lit("Unknown");
-        v->accent = code.len ? waav_voice_accent(code)
-                             : (waav_str_t) waav_str_lit("Unknown");
-
-        out->n++;
-    }
+    code = waav_voice_field(it, "language", "");
+    v->language = code.len ? waav_voice_language(code)
+                           : (waav_str_t) waav_str_lit("Unknown");
+    v->accent = code.len ? waav_voice_accent(code)
+                         : (waav_str_t) waav_str_lit("Unknown");
 
     return 0;
 }
 
 
 const waav_voices_adapter_t  waav_voices_cartesia = {
-    .request = waav_cartesia_voices_request,
-    .parse = waav_cartesia_voices_parse,
+    .path = "/voices",
+    .args = "limit=100",
+    .header = "Cartesia-Version",
+    .header_value = "2025-04-16",
+    /* the paginated shape, or the bare array of older versions */
+    .list_key = "data",
+    .list_or_array = 1,
+    .id_key = "id",
+    .entry = waav_cartesia_voice,
 };

@@ -16,21 +16,6 @@
 #include "waav_voices.h"
 
 
-static int
-waav_deepgram_voices_request(waav_http_req_t *out, waav_alloc_t *a,
-    waav_err_t *err)
-{
-    (void) a;
-    (void) err;
-
-    out->method = "GET";
-    out->path.data = "/v1/models";
-    out->path.len = sizeof("/v1/models") - 1;
-
-    return 0;
-}
-
-
 /* the first tag saying masculine or feminine; "feminine"/"female" are
  * tested first, as "male" is a part of "female" */
 static waav_str_t
@@ -77,58 +62,40 @@ waav_deepgram_gender(const cJSON *tags)
 
 
 static int
-waav_deepgram_voices_parse(const char *body, size_t len,
-    waav_voice_list_t *out, waav_alloc_t *a, waav_err_t *err)
+waav_deepgram_voice(const cJSON *it, waav_voice_t *v, waav_alloc_t *a)
 {
     waav_str_t    lang;
-    waav_voice_t *v;
-    const cJSON  *arr, *it, *meta, *langs;
+    const cJSON  *meta, *langs;
 
-    arr = waav_voices_array(body, len, "tts", a, err);
+    (void) a;
 
-    if (arr == NULL || waav_voices_alloc(out, arr, a, err) != 0) {
-        return -1;
+    meta = cJSON_GetObjectItemCaseSensitive(it, "metadata");
+    v->name = waav_voice_field(it, "name", "");
+    v->sample = waav_voice_field(meta, "sample", "");
+    v->accent = waav_voice_field(meta, "accent", "Unknown");
+    v->gender = waav_deepgram_gender(
+                    cJSON_GetObjectItemCaseSensitive(meta, "tags"));
+
+    /* the first language: "English" for en*, else the code */
+    langs = cJSON_GetObjectItemCaseSensitive(it, "languages");
+    lang = waav_voice_str(cJSON_IsArray(langs)
+                          ? cJSON_GetArrayItem(langs, 0) : NULL,
+                          "Unknown");
+
+    if (lang.len >= 2 && memcmp(lang.data, "en", 2) == 0) {
+        lang.data = "English";
+        lang.len = sizeof("English") - 1;
     }
 
-    cJSON_ArrayForEach(it, arr) {
-        if (out->n == WAAV_VOICES_MAX) {
-            break;
-        }
-
-        v = &out->v[out->n];
-        v->id = waav_voice_field(it, "canonical_name", NULL);
-
-        if (v->id.len == 0) {
-            continue;
-        }
-
-        meta = cJSON_GetObjectItemCaseSensitive(it, "metadata");
-        v->name = waav_voice_field(it, "name", "");
-        v->sample = waav_voice_field(meta, "sample", "");
-        v->accent = waav_voice_field(meta, "accent", "Unknown");
-        v->gender = waav_deepgram_gender(
-                        cJSON_GetObjectItemCaseSensitive(meta, "tags"));
-
-        /* the first language: "English" for en*, else the code */
-        langs = cJSON_GetObjectItemCaseSensitive(it, "languages");
-        lang = waav_voice_str(cJSON_IsArray(langs)
-                              ? cJSON_GetArrayItem(langs, 0) : NULL,
-                              "Unknown");
-
-        if (lang.len >= 2 && memcmp(lang.data, "en", 2) == 0) {
-            lang.data = "English";
-            lang.len = sizeof("English") - 1;
-        }
-
-        v->language = lang;
-        out->n++;
-    }
+    v->language = lang;
 
     return 0;
 }
 
 
 const waav_voices_adapter_t  waav_voices_deepgram = {
-    .request = waav_deepgram_voices_request,
-    .parse = waav_deepgram_voices_parse,
+    .path = "/v1/models",
+    .list_key = "tts",
+    .id_key = "canonical_name",
+    .entry = waav_deepgram_voice,
 };

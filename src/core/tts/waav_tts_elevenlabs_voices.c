@@ -29,23 +29,6 @@
 #define WAAV_EL_BOUNDARY  "waav-clone-5f0c3a9e81d24b76a1e0c9d3b8f2e417"
 
 
-static int
-waav_elevenlabs_voices_request(waav_http_req_t *out, waav_alloc_t *a,
-    waav_err_t *err)
-{
-    (void) a;
-    (void) err;
-
-    out->method = "GET";
-    out->path.data = "/v2/voices";
-    out->path.len = sizeof("/v2/voices") - 1;
-    out->args.data = "page_size=100";
-    out->args.len = sizeof("page_size=100") - 1;
-
-    return 0;
-}
-
-
 /* 1 when s (lower-cased, at most 1 KiB) contains w */
 static int
 waav_el_has(waav_str_t s, const char *w)
@@ -104,43 +87,22 @@ waav_elevenlabs_gender(const cJSON *labels, waav_str_t desc)
 
 
 static int
-waav_elevenlabs_voices_parse(const char *body, size_t len,
-    waav_voice_list_t *out, waav_alloc_t *a, waav_err_t *err)
+waav_elevenlabs_voice(const cJSON *it, waav_voice_t *v, waav_alloc_t *a)
 {
-    waav_voice_t *v;
-    const cJSON  *arr, *it, *langs, *first;
+    const cJSON  *langs, *first;
 
-    arr = waav_voices_array(body, len, "voices", a, err);
+    (void) a;
 
-    if (arr == NULL || waav_voices_alloc(out, arr, a, err) != 0) {
-        return -1;
-    }
+    v->name = waav_voice_field(it, "name", "");
+    v->sample = waav_voice_field(it, "preview_url", "");
+    v->gender = waav_elevenlabs_gender(
+                    cJSON_GetObjectItemCaseSensitive(it, "labels"),
+                    waav_voice_field(it, "description", ""));
 
-    cJSON_ArrayForEach(it, arr) {
-        if (out->n == WAAV_VOICES_MAX) {
-            break;
-        }
-
-        v = &out->v[out->n];
-        v->id = waav_voice_field(it, "voice_id", NULL);
-
-        if (v->id.len == 0) {
-            continue;
-        }
-
-        v->name = waav_voice_field(it, "name", "");
-        v->sample = waav_voice_field(it, "preview_url", "");
-        v->gender = waav_elevenlabs_gender(
-                        cJSON_GetObjectItemCaseSensitive(it, "labels"),
-                        waav_voice_field(it, "description", ""));
-
-        langs = cJSON_GetObjectItemCaseSensitive(it, "verified_languages");
-        first = cJSON_IsArray(langs) ? cJSON_GetArrayItem(langs, 0) : NULL;
-        v->language = waav_voice_field(first, "language", "Unknown");
-        v->accent = waav_voice_field(first, "accent", "Unknown");
-
-        out->n++;
-    }
+    langs = cJSON_GetObjectItemCaseSensitive(it, "verified_languages");
+    first = cJSON_IsArray(langs) ? cJSON_GetArrayItem(langs, 0) : NULL;
+    v->language = waav_voice_field(first, "language", "Unknown");
+    v->accent = waav_voice_field(first, "accent", "Unknown");
 
     return 0;
 }
@@ -265,8 +227,11 @@ waav_elevenlabs_cloned(const char *body, size_t len, waav_clone_res_t *res,
 
 
 const waav_voices_adapter_t  waav_voices_elevenlabs = {
-    .request = waav_elevenlabs_voices_request,
-    .parse = waav_elevenlabs_voices_parse,
+    .path = "/v2/voices",
+    .args = "page_size=100",
+    .list_key = "voices",
+    .id_key = "voice_id",
+    .entry = waav_elevenlabs_voice,
     .clone = waav_elevenlabs_clone,
     .cloned = waav_elevenlabs_cloned,
 };

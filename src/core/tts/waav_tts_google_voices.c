@@ -16,21 +16,6 @@
 #include "waav_voices.h"
 
 
-static int
-waav_google_voices_request(waav_http_req_t *out, waav_alloc_t *a,
-    waav_err_t *err)
-{
-    (void) a;
-    (void) err;
-
-    out->method = "GET";
-    out->path.data = "/voices";
-    out->path.len = sizeof("/voices") - 1;
-
-    return 0;
-}
-
-
 /* "Wavenet D" of "en-US-Wavenet-D"; the name itself when nothing is left */
 static waav_str_t
 waav_google_name(waav_str_t id, waav_alloc_t *a)
@@ -87,50 +72,28 @@ waav_google_gender(waav_str_t g)
 
 
 static int
-waav_google_voices_parse(const char *body, size_t len,
-    waav_voice_list_t *out, waav_alloc_t *a, waav_err_t *err)
+waav_google_voice(const cJSON *it, waav_voice_t *v, waav_alloc_t *a)
 {
     waav_str_t    code;
-    waav_voice_t *v;
-    const cJSON  *arr, *it, *codes;
+    const cJSON  *codes;
 
-    arr = waav_voices_array(body, len, "voices", a, err);
+    v->name = waav_google_name(v->id, a);
+    v->gender = waav_google_gender(waav_voice_field(it, "ssmlGender",
+                                                    ""));
 
-    if (arr == NULL || waav_voices_alloc(out, arr, a, err) != 0) {
-        return -1;
-    }
-
-    cJSON_ArrayForEach(it, arr) {
-        if (out->n == WAAV_VOICES_MAX) {
-            break;
-        }
-
-        v = &out->v[out->n];
-        v->id = waav_voice_field(it, "name", NULL);
-
-        if (v->id.len == 0) {
-            continue;
-        }
-
-        v->name = waav_google_name(v->id, a);
-        v->sample = (waav_str_t) waav_str_lit("");
-        v->gender = waav_google_gender(waav_voice_field(it, "ssmlGender",
-                                                        ""));
-
-        codes = cJSON_GetObjectItemCaseSensitive(it, "languageCodes");
-        code = waav_voice_str(cJSON_IsArray(codes)
-                              ? cJSON_GetArrayItem(codes, 0) : NULL, "");
-        v->language = waav_voice_language(code);
-        v->accent = waav_voice_accent(code);
-
-        out->n++;
-    }
+    codes = cJSON_GetObjectItemCaseSensitive(it, "languageCodes");
+    code = waav_voice_str(cJSON_IsArray(codes)
+                          ? cJSON_GetArrayItem(codes, 0) : NULL, "");
+    v->language = waav_voice_language(code);
+    v->accent = waav_voice_accent(code);
 
     return 0;
 }
 
 
 const waav_voices_adapter_t  waav_voices_google = {
-    .request = waav_google_voices_request,
-    .parse = waav_google_voices_parse,
+    .path = "/voices",
+    .list_key = "voices",
+    .id_key = "name",
+    .entry = waav_google_voice,
 };

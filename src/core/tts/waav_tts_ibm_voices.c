@@ -21,20 +21,6 @@
 #include "waav_voices.h"
 
 
-static int
-waav_ibm_voices_request(waav_http_req_t *out, waav_alloc_t *a,
-    waav_err_t *err)
-{
-    (void) a;
-    (void) err;
-
-    out->method = "GET";
-    out->path = (waav_str_t) waav_str_lit("/v1/voices");
-
-    return 0;
-}
-
-
 /* "Allison" of "Allison: American English female voice." or of
  * "en-US_AllisonV3Voice"; the id itself when neither says */
 static waav_str_t
@@ -91,43 +77,20 @@ waav_ibm_gender(waav_str_t g)
 
 
 static int
-waav_ibm_voices_parse(const char *body, size_t len, waav_voice_list_t *out,
-    waav_alloc_t *a, waav_err_t *err)
+waav_ibm_voice(const cJSON *it, waav_voice_t *v, waav_alloc_t *a)
 {
     waav_str_t    code;
-    waav_voice_t *v;
-    const cJSON  *arr, *it;
 
-    arr = waav_voices_array(body, len, "voices", a, err);
+    (void) a;
 
-    if (arr == NULL || waav_voices_alloc(out, arr, a, err) != 0) {
-        return -1;
-    }
+    v->name = waav_ibm_voice_name(v->id,
+                                  waav_voice_field(it, "description",
+                                                   ""));
+    v->gender = waav_ibm_gender(waav_voice_field(it, "gender", ""));
 
-    cJSON_ArrayForEach(it, arr) {
-        if (out->n == WAAV_VOICES_MAX) {
-            break;
-        }
-
-        v = &out->v[out->n];
-        v->id = waav_voice_field(it, "name", NULL);
-
-        if (v->id.len == 0) {
-            continue;
-        }
-
-        v->name = waav_ibm_voice_name(v->id,
-                                      waav_voice_field(it, "description",
-                                                       ""));
-        v->sample = (waav_str_t) waav_str_lit("");
-        v->gender = waav_ibm_gender(waav_voice_field(it, "gender", ""));
-
-        code = waav_voice_field(it, "language", "");
-        v->language = waav_voice_language(code);
-        v->accent = waav_voice_accent(code);
-
-        out->n++;
-    }
+    code = waav_voice_field(it, "language", "");
+    v->language = waav_voice_language(code);
+    v->accent = waav_voice_accent(code);
 
     return 0;
 }
@@ -137,7 +100,9 @@ extern const waav_cred_t  waav_ibm_basic_cred;
 
 
 const waav_voices_adapter_t  waav_voices_ibm = {
-    .request = waav_ibm_voices_request,
-    .parse = waav_ibm_voices_parse,
+    .path = "/v1/voices",
+    .list_key = "voices",
+    .id_key = "name",
+    .entry = waav_ibm_voice,
     .cred = &waav_ibm_basic_cred,
 };

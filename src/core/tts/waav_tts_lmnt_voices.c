@@ -19,21 +19,6 @@
 #include "waav_voices.h"
 
 
-static int
-waav_lmnt_voices_request(waav_http_req_t *out, waav_alloc_t *a,
-    waav_err_t *err)
-{
-    (void) a;
-    (void) err;
-
-    out->method = "GET";
-    out->path.data = "/v1/ai/voice/list";
-    out->path.len = sizeof("/v1/ai/voice/list") - 1;
-
-    return 0;
-}
-
-
 /* 1 when s holds word, in any case */
 static int
 waav_lmnt_has(waav_str_t s, const char *word)
@@ -112,51 +97,30 @@ waav_lmnt_accent(waav_str_t owner)
 
 
 static int
-waav_lmnt_voices_parse(const char *body, size_t len, waav_voice_list_t *out,
-    waav_alloc_t *a, waav_err_t *err)
+waav_lmnt_voice(const cJSON *it, waav_voice_t *v, waav_alloc_t *a)
 {
-    waav_str_t     state;
-    waav_voice_t  *v;
-    const cJSON   *arr, *it;
+    waav_str_t  state;
 
-    arr = waav_voices_array(body, len, NULL, a, err);
+    (void) a;
 
-    if (arr == NULL || waav_voices_alloc(out, arr, a, err) != 0) {
-        return -1;
+    state = waav_voice_field(it, "state", "");
+
+    if (state.len != 5 || memcmp(state.data, "ready", 5) != 0) {
+        return 1;
     }
 
-    cJSON_ArrayForEach(it, arr) {
-        if (out->n == WAAV_VOICES_MAX) {
-            break;
-        }
-
-        state = waav_voice_field(it, "state", "");
-
-        if (state.len != 5 || memcmp(state.data, "ready", 5) != 0) {
-            continue;
-        }
-
-        v = &out->v[out->n];
-        v->id = waav_voice_field(it, "id", NULL);
-
-        if (v->id.len == 0) {
-            continue;
-        }
-
-        v->name = waav_voice_field(it, "name", "");
-        v->sample = waav_voice_field(it, "preview_url", "");
-        v->accent = waav_lmnt_accent(waav_voice_field(it, "owner", ""));
-        v->gender = waav_lmnt_gender(it);
-        v->language = (waav_str_t) waav_str_lit("English");
-
-        out->n++;
-    }
+    v->name = waav_voice_field(it, "name", "");
+    v->sample = waav_voice_field(it, "preview_url", "");
+    v->accent = waav_lmnt_accent(waav_voice_field(it, "owner", ""));
+    v->gender = waav_lmnt_gender(it);
+    v->language = (waav_str_t) waav_str_lit("English");
 
     return 0;
 }
 
 
 const waav_voices_adapter_t  waav_voices_lmnt = {
-    .request = waav_lmnt_voices_request,
-    .parse = waav_lmnt_voices_parse,
+    .path = "/v1/ai/voice/list",
+    .id_key = "id",
+    .entry = waav_lmnt_voice,
 };

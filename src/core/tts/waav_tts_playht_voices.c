@@ -19,21 +19,6 @@
 #include "waav_voices.h"
 
 
-static int
-waav_playht_voices_request(waav_http_req_t *out, waav_alloc_t *a,
-    waav_err_t *err)
-{
-    (void) a;
-    (void) err;
-
-    out->method = "GET";
-    out->path.data = "/api/v2/voices";
-    out->path.len = sizeof("/api/v2/voices") - 1;
-
-    return 0;
-}
-
-
 static waav_str_t
 waav_playht_gender(waav_str_t g)
 {
@@ -50,56 +35,34 @@ waav_playht_gender(waav_str_t g)
 
 
 static int
-waav_playht_voices_parse(const char *body, size_t len,
-    waav_voice_list_t *out, waav_alloc_t *a, waav_err_t *err)
+waav_playht_voice(const cJSON *it, waav_voice_t *v, waav_alloc_t *a)
 {
     waav_str_t     code;
-    waav_voice_t  *v;
-    const cJSON   *arr, *it;
 
-    arr = waav_voices_array(body, len, NULL, a, err);
+    (void) a;
 
-    if (arr == NULL || waav_voices_alloc(out, arr, a, err) != 0) {
-        return -1;
+    v->name = waav_voice_field(it, "name", "");
+    v->sample = waav_voice_field(it, "sample", NULL);
+
+    if (v->sample.len == 0) {
+        v->sample = waav_voice_field(it, "preview_url", "");
     }
 
-    cJSON_ArrayForEach(it, arr) {
-        if (out->n == WAAV_VOICES_MAX) {
-            break;
-        }
+    v->gender = waav_playht_gender(waav_voice_field(it, "gender", ""));
 
-        v = &out->v[out->n];
-        v->id = waav_voice_field(it, "id", NULL);
+    code = waav_voice_field(it, "language_code", "");
+    v->language = waav_voice_field(it, "language", NULL);
 
-        if (v->id.len == 0) {
-            continue;
-        }
+    if (v->language.len == 0) {
+        v->language = code.len ? waav_voice_language(code)
+                               : (waav_str_t) waav_str_lit("Unknown");
+    }
 
-        v->name = waav_voice_field(it, "name", "");
-        v->sample = waav_voice_field(it, "sample", NULL);
+    v->accent = waav_voice_field(it, "accent", NULL);
 
-        if (v->sample.len == 0) {
-            v->sample = waav_voice_field(it, "preview_url", "");
-        }
-
-        v->gender = waav_playht_gender(waav_voice_field(it, "gender", ""));
-
-        code = waav_voice_field(it, "language_code", "");
-        v->language = waav_voice_field(it, "language", NULL);
-
-        if (v->language.len == 0) {
-            v->language = code.len ? waav_voice_language(code)
-                                   : (waav_str_t) waav_str_lit("Unknown");
-        }
-
-        v->accent = waav_voice_field(it, "accent", NULL);
-
-        if (v->accent.len == 0) {
-            v->accent = code.len ? waav_voice_accent(code)
-                                 : (waav_str_t) waav_str_lit("Unknown");
-        }
-
-        out->n++;
+    if (v->accent.len == 0) {
+        v->accent = code.len ? waav_voice_accent(code)
+                             : (waav_str_t) waav_str_lit("Unknown");
     }
 
     return 0;
@@ -107,6 +70,7 @@ waav_playht_voices_parse(const char *body, size_t len,
 
 
 const waav_voices_adapter_t  waav_voices_playht = {
-    .request = waav_playht_voices_request,
-    .parse = waav_playht_voices_parse,
+    .path = "/api/v2/voices",
+    .id_key = "id",
+    .entry = waav_playht_voice,
 };

@@ -18,66 +18,30 @@
 
 
 static int
-waav_polly_voices_request(waav_http_req_t *out, waav_alloc_t *a,
-    waav_err_t *err)
-{
-    (void) a;
-    (void) err;
-
-    out->method = "GET";
-    out->path.data = "/v1/voices";
-    out->path.len = sizeof("/v1/voices") - 1;
-
-    return 0;
-}
-
-
-static int
-waav_polly_voices_parse(const char *body, size_t len, waav_voice_list_t *out,
-    waav_alloc_t *a, waav_err_t *err)
+waav_polly_voice(const cJSON *it, waav_voice_t *v, waav_alloc_t *a)
 {
     waav_str_t    code;
-    waav_voice_t *v;
-    const cJSON  *arr, *it;
 
-    arr = waav_voices_array(body, len, "Voices", a, err);
+    (void) a;
 
-    if (arr == NULL || waav_voices_alloc(out, arr, a, err) != 0) {
-        return -1;
+    v->name = waav_voice_field(it, "Name", NULL);
+    if (v->name.len == 0) {
+        v->name = v->id;
     }
 
-    cJSON_ArrayForEach(it, arr) {
-        if (out->n == WAAV_VOICES_MAX) {
-            break;
-        }
+    v->gender = waav_voice_field(it, "Gender", "Unknown");
 
-        v = &out->v[out->n];
-        v->id = waav_voice_field(it, "Id", NULL);
-
-        if (v->id.len == 0) {
-            continue;
-        }
-
-        v->name = waav_voice_field(it, "Name", NULL);
-        if (v->name.len == 0) {
-            v->name = v->id;
-        }
-
-        v->sample = (waav_str_t) waav_str_lit("");
-        v->gender = waav_voice_field(it, "Gender", "Unknown");
-
-        code = waav_voice_field(it, "LanguageCode", "");
-        v->language = waav_voice_language(code);
-        v->accent = waav_voice_accent(code);
-
-        out->n++;
-    }
+    code = waav_voice_field(it, "LanguageCode", "");
+    v->language = waav_voice_language(code);
+    v->accent = waav_voice_accent(code);
 
     return 0;
 }
 
 
 const waav_voices_adapter_t  waav_voices_polly = {
-    .request = waav_polly_voices_request,
-    .parse = waav_polly_voices_parse,
+    .path = "/v1/voices",
+    .list_key = "Voices",
+    .id_key = "Id",
+    .entry = waav_polly_voice,
 };
