@@ -394,14 +394,15 @@ ngx_http_waav_metrics_observe(ngx_http_waav_metrics_conf_t *mc,
 /* a usage counter by provider and tenant: the first N tenants' own */
 static void
 ngx_http_waav_metrics_tenant(ngx_http_waav_metrics_conf_t *mc,
-    ngx_uint_t family, ngx_http_waav_ctx_t *ctx, uint64_t n)
+    ngx_uint_t family, ngx_http_waav_ctx_t *ctx, ngx_http_waav_obs_t *obs,
+    uint64_t n)
 {
     waav_metrics_key_t               k;
     ngx_http_waav_metrics_series_t  *s;
 
     waav_metrics_key_init(&k);
-    waav_metrics_key_add(&k, "provider", (char *) ctx->obs.provider.data,
-                         ctx->obs.provider.len);
+    waav_metrics_key_add(&k, "provider", (char *) obs->provider.data,
+                         obs->provider.len);
     waav_metrics_key_add(&k, "tenant", (char *) ctx->tenant.data,
                          ctx->tenant.len);
 
@@ -410,8 +411,8 @@ ngx_http_waav_metrics_tenant(ngx_http_waav_metrics_conf_t *mc,
 
     if (s == NULL) {
         waav_metrics_key_init(&k);
-        waav_metrics_key_add(&k, "provider", (char *) ctx->obs.provider.data,
-                             ctx->obs.provider.len);
+        waav_metrics_key_add(&k, "provider", (char *) obs->provider.data,
+                             obs->provider.len);
         waav_metrics_key_add(&k, "tenant", "other", 5);
 
         s = ngx_http_waav_metrics_find(mc, family, &k,
@@ -428,16 +429,47 @@ ngx_http_waav_metrics_tenant(ngx_http_waav_metrics_conf_t *mc,
 
 static void
 ngx_http_waav_metrics_provider_kind(waav_metrics_key_t *k,
-    ngx_http_waav_ctx_t *ctx, ngx_uint_t kind)
+    ngx_http_waav_obs_t *obs, ngx_uint_t kind)
 {
     waav_metrics_key_init(k);
-    waav_metrics_key_add(k, "provider", (char *) ctx->obs.provider.data,
-                         ctx->obs.provider.len);
+    waav_metrics_key_add(k, "provider", (char *) obs->provider.data,
+                         obs->provider.len);
 
     if (kind) {
         waav_metrics_key_add(k, "kind",
-            (char *) ngx_http_waav_metrics_kinds[ctx->obs.stt].data,
-            ngx_http_waav_metrics_kinds[ctx->obs.stt].len);
+            (char *) ngx_http_waav_metrics_kinds[obs->stt].data,
+            ngx_http_waav_metrics_kinds[obs->stt].len);
+    }
+}
+
+
+/* a provider call's latency, first audio and usage (ctx: the tenant) */
+static void
+ngx_http_waav_metrics_calls(ngx_http_waav_metrics_conf_t *mc,
+    ngx_http_waav_ctx_t *ctx, ngx_http_waav_obs_t *obs)
+{
+    waav_metrics_key_t  k;
+
+    if (obs->answered) {
+        ngx_http_waav_metrics_provider_kind(&k, obs, 1);
+        ngx_http_waav_metrics_observe(mc, WAAV_M_PROVIDER_LATENCY, &k,
+                                      obs->call_ms);
+    }
+
+    if (obs->ttfb) {
+        ngx_http_waav_metrics_provider_kind(&k, obs, 0);
+        ngx_http_waav_metrics_observe(mc, WAAV_M_TTS_FIRST_AUDIO, &k,
+                                      obs->ttfb_ms);
+    }
+
+    if (obs->tts_chars) {
+        ngx_http_waav_metrics_tenant(mc, WAAV_M_TTS_CHARS, ctx, obs,
+                                     obs->tts_chars);
+    }
+
+    if (obs->stt_seconds) {
+        ngx_http_waav_metrics_tenant(mc, WAAV_M_STT_SECONDS, ctx, obs,
+                                     obs->stt_seconds);
     }
 }
 
@@ -482,27 +514,7 @@ ngx_http_waav_metrics_log(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    if (ctx->obs.answered) {
-        ngx_http_waav_metrics_provider_kind(&k, ctx, 1);
-        ngx_http_waav_metrics_observe(mc, WAAV_M_PROVIDER_LATENCY, &k,
-                                      ctx->obs.call_ms);
-    }
-
-    if (ctx->obs.ttfb) {
-        ngx_http_waav_metrics_provider_kind(&k, ctx, 0);
-        ngx_http_waav_metrics_observe(mc, WAAV_M_TTS_FIRST_AUDIO, &k,
-                                      ctx->obs.ttfb_ms);
-    }
-
-    if (ctx->obs.tts_chars) {
-        ngx_http_waav_metrics_tenant(mc, WAAV_M_TTS_CHARS, ctx,
-                                     ctx->obs.tts_chars);
-    }
-
-    if (ctx->obs.stt_seconds) {
-        ngx_http_waav_metrics_tenant(mc, WAAV_M_STT_SECONDS, ctx,
-                                     ctx->obs.stt_seconds);
-    }
+    ngx_http_waav_metrics_calls(mc, ctx, &ctx->obs);
 
     return NGX_OK;
 }
@@ -571,6 +583,25 @@ ngx_http_waav_metrics_redis(ngx_http_waav_redis_t *rd, ngx_int_t up)
 
     family = up ? WAAV_M_REDIS_CONNECTIONS : WAAV_M_REDIS_ERRORS;
     ngx_http_waav_metrics_add(mc, family, &k, up ? up : 1);
+}
+
+
+void
+ngx_http_waav_metrics_ws_call(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_http_waav_obs_t *obs)
+{
+    ngx_http_waav_ctx_t           *ctx;
+    ngx_http_waav_metrics_conf_t  *mc;
+
+    mc = ngx_http_waav_metrics_get(r);
+    ctx = ngx_http_waav_find_ctx(r);
+
+    if (mc == NULL || ctx == NULL) {
+        return;
+    }
+
+    obs->provider = *name;
+    ngx_http_waav_metrics_calls(mc, ctx, obs);
 }
 
 

@@ -93,6 +93,9 @@ typedef struct {
                                                  * queue has no room for */
     ngx_chain_t                *xout;           /* the transform's, out */
 
+    ngx_msec_t                  start;          /* the speak began */
+    ngx_http_waav_obs_t         obs;            /* its call, for metrics */
+
     unsigned                    header:1;
     unsigned                    ok:1;
     unsigned                    complete:1;

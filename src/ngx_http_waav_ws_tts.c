@@ -22,6 +22,7 @@
 #include "ngx_http_waav_cred.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_limit.h"
+#include "ngx_http_waav_metrics.h"
 #include "ngx_http_waav_util.h"
 #include "ngx_http_waav_ws.h"
 #include "waav_errmsg.h"
@@ -74,6 +75,7 @@ ngx_http_waav_ws_tts_next(ngx_http_waav_ws_t *ws)
 
         job->pool = pool;
         job->speak = s;
+        job->start = ngx_current_msec;
         ws->job = job;
 
         ngx_http_waav_allocator(pool, &a);
@@ -180,6 +182,10 @@ ngx_http_waav_ws_tts_call(ngx_http_waav_ws_t *ws, ngx_http_waav_ws_job_t *job)
     }
 
     job->parent = pr;
+    job->obs.called = 1;
+    job->obs.call_start = ngx_current_msec;
+    job->obs.tts_chars = waav_utf8_chars(job->req.text.data,
+                                         job->req.text.len);
 
     return ngx_http_waav_call(pr, ws->tts_provider, &job->preq.http,
                               cl, (off_t) job->preq.http.body.len,
@@ -391,6 +397,11 @@ ngx_http_waav_ws_tts_end(ngx_http_waav_ws_t *ws, const char *error)
         }
     }
 
+    if (job->obs.called) {
+        ngx_http_waav_metrics_ws_call(ws->request, &ws->tts_provider->name,
+                                      &job->obs);
+    }
+
     ngx_free(job->speak);
     ngx_http_waav_ws_release(ws, job->parent);
     ngx_destroy_pool(job->pool);
@@ -543,6 +554,9 @@ ngx_http_waav_ws_tts_header_filter(ngx_http_request_t *r)
     job->header = 1;
     job->status = r->headers_out.status;
     job->ok = (job->status >= 200 && job->status < 300);
+    job->obs.answered = 1;
+    job->obs.status = job->status;
+    job->obs.call_ms = ngx_current_msec - job->obs.call_start;
     job->retry_after = ngx_http_waav_retry_after(r);
 
     /* audio is read, not sent with sendfile: a cached answer too */
@@ -584,6 +598,12 @@ ngx_http_waav_ws_tts_audio(ngx_http_waav_ws_t *ws, ngx_http_waav_ws_job_t *job,
     ngx_buf_t *b)
 {
     size_t  n;
+
+    if (!job->obs.ttfb && b->pos < b->last) {
+        /* from the speak's start (after the speaks queued before it) */
+        job->obs.ttfb = 1;
+        job->obs.ttfb_ms = ngx_current_msec - job->start;
+    }
 
     while (b->pos < b->last) {
 

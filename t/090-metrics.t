@@ -100,7 +100,11 @@ subtest 'known traffic, counted' => sub {
     $r = $w->request("POST /listen\n" . wav(2), "Content-Type: audio/wav\n$bearer");
     is $r->{status}, 200, '/listen: 200' or diag $r->{body};
 
-    my ($m) = metrics($w);
+    # a request is counted in its log phase, after its answer went out: the
+    # other worker may scrape first
+    my $m = metrics_until(sub {
+        ($_[0]{'waav_requests_total{route="/listen",provider="deepgram",status="2xx"}'} // 0) >= 1
+    });
     is $m->{'waav_requests_total{route="/",provider="",status="2xx"}'}, 3, 'GET / x3';
     is $m->{'waav_requests_total{route="/speak",provider="deepgram",status="2xx"}'}, 2,
        '/speak x2';
@@ -154,6 +158,40 @@ subtest '/ws sessions: open, then closed' => sub {
     $m = metrics_until(sub { ($_[0]{waav_ws_sessions} // 1) == 0 });
     is $m->{waav_ws_sessions}, 0, 'none open';
     is $m->{waav_ws_sessions_total}, 1, 'still one opened';
+};
+
+subtest '/ws speaks: each provider call counted as it ends' => sub {
+    my ($m0) = metrics($w);
+    my $ws = Waav::WS->connect(port => $w->port, path => '/ws', headers => [$bearer]);
+    ok $ws->upgraded, 'upgraded' or diag "$ws->{status} $ws->{body}";
+    $ws->send_json({type => 'config', tts_config => {provider => 'deepgram'},
+                    stt_config => {provider => 'deepgram', language => 'en', sample_rate => 16000,
+                                   channels => 1, punctuation => JSON::PP::true, encoding => 'linear16',
+                                   model => 'nova-3'}});
+    my $ready = $ws->next_message(10);
+    is $ready && $ready->{json} && $ready->{json}{type}, 'ready', 'ready' or diag explain $ready;
+    for (1 .. 2) {
+        $ws->send_json({type => 'speak', text => 'Hello world'});
+        my ($done, $bytes) = (undef, 0);
+        while (my $msg = $ws->next_message(10)) {
+            $bytes += length $msg->{data} if $msg->{type} eq 'binary';
+            next unless $msg->{type} eq 'text';
+            $done = $msg->{json};
+            last;
+        }
+        is $done && $done->{type}, 'tts_playback_complete', "speak $_: complete" or diag explain $done;
+        ok $bytes > 0, "speak $_: audio";
+    }
+    # counted when each speak ends, while the session stays open
+    my $key = 'waav_provider_latency_seconds_count{provider="deepgram",kind="tts"}';
+    my $m = metrics_until(sub { ($_[0]{$key} // 0) >= ($m0->{$key} // 0) + 2 });
+    is $m->{$key} - ($m0->{$key} // 0), 2, 'TTS provider latency: two more';
+    my $ttfb = 'waav_tts_time_to_first_audio_seconds_count{provider="deepgram"}';
+    is $m->{$ttfb} - ($m0->{$ttfb} // 0), 2, 'time to first audio: two more';
+    my $chars = 'waav_tts_characters_total{provider="deepgram",tenant="acme"}';
+    is $m->{$chars} - ($m0->{$chars} // 0), 22, 'TTS characters: 2 x "Hello world", for the tenant';
+    $ws->send_close(1000);
+    $ws->wait_eof(5);
 };
 
 subtest 'limit refusals by zone and kind' => sub {
