@@ -141,7 +141,14 @@ subtest 'refused before any call: types, rates, length, models' => sub {
         is count($w), 0, "$what: no call, not even a token";
     }
     Waav::Run::mock_reset();
-    my $res = stt($w, '', wav(60));
+    my $res = $w->request("POST /listen?provider=azure\n" . wav(1),
+                          "Content-Type: audio/wav\nX-Provider-Api-Key: client-key");
+    is $res->{status}, 400, 'a client\'s own key: 400' or diag $res->{body};
+    is decode_json($res->{body})->{code}, 'BYOK_UNSUPPORTED', 'BYOK_UNSUPPORTED';
+    is count($w), 0, 'a client\'s own key: no call';
+
+    Waav::Run::mock_reset();
+    $res = stt($w, '', wav(60));
     is $res->{status}, 200, '60 s: 200' or diag $res->{body};
     is count($w, 'azure-stream'), 1, '60 s: recognized';
     Waav::Run::mock_reset();
