@@ -492,14 +492,14 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
     ctx->audio_start = start;
     ctx->r = r;
 
-    /* the audio's seconds: over what the provider takes (Azure's 60), no
-     * call, not even a token exchange */
+    /* the audio's seconds; what the provider would be refused (over
+     * Azure's 60 s, a type it lacks): no call, not even a token exchange */
     ctx->req.seconds = waav_audio_seconds(&ctx->req.audio, ctx->head,
                                           ngx_min(ctx->head_len,
                                                   (size_t) audio),
                                           ctx->req.audio_len);
 
-    if (waav_stt_fits(p->stt, &ctx->req, &err) != 0) {
+    if (waav_stt_check(p->stt, &ctx->req, &a, &err) != 0) {
         goto failed;
     }
 

@@ -134,6 +134,10 @@ subtest 'refused before any call: types, rates, length, models' => sub {
     );
     for my $c (@cases) {
         my ($q, $body, $ct, $status, $code, $what) = @$c;
+        # no token cached: a call that went on would exchange the key first
+        Waav::Run::mock_reset();
+        $w->mock_behavior('{"status":401}');
+        is stt($w, '')->{status}, 502, "$what: the cached token refused, dropped";
         Waav::Run::mock_reset();
         my $res = stt($w, $q, $body, $ct);
         is $res->{status}, $status, "$what: $status" or diag $res->{body};

@@ -154,6 +154,12 @@ int waav_stt_rest(const waav_stt_adapter_t *ad, waav_err_t *err);
 int waav_stt_fits(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     waav_err_t *err);
 
+/* what building the first request would refuse (waav_stt_fits, then the
+ * adapter's build, without credentials): 0, or -1 with err set; so that a
+ * request refused anyway costs no token exchange */
+int waav_stt_check(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
+    waav_alloc_t *a, waav_err_t *err);
+
 /* the first request, credentials added (waav_stt_fits checked); for an
  * adapter that is not multipart, a body it builds goes before the audio */
 int waav_stt_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
