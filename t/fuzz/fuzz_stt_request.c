@@ -58,6 +58,16 @@ waav_fuzz_check(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     };
     waav_http_req_t  out;
 
+    /* what the glue checks before a token exchange: a request it lets by
+     * may still fail on credentials, one it refuses is never built */
+    if (waav_stt_check(ad, req, a, &err) != 0) {
+        if (waav_stt_build(ad, req, &secret, &out, &suffix, a, &err) == 0) {
+            abort();
+        }
+
+        return;
+    }
+
     if (waav_stt_build(ad, req, &secret, &out, &suffix, a, &err) != 0) {
         return;
     }
