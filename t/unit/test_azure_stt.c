@@ -1,8 +1,9 @@
 /*
  * Unit tests for Azure speech to text (the REST API for short audio): the
  * request (path, query, Content-Type, the token, L16 as a WAV), what is
- * refused before a call (types, rates, models, over 60 s: waav_stt_fits),
- * and the answer normalized (detailed and simple, the statuses).
+ * refused before a call (types, rates, models, over 60 s: waav_stt_fits,
+ * waav_stt_check), and the answer normalized (detailed and simple, the
+ * statuses).
  */
 
 #include <stdarg.h>
@@ -160,6 +161,18 @@ test_refused(void **state)
     assert_int_equal(build(&req, &out, &err), -1);
     assert_int_equal(err.status, 415);
     assert_string_equal(err.code, "UNSUPPORTED_MEDIA_TYPE");
+
+    /* the same before any credentials: the glue asks before an exchange */
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(waav_stt_check(azure(), &req, &WAAV_ARENA, &err), -1);
+    assert_int_equal(err.status, 415);
+    req.audio.kind = WAAV_AUDIO_WAV;
+    assert_int_equal(waav_stt_check(azure(), &req, &WAAV_ARENA, &err), 0);
+    req.seconds = 61;
+    assert_int_equal(waav_stt_check(azure(), &req, &WAAV_ARENA, &err), -1);
+    assert_int_equal(err.status, 413);
+    req.seconds = 2;
+    req.audio.kind = WAAV_AUDIO_MP3;
 
     req.audio.kind = WAAV_AUDIO_PCM;
     req.audio.rate = 8000;
