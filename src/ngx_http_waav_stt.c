@@ -377,7 +377,8 @@ ngx_http_waav_stt_chain(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
     tail = NULL;
     ctx->body_len = audio;
 
-    if (ctx->provider->stt->multipart) {
+    /* the form before the audio, or a header (Azure's WAV for L16) */
+    if (ctx->provider->stt->multipart || ctx->preq.body.len) {
         if (ngx_http_waav_stt_mem(r->pool, ctx->preq.body, &last) == NULL) {
             return NGX_ERROR;
         }
@@ -491,6 +492,17 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
     ctx->audio_start = start;
     ctx->r = r;
 
+    /* the audio's seconds; what the provider would be refused (over
+     * Azure's 60 s, a type it lacks): no call, not even a token exchange */
+    ctx->req.seconds = waav_audio_seconds(&ctx->req.audio, ctx->head,
+                                          ngx_min(ctx->head_len,
+                                                  (size_t) audio),
+                                          ctx->req.audio_len);
+
+    if (waav_stt_check(p->stt, &ctx->req, &a, &err) != 0) {
+        goto failed;
+    }
+
     ngx_http_waav_stt_secret(r);
 
     return;
@@ -595,10 +607,7 @@ ngx_http_waav_stt_go(ngx_http_request_t *r)
         return;
     }
 
-    seconds = waav_audio_seconds(&ctx->req.audio, ctx->head,
-                                 ngx_min(ctx->head_len,
-                                         (size_t) ctx->req.audio_len),
-                                 ctx->req.audio_len);
+    seconds = ctx->req.seconds;
 
     ngx_memzero(&err, sizeof(waav_err_t));
 

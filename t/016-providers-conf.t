@@ -124,10 +124,10 @@ subtest 'voice lists: cached, on the provider\'s pool' => sub {
     isnt $?, 0, 'a TTL that is not seconds is refused';
 };
 
-# a region names both of Azure's hosts (the speech host and the token
-# host); it reaches URLs and Host headers, so only [a-z0-9]+ is taken
-subtest 'AZURE_SPEECH_REGION names both Azure hosts' => sub {
-    my ($dir) = generate('--env', AZURE_SPEECH_KEY => 'k', AZURE_SPEECH_REGION => 'westeurope');
+# a region names Azure's hosts (the speech hosts and the token host); it
+# reaches URLs and Host headers, so only [a-z0-9]+ is taken
+subtest 'AZURE_SPEECH_REGION names Azure\'s hosts' => sub {
+    my ($dir) = generate('--env', AZURE_SPEECH_SUBSCRIPTION_KEY => 'k', AZURE_SPEECH_REGION => 'westeurope');
     my %loc = locations(slurp("$dir/providers.conf"));
     like $loc{'/_waav/azure/'}, qr/^\s*proxy_set_header Host westeurope\.tts\.speech\.microsoft\.com;$/m,
          'the speech host';
@@ -135,13 +135,19 @@ subtest 'AZURE_SPEECH_REGION names both Azure hosts' => sub {
          'the token location';
     like slurp("$dir/upstreams.conf"), qr/^\s*server westeurope\.api\.cognitive\.microsoft\.com:443;$/m,
          'the token host';
-    ($dir) = generate('--env', AZURE_SPEECH_KEY => 'k');
+    like $loc{'/_waav/azure-stream/'}, qr/^\s*proxy_set_header Host westeurope\.stt\.speech\.microsoft\.com;$/m,
+         'the speech-to-text host';
+    ($dir) = generate('--env', AZURE_SPEECH_SUBSCRIPTION_KEY => 'k', AZURE_STT_BASE_URL => 'http://127.0.0.1:9/stt');
+    %loc = locations(slurp("$dir/providers.conf"));
+    like $loc{'/_waav/azure-stream/'}, qr/^\s*proxy_pass http:\/\/waav_azure_stream\/stt\/;$/m,
+         'AZURE_STT_BASE_URL: another speech-to-text host';
+    ($dir) = generate('--env', AZURE_SPEECH_SUBSCRIPTION_KEY => 'k');
     like slurp("$dir/upstreams.conf"), qr/^\s*server eastus\.tts\.speech\.microsoft\.com:443;$/m,
          'eastus by default';
     for my $bad ('evil.com/x', 'East-US', '') {
         my $d = tempdir(CLEANUP => 1);
         my $out = do {
-            local %ENV = (PATH => $ENV{PATH}, AZURE_SPEECH_KEY => 'k', AZURE_SPEECH_REGION => $bad);
+            local %ENV = (PATH => $ENV{PATH}, AZURE_SPEECH_SUBSCRIPTION_KEY => 'k', AZURE_SPEECH_REGION => $bad);
             `"$gen" "$d" --env 2>&1`;
         };
         if ($bad eq '') {

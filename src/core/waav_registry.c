@@ -34,6 +34,7 @@ extern const waav_stt_adapter_t  waav_stt_assemblyai;
 extern const waav_stt_adapter_t  waav_stt_cartesia;
 extern const waav_stt_adapter_t  waav_stt_local;
 extern const waav_stt_adapter_t  waav_stt_ibm;
+extern const waav_stt_adapter_t  waav_stt_azure;
 
 
 static const char *const  waav_openai_compatible_aliases[] = {
@@ -97,14 +98,17 @@ const waav_provider_type_t  waav_provider_types[] = {
       .key_env = "GOOGLE_API_KEY", .url_env = "GOOGLE_BASE_URL",
       .base_url = "https://texttospeech.googleapis.com/v1" },
 
+    /* WaaV's variables; speech to text on its own host (short audio) */
     { .name = "azure", .title = "Microsoft Azure Speech (key for a token)",
       .aliases = waav_azure_aliases,
-      .tts = &waav_tts_azure,
-      .key_env = "AZURE_SPEECH_KEY", .url_env = "AZURE_BASE_URL",
+      .tts = &waav_tts_azure, .stt = &waav_stt_azure,
+      .key_env = "AZURE_SPEECH_SUBSCRIPTION_KEY", .url_env = "AZURE_BASE_URL",
       .base_url = "https://{region}.tts.speech.microsoft.com",
       .token_url_env = "AZURE_TOKEN_URL",
       .token_url = "https://{region}.api.cognitive.microsoft.com/sts/v1.0",
-      .region_env = "AZURE_SPEECH_REGION", .region = "eastus" },
+      .region_env = "AZURE_SPEECH_REGION", .region = "eastus",
+      .stream_url_env = "AZURE_STT_BASE_URL",
+      .stream_url = "https://{region}.stt.speech.microsoft.com" },
 
     /* the key is ACCESS_KEY_ID:SECRET[:SESSION_TOKEN], from the three
      * variables (waav_sigv4.h); it signs (SigV4), for the region */

@@ -39,6 +39,39 @@ waav_stt_rest(const waav_stt_adapter_t *ad, waav_err_t *err)
 
 
 int
+waav_stt_fits(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
+    waav_err_t *err)
+{
+    if (ad->max_seconds == 0 || req->seconds <= ad->max_seconds) {
+        return 0;
+    }
+
+    return waav_err_set(err, 413, "PAYLOAD_TOO_LARGE",
+                        "%s transcribes at most %u s of audio a request; "
+                        "this audio is %llu s", ad->type, ad->max_seconds,
+                        (unsigned long long) req->seconds);
+}
+
+
+int
+waav_stt_check(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
+    waav_alloc_t *a, waav_err_t *err)
+{
+    waav_str_t       suffix;
+    waav_http_req_t  out;
+
+    memset(&out, 0, sizeof(waav_http_req_t));
+    out.method = "POST";
+
+    if (waav_stt_rest(ad, err) != 0 || waav_stt_fits(ad, req, err) != 0) {
+        return -1;
+    }
+
+    return ad->build(ad, req, &out, &suffix, a, err);
+}
+
+
+int
 waav_stt_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     const waav_secret_t *secret, waav_http_req_t *out, waav_str_t *suffix,
     waav_alloc_t *a, waav_err_t *err)
@@ -50,6 +83,7 @@ waav_stt_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     out->method = "POST";
 
     if (waav_stt_rest(ad, err) != 0
+        || waav_stt_fits(ad, req, err) != 0
         || ad->build(ad, req, out, suffix, a, err) != 0)
     {
         return -1;

@@ -35,6 +35,8 @@ typedef struct {
     waav_str_t    content_type;     /* of the audio, as the client sent it */
     waav_audio_t  audio;            /* what waav_stt_validate made of it */
     uint64_t      audio_len;        /* bytes of audio */
+    uint64_t      seconds;          /* of audio (waav_audio_seconds); 0:
+                                     * not known */
     int           punctuate;        /* -1 unset, 0, 1 */
     int           diarize;
     int           words;            /* ask for word timings */
@@ -96,6 +98,11 @@ struct waav_stt_adapter_s {
      * speech-to-text host; its base URL is not the TTS one) */
     int                 stream_host;
 
+    /* the most seconds of audio a request may hold (Azure's short audio:
+     * 60); longer is refused before any call (waav_stt_fits); 0: no
+     * bound of the provider's */
+    unsigned            max_seconds;
+
     /* the model names (OpenAI's form) that belong to this provider,
      * NULL-terminated; a trailing '*' is any name so starting */
     const char *const  *models;
@@ -142,7 +149,19 @@ const waav_stt_adapter_t *waav_stt_adapter(const char *type, size_t len);
  * when the adapter has no build (a streaming-only provider); else 0 */
 int waav_stt_rest(const waav_stt_adapter_t *ad, waav_err_t *err);
 
-/* the first request, credentials added */
+/* 413 PAYLOAD_TOO_LARGE when req->seconds is over the adapter's
+ * max_seconds; else 0 */
+int waav_stt_fits(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
+    waav_err_t *err);
+
+/* what building the first request would refuse (waav_stt_fits, then the
+ * adapter's build, without credentials): 0, or -1 with err set; so that a
+ * request refused anyway costs no token exchange */
+int waav_stt_check(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
+    waav_alloc_t *a, waav_err_t *err);
+
+/* the first request, credentials added (waav_stt_fits checked); for an
+ * adapter that is not multipart, a body it builds goes before the audio */
 int waav_stt_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     const waav_secret_t *secret, waav_http_req_t *out, waav_str_t *suffix,
     waav_alloc_t *a, waav_err_t *err);

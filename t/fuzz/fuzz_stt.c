@@ -9,7 +9,7 @@
  * fuzz-covers: waav_stt.c waav_stt_normalize.c waav_stt_formats.c
  * fuzz-covers: stt/waav_stt_assemblyai.c stt/waav_stt_deepgram.c
  * fuzz-covers: stt/waav_stt_elevenlabs.c stt/waav_stt_openai.c
- * fuzz-covers: stt/waav_stt_ibm.c
+ * fuzz-covers: stt/waav_stt_ibm.c stt/waav_stt_azure.c
  */
 
 #include <stdint.h>
@@ -23,31 +23,47 @@
 #include "../unit/waav_arena.h"
 
 
+/*
+ * The REST adapters in the order they joined: the seeds' first byte names
+ * one by its place here, so a new adapter goes last (registry order would
+ * hand the seeds of those after it to their neighbour).  Streaming-only
+ * ones have no answer to read (fuzz_stt_stream.c); local's answer is
+ * OpenAI's shape (openai's seeds cover it).  Three bits choose: eight.
+ */
+static const char *const  waav_fuzz_types[] = {
+    "deepgram", "elevenlabs", "openai", "groq", "assemblyai", "ibm-watson",
+    "openai-compatible", "azure"
+};
+
+#define WAAV_FUZZ_NTYPES  (sizeof(waav_fuzz_types) / sizeof(char *))
+
+
 static const waav_stt_adapter_t *
 waav_fuzz_adapter(unsigned n)
 {
-    unsigned                     count;
+    size_t                       i;
     const waav_provider_type_t  *pt;
 
-    count = 0;
-
-    /* the REST adapters (streaming-only ones have no answer to read:
-     * fuzz_stt_stream.c), so the seeds keep their adapter */
+    /* every REST adapter of the registry is here: one that is not would
+     * never be fuzzed (every input aborts until it is added, last) */
     for (pt = waav_provider_types; pt->name; pt++) {
-        count += (pt->stt != NULL && pt->stt->build != NULL
-                  && !pt->embedded);
-    }
+        if (pt->stt == NULL || pt->stt->build == NULL || pt->embedded) {
+            continue;
+        }
 
-    n %= count;
+        for (i = 0; i < WAAV_FUZZ_NTYPES; i++) {
+            if (strcmp(waav_fuzz_types[i], pt->name) == 0) {
+                break;
+            }
+        }
 
-    for (pt = waav_provider_types; pt->name; pt++) {
-        /* local's answer is OpenAI's shape: openai's seeds cover it */
-        if (pt->stt && pt->stt->build && !pt->embedded && n-- == 0) {
-            return pt->stt;
+        if (i == WAAV_FUZZ_NTYPES) {
+            abort();
         }
     }
 
-    return NULL;
+    return waav_stt_adapter(waav_fuzz_types[n % WAAV_FUZZ_NTYPES],
+                            strlen(waav_fuzz_types[n % WAAV_FUZZ_NTYPES]));
 }
 
 

@@ -13,7 +13,7 @@
  * fuzz-covers: waav_stt_validate.c waav_stt.c waav_http.c
  * fuzz-covers: stt/waav_stt_assemblyai.c stt/waav_stt_deepgram.c
  * fuzz-covers: stt/waav_stt_elevenlabs.c stt/waav_stt_openai.c
- * fuzz-covers: stt/waav_stt_ibm.c
+ * fuzz-covers: stt/waav_stt_ibm.c stt/waav_stt_azure.c
  */
 
 #include <stdint.h>
@@ -57,6 +57,16 @@ waav_fuzz_check(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
         .key = { "fuzz-key", 8 }, .token = { "", 0 }, .now = 0
     };
     waav_http_req_t  out;
+
+    /* what the glue checks before a token exchange: a request it lets by
+     * may still fail on credentials, one it refuses is never built */
+    if (waav_stt_check(ad, req, a, &err) != 0) {
+        if (waav_stt_build(ad, req, &secret, &out, &suffix, a, &err) == 0) {
+            abort();
+        }
+
+        return;
+    }
 
     if (waav_stt_build(ad, req, &secret, &out, &suffix, a, &err) != 0) {
         return;
@@ -152,6 +162,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.diarize = ((data[0] >> 2) & 3) - 1;
     req.words = data[0] & 16;
     req.audio_len = (uint64_t) data[0] * 1000;
+    req.seconds = data[0];              /* over some adapter's bound */
 
     /* what the glue asks the core beside the request */
     n = f[6].len < sizeof(name) - 1 ? f[6].len : sizeof(name) - 1;

@@ -818,6 +818,31 @@ subtest 'Azure: issueToken, then the speech host with the token' => sub {
     ->status_is(401, 'token=invalid: one the speech host refuses');
 };
 
+subtest 'Azure speech to text (short audio): the token or key, the documented types, a 16 kHz WAV' => sub {
+  my %key = ('Ocp-Apim-Subscription-Key' => mock_key('azure'));
+  my $path = '/azure-stream/speech/recognition/conversation/cognitiveservices/v1';
+  my $q = '?language=en-US&format=detailed&profanity=masked&wordLevelTimestamps=true';
+  my %wav = ('Content-Type' => 'audio/wav; codecs=audio/pcm; samplerate=16000', Accept => 'application/json');
+  $t->post_ok('/azure-token/sts/v1.0/issueToken' => \%key)->status_is(200);
+  my $token = $t->tx->res->body;
+  $t->post_ok("$path$q" => {%wav, Authorization => "Bearer $token"} => wav(2))->status_is(200)
+    ->json_is('/RecognitionStatus' => 'Success')->json_is('/NBest/0/Display' => 'Hello world from the mock.')
+    ->json_is('/NBest/0/Lexical' => 'hello world from the mock')->json_is('/NBest/0/Words/4/Word' => 'mock')
+    ->json_is('/NBest/0/Words/0/Offset' => 0)->json_is('/NBest/0/Words/0/Duration' => 3_600_000);
+  $t->post_ok("$path?language=en-US" => {%wav, %key} => wav(2))->status_is(200, 'the key too; format=simple')
+    ->json_is('/DisplayText' => 'Hello world from the mock.')->json_hasnt('/NBest');
+  $t->post_ok("$path$q" => {%wav, Authorization => 'Bearer x.y.z'} => wav(2))->status_is(401)->content_is('');
+  $t->post_ok("$path$q" => \%wav => wav(2))->status_is(401, 'no credentials: 401');
+  $t->post_ok("$path$q" => {%key, 'Content-Type' => 'audio/wav'} => wav(2))->status_is(400, 'audio/wav alone: 400');
+  $t->post_ok("$path$q" => {%wav, %key} => wav(2, 8000))->status_is(400, 'an 8 kHz WAV: 400');
+  $t->post_ok("$path$q" => {%wav, %key} => wav(61))->status_is(400, 'over 60 s: 400');
+  $t->post_ok("$path?format=detailed" => {%wav, %key} => wav(2))->status_is(400, 'no language: 400');
+  $t->post_ok("$path$q&x=1" => {%wav, %key} => wav(2))->status_is(400, 'an unknown parameter: 400');
+  $t->post_ok("$path$q" => {%key, 'Content-Type' => 'audio/ogg; codecs=opus'} => 'OggS' . "\0" x 100)->status_is(200, 'Ogg Opus');
+  $t->post_ok("$path$q" => {%wav, %key, 'X-Mock-Behavior' => 'az_recognition=NoMatch'} => wav(2))->status_is(200)
+    ->json_is('/RecognitionStatus' => 'NoMatch')->json_hasnt('/NBest');
+};
+
 # Amazon Polly: every request signed (SigV4) here, the mock recomputes it
 sub aws_signed ($method, $path, $query, $body, %o) {
   my ($akid, $secret, $token) = @{$o{creds} // [mock_aws_creds(0)]};

@@ -1604,6 +1604,13 @@ my %PROVIDERS = (
   eval 'package ' . __PACKAGE__ . ";\n#line 1 \"$file\"\n$code\n;1" or die $@;
 }
 
+# Azure's speech to text (short audio), likewise
+{
+  my $file = File::Spec->rel2abs('waav-mock-stt-azure.pl', File::Basename::dirname(File::Spec->rel2abs(__FILE__)));
+  my $code = Mojo::File->new($file)->slurp;
+  eval 'package ' . __PACKAGE__ . ";\n#line 1 \"$file\"\n$code\n;1" or die $@;
+}
+
 # another prefix for a provider: the registry's name where the mock's differs
 # (/<name> + the path of its default base URL serves every registry provider)
 my %ALIAS = ('openai-compatible' => 'compat');

@@ -255,9 +255,9 @@ test_registry(void **state)
                              "ibm-watson, openai-compatible, local");
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_STT);
-    assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, groq, "
-                             "assemblyai, ibm-watson, openai-compatible, "
-                             "local");
+    assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, azure, "
+                             "groq, assemblyai, ibm-watson, "
+                             "openai-compatible, local");
 
     /* cut, never overrun */
     n = waav_provider_type_list(buf, 12, WAAV_REGISTRY_TTS);

@@ -19,6 +19,7 @@
 #include "waav_tts.h"
 #include "waav_voices.h"
 #include "waav_arena.h"
+#include "waav_assert.h"
 #include "waav_header.h"
 
 
@@ -37,26 +38,6 @@ ibm(void)
     assert_ptr_equal(waav_provider_type("ibm_watson", 10), pt);
 
     return pt;
-}
-
-
-static void
-assert_header_is(const waav_http_req_t *req, const char *name,
-    const char *want)
-{
-    const char  *v;
-
-    v = header(req, name);
-    assert_non_null(v);
-    assert_string_equal(v, want);
-}
-
-
-static void
-assert_str(waav_str_t s, const char *want)
-{
-    assert_int_equal(s.len, strlen(want));
-    assert_memory_equal(s.data, want, s.len);
 }
 
 

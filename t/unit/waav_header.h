@@ -1,5 +1,6 @@
 /*
- * waav tests: a provider request's header, as unit tests read it.
+ * waav tests: a provider request's header, as unit tests read it (after
+ * cmocka.h).
  */
 
 #ifndef WAAV_HEADER_H
@@ -28,6 +29,19 @@ header(const waav_http_req_t *out, const char *name)
     }
 
     return NULL;
+}
+
+
+/* the header called name is there, with the value want */
+static __attribute__((unused)) void
+assert_header_is(const waav_http_req_t *out, const char *name,
+    const char *want)
+{
+    const char  *v;
+
+    v = header(out, name);
+    assert_non_null(v);
+    assert_string_equal(v, want);
 }
 
 #endif /* WAAV_HEADER_H */

@@ -293,7 +293,9 @@ waav_azure_exchanged(const waav_cred_t *cred, const waav_secret_t *secret,
 }
 
 
-static const waav_cred_t  waav_azure_cred = {
+/* the speech-to-text adapter's too (src/core/stt/waav_stt_azure.c): one
+ * token for both services of a region */
+const waav_cred_t  waav_azure_cred = {
     .place = WAAV_CRED_HEADER,
     .name = "Authorization",
     .prefix = "Bearer ",
