@@ -360,7 +360,7 @@ ngx_http_waav_ws_local_next(ngx_http_waav_ws_local_t *lt)
         return;
     }
 
-    whole = lt->flush ? lt->flush_at : lt->in_len;
+    whole = lt->flush ? ngx_min(lt->flush_at, lt->in_len) : lt->in_len;
     whole -= whole % lt->frame;
 
     if (whole == 0 && !lt->flush) {
