@@ -318,6 +318,10 @@ ngx_int_t ngx_http_waav_ws_turn_result(ngx_http_waav_ws_t *ws,
     waav_alloc_t *a);
 void ngx_http_waav_ws_turn_fire(ngx_http_waav_ws_t *ws,
     waav_stt_turn_t *turn, ngx_event_t *ev);
+/* stt_seconds charged ahead (NGX_HTTP_WAAV_WS_STREAM_CHARGE at a time)
+ * and not used go back */
+void ngx_http_waav_ws_refund_ahead(ngx_http_waav_ws_t *ws, uint64_t charged,
+    uint64_t used, ngx_uint_t charging);
 
 /* ngx_http_waav_ws_local.c: local's pocketsphinx in the thread pool;
  * start: NGX_OK (ready is sent once the engine is loaded, or an error

@@ -29,6 +29,7 @@
 #include "ngx_http_waav_local.h"
 #include "ngx_http_waav_util.h"
 #include "ngx_http_waav_ws.h"
+#include "waav_errmsg.h"
 #include "waav_sphinx_live.h"
 
 
@@ -55,6 +56,11 @@ struct ngx_http_waav_ws_local_s {
     size_t                      hold;           /* either's size */
     size_t                      frame;          /* bytes of a sample frame */
     size_t                      flush_at;       /* in's bytes before it */
+
+    /* stt_seconds, charged NGX_HTTP_WAAV_WS_STREAM_CHARGE ahead */
+    uint64_t                    rate;           /* audio bytes a second */
+    uint64_t                    sent;           /* bytes given to tasks */
+    uint64_t                    charged;
     uint64_t                    msg_len;
 
     waav_stt_turn_t             turn;
@@ -70,6 +76,7 @@ struct ngx_http_waav_ws_local_s {
     unsigned                    work_end:1;     /* ... in this task */
     unsigned                    drop:1;         /* the message is dropped */
     unsigned                    said:1;         /* the drop was said */
+    unsigned                    charging:1;     /* Redis decides */
 };
 
 
@@ -79,6 +86,9 @@ static void ngx_http_waav_ws_local_turn(ngx_event_t *ev);
 static void ngx_http_waav_ws_local_next(ngx_http_waav_ws_local_t *lt);
 static void ngx_http_waav_ws_local_fail(ngx_http_waav_ws_local_t *lt,
     const char *why);
+static ngx_int_t ngx_http_waav_ws_local_charge(ngx_http_request_t *r,
+    ngx_http_waav_ws_local_t *lt);
+static void ngx_http_waav_ws_local_charged(ngx_http_request_t *r);
 
 
 /* what local takes: 16-bit PCM, English (the adapter's own check) */
@@ -160,7 +170,8 @@ ngx_http_waav_ws_local_start(ngx_http_waav_ws_t *ws, char *ready,
     lt->lv.rate = ws->stt.sample_rate;
     lt->lv.channels = ngx_max(ws->stt.channels, 1);
     lt->frame = 2 * lt->lv.channels;
-    lt->hold = (size_t) lt->lv.rate * lt->frame * NGX_HTTP_WAAV_WS_LOCAL_HOLD;
+    lt->rate = (uint64_t) lt->lv.rate * lt->frame;
+    lt->hold = (size_t) lt->rate * NGX_HTTP_WAAV_WS_LOCAL_HOLD;
 
     lt->job.r = ws->request;
     lt->job.task = &lt->task;
@@ -367,6 +378,16 @@ ngx_http_waav_ws_local_next(ngx_http_waav_ws_local_t *lt)
         return;
     }
 
+    /* stt_seconds ahead of what is decoded; Redis may answer later */
+    if (lt->sent + whole > lt->charged * lt->rate
+        && (lt->charging
+            || ngx_http_waav_ws_local_charge(lt->ws->request, lt) != NGX_OK))
+    {
+        return;
+    }
+
+    lt->sent += whole;
+
     /* the buffers change places; what is left stays for the next */
     p = lt->work;
     lt->work = lt->in;
@@ -392,6 +413,70 @@ ngx_http_waav_ws_local_next(ngx_http_waav_ws_local_t *lt)
 }
 
 
+/* NGX_OK: charged; NGX_AGAIN: Redis decides (the audio waits); else
+ * the recognition ended (the quota refused) */
+static ngx_int_t
+ngx_http_waav_ws_local_charge(ngx_http_request_t *r,
+    ngx_http_waav_ws_local_t *lt)
+{
+    char        msg[WAAV_ERRMSG_MAX + 1];
+    ngx_int_t   rc;
+    waav_err_t  err;
+
+    ngx_memzero(&err, sizeof(waav_err_t));
+
+    rc = ngx_http_waav_limit_charge_q(r, &lt->ws->stt_quota,
+                                      NGX_HTTP_WAAV_QUOTA_STT_SECONDS,
+                                      NGX_HTTP_WAAV_WS_STREAM_CHARGE,
+                                      ngx_http_waav_ws_local_charged, &err);
+
+    lt->charging = (rc == NGX_AGAIN);
+
+    if (rc == NGX_OK) {
+        lt->charged += NGX_HTTP_WAAV_WS_STREAM_CHARGE;
+
+    } else if (rc != NGX_AGAIN) {
+        ngx_snprintf((u_char *) msg, sizeof(msg), "%s%Z", err.message);
+        ngx_http_waav_ws_local_fail(lt, msg);
+    }
+
+    return rc;
+}
+
+
+/* Redis answered the charge */
+static void
+ngx_http_waav_ws_local_charged(ngx_http_request_t *r)
+{
+    ngx_http_waav_ws_t        *ws;
+    ngx_http_waav_ws_local_t  *lt;
+
+    ws = ngx_http_waav_ws_get(r);
+    lt = ws ? ws->local : NULL;
+
+    if (lt == NULL || ws->finished
+        || ngx_http_waav_ws_local_charge(r, lt) != NGX_OK)
+    {
+        return;
+    }
+
+    ngx_http_waav_ws_local_next(lt);
+    ngx_http_waav_ws_flush(ws);
+}
+
+
+/* what was charged ahead and not decoded goes back */
+static void
+ngx_http_waav_ws_local_refund(ngx_http_waav_ws_local_t *lt)
+{
+    ngx_http_waav_ws_refund_ahead(lt->ws, lt->charged,
+                                  (lt->sent + lt->rate - 1) / lt->rate,
+                                  lt->charging);
+    lt->charging = 0;
+    lt->charged = 0;
+}
+
+
 /* the recognition is over, the session goes on: the client is told
  * (before ready, the config failed: no ready, no audio) */
 static void
@@ -408,6 +493,8 @@ ngx_http_waav_ws_local_fail(ngx_http_waav_ws_local_t *lt, const char *why)
     ngx_snprintf((u_char *) msg, sizeof(msg), "%s%s%Z",
                  lt->up ? "STT streaming error: "
                         : "Failed to start voice manager: ", why);
+
+    ngx_http_waav_ws_local_refund(lt);
 
     ws->local = NULL;
     ws->stream_dead = 1;
@@ -549,6 +636,8 @@ ngx_http_waav_ws_local_stop(ngx_http_waav_ws_t *ws)
     }
 
     ws->local = NULL;
+
+    ngx_http_waav_ws_local_refund(lt);
 
     if (lt->turn_timer.timer_set) {
         ngx_del_timer(&lt->turn_timer);

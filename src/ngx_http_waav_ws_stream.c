@@ -787,14 +787,7 @@ ngx_http_waav_ws_stream_free(ngx_http_waav_ws_stream_t *st, ngx_uint_t code)
      * the stream never came up) */
     seconds = (st->rate && st->up) ? (st->sent + st->rate - 1) / st->rate : 0;
 
-    if (st->charging) {
-        ngx_http_waav_limit_refund_q(ws->request, ws->stt_quota,
-                                     (uint64_t) -1);
-
-    } else if (st->charged > seconds) {
-        ngx_http_waav_limit_refund_q(ws->request, ws->stt_quota,
-                                     st->charged - seconds);
-    }
+    ngx_http_waav_ws_refund_ahead(ws, st->charged, seconds, st->charging);
 
     if (st->ready_timer.timer_set) {
         ngx_del_timer(&st->ready_timer);
@@ -812,6 +805,23 @@ ngx_http_waav_ws_stream_free(ngx_http_waav_ws_stream_t *st, ngx_uint_t code)
     ngx_free(st->pend);
     ngx_free(st->scratch);
     ngx_free(st);
+}
+
+
+/* stt_seconds charged ahead and not used go back (a charge waiting for
+ * Redis: all of it) */
+void
+ngx_http_waav_ws_refund_ahead(ngx_http_waav_ws_t *ws, uint64_t charged,
+    uint64_t used, ngx_uint_t charging)
+{
+    if (charging) {
+        ngx_http_waav_limit_refund_q(ws->request, ws->stt_quota,
+                                     (uint64_t) -1);
+
+    } else if (charged > used) {
+        ngx_http_waav_limit_refund_q(ws->request, ws->stt_quota,
+                                     charged - used);
+    }
 }
 
 

@@ -279,4 +279,42 @@ ok $g->wait_eof(30), 'the new worker serves local sessions';
 
 $w->finish;
 
+# --- stt_seconds: charged 10 s ahead of what is decoded, the rest back -------
+
+$w = Waav::Run->configure('073q', env => { WORKER_PROCESSES => 1, WAAV_LOCAL_MAX => 1 });
+$w->add_conf('run.d/http.conf', 'waav_limit_zone stt_q:1m key=all;');
+$w->add_conf('run.d/ws.conf', 'waav_limit zone=stt_q stt_seconds=15/d;');
+$w->launch;
+my $utt = $pcm . ("\0" x (128000 - length $pcm));     # 4 s
+
+# 10 charged, 6 back at the end: 4 used
+my $q1 = session();
+frames($q1, $utt);
+my @q1 = until_json($q1, sub { is_result($_[0]) && $_[0]{is_final} || $_[0]{type} eq 'error' });
+ok $q1[-1]{is_final}, "quota: a first session transcribes ($q1[-1]{transcript})"
+    or diag explain \@q1;
+$q1->send_close(1000);
+ok $q1->wait_eof(30), 'closed';
+
+# 11 left: 10 charged, two utterances (8 s) decoded, the third's crossing of
+# 10 s is refused (1 left); without the first session's 6 back, the first
+# charge would be
+my $q2 = session();
+my @heard;
+for my $i (1 .. 3) {
+    frames($q2, $utt);
+    my @m = until_json($q2, sub { is_result($_[0]) && $_[0]{is_final} || $_[0]{type} eq 'error' });
+    push @heard, $m[-1];
+}
+is scalar(grep { $_->{is_final} } @heard[0 .. 1]), 2, 'quota: two utterances more (8 s)'
+    or diag explain \@heard;
+like $heard[2]{message} // '', qr/^STT streaming error: Too Many Requests! Wait for \d+s$/,
+     'the third is past the quota: refused' or diag explain $heard[2];
+# the recognition is over, the session is not
+frames($q2, $utt);
+pong_barrier($q2, 'quota refused', 5);
+$q2->send_close(1000);
+ok $q2->wait_eof(30), 'closed';
+$w->finish;
+
 done_testing;
