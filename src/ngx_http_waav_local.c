@@ -335,7 +335,9 @@ ngx_http_waav_local_admit(ngx_http_waav_local_job_t *job, waav_err_t *err)
         return NGX_ERROR;
     }
 
-    if (w->active >= w->conf->max && w->nwaiting >= w->conf->queue) {
+    if (w->active >= w->conf->max
+        && (w->nwaiting >= w->conf->queue || job->done))
+    {
         ngx_log_error(NGX_LOG_WARN, job->r->connection->log, 0,
                       "waav: local engines busy: %ui running, %ui waiting",
                       w->active, w->nwaiting);
@@ -344,13 +346,15 @@ ngx_http_waav_local_admit(ngx_http_waav_local_job_t *job, waav_err_t *err)
         return NGX_BUSY;
     }
 
-    cln = ngx_http_cleanup_add(job->r, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
+    if (job->done == NULL) {
+        cln = ngx_http_cleanup_add(job->r, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
 
-    cln->handler = ngx_http_waav_local_cleanup;
-    cln->data = job;
+        cln->handler = ngx_http_waav_local_cleanup;
+        cln->data = job;
+    }
 
     if (w->active < w->conf->max) {
         w->active++;
@@ -478,8 +482,11 @@ ngx_http_waav_local_run(ngx_http_waav_local_job_t *job)
     }
 
     job->running = 1;
-    job->r->main->blocked++;
     ngx_http_waav_local_pending(1);
+
+    if (job->done == NULL) {
+        job->r->main->blocked++;
+    }
 
     if (job->engine) {
         w->engine_busy = 1;
@@ -546,14 +553,21 @@ ngx_http_waav_local_event(ngx_event_t *ev)
     ngx_connection_t    *c;
     ngx_http_request_t  *r;
 
-    r = job->r;
-    c = r->connection;
+    r = NULL;
+    c = NULL;
 
-    ngx_http_set_log_request(c->log, r);
+    if (job->done == NULL) {
+        r = job->r;
+        c = r->connection;
 
-    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0, "waav local: task done");
+        ngx_http_set_log_request(c->log, r);
 
-    r->main->blocked--;
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                       "waav local: task done");
+
+        r->main->blocked--;
+    }
+
     job->running = 0;
     ngx_http_waav_local_pending(-1);
 
@@ -562,6 +576,12 @@ ngx_http_waav_local_event(ngx_event_t *ev)
     if (job->engine) {
         ngx_http_waav_local_worker.engine_busy = 0;
         ngx_http_waav_local_engine_next();
+    }
+
+    if (job->done) {
+        /* a session's: it may be over, its owner knows */
+        job->done(job);
+        return;
     }
 
     r->write_event_handler(r);

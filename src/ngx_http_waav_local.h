@@ -35,6 +35,12 @@ struct ngx_http_waav_local_job_s {
     void                          (*work)(void *data, ngx_log_t *log);
     ngx_thread_task_t              *task;
 
+    /* a /ws session's (detached): its task comes back here, not to the
+     * request's write handler, and never touches the request (the session
+     * may be over); the task is the owner's, the request is not blocked,
+     * and the owner gives the slot back (no cleanup on the request) */
+    void                          (*done)(ngx_http_waav_local_job_t *job);
+
     unsigned                        engine:1;   /* espeak-ng: one a time */
     unsigned                        slot:1;
     unsigned                        waiting:1;  /* for a slot */
@@ -52,7 +58,8 @@ void ngx_http_waav_local_exit_process(ngx_cycle_t *cycle);
 
 /* a slot for the job: NGX_OK (go on now), NGX_AGAIN (queued: job->start
  * is called when it has one), NGX_BUSY (the queue is full: err is the
- * 503), NGX_ERROR */
+ * 503; for a detached job, no slot is free now: it never queues),
+ * NGX_ERROR */
 ngx_int_t ngx_http_waav_local_admit(ngx_http_waav_local_job_t *job,
     waav_err_t *err);
 

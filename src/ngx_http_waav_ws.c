@@ -740,6 +740,7 @@ ngx_http_waav_ws_cleanup(void *data)
 
     ngx_http_waav_ws_stt_free(ws);
     ngx_http_waav_ws_stream_cleanup(ws);
+    ngx_http_waav_ws_local_stop(ws);
     ngx_http_waav_ws_auth_free(ws);
 
     if (ws->config_pool) {

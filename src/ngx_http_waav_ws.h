@@ -121,6 +121,9 @@ typedef struct {
 
 typedef struct ngx_http_waav_ws_s  ngx_http_waav_ws_t;
 
+/* STT by the local provider's pocketsphinx (ngx_http_waav_ws_local.c) */
+typedef struct ngx_http_waav_ws_local_s  ngx_http_waav_ws_local_t;
+
 
 /* a streaming transcription: the provider's WebSocket (malloc()ed) */
 typedef struct {
@@ -210,6 +213,9 @@ struct ngx_http_waav_ws_s {
      * the request at the latest) */
     ngx_http_waav_ws_stream_t  *stream;
     ngx_queue_t                 clients;
+
+    /* STT by the local provider, in the thread pool */
+    ngx_http_waav_ws_local_t   *local;
 
     /* an auth message being decided (the auth service's answer, Redis'
      * for the tenant's limits): its call, and the messages that come
@@ -308,6 +314,32 @@ void ngx_http_waav_ws_stream_stop(ngx_http_waav_ws_t *ws);
 ngx_uint_t ngx_http_waav_ws_stream_pending(ngx_http_waav_ws_t *ws);
 /* the session's request goes: every client freed */
 void ngx_http_waav_ws_stream_cleanup(ngx_http_waav_ws_t *ws);
+/* a result through WaaV's turn logic to the client (timer: the turn's,
+ * re-armed); the turn's timer fired (ev) */
+ngx_int_t ngx_http_waav_ws_turn_result(ngx_http_waav_ws_t *ws,
+    waav_stt_turn_t *turn, ngx_event_t *timer, waav_stt_event_t *ev,
+    waav_alloc_t *a);
+void ngx_http_waav_ws_turn_fire(ngx_http_waav_ws_t *ws,
+    waav_stt_turn_t *turn, ngx_event_t *ev);
+/* stt_seconds charged ahead (NGX_HTTP_WAAV_WS_STREAM_CHARGE at a time)
+ * and not used go back */
+void ngx_http_waav_ws_refund_ahead(ngx_http_waav_ws_t *ws, uint64_t charged,
+    uint64_t used, ngx_uint_t charging);
+
+/* ngx_http_waav_ws_local.c: local's pocketsphinx in the thread pool;
+ * start: NGX_OK (ready is sent once the engine is loaded, or an error
+ * said the config failed), NGX_ERROR (out of memory) */
+ngx_int_t ngx_http_waav_ws_local_config(ngx_http_waav_ws_t *ws,
+    waav_ws_stt_config_t *cfg, ngx_http_waav_provider_t *p, waav_alloc_t *a);
+ngx_int_t ngx_http_waav_ws_local_start(ngx_http_waav_ws_t *ws, char *ready,
+    size_t ready_len, ngx_uint_t dag);
+ngx_int_t ngx_http_waav_ws_local_audio(ngx_http_waav_ws_t *ws,
+    const u_char *p, size_t len, ngx_uint_t first);
+void ngx_http_waav_ws_local_audio_end(ngx_http_waav_ws_t *ws, uint64_t len);
+void ngx_http_waav_ws_local_flush(ngx_http_waav_ws_t *ws);
+/* the session's recognition ends (a new config, the session's end): a
+ * task running finds it gone and frees it */
+void ngx_http_waav_ws_local_stop(ngx_http_waav_ws_t *ws);
 
 
 #endif /* NGX_HTTP_WAAV_WS_H */

@@ -312,6 +312,16 @@ ngx_http_waav_ws_config_stt(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
 
     *preq = NULL;
 
+    if (p->ptype->embedded) {
+        /* pocketsphinx in the thread pool (ngx_http_waav_ws_local.c) */
+        if (ngx_http_waav_ws_local_config(ws, &msg->stt, p, a) != NGX_OK) {
+            return NGX_DECLINED;
+        }
+
+        *pp = p;
+        return NGX_OK;
+    }
+
     if (!p->stt->ws_buffered) {
         if (p->stt->stream == NULL) {
             ngx_snprintf(buf, sizeof(buf),
@@ -478,6 +488,11 @@ ngx_http_waav_ws_config(ngx_http_waav_ws_t *ws, waav_ws_msg_t *msg,
     ws->stt_provider = stt;
     ws->configured = 1;
 
+    if (stt && stt->ptype->embedded) {
+        /* ready once the engine is loaded */
+        return ngx_http_waav_ws_local_start(ws, out, len, msg->has_dag);
+    }
+
     if (preq) {
         /* ready once the provider's stream is up */
         if (ngx_http_waav_ws_stream_start(ws, stt, preq, out, len,
@@ -586,4 +601,5 @@ ngx_http_waav_ws_session_stop(ngx_http_waav_ws_t *ws)
     ws->audio_on = 0;
 
     ngx_http_waav_ws_stream_stop(ws);
+    ngx_http_waav_ws_local_stop(ws);
 }

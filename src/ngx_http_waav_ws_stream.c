@@ -201,17 +201,17 @@ ngx_http_waav_ws_stream_ready_timeout(ngx_event_t *ev)
 
 /* --- the provider's messages ----------------------------------------------- */
 
-static ngx_int_t
-ngx_http_waav_ws_stream_result(ngx_http_waav_ws_stream_t *st,
-    waav_stt_event_t *ev, waav_alloc_t *a)
+/* a result through WaaV's turn logic to the client, the turn's timer
+ * re-armed (the streamed providers' and local's) */
+ngx_int_t
+ngx_http_waav_ws_turn_result(ngx_http_waav_ws_t *ws, waav_stt_turn_t *turn,
+    ngx_event_t *timer, waav_stt_event_t *ev, waav_alloc_t *a)
 {
-    char                *out;
-    size_t               n;
-    ngx_msec_t           now;
-    uint64_t             deadline;
-    ngx_http_waav_ws_t  *ws;
+    char        *out;
+    size_t       n;
+    ngx_msec_t   now;
+    uint64_t     deadline;
 
-    ws = st->ws;
     now = ngx_current_msec;
 
     /* a TTS that may not be interrupted drops what is heard meanwhile */
@@ -221,18 +221,18 @@ ngx_http_waav_ws_stream_result(ngx_http_waav_ws_stream_t *st,
         return NGX_OK;
     }
 
-    if (!waav_stt_turn_result(&st->turn, ev, now)) {
+    if (!waav_stt_turn_result(turn, ev, now)) {
         return NGX_OK;
     }
 
-    deadline = waav_stt_turn_deadline(&st->turn);
+    deadline = waav_stt_turn_deadline(turn);
 
     if (deadline) {
-        ngx_add_timer(&st->turn_timer,
+        ngx_add_timer(timer,
                       deadline > now ? (ngx_msec_t) (deadline - now) : 1);
 
-    } else if (st->turn_timer.timer_set) {
-        ngx_del_timer(&st->turn_timer);
+    } else if (timer->timer_set) {
+        ngx_del_timer(timer);
     }
 
     out = waav_ws_stt_result(a, ev->transcript, ev->is_final,
@@ -245,12 +245,20 @@ ngx_http_waav_ws_stream_result(ngx_http_waav_ws_stream_t *st,
 }
 
 
-/* WaaV's synthetic speech final: the caller's turn is over */
-static void
-ngx_http_waav_ws_stream_turn(ngx_event_t *ev)
+static ngx_int_t
+ngx_http_waav_ws_stream_result(ngx_http_waav_ws_stream_t *st,
+    waav_stt_event_t *ev, waav_alloc_t *a)
 {
-    ngx_http_waav_ws_stream_t *st = ev->data;
+    return ngx_http_waav_ws_turn_result(st->ws, &st->turn, &st->turn_timer,
+                                        ev, a);
+}
 
+
+/* WaaV's synthetic speech final: the caller's turn is over */
+void
+ngx_http_waav_ws_turn_fire(ngx_http_waav_ws_t *ws, waav_stt_turn_t *turn,
+    ngx_event_t *ev)
+{
     char         *out;
     size_t        n;
     uint64_t      deadline;
@@ -258,10 +266,10 @@ ngx_http_waav_ws_stream_turn(ngx_event_t *ev)
     waav_str_t    empty;
     waav_alloc_t  a;
 
-    if (waav_stt_turn_timer(&st->turn, ngx_current_msec)) {
+    if (waav_stt_turn_timer(turn, ngx_current_msec)) {
         pool = ngx_create_pool(512, ev->log);
         if (pool == NULL) {
-            ngx_http_waav_ws_close(st->ws, WAAV_WS_CLOSE_INTERNAL);
+            ngx_http_waav_ws_close(ws, WAAV_WS_CLOSE_INTERNAL);
             return;
         }
 
@@ -272,21 +280,30 @@ ngx_http_waav_ws_stream_turn(ngx_event_t *ev)
         out = waav_ws_stt_result(&a, empty, 1, 1, 1.0, &n);
 
         if (out == NULL
-            || ngx_http_waav_ws_send_text(st->ws, out, n) != NGX_OK)
+            || ngx_http_waav_ws_send_text(ws, out, n) != NGX_OK)
         {
-            ngx_http_waav_ws_close(st->ws, WAAV_WS_CLOSE_INTERNAL);
+            ngx_http_waav_ws_close(ws, WAAV_WS_CLOSE_INTERNAL);
         }
 
         ngx_destroy_pool(pool);
-        ngx_http_waav_ws_flush(st->ws);
+        ngx_http_waav_ws_flush(ws);
     }
 
-    deadline = waav_stt_turn_deadline(&st->turn);
+    deadline = waav_stt_turn_deadline(turn);
 
     if (deadline) {
         ngx_add_timer(ev, deadline > ngx_current_msec
                           ? (ngx_msec_t) (deadline - ngx_current_msec) : 1);
     }
+}
+
+
+static void
+ngx_http_waav_ws_stream_turn(ngx_event_t *ev)
+{
+    ngx_http_waav_ws_stream_t *st = ev->data;
+
+    ngx_http_waav_ws_turn_fire(st->ws, &st->turn, ev);
 }
 
 
@@ -770,14 +787,7 @@ ngx_http_waav_ws_stream_free(ngx_http_waav_ws_stream_t *st, ngx_uint_t code)
      * the stream never came up) */
     seconds = (st->rate && st->up) ? (st->sent + st->rate - 1) / st->rate : 0;
 
-    if (st->charging) {
-        ngx_http_waav_limit_refund_q(ws->request, ws->stt_quota,
-                                     (uint64_t) -1);
-
-    } else if (st->charged > seconds) {
-        ngx_http_waav_limit_refund_q(ws->request, ws->stt_quota,
-                                     st->charged - seconds);
-    }
+    ngx_http_waav_ws_refund_ahead(ws, st->charged, seconds, st->charging);
 
     if (st->ready_timer.timer_set) {
         ngx_del_timer(&st->ready_timer);
@@ -795,6 +805,23 @@ ngx_http_waav_ws_stream_free(ngx_http_waav_ws_stream_t *st, ngx_uint_t code)
     ngx_free(st->pend);
     ngx_free(st->scratch);
     ngx_free(st);
+}
+
+
+/* stt_seconds charged ahead and not used go back (a charge waiting for
+ * Redis: all of it) */
+void
+ngx_http_waav_ws_refund_ahead(ngx_http_waav_ws_t *ws, uint64_t charged,
+    uint64_t used, ngx_uint_t charging)
+{
+    if (charging) {
+        ngx_http_waav_limit_refund_q(ws->request, ws->stt_quota,
+                                     (uint64_t) -1);
+
+    } else if (charged > used) {
+        ngx_http_waav_limit_refund_q(ws->request, ws->stt_quota,
+                                     charged - used);
+    }
 }
 
 

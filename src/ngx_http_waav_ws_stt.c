@@ -44,6 +44,10 @@ ngx_http_waav_ws_stt_audio(ngx_http_waav_ws_t *ws, const u_char *p,
         return ngx_http_waav_ws_stream_audio(ws, p, len, first);
     }
 
+    if (ws->local) {
+        return ngx_http_waav_ws_local_audio(ws, p, len, first);
+    }
+
     if (first) {
         ws->audio_mark = ws->audio_len;
         ws->audio_drop = 0;
@@ -106,6 +110,11 @@ ngx_http_waav_ws_stt_audio_end(ngx_http_waav_ws_t *ws, uint64_t len)
         return;
     }
 
+    if (ws->local) {
+        ngx_http_waav_ws_local_audio_end(ws, len);
+        return;
+    }
+
     if (ws->stream_dead) {
         /* the provider's stream failed (and that was said): a new config
          * starts another */
@@ -144,6 +153,11 @@ ngx_http_waav_ws_stt_flush(ngx_http_waav_ws_t *ws)
 
     if (ws->stream) {
         ngx_http_waav_ws_stream_flush(ws);
+        return;
+    }
+
+    if (ws->local) {
+        ngx_http_waav_ws_local_flush(ws);
         return;
     }
 

@@ -16,14 +16,6 @@
 /* pocketsphinx's frames: 100 a second by default */
 #define WAAV_SPHINX_FPS  100.0
 
-typedef struct waav_sphinx_s  waav_sphinx_t;
-
-struct waav_sphinx_s {
-    cmd_ln_t       *cfg;
-    ps_decoder_t   *ps;
-    waav_sphinx_t  *next;
-};
-
 /*
  * Each thread's decoder, and all of them in a list, freed by
  * waav_sphinx_exit() once the threads are done: a thread-specific
@@ -33,11 +25,12 @@ struct waav_sphinx_s {
  */
 static __thread waav_sphinx_t  *waav_sphinx_mine;
 static waav_sphinx_t           *waav_sphinx_all;
+static waav_sphinx_t           *waav_sphinx_idle;
 static pthread_mutex_t          waav_sphinx_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 
 static void
-waav_sphinx_free(waav_sphinx_t *sp)
+waav_sphinx_unload(waav_sphinx_t *sp)
 {
     if (sp->ps) {
         ps_free(sp->ps);
@@ -60,24 +53,20 @@ waav_sphinx_exit(void)
 
     for (sp = waav_sphinx_all; sp; sp = next) {
         next = sp->next;
-        waav_sphinx_free(sp);
+        waav_sphinx_unload(sp);
     }
 
     waav_sphinx_all = NULL;
+    waav_sphinx_idle = NULL;
 
     (void) pthread_mutex_unlock(&waav_sphinx_mutex);
 }
 
 
-/* this thread's decoder, loaded the first time */
-static ps_decoder_t *
-waav_sphinx_decoder(void)
+waav_sphinx_t *
+waav_sphinx_load(void)
 {
     waav_sphinx_t  *sp;
-
-    if (waav_sphinx_mine) {
-        return waav_sphinx_mine->ps;
-    }
 
     sp = calloc(1, sizeof(waav_sphinx_t));
     if (sp == NULL) {
@@ -93,7 +82,7 @@ waav_sphinx_decoder(void)
     sp->ps = sp->cfg ? ps_init(sp->cfg) : NULL;
 
     if (sp->ps == NULL) {
-        waav_sphinx_free(sp);
+        waav_sphinx_unload(sp);
         return NULL;
     }
 
@@ -102,9 +91,77 @@ waav_sphinx_decoder(void)
     waav_sphinx_all = sp;
     (void) pthread_mutex_unlock(&waav_sphinx_mutex);
 
+    return sp;
+}
+
+
+waav_sphinx_t *
+waav_sphinx_take(void)
+{
+    waav_sphinx_t  *sp;
+
+    (void) pthread_mutex_lock(&waav_sphinx_mutex);
+
+    sp = waav_sphinx_idle;
+
+    if (sp) {
+        waav_sphinx_idle = sp->idle;
+        sp->idle = NULL;
+    }
+
+    (void) pthread_mutex_unlock(&waav_sphinx_mutex);
+
+    return sp;
+}
+
+
+void
+waav_sphinx_give(waav_sphinx_t *sp)
+{
+    (void) pthread_mutex_lock(&waav_sphinx_mutex);
+    sp->idle = waav_sphinx_idle;
+    waav_sphinx_idle = sp;
+    (void) pthread_mutex_unlock(&waav_sphinx_mutex);
+}
+
+
+/* this thread's decoder, loaded the first time */
+static ps_decoder_t *
+waav_sphinx_decoder(void)
+{
+    waav_sphinx_t  *sp;
+
+    if (waav_sphinx_mine) {
+        return waav_sphinx_mine->ps;
+    }
+
+    sp = waav_sphinx_load();
+    if (sp == NULL) {
+        return NULL;
+    }
+
     waav_sphinx_mine = sp;
 
     return sp->ps;
+}
+
+
+void
+waav_sphinx_mix(const int16_t *pcm, size_t frames, unsigned channels,
+    int16_t *mono)
+{
+    long    sum;
+    size_t  i, c;
+
+    for (i = 0; i < frames; i++) {
+        sum = 0;
+
+        for (c = 0; c < channels; c++) {
+            sum += pcm[i * channels + c];
+        }
+
+        mono[i] = (int16_t) (sum / (long) channels);
+    }
 }
 
 
@@ -114,8 +171,7 @@ waav_sphinx_mono(waav_sphinx_job_t *job, const int16_t *pcm, size_t n,
     waav_resample_t *rs)
 {
     int       rc;
-    long      sum;
-    size_t    i, c, frames;
+    size_t    frames;
     int16_t  *mono;
 
     frames = n / job->channels;
@@ -125,15 +181,7 @@ waav_sphinx_mono(waav_sphinx_job_t *job, const int16_t *pcm, size_t n,
         return -1;
     }
 
-    for (i = 0; i < frames; i++) {
-        sum = 0;
-
-        for (c = 0; c < job->channels; c++) {
-            sum += pcm[i * job->channels + c];
-        }
-
-        mono[i] = (int16_t) (sum / (long) job->channels);
-    }
+    waav_sphinx_mix(pcm, frames, job->channels, mono);
 
     rc = waav_resample_init(rs, job->rate, WAAV_SPHINX_RATE);
 

@@ -37,8 +37,39 @@ int waav_sphinx_run(waav_sphinx_job_t *job, const int16_t *pcm, size_t n);
 
 void waav_sphinx_job_free(waav_sphinx_job_t *job);
 
-/* frees every thread's decoder: once no thread runs a recognition (the
- * worker's exit, after its thread pools') */
+/* frees every decoder (threads', sessions', idle ones): once no thread
+ * runs a recognition (the worker's exit, after its thread pools') */
 void waav_sphinx_exit(void);
+
+
+/* --- decoders of their own (live recognition, waav_sphinx_live.h) --------
+ * A decoder takes about 1.7 s of CPU and 90 MB to load: a session's, once
+ * the session is over, waits in an idle list for the next one.  Every
+ * decoder loaded is freed by waav_sphinx_exit(). */
+
+struct cmd_ln_s;
+struct ps_decoder_s;
+
+typedef struct waav_sphinx_s  waav_sphinx_t;
+
+struct waav_sphinx_s {
+    struct cmd_ln_s       *cfg;
+    struct ps_decoder_s   *ps;
+    waav_sphinx_t         *next;        /* every decoder loaded */
+    waav_sphinx_t         *idle;        /* the idle list's */
+    unsigned               utt:1;       /* an utterance is open */
+};
+
+/* a decoder loaded now (in a pool thread: it reads the model); NULL when
+ * the model does not load */
+waav_sphinx_t *waav_sphinx_load(void);
+
+/* an idle decoder (NULL: none), and one back to the idle list */
+waav_sphinx_t *waav_sphinx_take(void);
+void waav_sphinx_give(waav_sphinx_t *sp);
+
+/* frames of interleaved samples, channels averaged, into mono */
+void waav_sphinx_mix(const int16_t *pcm, size_t frames, unsigned channels,
+    int16_t *mono);
 
 #endif /* WAAV_SPHINX_H */
