@@ -201,7 +201,10 @@ subtest 'limit refusals by zone and kind' => sub {
         last if $r->{status} == 429;
     }
     is $r->{status}, 429, 'the burst spent: 429';
-    my ($m) = metrics($w);
+    # the refusal is counted at once, the request in its log phase after
+    my $m = metrics_until(sub {
+        ($_[0]{'waav_requests_total{route="/voices",provider="",status="4xx"}'} // 0) >= 1
+    });
     is $m->{'waav_limit_refusals_total{zone="waav_ip",kind="rate"}'}, 1, 'one refusal';
     is $m->{'waav_requests_total{route="/voices",provider="",status="4xx"}'}, 1,
        'the 429 counted as 4xx';
@@ -255,7 +258,12 @@ subtest 'METRICS_TENANTS: the first N tenants, then "other"; METRICS_AUTH=false'
                                     . "Authorization: Bearer secret-$s-000");
         is $r->{status}, 200, "tenant $s: 200";
     }
-    my ($m, $r) = metrics($t, '');
+    # the last speak is counted in its log phase, after its answer went out
+    my ($m, $r);
+    my $until = time + 20;
+    do { ($m, $r) = metrics($t, '') }
+        until ($m->{'waav_tts_characters_total{provider="deepgram",tenant="other"}'} // 0) >= 22
+              || time > $until || !sleep 0.05;
     is $r->{status}, 200, '/metrics without credentials: 200';
     is $m->{'waav_tts_characters_total{provider="deepgram",tenant="a"}'}, 11, 'a, its own';
     is $m->{'waav_tts_characters_total{provider="deepgram",tenant="other"}'}, 22,
