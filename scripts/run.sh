@@ -286,7 +286,8 @@ metrics_tenants=${METRICS_TENANTS:-50}
         echo "waav_limit_zone waav_ws:64k key=all;"
     # the `local` provider: syntheses per worker at once, and waiting
     echo "waav_local pool=waav_local max=${WAAV_LOCAL_MAX:-4}" \
-         "queue=${WAAV_LOCAL_QUEUE:-32};"
+         "queue=${WAAV_LOCAL_QUEUE:-32}" \
+         "sessions=${WAAV_LOCAL_SESSIONS:-${WAAV_LOCAL_MAX:-4}};"
     [[ ${METRICS:-on} == off ]] ||
         echo "waav_metrics_zone 1m tenants=$metrics_tenants;"
     echo "waav_livekit api_key=env:LIVEKIT_API_KEY api_secret=env:LIVEKIT_API_SECRET" \

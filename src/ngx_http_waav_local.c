@@ -26,6 +26,7 @@ typedef struct {
     ngx_thread_pool_t   *pool;
     ngx_uint_t           max;
     ngx_uint_t           queue;
+    ngx_uint_t           sessions;      /* /ws recognitions at once */
     unsigned             tts:1;         /* a local provider is declared */
 } ngx_http_waav_local_conf_t;
 
@@ -34,6 +35,7 @@ typedef struct {
 typedef struct {
     ngx_http_waav_local_conf_t  *conf;
     ngx_uint_t                   active;        /* slots held */
+    ngx_uint_t                   sessions;      /* /ws sessions' slots */
     ngx_uint_t                   nwaiting;
     ngx_queue_t                  waiting;       /* for a slot */
     ngx_queue_t                  engine;        /* for espeak-ng */
@@ -98,13 +100,14 @@ ngx_http_waav_local_conf(ngx_conf_t *cf, ngx_http_waav_main_conf_t *wmcf)
 
     lc->max = NGX_CONF_UNSET_UINT;
     lc->queue = NGX_CONF_UNSET_UINT;
+    lc->sessions = NGX_CONF_UNSET_UINT;
     wmcf->local = lc;
 
     return lc;
 }
 
 
-/* waav_local [pool=NAME] [max=N] [queue=N] */
+/* waav_local [pool=NAME] [max=N] [queue=N] [sessions=N] */
 char *
 ngx_http_waav_local(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -142,26 +145,30 @@ ngx_http_waav_local(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strncmp(value[i].data, "max=", 4) == 0
-            || ngx_strncmp(value[i].data, "queue=", 6) == 0)
+            || ngx_strncmp(value[i].data, "queue=", 6) == 0
+            || ngx_strncmp(value[i].data, "sessions=", 9) == 0)
         {
             v.data = (u_char *) ngx_strchr(value[i].data, '=') + 1;
             v.len = value[i].data + value[i].len - v.data;
             n = ngx_atoi(v.data, v.len);
 
-            if (n == NGX_ERROR || n > 65536 || (value[i].data[0] == 'm'
+            if (n == NGX_ERROR || n > 65536 || (value[i].data[0] != 'q'
                                                 && n == 0))
             {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "invalid \"%V\" (max: 1-65536, queue: "
-                                   "0-65536)", &value[i]);
+                                   "0-65536, sessions: 1-65536)", &value[i]);
                 return NGX_CONF_ERROR;
             }
 
             if (value[i].data[0] == 'm') {
                 lc->max = n;
 
-            } else {
+            } else if (value[i].data[0] == 'q') {
                 lc->queue = n;
+
+            } else {
+                lc->sessions = n;
             }
 
             continue;
@@ -213,6 +220,8 @@ ngx_http_waav_local_init(ngx_conf_t *cf)
                                                : lc->max;
     lc->queue = (lc->queue == NGX_CONF_UNSET_UINT) ? NGX_HTTP_WAAV_LOCAL_QUEUE
                                                    : lc->queue;
+    lc->sessions = (lc->sessions == NGX_CONF_UNSET_UINT) ? lc->max
+                                                         : lc->sessions;
 
     lc->pool = ngx_thread_pool_add(cf, &lc->pool_name);
     if (lc->pool == NULL) {
@@ -322,6 +331,29 @@ static void ngx_http_waav_local_cleanup(void *data);
 static void ngx_http_waav_local_event(ngx_event_t *ev);
 
 
+static ngx_int_t
+ngx_http_waav_local_admit_session(ngx_http_waav_local_job_t *job,
+    ngx_http_waav_local_worker_t *w, waav_err_t *err)
+{
+    if (w->sessions >= w->conf->sessions) {
+        ngx_log_error(NGX_LOG_WARN, job->r->connection->log, 0,
+                      "waav: local engines busy: %ui /ws recognitions",
+                      w->sessions);
+        waav_err_set(err, 503, "LOCAL_BUSY",
+                     "local engines are busy: try again shortly");
+        return NGX_BUSY;
+    }
+
+    w->sessions++;
+    job->slot = 1;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, job->r->connection->log, 0,
+                   "waav local: session slot taken, %ui held", w->sessions);
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_waav_local_admit(ngx_http_waav_local_job_t *job, waav_err_t *err)
 {
@@ -335,9 +367,13 @@ ngx_http_waav_local_admit(ngx_http_waav_local_job_t *job, waav_err_t *err)
         return NGX_ERROR;
     }
 
-    if (w->active >= w->conf->max
-        && (w->nwaiting >= w->conf->queue || job->done))
-    {
+    /* a /ws session's recognition holds a slot of its own kind for the
+     * whole session: the session's speaks and other requests keep theirs */
+    if (job->done) {
+        return ngx_http_waav_local_admit_session(job, w, err);
+    }
+
+    if (w->active >= w->conf->max && w->nwaiting >= w->conf->queue) {
         ngx_log_error(NGX_LOG_WARN, job->r->connection->log, 0,
                       "waav: local engines busy: %ui running, %ui waiting",
                       w->active, w->nwaiting);
@@ -346,15 +382,13 @@ ngx_http_waav_local_admit(ngx_http_waav_local_job_t *job, waav_err_t *err)
         return NGX_BUSY;
     }
 
-    if (job->done == NULL) {
-        cln = ngx_http_cleanup_add(job->r, 0);
-        if (cln == NULL) {
-            return NGX_ERROR;
-        }
-
-        cln->handler = ngx_http_waav_local_cleanup;
-        cln->data = job;
+    cln = ngx_http_cleanup_add(job->r, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
     }
+
+    cln->handler = ngx_http_waav_local_cleanup;
+    cln->data = job;
 
     if (w->active < w->conf->max) {
         w->active++;
@@ -407,6 +441,12 @@ ngx_http_waav_local_release(ngx_http_waav_local_job_t *job)
     }
 
     job->slot = 0;
+
+    if (job->done) {
+        w->sessions--;
+        return;
+    }
+
     w->active--;
 
     if (ngx_queue_empty(&w->waiting)) {

@@ -4,11 +4,12 @@
  *
  *   thread_pool waav threads=2;                    # main context
  *   waav_provider local type=local;                # http
- *   waav_local pool=waav max=4 queue=32;           # http
+ *   waav_local pool=waav max=4 queue=32 sessions=4;  # http
  *
  * Each worker runs at most `max` local requests at once, keeps up to
  * `queue` more waiting (in order), and answers any further one 503 with
- * Retry-After.  A request waits for its turn, never on a lock: a request
+ * Retry-After; apart from them, at most `sessions` /ws sessions recognize
+ * at once (a detached job's slot, held for the session, never queued).  A request waits for its turn, never on a lock: a request
  * holds a slot from its start to its last task; a task runs in the pool
  * and its completion comes back to the worker's event loop.  espeak-ng's
  * state is global to a process, so its tasks (one piece of text each) run

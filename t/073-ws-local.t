@@ -221,6 +221,14 @@ pong_barrier($d, 'busy', 3);
 $d->send_binary($silence);
 like $d->next_json(30)->{message}, qr/^Audio processing is disabled/, 'no audio taken';
 
+# the sessions' slots are their own (waav_local sessions=, max by default):
+# while they are all held, a REST synthesis still has one of max's, it does
+# not wait behind the recognitions
+my $spoken = $w->request("POST /speak\n" . encode_json({ text => 'one two',
+    tts_config => { provider => 'local', audio_format => 'linear16' } }), $JSON, 60);
+is $spoken->{status}, 200, 'the sessions\' slots all held: /speak local still speaks'
+    or diag $spoken->{body};
+
 # one leaves: its slot is free again (the server sees the close first)
 $held[0]->send_close(1000);
 ok $held[0]->wait_eof(30), 'a session closes';
