@@ -58,7 +58,16 @@ unknown thread pool "nowhere"
     waav_local max=0;
 --- must_die
 --- error_log
-invalid "max=0" (max: 1-65536, queue: 0-65536)
+invalid "max=0" (max: 1-65536, queue: 0-65536, sessions: 1-65536)
+
+
+
+=== TEST 4b: sessions=0 is refused
+--- http_config
+    waav_local sessions=0;
+--- must_die
+--- error_log
+invalid "sessions=0" (max: 1-65536, queue: 0-65536, sessions: 1-65536)
 
 
 
