@@ -87,6 +87,11 @@ struct waav_stt_adapter_s {
     const char         *default_model;
     int                 multipart;  /* the audio goes as a "file" part */
 
+    /* 1: the audio goes base64-encoded between body and suffix, inside
+     * the JSON build() begins and suffix ends (Google's {"audio":
+     * {"content": "..."}}); the glue encodes it */
+    int                 base64;
+
     /* 1: WaaV's /ws transcribes with this REST API, the session's audio
      * buffered and sent at once (openai, groq); 0: /ws needs a streaming
      * connection to the provider */

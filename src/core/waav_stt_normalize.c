@@ -9,7 +9,30 @@
 
 #include "waav_json.h"
 #include "waav_jw.h"
+#include "waav_buf.h"
 #include "waav_stt_normalize.h"
+
+
+void
+waav_stt_join(waav_buf_t *b, waav_str_t piece)
+{
+    while (piece.len && (piece.data[piece.len - 1] == ' '
+                         || piece.data[piece.len - 1] == '\n'))
+    {
+        piece.len--;
+    }
+
+    while (piece.len && piece.data[0] == ' ') {
+        piece.data++;
+        piece.len--;
+    }
+
+    if (piece.len && b->len) {
+        waav_buf_byte(b, ' ');
+    }
+
+    waav_buf_str(b, piece);
+}
 
 
 int

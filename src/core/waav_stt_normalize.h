@@ -8,6 +8,7 @@
 #ifndef WAAV_STT_NORMALIZE_H
 #define WAAV_STT_NORMALIZE_H
 
+#include "waav_buf.h"
 #include "waav_stt.h"
 
 struct cJSON;
@@ -36,6 +37,10 @@ void waav_stt_words_json(struct waav_jw_s *w, const waav_stt_result_t *res,
 
 /* 502 PROVIDER_BAD_RESPONSE "Provider <name> returned <what>"; -1 */
 int waav_stt_bad(waav_err_t *err, waav_str_t provider, const char *what);
+
+/* a piece of a transcript (a phrase, a result) after the others in b:
+ * trimmed of spaces and newlines, one space between pieces */
+void waav_stt_join(waav_buf_t *b, waav_str_t piece);
 
 /* a provider's answer into the allocator's memory; NULL if not JSON */
 const struct cJSON *waav_stt_parse(const char *json, size_t len,

@@ -249,23 +249,7 @@ waav_stt_ibm_normalize(const waav_stt_adapter_t *ad, const char *json,
         (void) waav_stt_str(cJSON_GetObjectItemCaseSensitive(alt,
                                                              "transcript"),
                             &tr);
-
-        while (tr.len && (tr.data[tr.len - 1] == ' '
-                          || tr.data[tr.len - 1] == '\n'))
-        {
-            tr.len--;
-        }
-
-        while (tr.len && tr.data[0] == ' ') {
-            tr.data++;
-            tr.len--;
-        }
-
-        if (tr.len && b.len) {
-            waav_buf_byte(&b, ' ');
-        }
-
-        waav_buf_str(&b, tr);
+        waav_stt_join(&b, tr);
 
         if (waav_stt_num(cJSON_GetObjectItemCaseSensitive(alt, "confidence"),
                          &conf))
