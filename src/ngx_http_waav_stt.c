@@ -559,6 +559,17 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
 
     ctx->req.audio_len = (uint64_t) audio;
     ctx->audio_start = start;
+
+    /* a provider with a limit in seconds checks it before its call */
+    if (ctx->req.audio.kind == WAAV_AUDIO_WAV
+        || ctx->req.audio.kind == WAAV_AUDIO_PCM)
+    {
+        ctx->req.audio_seconds = waav_audio_seconds(&ctx->req.audio,
+                                     ctx->head,
+                                     ngx_min(ctx->head_len, (size_t) audio),
+                                     (uint64_t) audio);
+    }
+
     ctx->r = r;
 
     ngx_http_waav_stt_secret(r);

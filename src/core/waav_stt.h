@@ -35,6 +35,8 @@ typedef struct {
     waav_str_t    content_type;     /* of the audio, as the client sent it */
     waav_audio_t  audio;            /* what waav_stt_validate made of it */
     uint64_t      audio_len;        /* bytes of audio */
+    uint64_t      audio_seconds;    /* whole, rounded up, where the type
+                                     * says (WAV, PCM); 0: not known */
     int           punctuate;        /* -1 unset, 0, 1 */
     int           diarize;
     int           words;            /* ask for word timings */

@@ -1604,6 +1604,14 @@ my %PROVIDERS = (
   eval 'package ' . __PACKAGE__ . ";\n#line 1 \"$file\"\n$code\n;1" or die $@;
 }
 
+# Google's OAuth2 token endpoint and Speech-to-Text (they add their rows to
+# %PROVIDERS, and Bearer tokens to Google's text-to-speech)
+{
+  my $file = File::Spec->rel2abs('waav-mock-google.pl', File::Basename::dirname(File::Spec->rel2abs(__FILE__)));
+  my $code = Mojo::File->new($file)->slurp;
+  eval 'package ' . __PACKAGE__ . ";\n#line 1 \"$file\"\n$code\n;1" or die $@;
+}
+
 # another prefix for a provider: the registry's name where the mock's differs
 # (/<name> + the path of its default base URL serves every registry provider)
 my %ALIAS = ('openai-compatible' => 'compat');

@@ -20,9 +20,9 @@
  * header (none is sent: Google reads it); headerless PCM is LINEAR16 at
  * its rate and channels; Ogg and WebM are Opus at 48 kHz (Opus decodes
  * at that rate).  Google takes at most 10 MB a request and a minute of
- * audio: a larger body (413) and headerless PCM over a minute (400) are
- * refused before any call; a longer WAV or compressed file is Google's to
- * refuse (its 400 passes on).
+ * audio: a larger body (413) and a WAV or headerless PCM over a minute
+ * (400) are refused before any call; a longer compressed file is Google's
+ * to refuse.
  *
  * Answer: {"results": [{"alternatives": [{"transcript", "confidence",
  * "words": [{"startTime": "1.500s", "endTime", "word", "confidence"}]}],
@@ -92,8 +92,6 @@ static int
 waav_stt_google_limits(const waav_stt_adapter_t *ad,
     const waav_stt_req_t *req, waav_err_t *err)
 {
-    uint64_t  bytes;
-
     if (WAAV_BASE64_LEN(req->audio_len) + WAAV_GOOGLE_STT_CONFIG
         > WAAV_GOOGLE_STT_MAX_BODY)
     {
@@ -102,16 +100,10 @@ waav_stt_google_limits(const waav_stt_adapter_t *ad,
                             "7.5 MB of audio, base64-encoded)", ad->type);
     }
 
-    if (req->audio.kind == WAAV_AUDIO_PCM) {
-        bytes = (uint64_t) req->audio.rate * 2
-                * (req->audio.channels ? req->audio.channels : 1);
-
-        if (req->audio_len > bytes * WAAV_GOOGLE_STT_MAX_SEC) {
-            return waav_err_set(err, 400, WAAV_E_INVALID_AUDIO,
-                                "%s transcribes at most %d seconds of "
-                                "audio a request", ad->type,
-                                WAAV_GOOGLE_STT_MAX_SEC);
-        }
+    if (req->audio_seconds > WAAV_GOOGLE_STT_MAX_SEC) {
+        return waav_err_set(err, 400, WAAV_E_INVALID_AUDIO,
+                            "%s transcribes at most %d seconds of audio a "
+                            "request", ad->type, WAAV_GOOGLE_STT_MAX_SEC);
     }
 
     return 0;
