@@ -9,7 +9,7 @@
  * fuzz-covers: waav_stt.c waav_stt_normalize.c waav_stt_formats.c
  * fuzz-covers: stt/waav_stt_assemblyai.c stt/waav_stt_deepgram.c
  * fuzz-covers: stt/waav_stt_elevenlabs.c stt/waav_stt_openai.c
- * fuzz-covers: stt/waav_stt_ibm.c
+ * fuzz-covers: stt/waav_stt_ibm.c stt/waav_stt_google.c
  */
 
 #include <stdint.h>
@@ -23,31 +23,26 @@
 #include "../unit/waav_arena.h"
 
 
+/* the REST adapters (streaming-only ones have no answer to read:
+ * fuzz_stt_stream.c) in the order the committed seeds were made for: a new
+ * one is appended, so the seeds keep their adapter (local's answer is
+ * OpenAI's shape: openai's seeds cover it) */
+static const char *const  waav_fuzz_types[] = {
+    "deepgram", "elevenlabs", "openai", "groq", "assemblyai", "ibm-watson",
+    "openai-compatible", "google"
+};
+
+#define WAAV_FUZZ_NTYPES  (sizeof(waav_fuzz_types) / sizeof(char *))
+
+
 static const waav_stt_adapter_t *
 waav_fuzz_adapter(unsigned n)
 {
-    unsigned                     count;
-    const waav_provider_type_t  *pt;
+    const char  *name;
 
-    count = 0;
+    name = waav_fuzz_types[n % WAAV_FUZZ_NTYPES];
 
-    /* the REST adapters (streaming-only ones have no answer to read:
-     * fuzz_stt_stream.c), so the seeds keep their adapter */
-    for (pt = waav_provider_types; pt->name; pt++) {
-        count += (pt->stt != NULL && pt->stt->build != NULL
-                  && !pt->embedded);
-    }
-
-    n %= count;
-
-    for (pt = waav_provider_types; pt->name; pt++) {
-        /* local's answer is OpenAI's shape: openai's seeds cover it */
-        if (pt->stt && pt->stt->build && !pt->embedded && n-- == 0) {
-            return pt->stt;
-        }
-    }
-
-    return NULL;
+    return waav_provider_type(name, strlen(name))->stt;
 }
 
 
