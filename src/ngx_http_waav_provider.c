@@ -70,21 +70,9 @@ ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
 
     /* a key its shape gives another scheme (Google's service-account
      * file) is that scheme's to check: it is never sent as it is */
-    if (cred != base && key.len) {
-        if (cred->key_ok && !cred->key_ok(key)) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "the key of waav provider \"%V\" is not a "
-                               "file its type takes (%s: a service account's "
-                               "JSON whose private_key signs)", &p->name,
-                               p->ptype->name);
-            return NGX_CONF_ERROR;
-        }
-
-        return NGX_CONF_OK;
-    }
-
-    if (p->key.len > NGX_HTTP_WAAV_MAX_KEY
-        || ngx_http_waav_key_valid(&p->key) != NGX_OK)
+    if (cred == base
+        && (p->key.len > NGX_HTTP_WAAV_MAX_KEY
+            || ngx_http_waav_key_valid(&p->key) != NGX_OK))
     {
         /* never echo the key itself */
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -94,14 +82,15 @@ ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
         return NGX_CONF_ERROR;
     }
 
-    if (p->key.len && cred && cred->key_ok
-        && !cred->key_ok((waav_str_t) { (char *) p->key.data, p->key.len }))
-    {
+    if (key.len && cred && cred->key_ok && !cred->key_ok(key)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "the key of waav provider \"%V\" is not of the "
-                           "form its type takes (%s: ACCESS_KEY_ID:"
-                           "SECRET_ACCESS_KEY[:SESSION_TOKEN])", &p->name,
-                           p->ptype->name);
+                           "form its type takes (%s: %s)", &p->name,
+                           p->ptype->name,
+                           (cred == base)
+                           ? "ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]"
+                           : "a service account's JSON file whose "
+                             "private_key signs");
         return NGX_CONF_ERROR;
     }
 

@@ -76,6 +76,17 @@ subtest 'make run: the file as the key, the token host from its token_uri' => su
          'named at start, with the file';
 };
 
+subtest 'a file that is no service account stops nginx at start, unquoted' => sub {
+    my $bad = Waav::GoogleSA->new(token_uri => $TOKEN_URI,
+                                  fields => {private_key => "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"});
+    my $c = Waav::Run->configure('048bad', env => {%env, GOOGLE_APPLICATION_CREDENTIALS => $bad->file});
+    my $out = $c->nginx('-t');
+    isnt $c->status, 0, 'nginx -t fails';
+    like $out, qr/the key of waav provider "google" is not of the form its type takes \(google: a service account's JSON file/,
+         'the reason';
+    unlike $out, qr/bm90IGEga2V5/, 'the file is not quoted';
+};
+
 my $w = Waav::Run->start('048', env => \%env);
 
 subtest 'the generated configuration' => sub {
@@ -282,7 +293,7 @@ subtest 'a client\'s own key is an API key' => sub {
 subtest '/voices with a service account: Google left out (not there yet)' => sub {
     Waav::Run::mock_reset();
     my $res = $w->request("GET /voices?provider=google\n");
-    is $res->{status}, 200, '200';
+    is $res->{status}, 200, 'status 200';
     is $res->{body}, '{}', 'no Google voices';
     no_secret($res->{body}, '/voices');
     is count($w, 'google'), 0, 'no listing call';

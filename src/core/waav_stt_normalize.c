@@ -36,6 +36,54 @@ waav_stt_join(waav_buf_t *b, waav_str_t piece)
 
 
 int
+waav_stt_result_room(waav_stt_result_t *res, waav_buf_t *b, size_t text,
+    size_t words, waav_alloc_t *a, waav_err_t *err)
+{
+    if (waav_buf_alloc(b, text + 1, a, err) != 0) {
+        return -1;
+    }
+
+    res->words = waav_alloc(a, (words + 1) * sizeof(waav_stt_word_t));
+    if (res->words == NULL) {
+        return waav_err_nomem(err);
+    }
+
+    return 0;
+}
+
+
+void
+waav_stt_alternative(waav_buf_t *b, const cJSON *alt, double *sum, size_t *n)
+{
+    double      conf;
+    waav_str_t  tr;
+
+    if (waav_stt_str(cJSON_GetObjectItemCaseSensitive(alt, "transcript"),
+                     &tr))
+    {
+        waav_stt_join(b, tr);
+    }
+
+    if (waav_stt_num(cJSON_GetObjectItemCaseSensitive(alt, "confidence"),
+                     &conf))
+    {
+        *sum += conf;
+        (*n)++;
+    }
+}
+
+
+void
+waav_stt_result_confidence(waav_stt_result_t *res, double sum, size_t n)
+{
+    if (n) {
+        res->has_confidence = 1;
+        res->confidence = sum / (double) n;
+    }
+}
+
+
+int
 waav_stt_bad(waav_err_t *err, waav_str_t provider, const char *what)
 {
     return waav_err_set(err, 502, WAAV_E_PROVIDER_BAD_RESPONSE,

@@ -42,6 +42,21 @@ int waav_stt_bad(waav_err_t *err, waav_str_t provider, const char *what);
  * trimmed of spaces and newlines, one space between pieces */
 void waav_stt_join(waav_buf_t *b, waav_str_t piece);
 
+/* room for a transcript of text bytes (b) and of words words
+ * (res->words); -1 with err set */
+int waav_stt_result_room(waav_stt_result_t *res, waav_buf_t *b, size_t text,
+    size_t words, waav_alloc_t *a, waav_err_t *err);
+
+/* a phrase's first alternative, {"transcript", "confidence"} (IBM's,
+ * Google's): its transcript joined to b, its confidence added to *sum and
+ * counted in *n */
+void waav_stt_alternative(waav_buf_t *b, const struct cJSON *alt,
+    double *sum, size_t *n);
+
+/* the mean of n confidences into res (none when n is 0) */
+void waav_stt_result_confidence(waav_stt_result_t *res, double sum,
+    size_t n);
+
 /* a provider's answer into the allocator's memory; NULL if not JSON */
 const struct cJSON *waav_stt_parse(const char *json, size_t len,
     waav_alloc_t *a);

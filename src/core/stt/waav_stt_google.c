@@ -329,9 +329,8 @@ waav_stt_google_normalize(const waav_stt_adapter_t *ad, const char *json,
     waav_alloc_t *a, waav_err_t *err)
 {
     size_t        nw, nt, n;
-    double        conf, sum, end;
+    double        sum, end;
     waav_buf_t    b;
-    waav_str_t    tr;
     const cJSON  *root, *results, *r, *alt;
 
     (void) ad;
@@ -349,13 +348,8 @@ waav_stt_google_normalize(const waav_stt_adapter_t *ad, const char *json,
                             "an answer without transcripts");
     }
 
-    if (waav_buf_alloc(&b, nt + 1, a, err) != 0) {
+    if (waav_stt_result_room(res, &b, nt, nw, a, err) != 0) {
         return -1;
-    }
-
-    res->words = waav_alloc(a, (nw + 1) * sizeof(waav_stt_word_t));
-    if (res->words == NULL) {
-        return waav_err_nomem(err);
     }
 
     n = 0;
@@ -364,19 +358,8 @@ waav_stt_google_normalize(const waav_stt_adapter_t *ad, const char *json,
     cJSON_ArrayForEach(r, results) {
         alt = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
                                      r, "alternatives"), 0);
-
-        if (waav_stt_str(cJSON_GetObjectItemCaseSensitive(alt, "transcript"),
-                         &tr))
-        {
-            waav_stt_join(&b, tr);
-        }
-
-        if (waav_stt_num(cJSON_GetObjectItemCaseSensitive(alt, "confidence"),
-                         &conf))
-        {
-            sum += conf;
-            n++;
-        }
+        waav_stt_alternative(&b, alt, &sum, &n);
+        waav_stt_google_words(res, alt);
 
         if (res->language.len == 0) {
             (void) waav_stt_str(cJSON_GetObjectItemCaseSensitive(
@@ -389,19 +372,15 @@ waav_stt_google_normalize(const waav_stt_adapter_t *ad, const char *json,
             res->has_duration = 1;
             res->duration = end;
         }
-
-        waav_stt_google_words(res, alt);
     }
 
     if (waav_buf_done(&b, &res->transcript) != 0) {
         return waav_err_nomem(err);
     }
 
-    if (n) {
-        res->has_confidence = 1;
-        res->confidence = sum / (double) n;
-    }
+    waav_stt_result_confidence(res, sum, n);
 
+    /* no end said: the last word's */
     if (!res->has_duration && res->nwords
         && res->words[res->nwords - 1].has_end)
     {
