@@ -42,20 +42,26 @@ int waav_stt_bad(waav_err_t *err, waav_str_t provider, const char *what);
  * trimmed of spaces and newlines, one space between pieces */
 void waav_stt_join(waav_buf_t *b, waav_str_t piece);
 
-/* room for a transcript of text bytes (b) and of words words
- * (res->words); -1 with err set */
-int waav_stt_result_room(waav_stt_result_t *res, waav_buf_t *b, size_t text,
-    size_t words, waav_alloc_t *a, waav_err_t *err);
+/* answers shaped {"results": [{"alternatives": [{"transcript",
+ * "confidence", ...}], ...}]}, one result a phrase (IBM's, Google's): the
+ * first alternatives' transcripts joined, their confidence the mean, the
+ * duration (when result() sets none) the last word's end */
+typedef struct {
+    /* room the results need: their words and transcripts' bytes; -1 for
+     * a shape that is not the provider's */
+    int            (*count)(const struct cJSON *results, size_t *words,
+                            size_t *text);
+    /* a result's words (into res->words, room counted) and whatever
+     * else it says */
+    void           (*result)(waav_stt_result_t *res,
+                             const struct cJSON *result,
+                             const struct cJSON *alt);
+    int              results_optional;  /* none at all: silence */
+} waav_stt_results_shape_t;
 
-/* a phrase's first alternative, {"transcript", "confidence"} (IBM's,
- * Google's): its transcript joined to b, its confidence added to *sum and
- * counted in *n */
-void waav_stt_alternative(waav_buf_t *b, const struct cJSON *alt,
-    double *sum, size_t *n);
-
-/* the mean of n confidences into res (none when n is 0) */
-void waav_stt_result_confidence(waav_stt_result_t *res, double sum,
-    size_t n);
+int waav_stt_results_normalize(const char *json, size_t len,
+    const waav_stt_results_shape_t *shape, waav_stt_result_t *res,
+    waav_alloc_t *a, waav_err_t *err);
 
 /* a provider's answer into the allocator's memory; NULL if not JSON */
 const struct cJSON *waav_stt_parse(const char *json, size_t len,

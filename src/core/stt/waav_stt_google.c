@@ -40,7 +40,6 @@
 #include <cjson/cJSON.h>
 
 #include "waav_base64.h"
-#include "waav_buf.h"
 #include "waav_google_sa.h"
 #include "waav_jw.h"
 #include "waav_stt.h"
@@ -251,12 +250,26 @@ waav_stt_google_time(const cJSON *j, double *v)
 }
 
 
-/* a result's words into res */
+/* a result's words, its language and where it ends */
 static void
-waav_stt_google_words(waav_stt_result_t *res, const cJSON *alt)
+waav_stt_google_result(waav_stt_result_t *res, const cJSON *result,
+    const cJSON *alt)
 {
+    double            end;
     const cJSON      *words, *it;
     waav_stt_word_t  *w;
+
+    if (res->language.len == 0) {
+        (void) waav_stt_str(cJSON_GetObjectItemCaseSensitive(
+                                result, "languageCode"), &res->language);
+    }
+
+    if (waav_stt_google_time(cJSON_GetObjectItemCaseSensitive(
+                                 result, "resultEndTime"), &end))
+    {
+        res->has_duration = 1;
+        res->duration = end;
+    }
 
     words = cJSON_GetObjectItemCaseSensitive(alt, "words");
 
@@ -328,67 +341,17 @@ waav_stt_google_normalize(const waav_stt_adapter_t *ad, const char *json,
     size_t len, const waav_stt_req_t *req, waav_stt_result_t *res,
     waav_alloc_t *a, waav_err_t *err)
 {
-    size_t        nw, nt, n;
-    double        sum, end;
-    waav_buf_t    b;
-    const cJSON  *root, *results, *r, *alt;
+    /* silence: no results at all */
+    static const waav_stt_results_shape_t  shape = {
+        .count = waav_stt_google_count,
+        .result = waav_stt_google_result,
+        .results_optional = 1,
+    };
 
     (void) ad;
     (void) req;
 
-    root = waav_stt_parse(json, len, a);
-    results = cJSON_GetObjectItemCaseSensitive(root, "results");
-
-    /* silence: no results at all */
-    if (!cJSON_IsObject(root)
-        || (results && !cJSON_IsArray(results))
-        || waav_stt_google_count(results, &nw, &nt) != 0)
-    {
-        return waav_stt_bad(err, res->provider,
-                            "an answer without transcripts");
-    }
-
-    if (waav_stt_result_room(res, &b, nt, nw, a, err) != 0) {
-        return -1;
-    }
-
-    n = 0;
-    sum = 0;
-
-    cJSON_ArrayForEach(r, results) {
-        alt = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-                                     r, "alternatives"), 0);
-        waav_stt_alternative(&b, alt, &sum, &n);
-        waav_stt_google_words(res, alt);
-
-        if (res->language.len == 0) {
-            (void) waav_stt_str(cJSON_GetObjectItemCaseSensitive(
-                                    r, "languageCode"), &res->language);
-        }
-
-        if (waav_stt_google_time(cJSON_GetObjectItemCaseSensitive(
-                                     r, "resultEndTime"), &end))
-        {
-            res->has_duration = 1;
-            res->duration = end;
-        }
-    }
-
-    if (waav_buf_done(&b, &res->transcript) != 0) {
-        return waav_err_nomem(err);
-    }
-
-    waav_stt_result_confidence(res, sum, n);
-
-    /* no end said: the last word's */
-    if (!res->has_duration && res->nwords
-        && res->words[res->nwords - 1].has_end)
-    {
-        res->has_duration = 1;
-        res->duration = res->words[res->nwords - 1].end;
-    }
-
-    return 0;
+    return waav_stt_results_normalize(json, len, &shape, res, a, err);
 }
 
 
