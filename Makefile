@@ -58,7 +58,8 @@ BUILD_PKGS  := nginx nginx-dev gcc make libcjson-dev libjwt-dev \
                libespeak-ng-dev libspeexdsp-dev libpocketsphinx-dev \
                pocketsphinx-en-us ca-certificates
 TEST_PKGS   := libcmocka-dev libtest-base-perl libmojolicious-perl \
-               redis-server curl openssl python3-websockets
+               redis-server curl openssl python3-websockets \
+               libcrypt-openssl-rsa-perl
 BENCH_PKGS  := wrk
 
 .PHONY: all build run test unit integration bench deps deps-test deps-bench \

@@ -51,9 +51,10 @@ keepalive=${WAAV_KEEPALIVE:-64}
 registry=${WAAV_REGISTRY:-$(dirname "$0")/providers.tsv}
 providers=()
 while IFS=$'\t' read -r name tts _stt keyrule keyvar urlvar url example _al \
-        _title tokvar tokurl regionvar region streamvar streamurl uservar; do
+        _title tokvar tokurl regionvar region streamvar streamurl uservar \
+        filevar; do
     [[ -z $name || $name == \#* ]] && continue
-    providers+=("$name $keyrule $keyvar $urlvar $url $example $tokvar $tokurl $regionvar $region $streamvar $streamurl $tts $uservar")
+    providers+=("$name $keyrule $keyvar $urlvar $url $example $tokvar $tokurl $regionvar $region $streamvar $streamurl $tts $uservar ${filevar:--}")
 done <"$registry"
 
 mkdir -p "$out"
@@ -142,8 +143,21 @@ usable=() skipped=()
 for p in "${providers[@]}"; do
     # a provider's type is its name; "-": no default base URL
     read -r name keyrule keyvar urlvar url example tokvar tokurl regionvar \
-        region streamvar streamurl tts uservar <<<"$p"
+        region streamvar streamurl tts uservar filevar <<<"$p"
     type=$name
+    # the key: the environment's (key=env:VAR), or a file a variable names
+    # (Google's service account, GOOGLE_APPLICATION_CREDENTIALS) when set
+    keyconf=env:$keyvar
+    keyfile=
+    if [[ $mode == --env && $filevar != - && -n ${!filevar:-} ]]; then
+        keyfile=${!filevar}
+        if [[ $keyfile != /* || $keyfile =~ [[:space:]\;\'\"\{\}] ]]; then
+            echo "waav: $filevar=$keyfile is not an absolute path without" \
+                 "blanks, quotes, braces or ;" >&2
+            exit 1
+        fi
+        keyconf=file:$keyfile
+    fi
     # a second secret sent with the key (Play.ht's user id): user=env:VAR
     user=
     [[ $uservar == - ]] || user=" user=env:$uservar"
@@ -161,13 +175,16 @@ for p in "${providers[@]}"; do
         # says whether the provider is configured
         key=${keyvar%%:*}
         key=${!key:-}
+        [[ -z $keyfile ]] || key=$keyfile
         if [[ $url == - ]]; then
             # nothing to reach without a base URL: not declared at all
             skipped+=("$name ($urlvar)")
             continue
         fi
         if [[ -z $key && $keyrule != optional ]]; then
-            skipped+=("$name ($keyvar)")
+            label=$keyvar
+            [[ $filevar == - ]] || label="$keyvar or $filevar"
+            skipped+=("$name ($label)")
             # declared without a key, so clients get PROVIDER_NOT_CONFIGURED
             # (no upstream: nothing to resolve at start)
             echo "waav_provider $name type=$type key=env:$keyvar;" >>"$up"
@@ -183,6 +200,13 @@ for p in "${providers[@]}"; do
         url=$example    # e.g. Kokoro-FastAPI on its usual port
     fi
 
+    # the token host: its variable, else (a key file) the host of the
+    # file's token_uri, whose path the exchange requests there
+    if [[ -n $keyfile && $tokvar != - && -z ${!tokvar:-} ]]; then
+        uri=$(grep -o '"token_uri"[[:space:]]*:[[:space:]]*"[^"]*"' \
+              "$keyfile" 2>/dev/null | sed 's/.*"\([^"]*\)"$/\1/') || true
+        [[ ! $uri =~ ^(https?://[^/\"]+)/ ]] || tokurl=${BASH_REMATCH[1]}
+    fi
     [[ $mode == --env && $tokvar != - ]] && tokurl=${!tokvar:-$tokurl}
     [[ $mode == --env && $streamvar != - ]] &&
         streamurl=${!streamvar:-$streamurl}
@@ -228,7 +252,7 @@ for p in "${providers[@]}"; do
     # sends to, and the region
     signs=
     [[ $keyrule == signed ]] && signs=" url=$url region=$reg"
-    echo "waav_provider $name type=$type key=env:$keyvar$user$signs;" >>"$up"
+    echo "waav_provider $name type=$type key=$keyconf$user$signs;" >>"$up"
     provider_location "$name" "$url" "$urlvar"
 
     # a token exchange: the token host's location, /_waav/NAME-token/; its
@@ -260,7 +284,7 @@ $cache_valid" "waav_${name//-/_}"
         provider_location "$name-stream" "$streamurl" "$streamvar"
     fi
 
-    usable+=("$name ($url)")
+    usable+=("$name ($url${keyfile:+, key: $filevar=$keyfile})")
 done
 
 if [[ $mode == --env ]]; then

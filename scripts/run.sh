@@ -39,7 +39,8 @@ fi
 # and /speak's: a body naming no provider speaks with `local` when no
 # text-to-speech provider has a key (or, optional key, a base URL)
 tts_keyed=
-while IFS=$'\t' read -r _ tts _ key key_env url_env _; do
+while IFS=$'\t' read -r _ tts _ key key_env url_env _ _ _ _ _ _ _ _ _ _ _ \
+        file_env; do
     [[ $tts == yes ]] || continue
     case $key in
         required) var=$key_env ;;
@@ -47,6 +48,8 @@ while IFS=$'\t' read -r _ tts _ key key_env url_env _; do
         *)        continue ;;
     esac
     [[ -z ${!var:-} ]] || tts_keyed=$var
+    # a key in a file a variable names (GOOGLE_APPLICATION_CREDENTIALS)
+    [[ ${file_env:--} == - || -z ${!file_env:-} ]] || tts_keyed=$file_env
 done < <(tail -n +2 "$top/scripts/providers.tsv")
 [[ -n $tts_keyed ]] ||
     sed -i 's/^\( *\)waav_tts;/\1waav_tts waav default=local;/' "$prefix/conf/waav.conf"

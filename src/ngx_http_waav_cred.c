@@ -468,12 +468,23 @@ ngx_http_waav_cred_secret(ngx_http_request_t *r, ngx_http_waav_provider_t *p,
 
     ngx_http_waav_provider_secret(p, secret);
 
+    /* the scheme the key takes (Google's: by its shape) */
+    cred = waav_cred_for(cred, secret->key);
+
     if (cred == NULL || cred->exchange == NULL) {
         return NGX_OK;
     }
 
+    if (p->cred_zone == NULL) {
+        /* a client's own key of a shape that is exchanged: no cache */
+        waav_err_set(err, NGX_HTTP_BAD_REQUEST, "BYOK_UNSUPPORTED",
+                     "Provider %.*s takes a client's own key only as an "
+                     "API key", (int) p->name.len, p->name.data);
+        return NGX_ERROR;
+    }
+
     ctx = ngx_http_waav_cred_ctx(r, p);
-    if (ctx == NULL || p->cred_zone == NULL) {
+    if (ctx == NULL) {
         waav_err_nomem(err);
         return NGX_ERROR;
     }

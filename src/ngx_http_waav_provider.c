@@ -28,6 +28,10 @@
 /* an AWS key with its session token is over 1 KiB */
 #define NGX_HTTP_WAAV_MAX_KEY  4096
 
+/* a key read whole and exchanged, never sent (a Google service account's
+ * JSON file, WAAV_GOOGLE_SA_MAX) */
+#define NGX_HTTP_WAAV_MAX_FILE_KEY  (64 * 1024)
+
 
 static ngx_int_t
 ngx_http_waav_key_valid(ngx_str_t *key)
@@ -49,15 +53,27 @@ static char *
 ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
     ngx_str_t *value)
 {
-    const waav_cred_t  *cred;
+    waav_str_t          key;
+    const waav_cred_t  *cred, *base;
 
-    if (ngx_http_waav_conf_value(cf, value, NGX_HTTP_WAAV_MAX_KEY, 1, &p->key)
+    if (ngx_http_waav_conf_value(cf, value, NGX_HTTP_WAAV_MAX_FILE_KEY, 1,
+                                 &p->key)
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_waav_key_valid(&p->key) != NGX_OK) {
+    key.data = (char *) p->key.data;
+    key.len = p->key.len;
+    base = p->tts ? p->tts->cred : (p->stt ? p->stt->cred : NULL);
+    cred = waav_cred_for(base, key);
+
+    /* a key its shape gives another scheme (Google's service-account
+     * file) is that scheme's to check: it is never sent as it is */
+    if (cred == base
+        && (p->key.len > NGX_HTTP_WAAV_MAX_KEY
+            || ngx_http_waav_key_valid(&p->key) != NGX_OK))
+    {
         /* never echo the key itself */
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "the key of waav provider \"%V\" must be visible "
@@ -66,16 +82,15 @@ ngx_http_waav_provider_key(ngx_conf_t *cf, ngx_http_waav_provider_t *p,
         return NGX_CONF_ERROR;
     }
 
-    cred = p->tts ? p->tts->cred : NULL;
-
-    if (p->key.len && cred && cred->key_ok
-        && !cred->key_ok((waav_str_t) { (char *) p->key.data, p->key.len }))
-    {
+    if (key.len && cred && cred->key_ok && !cred->key_ok(key)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "the key of waav provider \"%V\" is not of the "
-                           "form its type takes (%s: ACCESS_KEY_ID:"
-                           "SECRET_ACCESS_KEY[:SESSION_TOKEN])", &p->name,
-                           p->ptype->name);
+                           "form its type takes (%s: %s)", &p->name,
+                           p->ptype->name,
+                           (cred == base)
+                           ? "ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]"
+                           : "a service account's JSON file whose "
+                             "private_key signs");
         return NGX_CONF_ERROR;
     }
 
@@ -156,11 +171,20 @@ static ngx_int_t ngx_http_waav_provider_sibling(ngx_conf_t *cf,
 static ngx_int_t
 ngx_http_waav_provider_exchange(ngx_conf_t *cf, ngx_http_waav_provider_t *p)
 {
-    if (p->tts && p->tts->cred && p->tts->cred->exchange) {
-        p->cred = p->tts->cred;
+    waav_str_t          key;
+    const waav_cred_t  *tc, *sc;
 
-    } else if (p->stt && p->stt->cred && p->stt->cred->exchange) {
-        p->cred = p->stt->cred;
+    /* the scheme the key takes (Google's: by the key's shape) */
+    key.data = (char *) p->key.data;
+    key.len = p->key.len;
+    tc = waav_cred_for(p->tts ? p->tts->cred : NULL, key);
+    sc = waav_cred_for(p->stt ? p->stt->cred : NULL, key);
+
+    if (tc && tc->exchange) {
+        p->cred = tc;
+
+    } else if (sc && sc->exchange) {
+        p->cred = sc;
     }
 
     if (p->cred == NULL || p->token_location.len) {
@@ -433,6 +457,14 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         ngx_sprintf(p->location.data, "/_waav/%V", &p->name);
     }
 
+    /* the key first: the scheme it takes may depend on its shape */
+    if (have_key) {
+        rv = ngx_http_waav_provider_key(cf, p, &key);
+        if (rv != NGX_CONF_OK) {
+            return rv;
+        }
+    }
+
     if (ngx_http_waav_provider_exchange(cf, p) != NGX_OK
         || ngx_http_waav_provider_stream(cf, p) != NGX_OK)
     {
@@ -442,13 +474,6 @@ ngx_http_waav_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rv = ngx_http_waav_provider_signs(cf, p);
     if (rv != NGX_CONF_OK) {
         return rv;
-    }
-
-    if (have_key) {
-        rv = ngx_http_waav_provider_key(cf, p, &key);
-        if (rv != NGX_CONF_OK) {
-            return rv;
-        }
     }
 
     rv = ngx_http_waav_provider_user(cf, p, &user);

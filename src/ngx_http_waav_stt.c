@@ -26,6 +26,7 @@
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_stt.h"
 #include "ngx_http_waav_util.h"
+#include "waav_base64.h"
 #include "waav_json.h"
 #include "waav_stt_normalize.h"
 #include "ngx_http_waav_local.h"
@@ -365,20 +366,82 @@ ngx_http_waav_stt_provider(ngx_http_request_t *r, waav_str_t name,
 }
 
 
-/* the provider's body: [prefix] the client's own buffers [suffix] */
+/*
+ * The audio base64-encoded, in one buffer (Google's {"audio": {"content"}}):
+ * the client body's memory, and its temp file read back as nginx's own
+ * output chain reads a body it proxies from one.
+ */
+static ngx_int_t
+ngx_http_waav_stt_base64(ngx_http_request_t *r, off_t start, off_t audio,
+    ngx_chain_t ***last, ngx_chain_t **tail)
+{
+    char         *b64;
+    u_char       *raw, *p;
+    off_t         size;
+    ssize_t       n;
+    waav_str_t    enc;
+    ngx_chain_t  *slice, **sl, *cl;
+
+    slice = NULL;
+    sl = &slice;
+    cl = NULL;
+
+    raw = ngx_pnalloc(r->pool, (size_t) audio);
+    b64 = ngx_pnalloc(r->pool, WAAV_BASE64_LEN((size_t) audio) + 1);
+    if (raw == NULL || b64 == NULL
+        || ngx_http_waav_stt_slice(r, start, audio, &sl, &cl) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    p = raw;
+
+    for (cl = slice; cl; cl = cl->next) {
+        size = ngx_buf_size(cl->buf);
+
+        if (ngx_buf_in_memory(cl->buf)) {
+            p = ngx_cpymem(p, cl->buf->pos, (size_t) size);
+            continue;
+        }
+
+        n = ngx_read_file(cl->buf->file, p, (size_t) size,
+                          cl->buf->file_pos);
+        if (n != (ssize_t) size) {
+            return NGX_ERROR;
+        }
+
+        p += n;
+    }
+
+    enc.data = b64;
+    enc.len = waav_base64_encode(b64, raw, (size_t) audio);
+    ngx_pfree(r->pool, raw);
+
+    *tail = ngx_http_waav_stt_mem(r->pool, enc, last);
+
+    return *tail ? NGX_OK : NGX_ERROR;
+}
+
+
+/* the provider's body: [prefix] the client's own buffers [suffix], or
+ * prefix, the audio in base64, suffix */
 static ngx_int_t
 ngx_http_waav_stt_chain(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
     off_t start, off_t audio, waav_str_t suffix)
 {
+    ngx_int_t     rc;
+    ngx_uint_t    wrap;
     ngx_chain_t  *chain, **last, *tail;
 
     chain = NULL;
     last = &chain;
     tail = NULL;
     ctx->body_len = audio;
+    wrap = ctx->provider->stt->multipart || ctx->provider->stt->base64;
 
-    /* the form before the audio, or a header (Azure's WAV for L16) */
-    if (ctx->provider->stt->multipart || ctx->preq.body.len) {
+    /* the form before the audio, the JSON around its base64, or a header
+     * (Azure's WAV for L16) */
+    if (wrap || ctx->preq.body.len) {
         if (ngx_http_waav_stt_mem(r->pool, ctx->preq.body, &last) == NULL) {
             return NGX_ERROR;
         }
@@ -386,11 +449,19 @@ ngx_http_waav_stt_chain(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
         ctx->body_len += ctx->preq.body.len + suffix.len;
     }
 
-    if (ngx_http_waav_stt_slice(r, start, audio, &last, &tail) != NGX_OK) {
+    if (ctx->provider->stt->base64) {
+        ctx->body_len += WAAV_BASE64_LEN(audio) - audio;
+        rc = ngx_http_waav_stt_base64(r, start, audio, &last, &tail);
+
+    } else {
+        rc = ngx_http_waav_stt_slice(r, start, audio, &last, &tail);
+    }
+
+    if (rc != NGX_OK) {
         return NGX_ERROR;
     }
 
-    if (ctx->provider->stt->multipart) {
+    if (wrap) {
         tail = ngx_http_waav_stt_mem(r->pool, suffix, &last);
         if (tail == NULL) {
             return NGX_ERROR;
@@ -493,11 +564,18 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
     ctx->r = r;
 
     /* the audio's seconds; what the provider would be refused (over
-     * Azure's 60 s, a type it lacks): no call, not even a token exchange */
+     * Azure's 60 s or Google's minute, a type it lacks): no call, not
+     * even a token exchange */
     ctx->req.seconds = waav_audio_seconds(&ctx->req.audio, ctx->head,
                                           ngx_min(ctx->head_len,
                                                   (size_t) audio),
                                           ctx->req.audio_len);
+
+    if (ctx->req.audio.kind == WAAV_AUDIO_WAV
+        || ctx->req.audio.kind == WAAV_AUDIO_PCM)
+    {
+        ctx->req.audio_seconds = ctx->req.seconds;
+    }
 
     if (waav_stt_check(p->stt, &ctx->req, &a, &err) != 0) {
         goto failed;

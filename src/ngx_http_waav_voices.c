@@ -348,13 +348,13 @@ ngx_http_waav_voices_call(ngx_http_request_t *r,
 
     cred = c->va->cred ? c->va->cred : ngx_http_waav_byok_tts_cred(c->provider);
 
-    if (cred && cred->exchange) {
+    ngx_http_waav_provider_secret(c->provider, &secret);
+
+    if (cred && waav_cred_for(cred, secret.key)->exchange) {
         /* no adapter lists voices with an exchanged token (yet) */
         return waav_err_set(err, 500, WAAV_E_INTERNAL,
                             "a token exchange is not supported here");
     }
-
-    ngx_http_waav_provider_secret(c->provider, &secret);
 
     if (cred && waav_cred_apply(cred, &secret, &c->preq, &a, err) != 0) {
         return NGX_ERROR;

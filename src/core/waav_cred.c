@@ -45,12 +45,21 @@ waav_cred_user(const waav_cred_t *cred, waav_str_t *value,
 }
 
 
+const waav_cred_t *
+waav_cred_for(const waav_cred_t *cred, waav_str_t key)
+{
+    return (cred && cred->pick) ? cred->pick(cred, key) : cred;
+}
+
+
 int
 waav_cred_apply(const waav_cred_t *cred, const waav_secret_t *secret,
     waav_http_req_t *req, waav_alloc_t *a, waav_err_t *err)
 {
     waav_str_t  value;
     int         rc;
+
+    cred = waav_cred_for(cred, secret->key);
 
     if (cred == NULL) {
         return 0;

@@ -88,10 +88,20 @@ struct waav_cred_s {
      * AUTHORIZATION): the part before the first ':' is sent in this
      * header, the rest as the key; NULL: the key is one */
     const char        *user_name;
+
+    /* a scheme chosen by the key's shape (Google's: an API key is sent
+     * as it is, a service account's JSON file is exchanged for tokens):
+     * the scheme for this key; NULL: this one, whatever the key */
+    const waav_cred_t *(*pick)(const waav_cred_t *cred, waav_str_t key);
 };
 
+
+/* the scheme a key takes with cred (its pick()): cred itself mostly */
+const waav_cred_t *waav_cred_for(const waav_cred_t *cred, waav_str_t key);
+
 /*
- * Adds the credentials to a built request: the token when the scheme
+ * Adds the credentials to a built request, with the scheme the key takes
+ * (waav_cred_for): the token when the scheme
  * exchanges one (500 when there is none yet), else the key (split in two
  * with user_name: 400 when it is not USER_ID:API_KEY); nothing when that
  * is empty (a provider usable without a key); then the signature.

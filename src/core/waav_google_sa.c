@@ -237,3 +237,152 @@ waav_google_token_request(const waav_google_sa_t *sa, time_t now,
 
     return 0;
 }
+
+
+/* --- the credentials hook: an API key, or a service account's file ----- */
+
+static const waav_cred_t  waav_google_sa_cred;
+
+
+/* a key that is a JSON object is a service account's file */
+static const waav_cred_t *
+waav_google_pick(const waav_cred_t *cred, waav_str_t key)
+{
+    size_t  i;
+
+    for (i = 0; i < key.len; i++) {
+        if (key.data[i] != ' ' && key.data[i] != '\t'
+            && key.data[i] != '\r' && key.data[i] != '\n')
+        {
+            return (key.data[i] == '{') ? &waav_google_sa_cred : cred;
+        }
+    }
+
+    return cred;
+}
+
+
+/* the token request, the assertion signed now; the file was checked when
+ * the configuration was read, so a failure here is waav's own (500) */
+static int
+waav_google_exchange(const waav_cred_t *cred, const waav_secret_t *secret,
+    waav_http_req_t *out, waav_alloc_t *a, waav_err_t *err)
+{
+    waav_google_sa_t  sa;
+
+    (void) cred;
+
+    if (waav_google_sa_parse(secret->key.data, secret->key.len, &sa, a, err)
+        != 0
+        || waav_google_token_request(&sa, secret->now, out, a, err) != 0)
+    {
+        err->status = 500;
+        err->code = WAAV_E_INTERNAL;
+        return -1;
+    }
+
+    return waav_http_add_header(out, "Accept", "application/json",
+                                sizeof("application/json") - 1, err);
+}
+
+
+static int
+waav_google_exchanged(const waav_cred_t *cred, const waav_secret_t *secret,
+    const char *body, size_t len, waav_str_t *token, unsigned *ttl,
+    waav_alloc_t *a, waav_err_t *err)
+{
+    (void) cred;
+    (void) secret;
+
+    return waav_cred_oauth(body, len, WAAV_GOOGLE_ASSERTION_TTL, token, ttl,
+                           a, err);
+}
+
+
+/* memory for one check, from one malloc: nothing freed piecemeal */
+typedef struct {
+    char    *next;
+    size_t   left;
+} waav_google_bump_t;
+
+
+static void *
+waav_google_bump(void *data, size_t size)
+{
+    char                *p;
+    waav_google_bump_t  *b = data;
+
+    size = (size + 15) & ~(size_t) 15;
+
+    if (size > b->left) {
+        return NULL;
+    }
+
+    p = b->next;
+    b->next += size;
+    b->left -= size;
+
+    return p;
+}
+
+
+/* when the configuration is read: a file that parses, with a key that
+ * signs */
+static int
+waav_google_key_ok(waav_str_t key)
+{
+    int                 ok;
+    char               *mem;
+    size_t              cap;
+    waav_err_t          err;
+    waav_str_t          jwt;
+    waav_alloc_t        a;
+    waav_google_sa_t    sa;
+    waav_google_bump_t  b;
+
+    if (key.len > WAAV_GOOGLE_SA_MAX) {
+        return 0;
+    }
+
+    /* cJSON's nodes, the copies, the assertion: a few times the file */
+    cap = 16 * key.len + 65536;
+    mem = malloc(cap);
+    if (mem == NULL) {
+        return 0;
+    }
+
+    b.next = mem;
+    b.left = cap;
+    a.alloc = waav_google_bump;
+    a.data = &b;
+
+    ok = waav_google_sa_parse(key.data, key.len, &sa, &a, &err) == 0
+         && waav_google_assertion(&sa, time(NULL), &jwt, &a, &err) == 0;
+
+    free(mem);
+
+    return ok;
+}
+
+
+static const waav_cred_t  waav_google_sa_cred = {
+    .place = WAAV_CRED_HEADER,
+    .name = "Authorization",
+    .prefix = "Bearer ",
+    .exchange = waav_google_exchange,
+    .exchanged = waav_google_exchanged,
+    .key_ok = waav_google_key_ok,
+};
+
+const waav_cred_t  waav_google_key_cred = {
+    .place = WAAV_CRED_HEADER,
+    .name = "X-Goog-Api-Key",
+    .prefix = "",
+};
+
+const waav_cred_t  waav_google_cred = {
+    .place = WAAV_CRED_HEADER,
+    .name = "X-Goog-Api-Key",
+    .prefix = "",
+    .pick = waav_google_pick,
+};

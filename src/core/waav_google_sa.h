@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "waav_alloc.h"
+#include "waav_cred.h"
 #include "waav_http.h"
 
 #define WAAV_GOOGLE_SA_MAX       (64 * 1024)    /* the file, at most */
@@ -54,5 +55,17 @@ int waav_google_assertion(const waav_google_sa_t *sa, time_t now,
 /* the token request: POST token_path, the form with the assertion */
 int waav_google_token_request(const waav_google_sa_t *sa, time_t now,
     waav_http_req_t *out, waav_alloc_t *a, waav_err_t *err);
+
+/*
+ * Google's credentials (waav_cred.h), for every Google adapter: the key is
+ * an API key (X-Goog-Api-Key: <key>) or, when it is a JSON object, a
+ * service account's file (key=file:$GOOGLE_APPLICATION_CREDENTIALS),
+ * exchanged at its token_uri for an access token (Authorization: Bearer
+ * <token>).  The file is checked when the configuration is read: it must
+ * parse and its key must sign.  waav_google_key_cred takes an API key
+ * only (a client's own key).
+ */
+extern const waav_cred_t  waav_google_cred;
+extern const waav_cred_t  waav_google_key_cred;
 
 #endif /* WAAV_GOOGLE_SA_H */

@@ -35,6 +35,7 @@ extern const waav_stt_adapter_t  waav_stt_cartesia;
 extern const waav_stt_adapter_t  waav_stt_local;
 extern const waav_stt_adapter_t  waav_stt_ibm;
 extern const waav_stt_adapter_t  waav_stt_azure;
+extern const waav_stt_adapter_t  waav_stt_google;
 
 
 static const char *const  waav_openai_compatible_aliases[] = {
@@ -93,10 +94,20 @@ const waav_provider_type_t  waav_provider_types[] = {
       .key_env = "CARTESIA_API_KEY", .url_env = "CARTESIA_BASE_URL",
       .base_url = "https://api.cartesia.ai" },
 
-    { .name = "google", .title = "Google Cloud Text-to-Speech (API key)",
-      .tts = &waav_tts_google,
+    /* an API key, or a service account's file exchanged for OAuth2
+     * tokens at its token_uri's path on the token host (waav_google_sa.h);
+     * speech to text on a host of its own (GOOGLE_STT_BASE_URL) */
+    { .name = "google",
+      .title = "Google Cloud Text-to-Speech and Speech-to-Text (an API key, "
+               "or a service account for OAuth2 tokens)",
+      .tts = &waav_tts_google, .stt = &waav_stt_google,
       .key_env = "GOOGLE_API_KEY", .url_env = "GOOGLE_BASE_URL",
-      .base_url = "https://texttospeech.googleapis.com/v1" },
+      .base_url = "https://texttospeech.googleapis.com/v1",
+      .key_file_env = "GOOGLE_APPLICATION_CREDENTIALS",
+      .token_url_env = "GOOGLE_TOKEN_URL",
+      .token_url = "https://oauth2.googleapis.com",
+      .stream_url_env = "GOOGLE_STT_BASE_URL",
+      .stream_url = "https://speech.googleapis.com" },
 
     /* WaaV's variables; speech to text on its own host (short audio) */
     { .name = "azure", .title = "Microsoft Azure Speech (key for a token)",

@@ -54,6 +54,11 @@ typedef struct {
      * variable; `waav_provider NAME user=` joins it to the key as
      * USER_ID:API_KEY (the adapter's cred has user_name) */
     const char                *user_env;        /* PLAYHT_USER_ID */
+
+    /* a variable that names a file holding the key (Google's
+     * service-account JSON): when it is set, `make run` declares
+     * key=file:<its value> rather than key=env:<key_env> */
+    const char                *key_file_env;    /* GOOGLE_APPLICATION_... */
 } waav_provider_type_t;
 
 /* the table, ended by a row with a NULL name */

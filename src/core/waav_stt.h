@@ -35,7 +35,10 @@ typedef struct {
     waav_str_t    content_type;     /* of the audio, as the client sent it */
     waav_audio_t  audio;            /* what waav_stt_validate made of it */
     uint64_t      audio_len;        /* bytes of audio */
-    uint64_t      seconds;          /* of audio (waav_audio_seconds); 0:
+    uint64_t      seconds;          /* of audio (waav_audio_seconds: exact
+                                     * for WAV and PCM, else estimated); 0:
+                                     * not known */
+    uint64_t      audio_seconds;    /* the same where exact (WAV, PCM); 0:
                                      * not known */
     int           punctuate;        /* -1 unset, 0, 1 */
     int           diarize;
@@ -88,6 +91,11 @@ struct waav_stt_adapter_s {
     const char         *type;
     const char         *default_model;
     int                 multipart;  /* the audio goes as a "file" part */
+
+    /* 1: the audio goes base64-encoded between body and suffix, inside
+     * the JSON build() begins and suffix ends (Google's {"audio":
+     * {"content": "..."}}); the glue encodes it */
+    int                 base64;
 
     /* 1: WaaV's /ws transcribes with this REST API, the session's audio
      * buffered and sent at once (openai, groq); 0: /ws needs a streaming

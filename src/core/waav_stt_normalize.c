@@ -9,7 +9,104 @@
 
 #include "waav_json.h"
 #include "waav_jw.h"
+#include "waav_buf.h"
 #include "waav_stt_normalize.h"
+
+
+void
+waav_stt_join(waav_buf_t *b, waav_str_t piece)
+{
+    while (piece.len && (piece.data[piece.len - 1] == ' '
+                         || piece.data[piece.len - 1] == '\n'))
+    {
+        piece.len--;
+    }
+
+    while (piece.len && piece.data[0] == ' ') {
+        piece.data++;
+        piece.len--;
+    }
+
+    if (piece.len && b->len) {
+        waav_buf_byte(b, ' ');
+    }
+
+    waav_buf_str(b, piece);
+}
+
+
+int
+waav_stt_results_normalize(const char *json, size_t len,
+    const waav_stt_results_shape_t *shape, waav_stt_result_t *res,
+    waav_alloc_t *a, waav_err_t *err)
+{
+    size_t        nw, nt, n;
+    double        sum, conf;
+    waav_buf_t    b;
+    waav_str_t    tr;
+    const cJSON  *root, *results, *r, *alt;
+
+    root = waav_stt_parse(json, len, a);
+    results = cJSON_GetObjectItemCaseSensitive(root, "results");
+
+    if (!cJSON_IsObject(root)
+        || (results ? !cJSON_IsArray(results) : !shape->results_optional)
+        || shape->count(results, &nw, &nt) != 0)
+    {
+        return waav_stt_bad(err, res->provider,
+                            "an answer without transcripts");
+    }
+
+    if (waav_buf_alloc(&b, nt + 1, a, err) != 0) {
+        return -1;
+    }
+
+    res->words = waav_alloc(a, (nw + 1) * sizeof(waav_stt_word_t));
+    if (res->words == NULL) {
+        return waav_err_nomem(err);
+    }
+
+    n = 0;
+    sum = 0;
+
+    cJSON_ArrayForEach(r, results) {
+        alt = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+                                     r, "alternatives"), 0);
+
+        if (waav_stt_str(cJSON_GetObjectItemCaseSensitive(alt, "transcript"),
+                         &tr))
+        {
+            waav_stt_join(&b, tr);
+        }
+
+        if (waav_stt_num(cJSON_GetObjectItemCaseSensitive(alt, "confidence"),
+                         &conf))
+        {
+            sum += conf;
+            n++;
+        }
+
+        shape->result(res, r, alt);
+    }
+
+    if (waav_buf_done(&b, &res->transcript) != 0) {
+        return waav_err_nomem(err);
+    }
+
+    if (n) {
+        res->has_confidence = 1;
+        res->confidence = sum / (double) n;
+    }
+
+    if (!res->has_duration && res->nwords
+        && res->words[res->nwords - 1].has_end)
+    {
+        res->has_duration = 1;
+        res->duration = res->words[res->nwords - 1].end;
+    }
+
+    return 0;
+}
 
 
 int

@@ -8,6 +8,7 @@
 #ifndef WAAV_STT_NORMALIZE_H
 #define WAAV_STT_NORMALIZE_H
 
+#include "waav_buf.h"
 #include "waav_stt.h"
 
 struct cJSON;
@@ -36,6 +37,31 @@ void waav_stt_words_json(struct waav_jw_s *w, const waav_stt_result_t *res,
 
 /* 502 PROVIDER_BAD_RESPONSE "Provider <name> returned <what>"; -1 */
 int waav_stt_bad(waav_err_t *err, waav_str_t provider, const char *what);
+
+/* a piece of a transcript (a phrase, a result) after the others in b:
+ * trimmed of spaces and newlines, one space between pieces */
+void waav_stt_join(waav_buf_t *b, waav_str_t piece);
+
+/* answers shaped {"results": [{"alternatives": [{"transcript",
+ * "confidence", ...}], ...}]}, one result a phrase (IBM's, Google's): the
+ * first alternatives' transcripts joined, their confidence the mean, the
+ * duration (when result() sets none) the last word's end */
+typedef struct {
+    /* room the results need: their words and transcripts' bytes; -1 for
+     * a shape that is not the provider's */
+    int            (*count)(const struct cJSON *results, size_t *words,
+                            size_t *text);
+    /* a result's words (into res->words, room counted) and whatever
+     * else it says */
+    void           (*result)(waav_stt_result_t *res,
+                             const struct cJSON *result,
+                             const struct cJSON *alt);
+    int              results_optional;  /* none at all: silence */
+} waav_stt_results_shape_t;
+
+int waav_stt_results_normalize(const char *json, size_t len,
+    const waav_stt_results_shape_t *shape, waav_stt_result_t *res,
+    waav_alloc_t *a, waav_err_t *err);
 
 /* a provider's answer into the allocator's memory; NULL if not JSON */
 const struct cJSON *waav_stt_parse(const char *json, size_t len,

@@ -10,6 +10,7 @@
  * fuzz-covers: stt/waav_stt_assemblyai.c stt/waav_stt_deepgram.c
  * fuzz-covers: stt/waav_stt_elevenlabs.c stt/waav_stt_openai.c
  * fuzz-covers: stt/waav_stt_ibm.c stt/waav_stt_azure.c
+ * fuzz-covers: stt/waav_stt_google.c
  */
 
 #include <stdint.h>
@@ -25,14 +26,15 @@
 
 /*
  * The REST adapters in the order they joined: the seeds' first byte names
- * one by its place here, so a new adapter goes last (registry order would
- * hand the seeds of those after it to their neighbour).  Streaming-only
- * ones have no answer to read (fuzz_stt_stream.c); local's answer is
- * OpenAI's shape (openai's seeds cover it).  Three bits choose: eight.
+ * one by its place here (three bits: 0-7), so a new adapter goes last
+ * (registry order would hand the seeds of those after it to their
+ * neighbour); place 7 runs every adapter from the eighth on, each in turn.
+ * Streaming-only ones have no answer to read (fuzz_stt_stream.c); local's
+ * answer is OpenAI's shape (openai's seeds cover it).
  */
 static const char *const  waav_fuzz_types[] = {
     "deepgram", "elevenlabs", "openai", "groq", "assemblyai", "ibm-watson",
-    "openai-compatible", "azure"
+    "openai-compatible", "azure", "google"
 };
 
 #define WAAV_FUZZ_NTYPES  (sizeof(waav_fuzz_types) / sizeof(char *))
@@ -67,26 +69,22 @@ waav_fuzz_adapter(unsigned n)
 }
 
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* one answer through one adapter */
+static void
+waav_fuzz_one(const waav_stt_adapter_t *ad, const uint8_t *data, size_t size)
 {
-    int                        rc;
-    const char                *ct;
-    waav_alloc_t               a = { waav_arena_alloc, NULL };
-    waav_stt_req_t             req;
-    waav_str_t                 out, answer, provider = { "p", 1 };
-    waav_err_t                 err;
-    waav_secret_t              secret = {
+    int                 rc;
+    const char         *ct;
+    waav_alloc_t        a = { waav_arena_alloc, NULL };
+    waav_stt_req_t      req;
+    waav_str_t          out, answer, provider = { "p", 1 };
+    waav_err_t          err;
+    waav_secret_t       secret = {
         .key = { "k", 1 }, .token = { "", 0 }, .now = 0
     };
-    waav_http_req_t            next;
-    waav_stt_flow_t            flow;
-    waav_stt_result_t          res;
-    const waav_stt_adapter_t  *ad;
-
-    if (size < 1) {
-        return 0;
-    }
+    waav_http_req_t     next;
+    waav_stt_flow_t     flow;
+    waav_stt_result_t   res;
 
     memset(&req, 0, sizeof(req));
     req.punctuate = data[0] & 4 ? 1 : -1;
@@ -97,7 +95,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&flow, 0, sizeof(flow));
     flow.step = (data[0] & 16) ? 1 : 0;
 
-    ad = waav_fuzz_adapter(data[0] & 3 ? data[0] & 7 : (data[0] >> 5));
     answer.data = (const char *) data + 1;
     answer.len = size - 1;
 
@@ -129,6 +126,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     waav_arena_reset();
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    unsigned  n;
+
+    if (size < 1) {
+        return 0;
+    }
+
+    n = data[0] & 3 ? data[0] & 7 : (data[0] >> 5);
+
+    if (n < 7) {
+        waav_fuzz_one(waav_fuzz_adapter(n), data, size);
+        return 0;
+    }
+
+    for ( /* void */ ; n < WAAV_FUZZ_NTYPES; n++) {
+        waav_fuzz_one(waav_fuzz_adapter(n), data, size);
+    }
 
     return 0;
 }

@@ -7,18 +7,22 @@
  * Input: Content-Type, model, language, keywords, prompt, temperature,
  * file name, response_format, provider type, separated by '\n'; the first
  * byte: flags.  The prompt also goes through the query encoder (what a
- * credential in the query would).
+ * credential in the query would).  An adapter that takes the audio
+ * base64 in JSON (Google's) must make JSON of what goes around it.
  * `make fuzz`.
  *
  * fuzz-covers: waav_stt_validate.c waav_stt.c waav_http.c
  * fuzz-covers: stt/waav_stt_assemblyai.c stt/waav_stt_deepgram.c
  * fuzz-covers: stt/waav_stt_elevenlabs.c stt/waav_stt_openai.c
  * fuzz-covers: stt/waav_stt_ibm.c stt/waav_stt_azure.c
+ * fuzz-covers: stt/waav_stt_google.c
  */
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "waav_audio.h"
 #include "waav_json.h"
@@ -43,6 +47,30 @@ waav_fuzz_text_ok(waav_str_t s, int space)
     }
 
     return 1;
+}
+
+
+/* body, some base64, suffix: one JSON object; -1 when not */
+static int
+waav_fuzz_json_around(waav_str_t body, waav_str_t suffix, waav_alloc_t *a)
+{
+    char        *json;
+    cJSON       *root;
+    waav_err_t   err;
+
+    json = waav_alloc(a, body.len + 4 + suffix.len);
+    if (json == NULL) {
+        return 0;
+    }
+
+    memcpy(json, body.data, body.len);
+    memcpy(json + body.len, "AAAA", 4);
+    memcpy(json + body.len + 4, suffix.data, suffix.len);
+
+    root = waav_json_parse(json, body.len + 4 + suffix.len,
+                           WAAV_JSON_NO_NUL|WAAV_JSON_WHOLE, a, &err);
+
+    return cJSON_IsObject(root) ? 0 : -1;
 }
 
 
@@ -91,6 +119,11 @@ waav_fuzz_check(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
                             - (req->audio.kind == WAAV_AUDIO_PCM
                                ? WAAV_AUDIO_WAV_HEADER : 0)))
     {
+        abort();
+    }
+
+    /* JSON around the base64 audio */
+    if (ad->base64 && waav_fuzz_json_around(out.body, suffix, a) != 0) {
         abort();
     }
 }
@@ -163,6 +196,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.words = data[0] & 16;
     req.audio_len = (uint64_t) data[0] * 1000;
     req.seconds = data[0];              /* over some adapter's bound */
+    req.audio_seconds = (uint64_t) (data[0] >> 5) * 10;
 
     /* what the glue asks the core beside the request */
     n = f[6].len < sizeof(name) - 1 ? f[6].len : sizeof(name) - 1;

@@ -1596,17 +1596,12 @@ my %PROVIDERS = (
     [POST => qr{^/v1/audio/speech$}, \&oai_speech], [POST => qr{^/v1/audio/transcriptions$}, \&oai_transcribe]]},
 );
 
-# more text-to-speech providers (LMNT, Play.ht, Hume): a file of their own,
-# compiled here (it adds its rows to %PROVIDERS)
-{
-  my $file = File::Spec->rel2abs('waav-mock-tts-more.pl', File::Basename::dirname(File::Spec->rel2abs(__FILE__)));
-  my $code = Mojo::File->new($file)->slurp;
-  eval 'package ' . __PACKAGE__ . ";\n#line 1 \"$file\"\n$code\n;1" or die $@;
-}
-
-# Azure's speech to text (short audio), likewise
-{
-  my $file = File::Spec->rel2abs('waav-mock-stt-azure.pl', File::Basename::dirname(File::Spec->rel2abs(__FILE__)));
+# providers in files of their own, compiled here (each adds its rows to
+# %PROVIDERS): more text-to-speech (LMNT, Play.ht, Hume), Azure's speech to
+# text (short audio), Google's OAuth2 token endpoint and Speech-to-Text (and
+# Bearer tokens to Google's text-to-speech)
+for my $name (qw(waav-mock-tts-more.pl waav-mock-stt-azure.pl waav-mock-google.pl)) {
+  my $file = File::Spec->rel2abs($name, File::Basename::dirname(File::Spec->rel2abs(__FILE__)));
   my $code = Mojo::File->new($file)->slurp;
   eval 'package ' . __PACKAGE__ . ";\n#line 1 \"$file\"\n$code\n;1" or die $@;
 }

@@ -229,6 +229,94 @@ test_request(void **state)
 }
 
 
+/* the credentials hook: the key's shape picks the scheme */
+static void
+test_cred(void **state)
+{
+    unsigned            ttl;
+    waav_err_t          err;
+    waav_str_t          token;
+    waav_secret_t       secret;
+    waav_http_req_t     req, ex;
+    const waav_cred_t  *sa;
+
+    static const char  answer[] =
+        "{\"access_token\":\"ya29.c.b0Aaek\",\"expires_in\":3599,"
+        "\"token_type\":\"Bearer\"}";
+
+    (void) state;
+
+    /* an API key: as it is, in X-Goog-Api-Key */
+    memset(&secret, 0, sizeof(secret));
+    secret.key = (waav_str_t) waav_str_lit("AIzaSyKey");
+    assert_ptr_equal(waav_cred_for(&waav_google_cred, secret.key),
+                     &waav_google_cred);
+    memset(&req, 0, sizeof(req));
+    assert_int_equal(waav_cred_apply(&waav_google_cred, &secret, &req,
+                                     &WAAV_ARENA, &err), 0);
+    assert_string_equal(header(&req, "X-Goog-Api-Key"), "AIzaSyKey");
+    assert_null(header(&req, "Authorization"));
+
+    /* a service account's file (blanks before it too): exchanged */
+    secret.key.data = sa_json;
+    secret.key.len = strlen(sa_json);
+    sa = waav_cred_for(&waav_google_cred, secret.key);
+    assert_ptr_not_equal(sa, &waav_google_cred);
+    assert_non_null(sa->exchange);
+    assert_ptr_equal(waav_cred_for(&waav_google_cred,
+                                   (waav_str_t) waav_str_lit(" \n\t{\"a\"")),
+                     sa);
+    assert_ptr_equal(waav_cred_for(&waav_google_cred,
+                                   (waav_str_t) waav_str_lit("  ")),
+                     &waav_google_cred);
+    assert_ptr_equal(waav_cred_for(&waav_google_key_cred, secret.key),
+                     &waav_google_key_cred);
+
+    /* no token yet: waav's own error, nothing sent */
+    memset(&req, 0, sizeof(req));
+    assert_int_equal(waav_cred_apply(&waav_google_cred, &secret, &req,
+                                     &WAAV_ARENA, &err), -1);
+    assert_int_equal(err.status, 500);
+    assert_int_equal(req.nheaders, 0);
+
+    /* the exchange: the token_uri's path, the form, JSON asked for */
+    secret.now = NOW;
+    assert_int_equal(sa->exchange(sa, &secret, &ex, &WAAV_ARENA, &err), 0);
+    assert_memory_equal(ex.path.data, "/google-token/token", ex.path.len);
+    assert_string_equal(header(&ex, "Accept"), "application/json");
+    assert_non_null(strstr(ex.body.data, "&assertion=eyJ"));
+    assert_null(strstr(ex.body.data, "PRIVATE"));
+
+    assert_int_equal(sa->exchanged(sa, &secret, answer, sizeof(answer) - 1,
+                                   &token, &ttl, &WAAV_ARENA, &err), 0);
+    assert_int_equal(ttl, 3599);
+    assert_int_equal(sa->exchanged(sa, &secret, "{\"error\":\"x\"}", 13,
+                                   &token, &ttl, &WAAV_ARENA, &err), -1);
+    assert_int_equal(err.status, 502);
+
+    /* with the token: Authorization: Bearer, no key */
+    secret.token = (waav_str_t) waav_str_lit("ya29.tok");
+    memset(&req, 0, sizeof(req));
+    assert_int_equal(waav_cred_apply(&waav_google_cred, &secret, &req,
+                                     &WAAV_ARENA, &err), 0);
+    assert_string_equal(header(&req, "Authorization"), "Bearer ya29.tok");
+    assert_null(header(&req, "X-Goog-Api-Key"));
+
+    /* when the configuration is read: a file that parses and signs */
+    assert_true(sa->key_ok(secret.key));
+    assert_false(sa->key_ok((waav_str_t) waav_str_lit("{\"type\":1}")));
+    assert_false(sa->key_ok((waav_str_t) waav_str_lit(
+        "{\"type\":\"service_account\",\"client_email\":\"a@b\","
+        "\"private_key\":\"-----BEGIN PRIVATE KEY-----\\nnot a key\\n\"}")));
+
+    /* a file that no longer parses when exchanged: 500, not quoted */
+    secret.key = (waav_str_t) waav_str_lit("{\"type\":\"secret\"}");
+    assert_int_equal(sa->exchange(sa, &secret, &ex, &WAAV_ARENA, &err), -1);
+    assert_int_equal(err.status, 500);
+    assert_null(strstr(err.message, "secret\""));
+}
+
+
 int
 main(void)
 {
@@ -236,6 +324,7 @@ main(void)
         cmocka_unit_test_teardown(test_parse, waav_arena_teardown),
         cmocka_unit_test_teardown(test_assertion, waav_arena_teardown),
         cmocka_unit_test_teardown(test_request, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_cred, waav_arena_teardown),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

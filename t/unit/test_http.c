@@ -245,7 +245,8 @@ test_registry(void **state)
     assert_ptr_equal(waav_tts_adapter("deepgram", 8),
                      waav_provider_type("deepgram", 8)->tts);
     assert_null(waav_tts_adapter("groq", 4));
-    assert_null(waav_stt_adapter("google", 6));
+    assert_null(waav_stt_adapter("lmnt", 4));
+    assert_non_null(waav_stt_adapter("google", 6)->build);
     assert_null(waav_stt_adapter("cartesia", 8)->build);
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_TTS);
@@ -255,8 +256,8 @@ test_registry(void **state)
                              "ibm-watson, openai-compatible, local");
 
     n = waav_provider_type_list(buf, sizeof(buf), WAAV_REGISTRY_STT);
-    assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, azure, "
-                             "groq, assemblyai, ibm-watson, "
+    assert_string_equal(buf, "deepgram, elevenlabs, openai, cartesia, "
+                             "google, azure, groq, assemblyai, ibm-watson, "
                              "openai-compatible, local");
 
     /* cut, never overrun */

@@ -663,7 +663,7 @@ test_model_type(void **state)
     /* every type a model names has an STT adapter */
     assert_non_null(waav_stt_adapter("groq", 4));
     assert_non_null(waav_stt_adapter("assemblyai", 10));
-    assert_null(waav_stt_adapter("google", 6));
+    assert_null(waav_stt_adapter("lmnt", 4));
 
     /* cartesia's STT is streaming only: no model routes /stt to it */
     assert_null(waav_stt_model_type("ink-whisper", 11));

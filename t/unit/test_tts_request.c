@@ -341,7 +341,9 @@ test_byok_cred(void **state)
     for (pt = waav_provider_types; pt->name; pt++) {
         if (pt->tts && pt->tts->byok_cred) {
             assert_null(pt->tts->byok_cred->exchange);
-            assert_non_null(pt->tts->cred->exchange);
+            /* its cred exchanges, or may by the key's shape (Google's) */
+            assert_true(pt->tts->cred->exchange != NULL
+                        || pt->tts->cred->pick != NULL);
         }
     }
 

@@ -27,7 +27,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "waav_buf.h"
 #include "waav_stt.h"
 #include "waav_stt_normalize.h"
 
@@ -130,11 +129,14 @@ waav_stt_ibm_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
 /* a phrase's words: timestamps [[word, start, end]] and, where it names
  * the same word, word_confidence [[word, confidence]] */
 static void
-waav_stt_ibm_words(waav_stt_result_t *res, const cJSON *alt)
+waav_stt_ibm_words(waav_stt_result_t *res, const cJSON *result,
+    const cJSON *alt)
 {
     const cJSON      *ts, *wc, *it, *c;
     waav_stt_word_t  *w;
     int               i;
+
+    (void) result;
 
     ts = cJSON_GetObjectItemCaseSensitive(alt, "timestamps");
     wc = cJSON_GetObjectItemCaseSensitive(alt, "word_confidence");
@@ -212,86 +214,15 @@ waav_stt_ibm_normalize(const waav_stt_adapter_t *ad, const char *json,
     size_t len, const waav_stt_req_t *req, waav_stt_result_t *res,
     waav_alloc_t *a, waav_err_t *err)
 {
-    size_t        nw, nt, n;
-    double        conf, sum;
-    waav_buf_t    b;
-    waav_str_t    tr;
-    const cJSON  *root, *results, *r, *alt;
+    static const waav_stt_results_shape_t  shape = {
+        .count = waav_stt_ibm_count,
+        .result = waav_stt_ibm_words,
+    };
 
     (void) ad;
     (void) req;
 
-    root = waav_stt_parse(json, len, a);
-    results = cJSON_GetObjectItemCaseSensitive(root, "results");
-
-    if (!cJSON_IsArray(results)
-        || waav_stt_ibm_count(results, &nw, &nt) != 0)
-    {
-        return waav_stt_bad(err, res->provider,
-                            "an answer without transcripts");
-    }
-
-    if (waav_buf_alloc(&b, nt + 1, a, err) != 0) {
-        return -1;
-    }
-
-    res->words = waav_alloc(a, (nw + 1) * sizeof(waav_stt_word_t));
-    if (res->words == NULL) {
-        return waav_err_nomem(err);
-    }
-
-    n = 0;
-    sum = 0;
-
-    cJSON_ArrayForEach(r, results) {
-        alt = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-                                     r, "alternatives"), 0);
-        (void) waav_stt_str(cJSON_GetObjectItemCaseSensitive(alt,
-                                                             "transcript"),
-                            &tr);
-
-        while (tr.len && (tr.data[tr.len - 1] == ' '
-                          || tr.data[tr.len - 1] == '\n'))
-        {
-            tr.len--;
-        }
-
-        while (tr.len && tr.data[0] == ' ') {
-            tr.data++;
-            tr.len--;
-        }
-
-        if (tr.len && b.len) {
-            waav_buf_byte(&b, ' ');
-        }
-
-        waav_buf_str(&b, tr);
-
-        if (waav_stt_num(cJSON_GetObjectItemCaseSensitive(alt, "confidence"),
-                         &conf))
-        {
-            sum += conf;
-            n++;
-        }
-
-        waav_stt_ibm_words(res, alt);
-    }
-
-    if (waav_buf_done(&b, &res->transcript) != 0) {
-        return waav_err_nomem(err);
-    }
-
-    if (n) {
-        res->has_confidence = 1;
-        res->confidence = sum / (double) n;
-    }
-
-    if (res->nwords && res->words[res->nwords - 1].has_end) {
-        res->has_duration = 1;
-        res->duration = res->words[res->nwords - 1].end;
-    }
-
-    return 0;
+    return waav_stt_results_normalize(json, len, &shape, res, a, err);
 }
 
 

@@ -14,7 +14,7 @@
  *                             aliases (comma-separated), title,
  *                             token_url_env, token_url, region_env,
  *                             region, stream_url_env, stream_url,
- *                             user_env; "-" empty
+ *                             user_env, key_file_env; "-" empty
  *   waav-registry --markdown  the README's provider table
  *   waav-registry --types tts|stt   the type names, one a line
  */
@@ -72,7 +72,7 @@ waav_tsv(void)
 
     printf("# name\ttts\tstt\tkey\tkey_env\turl_env\tbase_url\texample_url"
            "\taliases\ttitle\ttoken_url_env\ttoken_url\tregion_env\tregion"
-           "\tstream_url_env\tstream_url\tuser_env\n");
+           "\tstream_url_env\tstream_url\tuser_env\tkey_file_env\n");
 
     for (pt = waav_provider_types; pt->name; pt++) {
         printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t", pt->name,
@@ -90,12 +90,13 @@ waav_tsv(void)
             printf("-");
         }
 
-        printf("\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+        printf("\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
                waav_or_dash(pt->title),
                waav_or_dash(pt->token_url_env), waav_or_dash(pt->token_url),
                waav_or_dash(pt->region_env), waav_or_dash(pt->region),
                waav_or_dash(pt->stream_url_env),
-               waav_or_dash(pt->stream_url), waav_or_dash(pt->user_env));
+               waav_or_dash(pt->stream_url), waav_or_dash(pt->user_env),
+               waav_or_dash(pt->key_file_env));
     }
 }
 
@@ -125,7 +126,7 @@ waav_markdown(void)
             continue;
         }
 
-        printf(" | %s | %s | %s | `%s`%s%s%s%s | `%s`, %s `%s`",
+        printf(" | %s | %s | %s | `%s`%s%s%s%s%s%s%s | `%s`, %s `%s`",
                waav_or_dash(pt->title), pt->tts ? "yes" : "",
                waav_stt_kind(pt, "yes", "streaming (`/ws`) only", ""),
                waav_or_dash(pt->key_env),
@@ -133,6 +134,9 @@ waav_markdown(void)
                pt->user_env ? " and `" : "",
                pt->user_env ? pt->user_env : "",
                pt->user_env ? "`" : "",
+               pt->key_file_env ? " or `" : "",
+               pt->key_file_env ? pt->key_file_env : "",
+               pt->key_file_env ? "` (a file)" : "",
                waav_or_dash(pt->url_env),
                pt->base_url ? "default" : "none by default, e.g.",
                pt->base_url ? pt->base_url : waav_or_dash(pt->example_url));
@@ -148,8 +152,10 @@ waav_markdown(void)
         }
 
         if (pt->stream_url) {
-            printf("; streaming: `%s`, default `%s`", pt->stream_url_env,
-                   pt->stream_url);
+            printf("; %s: `%s`, default `%s`",
+                   (pt->stt && pt->stt->stream_host) ? "speech to text"
+                                                     : "streaming",
+                   pt->stream_url_env, pt->stream_url);
         }
 
         printf(" |\n");

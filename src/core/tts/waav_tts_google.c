@@ -17,13 +17,15 @@
  * dropped unless the client asked for wav.  The voice's language is the
  * start of its name (en-US-Neural2-C: en-US); a voice that is only a
  * language (en-GB) is sent as the language, with no name, for Google to
- * choose the voice (it refuses "en-GB" as a name).  Service-account (OAuth2)
- * credentials will come through the credentials hook's token exchange.
+ * choose the voice (it refuses "en-GB" as a name).  The key is an API key
+ * or a service account's file, exchanged for OAuth2 tokens (waav_google_cred,
+ * src/core/waav_google_sa.c); a client's own key is an API key.
  */
 
 #include <string.h>
 
 #include "waav_b64json.h"
+#include "waav_google_sa.h"
 #include "waav_jw.h"
 #include "waav_tts.h"
 
@@ -150,13 +152,6 @@ waav_google_build(const waav_tts_adapter_t *ad, const waav_tts_req_t *req,
 }
 
 
-static const waav_cred_t  waav_google_cred = {
-    .place = WAAV_CRED_HEADER,
-    .name = "X-Goog-Api-Key",
-    .prefix = "",
-};
-
-
 extern const struct waav_voices_adapter_s  waav_voices_google;
 
 
@@ -166,6 +161,7 @@ const waav_tts_adapter_t  waav_tts_google = {
     .default_format = WAAV_FMT_LINEAR16,
     .default_rate = 24000,
     .cred = &waav_google_cred,
+    .byok_cred = &waav_google_key_cred,
     .build = waav_google_build,
     /* the audio comes base64 inside a JSON answer (the response hook) */
     .media_types = (const char *const []) { "application/json", NULL },

@@ -16,7 +16,8 @@ package Waav::Registry;
 # exchange's host), region_env and region (what "{region}" in the URLs
 # becomes by default), stream_url_env and stream_url (a streaming host of
 # its own, for speech to text on /ws), user_env (a second secret sent with
-# the key: Play.ht's user id).  Pure Perl, no Mojolicious: the mock
+# the key: Play.ht's user id), key_file_env (a variable naming a file that
+# holds the key: Google's GOOGLE_APPLICATION_CREDENTIALS).  Pure Perl, no Mojolicious: the mock
 # uses it too.
 
 use strict;
@@ -30,7 +31,7 @@ our @EXPORT_OK = qw(providers provider tts_providers stt_providers url_path);
 my $Top  = dirname(dirname(dirname(dirname(abs_path(__FILE__)))));
 my @Cols = qw(name tts stt key key_env url_env base_url example_url aliases
               title token_url_env token_url region_env region
-              stream_url_env stream_url user_env);
+              stream_url_env stream_url user_env key_file_env);
 my @Providers;
 
 sub file { $ENV{WAAV_REGISTRY} || "$Top/scripts/providers.tsv" }
