@@ -587,7 +587,7 @@ ngx_http_waav_metrics_redis(ngx_http_waav_redis_t *rd, ngx_int_t up)
 
 
 void
-ngx_http_waav_metrics_ws_call(ngx_http_request_t *r, ngx_str_t *name,
+ngx_http_waav_metrics_ws_call(ngx_http_request_t *r,
     ngx_http_waav_obs_t *obs)
 {
     ngx_http_waav_ctx_t           *ctx;
@@ -600,7 +600,6 @@ ngx_http_waav_metrics_ws_call(ngx_http_request_t *r, ngx_str_t *name,
         return;
     }
 
-    obs->provider = *name;
     ngx_http_waav_metrics_calls(mc, ctx, obs);
 }
 

@@ -35,8 +35,8 @@ void ngx_http_waav_metrics_refused(ngx_http_request_t *r, ngx_str_t *zone,
 /* a Redis backend became ready (1), was lost (-1) or failed (0) */
 void ngx_http_waav_metrics_redis(ngx_http_waav_redis_t *rd, ngx_int_t up);
 /* a provider call of a /ws session (a speak) ended: obs as a request's
- * (latency to the answer, first audio, usage), counted now under name */
-void ngx_http_waav_metrics_ws_call(ngx_http_request_t *r, ngx_str_t *name,
+ * (its provider, latency to the answer, first audio, usage), counted now */
+void ngx_http_waav_metrics_ws_call(ngx_http_request_t *r,
     ngx_http_waav_obs_t *obs);
 /* a /ws session began (1) or ended (0) */
 void ngx_http_waav_metrics_ws(ngx_http_request_t *r, ngx_uint_t open);

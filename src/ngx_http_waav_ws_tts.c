@@ -182,6 +182,7 @@ ngx_http_waav_ws_tts_call(ngx_http_waav_ws_t *ws, ngx_http_waav_ws_job_t *job)
     }
 
     job->parent = pr;
+    job->obs.provider = ws->tts_provider->name;
     job->obs.called = 1;
     job->obs.call_start = ngx_current_msec;
     job->obs.tts_chars = waav_utf8_chars(job->req.text.data,
@@ -397,9 +398,10 @@ ngx_http_waav_ws_tts_end(ngx_http_waav_ws_t *ws, const char *error)
         }
     }
 
+    /* counted under the provider it called: a speak cancelled by a new
+     * config ends when the session may have another, or none */
     if (job->obs.called) {
-        ngx_http_waav_metrics_ws_call(ws->request, &ws->tts_provider->name,
-                                      &job->obs);
+        ngx_http_waav_metrics_ws_call(ws->request, &job->obs);
     }
 
     ngx_free(job->speak);
