@@ -213,6 +213,13 @@ ngx_http_waav_tts_build(ngx_http_request_t *r)
         return;
     }
 
+    /* the adapter filled in its default model; a provider without models
+     * (Azure, Google, IBM) is logged by its voice, one it validated */
+    ngx_http_waav_metrics_provider(r, &ctx->provider->name,
+                                   ctx->req.model.len ? &ctx->req.model
+                                                      : &ctx->req.voice,
+                                   NULL, 0);
+
     ngx_http_waav_tts_go(r);
 }
 
@@ -379,13 +386,15 @@ ngx_http_waav_tts_provider(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
 {
     u_char                      list[512];
     size_t                      len;
-    waav_str_t                  key;
+    waav_str_t                  key, none;
     ngx_uint_t                  i;
     ngx_http_waav_provider_t   *p;
     ngx_http_waav_loc_conf_t   *wlcf;
     ngx_http_waav_main_conf_t  *wmcf;
 
     p = NULL;
+    none.data = NULL;
+    none.len = 0;
 
     if (ctx->req.provider.len) {
         p = ngx_http_waav_provider_find(r, ctx->req.provider);
@@ -439,11 +448,10 @@ ngx_http_waav_tts_provider(ngx_http_request_t *r, ngx_http_waav_tts_ctx_t *ctx,
         ngx_http_waav_tts_browser_format(r, &ctx->req);
     }
 
+    /* $waav_provider from here on; $waav_model once the request is built
+     * (a voice becomes the model only once the adapter accepted it) */
     ctx->provider = p;
-    ngx_http_waav_metrics_provider(r, &p->name, (ctx->req.model.len
-                                   || p->tts->default_model)
-                                   ? &ctx->req.model : &ctx->req.voice,
-                                   p->tts->default_model, 0);
+    ngx_http_waav_metrics_provider(r, &p->name, &none, NULL, 0);
 
     return NGX_OK;
 }

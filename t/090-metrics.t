@@ -142,6 +142,20 @@ subtest 'the access log: waav\'s variables' => sub {
     $l = log_line(qr{"POST /listen HTTP/1.\d" 200 });
     like $l, qr{ provider=deepgram model="nova-3" provider_status=200 ttfb=- tts_chars=- stt_seconds=2 limit=passed tenant="acme" },
          '/listen: the seconds' or diag $l;
+    # a provider without models is logged by its voice, once the adapter
+    # took it: a voice it refused is not the model
+    my $r = $w->request("POST /speak?bad-voice\n" . '{"text":"Hi","tts_config":'
+        . '{"provider":"microsoft-azure","voice_id":"no such voice!"}}', $json);
+    is $r->{status}, 400, 'Azure, a voice it refuses: 400' or diag $r->{body};
+    $l = log_line(qr{"POST /speak\?bad-voice HTTP/1.\d" 400 });
+    like $l, qr{ provider=azure model="-" provider_status=- }, 'the 400: no model'
+        or diag $l;
+    $r = $w->request("POST /speak?azure\n" . '{"text":"Hi","tts_config":'
+        . '{"provider":"microsoft-azure","voice_id":"en-US-AriaNeural"}}', $json);
+    is $r->{status}, 200, 'Azure: 200' or diag $r->{body};
+    $l = log_line(qr{"POST /speak\?azure HTTP/1.\d" 200 });
+    like $l, qr{ provider=azure model="en-US-AriaNeural" provider_status=200 },
+         'Azure: its voice as the model' or diag $l;
     $l = log_line(qr{"GET / HTTP/1.\d" 200 });
     like $l, qr{ \Q$none\E limit=- tenant="-" }, 'GET /: nothing of waav\'s'
         or diag $l;
