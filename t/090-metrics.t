@@ -208,6 +208,47 @@ subtest '/ws speaks: each provider call counted as it ends' => sub {
     $ws->wait_eof(5);
 };
 
+# a speak a new config cancels ends after the session's TTS provider
+# changed (or became none): it is counted under the provider it called
+# (reading the session's at its end crashed the worker, 3b2f457)
+subtest '/ws: a speak cancelled by a new config, counted under its provider' => sub {
+    my ($m0) = metrics($w);
+    my @workers = $w->workers;
+    my $ws = Waav::WS->connect(port => $w->port, path => '/ws', headers => [$bearer]);
+    ok $ws->upgraded, 'upgraded' or diag "$ws->{status} $ws->{body}";
+    my %stt = (provider => 'deepgram', language => 'en', sample_rate => 16000, channels => 1,
+               punctuation => JSON::PP::true, encoding => 'linear16', model => 'nova-3');
+    $ws->send_json({type => 'config', tts_config => {provider => 'deepgram'}, stt_config => \%stt});
+    my $ready = $ws->next_message(10);
+    is $ready && $ready->{json} && $ready->{json}{type}, 'ready', 'ready' or diag explain $ready;
+    # Deepgram answers the speak after 3 s: the new config comes first
+    my $res = Waav::Blocks::http_request('127.0.0.1', $ENV{TEST_NGINX_MOCK_PORT},
+        "POST /__mock/behavior?provider=deepgram HTTP/1.1\r\nHost: mock\r\n"
+        . "Connection: close\r\nContent-Type: application/json\r\n"
+        . "Content-Length: 17\r\n\r\n" . '{"delay_ms":3000}', 10);
+    like $res->{raw} // '', qr{^HTTP/1.1 204}, 'the mock delays the next Deepgram call';
+    my $calls = $w->mock('/__mock/count?provider=deepgram');
+    $ws->send_json({type => 'speak', text => 'Cancel me'});
+    # the call reached the mock (which holds it) before the new config
+    my $until = time + 10;
+    sleep 0.05 until $w->mock('/__mock/count?provider=deepgram') > $calls || time > $until;
+    $ws->send_json({type => 'config', audio => JSON::PP::false, stt_config => \%stt});
+    $ready = $ws->next_message(10);
+    is $ready && $ready->{json} && $ready->{json}{type}, 'ready', 'ready again, with no TTS provider'
+        or diag explain $ready;
+    my $chars = 'waav_tts_characters_total{provider="deepgram",tenant="acme"}';
+    my $m = metrics_until(sub { ($_[0]{$chars} // 0) >= ($m0->{$chars} // 0) + 9 });
+    is $m->{$chars} - ($m0->{$chars} // 0), 9, 'the cancelled speak: its 9 characters, under deepgram';
+    $ws->send_json({type => 'speak', text => 'Hello'});
+    my $msg = $ws->next_message(10);
+    like $msg && $msg->{json} && $msg->{json}{message}, qr/^Audio processing is disabled/,
+         'the session still answers' or diag explain $msg;
+    $ws->send_close(1000);
+    $ws->wait_eof(5);
+    is_deeply [$w->workers], \@workers, 'the same workers: none crashed';
+    unlike $w->error_log, qr/exited on signal/, 'no worker exited on a signal';
+};
+
 subtest 'limit refusals by zone and kind' => sub {
     my ($r, $n);
     for $n (1 .. 200) {
