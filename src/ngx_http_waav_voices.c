@@ -21,6 +21,7 @@
 
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_byok.h"
+#include "ngx_http_waav_cred.h"
 #include "ngx_http_waav_filter.h"
 #include "ngx_http_waav_provider.h"
 #include "ngx_http_waav_response.h"
@@ -32,6 +33,8 @@
 
 
 static ngx_int_t ngx_http_waav_voices_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_waav_voices_ask(ngx_http_request_t *r);
+static void ngx_http_waav_voices_token(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_voices_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
 static void ngx_http_waav_voices_resume(ngx_http_request_t *r);
@@ -253,15 +256,11 @@ static ngx_int_t
 ngx_http_waav_voices_handler(ngx_http_request_t *r)
 {
     ngx_int_t                    rc;
-    ngx_uint_t                   i, cache;
     waav_err_t                   err;
-    waav_alloc_t                 a;
-    ngx_str_t                   *loc;
     ngx_http_waav_ctx_t         *wctx;
     ngx_http_waav_provider_t    *one, *own;
     ngx_http_waav_loc_conf_t    *wlcf;
     ngx_http_waav_voices_ctx_t  *ctx;
-    ngx_http_waav_voices_call_t *c;
 
     if (r != r->main) {
         return NGX_DECLINED;
@@ -296,9 +295,88 @@ ngx_http_waav_voices_handler(ngx_http_request_t *r)
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_waav_module);
     /* a shared cache never serves or keeps what a caller's key fetched */
-    cache = !wlcf->voices_direct && own == NULL;
+    ctx->cache = !wlcf->voices_direct && own == NULL;
 
+    rc = ngx_http_waav_voices_ask(r);
+
+    if (rc == NGX_OK && ctx->pending == 0) {
+        return ngx_http_waav_voices_answer(r);
+    }
+
+    /* held until the answer (ngx_http_waav_voices_answer finalizes) */
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+/* a token for the call's provider when its key is exchanged (Google's
+ * service account): NGX_AGAIN while one is on its way, then
+ * ngx_http_waav_voices_token; the key and the token never reach a log */
+static ngx_int_t
+ngx_http_waav_voices_secret(ngx_http_request_t *r,
+    ngx_http_waav_voices_call_t *c, waav_err_t *err)
+{
+    ngx_int_t           rc;
+    waav_secret_t       secret;
+    const waav_cred_t  *cred;
+
+    cred = c->va->cred ? c->va->cred : ngx_http_waav_byok_tts_cred(c->provider);
+
+    ngx_http_waav_provider_secret(c->provider, &secret);
+
+    if (cred == NULL || waav_cred_for(cred, secret.key)->exchange == NULL) {
+        return NGX_OK;
+    }
+
+    rc = ngx_http_waav_cred_secret(r, c->provider, cred, &secret,
+                                   ngx_http_waav_voices_token, err);
+
+    if (rc == NGX_OK) {
+        c->token = secret.token;
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "waav voices: \"%V\" with an exchanged token",
+                       &c->provider->name);
+    }
+
+    return rc;
+}
+
+
+/* the tokens first, one provider after the other (a token awaited stops
+ * the walk, NGX_AGAIN, until ngx_http_waav_voices_token), then every call
+ * at once: no listing can end while a token is awaited */
+static ngx_int_t
+ngx_http_waav_voices_ask(ngx_http_request_t *r)
+{
+    ngx_int_t                     rc;
+    ngx_uint_t                    i;
+    waav_err_t                    err;
+    waav_alloc_t                  a;
+    ngx_str_t                    *loc;
+    ngx_http_waav_voices_ctx_t   *ctx;
+    ngx_http_waav_voices_call_t  *c;
+
+    ctx = ngx_http_waav_find_ctx(r)->voices;
     ngx_http_waav_allocator(r->pool, &a);
+
+    for ( /* void */ ; ctx->next < ctx->n; ctx->next++) {
+        c = &ctx->calls[ctx->next];
+        ngx_memzero(&err, sizeof(waav_err_t));
+
+        rc = c->done ? NGX_OK : ngx_http_waav_voices_secret(r, c, &err);
+
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+
+        if (rc != NGX_OK) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "waav: voices of \"%V\" not asked: %s",
+                          &c->provider->name, err.message);
+            c->done = 1;
+        }
+    }
 
     for (i = 0; i < ctx->n; i++) {
         c = &ctx->calls[i];
@@ -307,9 +385,11 @@ ngx_http_waav_voices_handler(ngx_http_request_t *r)
             continue;
         }
 
-        loc = cache ? ngx_http_waav_voices_location(r, c->provider) : NULL;
+        ngx_memzero(&err, sizeof(waav_err_t));
+        loc = ctx->cache ? ngx_http_waav_voices_location(r, c->provider)
+                         : NULL;
 
-        if ((cache && loc == NULL)
+        if ((ctx->cache && loc == NULL)
             || waav_voices_request(c->va, &c->preq, &a, &err) != 0
             || ngx_http_waav_voices_call(r, ctx, c, loc, NULL, -1, &err)
                != NGX_OK)
@@ -322,14 +402,21 @@ ngx_http_waav_voices_handler(ngx_http_request_t *r)
         }
     }
 
-    if (ctx->pending == 0) {
-        return ngx_http_waav_voices_answer(r);
+    return NGX_OK;
+}
+
+
+/* a token came (or its exchange failed): the walk goes on */
+static void
+ngx_http_waav_voices_token(ngx_http_request_t *r)
+{
+    ngx_http_waav_voices_ctx_t  *ctx;
+
+    ctx = ngx_http_waav_find_ctx(r)->voices;
+
+    if (ngx_http_waav_voices_ask(r) == NGX_OK && ctx->pending == 0) {
+        ngx_http_finalize_request(r, ctx->done(r));
     }
-
-    /* held until the answer (ngx_http_waav_voices_answer finalizes) */
-    r->main->count++;
-
-    return NGX_DONE;
 }
 
 
@@ -349,9 +436,12 @@ ngx_http_waav_voices_call(ngx_http_request_t *r,
     cred = c->va->cred ? c->va->cred : ngx_http_waav_byok_tts_cred(c->provider);
 
     ngx_http_waav_provider_secret(c->provider, &secret);
+    secret.token = c->token;
 
-    if (cred && waav_cred_for(cred, secret.key)->exchange) {
-        /* no adapter lists voices with an exchanged token (yet) */
+    if (cred && secret.token.len == 0
+        && waav_cred_for(cred, secret.key)->exchange)
+    {
+        /* a clone's provider (ElevenLabs) never exchanges its key */
         return waav_err_set(err, 500, WAAV_E_INTERNAL,
                             "a token exchange is not supported here");
     }

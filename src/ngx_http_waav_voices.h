@@ -27,6 +27,7 @@ typedef struct {
     size_t                        max;      /* the most kept */
 
     waav_voice_list_t             list;     /* parsed */
+    waav_str_t                    token;    /* exchanged for its key */
     unsigned                      done:1;
     unsigned                      too_big:1;
     unsigned                      ok:1;     /* list is usable */
@@ -37,10 +38,13 @@ typedef struct {
     ngx_http_waav_voices_call_t  *calls;
     ngx_uint_t                    n;
     ngx_uint_t                    pending;
+    ngx_uint_t                    next;     /* the next call to make */
     ngx_http_handler_pt           done;     /* on main, all answered */
     void                         *clone;    /* the clone request's */
     unsigned                      byok:1;   /* one provider, the caller's
                                              * key */
+    unsigned                      cache:1;  /* through the cached
+                                             * locations */
 } ngx_http_waav_voices_ctx_t;
 
 

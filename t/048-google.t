@@ -290,13 +290,35 @@ subtest 'a client\'s own key is an API key' => sub {
     is $r->{headers}{authorization}, undef, 'not the server\'s token';
 };
 
-subtest '/voices with a service account: Google left out (not there yet)' => sub {
+subtest '/voices with a service account: listed with the exchanged token' => sub {
     Waav::Run::mock_reset();
     my $res = $w->request("GET /voices?provider=google\n");
     is $res->{status}, 200, 'status 200';
-    is $res->{body}, '{}', 'no Google voices';
+    my $j = eval { decode_json($res->{body}) } // {};
+    ok @{$j->{google} // []} > 0, 'Google\'s voices' or diag $res->{body};
     no_secret($res->{body}, '/voices');
-    is count($w, 'google'), 0, 'no listing call';
+    my ($r) = grep { $_->{provider} eq 'google' } records($w);
+    is $r && $r->{path}, '/google/v1/voices', 'the listing call' or diag explain [records($w)];
+    like $r && $r->{headers}{authorization}, qr/^Bearer ya29\.mock-/, 'with a token of the mock\'s';
+    is $r && $r->{headers}{'x-goog-api-key'}, undef, 'no API key';
+    # the token came from the cache the speeches filled, or from one exchange
+    ok count($w, 'google-token') <= 1, 'at most one exchange';
+    no_secret($w->error_log, 'the error log');
+    # every provider at once: Google among them
+    $res = $w->request("GET /voices\n");
+    $j = eval { decode_json($res->{body}) } // {};
+    ok @{$j->{google} // []} > 0, 'GET /voices: Google among the providers' or diag $res->{body};
+
+    # a new server: /voices is its first call, it waits for the exchange
+    Waav::Run::mock_reset();
+    my $v = Waav::Run->start('048v', env => \%env);
+    $res = $v->request("GET /voices\n");
+    $j = eval { decode_json($res->{body}) } // {};
+    ok @{$j->{google} // []} > 0, 'first call: Google listed after the exchange' or diag $res->{body};
+    ok @{$j->{deepgram} // []} > 0, 'and the others' or diag $res->{body};
+    is count($v, 'google-token'), 1, 'one exchange';
+    no_secret($v->error_log, 'its error log');
+    $v->finish;
 };
 
 subtest 'the key and the tokens are in no log' => sub {
