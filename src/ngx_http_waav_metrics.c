@@ -605,6 +605,21 @@ ngx_http_waav_metrics_ws_call(ngx_http_request_t *r,
 
 
 void
+ngx_http_waav_metrics_ws_stt(ngx_http_request_t *r, ngx_str_t *provider,
+    uint64_t seconds)
+{
+    ngx_http_waav_obs_t  obs;
+
+    ngx_memzero(&obs, sizeof(ngx_http_waav_obs_t));
+    obs.provider = *provider;
+    obs.stt = 1;
+    obs.stt_seconds = seconds;
+
+    ngx_http_waav_metrics_ws_call(r, &obs);
+}
+
+
+void
 ngx_http_waav_metrics_ws(ngx_http_request_t *r, ngx_uint_t open)
 {
     waav_metrics_key_t             k;

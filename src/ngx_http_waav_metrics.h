@@ -38,6 +38,9 @@ void ngx_http_waav_metrics_redis(ngx_http_waav_redis_t *rd, ngx_int_t up);
  * (its provider, latency to the answer, first audio, usage), counted now */
 void ngx_http_waav_metrics_ws_call(ngx_http_request_t *r,
     ngx_http_waav_obs_t *obs);
+/* a /ws recognition ended: the seconds of audio provider was sent */
+void ngx_http_waav_metrics_ws_stt(ngx_http_request_t *r, ngx_str_t *provider,
+    uint64_t seconds);
 /* a /ws session began (1) or ended (0) */
 void ngx_http_waav_metrics_ws(ngx_http_request_t *r, ngx_uint_t open);
 

@@ -113,6 +113,7 @@ typedef struct {
     ngx_http_waav_provider_t   *provider;
     u_char                     *audio;          /* what it carries */
     size_t                      len;
+    uint64_t                    seconds;        /* charged */
     ngx_int_t                   rc;
     unsigned                    done:1;
     unsigned                    cancelled:1;    /* a new config came */
@@ -321,10 +322,12 @@ ngx_int_t ngx_http_waav_ws_turn_result(ngx_http_waav_ws_t *ws,
     waav_alloc_t *a);
 void ngx_http_waav_ws_turn_fire(ngx_http_waav_ws_t *ws,
     waav_stt_turn_t *turn, ngx_event_t *ev);
-/* stt_seconds charged ahead (NGX_HTTP_WAAV_WS_STREAM_CHARGE at a time)
- * and not used go back */
-void ngx_http_waav_ws_refund_ahead(ngx_http_waav_ws_t *ws, uint64_t charged,
-    uint64_t used, ngx_uint_t charging);
+/* a recognition's end: stt_seconds charged ahead
+ * (NGX_HTTP_WAAV_WS_STREAM_CHARGE at a time) and not used go back, the
+ * seconds used are counted for provider (waav_stt_audio_seconds_total) */
+void ngx_http_waav_ws_refund_ahead(ngx_http_waav_ws_t *ws,
+    ngx_str_t *provider, uint64_t charged, uint64_t used,
+    ngx_uint_t charging);
 
 /* ngx_http_waav_ws_local.c: local's pocketsphinx in the thread pool;
  * start: NGX_OK (ready is sent once the engine is loaded, or an error

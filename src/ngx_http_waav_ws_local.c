@@ -57,7 +57,9 @@ struct ngx_http_waav_ws_local_s {
     size_t                      frame;          /* bytes of a sample frame */
     size_t                      flush_at;       /* in's bytes before it */
 
-    /* stt_seconds, charged NGX_HTTP_WAAV_WS_STREAM_CHARGE ahead */
+    /* stt_seconds, charged NGX_HTTP_WAAV_WS_STREAM_CHARGE ahead, counted
+     * for provider at the end */
+    ngx_str_t                   provider;
     uint64_t                    rate;           /* audio bytes a second */
     uint64_t                    sent;           /* bytes given to tasks */
     uint64_t                    charged;
@@ -163,6 +165,7 @@ ngx_http_waav_ws_local_start(ngx_http_waav_ws_t *ws, char *ready,
 
     lt->ws = ws;
     lt->log = ws->request->connection->log;
+    lt->provider = ws->stt_provider->name;
     lt->ready = ready;
     lt->ready_len = ready_len;
     lt->dag = dag ? 1 : 0;
@@ -469,7 +472,7 @@ ngx_http_waav_ws_local_charged(ngx_http_request_t *r)
 static void
 ngx_http_waav_ws_local_refund(ngx_http_waav_ws_local_t *lt)
 {
-    ngx_http_waav_ws_refund_ahead(lt->ws, lt->charged,
+    ngx_http_waav_ws_refund_ahead(lt->ws, &lt->provider, lt->charged,
                                   (lt->sent + lt->rate - 1) / lt->rate,
                                   lt->charging);
     lt->charging = 0;

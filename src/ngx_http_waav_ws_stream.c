@@ -23,6 +23,7 @@
  * ahead as audio passes, and what was not streamed goes back at the end.
  */
 
+#include "ngx_http_waav_metrics.h"
 #include "ngx_http_waav_ws.h"
 #include "ngx_http_waav_util.h"
 #include "waav_errmsg.h"
@@ -787,7 +788,8 @@ ngx_http_waav_ws_stream_free(ngx_http_waav_ws_stream_t *st, ngx_uint_t code)
      * the stream never came up) */
     seconds = (st->rate && st->up) ? (st->sent + st->rate - 1) / st->rate : 0;
 
-    ngx_http_waav_ws_refund_ahead(ws, st->charged, seconds, st->charging);
+    ngx_http_waav_ws_refund_ahead(ws, &st->provider->name, st->charged,
+                                  seconds, st->charging);
 
     if (st->ready_timer.timer_set) {
         ngx_del_timer(&st->ready_timer);
@@ -809,11 +811,16 @@ ngx_http_waav_ws_stream_free(ngx_http_waav_ws_stream_t *st, ngx_uint_t code)
 
 
 /* stt_seconds charged ahead and not used go back (a charge waiting for
- * Redis: all of it) */
+ * Redis: all of it); the seconds used are counted under the provider the
+ * recognition had (the session may have another by now) */
 void
-ngx_http_waav_ws_refund_ahead(ngx_http_waav_ws_t *ws, uint64_t charged,
-    uint64_t used, ngx_uint_t charging)
+ngx_http_waav_ws_refund_ahead(ngx_http_waav_ws_t *ws, ngx_str_t *provider,
+    uint64_t charged, uint64_t used, ngx_uint_t charging)
 {
+    if (used) {
+        ngx_http_waav_metrics_ws_stt(ws->request, provider, used);
+    }
+
     if (charging) {
         ngx_http_waav_limit_refund_q(ws->request, ws->stt_quota,
                                      (uint64_t) -1);

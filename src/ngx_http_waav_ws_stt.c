@@ -16,6 +16,7 @@
 
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_limit.h"
+#include "ngx_http_waav_metrics.h"
 #include "ngx_http_waav_util.h"
 #include "ngx_http_waav_ws.h"
 #include "waav_stt.h"
@@ -398,6 +399,7 @@ ngx_http_waav_ws_stt_go(ngx_http_request_t *r)
 
     rate = (uint64_t) ws->stt.sample_rate * ngx_max(ws->stt.channels, 1) * 2;
     seconds = rate ? (job->len + rate - 1) / rate : 1;
+    job->seconds = seconds;
 
     rc = ngx_http_waav_limit_charge_q(r,
              &ws->stt_quota,
@@ -534,6 +536,8 @@ ngx_http_waav_ws_stt_wake(ngx_http_waav_ws_t *ws)
         rc = ngx_http_waav_ws_stt_result(ws, f.body, f.body_len, &err);
 
         if (rc == NGX_OK) {
+            ngx_http_waav_metrics_ws_stt(ws->request, &job->provider->name,
+                                         job->seconds);
             ngx_http_waav_ws_stt_end(ws, NULL);
             return;
         }

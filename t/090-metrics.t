@@ -249,6 +249,26 @@ subtest '/ws: a speak cancelled by a new config, counted under its provider' => 
     unlike $w->error_log, qr/exited on signal/, 'no worker exited on a signal';
 };
 
+# a streamed recognition's seconds, counted under its provider when it ends
+subtest '/ws STT stream: its seconds of audio, counted at its end' => sub {
+    my ($m0) = metrics($w);
+    my $ws = Waav::WS->connect(port => $w->port, path => '/ws', headers => [$bearer]);
+    ok $ws->upgraded, 'upgraded' or diag "$ws->{status} $ws->{body}";
+    $ws->send_json({type => 'config', audio => JSON::PP::true, tts_config => {provider => 'deepgram'},
+                    stt_config => {provider => 'deepgram', language => 'en', sample_rate => 16000,
+                                   channels => 1, punctuation => JSON::PP::true, encoding => 'linear16',
+                                   model => 'nova-3'}});
+    my $ready = $ws->next_message(10);
+    is $ready && $ready->{json} && $ready->{json}{type}, 'ready', 'ready' or diag explain $ready;
+    # 2.5 s of 16 kHz mono linear16 (3 s once rounded up), in 20 ms messages
+    $ws->send_binary("\0" x 640) for 1 .. 125;
+    $ws->send_close(1000);
+    $ws->wait_eof(10);
+    my $key = 'waav_stt_audio_seconds_total{provider="deepgram",tenant="acme"}';
+    my $m = metrics_until(sub { ($_[0]{$key} // 0) >= ($m0->{$key} // 0) + 3 });
+    is $m->{$key} - ($m0->{$key} // 0), 3, '3 seconds more for deepgram';
+};
+
 subtest 'limit refusals by zone and kind' => sub {
     my ($r, $n);
     for $n (1 .. 200) {
