@@ -305,8 +305,10 @@ subtest 'the key and the tokens are in no log' => sub {
 
 $w->finish;
 
-# an API key alone: sent as it is, nothing exchanged
-my $k = Waav::Run->start('048k', env => {Waav::Run::mock_env()});
+# an API key alone: sent as it is, nothing exchanged; its debug log says
+# where the audio was encoded
+my $k = Waav::Run->configure('048k', env => {Waav::Run::mock_env()})
+    ->add_conf('run.d/main.conf', 'error_log logs/error.log debug;')->launch;
 
 subtest 'GOOGLE_API_KEY: X-Goog-Api-Key on both hosts, no exchange' => sub {
     Waav::Run::mock_reset();
@@ -318,6 +320,40 @@ subtest 'GOOGLE_API_KEY: X-Goog-Api-Key on both hosts, no exchange' => sub {
     is_deeply [map { $_->{provider} } @r], ['google', 'google-stream'], 'no exchange';
     is_deeply [map { $_->{headers}{'x-goog-api-key'} } @r], [(mock_key('google')) x 2], 'the key';
     is_deeply [map { $_->{headers}{authorization} } @r], [undef, undef], 'no Authorization';
+};
+
+subtest '/listen: a body nginx spooled to a temp file is read in the thread pool, base64 byte for byte' => sub {
+    # over client_body_buffer_size: the whole body in nginx's temp file;
+    # sizes that leave 0, 1 and 2 bytes over a 48k chunk's groups of three
+    for my $case ([wav(20) . "\x01", 'audio/wav'], [wav(3) . "\x01\x02", 'audio/wav'],
+                  [join('', map { chr($_ % 241) } 1 .. 3 * 49152 + 4), 'audio/L16;rate=16000'],
+                  [join('', map { chr($_ % 239) } 1 .. 49152), 'audio/L16;rate=16000']) {
+        my ($audio, $type) = @$case;
+        my $n = length $audio;
+        Waav::Run::mock_reset();
+        my $before = length $k->error_log;
+        my $res = $k->request("POST /listen?provider=google\n$audio", "Content-Type: $type");
+        is $res->{status}, 200, "$n bytes: 200" or diag $res->{body};
+        like decode_json($res->{body})->{transcript}, qr/^Hello world from the mock\.$/, "$n bytes: the transcript";
+        my ($r) = records($k);
+        is $r->{body_length}, $r->{headers}{'content-length'}, "$n bytes: the length announced";
+        my $b64 = decode_json($r->{body})->{audio}{content};
+        ok $b64 eq MIME::Base64::encode_base64($audio, ''), "$n bytes: the mock saw exactly the audio's base64";
+        my $log = substr $k->error_log, $before;
+        like $log, qr/a client request body is buffered to a temporary file/, "$n bytes: the body was spooled";
+        like $log, qr/waav stt: base64 of $n file bytes in the thread pool/, "$n bytes: encoded in the thread pool";
+        like $log, qr/waav stt: base64 of $n file bytes done/, "$n bytes: and back";
+    }
+
+    # a body in memory: encoded at once, no task
+    Waav::Run::mock_reset();
+    my $before = length $k->error_log;
+    my $pcm = join '', map { chr($_ % 13) } 1 .. 1000;
+    my $res = $k->request("POST /listen?provider=google\n$pcm", 'Content-Type: audio/L16;rate=16000');
+    is $res->{status}, 200, 'in memory: 200' or diag $res->{body};
+    my ($r) = records($k);
+    ok decode_json($r->{body})->{audio}{content} eq MIME::Base64::encode_base64($pcm, ''), 'in memory: the base64';
+    unlike substr($k->error_log, $before), qr/thread pool|temporary file/, 'in memory: no temp file, no task';
 };
 
 $k->finish;
