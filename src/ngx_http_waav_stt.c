@@ -359,7 +359,8 @@ ngx_http_waav_stt_provider(ngx_http_request_t *r, waav_str_t name,
     none.len = 0;
 
     if (ngx_http_waav_byok_key(r, none, 1, &key, err) != NGX_OK
-        || ngx_http_waav_byok_provider(r, &p, key, NULL, err) != NGX_OK)
+        || ngx_http_waav_byok_provider(r, &p, key, p->stt->byok_cred, err)
+           != NGX_OK)
     {
         return NGX_DECLINED;
     }
@@ -514,6 +515,7 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
     }
 
     ctx->provider = p;
+    ctx->req.byok = p->byok;
 
     /* the answer names the model used, the provider's default included */
     if (ctx->req.model.len == 0) {

@@ -144,20 +144,38 @@ subtest 'refused before any call: types, rates, length, models' => sub {
         is decode_json($res->{body})->{code}, $code, "$what: $code";
         is count($w), 0, "$what: no call, not even a token";
     }
-    Waav::Run::mock_reset();
-    my $res = $w->request("POST /listen?provider=azure\n" . wav(1),
-                          "Content-Type: audio/wav\nX-Provider-Api-Key: client-key");
-    is $res->{status}, 400, 'a client\'s own key: 400' or diag $res->{body};
-    is decode_json($res->{body})->{code}, 'BYOK_UNSUPPORTED', 'BYOK_UNSUPPORTED';
-    is count($w), 0, 'a client\'s own key: no call';
 
     Waav::Run::mock_reset();
-    $res = stt($w, '', wav(60));
+    my $res = stt($w, '', wav(60));
     is $res->{status}, 200, '60 s: 200' or diag $res->{body};
     is count($w, 'azure-stream'), 1, '60 s: recognized';
     Waav::Run::mock_reset();
     $res = stt($w, '', wav(61));
     like $res->{body}, qr/at most 60 s of audio a request; this audio is 61 s/, 'the 413 says why';
+};
+
+# as on text to speech: a client's key goes as it is, never exchanged (the
+# token cache is the server key's)
+subtest 'a client\'s own key: Ocp-Apim-Subscription-Key, no token' => sub {
+    Waav::Run::mock_reset();
+    my $res = $w->request("POST /listen?provider=azure\n" . wav(1),
+                          "Content-Type: audio/wav\nX-Provider-Api-Key: $KEY");
+    is $res->{status}, 200, 'the key: 200' or diag $res->{body};
+    is decode_json($res->{body})->{transcript}, 'Hello world from the mock.', 'the transcript';
+    my @r = records($w);
+    is_deeply [map { $_->{provider} } @r], ['azure-stream'], 'no exchange';
+    is $r[0]{headers}{'ocp-apim-subscription-key'}, $KEY, 'the client\'s key';
+    is $r[0]{headers}{authorization}, undef, 'not the server\'s token';
+
+    Waav::Run::mock_reset();
+    $res = $w->request("POST /listen?provider=azure\n" . wav(1),
+                       "Content-Type: audio/wav\nX-Provider-Api-Key: client-key");
+    isnt $res->{status}, 500, "a key Azure refuses: $res->{status}, not 500";
+    like $res->{body}, qr/^\{"error":"[^"]+","code":"[A-Z_]+"\}$/, 'a JSON error';
+    unlike $res->{body}, qr/client-key/, 'the key not quoted';
+    @r = records($w);
+    is_deeply [map { $_->{provider} } @r], ['azure-stream'], 'no exchange';
+    is $r[0]{headers}{'ocp-apim-subscription-key'}, 'client-key', 'the client\'s key as it is';
 };
 
 subtest 'no speech: an empty transcript; Error and refusals: 502' => sub {

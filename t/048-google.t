@@ -290,6 +290,32 @@ subtest 'a client\'s own key is an API key' => sub {
     is $r->{headers}{authorization}, undef, 'not the server\'s token';
 };
 
+# a client's own key on /listen, as on /speak: an API key, even one that
+# looks like a service account's JSON; never exchanged, never 500
+sub client_key_stt {
+    my ($s, $what) = @_;
+    for my $key (mock_key('google'), '{"type":"service_account"}') {
+        Waav::Run::mock_reset();
+        my $res = $s->request("POST /listen?provider=google\n" . wav(1),
+                              "Content-Type: audio/wav\nX-Provider-Api-Key: $key");
+        if ($key eq mock_key('google')) {
+            is $res->{status}, 200, "$what: an API key: 200" or diag $res->{body};
+        } else {
+            isnt $res->{status}, 500, "$what: a key that is JSON: $res->{status}, not 500";
+            like $res->{body}, qr/^\{"error":"[^"]+","code":"[A-Z_]+"\}$/, "$what: a JSON error";
+            unlike $res->{body}, qr/service_account/, "$what: the key not quoted";
+        }
+        my @r = records($s);
+        is_deeply [map { $_->{provider} } @r], ['google-stream'], "$what: no exchange";
+        is $r[0]{headers}{'x-goog-api-key'}, $key, "$what: the client's key as X-Goog-Api-Key";
+        is $r[0]{headers}{authorization}, undef, "$what: not the server's token";
+    }
+}
+
+subtest 'a client\'s own key on /listen is an API key too' => sub {
+    client_key_stt($w, 'service account server');
+};
+
 subtest '/voices with a service account: Google left out (not there yet)' => sub {
     Waav::Run::mock_reset();
     my $res = $w->request("GET /voices?provider=google\n");
@@ -320,6 +346,14 @@ subtest 'GOOGLE_API_KEY: X-Goog-Api-Key on both hosts, no exchange' => sub {
     is_deeply [map { $_->{provider} } @r], ['google', 'google-stream'], 'no exchange';
     is_deeply [map { $_->{headers}{'x-goog-api-key'} } @r], [(mock_key('google')) x 2], 'the key';
     is_deeply [map { $_->{headers}{authorization} } @r], [undef, undef], 'no Authorization';
+};
+
+subtest 'a client\'s own key on /listen with an API key server' => sub {
+    client_key_stt($k, 'API key server');
+    # debug lines show the request's headers: the others never
+    unlike join("\n", grep { m{^\d{4}/\d\d/\d\d \S+ \[(?!debug)} } split /\n/, $k->error_log),
+           qr/service_account/,
+           'the key in no log line';
 };
 
 subtest '/listen: a body nginx spooled to a temp file is read in the thread pool, base64 byte for byte' => sub {

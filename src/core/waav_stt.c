@@ -71,6 +71,13 @@ waav_stt_check(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
 }
 
 
+const waav_cred_t *
+waav_stt_cred(const waav_stt_adapter_t *ad, const waav_stt_req_t *req)
+{
+    return (req->byok && ad->byok_cred) ? ad->byok_cred : ad->cred;
+}
+
+
 int
 waav_stt_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     const waav_secret_t *secret, waav_http_req_t *out, waav_str_t *suffix,
@@ -89,7 +96,7 @@ waav_stt_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
         return -1;
     }
 
-    return waav_cred_apply(ad->cred, secret, out, a, err);
+    return waav_cred_apply(waav_stt_cred(ad, req), secret, out, a, err);
 }
 
 
@@ -146,7 +153,8 @@ waav_stt_next(const waav_stt_adapter_t *ad, waav_stt_flow_t *flow,
         out->method = "POST";
     }
 
-    return waav_cred_apply(ad->cred, secret, out, a, err) == 0 ? rc : -1;
+    return waav_cred_apply(waav_stt_cred(ad, req), secret, out, a, err) == 0
+           ? rc : -1;
 }
 
 

@@ -374,6 +374,7 @@ waav_stt_azure_normalize(const waav_stt_adapter_t *ad, const char *json,
 
 
 extern const waav_cred_t  waav_azure_cred;
+extern const waav_cred_t  waav_azure_byok_cred;
 
 
 const waav_stt_adapter_t  waav_stt_azure = {
@@ -382,6 +383,7 @@ const waav_stt_adapter_t  waav_stt_azure = {
     .stream_host = 1,
     .max_seconds = 60,
     .cred = &waav_azure_cred,
+    .byok_cred = &waav_azure_byok_cred,
     .build = waav_stt_azure_build,
     .normalize = waav_stt_azure_normalize,
 };

@@ -361,6 +361,8 @@ const waav_stt_adapter_t  waav_stt_google = {
     .base64 = 1,
     .stream_host = 1,
     .cred = &waav_google_cred,
+    /* a client's own key is an API key, as on text to speech */
+    .byok_cred = &waav_google_key_cred,
     .build = waav_stt_google_build,
     .normalize = waav_stt_google_normalize,
 };
