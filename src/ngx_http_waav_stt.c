@@ -514,6 +514,10 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
         goto failed;
     }
 
+    /* a WAV's rate, channels and sample format, for the adapter */
+    (void) waav_audio_wav_info(&ctx->req.audio, ctx->head,
+                               ngx_min(ctx->head_len, (size_t) audio));
+
     ctx->provider = p;
     ctx->req.byok = p->byok;
 

@@ -199,8 +199,9 @@ subtest '/listen: what Google refuses is refused first' => sub {
     Waav::Run::mock_reset();
     my $long = "\0" x (8000 * 2 * 61);
     my $res = $w->request("POST /listen?provider=google\n$long", 'Content-Type: audio/L16;rate=8000');
-    is $res->{status}, 400, 'over a minute of PCM: 400';
-    like $res->{body}, qr/"code":"INVALID_AUDIO"/, 'INVALID_AUDIO';
+    is $res->{status}, 413, 'over a minute of PCM: 413';
+    is $res->{body}, '{"error":"google transcribes at most 60 s of audio a request (its REST API); '
+                   . 'this audio is 61 s","code":"AUDIO_TOO_LONG"}', 'AUDIO_TOO_LONG, as Azure says it';
     $res = $w->request("POST /listen?provider=google\n" . ("\0" x 8_000_000),
                        'Content-Type: audio/L16;rate=48000;channels=2');
     is $res->{status}, 413, 'over 10 MB once base64: 413' or diag $res->{body};
@@ -208,8 +209,13 @@ subtest '/listen: what Google refuses is refused first' => sub {
     $res = $w->request("POST /listen?provider=google\n" . "\xff\xfb\x90\x00" . ("\0" x 4000), 'Content-Type: audio/mpeg');
     is $res->{status}, 415, 'MP3: 415';
     $res = stt($w, '', wav(61));
-    is $res->{status}, 400, 'a WAV over a minute: 400' or diag $res->{body};
-    like $res->{body}, qr/"code":"INVALID_AUDIO"/, 'INVALID_AUDIO';
+    is $res->{status}, 413, 'a WAV over a minute: 413' or diag $res->{body};
+    like $res->{body}, qr/"code":"AUDIO_TOO_LONG"/, 'AUDIO_TOO_LONG';
+    # compressed: estimated (128 kbit/s), as for Azure
+    $res = $w->request("POST /listen?provider=google\n" . 'OggS' . ("\0" x (16000 * 62 - 4)), 'Content-Type: audio/ogg');
+    is $res->{status}, 413, 'Ogg of about 62 s: 413' or diag $res->{body};
+    like $res->{body}, qr/"error":"google transcribes at most 60 s of audio a request \(its REST API\); this audio is about 62 s","code":"AUDIO_TOO_LONG"/,
+         'AUDIO_TOO_LONG, the estimate said so';
     is count($w, 'google-stream'), 0, 'no call';
 
     # compressed: no duration known here, Google is told the codec

@@ -42,14 +42,20 @@ int
 waav_stt_fits(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     waav_err_t *err)
 {
-    if (ad->max_seconds == 0 || req->seconds <= ad->max_seconds) {
+    uint64_t  s;
+
+    /* exact where the format says (WAV, PCM), else estimated */
+    s = req->audio_seconds ? req->audio_seconds : req->seconds;
+
+    if (ad->max_seconds == 0 || s <= ad->max_seconds) {
         return 0;
     }
 
-    return waav_err_set(err, 413, "PAYLOAD_TOO_LARGE",
-                        "%s transcribes at most %u s of audio a request; "
-                        "this audio is %llu s", ad->type, ad->max_seconds,
-                        (unsigned long long) req->seconds);
+    return waav_err_set(err, 413, WAAV_E_AUDIO_TOO_LONG,
+                        "%s transcribes at most %u s of audio a request "
+                        "(its REST API); this audio is %s%llu s", ad->type,
+                        ad->max_seconds, req->audio_seconds ? "" : "about ",
+                        (unsigned long long) s);
 }
 
 

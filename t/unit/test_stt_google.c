@@ -202,8 +202,17 @@ test_refused(void **state)
     assert_int_equal(build(&req, "k", "", &out, &suffix, &err), 0);
     req.audio_seconds = 61;
     assert_int_equal(build(&req, "k", "", &out, &suffix, &err), -1);
-    assert_int_equal(err.status, 400);
-    assert_string_equal(err.code, WAAV_E_INVALID_AUDIO);
+    assert_int_equal(err.status, 413);
+    assert_string_equal(err.code, WAAV_E_AUDIO_TOO_LONG);
+
+    /* compressed: the estimate (Azure's rule too) */
+    req_init(&req, WAAV_AUDIO_OGG);
+    req.seconds = 61;
+    assert_int_equal(waav_stt_check(google(), &req, &WAAV_ARENA, &err), -1);
+    assert_int_equal(err.status, 413);
+    assert_string_equal(err.code, WAAV_E_AUDIO_TOO_LONG);
+    req.seconds = 60;
+    assert_int_equal(waav_stt_check(google(), &req, &WAAV_ARENA, &err), 0);
 
     /* names that are not Google's */
     req_init(&req, WAAV_AUDIO_WAV);
