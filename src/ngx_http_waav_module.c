@@ -540,6 +540,7 @@ ngx_http_waav_init(ngx_conf_t *cf)
         || ngx_http_waav_auth_init(cf) != NGX_OK
         || ngx_http_waav_cors_init(cf) != NGX_OK
         || ngx_http_waav_local_init(cf) != NGX_OK
+        || ngx_http_waav_stt_b64_init(cf) != NGX_OK
         || ngx_http_waav_metrics_init(cf) != NGX_OK)
     {
         return NGX_ERROR;

@@ -36,6 +36,10 @@
 static ngx_int_t ngx_http_waav_stt_handler(ngx_http_request_t *r);
 static void ngx_http_waav_stt_secret(ngx_http_request_t *r);
 static void ngx_http_waav_stt_go(ngx_http_request_t *r);
+static ngx_int_t ngx_http_waav_stt_chain_end(ngx_http_request_t *r,
+    ngx_http_waav_stt_ctx_t *ctx, ngx_chain_t **last, ngx_chain_t *tail);
+static void ngx_http_waav_stt_chained(ngx_http_request_t *r, ngx_int_t rc,
+    ngx_chain_t **last, ngx_chain_t *tail);
 static void ngx_http_waav_stt_trued(ngx_http_request_t *r);
 static ngx_int_t ngx_http_waav_stt_answer(ngx_http_request_t *r,
     ngx_http_waav_stt_ctx_t *ctx);
@@ -267,7 +271,7 @@ ngx_http_waav_stt_query(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
 
 /* [start, start + len) of the client body, as buffers over its own memory
  * or temp file: nothing copied, nothing read back */
-static ngx_int_t
+ngx_int_t
 ngx_http_waav_stt_slice(ngx_http_request_t *r, off_t start, off_t len,
     ngx_chain_t ***last, ngx_chain_t **tail)
 {
@@ -355,7 +359,8 @@ ngx_http_waav_stt_provider(ngx_http_request_t *r, waav_str_t name,
     none.len = 0;
 
     if (ngx_http_waav_byok_key(r, none, 1, &key, err) != NGX_OK
-        || ngx_http_waav_byok_provider(r, &p, key, NULL, err) != NGX_OK)
+        || ngx_http_waav_byok_provider(r, &p, key, p->stt->byok_cred, err)
+           != NGX_OK)
     {
         return NGX_DECLINED;
     }
@@ -366,68 +371,12 @@ ngx_http_waav_stt_provider(ngx_http_request_t *r, waav_str_t name,
 }
 
 
-/*
- * The audio base64-encoded, in one buffer (Google's {"audio": {"content"}}):
- * the client body's memory, and its temp file read back as nginx's own
- * output chain reads a body it proxies from one.
- */
-static ngx_int_t
-ngx_http_waav_stt_base64(ngx_http_request_t *r, off_t start, off_t audio,
-    ngx_chain_t ***last, ngx_chain_t **tail)
-{
-    char         *b64;
-    u_char       *raw, *p;
-    off_t         size;
-    ssize_t       n;
-    waav_str_t    enc;
-    ngx_chain_t  *slice, **sl, *cl;
-
-    slice = NULL;
-    sl = &slice;
-    cl = NULL;
-
-    raw = ngx_pnalloc(r->pool, (size_t) audio);
-    b64 = ngx_pnalloc(r->pool, WAAV_BASE64_LEN((size_t) audio) + 1);
-    if (raw == NULL || b64 == NULL
-        || ngx_http_waav_stt_slice(r, start, audio, &sl, &cl) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    p = raw;
-
-    for (cl = slice; cl; cl = cl->next) {
-        size = ngx_buf_size(cl->buf);
-
-        if (ngx_buf_in_memory(cl->buf)) {
-            p = ngx_cpymem(p, cl->buf->pos, (size_t) size);
-            continue;
-        }
-
-        n = ngx_read_file(cl->buf->file, p, (size_t) size,
-                          cl->buf->file_pos);
-        if (n != (ssize_t) size) {
-            return NGX_ERROR;
-        }
-
-        p += n;
-    }
-
-    enc.data = b64;
-    enc.len = waav_base64_encode(b64, raw, (size_t) audio);
-    ngx_pfree(r->pool, raw);
-
-    *tail = ngx_http_waav_stt_mem(r->pool, enc, last);
-
-    return *tail ? NGX_OK : NGX_ERROR;
-}
-
-
 /* the provider's body: [prefix] the client's own buffers [suffix], or
- * prefix, the audio in base64, suffix */
+ * prefix, the audio in base64 (read in the thread pool from a temp file:
+ * NGX_AGAIN, ngx_http_waav_stt_chained() goes on), suffix */
 static ngx_int_t
 ngx_http_waav_stt_chain(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
-    off_t start, off_t audio, waav_str_t suffix)
+    off_t start, off_t audio)
 {
     ngx_int_t     rc;
     ngx_uint_t    wrap;
@@ -446,12 +395,18 @@ ngx_http_waav_stt_chain(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
             return NGX_ERROR;
         }
 
-        ctx->body_len += ctx->preq.body.len + suffix.len;
+        ctx->body_len += ctx->preq.body.len + ctx->suffix.len;
     }
 
     if (ctx->provider->stt->base64) {
+        /* the prefix is there: the chain's head is known */
+        ctx->body = chain;
         ctx->body_len += WAAV_BASE64_LEN(audio) - audio;
-        rc = ngx_http_waav_stt_base64(r, start, audio, &last, &tail);
+        rc = ngx_http_waav_stt_b64(r, start, audio, &last, &tail,
+                                   ngx_http_waav_stt_chained);
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
 
     } else {
         rc = ngx_http_waav_stt_slice(r, start, audio, &last, &tail);
@@ -461,15 +416,25 @@ ngx_http_waav_stt_chain(ngx_http_request_t *r, ngx_http_waav_stt_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    if (wrap) {
-        tail = ngx_http_waav_stt_mem(r->pool, suffix, &last);
+    ctx->body = chain;
+
+    return ngx_http_waav_stt_chain_end(r, ctx, last, tail);
+}
+
+
+/* the suffix after the audio, the end of the body */
+static ngx_int_t
+ngx_http_waav_stt_chain_end(ngx_http_request_t *r,
+    ngx_http_waav_stt_ctx_t *ctx, ngx_chain_t **last, ngx_chain_t *tail)
+{
+    if (ctx->provider->stt->multipart || ctx->provider->stt->base64) {
+        tail = ngx_http_waav_stt_mem(r->pool, ctx->suffix, &last);
         if (tail == NULL) {
             return NGX_ERROR;
         }
     }
 
     tail->buf->last_buf = 1;
-    ctx->body = chain;
 
     return NGX_OK;
 }
@@ -549,7 +514,12 @@ ngx_http_waav_stt_body(ngx_http_request_t *r)
         goto failed;
     }
 
+    /* a WAV's rate, channels and sample format, for the adapter */
+    (void) waav_audio_wav_info(&ctx->req.audio, ctx->head,
+                               ngx_min(ctx->head_len, (size_t) audio));
+
     ctx->provider = p;
+    ctx->req.byok = p->byok;
 
     /* the answer names the model used, the provider's default included */
     if (ctx->req.model.len == 0) {
@@ -602,7 +572,6 @@ static void
 ngx_http_waav_stt_secret(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    waav_str_t                 suffix;
     waav_err_t                 err;
     waav_alloc_t               a;
     waav_secret_t              secret;
@@ -623,17 +592,42 @@ ngx_http_waav_stt_secret(ngx_http_request_t *r)
     }
 
     if (rc != NGX_OK
-        || waav_stt_build(p->stt, &ctx->req, &secret, &ctx->preq, &suffix,
-                          &a, &err)
+        || waav_stt_build(p->stt, &ctx->req, &secret, &ctx->preq,
+                          &ctx->suffix, &a, &err)
            != 0)
     {
         ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
         return;
     }
 
-    if (ngx_http_waav_stt_chain(r, ctx, ctx->audio_start,
-                                (off_t) ctx->req.audio_len, suffix)
-        != NGX_OK)
+    rc = ngx_http_waav_stt_chain(r, ctx, ctx->audio_start,
+                                 (off_t) ctx->req.audio_len);
+
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_waav_stt_go(r);
+}
+
+
+/* the audio is base64 (ngx_http_waav_stt_b64.c): the suffix, then the
+ * call */
+static void
+ngx_http_waav_stt_chained(ngx_http_request_t *r, ngx_int_t rc,
+    ngx_chain_t **last, ngx_chain_t *tail)
+{
+    ngx_http_waav_stt_ctx_t  *ctx;
+
+    ctx = ngx_http_waav_find_ctx(r)->stt;
+
+    if (rc != NGX_OK
+        || ngx_http_waav_stt_chain_end(r, ctx, last, tail) != NGX_OK)
     {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;

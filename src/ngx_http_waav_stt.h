@@ -43,6 +43,8 @@ typedef struct {
     waav_mp_parser_t          *mp;          /* OpenAI's form, or NULL */
     waav_stt_fmt_e             fmt;         /* its response_format */
     off_t                      audio_start; /* in the client body */
+    waav_str_t                 suffix;      /* after the audio */
+    void                      *b64;         /* its base64, while read */
     ngx_chain_t               *body;        /* to the provider */
     off_t                      body_len;
     uint64_t                   seconds;     /* charged before the call */
@@ -52,6 +54,25 @@ typedef struct {
     unsigned                   done:1;
     unsigned                   too_big:1;   /* the answer did not fit */
 } ngx_http_waav_stt_ctx_t;
+
+
+/* [start, start + len) of the client body as buffers over its own memory
+ * or temp file, linked at **last (ngx_http_waav_stt.c) */
+ngx_int_t ngx_http_waav_stt_slice(ngx_http_request_t *r, off_t start,
+    off_t len, ngx_chain_t ***last, ngx_chain_t **tail);
+
+/* the same, base64-encoded into a chain of buffers (a temp file read in
+ * nginx's thread pool): NGX_OK (*last, *tail moved on), NGX_ERROR, or
+ * NGX_AGAIN, and done() is called on the event loop with how it went and
+ * where the chain ends (ngx_http_waav_stt_b64.c) */
+typedef void (*ngx_http_waav_stt_b64_done_pt)(ngx_http_request_t *r,
+    ngx_int_t rc, ngx_chain_t **last, ngx_chain_t *tail);
+
+ngx_int_t ngx_http_waav_stt_b64(ngx_http_request_t *r, off_t start,
+    off_t len, ngx_chain_t ***last, ngx_chain_t **tail,
+    ngx_http_waav_stt_b64_done_pt done);
+/* a base64 provider's STT takes nginx's thread pool "default" */
+ngx_int_t ngx_http_waav_stt_b64_init(ngx_conf_t *cf);
 
 
 /* OpenAI's form (ngx_http_waav_stt_form.c) */

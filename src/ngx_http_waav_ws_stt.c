@@ -258,6 +258,7 @@ ngx_http_waav_ws_stt_req(ngx_http_waav_ws_t *ws, waav_stt_req_t *req,
     req->content_type.len = sizeof("audio/wav") - 1;
     req->audio_len = WAAV_AUDIO_WAV_HEADER + job->len;
     req->model = ws->stt.model;
+    req->byok = job->provider->byok;
     req->language = ws->stt.language;
     req->punctuate = ws->stt.punctuation ? 1 : 0;
     req->diarize = -1;

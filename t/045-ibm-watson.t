@@ -166,6 +166,19 @@ subtest '/listen: the audio to the speech-to-text host, the answer normalized' =
     like $r->{query}, qr/^model=en-US_Telephony&/, 'the model asked for';
 };
 
+# as on text to speech: a client's key as HTTP Basic apikey:<key>, never
+# exchanged (the token cache is the server key's)
+subtest '/listen with a client\'s own key: Basic apikey, no exchange' => sub {
+    Waav::Run::mock_reset();
+    my $res = $w->request("POST /listen?provider=ibm-watson\n" . wav(1),
+                          "Content-Type: audio/wav\nX-Provider-Api-Key: $KEY");
+    is $res->{status}, 200, 'status 200' or diag $res->{body};
+    my @r = records($w);
+    is_deeply [map { $_->{provider} } @r], ['ibm-watson-stream'], 'no exchange';
+    is $r[0]{headers}{authorization}, 'Basic ' . MIME::Base64::encode_base64("apikey:$KEY", ''),
+       'Basic apikey:<the client\'s key>';
+};
+
 subtest 'GET /voices: Basic apikey, the list mapped' => sub {
     Waav::Run::mock_reset();
     my $res = $w->request("GET /voices?provider=ibm-watson\n");

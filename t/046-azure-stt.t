@@ -27,6 +27,14 @@ sub wav {
     return mock_wav_header(16000, 1, 16, length $data) . $data;
 }
 
+# a WAV header with any rate, channels and sample size (PCM)
+sub wav_hdr {
+    my ($rate, $ch, $bits, $len) = @_;
+    my $align = $ch * $bits / 8;
+    return pack 'A4 V A4 A4 V v v V V v v A4 V', 'RIFF', 36 + $len, 'WAVE', 'fmt ', 16,
+        1, $ch, $rate, $rate * $align, $align, $bits, 'data', $len;
+}
+
 sub stt {
     my ($w, $query, $body, $ct) = @_;
     return $w->request("POST /listen?provider=azure$query\n" . ($body // wav(2)),
@@ -129,11 +137,22 @@ subtest 'refused before any call: types, rates, length, models' => sub {
     my @cases = (
         ['', "\xff\xfb\x90\x00" . ("\0" x 500), 'audio/mpeg', 415, 'UNSUPPORTED_MEDIA_TYPE', 'MP3'],
         ['', "\0" x 16000, 'audio/L16;rate=8000', 400, 'UNSUPPORTED_OPTION', '8 kHz PCM'],
-        ['', wav(61), 'audio/wav', 413, 'PAYLOAD_TOO_LARGE', '61 s'],
+        ['', wav(61), 'audio/wav', 413, 'AUDIO_TOO_LONG', '61 s'],
+        ['', 'OggS' . ("\0" x (16000 * 62 - 4)), 'audio/ogg', 413, 'AUDIO_TOO_LONG', 'Ogg of about 62 s',
+         qr/at most 60 s of audio a request \(its REST API\); this audio is about 62 s/],
         ['&model=whisper-1', wav(1), 'audio/wav', 400, 'INVALID_MODEL', 'a model Azure lacks'],
+        # Azure takes PCM WAV at 16 kHz mono only: the fmt chunk says
+        ['', wav_hdr(44100, 2, 16, 17640) . ("\1" x 17640), 'audio/wav', 400, 'UNSUPPORTED_OPTION',
+         'a 44.1 kHz stereo WAV', qr/16-bit PCM, 16 kHz, mono only \(this WAV: PCM, 16-bit, 44100 Hz, 2 channels\)/],
+        ['', wav_hdr(8000, 1, 16, 16000) . ("\1" x 16000), 'audio/wav', 400, 'UNSUPPORTED_OPTION',
+         'an 8 kHz WAV', qr/this WAV: PCM, 16-bit, 8000 Hz, 1 channel\)/],
+        ['', wav_hdr(16000, 2, 16, 64000) . ("\1" x 64000), 'audio/wav', 400, 'UNSUPPORTED_OPTION',
+         'a 16 kHz stereo WAV', qr/16000 Hz, 2 channels/],
+        ['', wav_hdr(16000, 1, 8, 16000) . ("\1" x 16000), 'audio/wav', 400, 'UNSUPPORTED_OPTION',
+         'an 8-bit WAV', qr/8-bit, 16000 Hz/],
     );
     for my $c (@cases) {
-        my ($q, $body, $ct, $status, $code, $what) = @$c;
+        my ($q, $body, $ct, $status, $code, $what, $msg) = @$c;
         # no token cached: a call that went on would exchange the key first
         Waav::Run::mock_reset();
         $w->mock_behavior('{"status":401}');
@@ -142,22 +161,42 @@ subtest 'refused before any call: types, rates, length, models' => sub {
         my $res = stt($w, $q, $body, $ct);
         is $res->{status}, $status, "$what: $status" or diag $res->{body};
         is decode_json($res->{body})->{code}, $code, "$what: $code";
+        like decode_json($res->{body})->{error}, $msg, "$what: what Azure needs" if $msg;
         is count($w), 0, "$what: no call, not even a token";
     }
-    Waav::Run::mock_reset();
-    my $res = $w->request("POST /listen?provider=azure\n" . wav(1),
-                          "Content-Type: audio/wav\nX-Provider-Api-Key: client-key");
-    is $res->{status}, 400, 'a client\'s own key: 400' or diag $res->{body};
-    is decode_json($res->{body})->{code}, 'BYOK_UNSUPPORTED', 'BYOK_UNSUPPORTED';
-    is count($w), 0, 'a client\'s own key: no call';
 
     Waav::Run::mock_reset();
-    $res = stt($w, '', wav(60));
+    my $res = stt($w, '', wav(60));
     is $res->{status}, 200, '60 s: 200' or diag $res->{body};
     is count($w, 'azure-stream'), 1, '60 s: recognized';
     Waav::Run::mock_reset();
     $res = stt($w, '', wav(61));
-    like $res->{body}, qr/at most 60 s of audio a request; this audio is 61 s/, 'the 413 says why';
+    is $res->{body}, '{"error":"azure transcribes at most 60 s of audio a request (its REST API); '
+                   . 'this audio is 61 s","code":"AUDIO_TOO_LONG"}', 'the 413 says why, as Google\'s';
+};
+
+# as on text to speech: a client's key goes as it is, never exchanged (the
+# token cache is the server key's)
+subtest 'a client\'s own key: Ocp-Apim-Subscription-Key, no token' => sub {
+    Waav::Run::mock_reset();
+    my $res = $w->request("POST /listen?provider=azure\n" . wav(1),
+                          "Content-Type: audio/wav\nX-Provider-Api-Key: $KEY");
+    is $res->{status}, 200, 'the key: 200' or diag $res->{body};
+    is decode_json($res->{body})->{transcript}, 'Hello world from the mock.', 'the transcript';
+    my @r = records($w);
+    is_deeply [map { $_->{provider} } @r], ['azure-stream'], 'no exchange';
+    is $r[0]{headers}{'ocp-apim-subscription-key'}, $KEY, 'the client\'s key';
+    is $r[0]{headers}{authorization}, undef, 'not the server\'s token';
+
+    Waav::Run::mock_reset();
+    $res = $w->request("POST /listen?provider=azure\n" . wav(1),
+                       "Content-Type: audio/wav\nX-Provider-Api-Key: client-key");
+    isnt $res->{status}, 500, "a key Azure refuses: $res->{status}, not 500";
+    like $res->{body}, qr/^\{"error":"[^"]+","code":"[A-Z_]+"\}$/, 'a JSON error';
+    unlike $res->{body}, qr/client-key/, 'the key not quoted';
+    @r = records($w);
+    is_deeply [map { $_->{provider} } @r], ['azure-stream'], 'no exchange';
+    is $r[0]{headers}{'ocp-apim-subscription-key'}, 'client-key', 'the client\'s key as it is';
 };
 
 subtest 'no speech: an empty transcript; Error and refusals: 502' => sub {

@@ -199,8 +199,9 @@ subtest '/listen: what Google refuses is refused first' => sub {
     Waav::Run::mock_reset();
     my $long = "\0" x (8000 * 2 * 61);
     my $res = $w->request("POST /listen?provider=google\n$long", 'Content-Type: audio/L16;rate=8000');
-    is $res->{status}, 400, 'over a minute of PCM: 400';
-    like $res->{body}, qr/"code":"INVALID_AUDIO"/, 'INVALID_AUDIO';
+    is $res->{status}, 413, 'over a minute of PCM: 413';
+    is $res->{body}, '{"error":"google transcribes at most 60 s of audio a request (its REST API); '
+                   . 'this audio is 61 s","code":"AUDIO_TOO_LONG"}', 'AUDIO_TOO_LONG, as Azure says it';
     $res = $w->request("POST /listen?provider=google\n" . ("\0" x 8_000_000),
                        'Content-Type: audio/L16;rate=48000;channels=2');
     is $res->{status}, 413, 'over 10 MB once base64: 413' or diag $res->{body};
@@ -208,8 +209,13 @@ subtest '/listen: what Google refuses is refused first' => sub {
     $res = $w->request("POST /listen?provider=google\n" . "\xff\xfb\x90\x00" . ("\0" x 4000), 'Content-Type: audio/mpeg');
     is $res->{status}, 415, 'MP3: 415';
     $res = stt($w, '', wav(61));
-    is $res->{status}, 400, 'a WAV over a minute: 400' or diag $res->{body};
-    like $res->{body}, qr/"code":"INVALID_AUDIO"/, 'INVALID_AUDIO';
+    is $res->{status}, 413, 'a WAV over a minute: 413' or diag $res->{body};
+    like $res->{body}, qr/"code":"AUDIO_TOO_LONG"/, 'AUDIO_TOO_LONG';
+    # compressed: estimated (128 kbit/s), as for Azure
+    $res = $w->request("POST /listen?provider=google\n" . 'OggS' . ("\0" x (16000 * 62 - 4)), 'Content-Type: audio/ogg');
+    is $res->{status}, 413, 'Ogg of about 62 s: 413' or diag $res->{body};
+    like $res->{body}, qr/"error":"google transcribes at most 60 s of audio a request \(its REST API\); this audio is about 62 s","code":"AUDIO_TOO_LONG"/,
+         'AUDIO_TOO_LONG, the estimate said so';
     is count($w, 'google-stream'), 0, 'no call';
 
     # compressed: no duration known here, Google is told the codec
@@ -290,6 +296,32 @@ subtest 'a client\'s own key is an API key' => sub {
     is $r->{headers}{authorization}, undef, 'not the server\'s token';
 };
 
+# a client's own key on /listen, as on /speak: an API key, even one that
+# looks like a service account's JSON; never exchanged, never 500
+sub client_key_stt {
+    my ($s, $what) = @_;
+    for my $key (mock_key('google'), '{"type":"service_account"}') {
+        Waav::Run::mock_reset();
+        my $res = $s->request("POST /listen?provider=google\n" . wav(1),
+                              "Content-Type: audio/wav\nX-Provider-Api-Key: $key");
+        if ($key eq mock_key('google')) {
+            is $res->{status}, 200, "$what: an API key: 200" or diag $res->{body};
+        } else {
+            isnt $res->{status}, 500, "$what: a key that is JSON: $res->{status}, not 500";
+            like $res->{body}, qr/^\{"error":"[^"]+","code":"[A-Z_]+"\}$/, "$what: a JSON error";
+            unlike $res->{body}, qr/service_account/, "$what: the key not quoted";
+        }
+        my @r = records($s);
+        is_deeply [map { $_->{provider} } @r], ['google-stream'], "$what: no exchange";
+        is $r[0]{headers}{'x-goog-api-key'}, $key, "$what: the client's key as X-Goog-Api-Key";
+        is $r[0]{headers}{authorization}, undef, "$what: not the server's token";
+    }
+}
+
+subtest 'a client\'s own key on /listen is an API key too' => sub {
+    client_key_stt($w, 'service account server');
+};
+
 subtest '/voices with a service account: listed with the exchanged token' => sub {
     Waav::Run::mock_reset();
     my $res = $w->request("GET /voices?provider=google\n");
@@ -327,8 +359,10 @@ subtest 'the key and the tokens are in no log' => sub {
 
 $w->finish;
 
-# an API key alone: sent as it is, nothing exchanged
-my $k = Waav::Run->start('048k', env => {Waav::Run::mock_env()});
+# an API key alone: sent as it is, nothing exchanged; its debug log says
+# where the audio was encoded
+my $k = Waav::Run->configure('048k', env => {Waav::Run::mock_env()})
+    ->add_conf('run.d/main.conf', 'error_log logs/error.log debug;')->launch;
 
 subtest 'GOOGLE_API_KEY: X-Goog-Api-Key on both hosts, no exchange' => sub {
     Waav::Run::mock_reset();
@@ -340,6 +374,48 @@ subtest 'GOOGLE_API_KEY: X-Goog-Api-Key on both hosts, no exchange' => sub {
     is_deeply [map { $_->{provider} } @r], ['google', 'google-stream'], 'no exchange';
     is_deeply [map { $_->{headers}{'x-goog-api-key'} } @r], [(mock_key('google')) x 2], 'the key';
     is_deeply [map { $_->{headers}{authorization} } @r], [undef, undef], 'no Authorization';
+};
+
+subtest 'a client\'s own key on /listen with an API key server' => sub {
+    client_key_stt($k, 'API key server');
+    # debug lines show the request's headers: the others never
+    unlike join("\n", grep { m{^\d{4}/\d\d/\d\d \S+ \[(?!debug)} } split /\n/, $k->error_log),
+           qr/service_account/,
+           'the key in no log line';
+};
+
+subtest '/listen: a body nginx spooled to a temp file is read in the thread pool, base64 byte for byte' => sub {
+    # over client_body_buffer_size: the whole body in nginx's temp file;
+    # sizes that leave 0, 1 and 2 bytes over a 48k chunk's groups of three
+    for my $case ([wav(20) . "\x01", 'audio/wav'], [wav(3) . "\x01\x02", 'audio/wav'],
+                  [join('', map { chr($_ % 241) } 1 .. 3 * 49152 + 4), 'audio/L16;rate=16000'],
+                  [join('', map { chr($_ % 239) } 1 .. 49152), 'audio/L16;rate=16000']) {
+        my ($audio, $type) = @$case;
+        my $n = length $audio;
+        Waav::Run::mock_reset();
+        my $before = length $k->error_log;
+        my $res = $k->request("POST /listen?provider=google\n$audio", "Content-Type: $type");
+        is $res->{status}, 200, "$n bytes: 200" or diag $res->{body};
+        like decode_json($res->{body})->{transcript}, qr/^Hello world from the mock\.$/, "$n bytes: the transcript";
+        my ($r) = records($k);
+        is $r->{body_length}, $r->{headers}{'content-length'}, "$n bytes: the length announced";
+        my $b64 = decode_json($r->{body})->{audio}{content};
+        ok $b64 eq MIME::Base64::encode_base64($audio, ''), "$n bytes: the mock saw exactly the audio's base64";
+        my $log = substr $k->error_log, $before;
+        like $log, qr/a client request body is buffered to a temporary file/, "$n bytes: the body was spooled";
+        like $log, qr/waav stt: base64 of $n file bytes in the thread pool/, "$n bytes: encoded in the thread pool";
+        like $log, qr/waav stt: base64 of $n file bytes done/, "$n bytes: and back";
+    }
+
+    # a body in memory: encoded at once, no task
+    Waav::Run::mock_reset();
+    my $before = length $k->error_log;
+    my $pcm = join '', map { chr($_ % 13) } 1 .. 1000;
+    my $res = $k->request("POST /listen?provider=google\n$pcm", 'Content-Type: audio/L16;rate=16000');
+    is $res->{status}, 200, 'in memory: 200' or diag $res->{body};
+    my ($r) = records($k);
+    ok decode_json($r->{body})->{audio}{content} eq MIME::Base64::encode_base64($pcm, ''), 'in memory: the base64';
+    unlike substr($k->error_log, $before), qr/thread pool|temporary file/, 'in memory: no temp file, no task';
 };
 
 $k->finish;

@@ -376,6 +376,54 @@ waav_audio_wav(const unsigned char *head, size_t head_len, uint64_t total,
 
 
 int
+waav_audio_wav_info(waav_audio_t *au, const unsigned char *head,
+    size_t head_len)
+{
+    size_t               off;
+    uint32_t             size;
+    const unsigned char *f;
+
+    if (au->kind != WAAV_AUDIO_WAV || head_len < 12
+        || memcmp(head, "RIFF", 4) != 0 || memcmp(head + 8, "WAVE", 4) != 0)
+    {
+        return -1;
+    }
+
+    for (off = 12; off + 8 <= head_len; off += 8 + size + (size & 1)) {
+        size = waav_rd32(head + off + 4);
+
+        if (memcmp(head + off, "fmt ", 4) != 0) {
+            if (size > head_len) {
+                return -1;
+            }
+
+            continue;
+        }
+
+        if (size < 16 || off + 8 + 16 > head_len) {
+            return -1;
+        }
+
+        f = head + off + 8;
+        au->wav_format = waav_rd16(f);
+        au->wav_channels = waav_rd16(f + 2);
+        au->wav_rate = waav_rd32(f + 4);
+        au->wav_bits = waav_rd16(f + 14);
+
+        /* WAVE_FORMAT_EXTENSIBLE: the sub-format GUID's first two bytes */
+        if (au->wav_format == 0xfffe) {
+            au->wav_format = (size >= 40 && off + 8 + 26 <= head_len)
+                             ? waav_rd16(f + 24) : 0;
+        }
+
+        return 0;
+    }
+
+    return -1;
+}
+
+
+int
 waav_audio_check(const waav_audio_t *au, const unsigned char *head,
     size_t head_len, uint64_t total, waav_err_t *err)
 {

@@ -34,6 +34,13 @@ typedef struct {
     const char         *ext;            /* wav, mp3, ..., pcm */
     unsigned            rate;           /* PCM: samples a second */
     unsigned            channels;       /* PCM: 1 unless said */
+
+    /* WAV: what its fmt chunk says (waav_audio_wav_info); 0: not seen */
+    unsigned            wav_format;     /* 1 PCM, 3 float, 6 A-law, ...;
+                                         * an extensible one's sub-format */
+    unsigned            wav_rate;
+    unsigned            wav_channels;
+    unsigned            wav_bits;
 } waav_audio_t;
 
 /*
@@ -61,6 +68,14 @@ const char *waav_audio_ext_type(const char *filename);
  */
 int waav_audio_check(const waav_audio_t *au, const unsigned char *head,
     size_t head_len, uint64_t total, waav_err_t *err);
+
+/*
+ * A WAV's fmt chunk, when it is in its first head_len bytes, into au's
+ * wav_format, wav_rate, wav_channels and wav_bits: 0; -1 (left 0) when
+ * it is not there, or au is no WAV.  After waav_audio_check.
+ */
+int waav_audio_wav_info(waav_audio_t *au, const unsigned char *head,
+    size_t head_len);
 
 /*
  * Whole seconds of audio, for quotas, estimated before the call: exact for

@@ -42,14 +42,20 @@ int
 waav_stt_fits(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     waav_err_t *err)
 {
-    if (ad->max_seconds == 0 || req->seconds <= ad->max_seconds) {
+    uint64_t  s;
+
+    /* exact where the format says (WAV, PCM), else estimated */
+    s = req->audio_seconds ? req->audio_seconds : req->seconds;
+
+    if (ad->max_seconds == 0 || s <= ad->max_seconds) {
         return 0;
     }
 
-    return waav_err_set(err, 413, "PAYLOAD_TOO_LARGE",
-                        "%s transcribes at most %u s of audio a request; "
-                        "this audio is %llu s", ad->type, ad->max_seconds,
-                        (unsigned long long) req->seconds);
+    return waav_err_set(err, 413, WAAV_E_AUDIO_TOO_LONG,
+                        "%s transcribes at most %u s of audio a request "
+                        "(its REST API); this audio is %s%llu s", ad->type,
+                        ad->max_seconds, req->audio_seconds ? "" : "about ",
+                        (unsigned long long) s);
 }
 
 
@@ -71,6 +77,13 @@ waav_stt_check(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
 }
 
 
+const waav_cred_t *
+waav_stt_cred(const waav_stt_adapter_t *ad, const waav_stt_req_t *req)
+{
+    return (req->byok && ad->byok_cred) ? ad->byok_cred : ad->cred;
+}
+
+
 int
 waav_stt_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     const waav_secret_t *secret, waav_http_req_t *out, waav_str_t *suffix,
@@ -89,7 +102,7 @@ waav_stt_build(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
         return -1;
     }
 
-    return waav_cred_apply(ad->cred, secret, out, a, err);
+    return waav_cred_apply(waav_stt_cred(ad, req), secret, out, a, err);
 }
 
 
@@ -146,7 +159,8 @@ waav_stt_next(const waav_stt_adapter_t *ad, waav_stt_flow_t *flow,
         out->method = "POST";
     }
 
-    return waav_cred_apply(ad->cred, secret, out, a, err) == 0 ? rc : -1;
+    return waav_cred_apply(waav_stt_cred(ad, req), secret, out, a, err) == 0
+           ? rc : -1;
 }
 
 

@@ -43,6 +43,9 @@ typedef struct {
     int           punctuate;        /* -1 unset, 0, 1 */
     int           diarize;
     int           words;            /* ask for word timings */
+    int           byok;             /* the key is a client's own
+                                     * (waav_byok): the adapter's
+                                     * byok_cred applies where it has one */
 } waav_stt_req_t;
 
 typedef struct {
@@ -118,6 +121,11 @@ struct waav_stt_adapter_s {
     /* how the key travels (applied to every request built) */
     const waav_cred_t  *cred;
 
+    /* how a client's own key travels (req->byok) when cred exchanges the
+     * server's for a token (Google, Azure): sent as it is, never
+     * exchanged; NULL: as cred says */
+    const waav_cred_t  *byok_cred;
+
     /* the provider's streaming API (WaaV's /ws), NULL: none */
     const struct waav_stt_stream_s  *stream;    /* waav_stt_stream.h */
 
@@ -157,8 +165,10 @@ const waav_stt_adapter_t *waav_stt_adapter(const char *type, size_t len);
  * when the adapter has no build (a streaming-only provider); else 0 */
 int waav_stt_rest(const waav_stt_adapter_t *ad, waav_err_t *err);
 
-/* 413 PAYLOAD_TOO_LARGE when req->seconds is over the adapter's
- * max_seconds; else 0 */
+/* 413 AUDIO_TOO_LONG when the audio's seconds (req->audio_seconds where
+ * exact, else the estimate req->seconds) are over the adapter's
+ * max_seconds (its REST API's bound: Azure's short audio, Google's
+ * synchronous recognition); else 0 */
 int waav_stt_fits(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     waav_err_t *err);
 
@@ -167,6 +177,11 @@ int waav_stt_fits(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
  * request refused anyway costs no token exchange */
 int waav_stt_check(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     waav_alloc_t *a, waav_err_t *err);
+
+/* the credentials a request applies: the adapter's byok_cred for a
+ * client's own key where it has one, else its cred */
+const waav_cred_t *waav_stt_cred(const waav_stt_adapter_t *ad,
+    const waav_stt_req_t *req);
 
 /* the first request, credentials added (waav_stt_fits checked); for an
  * adapter that is not multipart, a body it builds goes before the audio */

@@ -58,6 +58,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
 
+        /* a WAV that passed: its fmt chunk, when seen, is a sane one */
+        if (waav_audio_wav_info(&au, body, head) == 0
+            && (au.kind != WAAV_AUDIO_WAV || au.wav_channels == 0
+                || au.wav_channels > 16 || au.wav_rate < 1000
+                || au.wav_rate > 384000))
+        {
+            abort();
+        }
+
     } else if (err.status != 400) {
         abort();
     }

@@ -105,6 +105,9 @@ subtest 'speech:recognize' => sub {
   my @bad = (
     [{config => {%$cfg, languageCode => undef}, audio => {content => encode_base64($wav, '')}}, qr/language_code/],
     [{config => $cfg, audio => {content => 'not base64!'}}, qr/Base64 decoding failed/],
+    # padding inside (pieces encoded each with its own padding), or cut
+    [{config => $cfg, audio => {content => 'AA==AAAA'}}, qr/Base64 decoding failed/],
+    [{config => $cfg, audio => {content => 'AAAAAA'}}, qr/Base64 decoding failed/],
     [{config => $cfg, audio => {}}, qr/RecognitionAudio not set/],
     [{config => {%$cfg, model => 'nova-3'}, audio => {content => encode_base64($wav, '')}}, qr/model/],
     [{config => {%$cfg, encoding => 'FLAC'}, audio => {content => encode_base64($wav, '')}}, qr/header's encoding/],

@@ -287,6 +287,56 @@ test_wav_header(void **state)
 /* a WAV written as it streams cannot know its sizes: 0 or 0xffffffff in
  * RIFF's and the data chunk's is unknown, not a lie; the header alone is
  * still no audio, and a known size still must fit */
+/* the fmt chunk's rate, channels, sample format (for Azure's check) */
+static void
+test_wav_info(void **state)
+{
+    unsigned char  h[80];
+    waav_audio_t   au;
+
+    (void) state;
+
+    memset(&au, 0, sizeof(au));
+    au.kind = WAAV_AUDIO_WAV;
+    wav(h, 1000, 44100, 2);
+    assert_int_equal(waav_audio_wav_info(&au, h, 44), 0);
+    assert_int_equal(au.wav_format, 1);
+    assert_int_equal(au.wav_rate, 44100);
+    assert_int_equal(au.wav_channels, 2);
+    assert_int_equal(au.wav_bits, 16);
+
+    /* not in the bytes looked at, or no WAV */
+    memset(&au, 0, sizeof(au));
+    au.kind = WAAV_AUDIO_WAV;
+    assert_int_equal(waav_audio_wav_info(&au, h, 30), -1);
+    assert_int_equal(au.wav_rate, 0);
+    au.kind = WAAV_AUDIO_PCM;
+    assert_int_equal(waav_audio_wav_info(&au, h, 44), -1);
+
+    /* after another chunk */
+    memset(&au, 0, sizeof(au));
+    au.kind = WAAV_AUDIO_WAV;
+    memcpy(h + 36, h + 12, 24);
+    memcpy(h + 12, "LIST", 4);
+    le(h + 16, 16, 4);
+    assert_int_equal(waav_audio_wav_info(&au, h, 60), 0);
+    assert_int_equal(au.wav_rate, 44100);
+
+    /* WAVE_FORMAT_EXTENSIBLE: its sub-format */
+    memset(&au, 0, sizeof(au));
+    au.kind = WAAV_AUDIO_WAV;
+    wav(h, 1000, 16000, 1);
+    le(h + 16, 40, 4);
+    le(h + 20, 0xfffe, 2);
+    le(h + 44, 1, 2);
+    assert_int_equal(waav_audio_wav_info(&au, h, 80), 0);
+    assert_int_equal(au.wav_format, 1);
+    le(h + 44, 3, 2);
+    assert_int_equal(waav_audio_wav_info(&au, h, 80), 0);
+    assert_int_equal(au.wav_format, 3);
+}
+
+
 static void
 test_streamed_wav(void **state)
 {
@@ -329,6 +379,7 @@ main(void)
         cmocka_unit_test_teardown(test_check_others, waav_arena_teardown),
         cmocka_unit_test_teardown(test_seconds, waav_arena_teardown),
         cmocka_unit_test_teardown(test_wav_header, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_wav_info, waav_arena_teardown),
     };
 
     return cmocka_run_group_tests_name("waav_audio", tests, NULL, NULL);

@@ -51,6 +51,11 @@ req_init(waav_stt_req_t *req)
     req->audio.media_type = "audio/wav";
     req->audio_len = 64044;
     req->seconds = 2;
+    /* its fmt chunk: what Azure takes */
+    req->audio.wav_format = 1;
+    req->audio.wav_rate = 16000;
+    req->audio.wav_channels = 1;
+    req->audio.wav_bits = 16;
 }
 
 
@@ -187,9 +192,42 @@ test_refused(void **state)
     assert_int_equal(waav_stt_fits(azure(), &req, &err), -1);
     assert_int_equal(build(&req, &out, &err), -1);
     assert_int_equal(err.status, 413);
-    assert_string_equal(err.code, "PAYLOAD_TOO_LARGE");
+    assert_string_equal(err.code, "AUDIO_TOO_LONG");
     assert_string_equal(err.message, "azure transcribes at most 60 s of "
-                                     "audio a request; this audio is 61 s");
+                                     "audio a request (its REST API); this "
+                                     "audio is about 61 s");
+
+    /* the exact seconds, where the format has them, over the estimate */
+    req.audio_seconds = 60;
+    assert_int_equal(waav_stt_fits(azure(), &req, &err), 0);
+    req.audio_seconds = 61;
+    req.seconds = 2;
+    assert_int_equal(waav_stt_fits(azure(), &req, &err), -1);
+    assert_string_equal(err.message, "azure transcribes at most 60 s of "
+                                     "audio a request (its REST API); this "
+                                     "audio is 61 s");
+    req.audio_seconds = 0;
+
+    /* a WAV that is not 16 kHz mono 16-bit PCM: 400 before any call */
+    req_init(&req);
+    req.audio.wav_rate = 44100;
+    req.audio.wav_channels = 2;
+    assert_int_equal(waav_stt_check(azure(), &req, &WAAV_ARENA, &err), -1);
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.code, "UNSUPPORTED_OPTION");
+    assert_non_null(strstr(err.message, "16-bit PCM, 16 kHz, mono only "
+                                        "(this WAV: PCM, 16-bit, 44100 Hz, "
+                                        "2 channels)"));
+    req_init(&req);
+    req.audio.wav_format = 3;
+    assert_int_equal(waav_stt_check(azure(), &req, &WAAV_ARENA, &err), -1);
+    assert_non_null(strstr(err.message, "not PCM, 16-bit"));
+    req_init(&req);
+    req.audio.wav_rate = 0;
+    assert_int_equal(waav_stt_check(azure(), &req, &WAAV_ARENA, &err), -1);
+    assert_non_null(strstr(err.message, "fmt chunk is not in its first"));
+    req_init(&req);
+    req.seconds = 61;
 
     /* other adapters: no bound of their own */
     req.seconds = 86400;

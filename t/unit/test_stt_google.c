@@ -71,6 +71,34 @@ req_init(waav_stt_req_t *req, waav_audio_kind_e kind)
 }
 
 
+/* a client's own key (waav_byok) is an API key, even when it is JSON:
+ * never a service account to exchange (no token: the build would fail) */
+static void
+test_byok(void **state)
+{
+    waav_err_t       err;
+    waav_str_t       suffix;
+    waav_stt_req_t   req;
+    waav_http_req_t  out;
+
+    (void) state;
+
+    req_init(&req, WAAV_AUDIO_WAV);
+    req.byok = 1;
+    assert_int_equal(build(&req, "{\"type\":\"service_account\"}", "", &out,
+                           &suffix, &err), 0);
+    assert_string_equal(header(&out, "X-Goog-Api-Key"),
+                        "{\"type\":\"service_account\"}");
+    assert_null(header(&out, "Authorization"));
+
+    /* the server's key of that shape is a service account's */
+    req.byok = 0;
+    assert_int_equal(build(&req, "{\"type\":\"service_account\"}", "", &out,
+                           &suffix, &err), -1);
+    assert_int_equal(err.status, 500);
+}
+
+
 static void
 test_build(void **state)
 {
@@ -174,8 +202,17 @@ test_refused(void **state)
     assert_int_equal(build(&req, "k", "", &out, &suffix, &err), 0);
     req.audio_seconds = 61;
     assert_int_equal(build(&req, "k", "", &out, &suffix, &err), -1);
-    assert_int_equal(err.status, 400);
-    assert_string_equal(err.code, WAAV_E_INVALID_AUDIO);
+    assert_int_equal(err.status, 413);
+    assert_string_equal(err.code, WAAV_E_AUDIO_TOO_LONG);
+
+    /* compressed: the estimate (Azure's rule too) */
+    req_init(&req, WAAV_AUDIO_OGG);
+    req.seconds = 61;
+    assert_int_equal(waav_stt_check(google(), &req, &WAAV_ARENA, &err), -1);
+    assert_int_equal(err.status, 413);
+    assert_string_equal(err.code, WAAV_E_AUDIO_TOO_LONG);
+    req.seconds = 60;
+    assert_int_equal(waav_stt_check(google(), &req, &WAAV_ARENA, &err), 0);
 
     /* names that are not Google's */
     req_init(&req, WAAV_AUDIO_WAV);
@@ -286,6 +323,7 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test_teardown(test_build, waav_arena_teardown),
+        cmocka_unit_test_teardown(test_byok, waav_arena_teardown),
         cmocka_unit_test_teardown(test_refused, waav_arena_teardown),
         cmocka_unit_test_teardown(test_answer, waav_arena_teardown),
     };

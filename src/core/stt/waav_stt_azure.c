@@ -97,6 +97,36 @@ waav_stt_azure_language(const waav_stt_req_t *req)
 }
 
 
+/* a WAV as Azure takes it: 16-bit PCM, 16 kHz, mono (its fmt chunk, read
+ * by the glue: waav_audio_wav_info); another is refused before any call */
+static int
+waav_stt_azure_wav(const waav_audio_t *au, const char **ct, waav_err_t *err)
+{
+    if (au->wav_rate == 0) {
+        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
+                            "azure transcribes WAV as 16-bit PCM, 16 kHz, "
+                            "mono: this WAV's fmt chunk is not in its "
+                            "first %d bytes", WAAV_AUDIO_HEAD);
+    }
+
+    if (au->wav_format != 1 || au->wav_bits != 16 || au->wav_rate != 16000
+        || au->wav_channels != 1)
+    {
+        return waav_err_set(err, 400, WAAV_E_UNSUPPORTED_OPTION,
+                            "azure transcribes WAV as 16-bit PCM, 16 kHz, "
+                            "mono only (this WAV: %s%u-bit, %u Hz, %u "
+                            "channel%s); convert it, or send Ogg Opus",
+                            au->wav_format == 1 ? "PCM, " : "not PCM, ",
+                            au->wav_bits, au->wav_rate, au->wav_channels,
+                            au->wav_channels == 1 ? "" : "s");
+    }
+
+    *ct = WAAV_AZURE_PCM;
+
+    return 0;
+}
+
+
 /* the Content-Type, and for headerless PCM the WAV header before it */
 static int
 waav_stt_azure_type(const waav_stt_req_t *req, waav_http_req_t *out,
@@ -107,8 +137,7 @@ waav_stt_azure_type(const waav_stt_req_t *req, waav_http_req_t *out,
     switch (req->audio.kind) {
 
     case WAAV_AUDIO_WAV:
-        *ct = WAAV_AZURE_PCM;
-        return 0;
+        return waav_stt_azure_wav(&req->audio, ct, err);
 
     case WAAV_AUDIO_OGG:
         *ct = WAAV_AZURE_OPUS;
@@ -374,6 +403,7 @@ waav_stt_azure_normalize(const waav_stt_adapter_t *ad, const char *json,
 
 
 extern const waav_cred_t  waav_azure_cred;
+extern const waav_cred_t  waav_azure_byok_cred;
 
 
 const waav_stt_adapter_t  waav_stt_azure = {
@@ -382,6 +412,7 @@ const waav_stt_adapter_t  waav_stt_azure = {
     .stream_host = 1,
     .max_seconds = 60,
     .cred = &waav_azure_cred,
+    .byok_cred = &waav_azure_byok_cred,
     .build = waav_stt_azure_build,
     .normalize = waav_stt_azure_normalize,
 };

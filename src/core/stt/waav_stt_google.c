@@ -20,9 +20,10 @@
  * header (none is sent: Google reads it); headerless PCM is LINEAR16 at
  * its rate and channels; Ogg and WebM are Opus at 48 kHz (Opus decodes
  * at that rate).  Google takes at most 10 MB a request and a minute of
- * audio: a larger body (413) and a WAV or headerless PCM over a minute
- * (400) are refused before any call; a longer compressed file is Google's
- * to refuse.
+ * audio: a larger body (413 PAYLOAD_TOO_LARGE) and audio over a minute
+ * (413 AUDIO_TOO_LONG, the adapter's max_seconds: exact for WAV and
+ * headerless PCM, estimated for compressed audio) are refused before any
+ * call.
  *
  * Answer: {"results": [{"alternatives": [{"transcript", "confidence",
  * "words": [{"startTime": "1.500s", "endTime", "word", "confidence"}]}],
@@ -97,12 +98,6 @@ waav_stt_google_limits(const waav_stt_adapter_t *ad,
         return waav_err_set(err, 413, "PAYLOAD_TOO_LARGE",
                             "%s transcribes at most 10 MB a request (about "
                             "7.5 MB of audio, base64-encoded)", ad->type);
-    }
-
-    if (req->audio_seconds > WAAV_GOOGLE_STT_MAX_SEC) {
-        return waav_err_set(err, 400, WAAV_E_INVALID_AUDIO,
-                            "%s transcribes at most %d seconds of audio a "
-                            "request", ad->type, WAAV_GOOGLE_STT_MAX_SEC);
     }
 
     return 0;
@@ -360,7 +355,11 @@ const waav_stt_adapter_t  waav_stt_google = {
     .default_model = "latest_long",
     .base64 = 1,
     .stream_host = 1,
+    /* synchronous recognition: a minute (waav_stt_fits) */
+    .max_seconds = WAAV_GOOGLE_STT_MAX_SEC,
     .cred = &waav_google_cred,
+    /* a client's own key is an API key, as on text to speech */
+    .byok_cred = &waav_google_key_cred,
     .build = waav_stt_google_build,
     .normalize = waav_stt_google_normalize,
 };

@@ -227,6 +227,7 @@ waav_stt_ibm_normalize(const waav_stt_adapter_t *ad, const char *json,
 
 
 extern const waav_cred_t  waav_ibm_cred;
+extern const waav_cred_t  waav_ibm_basic_cred;
 
 
 const waav_stt_adapter_t  waav_stt_ibm = {
@@ -234,6 +235,8 @@ const waav_stt_adapter_t  waav_stt_ibm = {
     .default_model = "en-US_Multimedia",
     .stream_host = 1,
     .cred = &waav_ibm_cred,
+    /* a client's own key: HTTP Basic apikey:<key>, as on text to speech */
+    .byok_cred = &waav_ibm_basic_cred,
     .build = waav_stt_ibm_build,
     .normalize = waav_stt_ibm_normalize,
 };

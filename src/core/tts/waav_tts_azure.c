@@ -305,7 +305,7 @@ const waav_cred_t  waav_azure_cred = {
 
 /* a client's own key (waav_byok): sent as it is, no token (the token cache
  * is the server key's); the speech host takes the key or a token */
-static const waav_cred_t  waav_azure_byok_cred = {
+const waav_cred_t  waav_azure_byok_cred = {
     .place = WAAV_CRED_HEADER,
     .name = "Ocp-Apim-Subscription-Key",
     .prefix = "",
