@@ -177,6 +177,7 @@ ngx_http_waav_ws_local_start(ngx_http_waav_ws_t *ws, char *ready,
     lt->job.task = &lt->task;
     lt->job.work = ngx_http_waav_ws_local_work;
     lt->job.done = ngx_http_waav_ws_local_done;
+    lt->job.session = 1;
 
     waav_stt_turn_init(&lt->turn);
     lt->turn_timer.handler = ngx_http_waav_ws_local_turn;
