@@ -434,6 +434,7 @@ void
 ngx_http_waav_local_release(ngx_http_waav_local_job_t *job)
 {
     ngx_queue_t                   *q;
+    ngx_connection_t              *c;
     ngx_http_waav_local_job_t     *next;
     ngx_http_waav_local_worker_t  *w;
 
@@ -467,10 +468,16 @@ ngx_http_waav_local_release(ngx_http_waav_local_job_t *job)
     next->slot = 1;
     w->active++;
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, next->r->connection->log, 0,
+    c = next->r->connection;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
                    "waav local: slot given, %ui waiting", w->nwaiting);
 
     next->start(next);
+
+    /* its start may have ended it (a task refused: its error sent, a
+     * subrequest's parent posted), from another request's handler */
+    ngx_http_run_posted_requests(c);
 }
 
 

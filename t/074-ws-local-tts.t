@@ -155,6 +155,22 @@ is_deeply [pong_barrier($s, 'two speaks', 1)], [], 'nothing more';
 $s->send_close(1000);
 ok $s->wait_eof(30), 'closed';
 
+# --- no key set: a tts_config naming no provider speaks with local ----------
+
+like Waav::Blocks::read_file($w->prefix . '/conf/waav.conf'),
+     qr/^\s*waav_ws tts_default=local;$/m, 'no key: waav_ws tts_default=local';
+my $dflt = ws();
+$dflt->send_json({ type => 'config', stt_config => stt_config(),
+                   tts_config => { audio_format => 'linear16', sample_rate => 16000 } });
+is $dflt->next_json(120)->{type}, 'ready', 'a tts_config without provider: ready';
+$dflt->send_json({ type => 'speak', text => 'one two' });
+my ($fd, $dd) = audio_until_text($dflt);
+is $dd->{type}, 'tts_playback_complete', 'it speaks (local)';
+about(length(join '', @$fd), length(rest('one two', audio_format => 'linear16',
+                                         sample_rate => 16000)), 'the default: local');
+$dflt->send_close(1000);
+ok $dflt->wait_eof(30), 'closed';
+
 # --- other formats and rates --------------------------------------------------
 
 for my $case ([ 'wav', 24000, 0 ], [ 'mulaw', 8000, 80 ], [ 'alaw', 8000, 80 ],
