@@ -276,34 +276,52 @@ like $m->{body}, qr/^waav_tts_time_to_first_audio_seconds_count\{provider="local
 my ($chars) = $m->{body} =~ /^waav_tts_characters_total\{provider="local"[^}]*\} (\d+)/m;
 ok $chars && $chars > 2 * length $long, "characters spoken counted under local ($chars)";
 
-# --- the slots: all taken, no queue: the speak's error ---------------------------
+# --- the slots: one taken, one waiting, no more room: the speak's error -------
 
 $w->finish;
 $w = Waav::Run->configure('074b', env => {
-    WORKER_PROCESSES => 1, WAAV_LOCAL_MAX => 1, WAAV_LOCAL_QUEUE => 0, WAAV_LOCAL_SESSIONS => 2,
+    WORKER_PROCESSES => 1, WAAV_LOCAL_MAX => 1, WAAV_LOCAL_QUEUE => 1, WAAV_LOCAL_SESSIONS => 3,
 });
 $w->add_conf('run.d/main.conf', 'error_log logs/error.log debug;');
 $w->launch;
 
 my $hold = session(audio_format => 'linear16', sample_rate => 48000);
+my $wait = session(audio_format => 'linear16', sample_rate => 16000);
 my $busy = session(audio_format => 'linear16', sample_rate => 16000);
 $mark = log_mark();
 # the one slot: a long speak its client does not read
 $hold->send_json({ type => 'speak', text => $long });
 ok wait_log($mark, qr/waav ws: local speech waits for the client/), 'the one slot is held';
+$mark = log_mark();
+$wait->send_json({ type => 'speak', text => $fox });
+ok wait_log($mark, qr/waav ws: local speech waits for a slot/), 'a second speak waits (queue=1)';
 $busy->send_json({ type => 'speak', text => $fox });
 my ($fb, $eb) = audio_until_text($busy);
-is $eb->{type}, 'error', 'the slot taken, no queue: an error';
+is $eb->{type}, 'error', 'a third: the slot taken, the queue full: an error';
 is $eb->{message}, 'TTS error: local engines are busy: try again shortly', "said: $eb->{message}";
 my ($fb2, $cb) = audio_until_text($busy);
 is $cb->{type}, 'tts_playback_complete', 'then the completion, as after a provider failure';
-# the slot back: it speaks
+is scalar(@$fb) + scalar(@$fb2), 0, 'no audio';
+# the waiting one cleared: out of the queue (else the next would be refused)
+$mark = log_mark();
+$wait->send_json({ type => 'clear' });
+is_deeply [pong_barrier($wait, 'a waiting speak cleared', 3)], [], 'cleared: nothing said';
+ok wait_log($mark, qr/waav ws: local speech cancelled, 0 bytes sent\n/), 'cancelled before a task';
+$wait->send_json({ type => 'speak', text => $fox });
+my ($fw0, $ew0) = audio_until_text($wait, 1);
+ok !$ew0, 'speaks again: it waits, not refused' or diag explain $ew0;
+# the slot back: the long one ends, the waiting one speaks
 my ($fh, $dh) = audio_until_text($hold);
 is $dh->{type}, 'tts_playback_complete', 'the long speak completes once read';
+my ($fw, $dw) = audio_until_text($wait);
+is $dw->{type}, 'tts_playback_complete', 'then the waiting speak is spoken';
+ok @$fw + @$fw0 > 100, 'with its audio (' . (@$fw + @$fw0) . ' frames)';
 $busy->send_json({ type => 'speak', text => 'one two' });
 my ($fo, $do) = audio_until_text($busy);
-is $do->{type}, 'tts_playback_complete', 'then the other session speaks';
+is $do->{type}, 'tts_playback_complete', 'and the refused session speaks';
 ok @$fo > 0, 'with audio';
+$wait->send_close(1000);
+ok $wait->wait_eof(30), 'closed';
 
 # --- a reload while a speak runs: the old worker ends once it is back ----------
 
