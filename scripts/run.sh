@@ -37,7 +37,8 @@ fi
 [[ -n ${OPENAI_API_KEY:-} ]] ||
     sed -i 's/^\( *\)waav_stt openai;/\1waav_stt local;/' "$prefix/conf/waav.conf"
 # and /speak's: a body naming no provider speaks with `local` when no
-# text-to-speech provider has a key (or, optional key, a base URL)
+# text-to-speech provider has a key (or, optional key, a base URL); so does
+# a /ws config whose tts_config names none
 tts_keyed=
 while IFS=$'\t' read -r _ tts _ key key_env url_env _ _ _ _ _ _ _ _ _ _ _ \
         file_env; do
@@ -52,7 +53,8 @@ while IFS=$'\t' read -r _ tts _ key key_env url_env _ _ _ _ _ _ _ _ _ _ _ \
     [[ ${file_env:--} == - || -z ${!file_env:-} ]] || tts_keyed=$file_env
 done < <(tail -n +2 "$top/scripts/providers.tsv")
 [[ -n $tts_keyed ]] ||
-    sed -i 's/^\( *\)waav_tts;/\1waav_tts waav default=local;/' "$prefix/conf/waav.conf"
+    sed -i -e 's/^\( *\)waav_tts;/\1waav_tts waav default=local;/' \
+        -e 's/^\( *\)waav_ws;/\1waav_ws tts_default=local;/' "$prefix/conf/waav.conf"
 
 workers=${WORKER_PROCESSES:-auto}
 [[ $workers == auto || $workers =~ ^[1-9][0-9]*$ ]] || {
@@ -406,7 +408,7 @@ fi
 echo "waav: listening on http://$listen/  (nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||'))"
 echo "$summary"
 [[ -n $tts_keyed ]] ||
-    echo "waav: /speak naming no provider speaks with local (no text-to-speech key set)"
+    echo "waav: /speak and /ws naming no provider speak with local (no text-to-speech key set)"
 echo "waav: authentication $auth (AUTH_REQUIRED=${AUTH_REQUIRED:-false})${auth_service:+, auth service $auth_service (timeout ${AUTH_TIMEOUT_SECONDS}s, answers kept ${AUTH_CACHE_SECONDS}s)}"
 echo "waav: per IP: $( ((rps < 100000)) && echo "$rps r/s, burst $burst" || echo "no rate limit"), $conns /ws sessions, counters in ${REDIS_URL:+Redis (}${REDIS_URL:-shared memory}${REDIS_URL:+, fail ${REDIS_FAIL:-open})}"
 echo "waav: CORS: ${CORS_ALLOWED_ORIGINS:-same origin only (CORS_ALLOWED_ORIGINS unset)}"

@@ -369,7 +369,7 @@ ngx_http_waav_local_admit(ngx_http_waav_local_job_t *job, waav_err_t *err)
 
     /* a /ws session's recognition holds a slot of its own kind for the
      * whole session: the session's speaks and other requests keep theirs */
-    if (job->done) {
+    if (job->session) {
         return ngx_http_waav_local_admit_session(job, w, err);
     }
 
@@ -382,13 +382,16 @@ ngx_http_waav_local_admit(ngx_http_waav_local_job_t *job, waav_err_t *err)
         return NGX_BUSY;
     }
 
-    cln = ngx_http_cleanup_add(job->r, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
+    /* a /ws speak (detached) is cancelled by its owner */
+    if (job->done == NULL) {
+        cln = ngx_http_cleanup_add(job->r, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
 
-    cln->handler = ngx_http_waav_local_cleanup;
-    cln->data = job;
+        cln->handler = ngx_http_waav_local_cleanup;
+        cln->data = job;
+    }
 
     if (w->active < w->conf->max) {
         w->active++;
@@ -431,6 +434,7 @@ void
 ngx_http_waav_local_release(ngx_http_waav_local_job_t *job)
 {
     ngx_queue_t                   *q;
+    ngx_connection_t              *c;
     ngx_http_waav_local_job_t     *next;
     ngx_http_waav_local_worker_t  *w;
 
@@ -442,7 +446,7 @@ ngx_http_waav_local_release(ngx_http_waav_local_job_t *job)
 
     job->slot = 0;
 
-    if (job->done) {
+    if (job->session) {
         w->sessions--;
         return;
     }
@@ -464,18 +468,29 @@ ngx_http_waav_local_release(ngx_http_waav_local_job_t *job)
     next->slot = 1;
     w->active++;
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, next->r->connection->log, 0,
+    c = next->r->connection;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
                    "waav local: slot given, %ui waiting", w->nwaiting);
 
     next->start(next);
+
+    /* its start may have ended it (a task refused: its error sent, a
+     * subrequest's parent posted), from another request's handler */
+    ngx_http_run_posted_requests(c);
 }
 
 
 static void
 ngx_http_waav_local_cleanup(void *data)
 {
-    ngx_http_waav_local_job_t  *job = data;
+    ngx_http_waav_local_cancel(data);
+}
 
+
+void
+ngx_http_waav_local_cancel(ngx_http_waav_local_job_t *job)
+{
     ngx_http_waav_local_worker_t  *w;
 
     w = &ngx_http_waav_local_worker;
@@ -559,6 +574,7 @@ static void
 ngx_http_waav_local_engine_next(void)
 {
     ngx_queue_t                   *q;
+    ngx_connection_t              *c;
     ngx_http_request_t            *r;
     ngx_http_waav_local_job_t     *job;
     ngx_http_waav_local_worker_t  *w;
@@ -578,8 +594,16 @@ ngx_http_waav_local_engine_next(void)
         }
 
         job->failed = 1;
+
+        if (job->done) {
+            job->done(job);
+            continue;
+        }
+
         r = job->r;
+        c = r->connection;
         r->write_event_handler(r);
+        ngx_http_run_posted_requests(c);
     }
 }
 

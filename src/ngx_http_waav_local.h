@@ -21,6 +21,7 @@
 #define NGX_HTTP_WAAV_LOCAL_H
 
 #include "ngx_http_waav_module.h"
+#include "waav_espeak.h"
 #include "waav_tts.h"
 
 
@@ -39,10 +40,14 @@ struct ngx_http_waav_local_job_s {
     /* a /ws session's (detached): its task comes back here, not to the
      * request's write handler, and never touches the request (the session
      * may be over); the task is the owner's, the request is not blocked,
-     * and the owner gives the slot back (no cleanup on the request) */
+     * and the owner gives the slot back (no cleanup on the request; while
+     * it waits for one, ngx_http_waav_local_cancel() when it goes) */
     void                          (*done)(ngx_http_waav_local_job_t *job);
 
     unsigned                        engine:1;   /* espeak-ng: one a time */
+    unsigned                        session:1;  /* a /ws recognition's: a
+                                                   sessions= slot, never
+                                                   queued */
     unsigned                        slot:1;
     unsigned                        waiting:1;  /* for a slot */
     unsigned                        engine_wait:1;
@@ -73,6 +78,39 @@ ngx_int_t ngx_http_waav_local_post(ngx_http_waav_local_job_t *job);
 
 /* the slot back (the next waiting request starts) */
 void ngx_http_waav_local_release(ngx_http_waav_local_job_t *job);
+
+/* a job that goes: out of the queues it waits in, its slot back (a task
+ * in the pool still comes back) */
+void ngx_http_waav_local_cancel(ngx_http_waav_local_job_t *job);
+
+/* a text spoken piece by piece, one task a piece (the task's ctx): /speak's
+ * and /ws's (ngx_http_waav_local_tts.c) */
+typedef struct {
+    ngx_http_waav_local_job_t       job;        /* first: the task's ctx */
+    waav_espeak_job_t               ej;
+    u_char                         *text;
+    size_t                          len;
+    size_t                          pos;
+    u_char                         *piece;      /* PIECE + 1 bytes, the
+                                                   caller's */
+    size_t                          piece_len;
+    int                             rc;         /* the piece's, in the pool */
+    unsigned                        last:1;     /* the piece is the last */
+} ngx_http_waav_local_speech_t;
+
+#define NGX_HTTP_WAAV_LOCAL_PIECE  240
+
+/* the voice, rate and format of req (out: its adapter's), the job's work;
+ * NGX_DECLINED with err: espeak-ng is not loaded (503), no such voice */
+ngx_int_t ngx_http_waav_local_speech_init(ngx_http_waav_local_speech_t *sp,
+    waav_tts_req_t *req, waav_tts_out_t *out, waav_err_t *err);
+
+/* the next piece into sp->piece (first: as short as a sentence is) */
+void ngx_http_waav_local_speech_cut(ngx_http_waav_local_speech_t *sp,
+    ngx_uint_t first, ngx_log_t *log);
+
+/* a streamed wav's 44 bytes: RIFF's and data's sizes 0xffffffff */
+void ngx_http_waav_local_wav_header(u_char *p, ngx_uint_t rate);
 
 /* espeak-ng is loaded in this worker */
 ngx_flag_t ngx_http_waav_local_tts_ready(void);

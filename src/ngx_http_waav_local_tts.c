@@ -26,29 +26,17 @@
 
 /* a piece: a sentence of at least MIN bytes, at most PIECE */
 #define NGX_HTTP_WAAV_LOCAL_MIN    24
-#define NGX_HTTP_WAAV_LOCAL_PIECE  240
 
 
 typedef struct {
-    ngx_http_waav_local_job_t   job;            /* first: the task's ctx */
-    waav_espeak_job_t           ej;
-    waav_tts_out_t             *out;
-
-    u_char                     *text;
-    size_t                      len;
-    size_t                      pos;
-    u_char                     *piece;          /* NUL-terminated */
-    size_t                      piece_len;
-
-    int                         rc;             /* the piece's, in the pool */
-    unsigned                    last:1;         /* the piece is the last */
-    unsigned                    header:1;       /* headers sent */
+    ngx_http_waav_local_speech_t  sp;           /* first: the task's ctx */
+    waav_tts_out_t               *out;
+    unsigned                      header:1;     /* headers sent */
 } ngx_http_waav_local_tts_t;
 
 
 static void ngx_http_waav_local_tts_start(ngx_http_waav_local_job_t *job);
 static void ngx_http_waav_local_tts_next(ngx_http_waav_local_tts_t *t);
-static void ngx_http_waav_local_tts_work(void *data, ngx_log_t *log);
 static void ngx_http_waav_local_tts_resume(ngx_http_request_t *r);
 static void ngx_http_waav_local_tts_drain(ngx_http_request_t *r);
 static void ngx_http_waav_local_tts_free(void *data);
@@ -86,38 +74,27 @@ ngx_http_waav_local_tts(ngx_http_request_t *r, waav_tts_req_t *req,
 {
     ngx_int_t                   rc;
     waav_err_t                  err;
-    waav_str_t                  voice;
-    const char                 *id;
     ngx_pool_cleanup_t         *cln;
     ngx_http_waav_ctx_t        *wctx;
     ngx_http_waav_local_tts_t  *t;
 
+    t = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_local_tts_t));
+    if (t == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
     ngx_memzero(&err, sizeof(waav_err_t));
 
-    if (!ngx_http_waav_local_tts_ready()) {
-        waav_err_set(&err, 503, "LOCAL_UNAVAILABLE",
-                     "local text to speech is not available (espeak-ng did "
-                     "not load: see the error log)");
+    if (ngx_http_waav_local_speech_init(&t->sp, req, out, &err) != NGX_OK) {
         ngx_http_waav_limit_refund(r, (uint64_t) -1);
         ngx_http_finalize_request(r, ngx_http_waav_send_err(r, &err));
         return;
     }
 
-    voice = waav_local_voice(req);
-    id = waav_espeak_voice_id(voice.data, voice.len);
-
-    if (id == NULL) {
-        waav_err_set(&err, 400, WAAV_E_INVALID_REQUEST,
-                     "local has no voice '%.*s' (espeak-ng's voices: en-us, "
-                     "en-gb, fr-fr, de, es, ...)", (int) voice.len,
-                     voice.data);
-        ngx_http_waav_local_tts_error(r, &err);
-        return;
-    }
-
-    t = ngx_pcalloc(r->pool, sizeof(ngx_http_waav_local_tts_t));
     cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (t == NULL || cln == NULL) {
+    t->sp.piece = ngx_pnalloc(r->pool, NGX_HTTP_WAAV_LOCAL_PIECE + 1);
+    if (cln == NULL || t->sp.piece == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
@@ -125,29 +102,15 @@ ngx_http_waav_local_tts(ngx_http_request_t *r, waav_tts_req_t *req,
     /* the engine's buffers are malloc()ed in the pool's threads */
     cln->handler = ngx_http_waav_local_tts_free;
     cln->data = t;
-
-    t->ej.voice = id;
-    t->ej.wpm = waav_local_wpm(req);
-    t->ej.rate = out->sample_rate;
-    t->ej.fmt = req->format;
     t->out = out;
-    t->text = (u_char *) req->text.data;
-    t->len = req->text.len;
-    t->piece = ngx_pnalloc(r->pool, NGX_HTTP_WAAV_LOCAL_PIECE + 1);
-    if (t->piece == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
 
-    t->job.r = r;
-    t->job.engine = 1;
-    t->job.start = ngx_http_waav_local_tts_start;
-    t->job.work = ngx_http_waav_local_tts_work;
+    t->sp.job.r = r;
+    t->sp.job.start = ngx_http_waav_local_tts_start;
 
     wctx = ngx_http_get_module_ctx(r, ngx_http_waav_module);
     wctx->local = t;
 
-    rc = ngx_http_waav_local_admit(&t->job, &err);
+    rc = ngx_http_waav_local_admit(&t->sp.job, &err);
 
     if (rc == NGX_OK) {
         ngx_http_waav_local_tts_next(t);
@@ -180,44 +143,18 @@ ngx_http_waav_local_tts_start(ngx_http_waav_local_job_t *job)
 static void
 ngx_http_waav_local_tts_next(ngx_http_waav_local_tts_t *t)
 {
-    size_t               n;
     ngx_http_request_t  *r;
 
-    r = t->job.r;
+    r = t->sp.job.r;
 
-    n = waav_pcm_text_piece((char *) t->text + t->pos, t->len - t->pos,
-                            t->header ? NGX_HTTP_WAAV_LOCAL_MIN : 1,
-                            NGX_HTTP_WAAV_LOCAL_PIECE);
-
-    ngx_memcpy(t->piece, t->text + t->pos, n);
-    t->piece[n] = '\0';
-    t->piece_len = n;
-    t->pos += n;
-    t->last = (t->pos == t->len);
-
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "waav local tts: piece of %uz bytes, %uz left%s", n,
-                   t->len - t->pos, t->last ? ", the last" : "");
+    ngx_http_waav_local_speech_cut(&t->sp, !t->header, r->connection->log);
 
     r->write_event_handler = ngx_http_waav_local_tts_resume;
 
-    if (ngx_http_waav_local_post(&t->job) != NGX_OK) {
-        t->job.failed = 1;
+    if (ngx_http_waav_local_post(&t->sp.job) != NGX_OK) {
+        t->sp.job.failed = 1;
         ngx_http_waav_local_tts_resume(r);
     }
-}
-
-
-/* in a pool thread: nothing of nginx's but the log */
-static void
-ngx_http_waav_local_tts_work(void *data, ngx_log_t *log)
-{
-    ngx_http_waav_local_tts_t  *t = data;
-
-    ngx_http_waav_unused(log);
-
-    t->rc = waav_espeak_piece(&t->ej, (char *) t->piece, t->piece_len,
-                              t->last);
 }
 
 
@@ -229,7 +166,6 @@ ngx_http_waav_local_tts_headers(ngx_http_request_t *r,
     ngx_str_t      value;
     ngx_buf_t     *b;
     ngx_chain_t   *cl;
-    waav_audio_t   au;
 
     static ngx_str_t  audio_format = ngx_string("x-audio-format");
     static ngx_str_t  sample_rate = ngx_string("x-sample-rate");
@@ -251,7 +187,7 @@ ngx_http_waav_local_tts_headers(ngx_http_request_t *r,
     }
 
     value.data = p;
-    value.len = ngx_sprintf(p, "%ui", (ngx_uint_t) t->ej.rate) - p;
+    value.len = ngx_sprintf(p, "%ui", (ngx_uint_t) t->sp.ej.rate) - p;
 
     if (ngx_http_waav_add_header(r, &sample_rate, &value) != NGX_OK
         || ngx_http_waav_set_nosniff(r) != NGX_OK)
@@ -265,7 +201,7 @@ ngx_http_waav_local_tts_headers(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (t->ej.fmt != WAAV_FMT_WAV) {
+    if (t->sp.ej.fmt != WAAV_FMT_WAV) {
         return NGX_OK;
     }
 
@@ -275,14 +211,7 @@ ngx_http_waav_local_tts_headers(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ngx_memzero(&au, sizeof(waav_audio_t));
-    au.rate = t->ej.rate;
-    au.channels = 1;
-    waav_audio_wav_header(b->last, &au, 0);
-
-    /* the length is not known yet: RIFF's size and data's say so */
-    ngx_memset(b->last + 4, 0xff, 4);
-    ngx_memset(b->last + 40, 0xff, 4);
+    ngx_http_waav_local_wav_header(b->last, t->sp.ej.rate);
     b->last += WAAV_AUDIO_WAV_HEADER;
 
     cl->buf = b;
@@ -306,16 +235,16 @@ ngx_http_waav_local_tts_resume(ngx_http_request_t *r)
     t = ngx_http_waav_local_tts_ctx(r);
 
     /* a write event while the piece is in the works */
-    if (t == NULL || t->job.running || t->job.engine_wait) {
+    if (t == NULL || t->sp.job.running || t->sp.job.engine_wait) {
         return;
     }
 
-    if (t->job.failed || t->rc != 0) {
+    if (t->sp.job.failed || t->sp.rc != 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "waav: local synthesis failed: %s",
-                      t->job.failed ? "the thread pool refused a task"
-                                    : t->ej.err);
-        ngx_http_waav_local_release(&t->job);
+                      t->sp.job.failed ? "the thread pool refused a task"
+                                    : t->sp.ej.err);
+        ngx_http_waav_local_release(&t->sp.job);
 
         if (t->header) {
             ngx_http_finalize_request(r, NGX_ERROR);
@@ -328,11 +257,11 @@ ngx_http_waav_local_tts_resume(ngx_http_request_t *r)
         return;
     }
 
-    if (t->last) {
-        ngx_http_waav_local_release(&t->job);
+    if (t->sp.last) {
+        ngx_http_waav_local_release(&t->sp.job);
     }
 
-    if (t->ej.out_len == 0 && !t->last) {
+    if (t->sp.ej.out_len == 0 && !t->sp.last) {
         ngx_http_waav_local_tts_next(t);
         return;
     }
@@ -343,11 +272,11 @@ ngx_http_waav_local_tts_resume(ngx_http_request_t *r)
         return;
     }
 
-    b->pos = t->ej.out;
-    b->last = t->ej.out + t->ej.out_len;
-    b->memory = (t->ej.out_len > 0);
+    b->pos = t->sp.ej.out;
+    b->last = t->sp.ej.out + t->sp.ej.out_len;
+    b->memory = (t->sp.ej.out_len > 0);
     b->flush = 1;
-    b->last_buf = t->last;
+    b->last_buf = t->sp.last;
     b->last_in_chain = 1;
 
     cl.buf = b;
@@ -361,7 +290,7 @@ ngx_http_waav_local_tts_resume(ngx_http_request_t *r)
 
     rc = ngx_http_output_filter(r, out);
 
-    if (rc == NGX_ERROR || t->last) {
+    if (rc == NGX_ERROR || t->sp.last) {
         ngx_http_finalize_request(r, rc);
         return;
     }
@@ -428,5 +357,102 @@ ngx_http_waav_local_tts_free(void *data)
 {
     ngx_http_waav_local_tts_t  *t = data;
 
-    waav_espeak_job_free(&t->ej);
+    waav_espeak_job_free(&t->sp.ej);
+}
+
+
+/* --- a text spoken piece by piece: /speak's and /ws's ------------------- */
+
+static void ngx_http_waav_local_speech_work(void *data, ngx_log_t *log);
+
+
+ngx_int_t
+ngx_http_waav_local_speech_init(ngx_http_waav_local_speech_t *sp,
+    waav_tts_req_t *req, waav_tts_out_t *out, waav_err_t *err)
+{
+    waav_str_t   voice;
+    const char  *id;
+
+    if (!ngx_http_waav_local_tts_ready()) {
+        waav_err_set(err, 503, "LOCAL_UNAVAILABLE",
+                     "local text to speech is not available (espeak-ng did "
+                     "not load: see the error log)");
+        return NGX_DECLINED;
+    }
+
+    voice = waav_local_voice(req);
+    id = waav_espeak_voice_id(voice.data, voice.len);
+
+    if (id == NULL) {
+        waav_err_set(err, 400, WAAV_E_INVALID_REQUEST,
+                     "local has no voice '%.*s' (espeak-ng's voices: en-us, "
+                     "en-gb, fr-fr, de, es, ...)", (int) voice.len,
+                     voice.data);
+        return NGX_DECLINED;
+    }
+
+    sp->ej.voice = id;
+    sp->ej.wpm = waav_local_wpm(req);
+    sp->ej.rate = out->sample_rate;
+    sp->ej.fmt = req->format;
+    sp->text = (u_char *) req->text.data;
+    sp->len = req->text.len;
+    sp->job.engine = 1;
+    sp->job.work = ngx_http_waav_local_speech_work;
+
+    return NGX_OK;
+}
+
+
+/* the next piece of the text into sp->piece: the first as soon as a
+ * sentence ends, the others of at least NGX_HTTP_WAAV_LOCAL_MIN bytes */
+void
+ngx_http_waav_local_speech_cut(ngx_http_waav_local_speech_t *sp,
+    ngx_uint_t first, ngx_log_t *log)
+{
+    size_t  n;
+
+    n = waav_pcm_text_piece((char *) sp->text + sp->pos, sp->len - sp->pos,
+                            first ? 1 : NGX_HTTP_WAAV_LOCAL_MIN,
+                            NGX_HTTP_WAAV_LOCAL_PIECE);
+
+    ngx_memcpy(sp->piece, sp->text + sp->pos, n);
+    sp->piece[n] = '\0';
+    sp->piece_len = n;
+    sp->pos += n;
+    sp->last = (sp->pos == sp->len);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "waav local tts: piece of %uz bytes, %uz left%s", n,
+                   sp->len - sp->pos, sp->last ? ", the last" : "");
+}
+
+
+/* in a pool thread: nothing of nginx's but the log */
+static void
+ngx_http_waav_local_speech_work(void *data, ngx_log_t *log)
+{
+    ngx_http_waav_local_speech_t  *sp = data;
+
+    ngx_http_waav_unused(log);
+
+    sp->rc = waav_espeak_piece(&sp->ej, (char *) sp->piece, sp->piece_len,
+                               sp->last);
+}
+
+
+/* a streamed wav's header: its length is not known yet, RIFF's size and
+ * data's say so */
+void
+ngx_http_waav_local_wav_header(u_char *p, ngx_uint_t rate)
+{
+    waav_audio_t  au;
+
+    ngx_memzero(&au, sizeof(waav_audio_t));
+    au.rate = (unsigned) rate;
+    au.channels = 1;
+    waav_audio_wav_header(p, &au, 0);
+
+    ngx_memset(p + 4, 0xff, 4);
+    ngx_memset(p + 40, 0xff, 4);
 }

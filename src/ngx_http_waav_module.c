@@ -80,7 +80,7 @@ static ngx_command_t  ngx_http_waav_commands[] = {
       NULL },
 
     { ngx_string("waav_ws"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
       ngx_http_waav_ws,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,

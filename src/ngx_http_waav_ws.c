@@ -727,6 +727,8 @@ ngx_http_waav_ws_cleanup(void *data)
     ngx_http_waav_ws_drop_speaks(ws);
 
     if (ws->job) {
+        ngx_http_waav_ws_tts_local_stop(ws->job);
+
         if (ws->job->speak) {
             ngx_free(ws->job->speak);
         }

@@ -68,9 +68,15 @@ struct ngx_http_waav_ws_speak_s {
 };
 
 
+/* a speak by the local provider's espeak-ng (ngx_http_waav_ws_tts_local.c;
+ * malloc()ed: a task in the pool may outlive the speak) */
+typedef struct ngx_http_waav_ws_tts_local_s  ngx_http_waav_ws_tts_local_t;
+
+
 /* the speak being synthesized */
 typedef struct {
     ngx_http_waav_ws_speak_t   *speak;
+    ngx_http_waav_ws_tts_local_t  *local;       /* no provider call: this */
     ngx_pool_t                 *pool;           /* its provider request */
     ngx_http_request_t         *parent;         /* its stand-in */
     ngx_http_request_t         *sr;
@@ -290,6 +296,18 @@ ngx_int_t ngx_http_waav_ws_tts_cache_key(ngx_http_request_t *r,
 ngx_int_t ngx_http_waav_ws_tts_header_filter(ngx_http_request_t *r);
 ngx_int_t ngx_http_waav_ws_tts_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+/* a speak's audio into frames for the client (NGX_AGAIN: its queue is
+ * full, the rest of b waits); a speak's failure (what was charged back,
+ * the error, the next speak) */
+ngx_int_t ngx_http_waav_ws_tts_audio(ngx_http_waav_ws_t *ws,
+    ngx_http_waav_ws_job_t *job, ngx_buf_t *b);
+void ngx_http_waav_ws_tts_fail(ngx_http_waav_ws_t *ws, const char *error);
+
+/* ngx_http_waav_ws_tts_local.c: a speak by the local provider */
+void ngx_http_waav_ws_tts_local_start(ngx_http_waav_ws_t *ws,
+    ngx_http_waav_ws_job_t *job);
+void ngx_http_waav_ws_tts_local_resume(ngx_http_waav_ws_t *ws);
+void ngx_http_waav_ws_tts_local_stop(ngx_http_waav_ws_job_t *job);
 
 /* ngx_http_waav_ws_stt.c */
 ngx_flag_t ngx_http_waav_ws_stt_encoding_ok(waav_str_t enc);

@@ -84,6 +84,7 @@ struct ngx_http_waav_ws_local_s {
 
 static void ngx_http_waav_ws_local_work(void *data, ngx_log_t *log);
 static void ngx_http_waav_ws_local_done(ngx_http_waav_local_job_t *job);
+static void ngx_http_waav_ws_local_back(ngx_http_waav_ws_local_t *lt);
 static void ngx_http_waav_ws_local_turn(ngx_event_t *ev);
 static void ngx_http_waav_ws_local_next(ngx_http_waav_ws_local_t *lt);
 static void ngx_http_waav_ws_local_fail(ngx_http_waav_ws_local_t *lt,
@@ -180,6 +181,7 @@ ngx_http_waav_ws_local_start(ngx_http_waav_ws_t *ws, char *ready,
     lt->job.task = &lt->task;
     lt->job.work = ngx_http_waav_ws_local_work;
     lt->job.done = ngx_http_waav_ws_local_done;
+    lt->job.session = 1;
 
     waav_stt_turn_init(&lt->turn);
     lt->turn_timer.handler = ngx_http_waav_ws_local_turn;
@@ -323,7 +325,7 @@ ngx_http_waav_ws_local_done(ngx_http_waav_local_job_t *job)
 {
     ngx_http_waav_ws_local_t *lt = (ngx_http_waav_ws_local_t *) job;
 
-    char                 msg[160];
+    ngx_connection_t    *c;
     ngx_http_waav_ws_t  *ws;
 
     ws = lt->ws;
@@ -334,6 +336,24 @@ ngx_http_waav_ws_local_done(ngx_http_waav_local_job_t *job)
         ngx_http_waav_ws_local_free(lt);
         return;
     }
+
+    c = ws->request->connection;
+
+    ngx_http_waav_ws_local_back(lt);
+
+    /* a failure stops the session's work: a speak's subrequest cut may
+     * have posted its parent */
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_waav_ws_local_back(ngx_http_waav_ws_local_t *lt)
+{
+    char                 msg[160];
+    ngx_http_waav_ws_t  *ws;
+
+    ws = lt->ws;
 
     lt->work_len = 0;
 

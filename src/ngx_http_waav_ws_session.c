@@ -35,11 +35,13 @@ static void ngx_http_waav_ws_speak(ngx_http_waav_ws_t *ws,
 void
 ngx_http_waav_ws_message(ngx_http_waav_ws_t *ws, const char *p, size_t len)
 {
-    waav_err_t            err;
-    waav_alloc_t          a;
-    waav_ws_msg_t         msg;
-    ngx_pool_t           *pool;
-    ngx_http_waav_ctx_t  *ctx;
+    waav_err_t                 err;
+    waav_alloc_t               a;
+    waav_str_t                 dflt;
+    waav_ws_msg_t              msg;
+    ngx_pool_t                *pool;
+    ngx_http_waav_ctx_t       *ctx;
+    ngx_http_waav_loc_conf_t  *wlcf;
 
     if (ws->closing || ws->finished) {
         return;
@@ -60,7 +62,11 @@ ngx_http_waav_ws_message(ngx_http_waav_ws_t *ws, const char *p, size_t len)
     ngx_http_waav_allocator(pool, &a);
     ngx_memzero(&err, sizeof(waav_err_t));
 
-    if (waav_ws_msg_parse(&msg, p, len, &a, &err) != 0) {
+    wlcf = ngx_http_get_module_loc_conf(ws->request, ngx_http_waav_module);
+    dflt.data = (char *) wlcf->tts_default.data;
+    dflt.len = wlcf->tts_default.len;
+
+    if (waav_ws_msg_parse_default(&msg, p, len, dflt, &a, &err) != 0) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ws->request->connection->log, 0,
                        "waav ws: message refused: %s", err.message);
         (void) ngx_http_waav_ws_send_error(ws, err.message);

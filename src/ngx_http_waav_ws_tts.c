@@ -210,7 +210,7 @@ ngx_http_waav_ws_tts_cred(ngx_http_request_t *r)
     ws = ngx_http_waav_ws_get(r);
     job = ws ? ws->job : NULL;
 
-    if (job == NULL || ws->finished || job->sr) {
+    if (job == NULL || ws->finished || job->sr || job->local) {
         return;
     }
 
@@ -218,6 +218,12 @@ ngx_http_waav_ws_tts_cred(ngx_http_request_t *r)
         ngx_http_waav_limit_refund_q(r, ws->tts_quota, (uint64_t) -1);
         ngx_http_waav_ws_tts_end(ws, NULL);
         ngx_http_waav_ws_tts_next(ws);
+        return;
+    }
+
+    if (ws->tts_provider->ptype->embedded) {
+        /* no provider to call: synthesized here, in the thread pool */
+        ngx_http_waav_ws_tts_local_start(ws, job);
         return;
     }
 
@@ -248,8 +254,15 @@ ngx_http_waav_ws_tts_cred(ngx_http_request_t *r)
         waav_err_set(&err, 500, "INTERNAL_ERROR", "out of memory");
     }
 
-    ngx_http_waav_limit_refund_q(r, ws->tts_quota, (uint64_t) -1);
-    ngx_http_waav_ws_tts_end(ws, err.message);
+    ngx_http_waav_ws_tts_fail(ws, err.message);
+}
+
+
+void
+ngx_http_waav_ws_tts_fail(ngx_http_waav_ws_t *ws, const char *error)
+{
+    ngx_http_waav_limit_refund_q(ws->request, ws->tts_quota, (uint64_t) -1);
+    ngx_http_waav_ws_tts_end(ws, error);
     ngx_http_waav_ws_tts_next(ws);
     ngx_http_waav_ws_flush(ws);
 }
@@ -404,6 +417,7 @@ ngx_http_waav_ws_tts_end(ngx_http_waav_ws_t *ws, const char *error)
         ngx_http_waav_metrics_ws_call(ws->request, &job->obs);
     }
 
+    ngx_http_waav_ws_tts_local_stop(job);
     ngx_free(job->speak);
     ngx_http_waav_ws_release(ws, job->parent);
     ngx_destroy_pool(job->pool);
@@ -437,6 +451,15 @@ ngx_http_waav_ws_tts_clear(ngx_http_waav_ws_t *ws, ngx_uint_t force)
 
         ws->job->cancelled = 1;
 
+        if (ws->job->local) {
+            /* the engine's: stopped now (a task in the pool comes back to
+             * nothing); the speak ends as a cancelled call does */
+            ngx_http_waav_ws_tts_local_stop(ws->job);
+            ws->job->done = 1;
+            ngx_http_waav_ws_tts_wake(ws);
+            return;
+        }
+
         if (!ws->job->sr) {
             /* before the call (quota or token awaited): nothing to cut;
              * what was charged goes back when it resumes */
@@ -461,6 +484,11 @@ ngx_http_waav_ws_tts_resume_output(ngx_http_waav_ws_t *ws)
     ngx_http_request_t  *sr;
 
     ws->backpressure = 0;
+
+    if (ws->job && ws->job->local) {
+        ngx_http_waav_ws_tts_local_resume(ws);
+        return;
+    }
 
     if (ws->job == NULL || ws->job->sr == NULL || ws->job->done) {
         return;
@@ -595,7 +623,7 @@ ngx_http_waav_ws_tts_header_filter(ngx_http_request_t *r)
 
 /* audio into 10 ms frames (or as it comes); NGX_AGAIN: the client's queue
  * is full, what is left of b waits */
-static ngx_int_t
+ngx_int_t
 ngx_http_waav_ws_tts_audio(ngx_http_waav_ws_t *ws, ngx_http_waav_ws_job_t *job,
     ngx_buf_t *b)
 {

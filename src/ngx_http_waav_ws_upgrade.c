@@ -6,12 +6,15 @@
  * that follows is ngx_http_waav_ws.c's.
  *
  *   location = /ws { waav_ws; }
+ *   location = /ws { waav_ws tts_default=local; }  # the TTS provider of
+ *                                  # a config whose tts_config names none
  */
 
 #include "ngx_http_waav_module.h"
 #include "ngx_http_waav_response.h"
 #include "ngx_http_waav_util.h"
 #include "ngx_http_waav_ws.h"
+#include "waav_http.h"
 
 
 #define NGX_HTTP_UPGRADE_REQUIRED    426
@@ -31,7 +34,25 @@ ngx_http_waav_ws(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_waav_loc_conf_t  *wlcf = conf;
 
+    ngx_str_t  *value;
+
     ngx_http_waav_unused(cmd);
+
+    value = cf->args->elts;
+
+    /* tts_default=PROVIDER: a config's tts_config naming no provider
+     * speaks with it (as waav_tts's default= for /speak) */
+    if (cf->args->nelts == 2) {
+        if (ngx_strncmp(value[1].data, "tts_default=", 12) != 0
+            || !waav_ident_valid((char *) value[1].data + 12,
+                                 value[1].len - 12))
+        {
+            return "takes \"tts_default=PROVIDER\"";
+        }
+
+        wlcf->tts_default.data = value[1].data + 12;
+        wlcf->tts_default.len = value[1].len - 12;
+    }
 
     wlcf->ws = 1;
 

@@ -137,3 +137,21 @@ and for waav "default=PROVIDER"
 --- must_die
 --- error_log
 "waav_tts" directive takes "waav"
+
+
+
+=== TEST 11: waav_ws takes tts_default=PROVIDER only
+--- config
+    location = /ws { waav_ws default=local; }
+--- must_die
+--- error_log
+"waav_ws" directive takes "tts_default=PROVIDER"
+
+
+
+=== TEST 12: waav_ws tts_default= that is not a provider name is refused
+--- config
+    location = /ws { waav_ws tts_default=a/b; }
+--- must_die
+--- error_log
+"waav_ws" directive takes "tts_default=PROVIDER"

@@ -10,6 +10,7 @@ use warnings;
 use Test::More;
 use lib 't/lib';
 use Waav::Run;
+use Waav::WS;
 use IO::Socket::INET;
 use IO::Select;
 use JSON::PP qw(decode_json encode_json);
@@ -222,6 +223,16 @@ my $lk = $k->request("POST /speak\n" . encode_json({ text => $text,
                      tts_config => { provider => 'local' } }), $JSON, 30);
 is $lk->{status}, 200, 'local named: 200';
 ok alike($lk->{body}, $ref->{body}), 'the same audio';
+# /ws too: its tts_config must name one (waav_ws, no tts_default)
+like Waav::Blocks::read_file($k->prefix . '/conf/waav.conf'),
+     qr/^\s*waav_ws;$/m, 'a key: waav_ws, no tts_default';
+my $kws = Waav::WS->connect(port => $k->port, path => '/ws');
+ok $kws->upgraded, '/ws upgraded';
+$kws->send_json({ type => 'config', audio => JSON::PP::false, tts_config => {} });
+is_deeply $kws->next_json(30), { type => 'error', message => 'tts_config.provider is required' },
+          '/ws: a tts_config without provider is refused, as before';
+$kws->send_close(1000);
+ok $kws->wait_eof(30), 'closed';
 $k->finish;
 
 # --- a reload while syntheses run, one waits and a recognition waits ---------

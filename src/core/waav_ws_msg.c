@@ -501,12 +501,23 @@ int
 waav_ws_msg_parse(waav_ws_msg_t *msg, const char *json, size_t len,
     waav_alloc_t *a, waav_err_t *err)
 {
+    waav_str_t  none = { NULL, 0 };
+
+    return waav_ws_msg_parse_default(msg, json, len, none, a, err);
+}
+
+
+int
+waav_ws_msg_parse_default(waav_ws_msg_t *msg, const char *json, size_t len,
+    waav_str_t tts_default, waav_alloc_t *a, waav_err_t *err)
+{
     cJSON                    *root;
     const cJSON              *found[WAAV_WS_FIELDS];
     const waav_ws_variant_t  *v;
 
     memset(msg, 0, sizeof(waav_ws_msg_t));
     msg->tts.speaking_rate = 1.0;
+    msg->tts.provider_default = tts_default;
 
     if (json == NULL) {
         json = "";

@@ -121,6 +121,10 @@ typedef struct {
  */
 int waav_ws_msg_parse(waav_ws_msg_t *msg, const char *json, size_t len,
     waav_alloc_t *a, waav_err_t *err);
+/* the same, a config's tts_config naming no provider taking tts_default
+ * (as /speak's body takes waav_tts's default=; empty: it is required) */
+int waav_ws_msg_parse_default(waav_ws_msg_t *msg, const char *json,
+    size_t len, waav_str_t tts_default, waav_alloc_t *a, waav_err_t *err);
 
 /*
  * Server messages, written into memory from a, NUL-terminated; *len is

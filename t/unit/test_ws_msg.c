@@ -470,6 +470,27 @@ test_config_tts(void **state)
 
     refused("{\"type\":\"config\",\"tts_config\":{}}",
             "tts_config.provider is required");
+
+    /* waav_ws tts_default=: a tts_config naming none takes it, one that
+     * names one keeps it */
+    {
+        waav_ws_msg_t  m;
+        waav_err_t     e;
+        waav_str_t     local = { "local", 5 };
+        const char    *none = "{\"type\":\"config\",\"tts_config\":{}}";
+        const char    *named = "{\"type\":\"config\",\"tts_config\":"
+                               "{\"provider\":\"deepgram\"}}";
+
+        memset(&e, 0, sizeof(waav_err_t));
+        assert_int_equal(waav_ws_msg_parse_default(&m, none, strlen(none),
+                                                   local, &WAAV_ARENA, &e), 0);
+        assert_int_equal(m.has_tts, 1);
+        assert_str(m.tts.provider, "local");
+
+        assert_int_equal(waav_ws_msg_parse_default(&m, named, strlen(named),
+                                                   local, &WAAV_ARENA, &e), 0);
+        assert_str(m.tts.provider, "deepgram");
+    }
     refused("{\"type\":\"config\",\"tts_config\":\"x\"}",
             FMT "invalid type: string \"x\", expected struct "
             "TTSWebSocketConfig");
