@@ -305,6 +305,14 @@ ok $q1[-1]{is_final}, "quota: a first session transcribes ($q1[-1]{transcript})"
     or diag explain \@q1;
 $q1->send_close(1000);
 ok $q1->wait_eof(30), 'closed';
+# the seconds used (not those charged ahead) are counted under local
+my ($secs, $until) = (undef, time + 20);
+while (time < $until) {
+    my $m = $w->request('GET /metrics');
+    last if ($secs) = ($m->{body} // '') =~ /^waav_stt_audio_seconds_total\{provider="local",tenant="[^"]*"\} (\d+)$/m;
+    sleep 0.05;
+}
+is $secs, 4, 'metrics: the 4 s decoded, under local';
 
 # 11 left: 10 charged, two utterances (8 s) decoded, the third's crossing of
 # 10 s is refused (1 left); without the first session's 6 back, the first
