@@ -77,6 +77,11 @@ typedef struct {
 
     /* waav_metrics' zone (ngx_http_waav_metrics_conf_t), NULL: none */
     void                   *metrics;
+
+    /* the thread pool base64 audio is read in (ngx_http_waav_stt_b64.c),
+     * NULL: no provider takes it; the cycle's own, as a failed reload
+     * leaves the running one's */
+    void                   *b64_pool;
 } ngx_http_waav_main_conf_t;
 
 

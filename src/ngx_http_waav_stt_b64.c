@@ -31,9 +31,6 @@
 #define NGX_HTTP_WAAV_B64_HOLD   60000
 
 
-static ngx_thread_pool_t  *ngx_http_waav_stt_b64_pool;
-
-
 typedef struct {
     ngx_http_request_t              *r;
     ngx_http_waav_stt_b64_done_pt    done;
@@ -73,12 +70,11 @@ ngx_http_waav_stt_b64_init(ngx_conf_t *cf)
 
     wmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_waav_module);
     p = wmcf->providers.elts;
-    ngx_http_waav_stt_b64_pool = NULL;
 
     for (i = 0; i < wmcf->providers.nelts; i++) {
         if (p[i].stt && p[i].stt->base64) {
-            ngx_http_waav_stt_b64_pool = ngx_thread_pool_add(cf, &name);
-            return ngx_http_waav_stt_b64_pool ? NGX_OK : NGX_ERROR;
+            wmcf->b64_pool = ngx_thread_pool_add(cf, &name);
+            return wmcf->b64_pool ? NGX_OK : NGX_ERROR;
         }
     }
 
@@ -252,9 +248,12 @@ ngx_http_waav_stt_b64_hold(ngx_event_t *ev)
 static ngx_int_t
 ngx_http_waav_stt_b64_file(ngx_http_waav_stt_b64_t *s, ngx_buf_t *in)
 {
-    off_t         left, n;
+    off_t                       left, n;
+    ngx_http_waav_main_conf_t  *wmcf;
 
-    if (ngx_http_waav_stt_b64_pool == NULL) {
+    wmcf = ngx_http_get_module_main_conf(s->r, ngx_http_waav_module);
+
+    if (wmcf->b64_pool == NULL) {
         ngx_log_error(NGX_LOG_ERR, s->r->connection->log, 0,
                       "waav: no thread pool to read the audio with");
         return NGX_ERROR;
@@ -284,7 +283,7 @@ ngx_http_waav_stt_b64_file(ngx_http_waav_stt_b64_t *s, ngx_buf_t *in)
     s->task->event.data = s;
     s->task->event.handler = ngx_http_waav_stt_b64_event;
 
-    if (ngx_thread_task_post(ngx_http_waav_stt_b64_pool, s->task) != NGX_OK) {
+    if (ngx_thread_task_post(wmcf->b64_pool, s->task) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -395,6 +395,12 @@ ngx_http_waav_ws_tts_end(ngx_http_waav_ws_t *ws, const char *error)
     job = ws->job;
     cancelled = job->cancelled;
 
+    /* the engine's stopped and the speak marked over before anything is
+     * sent: a send that fails closes the session, whose clear must find
+     * nothing left to end (it would end this speak a second time) */
+    ngx_http_waav_ws_tts_local_stop(job);
+    job->cancelled = 1;
+
     if (error) {
         ngx_snprintf((u_char *) msg, sizeof(msg), "TTS error: %s%Z", error);
         (void) ngx_http_waav_ws_send_error(ws, msg);
@@ -417,7 +423,6 @@ ngx_http_waav_ws_tts_end(ngx_http_waav_ws_t *ws, const char *error)
         ngx_http_waav_metrics_ws_call(ws->request, &job->obs);
     }
 
-    ngx_http_waav_ws_tts_local_stop(job);
     ngx_free(job->speak);
     ngx_http_waav_ws_release(ws, job->parent);
     ngx_destroy_pool(job->pool);

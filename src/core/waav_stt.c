@@ -44,8 +44,15 @@ waav_stt_fits(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
 {
     uint64_t  s;
 
-    /* exact where the format says (WAV, PCM), else estimated */
-    s = req->audio_seconds ? req->audio_seconds : req->seconds;
+    /*
+     * Exact where the format says (WAV, PCM); else the least the bytes can
+     * hold: no audio takes fewer than WAAV_STT_MAX_BYTE_RATE bytes a second
+     * (48 kHz stereo 16-bit, more than any compressed encoding of it), so
+     * a FLAC is never refused for what a 128 kbit/s estimate would make of
+     * it; the provider judges the rest
+     */
+    s = req->audio_seconds ? req->audio_seconds
+                           : req->audio_len / WAAV_STT_MAX_BYTE_RATE;
 
     if (ad->max_seconds == 0 || s <= ad->max_seconds) {
         return 0;
@@ -54,7 +61,7 @@ waav_stt_fits(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,
     return waav_err_set(err, 413, WAAV_E_AUDIO_TOO_LONG,
                         "%s transcribes at most %u s of audio a request "
                         "(its REST API); this audio is %s%llu s", ad->type,
-                        ad->max_seconds, req->audio_seconds ? "" : "about ",
+                        ad->max_seconds, req->audio_seconds ? "" : "at least ",
                         (unsigned long long) s);
 }
 

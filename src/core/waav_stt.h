@@ -165,8 +165,12 @@ const waav_stt_adapter_t *waav_stt_adapter(const char *type, size_t len);
  * when the adapter has no build (a streaming-only provider); else 0 */
 int waav_stt_rest(const waav_stt_adapter_t *ad, waav_err_t *err);
 
+/* bytes a second of 48 kHz stereo 16-bit PCM: no encoding takes fewer
+ * seconds for its bytes */
+#define WAAV_STT_MAX_BYTE_RATE  192000
+
 /* 413 AUDIO_TOO_LONG when the audio's seconds (req->audio_seconds where
- * exact, else the estimate req->seconds) are over the adapter's
+ * exact, else the least its bytes can hold) are over the adapter's
  * max_seconds (its REST API's bound: Azure's short audio, Google's
  * synchronous recognition); else 0 */
 int waav_stt_fits(const waav_stt_adapter_t *ad, const waav_stt_req_t *req,

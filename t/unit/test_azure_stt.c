@@ -154,10 +154,10 @@ test_refused(void **state)
     assert_int_equal(err.status, 415);
     req.audio.kind = WAAV_AUDIO_WAV;
     assert_int_equal(waav_stt_check(azure(), &req, &WAAV_ARENA, &err), 0);
-    req.seconds = 61;
+    req.audio_len = 61 * WAAV_STT_MAX_BYTE_RATE;
     assert_int_equal(waav_stt_check(azure(), &req, &WAAV_ARENA, &err), -1);
     assert_int_equal(err.status, 413);
-    req.seconds = 2;
+    req.audio_len = 2 * WAAV_STT_MAX_BYTE_RATE;
     req.audio.kind = WAAV_AUDIO_MP3;
 
     req.audio.kind = WAAV_AUDIO_PCM;
@@ -182,20 +182,22 @@ test_refused(void **state)
     assert_int_equal(build(&req, &out, &err), -1);
     assert_int_equal(err.status, 400);
 
-    /* 60 s at most, before anything else */
+    /* 60 s at most, before anything else: without a duration, the least
+     * the bytes hold (a 128 kbit/s estimate, req.seconds, is not used) */
     req_init(&req);
-    req.seconds = 60;
+    req.seconds = 500;
+    req.audio_len = 61 * WAAV_STT_MAX_BYTE_RATE - 1;
     assert_int_equal(waav_stt_fits(azure(), &req, &err), 0);
     assert_int_equal(build(&req, &out, &err), 0);
 
-    req.seconds = 61;
+    req.audio_len = 61 * WAAV_STT_MAX_BYTE_RATE;
     assert_int_equal(waav_stt_fits(azure(), &req, &err), -1);
     assert_int_equal(build(&req, &out, &err), -1);
     assert_int_equal(err.status, 413);
     assert_string_equal(err.code, "AUDIO_TOO_LONG");
     assert_string_equal(err.message, "azure transcribes at most 60 s of "
                                      "audio a request (its REST API); this "
-                                     "audio is about 61 s");
+                                     "audio is at least 61 s");
 
     /* the exact seconds, where the format has them, over the estimate */
     req.audio_seconds = 60;

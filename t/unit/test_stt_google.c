@@ -205,14 +205,16 @@ test_refused(void **state)
     assert_int_equal(err.status, 413);
     assert_string_equal(err.code, WAAV_E_AUDIO_TOO_LONG);
 
-    /* compressed: the estimate (Azure's rule too) */
-    req_init(&req, WAAV_AUDIO_OGG);
-    req.seconds = 61;
+    /* compressed: the least its bytes hold (Azure's rule too), never the
+     * 128 kbit/s estimate (a FLAC would be refused for it) */
+    req_init(&req, WAAV_AUDIO_FLAC);
+    req.seconds = 94;
+    req.audio_len = 1500000;
+    assert_int_equal(waav_stt_check(google(), &req, &WAAV_ARENA, &err), 0);
+    req.audio_len = 61 * WAAV_STT_MAX_BYTE_RATE;
     assert_int_equal(waav_stt_check(google(), &req, &WAAV_ARENA, &err), -1);
     assert_int_equal(err.status, 413);
     assert_string_equal(err.code, WAAV_E_AUDIO_TOO_LONG);
-    req.seconds = 60;
-    assert_int_equal(waav_stt_check(google(), &req, &WAAV_ARENA, &err), 0);
 
     /* names that are not Google's */
     req_init(&req, WAAV_AUDIO_WAV);
