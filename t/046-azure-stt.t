@@ -131,6 +131,13 @@ subtest 'headerless 16 kHz PCM goes as a WAV; Ogg Opus as Azure names it' => sub
     ($r) = records($w);
     is $r->{headers}{'content-type'}, 'audio/ogg; codecs=opus', 'audio/ogg; codecs=opus';
     is body_of($r), $ogg, 'the Ogg bytes';
+    # a Broadcast WAV: its bext chunk (602 bytes) before fmt
+    my $pcm = "\1\0" x 16000;
+    my $bwf = pack('A4 V A4', 'RIFF', 4 + 610 + 24 + 8 + length $pcm, 'WAVE')
+            . pack('A4 V', 'bext', 602) . ("\0" x 602)
+            . substr(wav_hdr(16000, 1, 16, length $pcm), 12) . $pcm;
+    $res = stt($w, '', $bwf, 'audio/wav');
+    is $res->{status}, 200, 'a WAV with a bext chunk before fmt: 200' or diag $res->{body};
     # 1.5 MB of Ogg: 94 s at 128 kbit/s, but no duration is known here (it
     # may be a high-rate one): Azure judges it
     $res = stt($w, '', 'OggS' . ("\0" x 1_500_000), 'audio/ogg');

@@ -13,7 +13,8 @@
 
 #include "waav_alloc.h"
 
-#define WAAV_AUDIO_HEAD        256      /* first bytes the checks look at */
+#define WAAV_AUDIO_HEAD        4096     /* first bytes the checks look at: a
+                                         * WAV's fmt after a bext or LIST */
 #define WAAV_AUDIO_MAX_RATE    192000   /* headerless PCM */
 #define WAAV_AUDIO_MAX_CHANNELS  8
 
