@@ -25,6 +25,9 @@ ngx_int_t ngx_http_waav_stt_request_body_filter(ngx_http_request_t *r,
 ngx_int_t ngx_http_waav_stt_header_filter(ngx_http_request_t *r);
 ngx_int_t ngx_http_waav_stt_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+/* why an answer that did not fit is refused (ngx_http_waav_stt_filter.c) */
+const char *ngx_http_waav_stt_too_big(ngx_http_request_t *r,
+    ngx_http_request_t *sr);
 
 
 /* a transcription's state (ngx_http_waav_stt{,_form,_step}.c share it) */
