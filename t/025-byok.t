@@ -238,7 +238,7 @@ test-azure-key
     waav_limit_zone chars:1m key=$remote_addr;
 --- config
     location = /quota/speak {
-        waav_limit zone=chars tts_chars=8/m;
+        waav_limit zone=chars tts_chars=8/d;
         waav_tts;
     }
 --- request eval

@@ -183,7 +183,7 @@ start_mock();
 main::second(
     "waav_provider deepgram key=test-deepgram-key;\n"
     . "waav_limit_zone fleet:1m redis=redis://127.0.0.1:$ENV{TEST_NGINX_REDIS_PORT};",
-    "location = /speak { waav_limit zone=fleet tts_chars=100/m; waav_tts; }\n"
+    "location = /speak { waav_limit zone=fleet tts_chars=100/d; waav_tts; }\n"
     . "location /_waav/deepgram/ { internal; "
     . "proxy_pass http://127.0.0.1:$ENV{TEST_NGINX_MOCK_PORT}/deepgram/; }");
 --- http_config
@@ -191,7 +191,7 @@ main::second(
     waav_limit_zone fleet:1m redis=redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
 --- config
     location = /quota/speak {
-        waav_limit zone=fleet tts_chars=100/m;
+        waav_limit zone=fleet tts_chars=100/d;
         waav_tts;
     }
     location = /second/speak {
@@ -227,7 +227,7 @@ Waav::Redis::redis_cmd('FLUSHALL');
                     redis_timeout=200ms;
 --- config
     location = /listen {
-        waav_limit zone=fleet stt_seconds=100/m;
+        waav_limit zone=fleet stt_seconds=100/d;
         waav_stt deepgram;
     }
 --- request eval

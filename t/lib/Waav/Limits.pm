@@ -188,7 +188,7 @@ X-Limit: RATE_LIMITED"]
     waav_limit_zone ip:1m $TEST_NGINX_LIMIT_ZONE;
 --- config
     location = /quota/speak {
-        waav_limit zone=ip tts_chars=100/m;
+        waav_limit zone=ip tts_chars=100/d;
         waav_tts;
     }
 --- request eval
@@ -266,7 +266,7 @@ X-Limit: RATE_LIMITED"]
     waav_limit_zone ip:1m $TEST_NGINX_LIMIT_ZONE;
 --- config
     location = /quota/listen {
-        waav_limit zone=ip stt_seconds=3/m;
+        waav_limit zone=ip stt_seconds=3/d;
         waav_stt deepgram;
     }
 --- request eval
@@ -291,7 +291,7 @@ X-Limit: RATE_LIMITED"]
     waav_limit_zone ip:1m $TEST_NGINX_LIMIT_ZONE;
 --- config
     location = /quota/listen {
-        waav_limit zone=ip stt_seconds=3/m;
+        waav_limit zone=ip stt_seconds=3/d;
         waav_stt deepgram;
     }
 --- request eval
@@ -312,7 +312,7 @@ X-Limit: RATE_LIMITED"]
     waav_limit_zone ip:1m $TEST_NGINX_LIMIT_ZONE;
 --- config
     location = /quota/listen {
-        waav_limit zone=ip stt_seconds=6/m;
+        waav_limit zone=ip stt_seconds=6/d;
         waav_stt deepgram;
     }
 --- request eval
@@ -335,7 +335,7 @@ X-Limit: RATE_LIMITED"]
     waav_limit_zone ip:1m $TEST_NGINX_LIMIT_ZONE;
 --- config
     location = /quota/listen {
-        waav_limit zone=ip stt_seconds=3/m;
+        waav_limit zone=ip stt_seconds=3/d;
         waav_stt deepgram;
     }
 --- request eval
@@ -556,7 +556,7 @@ qr/\[error\] .*waav: limiting requests, rate of zone "ip", 0 of 1 left, retry in
 --- config
     location = /limited {
         waav_limit zone=ip concurrency=1;
-        waav_limit zone=ip tts_chars=10/m;
+        waav_limit zone=ip tts_chars=10/d;
         waav_tts;
     }
 --- request eval
